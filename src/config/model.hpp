@@ -1,0 +1,264 @@
+#pragma once
+// Plain structs for every file gameday reads. Loaders (config/loader.hpp, the only yaml-cpp user)
+// fill them and validate; the core only ever sees these.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/distribution.hpp"
+#include "sim/time.hpp"
+
+namespace gameday {
+
+/// Where a value came from, for error messages after loading (1-based; 0 = unknown).
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+  int col = 0;
+};
+
+// ---------------------------------------------------------------- fakes/
+
+/// One model vendor's normal behaviour (fakes/vendors.yaml).
+struct VendorProfile {
+  std::string id;    // "primary", "secondary"
+  std::string name;  // display name
+  std::vector<std::string> models;
+  DurationDist ttft;               // time to first token
+  double tokens_per_second = 50;   // output speed
+  double error_rate = 0;           // baseline share of 500s
+  double price_per_1k_input = 0;   // USD
+  double price_per_1k_output = 0;  // USD
+};
+
+/// One benefits/policy document (fakes/policies.yaml).
+struct PolicyDoc {
+  std::string id;       // citation id, e.g. "policy-gold-ppo-pt-v3"
+  std::string plan;     // plan code it belongs to
+  std::string topic;    // "physical_therapy", "mri", ...
+  std::string title;
+  std::string text;     // sentences; facts appear verbatim
+  std::vector<std::string> facts;  // the answer facts a correct answer must contain
+  std::string question;  // the member question this document answers (workload uses it)
+  int version = 1;
+  bool current = true;   // false: superseded (kept for the stale-index fault)
+};
+
+/// One insurance plan.
+struct PlanDef {
+  std::string code;   // "GOLD-PPO"
+  std::string payor;  // "Synthetic Mutual"
+  std::string name;   // "Gold PPO"
+};
+
+/// Parameters of the synthetic world (fakes/world.yaml) plus policy documents.
+struct WorldConfig {
+  std::uint64_t seed = 1;
+  int patients = 240;
+  std::vector<PlanDef> plans;
+  std::vector<PolicyDoc> policies;
+  std::vector<std::string> given_names;
+  std::vector<std::string> family_names;
+};
+
+/// One prompt template version (fakes/assistant/prompts.yaml).
+struct PromptVersion {
+  std::string version;  // "v1", "v2"
+  std::string system;   // system message
+  bool requires_citations = true;  // the template tells the model to cite
+  bool good = true;     // known good (a rollback target)
+};
+
+/// One flagd flag (fakes/assistant/flags.json).
+struct FlagDef {
+  std::string name;
+  bool enabled = true;  // state ENABLED
+  std::map<std::string, std::string> variants;  // variant name -> JSON-ish value as text
+  std::string default_variant;
+};
+
+/// The reference assistant's tunables (fakes/assistant/assistant.yaml, overridable per scenario).
+struct AssistantConfig {
+  Duration ehr_timeout = 3 * kSecond;
+  int ehr_retries = 1;
+  Duration model_timeout = 10 * kSecond;
+  int model_retries = 1;          // retries on the same route before giving up / failing over
+  Duration retry_backoff = 200 * kMillisecond;
+  std::string primary_route = "primary";    // vendor id
+  std::string secondary_route = "secondary";
+  std::string prompt_version = "v2";
+  int max_tokens = 256;
+};
+
+/// Everything under fakes/.
+struct Fakes {
+  std::vector<VendorProfile> vendors;
+  WorldConfig world;
+  std::vector<PromptVersion> prompts;
+  std::vector<FlagDef> flags;
+  AssistantConfig assistant;
+};
+
+// ---------------------------------------------------------------- scenarios/
+
+/// A fault on the timeline.
+struct FaultSpec {
+  std::string id;
+  SourceLoc loc;
+  SimTime at = 0;
+  Duration duration = 0;      // "for"; 0 = until the end of the run
+  std::string target;         // "vendor:primary", "vendor:secondary", "vendor:*", "ehr"
+  std::string kind;           // vendor: latency | error | hang ; ehr: latency | error | timeout
+  double probability = 1.0;   // share of matching requests affected
+  DurationDist delay;         // latency
+  int status = 503;           // error
+  Duration retry_after = 0;   // error: Retry-After (0 = none)
+  std::string message;        // error message
+};
+
+/// A service level objective over the user requests.
+struct SloSpec {
+  std::string name;
+  std::string sli;         // "availability" (good = ok) or "latency" (good = ok and <= threshold)
+  double objective = 0.99; // target share of good requests
+  Duration threshold = 0;  // latency SLI only
+  Duration window = 30 * 24 * kHour;  // compliance period for error-budget arithmetic
+};
+
+/// One (long, short, factor) pair of a multiwindow burn-rate alert.
+struct BurnWindow {
+  Duration long_window = kHour;
+  Duration short_window = 5 * kMinute;
+  double factor = 14.4;
+};
+
+/// An alerting rule. Detectors evaluate it every evaluation interval over observable signals.
+struct AlertSpec {
+  std::string name;
+  SourceLoc loc;
+  std::string type;         // "threshold" or "burn_rate"
+  std::string severity = "page";
+  // threshold: sli in {"latency_p95", "latency_p99", "error_ratio", "citation_invalid_ratio"}
+  std::string sli;
+  Duration window = 2 * kMinute;
+  double above = 0;         // ratio, or seconds for latency SLIs
+  Duration for_duration = 0;
+  // burn_rate
+  std::string slo;
+  std::vector<BurnWindow> windows;
+};
+
+/// A scenario expectation: "metric op value", e.g. "ttd <= 3m".
+struct Expectation {
+  std::string text;   // as written
+  SourceLoc loc;
+  std::string metric; // ttd, tta, ttm, ttr, requests, failed, unsafe, failed_ratio, unsafe_ratio
+  std::string op;     // <=, <, >=, >, ==
+  double value = 0;   // seconds for durations, count or ratio otherwise
+};
+
+/// Workload: Poisson arrivals and a task mix.
+struct WorkloadSpec {
+  double rate_per_s = 5;
+  std::map<std::string, double> mix;  // task type -> weight
+  Duration client_timeout = 30 * kSecond;
+};
+
+/// A scenario: what happens, how it is watched, and what is expected.
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;          // path it was loaded from
+  std::uint64_t seed = 1;
+  Duration duration = kHour;
+  std::string fakes_dir;     // resolved path of the fakes directory
+  WorkloadSpec workload;
+  std::optional<AssistantConfig> assistant;  // overrides fakes' assistant.yaml when present
+  std::vector<SloSpec> slos;
+  std::vector<AlertSpec> alerts;
+  Duration evaluation_interval = 15 * kSecond;
+  DurationDist ack_delay;    // responders: how long until a page is acknowledged
+  std::string responder = "on-call";
+  std::vector<FaultSpec> faults;
+  std::vector<std::string> playbook_files;  // resolved paths
+  Duration sustain = 5 * kMinute;           // recovery window for t_m
+  std::vector<Expectation> expect;
+};
+
+// ---------------------------------------------------------------- playbooks/
+
+/// One playbook step.
+struct StepSpec {
+  std::string kind;  // flag.set, prompt.rollback, model.failover, golden.check, wait, approve
+  std::string name;
+  SourceLoc loc;
+  Duration timeout = 0;      // 0 = none
+  int retries = 0;
+  Duration retry_delay = 10 * kSecond;
+  std::string on_failure = "abort";  // abort | continue | rollback
+  // flag.set
+  std::string flag;
+  std::string variant;
+  // model.failover: target vendor route
+  std::string to;
+  // prompt.rollback: explicit version, or "" for the last known good
+  std::string version;
+  // wait
+  Duration duration = 0;
+  // approve: a human's delay, and who approves
+  DurationDist delay;
+  std::vector<std::string> approvers;
+  // golden.check
+  std::string golden_set;    // resolved path
+  double min_pass_rate = 1.0;
+};
+
+/// What starts a playbook.
+struct TriggerSpec {
+  std::string alert;                          // alert name, "" when not alert-triggered
+  std::map<std::string, std::string> labels;  // e.g. severity: page
+  bool manual = false;
+};
+
+/// A playbook: steps responders (or automation) run when triggered.
+struct Playbook {
+  std::string name;
+  std::string description;
+  std::string file;
+  TriggerSpec trigger;
+  std::vector<StepSpec> steps;
+  std::vector<StepSpec> rollback;
+};
+
+// ---------------------------------------------------------------- golden sets
+
+/// Expectations of one golden case.
+struct GoldenExpect {
+  bool correct = true;      // judged against the world's truth
+  bool must_cite = true;
+  bool must_refuse = false;
+  std::vector<std::string> must_contain;
+  std::vector<std::string> must_not_contain;
+  Duration max_latency = 0;  // 0 = no limit
+};
+
+/// One golden case: a fixed task.
+struct GoldenCase {
+  std::string id;
+  std::string task_type;
+  std::string patient;  // world patient id, e.g. "pat-0007"
+  SourceLoc loc;
+  GoldenExpect expect;
+};
+
+/// A golden set: fixed tasks with expectations.
+struct GoldenSet {
+  std::string name;
+  std::string file;
+  double min_pass_rate = 1.0;
+  std::vector<GoldenCase> cases;
+};
+
+}  // namespace gameday

@@ -1,0 +1,90 @@
+#pragma once
+// The fake model vendor's behaviour as a pure function: request in, outcome (delay, status,
+// OpenAI-shaped body) out. The simulator schedules the delay; the HTTP shell sleeps it on a timer.
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "sim/rng.hpp"
+#include "sim/time.hpp"
+
+namespace gameday {
+
+/// One chat message.
+struct ChatMessage {
+  std::string role;  // "system" | "user" | "assistant"
+  std::string content;
+};
+
+/// An OpenAI-style chat completion request (the fields gameday uses).
+struct ChatRequest {
+  std::string model;
+  std::vector<ChatMessage> messages;
+  int max_tokens = 256;
+  bool json_output = false;  // response_format json_object/json_schema
+};
+
+/// Token usage as OpenAI reports it.
+struct ChatUsage {
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+  int total_tokens = 0;
+};
+
+/// A successful chat completion.
+struct ChatResponse {
+  std::string id;             // "chatcmpl-..."
+  std::string model;
+  std::string content;
+  std::string finish_reason = "stop";
+  ChatUsage usage;
+};
+
+/// An OpenAI error body's fields.
+struct VendorError {
+  std::string message;
+  std::string type;  // "rate_limit_error", "server_error", ...
+  std::string code;  // "rate_limit_exceeded", ...
+};
+
+/// What the vendor does with one request.
+struct VendorOutcome {
+  Duration delay = 0;        // until the whole response (or the error) is sent
+  Duration ttft = 0;         // until the first token (streaming)
+  bool hang = false;         // never answers; the caller's timeout decides
+  int status = 200;
+  ChatResponse response;     // status 200
+  VendorError error;         // status != 200
+  Duration retry_after = 0;  // error only; 0 = no header
+  std::vector<std::string> fault_ids;  // faults that shaped this outcome
+};
+
+/// A fake vendor with a profile. Answers only from the context in the prompt, extractively,
+/// citing the ids of documents it was given, like a grounded model would.
+///
+/// Prompt contract (what the reference assistant sends; any client may): the user message holds
+/// a line "Question: ..." and context blocks, each a line "[doc:ID] text". If the system message
+/// asks to cite ("cite"), each answer sentence ends with " [doc:ID]".
+class FakeVendor {
+ public:
+  explicit FakeVendor(VendorProfile profile);
+  const VendorProfile& profile() const { return profile_; }
+
+  /// Computes the outcome of `req` at time `now`. `faults` are the active faults targeting
+  /// this vendor. Pure: all randomness comes from `rng`.
+  VendorOutcome respond(const ChatRequest& req, SimTime now, Rng& rng,
+                        const std::vector<const FaultSpec*>& faults) const;
+
+ private:
+  VendorProfile profile_;
+};
+
+/// Renders a successful response as an OpenAI chat.completion JSON object.
+std::string to_openai_json(const ChatResponse& r, long long created);
+/// Renders an error as an OpenAI error JSON object.
+std::string to_openai_error_json(const VendorError& e);
+
+/// Rough token count (about 4 characters a token), as vendors bill.
+int estimate_tokens(const std::string& text);
+
+}  // namespace gameday

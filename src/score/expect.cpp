@@ -1,0 +1,108 @@
+#include "score/expect.hpp"
+
+#include <cstdlib>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace gameday {
+namespace {
+
+struct MetricDef {
+  const char* name;
+  MetricKind kind;
+};
+
+constexpr MetricDef kMetrics[] = {
+    {"ttd", MetricKind::kDuration},     {"ttd_from_fault", MetricKind::kDuration},
+    {"tta", MetricKind::kDuration},     {"ttm", MetricKind::kDuration},
+    {"ttr", MetricKind::kDuration},     {"requests", MetricKind::kCount},
+    {"failed", MetricKind::kCount},     {"unsafe", MetricKind::kCount},
+    {"slow", MetricKind::kCount},       {"failed_ratio", MetricKind::kRatio},
+    {"unsafe_ratio", MetricKind::kRatio},
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<MetricKind> metric_kind(std::string_view metric) {
+  for (const auto& m : kMetrics) {
+    if (metric == m.name) return m.kind;
+  }
+  return std::nullopt;
+}
+
+const char* known_metrics() {
+  return "ttd, ttd_from_fault, tta, ttm, ttr, requests, failed, unsafe, slow, failed_ratio, "
+         "unsafe_ratio";
+}
+
+std::optional<Expectation> parse_expectation(std::string_view text, std::string* error) {
+  static const std::vector<std::string> kOps = {"<=", ">=", "==", "<", ">"};
+  const std::string_view s = trim(text);
+  std::size_t op_pos = std::string_view::npos;
+  std::string op;
+  for (std::size_t i = 0; i < s.size() && op_pos == std::string_view::npos; ++i) {
+    for (const auto& o : kOps) {
+      if (s.substr(i, o.size()) == o) {
+        op_pos = i;
+        op = o;
+        break;
+      }
+    }
+  }
+  if (op_pos == std::string_view::npos) {
+    if (error) *error = "expected 'metric op value' (op one of <=, <, >=, >, ==), got '" + std::string(s) + "'";
+    return std::nullopt;
+  }
+  const std::string metric(trim(s.substr(0, op_pos)));
+  const std::string value(trim(s.substr(op_pos + op.size())));
+  const auto kind = metric_kind(metric);
+  if (!kind) {
+    if (error) *error = "unknown metric '" + metric + "' (known: " + known_metrics() + ")";
+    return std::nullopt;
+  }
+  Expectation e;
+  e.text = std::string(s);
+  e.metric = metric;
+  e.op = op;
+  if (*kind == MetricKind::kDuration) {
+    const auto d = parse_duration(value);
+    if (!d) {
+      if (error) *error = "expected a duration like 90s, 3m or 1h for '" + metric + "', got '" + value + "'";
+      return std::nullopt;
+    }
+    e.value = to_seconds(*d);
+  } else {
+    char* end = nullptr;
+    const double v = std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size() || v < 0 ||
+        (*kind == MetricKind::kRatio && v > 1)) {
+      if (error) {
+        *error = std::string("expected ") +
+                 (*kind == MetricKind::kRatio ? "a ratio between 0 and 1" : "a non-negative number") +
+                 " for '" + metric + "', got '" + value + "'";
+      }
+      return std::nullopt;
+    }
+    e.value = v;
+  }
+  return e;
+}
+
+bool expectation_holds(const Expectation& e, std::optional<double> actual) {
+  if (!actual) return false;
+  const double a = *actual;
+  if (e.op == "<=") return a <= e.value;
+  if (e.op == "<") return a < e.value;
+  if (e.op == ">=") return a >= e.value;
+  if (e.op == ">") return a > e.value;
+  return a == e.value;
+}
+
+}  // namespace gameday

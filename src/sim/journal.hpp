@@ -1,0 +1,221 @@
+#pragma once
+// The journal: every run appends typed events; scoring and reports are pure functions of it.
+// Events stay structs on the simulated path and are serialized once, as one JSON line each.
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace gameday {
+
+/// An SLO as the scorer needs it (copied into the run_start event so a journal is self-contained).
+struct SloRecord {
+  std::string name;
+  std::string sli;         // "availability" or "latency"
+  double objective = 0.99;
+  Duration threshold = 0;  // latency SLI only
+};
+
+/// The run began. Carries everything scoring needs besides the events themselves, so a report
+/// can be rebuilt from a journal alone.
+struct RunStartEvent {
+  std::string scenario;
+  std::string description;
+  std::uint64_t seed = 0;
+  Duration duration = 0;
+  std::string mode;  // "simulated" or "live"
+  bool playbooks_enabled = true;
+  Duration sustain = 0;             // recovery window for t_m
+  std::vector<SloRecord> slos;
+  std::vector<std::string> expect;  // expectation texts, e.g. "ttd <= 3m"
+};
+
+/// A fault became active.
+struct FaultStartEvent {
+  std::string id;      // fault id from the scenario, e.g. "primary-latency"
+  std::string target;  // "vendor:primary", "ehr", ...
+  std::string kind;    // "latency", "error", "hang", ...
+  std::string detail;  // human-readable parameters
+};
+
+/// A fault stopped being active.
+struct FaultEndEvent {
+  std::string id;
+  std::string target;
+  std::string kind;
+};
+
+/// The outcome of one request as the user saw it.
+enum class RequestStatus {
+  kOk,        // a validated answer was served
+  kFallback,  // the assistant served its safe canned fallback
+  kError,     // the assistant returned an error
+  kTimeout,   // the caller gave up
+};
+
+/// Returns "ok", "fallback", "error" or "timeout".
+const char* to_string(RequestStatus s);
+/// Parses the names above; nullopt when unknown.
+std::optional<RequestStatus> parse_request_status(const std::string& s);
+
+/// One request's summary: what production saw, and what the truth says.
+struct RequestEvent {
+  std::uint64_t id = 0;
+  std::string task_type;    // "prior_auth_status", "benefits_question", "discharge_summary"
+  bool probe = false;       // golden-set probe rather than user traffic
+  std::string patient_ref;  // pseudonym, never an identifier ("pt-3fa9c2d1")
+  SimTime arrival = 0;
+  Duration latency = 0;
+  RequestStatus status = RequestStatus::kOk;
+  std::string vendor;  // vendor that produced the served answer ("" if none)
+  std::string model;
+  std::string prompt_version;
+  int attempts = 0;      // model calls made
+  int ehr_calls = 0;     // EHR calls made
+  std::string cause;     // why it was not ok: "vendor_timeout", "vendor_error", "ehr_error", "citation_invalid", ...
+  // Observable signals (what detectors may use).
+  int citations = 0;
+  bool citations_valid = true;
+  // Truth (what only the scorer may use).
+  bool correct = false;
+  bool unsafe = false;
+  std::string unsafe_kind;  // "" when safe
+};
+
+/// An alert started firing.
+struct AlertFireEvent {
+  std::string name;
+  std::string severity;
+  double value = 0;       // the measured value that crossed the threshold
+  std::string summary;
+};
+
+/// An alert stopped firing.
+struct AlertResolveEvent {
+  std::string name;
+};
+
+/// A human acknowledged a page.
+struct AckEvent {
+  std::string who;
+  std::string alert;
+};
+
+/// A playbook run began.
+struct PlaybookStartEvent {
+  std::string playbook;
+  std::uint64_t run = 0;  // run number, unique within the journal
+  std::string trigger;    // "alert:Name" or "manual" or "time"
+};
+
+/// A playbook run ended.
+struct PlaybookEndEvent {
+  std::string playbook;
+  std::uint64_t run = 0;
+  std::string outcome;  // "completed", "aborted", "rolled_back"
+  std::string reason;
+};
+
+/// A playbook step began.
+struct StepStartEvent {
+  std::string playbook;
+  std::uint64_t run = 0;
+  int index = 0;
+  std::string name;
+  std::string kind;
+  bool rollback = false;  // part of the rollback list
+};
+
+/// A playbook step ended.
+struct StepEndEvent {
+  std::string playbook;
+  std::uint64_t run = 0;
+  int index = 0;
+  std::string name;
+  std::string kind;
+  std::string outcome;  // "ok", "failed", "timeout", "skipped"
+  std::string reason;
+  bool rollback = false;
+};
+
+/// A runtime change to the assistant (flag, prompt version, route, mode).
+struct ControlChangeEvent {
+  std::string what;  // "flag", "prompt", "route", "mode"
+  std::string key;   // flag name, or "" for prompt/route/mode
+  std::string from;
+  std::string to;
+  std::string by;    // "playbook:NAME", "scenario", "api", ...
+};
+
+/// A golden-set run finished.
+struct GoldenResultEvent {
+  std::string set;
+  int passed = 0;
+  int total = 0;
+  double min_pass_rate = 0;
+  bool ok = false;  // pass rate >= min_pass_rate
+  std::string by;
+};
+
+/// The run ended.
+struct RunEndEvent {
+  std::string reason;  // "completed", "interrupted"
+};
+
+/// Any journal event.
+using EventBody = std::variant<RunStartEvent, FaultStartEvent, FaultEndEvent, RequestEvent,
+                               AlertFireEvent, AlertResolveEvent, AckEvent, PlaybookStartEvent,
+                               PlaybookEndEvent, StepStartEvent, StepEndEvent, ControlChangeEvent,
+                               GoldenResultEvent, RunEndEvent>;
+
+/// A timestamped journal event.
+struct Event {
+  SimTime t = 0;
+  EventBody body;
+};
+
+/// Returns the event's type name as written in the journal ("request", "alert_fire", ...).
+const char* event_type(const EventBody& body);
+
+/// Appends `e` as one JSON object (no newline) with stable key order: "t_us", "type", fields.
+void append_json(std::string& out, const Event& e);
+
+/// Parses one journal line; throws std::runtime_error naming the line number on bad input.
+Event parse_event_line(const std::string& line, std::size_t line_no);
+
+/// Reads a whole journal.jsonl stream.
+std::vector<Event> read_journal(std::istream& in);
+
+/// The append-only journal of a run. Keeps events in memory and, when a sink is set,
+/// writes each as a JSON line as it is appended (buffered).
+class Journal {
+ public:
+  Journal() = default;
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+  ~Journal();
+
+  /// Writes every event, as it is appended, to `out` (which must outlive the journal).
+  void set_sink(std::ostream* out) { sink_ = out; }
+  /// Appends an event at time `t`.
+  void append(SimTime t, EventBody body);
+  /// Flushes buffered lines to the sink.
+  void flush();
+  /// Every event so far, in order.
+  const std::vector<Event>& events() const { return events_; }
+  /// Observers called after each append (detectors, live event stream).
+  void subscribe(std::function<void(const Event&)> fn) { subscribers_.push_back(std::move(fn)); }
+
+ private:
+  std::vector<Event> events_;
+  std::ostream* sink_ = nullptr;
+  std::string buffer_;
+  std::vector<std::function<void(const Event&)>> subscribers_;
+};
+
+}  // namespace gameday

@@ -1,0 +1,66 @@
+#pragma once
+// The seam between components and time: components never read the OS clock or sleep.
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace gameday {
+
+/// Reads the current time. Virtual in simulation, monotonic-since-start in live mode.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  /// The current time since scenario start.
+  virtual SimTime now() const = 0;
+};
+
+/// A callback run by a Scheduler.
+using Task = std::function<void()>;
+
+/// Runs callbacks at given times. Events at the same time run in the order they were scheduled.
+class Scheduler : public Clock {
+ public:
+  /// Runs `fn` at absolute time `t` (clamped to now if `t` is in the past).
+  virtual void at(SimTime t, Task fn) = 0;
+  /// Runs `fn` after `d` from now.
+  void after(Duration d, Task fn) { at(now() + (d < 0 ? 0 : d), std::move(fn)); }
+};
+
+/// The discrete-event scheduler: one thread, virtual time that jumps to the next event.
+/// Ordering is (time, sequence number), so a run is reproducible.
+class VirtualScheduler final : public Scheduler {
+ public:
+  SimTime now() const override { return now_; }
+  void at(SimTime t, Task fn) override;
+  /// Runs events in order until the queue is empty or the next event is after `end`;
+  /// leaves now() at `end` (or at the last event when the queue drained earlier... at `end`).
+  void run_until(SimTime end);
+  /// Stops run_until after the current event.
+  void stop() { stopped_ = true; }
+  /// Number of events executed so far.
+  std::uint64_t executed() const { return executed_; }
+  /// Number of events waiting.
+  std::size_t pending() const { return queue_.size(); }
+
+ private:
+  struct Entry {
+    SimTime t;
+    std::uint64_t seq;
+    Task fn;
+  };
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const {
+      return a.t != b.t ? a.t > b.t : a.seq > b.seq;
+    }
+  };
+  std::priority_queue<Entry, std::vector<Entry>, Later> queue_;
+  SimTime now_ = 0;
+  std::uint64_t seq_ = 0;
+  std::uint64_t executed_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace gameday

@@ -1,0 +1,84 @@
+#include "sim/time.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace gameday {
+
+std::string format_duration(Duration d) {
+  std::string sign = d < 0 ? "-" : "";
+  const long long u = std::llabs(d);
+  char buf[48];
+  if (u < kSecond) {
+    if (u % kMillisecond == 0) {
+      std::snprintf(buf, sizeof buf, "%lldms", u / kMillisecond);
+    } else {
+      std::snprintf(buf, sizeof buf, "%.3fms", static_cast<double>(u) / kMillisecond);
+    }
+  } else if (u < kMinute) {
+    if (u % kSecond == 0) {
+      std::snprintf(buf, sizeof buf, "%llds", u / kSecond);
+    } else {
+      std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(u) / kSecond);
+    }
+  } else if (u < kHour) {
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", u / kMinute, (u % kMinute) / kSecond);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", u / kHour, (u % kHour) / kMinute,
+                  (u % kMinute) / kSecond);
+  }
+  return sign + buf;
+}
+
+std::string format_offset(SimTime t) {
+  const long long u = std::llabs(t);
+  const long long s = u / kSecond;
+  char buf[48];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "T%s%lld:%02lld:%02lld", t < 0 ? "-" : "+", s / 3600,
+                  (s % 3600) / 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "T%s%02lld:%02lld", t < 0 ? "-" : "+", s / 60, s % 60);
+  }
+  return buf;
+}
+
+}  // namespace gameday
+
+namespace gameday {
+
+std::optional<Duration> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  if (text == "0") return 0;
+  Duration total = 0;
+  std::size_t i = 0;
+  bool any = false;
+  while (i < text.size()) {
+    // number: digits with an optional fraction
+    const std::size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == start) return std::nullopt;
+    const std::string num(text.substr(start, i - start));
+    if (num.find('.') != num.rfind('.') || num.front() == '.' || num.back() == '.') return std::nullopt;
+    // unit
+    const std::size_t ustart = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    const std::string_view unit = text.substr(ustart, i - ustart);
+    Duration scale = 0;
+    if (unit == "us") scale = kMicrosecond;
+    else if (unit == "ms") scale = kMillisecond;
+    else if (unit == "s") scale = kSecond;
+    else if (unit == "m") scale = kMinute;
+    else if (unit == "h") scale = kHour;
+    else if (unit == "d") scale = 24 * kHour;
+    else return std::nullopt;
+    total += static_cast<Duration>(std::llround(std::strtod(num.c_str(), nullptr) * static_cast<double>(scale)));
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return total;
+}
+
+}  // namespace gameday

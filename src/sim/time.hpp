@@ -1,0 +1,36 @@
+#pragma once
+// Virtual and real time share one representation: integer microseconds since scenario start.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gameday {
+
+/// Microseconds since the scenario started. Simulation and live mode both use it.
+using SimTime = std::int64_t;
+/// A signed span of time in microseconds.
+using Duration = std::int64_t;
+
+inline constexpr Duration kMicrosecond = 1;
+inline constexpr Duration kMillisecond = 1000;
+inline constexpr Duration kSecond = 1000 * kMillisecond;
+inline constexpr Duration kMinute = 60 * kSecond;
+inline constexpr Duration kHour = 60 * kMinute;
+/// A time that never comes; used for "not yet" and "never".
+inline constexpr SimTime kNever = INT64_MAX;
+
+/// Converts microseconds to (fractional) seconds for reports.
+inline double to_seconds(Duration d) { return static_cast<double>(d) / 1e6; }
+
+/// Formats a time as a compact human duration: "1h02m03s", "4m05s", "12.5s", "250ms".
+std::string format_duration(Duration d);
+
+/// Parses a duration such as "250ms", "30s", "5m", "1h", "1h30m", "1.5s" or "0".
+/// Returns nullopt for anything else ("5 minutes", "-3s", "").
+std::optional<Duration> parse_duration(std::string_view text);
+
+/// Formats a time since start as "T+mm:ss" (or "T+h:mm:ss") for timelines.
+std::string format_offset(SimTime t);
+
+}  // namespace gameday
