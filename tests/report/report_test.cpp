@@ -1,0 +1,157 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "../score/journal_builder.hpp"
+#include "report/report.hpp"
+#include "score/score.hpp"
+
+using namespace gameday;
+using gameday::test::JournalBuilder;
+using gameday::test::reference_incident;
+using gameday::test::standard_run;
+
+namespace {
+
+std::vector<std::string> keys(const nlohmann::ordered_json& j) {
+  std::vector<std::string> out;
+  for (auto it = j.begin(); it != j.end(); ++it) out.push_back(it.key());
+  return out;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+Score quiet_run() {
+  JournalBuilder b(standard_run({"ttd <= 3m"}));
+  b.request(10 * kSecond);
+  b.end(kMinute);
+  return score_journal(b.events());
+}
+
+}  // namespace
+
+TEST_CASE("report.json keys come in the documented order", "[report]") {
+  const auto j = nlohmann::ordered_json::parse(
+      report_json(score_journal(reference_incident({"ttd <= 1m", "unsafe <= 0"}))));
+  CHECK(keys(j) == std::vector<std::string>{"scenario", "description", "seed", "mode",
+                                            "playbooks_enabled", "verdict", "duration_s",
+                                            "timeline", "metrics", "expectations", "faults",
+                                            "alerts", "playbooks", "changes", "golden",
+                                            "false_alerts"});
+  CHECK(keys(j["timeline"]) ==
+        std::vector<std::string>{"t_f_s", "t_i_s", "t_d_s", "t_a_s", "t_m_s", "t_r_s"});
+  CHECK(keys(j["metrics"]) ==
+        std::vector<std::string>{"ttd_s", "ttd_from_fault_s", "tta_s", "ttm_s", "ttr_s",
+                                 "requests", "failed_requests", "slow_requests",
+                                 "unsafe_responses", "probe_requests", "failed_ratio",
+                                 "unsafe_ratio", "error_budget"});
+  CHECK(keys(j["metrics"]["error_budget"]["answers-available"]) ==
+        std::vector<std::string>{"sli", "objective", "good", "total", "compliance", "budget_consumed"});
+  CHECK(keys(j["expectations"][0]) == std::vector<std::string>{"text", "metric", "actual", "pass"});
+  CHECK(keys(j["playbooks"][0]) ==
+        std::vector<std::string>{"playbook", "run", "trigger", "started_at_s", "ended_at_s",
+                                 "outcome", "reason", "steps"});
+  CHECK(keys(j["playbooks"][0]["steps"][0]) ==
+        std::vector<std::string>{"index", "name", "kind", "rollback", "started_at_s", "ended_at_s",
+                                 "outcome", "reason"});
+}
+
+TEST_CASE("report.json carries the scored values", "[report]") {
+  const auto j = nlohmann::json::parse(
+      report_json(score_journal(reference_incident({"ttd <= 1m", "unsafe <= 0"}))));
+  CHECK(j["verdict"] == "fail");
+  CHECK(j["seed"] == 42);
+  CHECK(j["duration_s"] == 600.0);
+  CHECK(j["timeline"]["t_i_s"] == 110.0);
+  CHECK(j["timeline"]["t_r_s"] == 200.0);
+  CHECK(j["metrics"]["ttd_s"] == 15.0);
+  CHECK(j["metrics"]["requests"] == 60);
+  CHECK(j["metrics"]["unsafe_responses"] == 1);
+  CHECK(j["metrics"]["error_budget"]["answers-available"]["good"] == 58);
+  CHECK(j["expectations"][1]["actual"].is_number_integer());
+  CHECK(j["expectations"][1]["pass"] == false);
+  CHECK(j["alerts"][1]["resolved_at_s"] == 170.0);
+  CHECK(j["false_alerts"] == 1);
+}
+
+TEST_CASE("report.json is byte-identical for identical input", "[report]") {
+  const auto events = reference_incident({"ttd <= 1m"});
+  const std::string a = report_json(score_journal(events));
+  const std::string b = report_json(score_journal(events));
+  CHECK(a == b);
+  CHECK(a.back() == '\n');
+  CHECK(report_markdown(score_journal(events)) == report_markdown(score_journal(events)));
+}
+
+TEST_CASE("report.json renders what never happened as null", "[report]") {
+  const auto j = nlohmann::json::parse(report_json(quiet_run()));
+  for (const char* k : {"t_f_s", "t_i_s", "t_d_s", "t_a_s", "t_m_s", "t_r_s"}) {
+    CHECK(j["timeline"][k].is_null());
+  }
+  for (const char* k : {"ttd_s", "ttd_from_fault_s", "tta_s", "ttm_s", "ttr_s"}) {
+    CHECK(j["metrics"][k].is_null());
+  }
+  CHECK(j["expectations"][0]["actual"].is_null());
+  CHECK(j["faults"].is_array());
+  CHECK(j["faults"].empty());
+  CHECK(j["verdict"] == "fail");
+}
+
+TEST_CASE("The markdown report shows the timeline, metrics, budget and expectations", "[report]") {
+  const std::string md =
+      report_markdown(score_journal(reference_incident({"ttd <= 1m", "unsafe <= 0"})));
+  CHECK(contains(md, "# Game day report: vendor-errors"));
+  CHECK(contains(md, "**Verdict: FAIL.**"));
+  CHECK(contains(md, "| T+01:40 | Fault `primary-errors` started"));
+  CHECK(contains(md, "| T+01:50 | **Impact**"));
+  CHECK(contains(md, "| T+02:05 | Alert **ErrorsHigh** (page) fired"));
+  CHECK(contains(md, "| T+02:30 | **Mitigated**"));
+  CHECK(contains(md, "| T+03:20 | **Recovered**"));
+  CHECK(contains(md, "| TTD (impact → first alert) | 15s |"));
+  CHECK(contains(md, "| TTM (impact → mitigated) | 40s |"));
+  CHECK(contains(md, "| TTR (impact → recovered) | 1m30s |"));
+  CHECK(contains(md, "| Unsafe answers | 1 "));
+  CHECK(contains(md, "| answers-available | availability | 90% | 58 / 60 |"));
+  CHECK(contains(md, "- ✅ `ttd <= 1m`: actual 15s"));
+  CHECK(contains(md, "- ❌ `unsafe <= 0`: actual 1"));
+  CHECK(contains(md, "## What happened"));
+  CHECK(contains(md, "The first alert, ErrorsHigh, fired at T+02:05, 15s after impact."));
+  CHECK(contains(md, "(hallucination: 1)"));
+}
+
+TEST_CASE("The markdown report says plainly when nothing happened", "[report]") {
+  const std::string md = report_markdown(quiet_run());
+  CHECK(contains(md, "No fault was injected."));
+  CHECK(contains(md, "No user request was affected."));
+  CHECK(contains(md, "| TTD (impact → first alert) | - |"));
+}
+
+TEST_CASE("The terminal summary is a few plain lines", "[report]") {
+  const std::string t =
+      terminal_summary(score_journal(reference_incident({"ttd <= 1m", "unsafe <= 0"})));
+  CHECK(t.rfind("gameday: vendor-errors (seed 42, simulated): FAIL\n", 0) == 0);
+  CHECK(contains(t, "primary-errors (error on vendor:primary) at T+01:40"));
+  CHECK(contains(t, "ErrorsHigh (page) at T+02:05; 1 false alert"));
+  CHECK(contains(t, "1 run, 1 step: failover completed"));
+  CHECK(contains(t, "TTD 15s  TTA 15s  TTM 40s  TTR 1m30s"));
+  CHECK(contains(t, "60 user, 2 failed (3.333%), 1 unsafe"));
+  CHECK(contains(t, "failing:   unsafe <= 0 (actual 1)"));
+  long lines = 0;
+  for (char c : t) {
+    lines += c == '\n' ? 1 : 0;
+    CHECK(static_cast<unsigned char>(c) < 0x80);  // ASCII, no colour codes
+    CHECK(c != '\x1b');
+  }
+  CHECK(lines == 7);
+}
+
+TEST_CASE("Reports never print patient references", "[report]") {
+  const Score s = score_journal(reference_incident({"ttd <= 1m"}));
+  for (const std::string& out : {report_json(s), report_markdown(s), terminal_summary(s)}) {
+    CHECK_FALSE(contains(out, "pt-3fa9c2d1"));
+  }
+}
