@@ -208,11 +208,18 @@ class Journal {
   void flush();
   /// Every event so far, in order.
   const std::vector<Event>& events() const { return events_; }
-  /// Observers called after each append (detectors, live event stream).
+  /// Observers called after each append (detectors, live event stream). An observer may
+  /// append(): that event is recorded and delivered once the current one has reached every
+  /// observer, so all observers see events in journal order. Do not subscribe() from inside one.
   void subscribe(std::function<void(const Event&)> fn) { subscribers_.push_back(std::move(fn)); }
 
  private:
+  // Stores `e` and writes its line to the buffer (and the buffer to the sink when full).
+  void record(Event e);
+
   std::vector<Event> events_;
+  std::vector<Event> pending_;  // appended by observers during delivery, not yet recorded
+  bool dispatching_ = false;    // inside the subscriber loop of append()
   std::ostream* sink_ = nullptr;
   std::string buffer_;
   std::vector<std::function<void(const Event&)>> subscribers_;

@@ -1,0 +1,651 @@
+#include "sim/journal.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <istream>
+#include <limits>
+#include <ostream>
+#include <stdexcept>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace gameday {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Schema: one list of (name, member) per event struct, shared by the writer and the reader so the
+// two directions cannot drift apart. Names are the C++ field names; time fields carry "_us".
+// ---------------------------------------------------------------------------------------------
+
+template <class T, class M>
+struct Field {
+  std::string_view name;
+  M T::*member;
+};
+
+template <class T, class M>
+constexpr Field<T, M> field(std::string_view name, M T::*member) {
+  return {name, member};
+}
+
+template <class T>
+struct Schema;
+
+template <>
+struct Schema<SloRecord> {
+  static constexpr auto kFields =
+      std::tuple{field("name", &SloRecord::name), field("sli", &SloRecord::sli),
+                 field("objective", &SloRecord::objective),
+                 field("threshold_us", &SloRecord::threshold)};
+};
+
+template <>
+struct Schema<RunStartEvent> {
+  static constexpr const char* kType = "run_start";
+  static constexpr auto kFields = std::tuple{
+      field("scenario", &RunStartEvent::scenario),
+      field("description", &RunStartEvent::description),
+      field("seed", &RunStartEvent::seed),
+      field("duration_us", &RunStartEvent::duration),
+      field("mode", &RunStartEvent::mode),
+      field("playbooks_enabled", &RunStartEvent::playbooks_enabled),
+      field("sustain_us", &RunStartEvent::sustain),
+      field("slos", &RunStartEvent::slos),
+      field("expect", &RunStartEvent::expect)};
+};
+
+template <>
+struct Schema<FaultStartEvent> {
+  static constexpr const char* kType = "fault_start";
+  static constexpr auto kFields =
+      std::tuple{field("id", &FaultStartEvent::id), field("target", &FaultStartEvent::target),
+                 field("kind", &FaultStartEvent::kind), field("detail", &FaultStartEvent::detail)};
+};
+
+template <>
+struct Schema<FaultEndEvent> {
+  static constexpr const char* kType = "fault_end";
+  static constexpr auto kFields =
+      std::tuple{field("id", &FaultEndEvent::id), field("target", &FaultEndEvent::target),
+                 field("kind", &FaultEndEvent::kind)};
+};
+
+template <>
+struct Schema<RequestEvent> {
+  static constexpr const char* kType = "request";
+  static constexpr auto kFields = std::tuple{
+      field("id", &RequestEvent::id),
+      field("task_type", &RequestEvent::task_type),
+      field("probe", &RequestEvent::probe),
+      field("patient_ref", &RequestEvent::patient_ref),
+      field("arrival_us", &RequestEvent::arrival),
+      field("latency_us", &RequestEvent::latency),
+      field("status", &RequestEvent::status),
+      field("vendor", &RequestEvent::vendor),
+      field("model", &RequestEvent::model),
+      field("prompt_version", &RequestEvent::prompt_version),
+      field("attempts", &RequestEvent::attempts),
+      field("ehr_calls", &RequestEvent::ehr_calls),
+      field("cause", &RequestEvent::cause),
+      field("citations", &RequestEvent::citations),
+      field("citations_valid", &RequestEvent::citations_valid),
+      field("correct", &RequestEvent::correct),
+      field("unsafe", &RequestEvent::unsafe),
+      field("unsafe_kind", &RequestEvent::unsafe_kind)};
+};
+
+template <>
+struct Schema<AlertFireEvent> {
+  static constexpr const char* kType = "alert_fire";
+  static constexpr auto kFields =
+      std::tuple{field("name", &AlertFireEvent::name), field("severity", &AlertFireEvent::severity),
+                 field("value", &AlertFireEvent::value), field("summary", &AlertFireEvent::summary)};
+};
+
+template <>
+struct Schema<AlertResolveEvent> {
+  static constexpr const char* kType = "alert_resolve";
+  static constexpr auto kFields = std::tuple{field("name", &AlertResolveEvent::name)};
+};
+
+template <>
+struct Schema<AckEvent> {
+  static constexpr const char* kType = "ack";
+  static constexpr auto kFields =
+      std::tuple{field("who", &AckEvent::who), field("alert", &AckEvent::alert)};
+};
+
+template <>
+struct Schema<PlaybookStartEvent> {
+  static constexpr const char* kType = "playbook_start";
+  static constexpr auto kFields = std::tuple{field("playbook", &PlaybookStartEvent::playbook),
+                                             field("run", &PlaybookStartEvent::run),
+                                             field("trigger", &PlaybookStartEvent::trigger)};
+};
+
+template <>
+struct Schema<PlaybookEndEvent> {
+  static constexpr const char* kType = "playbook_end";
+  static constexpr auto kFields = std::tuple{
+      field("playbook", &PlaybookEndEvent::playbook), field("run", &PlaybookEndEvent::run),
+      field("outcome", &PlaybookEndEvent::outcome), field("reason", &PlaybookEndEvent::reason)};
+};
+
+template <>
+struct Schema<StepStartEvent> {
+  static constexpr const char* kType = "step_start";
+  static constexpr auto kFields = std::tuple{
+      field("playbook", &StepStartEvent::playbook), field("run", &StepStartEvent::run),
+      field("index", &StepStartEvent::index),       field("name", &StepStartEvent::name),
+      field("kind", &StepStartEvent::kind),         field("rollback", &StepStartEvent::rollback)};
+};
+
+template <>
+struct Schema<StepEndEvent> {
+  static constexpr const char* kType = "step_end";
+  static constexpr auto kFields = std::tuple{
+      field("playbook", &StepEndEvent::playbook), field("run", &StepEndEvent::run),
+      field("index", &StepEndEvent::index),       field("name", &StepEndEvent::name),
+      field("kind", &StepEndEvent::kind),         field("outcome", &StepEndEvent::outcome),
+      field("reason", &StepEndEvent::reason),     field("rollback", &StepEndEvent::rollback)};
+};
+
+template <>
+struct Schema<ControlChangeEvent> {
+  static constexpr const char* kType = "control_change";
+  static constexpr auto kFields = std::tuple{
+      field("what", &ControlChangeEvent::what), field("key", &ControlChangeEvent::key),
+      field("from", &ControlChangeEvent::from), field("to", &ControlChangeEvent::to),
+      field("by", &ControlChangeEvent::by)};
+};
+
+template <>
+struct Schema<GoldenResultEvent> {
+  static constexpr const char* kType = "golden_result";
+  static constexpr auto kFields = std::tuple{
+      field("set", &GoldenResultEvent::set),
+      field("passed", &GoldenResultEvent::passed),
+      field("total", &GoldenResultEvent::total),
+      field("min_pass_rate", &GoldenResultEvent::min_pass_rate),
+      field("ok", &GoldenResultEvent::ok),
+      field("by", &GoldenResultEvent::by)};
+};
+
+template <>
+struct Schema<RunEndEvent> {
+  static constexpr const char* kType = "run_end";
+  static constexpr auto kFields = std::tuple{field("reason", &RunEndEvent::reason)};
+};
+
+// ---------------------------------------------------------------------------------------------
+// Writer (hot path). Two passes over the fields: first an upper bound on the line's length,
+// then the bytes through a raw pointer into space reserved once, so no per-token capacity checks
+// or calls; the string is trimmed to the real length at the end.
+// ---------------------------------------------------------------------------------------------
+
+// 1 for bytes that cannot be copied verbatim inside a JSON string: control characters, '"',
+// '\\', and every non-ASCII byte (checked as UTF-8 before it is copied).
+constexpr std::array<std::uint8_t, 256> kStringCare = [] {
+  std::array<std::uint8_t, 256> care{};
+  for (int c = 0; c < 256; ++c) care[c] = (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) ? 1 : 0;
+  return care;
+}();
+
+// Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates, at most
+// U+10FFFF), or 0 when the bytes there are not one.
+std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end) {
+  const unsigned char c = p[0];
+  const auto cont = [&](std::size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return p + i < end && p[i] >= lo && p[i] <= hi;
+  };
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+// Upper bounds on the bytes each value takes. A string byte takes at most 6 ("\u00XX", or
+// "\ufffd" for a malformed byte).
+std::size_t max_len(std::string_view s) { return 2 + 6 * s.size(); }
+constexpr std::size_t max_len(bool) { return 5; }
+template <class I>
+  requires std::is_integral_v<I> && (!std::is_same_v<I, bool>)
+constexpr std::size_t max_len(I) {
+  return 20;  // "-9223372036854775808", "18446744073709551615"
+}
+constexpr std::size_t max_len(double) { return 32; }  // shortest form is at most 24
+constexpr std::size_t max_len(RequestStatus) { return 2 + 8; }
+std::size_t max_len(const std::vector<std::string>& v) {
+  std::size_t n = 2;
+  for (const auto& s : v) n += 1 + max_len(std::string_view(s));
+  return n;
+}
+std::size_t max_len(const std::vector<SloRecord>& v);
+
+// Bound for `,"name":value` over every field of `obj`.
+template <class T>
+std::size_t max_fields_len(const T& obj) {
+  return std::apply(
+      [&](const auto&... f) { return ((4 + f.name.size() + max_len(obj.*(f.member))) + ... + 0); },
+      Schema<T>::kFields);
+}
+
+std::size_t max_len(const std::vector<SloRecord>& v) {
+  std::size_t n = 2;
+  for (const auto& slo : v) n += 2 + max_fields_len(slo);
+  return n;
+}
+
+// Each put() writes one value at p and returns the end of what it wrote.
+
+char* put_raw(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+// True when any of the 8 bytes in `w` needs care (see kStringCare). Exact, no false positives:
+// the classic "has a byte less than n" test, applied to w, w ^ '"' and w ^ '\\'.
+constexpr bool word_needs_care(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const auto has_less = [](std::uint64_t x, std::uint64_t n) { return (x - kOnes * n) & ~x & kHigh; };
+  return ((w & kHigh) | has_less(w, 0x20) | has_less(w ^ (kOnes * '"'), 1) |
+          has_less(w ^ (kOnes * '\\'), 1)) != 0;
+}
+
+char* put(char* p, std::string_view s) {
+  constexpr char kHex[] = "0123456789abcdef";
+  *p++ = '"';
+  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = in + s.size();
+  while (in < end) {
+    // Fast path: plain ASCII eight bytes at a time (the reserved space covers whole words).
+    while (end - in >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, in, 8);
+      if (word_needs_care(w)) break;
+      std::memcpy(p, &w, 8);
+      p += 8;
+      in += 8;
+    }
+    while (in < end && !kStringCare[*in]) *p++ = static_cast<char>(*in++);
+    if (in == end) break;
+
+    const unsigned char c = *in;
+    if (c >= 0x80) {
+      if (const std::size_t n = utf8_sequence_length(in, end)) {
+        std::memcpy(p, in, n);  // valid UTF-8 passes through untouched
+        p += n;
+        in += n;
+        continue;
+      }
+      // Not well-formed UTF-8: the line must stay valid JSON so the journal can always be
+      // read back, so the byte becomes U+FFFD.
+      p = put_raw(p, "\\ufffd");
+    } else if (c == '"') {
+      p = put_raw(p, "\\\"");
+    } else if (c == '\\') {
+      p = put_raw(p, "\\\\");
+    } else {
+      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+      p = put_raw(p, std::string_view(esc, 6));
+    }
+    ++in;
+  }
+  *p++ = '"';
+  return p;
+}
+
+char* put(char* p, const std::string& s) { return put(p, std::string_view(s)); }
+
+char* put(char* p, bool b) { return b ? put_raw(p, "true") : put_raw(p, "false"); }
+
+template <class I>
+  requires std::is_integral_v<I> && (!std::is_same_v<I, bool>)
+char* put(char* p, I v) {
+  return std::to_chars(p, p + max_len(v), v).ptr;
+}
+
+char* put(char* p, double v) {
+  if (!std::isfinite(v)) return put_raw(p, "null");  // JSON has no NaN/Infinity
+  // to_chars gives "-0", which JSON readers take as the integer 0 and lose the sign.
+  if (v == 0 && std::signbit(v)) return put_raw(p, "-0.0");
+  // Shortest form that round-trips: exact, and the same bytes on every platform.
+  return std::to_chars(p, p + max_len(v), v).ptr;
+}
+
+char* put(char* p, RequestStatus s) {
+  *p++ = '"';
+  p = put_raw(p, to_string(s));
+  *p++ = '"';
+  return p;
+}
+
+char* put(char* p, const std::vector<std::string>& v) {
+  *p++ = '[';
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) *p++ = ',';
+    p = put(p, std::string_view(v[i]));
+  }
+  *p++ = ']';
+  return p;
+}
+
+char* put(char* p, const std::vector<SloRecord>& v);
+
+// Writes `,"name":value` for every field of `obj`.
+template <class T>
+char* put_fields(char* p, const T& obj) {
+  std::apply(
+      [&](const auto&... f) {
+        ((*p++ = ',', *p++ = '"', p = put_raw(p, f.name), *p++ = '"', *p++ = ':',
+          p = put(p, obj.*(f.member))),
+         ...);
+      },
+      Schema<T>::kFields);
+  return p;
+}
+
+char* put(char* p, const std::vector<SloRecord>& v) {
+  *p++ = '[';
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) *p++ = ',';
+    // put_fields leads with ','; that first byte becomes the object's '{'.
+    char* open = p;
+    p = put_fields(p, v[i]);
+    *open = '{';
+    *p++ = '}';
+  }
+  *p++ = ']';
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reader (not hot): nlohmann DOM, strict types, errors that name the line and the field.
+// ---------------------------------------------------------------------------------------------
+
+using nlohmann::json;
+
+struct LineContext {
+  std::size_t line_no;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw std::runtime_error("journal line " + std::to_string(line_no) + ": " + what);
+  }
+};
+
+struct FieldContext {
+  const LineContext& line;
+  std::string_view type;  // event type, for the message
+  std::string path;       // "latency_us", "slos[1].threshold_us"
+
+  [[noreturn]] void mistyped(const char* expected, const json& j) const {
+    line.fail(std::string(type) + ": field \"" + path + "\" must be " + expected + ", got " +
+              j.type_name());
+  }
+};
+
+void read_value(const json& j, std::string& out, const FieldContext& ctx) {
+  if (!j.is_string()) ctx.mistyped("a string", j);
+  out = j.get_ref<const std::string&>();
+}
+
+void read_value(const json& j, bool& out, const FieldContext& ctx) {
+  if (!j.is_boolean()) ctx.mistyped("a boolean", j);
+  out = j.get<bool>();
+}
+
+template <class I>
+  requires std::is_integral_v<I> && (!std::is_same_v<I, bool>)
+void read_value(const json& j, I& out, const FieldContext& ctx) {
+  if (!j.is_number_integer()) ctx.mistyped("an integer", j);
+  if (j.is_number_unsigned()) {
+    const auto v = j.get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(std::numeric_limits<I>::max())) {
+      ctx.line.fail(std::string(ctx.type) + ": field \"" + ctx.path + "\" is out of range");
+    }
+    out = static_cast<I>(v);
+  } else {
+    const auto v = j.get<std::int64_t>();
+    if (!std::in_range<I>(v)) {
+      ctx.line.fail(std::string(ctx.type) + ": field \"" + ctx.path + "\" is out of range");
+    }
+    out = static_cast<I>(v);
+  }
+}
+
+void read_value(const json& j, double& out, const FieldContext& ctx) {
+  if (j.is_null()) {
+    out = std::numeric_limits<double>::quiet_NaN();  // written for non-finite values
+    return;
+  }
+  if (!j.is_number()) ctx.mistyped("a number", j);
+  out = j.get<double>();
+}
+
+void read_value(const json& j, RequestStatus& out, const FieldContext& ctx) {
+  if (!j.is_string()) ctx.mistyped("a string", j);
+  const auto status = parse_request_status(j.get_ref<const std::string&>());
+  if (!status) {
+    ctx.line.fail(std::string(ctx.type) + ": field \"" + ctx.path + "\" has unknown status \"" +
+                  j.get_ref<const std::string&>() + "\"");
+  }
+  out = *status;
+}
+
+void read_value(const json& j, std::vector<std::string>& out, const FieldContext& ctx) {
+  if (!j.is_array()) ctx.mistyped("an array", j);
+  out.clear();
+  out.reserve(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    out.emplace_back();
+    read_value(j[i], out.back(), FieldContext{ctx.line, ctx.type, ctx.path + "[" + std::to_string(i) + "]"});
+  }
+}
+
+void read_value(const json& j, std::vector<SloRecord>& out, const FieldContext& ctx);
+
+template <class T>
+void read_fields(const json& obj, T& out, const LineContext& line, std::string_view type,
+                 const std::string& prefix) {
+  std::apply(
+      [&](const auto&... f) {
+        (
+            [&] {
+              const FieldContext ctx{line, type, prefix + std::string(f.name)};
+              const auto it = obj.find(std::string(f.name));
+              if (it == obj.end()) line.fail(std::string(type) + ": missing field \"" + ctx.path + "\"");
+              read_value(*it, out.*(f.member), ctx);
+            }(),
+            ...);
+      },
+      Schema<T>::kFields);
+}
+
+void read_value(const json& j, std::vector<SloRecord>& out, const FieldContext& ctx) {
+  if (!j.is_array()) ctx.mistyped("an array", j);
+  out.clear();
+  out.reserve(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const FieldContext item{ctx.line, ctx.type, ctx.path + "[" + std::to_string(i) + "]"};
+    if (!j[i].is_object()) item.mistyped("an object", j[i]);
+    out.emplace_back();
+    read_fields(j[i], out.back(), ctx.line, ctx.type, item.path + ".");
+  }
+}
+
+// Finds the variant alternative whose type name is `type` and reads it.
+template <std::size_t I = 0>
+EventBody read_body(const json& obj, const std::string& type, const LineContext& line) {
+  if constexpr (I == std::variant_size_v<EventBody>) {
+    line.fail("unknown event type \"" + type + "\"");
+  } else {
+    using T = std::variant_alternative_t<I, EventBody>;
+    if (type == Schema<T>::kType) {
+      EventBody body{std::in_place_index<I>};
+      read_fields(obj, std::get<I>(body), line, type, "");
+      return body;
+    }
+    return read_body<I + 1>(obj, type, line);
+  }
+}
+
+// Above this many buffered bytes, append() hands the buffer to the sink.
+constexpr std::size_t kFlushThreshold = 64 * 1024;
+
+}  // namespace
+
+const char* to_string(RequestStatus s) {
+  switch (s) {
+    case RequestStatus::kOk:
+      return "ok";
+    case RequestStatus::kFallback:
+      return "fallback";
+    case RequestStatus::kError:
+      return "error";
+    case RequestStatus::kTimeout:
+      return "timeout";
+  }
+  return "unknown";
+}
+
+std::optional<RequestStatus> parse_request_status(const std::string& s) {
+  if (s == "ok") return RequestStatus::kOk;
+  if (s == "fallback") return RequestStatus::kFallback;
+  if (s == "error") return RequestStatus::kError;
+  if (s == "timeout") return RequestStatus::kTimeout;
+  return std::nullopt;
+}
+
+const char* event_type(const EventBody& body) {
+  return std::visit([](const auto& b) { return Schema<std::decay_t<decltype(b)>>::kType; }, body);
+}
+
+void append_json(std::string& out, const Event& e) {
+  constexpr std::string_view kOpen = "{\"t_us\":";
+  constexpr std::string_view kType = ",\"type\":\"";
+  const std::string_view type = event_type(e.body);
+  std::visit(
+      [&](const auto& body) {
+        const std::size_t start = out.size();
+        const std::size_t bound = kOpen.size() + max_len(e.t) + kType.size() + type.size() + 1 +
+                                  max_fields_len(body) + 1;
+        out.resize(start + bound);
+        char* p = out.data() + start;
+        p = put_raw(p, kOpen);
+        p = put(p, e.t);
+        p = put_raw(p, kType);
+        p = put_raw(p, type);
+        *p++ = '"';
+        p = put_fields(p, body);
+        *p++ = '}';
+        out.resize(static_cast<std::size_t>(p - out.data()));
+      },
+      e.body);
+}
+
+Event parse_event_line(const std::string& line, std::size_t line_no) {
+  const LineContext ctx{line_no};
+  json j;
+  try {
+    j = json::parse(line);
+  } catch (const json::parse_error& err) {
+    ctx.fail(std::string("invalid JSON: ") + err.what());
+  }
+  if (!j.is_object()) ctx.fail(std::string("expected a JSON object, got ") + j.type_name());
+
+  Event e;
+  const auto t = j.find("t_us");
+  if (t == j.end()) ctx.fail("missing field \"t_us\"");
+  read_value(*t, e.t, FieldContext{ctx, "event", "t_us"});
+
+  const auto type = j.find("type");
+  if (type == j.end()) ctx.fail("missing field \"type\"");
+  if (!type->is_string()) ctx.fail(std::string("field \"type\" must be a string, got ") + type->type_name());
+  e.body = read_body(j, type->get_ref<const std::string&>(), ctx);
+  return e;
+}
+
+std::vector<Event> read_journal(std::istream& in) {
+  std::vector<Event> events;
+  std::string line;
+  std::size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    events.push_back(parse_event_line(line, line_no));
+  }
+  return events;
+}
+
+Journal::~Journal() {
+  try {
+    flush();
+  } catch (...) {
+    // A destructor must not throw; a sink that throws has already lost the run's tail.
+  }
+}
+
+void Journal::append(SimTime t, EventBody body) {
+  if (dispatching_) {
+    // Called from a subscriber: recording now could reallocate events_ under the reference the
+    // outer loop is handing out, and later subscribers would see this event before the current
+    // one. Queue it; the outer call records and delivers it next.
+    pending_.push_back(Event{t, std::move(body)});
+    return;
+  }
+  record(Event{t, std::move(body)});
+  if (subscribers_.empty()) return;
+
+  dispatching_ = true;
+  std::size_t next = 0;  // index into pending_ of the next queued event
+  try {
+    for (;;) {
+      const Event& e = events_.back();
+      for (const auto& fn : subscribers_) fn(e);
+      if (next == pending_.size()) break;
+      record(std::move(pending_[next++]));
+    }
+  } catch (...) {
+    // Keep the journal complete even when an observer fails: queued events are still recorded.
+    while (next < pending_.size()) record(std::move(pending_[next++]));
+    pending_.clear();
+    dispatching_ = false;
+    throw;
+  }
+  pending_.clear();
+  dispatching_ = false;
+}
+
+void Journal::record(Event e) {
+  events_.push_back(std::move(e));
+  if (sink_ == nullptr) return;
+  append_json(buffer_, events_.back());
+  buffer_.push_back('\n');
+  if (buffer_.size() > kFlushThreshold) {
+    sink_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+}
+
+void Journal::flush() {
+  if (sink_ == nullptr) return;
+  if (!buffer_.empty()) {
+    sink_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+  sink_->flush();
+}
+
+}  // namespace gameday

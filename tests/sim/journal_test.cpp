@@ -1,0 +1,439 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/journal.hpp"
+
+using namespace gameday;
+
+namespace {
+
+RequestEvent sample_request() {
+  RequestEvent r;
+  r.id = 42;
+  r.task_type = "prior_auth_status";
+  r.probe = false;
+  r.patient_ref = "pt-3fa9c2d1";
+  r.arrival = 1'500'000;
+  r.latency = 820'000;
+  r.status = RequestStatus::kFallback;
+  r.vendor = "primary";
+  r.model = "gpt-4o-mini";
+  r.prompt_version = "v3";
+  r.attempts = 2;
+  r.ehr_calls = 3;
+  r.cause = "vendor_timeout";
+  r.citations = 0;
+  r.citations_valid = true;
+  r.correct = false;
+  r.unsafe = false;
+  r.unsafe_kind = "";
+  return r;
+}
+
+// One event of every type, with fields set away from their defaults.
+std::vector<Event> one_of_each() {
+  RunStartEvent start;
+  start.scenario = "vendor-latency";
+  start.description = "Primary vendor slows down; \"failover\" should kick in.\n";
+  start.seed = std::numeric_limits<std::uint64_t>::max();
+  start.duration = 3600LL * 1'000'000;
+  start.mode = "simulated";
+  start.playbooks_enabled = false;
+  start.sustain = 300'000'000;
+  start.slos = {{"availability", "availability", 0.995, 0}, {"p95-latency", "latency", 0.95, 2'500'000}};
+  start.expect = {"ttd <= 3m", "unsafe <= 0"};
+
+  RequestEvent unsafe = sample_request();
+  unsafe.id = 43;
+  unsafe.probe = true;
+  unsafe.status = RequestStatus::kOk;
+  unsafe.citations = 3;
+  unsafe.citations_valid = false;
+  unsafe.correct = false;
+  unsafe.unsafe = true;
+  unsafe.unsafe_kind = "wrong_patient";
+  unsafe.arrival = -5;  // negative times survive too
+
+  return {
+      {0, start},
+      {10, FaultStartEvent{"primary-latency", "vendor:primary", "latency", "p50=4s p99=12s"}},
+      {20, sample_request()},
+      {21, unsafe},
+      {30, AlertFireEvent{"AssistantLatencyHigh", "page", 0.1 + 0.2, "p95 > 2.5s"}},
+      {35, AckEvent{"oncall-1", "AssistantLatencyHigh"}},
+      {40, PlaybookStartEvent{"vendor-failover", 7, "alert:AssistantLatencyHigh"}},
+      {41, StepStartEvent{"vendor-failover", 7, 2, "switch route", "model.failover", true}},
+      {42, ControlChangeEvent{"route", "", "primary", "secondary", "playbook:vendor-failover"}},
+      {43, StepEndEvent{"vendor-failover", 7, 2, "switch route", "model.failover", "failed", "timeout after 30s", true}},
+      {44, PlaybookEndEvent{"vendor-failover", 7, "rolled_back", "step 2 failed"}},
+      {50, GoldenResultEvent{"prior-auth", 19, 20, 0.95, true, "playbook:vendor-failover"}},
+      {60, AlertResolveEvent{"AssistantLatencyHigh"}},
+      {70, FaultEndEvent{"primary-latency", "vendor:primary", "latency"}},
+      {std::numeric_limits<SimTime>::max(), RunEndEvent{"completed"}},
+  };
+}
+
+std::string line_of(const Event& e) {
+  std::string out;
+  append_json(out, e);
+  return out;
+}
+
+std::uint64_t bits(double d) { return std::bit_cast<std::uint64_t>(d); }
+
+std::string parse_error(const std::string& line, std::size_t line_no) {
+  try {
+    parse_event_line(line, line_no);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("Journal lines round-trip every event type exactly", "[sim][journal]") {
+  const std::vector<Event> events = one_of_each();
+  std::vector<std::string> seen_types;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string line = line_of(events[i]);
+    INFO(line);
+    REQUIRE(line.find('\n') == std::string::npos);
+    const Event back = parse_event_line(line, i + 1);
+    REQUIRE(back.t == events[i].t);
+    REQUIRE(back.body.index() == events[i].body.index());
+    // Re-serializing the parsed event gives the same bytes: every field made the trip.
+    REQUIRE(line_of(back) == line);
+    seen_types.push_back(event_type(back.body));
+  }
+  REQUIRE(seen_types == std::vector<std::string>{
+                            "run_start", "fault_start", "request", "request", "alert_fire", "ack",
+                            "playbook_start", "step_start", "control_change", "step_end",
+                            "playbook_end", "golden_result", "alert_resolve", "fault_end", "run_end"});
+  // Every alternative of the variant is covered.
+  std::vector<bool> covered(std::variant_size_v<EventBody>, false);
+  for (const Event& e : events) covered[e.body.index()] = true;
+  REQUIRE(std::find(covered.begin(), covered.end(), false) == covered.end());
+
+  // Spot-check fields on the parsed side, not only via re-serialization.
+  const Event start = parse_event_line(line_of(events[0]), 1);
+  const auto& rs = std::get<RunStartEvent>(start.body);
+  REQUIRE(rs.seed == std::numeric_limits<std::uint64_t>::max());
+  REQUIRE(rs.description == std::get<RunStartEvent>(events[0].body).description);
+  REQUIRE(rs.slos.size() == 2);
+  REQUIRE(rs.slos[1].name == "p95-latency");
+  REQUIRE(rs.slos[1].threshold == 2'500'000);
+  REQUIRE(rs.expect == std::vector<std::string>{"ttd <= 3m", "unsafe <= 0"});
+  const Event parsed = parse_event_line(line_of(events[3]), 4);
+  const auto& req = std::get<RequestEvent>(parsed.body);
+  REQUIRE(req.unsafe_kind == "wrong_patient");
+  REQUIRE(req.arrival == -5);
+  REQUIRE_FALSE(req.citations_valid);
+  REQUIRE(req.probe);
+}
+
+TEST_CASE("Journal doubles round-trip bit for bit in shortest form", "[sim][journal]") {
+  const std::vector<double> values = {0.0,
+                                      -0.0,
+                                      0.1 + 0.2,
+                                      1.0 / 3.0,
+                                      0.995,
+                                      3.0,
+                                      -2.5,
+                                      1e21,
+                                      123456789012345680000.0,  // shortest form is 21 digits, no exponent
+                                      -12345678901234567000.0,
+                                      std::numeric_limits<double>::denorm_min(),
+                                      std::numeric_limits<double>::min(),
+                                      std::numeric_limits<double>::max(),
+                                      std::numeric_limits<double>::lowest()};
+  for (double v : values) {
+    const Event e{5, AlertFireEvent{"A", "page", v, ""}};
+    const std::string line = line_of(e);
+    INFO(line);
+    const Event back = parse_event_line(line, 1);
+    REQUIRE(bits(std::get<AlertFireEvent>(back.body).value) == bits(v));
+  }
+  REQUIRE(line_of({0, AlertFireEvent{"A", "", 0.1 + 0.2, ""}}) ==
+          R"({"t_us":0,"type":"alert_fire","name":"A","severity":"","value":0.30000000000000004,"summary":""})");
+  REQUIRE(line_of({0, GoldenResultEvent{"g", 1, 2, 0.5, false, ""}}).find(R"("min_pass_rate":0.5,)") !=
+          std::string::npos);
+}
+
+TEST_CASE("Journal writes non-finite doubles as null and reads them back as NaN", "[sim][journal]") {
+  for (double v : {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                   std::numeric_limits<double>::quiet_NaN()}) {
+    const std::string line = line_of({1, AlertFireEvent{"A", "page", v, "s"}});
+    REQUIRE(line.find(R"("value":null,)") != std::string::npos);
+    REQUIRE(std::isnan(std::get<AlertFireEvent>(parse_event_line(line, 1).body).value));
+  }
+}
+
+TEST_CASE("Journal request lines have a stable key order", "[sim][journal]") {
+  const std::string line = line_of({2'320'000, sample_request()});
+  REQUIRE(line ==
+          R"({"t_us":2320000,"type":"request","id":42,"task_type":"prior_auth_status","probe":false,)"
+          R"("patient_ref":"pt-3fa9c2d1","arrival_us":1500000,"latency_us":820000,"status":"fallback",)"
+          R"("vendor":"primary","model":"gpt-4o-mini","prompt_version":"v3","attempts":2,"ehr_calls":3,)"
+          R"("cause":"vendor_timeout","citations":0,"citations_valid":true,"correct":false,"unsafe":false,)"
+          R"("unsafe_kind":""})");
+}
+
+TEST_CASE("Journal run_start lines carry SLOs as objects and expectations as strings", "[sim][journal]") {
+  RunStartEvent s;
+  s.scenario = "x";
+  s.seed = 7;
+  s.duration = 60'000'000;
+  s.mode = "simulated";
+  s.sustain = 5;
+  s.slos = {{"lat", "latency", 0.99, 2'000'000}};
+  s.expect = {"ttd <= 3m"};
+  REQUIRE(line_of({0, s}) ==
+          R"({"t_us":0,"type":"run_start","scenario":"x","description":"","seed":7,)"
+          R"("duration_us":60000000,"mode":"simulated","playbooks_enabled":true,"sustain_us":5,)"
+          R"("slos":[{"name":"lat","sli":"latency","objective":0.99,"threshold_us":2000000}],)"
+          R"("expect":["ttd <= 3m"]})");
+  s.slos.clear();
+  s.expect.clear();
+  REQUIRE(line_of({0, s}).find(R"("slos":[],"expect":[]})") != std::string::npos);
+}
+
+TEST_CASE("Journal escapes quotes, backslashes and control characters", "[sim][journal]") {
+  const std::string nasty = std::string("say \"hi\"\\ok\nnext\ttab\r") + '\0' + "\x1f\x7f end";
+  const std::string line = line_of({0, RunEndEvent{nasty}});
+  REQUIRE(line == R"({"t_us":0,"type":"run_end","reason":"say \"hi\"\\ok\u000anext\u0009tab\u000d\u0000)"
+                  R"(\u001f)" "\x7f" R"( end"})");
+  REQUIRE(std::get<RunEndEvent>(parse_event_line(line, 1).body).reason == nasty);
+  // Whatever the string, the line is valid JSON that a standard parser reads back.
+  REQUIRE(nlohmann::json::parse(line)["reason"] == nasty);
+}
+
+TEST_CASE("Journal passes UTF-8 through and replaces malformed bytes", "[sim][journal]") {
+  const std::string text = "caf\xC3\xA9 \xE2\x9C\x93 \xF0\x9F\x8F\xA5 \xE4\xB8\xAD";  // é ✓ 🏥 中
+  const std::string line = line_of({0, RunEndEvent{text}});
+  REQUIRE(line == R"({"t_us":0,"type":"run_end","reason":")" + text + R"("})");
+  REQUIRE(std::get<RunEndEvent>(parse_event_line(line, 1).body).reason == text);
+
+  // A lone continuation byte, a truncated sequence, an overlong '/', and an encoded surrogate.
+  const std::string bad = "a\x80" "b\xE2\x9C" "c\xC0\xAF" "d\xED\xA0\x80";
+  const std::string bad_line = line_of({0, RunEndEvent{bad}});
+  REQUIRE(bad_line == R"({"t_us":0,"type":"run_end","reason":"a\ufffdb\ufffd\ufffdc\ufffd\ufffdd\ufffd\ufffd\ufffd"})");
+  REQUIRE_NOTHROW(parse_event_line(bad_line, 1));
+}
+
+TEST_CASE("Journal strings of any bytes read back as a standard JSON parser sees them", "[sim][journal]") {
+  // Deterministic pseudo-random strings mixing plain ASCII runs (the 8-byte fast path) with
+  // every kind of byte that needs care, at every alignment.
+  const std::vector<std::string> pieces = {"abcdefgh", "x", "\"", "\\", "\n", std::string(1, '\0'), "\x1f",
+                                           "\x7f", "\xC3\xA9", "\xE2\x9C\x93", "\xF0\x9F\x8F\xA5", "/"};
+  const std::vector<std::string> malformed = {"\x80", "\xFF", "\xC3", "\xE2\x9C", "\xED\xA0\x80", "\xF5\x80\x80\x80"};
+  std::uint64_t state = 12345;
+  const auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    bool valid = true;
+    const auto parts = next(12);
+    for (std::uint64_t i = 0; i < parts; ++i) {
+      if (next(20) == 0) {
+        text += malformed[next(malformed.size())];
+        valid = false;
+      } else {
+        text += pieces[next(pieces.size())];
+      }
+    }
+    const std::string line = line_of({0, ControlChangeEvent{"flag", text, "", "", ""}});
+    INFO(line);
+    const auto j = nlohmann::json::parse(line);  // always valid JSON
+    if (valid) REQUIRE(j["key"] == text);
+    REQUIRE(std::get<ControlChangeEvent>(parse_event_line(line, 1).body).key == j["key"].get<std::string>());
+  }
+}
+
+TEST_CASE("Journal parse errors name the line number and the problem", "[sim][journal]") {
+  const std::string good = line_of({20, sample_request()});
+
+  CHECK(parse_error("{not json", 7).rfind("journal line 7: invalid JSON", 0) == 0);
+  CHECK(parse_error("[1,2]", 3) == "journal line 3: expected a JSON object, got array");
+  CHECK(parse_error(R"({"type":"run_end","reason":"x"})", 4) == R"(journal line 4: missing field "t_us")");
+  CHECK(parse_error(R"({"t_us":1.5,"type":"run_end","reason":"x"})", 4) ==
+        R"(journal line 4: event: field "t_us" must be an integer, got number)");
+  CHECK(parse_error(R"({"t_us":1,"type":"coffee_break"})", 12) ==
+        R"(journal line 12: unknown event type "coffee_break")");
+  CHECK(parse_error(R"({"t_us":1,"type":"run_end"})", 2) == R"(journal line 2: run_end: missing field "reason")");
+
+  std::string missing = good;
+  missing.replace(missing.find(R"("latency_us":820000,)"), 20, "");
+  CHECK(parse_error(missing, 9) == R"(journal line 9: request: missing field "latency_us")");
+
+  std::string mistyped = good;
+  mistyped.replace(mistyped.find("\"probe\":false"), 13, "\"probe\":\"no\"");
+  CHECK(parse_error(mistyped, 5) == R"(journal line 5: request: field "probe" must be a boolean, got string)");
+
+  std::string bad_status = good;
+  bad_status.replace(bad_status.find("\"fallback\""), 10, "\"meh\"");
+  CHECK(parse_error(bad_status, 6) == R"(journal line 6: request: field "status" has unknown status "meh")");
+
+  std::string out_of_range = good;
+  out_of_range.replace(out_of_range.find("\"attempts\":2"), 12, "\"attempts\":4294967296");
+  CHECK(parse_error(out_of_range, 8) == R"(journal line 8: request: field "attempts" is out of range)");
+
+  std::string negative_id = good;
+  negative_id.replace(negative_id.find("\"id\":42"), 7, "\"id\":-1");
+  CHECK(parse_error(negative_id, 8) == R"(journal line 8: request: field "id" is out of range)");
+
+  CHECK(parse_error(R"({"t_us":0,"type":"run_start","scenario":"","description":"","seed":1,"duration_us":1,)"
+                    R"("mode":"","playbooks_enabled":true,"sustain_us":1,"slos":[{"name":"a","sli":"latency",)"
+                    R"("objective":0.9}],"expect":[]})",
+                    1) == R"(journal line 1: run_start: missing field "slos[0].threshold_us")");
+  CHECK(parse_error(R"({"t_us":0,"type":"run_start","scenario":"","description":"","seed":1,"duration_us":1,)"
+                    R"("mode":"","playbooks_enabled":true,"sustain_us":1,"slos":[],"expect":["a",3]})",
+                    1) == R"(journal line 1: run_start: field "expect[1]" must be a string, got number)");
+}
+
+TEST_CASE("Journal reader reads every non-empty line and counts blank ones", "[sim][journal]") {
+  std::string text;
+  for (const Event& e : one_of_each()) text += line_of(e) + "\n";
+  text += "\n   \n";
+  std::istringstream in(text);
+  const std::vector<Event> events = read_journal(in);
+  REQUIRE(events.size() == one_of_each().size());
+  for (std::size_t i = 0; i < events.size(); ++i) REQUIRE(line_of(events[i]) == line_of(one_of_each()[i]));
+
+  // The line number in an error counts blank lines too.
+  std::istringstream bad(line_of({0, RunEndEvent{"x"}}) + "\n\n{\"t_us\":1}\n");
+  try {
+    read_journal(bad);
+    FAIL("expected an error");
+  } catch (const std::runtime_error& e) {
+    REQUIRE(std::string(e.what()) == R"(journal line 3: missing field "type")");
+  }
+}
+
+TEST_CASE("Journal sink output equals the concatenated lines after flush", "[sim][journal]") {
+  std::ostringstream sink;
+  std::string expected;
+  {
+    Journal j;
+    j.set_sink(&sink);
+    for (const Event& e : one_of_each()) {
+      j.append(e.t, e.body);
+      expected += line_of(e) + "\n";
+    }
+    // Small output stays buffered until flush().
+    REQUIRE(sink.str().empty());
+    j.flush();
+    REQUIRE(sink.str() == expected);
+    REQUIRE(j.events().size() == one_of_each().size());
+
+    // Enough events to pass the buffer threshold several times: the sink fills as we go.
+    for (std::uint64_t i = 0; i < 2000; ++i) {
+      RequestEvent r = sample_request();
+      r.id = i;
+      j.append(static_cast<SimTime>(i), r);
+      expected += line_of({static_cast<SimTime>(i), r}) + "\n";
+    }
+    REQUIRE(sink.str().size() > 64 * 1024);
+    REQUIRE(sink.str().size() < expected.size());
+    REQUIRE(expected.compare(0, sink.str().size(), sink.str()) == 0);
+    j.append(9999, RunEndEvent{"completed"});
+    expected += line_of({9999, RunEndEvent{"completed"}}) + "\n";
+  }
+  // The destructor flushed the tail.
+  REQUIRE(sink.str() == expected);
+
+  std::istringstream in(sink.str());
+  REQUIRE(read_journal(in).size() == one_of_each().size() + 2001);
+}
+
+TEST_CASE("Journal without a sink keeps events in memory only", "[sim][journal]") {
+  Journal j;
+  j.append(1, RunEndEvent{"completed"});
+  REQUIRE_NOTHROW(j.flush());
+  REQUIRE(j.events().size() == 1);
+  REQUIRE(j.events()[0].t == 1);
+}
+
+TEST_CASE("Journal subscribers see events in order after they are stored", "[sim][journal]") {
+  Journal j;
+  std::vector<std::string> a;
+  std::vector<SimTime> b;
+  j.subscribe([&](const Event& e) {
+    a.push_back(event_type(e.body));
+    // The event is already stored when observers run.
+    REQUIRE(&j.events().back() == &e);
+  });
+  j.subscribe([&](const Event& e) { b.push_back(e.t); });
+  for (const Event& e : one_of_each()) j.append(e.t, e.body);
+  REQUIRE(a.size() == one_of_each().size());
+  REQUIRE(a.front() == "run_start");
+  REQUIRE(a.back() == "run_end");
+  std::vector<SimTime> expected;
+  for (const Event& e : one_of_each()) expected.push_back(e.t);
+  REQUIRE(b == expected);
+}
+
+TEST_CASE("Journal delivers events appended by a subscriber after the current one", "[sim][journal]") {
+  std::ostringstream sink;
+  Journal j;
+  j.set_sink(&sink);
+  std::vector<std::string> detector_saw;
+  std::vector<std::string> stream_saw;
+  // A detector that fires an alert on every unsafe answer, and a second one that acks it.
+  j.subscribe([&](const Event& e) {
+    detector_saw.push_back(event_type(e.body));
+    if (const auto* r = std::get_if<RequestEvent>(&e.body); r && r->unsafe) {
+      j.append(e.t, AlertFireEvent{"Unsafe", "page", 1, r->unsafe_kind});
+      // The reference stays valid while observers are still being called.
+      REQUIRE(std::get<RequestEvent>(e.body).unsafe);
+    }
+    if (std::holds_alternative<AlertFireEvent>(e.body)) j.append(e.t + 1, AckEvent{"bot", "Unsafe"});
+  });
+  j.subscribe([&](const Event& e) { stream_saw.push_back(event_type(e.body)); });
+
+  for (int i = 0; i < 50; ++i) {
+    RequestEvent r = sample_request();
+    r.unsafe = (i % 10 == 3);
+    r.unsafe_kind = r.unsafe ? "hallucination" : "";
+    j.append(i, r);
+  }
+  j.flush();
+
+  std::vector<std::string> journal_order;
+  for (const Event& e : j.events()) journal_order.push_back(event_type(e.body));
+  REQUIRE(journal_order.size() == 50 + 5 + 5);
+  REQUIRE(detector_saw == journal_order);
+  REQUIRE(stream_saw == journal_order);
+  REQUIRE(journal_order[3] == "request");
+  REQUIRE(journal_order[4] == "alert_fire");
+  REQUIRE(journal_order[5] == "ack");
+  REQUIRE(journal_order[6] == "request");
+
+  std::istringstream in(sink.str());
+  std::vector<std::string> file_order;
+  for (const Event& e : read_journal(in)) file_order.push_back(event_type(e.body));
+  REQUIRE(file_order == journal_order);
+}
+
+TEST_CASE("Journal request status names round-trip", "[sim][journal]") {
+  for (RequestStatus s : {RequestStatus::kOk, RequestStatus::kFallback, RequestStatus::kError,
+                          RequestStatus::kTimeout}) {
+    REQUIRE(parse_request_status(to_string(s)) == s);
+  }
+  REQUIRE(std::string(to_string(RequestStatus::kTimeout)) == "timeout");
+  REQUIRE_FALSE(parse_request_status("OK").has_value());
+  REQUIRE_FALSE(parse_request_status("").has_value());
+}
