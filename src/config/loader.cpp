@@ -1,0 +1,309 @@
+// The public loaders, file-kind detection and cross-file validation.
+#include "config/loader.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <initializer_list>
+#include <optional>
+
+#include "config/loader_detail.hpp"
+
+namespace gameday {
+
+using loader::Diagnostics;
+using loader::Session;
+using loader::unknown_value_message;
+
+Fakes load_fakes(const std::string& dir, const FileSource& files) {
+  Diagnostics d;
+  Session s(files, d);
+  Fakes f = s.fakes(dir);
+  d.throw_if_any();
+  return f;
+}
+
+Scenario load_scenario(const std::string& path, const FileSource& files) {
+  Diagnostics d;
+  Session s(files, d);
+  Scenario sc = s.scenario(path);
+  d.throw_if_any();
+  return sc;
+}
+
+Playbook load_playbook(const std::string& path, const FileSource& files) {
+  Diagnostics d;
+  Session s(files, d);
+  Playbook pb = s.playbook(path);
+  d.throw_if_any();
+  return pb;
+}
+
+GoldenSet load_golden_set(const std::string& path, const FileSource& files) {
+  Diagnostics d;
+  Session s(files, d);
+  GoldenSet gs = s.golden_set(path);
+  d.throw_if_any();
+  return gs;
+}
+
+namespace {
+
+FileKind kind_of(const YAML::Node& doc) {
+  if (!doc.IsMap()) return FileKind::kUnknown;
+  auto has = [&](const char* key) {
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == key) return true;
+    }
+    return false;
+  };
+  if (has("faults") || has("workload") || has("duration")) return FileKind::kScenario;
+  if (has("steps")) return FileKind::kPlaybook;
+  if (has("cases")) return FileKind::kGoldenSet;
+  return FileKind::kUnknown;
+}
+
+// ---------------------------------------------------------------- cross-file checks
+
+// Reports at the recorded position of `path` in `file`, or not at all when the value was never
+// read successfully (its own problem is already reported).
+class CrossCheck {
+ public:
+  explicit CrossCheck(Session& s) : s_(s) {}
+
+  void report(const std::string& file, const std::string& path, const std::string& message) {
+    const SourceLoc loc = s_.diag().where(file, path, SourceLoc{});
+    if (loc.line == 0) return;
+    s_.diag().add(loc, message);
+  }
+
+  static std::vector<std::string> vendor_ids(const Fakes& f) {
+    std::vector<std::string> out;
+    for (const auto& v : f.vendors) out.push_back(v.id);
+    return out;
+  }
+  static std::vector<std::string> prompt_versions(const Fakes& f) {
+    std::vector<std::string> out;
+    for (const auto& p : f.prompts) out.push_back(p.version);
+    return out;
+  }
+  static bool contains(const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  }
+
+  void scenario_against_fakes(const Scenario& sc, const Fakes& f) {
+    const auto ids = vendor_ids(f);
+    if (!ids.empty()) {
+      for (std::size_t i = 0; i < sc.faults.size(); ++i) {
+        const std::string& t = sc.faults[i].target;
+        if (t.rfind("vendor:", 0) != 0 || t == "vendor:*") continue;
+        const std::string id = t.substr(7);
+        if (!contains(ids, id)) {
+          report(sc.file, "faults[" + std::to_string(i) + "].target",
+                 unknown_value_message("vendor", id, ids, "target"));
+        }
+      }
+      if (sc.assistant) {
+        for (const auto& [key, route] : {std::pair<std::string, std::string>{"primary_route", sc.assistant->primary_route},
+                                         {"secondary_route", sc.assistant->secondary_route}}) {
+          if (!contains(ids, route)) {
+            report(sc.file, "assistant." + key, unknown_value_message("vendor", route, ids, key));
+          }
+        }
+      }
+    }
+    const auto versions = prompt_versions(f);
+    if (sc.assistant && !versions.empty() && !contains(versions, sc.assistant->prompt_version)) {
+      report(sc.file, "assistant.prompt_version",
+             unknown_value_message("prompt version", sc.assistant->prompt_version, versions,
+                                   "prompt_version"));
+    }
+  }
+
+  void steps_against_fakes(const std::string& file, const std::string& list,
+                           const std::vector<StepSpec>& steps, const Fakes& f) {
+    const auto ids = vendor_ids(f);
+    const auto versions = prompt_versions(f);
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const StepSpec& st = steps[i];
+      const std::string p = list + "[" + std::to_string(i) + "]";
+      if (st.kind == "model.failover" && !st.to.empty() && !ids.empty() && !contains(ids, st.to)) {
+        report(file, p + ".to", unknown_value_message("vendor", st.to, ids, "to"));
+      } else if (st.kind == "prompt.rollback" && !st.version.empty() && !versions.empty() &&
+                 !contains(versions, st.version)) {
+        report(file, p + ".version", unknown_value_message("prompt version", st.version, versions));
+      } else if (st.kind == "flag.set" && !st.flag.empty() && !f.flags.empty()) {
+        auto flag = std::find_if(f.flags.begin(), f.flags.end(),
+                                 [&](const FlagDef& d) { return d.name == st.flag; });
+        if (flag == f.flags.end()) {
+          std::vector<std::string> names;
+          for (const auto& d : f.flags) names.push_back(d.name);
+          report(file, p + ".flag", unknown_value_message("flag", st.flag, names));
+        } else if (!st.variant.empty() && !flag->variants.count(st.variant)) {
+          std::vector<std::string> names;
+          for (const auto& [v, _] : flag->variants) names.push_back(v);
+          report(file, p + ".variant",
+                 unknown_value_message("variant", st.variant, names, st.flag));
+        }
+      }
+    }
+  }
+
+  void playbook(const Playbook& pb, const Fakes* f, const Scenario* sc) {
+    if (f) {
+      steps_against_fakes(pb.file, "steps", pb.steps, *f);
+      steps_against_fakes(pb.file, "rollback", pb.rollback, *f);
+      for (const auto* steps : {&pb.steps, &pb.rollback}) {
+        for (const auto& st : *steps) {
+          if (st.kind == "golden.check" && !st.golden_set.empty()) {
+            golden(s_.golden_set(st.golden_set), *f);
+          }
+        }
+      }
+    }
+    if (sc && !pb.trigger.alert.empty()) {
+      std::vector<std::string> names;
+      const AlertSpec* alert = nullptr;
+      for (const auto& a : sc->alerts) {
+        names.push_back(a.name);
+        if (a.name == pb.trigger.alert) alert = &a;
+      }
+      if (!alert) {
+        std::string msg = "trigger alert '" + pb.trigger.alert + "' is not defined by scenario '" +
+                          sc->file + "'";
+        if (auto c = loader::closest(pb.trigger.alert, names)) {
+          msg += " (did you mean '" + *c + "'?)";
+        } else {
+          msg += names.empty() ? " (it defines no alerts)" : " (it defines: " + loader::join(names) + ")";
+        }
+        report(pb.file, "trigger.alert", msg);
+      } else if (auto sev = pb.trigger.labels.find("severity");
+                 sev != pb.trigger.labels.end() && sev->second != alert->severity) {
+        report(pb.file, "trigger.labels.severity",
+               "trigger label severity '" + sev->second + "' never matches alert '" + alert->name +
+                   "' of scenario '" + sc->file + "' (severity " + alert->severity + ")");
+      }
+    }
+  }
+
+  void golden(const GoldenSet& gs, const Fakes& f) {
+    const int n = f.world.patients;
+    if (n <= 0) return;
+    char last[16];
+    std::snprintf(last, sizeof last, "pat-%04d", n);
+    for (std::size_t i = 0; i < gs.cases.size(); ++i) {
+      const std::string& p = gs.cases[i].patient;
+      if (p.empty()) continue;
+      const int number = std::atoi(p.c_str() + 4);
+      if (number < 1 || number > n) {
+        report(gs.file, "cases[" + std::to_string(i) + "].patient",
+               "patient '" + p + "' does not exist (the world has pat-0001.." + last + ")");
+      }
+    }
+  }
+
+ private:
+  Session& s_;
+};
+
+bool is_fakes_dir(Session& s, const std::string& dir) {
+  for (const auto& f : loader::fakes_files()) {
+    if (!s.exists(resolve_path(dir, f))) return false;
+  }
+  return true;
+}
+
+// The fakes directory near a playbook or golden set, if any (the repository's layout).
+const Fakes* fakes_near(Session& s, const std::string& path, std::initializer_list<const char*> rels) {
+  for (const char* rel : rels) {
+    const std::string dir = resolve_path(dir_of(path), rel);
+    if (is_fakes_dir(s, dir)) return &s.fakes(dir);
+  }
+  return nullptr;
+}
+
+// The fakes directory `path` belongs to, when it is one of a fakes directory's files.
+std::optional<std::string> fakes_dir_of(const std::string& path) {
+  const std::string p = resolve_path("", path);
+  for (const auto& rel : loader::fakes_files()) {
+    if (p == rel) return std::string(".");
+    if (p.size() > rel.size() && p.compare(p.size() - rel.size(), rel.size(), rel) == 0 &&
+        p[p.size() - rel.size() - 1] == '/') {
+      return p.substr(0, p.size() - rel.size() - 1);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+FileKind detect_kind(const std::string& path, const FileSource& files) {
+  auto text = files.read(path);
+  if (!text) return FileKind::kUnknown;
+  try {
+    return kind_of(YAML::Load(*text));
+  } catch (const std::exception&) {
+    return FileKind::kUnknown;
+  }
+}
+
+std::vector<std::string> validate_files(const std::vector<std::string>& paths,
+                                        const FileSource& files) {
+  Diagnostics d;
+  Session s(files, d);
+  CrossCheck check(s);
+  auto validate_one = [&](const std::string& path) {
+    if (auto dir = fakes_dir_of(path)) {
+      s.fakes(*dir);
+      return;
+    }
+    auto doc = s.parse_yaml(path);
+    if (!doc) return;
+    switch (kind_of(*doc)) {
+      case FileKind::kScenario: {
+        const Scenario& sc = s.scenario(path);
+        const Fakes* f = is_fakes_dir(s, sc.fakes_dir) ? &s.fakes(sc.fakes_dir) : nullptr;
+        if (f) check.scenario_against_fakes(sc, *f);
+        for (const auto& pb : sc.playbook_files) check.playbook(s.playbook(pb), f, &sc);
+        break;
+      }
+      case FileKind::kPlaybook:
+        check.playbook(s.playbook(path), fakes_near(s, path, {"../fakes"}), nullptr);
+        break;
+      case FileKind::kGoldenSet: {
+        const GoldenSet& gs = s.golden_set(path);
+        if (const Fakes* f = fakes_near(s, path, {"../fakes", "../../fakes"})) check.golden(gs, *f);
+        break;
+      }
+      case FileKind::kUnknown:
+        d.add(path, 1, 1,
+              "cannot tell what kind of file this is: a scenario has 'duration', 'workload' or "
+              "'faults', a playbook 'steps', a golden set 'cases'");
+        break;
+    }
+  };
+  for (const auto& path : paths) {
+    if (files.read(path)) {
+      validate_one(path);
+      continue;
+    }
+    // A directory: a fakes directory as a whole, else each YAML file directly inside it.
+    const auto listed = files.list(path);
+    if (listed.empty()) {
+      d.add(path, 1, 1, "cannot read file");
+    } else if (is_fakes_dir(s, path)) {
+      s.fakes(path);
+    } else {
+      for (const auto& p : listed) {
+        const bool yaml = (p.size() > 5 && p.compare(p.size() - 5, 5, ".yaml") == 0) ||
+                          (p.size() > 4 && p.compare(p.size() - 4, 4, ".yml") == 0);
+        if (yaml) validate_one(p);
+      }
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& e : d.sorted()) out.push_back(e.what());
+  return out;
+}
+
+}  // namespace gameday

@@ -1,0 +1,356 @@
+// scenarios/*.yaml
+#include <algorithm>
+#include <climits>
+#include <set>
+
+#include "config/loader.hpp"
+#include "config/loader_detail.hpp"
+#include "score/expect.hpp"
+
+namespace gameday::loader {
+namespace {
+
+std::string item_path(const std::string& list_path, std::size_t i) {
+  return list_path + "[" + std::to_string(i) + "]";
+}
+
+void read_workload(MapReader& top, Scenario& sc) {
+  if (!top.require("workload")) return;
+  MapReader m(top.ctx(), top.value("workload"), "workload", "for 'workload'", top.mark_of("workload"));
+  if (!m.ok()) return;
+  m.allow({"rate", "mix", "client_timeout"});
+  sc.workload.rate_per_s = m.positive("rate", kRequired).value_or(sc.workload.rate_per_s);
+  sc.workload.client_timeout = m.positive_duration("client_timeout").value_or(sc.workload.client_timeout);
+  const std::vector<std::string> tasks(std::begin(kTaskTypes), std::end(kTaskTypes));
+  for (const auto& t : tasks) sc.workload.mix[t] = 1.0;
+  if (!m.has("mix")) {
+    for (auto& [_, w] : sc.workload.mix) w = 1.0 / static_cast<double>(tasks.size());
+    return;
+  }
+  MapReader mix(m.ctx(), m.value("mix"), "workload.mix", "for 'mix'", m.mark_of("mix"));
+  if (!mix.ok()) return;
+  mix.allow(tasks);
+  double total = 0;
+  for (const auto& t : tasks) {
+    sc.workload.mix[t] = mix.number_in(t, 0, 1e9).value_or(0);
+    total += sc.workload.mix[t];
+  }
+  if (total <= 0) {
+    m.error_at("mix", "expected at least one task type with a weight > 0 in 'mix'");
+    return;
+  }
+  for (auto& [_, w] : sc.workload.mix) w /= total;
+}
+
+void read_slos(MapReader& top, Scenario& sc) {
+  auto list = top.list("slos");
+  if (!list) return;
+  std::set<std::string> names;
+  std::size_t i = 0;
+  for (const auto& item : *list) {
+    MapReader m(top.ctx(), item, item_path("slos", i++), "for each item of 'slos'", top.mark_of("slos"));
+    if (!m.ok()) continue;
+    SloSpec slo;
+    // Unknown keys first, so a misspelt discriminator is reported as a typo, not as missing.
+    m.allow({"name", "sli", "objective", "threshold", "window"});
+    auto sli = m.one_of("sli", {"availability", "latency"}, "SLI", kRequired);
+    if (sli && *sli == "latency") {
+      m.allow({"name", "sli", "objective", "threshold", "window"});
+    } else {
+      m.allow({"name", "sli", "objective", "window"}, {{"threshold", "applies only to latency SLOs"}});
+    }
+    slo.sli = sli.value_or("");
+    slo.name = m.str("name", kRequired).value_or("");
+    if (!slo.name.empty() && !names.insert(slo.name).second) {
+      m.error_at("name", "duplicate SLO name '" + slo.name + "'");
+    }
+    if (auto o = m.number("objective", kRequired)) {
+      // 1 would leave no error budget at all (burn rates divide by 1 - objective).
+      if (*o <= 0 || *o >= 1) {
+        m.error_at("objective", "expected an objective between 0 and 1 (exclusive) for 'objective', got " +
+                                    describe_node(m.value("objective")));
+      } else {
+        slo.objective = *o;
+      }
+    }
+    if (slo.sli == "latency") slo.threshold = m.positive_duration("threshold", kRequired).value_or(0);
+    slo.window = m.positive_duration("window").value_or(slo.window);
+    sc.slos.push_back(std::move(slo));
+  }
+}
+
+void read_alerts(MapReader& top, Scenario& sc) {
+  auto list = top.list("alerts");
+  if (!list) return;
+  std::set<std::string> names;
+  std::vector<std::string> slo_names;
+  for (const auto& s : sc.slos) slo_names.push_back(s.name);
+  std::size_t i = 0;
+  for (const auto& item : *list) {
+    const std::string path = item_path("alerts", i++);
+    MapReader m(top.ctx(), item, path, "for each item of 'alerts'", top.mark_of("alerts"));
+    if (!m.ok()) continue;
+    AlertSpec a;
+    a.loc = top.ctx().loc(m.mark());
+    m.allow({"name", "type", "severity", "for", "sli", "window", "above", "slo", "windows"});
+    auto type = m.one_of("type", {"threshold", "burn_rate"}, "alert type", kRequired);
+    const std::vector<std::string> common = {"name", "type", "severity", "for"};
+    std::vector<std::string> threshold_keys = common, burn_keys = common;
+    for (const char* k : {"sli", "window", "above"}) threshold_keys.push_back(k);
+    for (const char* k : {"slo", "windows"}) burn_keys.push_back(k);
+    if (type && *type == "threshold") {
+      m.allow(threshold_keys, {{"slo", "applies only to burn_rate alerts"},
+                               {"windows", "applies only to burn_rate alerts"}});
+    } else if (type) {
+      m.allow(burn_keys, {{"sli", "applies only to threshold alerts"},
+                          {"window", "applies only to threshold alerts"},
+                          {"above", "applies only to threshold alerts"}});
+    }
+    a.type = type.value_or("");
+    a.name = m.str("name", kRequired).value_or("");
+    if (!a.name.empty() && !names.insert(a.name).second) {
+      m.error_at("name", "duplicate alert name '" + a.name + "'");
+    }
+    a.severity = m.one_of("severity", {"page", "ticket"}, "severity").value_or("page");
+    a.for_duration = m.duration("for").value_or(0);
+    if (a.type == "threshold") {
+      a.sli = m.one_of("sli", {"latency_p95", "latency_p99", "error_ratio", "citation_invalid_ratio"},
+                       "alert SLI", kRequired)
+                  .value_or("");
+      a.window = m.positive_duration("window").value_or(a.window);
+      if (a.sli.rfind("latency_", 0) == 0) {
+        if (auto d = m.duration("above", kRequired)) a.above = to_seconds(*d);
+      } else if (!a.sli.empty()) {
+        a.above = m.number_in("above", 0, 1, kRequired).value_or(0);
+      }
+    } else if (a.type == "burn_rate") {
+      if (auto slo = m.str("slo", kRequired)) {
+        if (std::find(slo_names.begin(), slo_names.end(), *slo) == slo_names.end()) {
+          m.error_at("slo", slo_names.empty()
+                                ? "alert '" + a.name + "' names SLO '" + *slo + "' but the scenario defines no 'slos'"
+                                : unknown_value_message("SLO", *slo, slo_names));
+        }
+        a.slo = *slo;
+      }
+      if (auto windows = m.list("windows", kRequired)) {
+        if (windows->size() == 0) m.error_at("windows", "expected at least one item in 'windows'");
+        std::size_t k = 0;
+        for (const auto& w : *windows) {
+          MapReader wm(m.ctx(), w, item_path(path + ".windows", k++), "for each item of 'windows'",
+                       m.mark_of("windows"));
+          if (!wm.ok()) continue;
+          wm.allow({"long", "short", "factor"});
+          BurnWindow bw;
+          auto lw = wm.positive_duration("long", kRequired);
+          auto sw = wm.positive_duration("short", kRequired);
+          bw.factor = wm.positive("factor", kRequired).value_or(bw.factor);
+          if (lw && sw && *sw >= *lw) {
+            wm.error_at("short", "'short' (" + format_duration(*sw) + ") must be shorter than 'long' (" +
+                                     format_duration(*lw) + ")");
+          }
+          bw.long_window = lw.value_or(bw.long_window);
+          bw.short_window = sw.value_or(bw.short_window);
+          a.windows.push_back(bw);
+        }
+      }
+    }
+    sc.alerts.push_back(std::move(a));
+  }
+}
+
+void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_duration) {
+  auto list = top.list("faults");
+  if (!list) return;
+  std::set<std::string> ids;
+  std::size_t i = 0;
+  for (const auto& item : *list) {
+    const std::string path = item_path("faults", i++);
+    MapReader m(top.ctx(), item, path, "for each item of 'faults'", top.mark_of("faults"));
+    if (!m.ok()) continue;
+    FaultSpec f;
+    f.loc = top.ctx().loc(m.mark());
+    m.allow({"id", "at", "for", "target", "kind", "probability", "delay", "status", "retry_after", "message"});
+    f.id = m.str("id").value_or("fault-" + std::to_string(i));
+    if (!ids.insert(f.id).second) m.error_at("id", "duplicate fault id '" + f.id + "'");
+
+    // The target decides which kinds exist; the kind decides which parameters apply.
+    std::optional<bool> is_vendor;
+    if (auto t = m.str("target", kRequired)) {
+      f.target = *t;
+      if (*t == "ehr") {
+        is_vendor = false;
+      } else if (t->rfind("vendor:", 0) == 0 && t->size() > 7) {
+        is_vendor = true;
+      } else {
+        m.error_at("target", "unknown fault target '" + *t + "' (expected vendor:<id>, vendor:* or ehr)");
+      }
+    }
+    static const std::vector<std::string> kVendorKinds = {"latency", "error", "hang"};
+    static const std::vector<std::string> kEhrKinds = {"latency", "error", "timeout"};
+    static const std::vector<std::string> kAllKinds = {"latency", "error", "hang", "timeout"};
+    std::optional<std::string> kind;
+    if (auto k = m.str("kind", kRequired)) {
+      const auto& allowed = !is_vendor ? kAllKinds : *is_vendor ? kVendorKinds : kEhrKinds;
+      if (std::find(allowed.begin(), allowed.end(), *k) == allowed.end()) {
+        m.error_at("kind", unknown_value_message("fault kind", *k, allowed, is_vendor ? f.target : ""));
+      } else {
+        kind = *k;
+      }
+    }
+    f.kind = kind.value_or("");
+    std::vector<std::string> keys = {"id", "at", "for", "target", "kind", "probability"};
+    std::map<std::string, std::string> elsewhere = {{"delay", "applies only to latency faults"},
+                                                    {"status", "applies only to error faults"},
+                                                    {"retry_after", "applies only to error faults"},
+                                                    {"message", "applies only to error faults"}};
+    if (f.kind == "latency" || !kind) keys.push_back("delay");
+    if (f.kind == "error" || !kind) {
+      for (const char* k : {"status", "retry_after", "message"}) keys.push_back(k);
+    }
+    for (const auto& k : keys) elsewhere.erase(k);
+    m.allow(keys, elsewhere);
+
+    if (auto at = m.duration("at", kRequired)) {
+      f.at = *at;
+      if (run_duration && *at >= *run_duration) {
+        m.error_at("at", "fault '" + f.id + "' starts at " + format_duration(*at) +
+                             ", after the scenario ends (duration " + format_duration(*run_duration) + ")");
+      }
+    }
+    if (m.has("for")) {
+      f.duration = m.positive_duration("for").value_or(0);
+    }
+    f.probability = m.number_in("probability", 0, 1).value_or(1.0);
+    if (f.kind == "latency") {
+      if (auto d = m.dist("delay", kRequired)) f.delay = *d;
+    }
+    f.status = is_vendor.value_or(true) ? 503 : 500;
+    if (f.kind == "error") {
+      f.status = static_cast<int>(m.integer("status", 400, 599).value_or(f.status));
+      f.retry_after = m.duration("retry_after").value_or(0);
+      f.message = m.str("message").value_or("");
+    }
+    sc.faults.push_back(std::move(f));
+  }
+}
+
+void read_expectations(MapReader& top, std::vector<Expectation>& out) {
+  auto list = top.list("expect");
+  if (!list) return;
+  for (const auto& item : *list) {
+    const YAML::Mark mark = item.Mark().line >= 0 ? item.Mark() : top.mark_of("expect");
+    if (!item.IsScalar()) {
+      top.ctx().error(mark, "expected a string like \"ttd <= 3m\" for each item of 'expect', got " +
+                                describe_node(item));
+      continue;
+    }
+    std::string error;
+    auto e = parse_expectation(item.Scalar(), &error);
+    if (!e) {
+      top.ctx().error(mark, error);
+      continue;
+    }
+    e->loc = top.ctx().loc(mark);
+    out.push_back(std::move(*e));
+  }
+}
+
+}  // namespace
+
+Scenario read_scenario(Session& s, const std::string& path) {
+  Scenario sc;
+  sc.file = path;
+  auto doc = s.parse_yaml(path);
+  if (!doc) return sc;
+  FileCtx ctx(s, path);
+  MapReader top(ctx, *doc, "", "at the top level", YAML::Mark());
+  if (!top.ok()) return sc;
+  top.allow({"name", "description", "seed", "duration", "fakes", "workload", "assistant", "slos",
+             "evaluation_interval", "alerts", "responders", "faults", "playbooks", "recovery", "expect"});
+  const std::string dir = dir_of(path);
+
+  sc.name = top.str("name", kRequired).value_or("");
+  sc.description = top.str("description").value_or("");
+  sc.seed = static_cast<std::uint64_t>(top.integer("seed", 0, LLONG_MAX).value_or(1));
+  const auto run_duration = top.positive_duration("duration", kRequired);
+  sc.duration = run_duration.value_or(sc.duration);
+
+  // fakes: every file of the directory must be there.
+  const auto fakes = top.str("fakes");
+  sc.fakes_dir = resolve_path(dir, fakes.value_or("../fakes"));
+  std::vector<std::string> missing;
+  for (const auto& f : fakes_files()) {
+    if (!s.exists(resolve_path(sc.fakes_dir, f))) missing.push_back(f);
+  }
+  if (!missing.empty()) {
+    const std::string named = "fakes directory '" + fakes.value_or("../fakes") + "'" +
+                              (sc.fakes_dir != fakes.value_or("../fakes") ? " (" + sc.fakes_dir + ")" : "");
+    const YAML::Mark at = fakes ? top.mark_of("fakes") : top.mark();
+    if (missing.size() == fakes_files().size()) {
+      ctx.error(at, named + " not found: no " + resolve_path(sc.fakes_dir, "vendors.yaml"));
+    } else {
+      ctx.error(at, named + " is missing " + join(missing));
+    }
+  }
+
+  read_workload(top, sc);
+
+  if (top.has("assistant")) {
+    MapReader m(ctx, top.value("assistant"), "assistant", "for 'assistant'", top.mark_of("assistant"));
+    if (m.ok()) {
+      const std::string base_path = resolve_path(sc.fakes_dir, "assistant/assistant.yaml");
+      AssistantConfig base = s.exists(base_path) ? s.assistant_config(base_path) : AssistantConfig{};
+      read_assistant_fields(m, base);
+      sc.assistant = base;
+    }
+  }
+
+  read_slos(top, sc);
+  sc.evaluation_interval = top.positive_duration("evaluation_interval").value_or(sc.evaluation_interval);
+  read_alerts(top, sc);
+
+  sc.ack_delay.kind = DistKind::kLognormal;
+  sc.ack_delay.median = 2 * kMinute;
+  sc.ack_delay.sigma = 0.5;
+  if (top.has("responders")) {
+    MapReader m(ctx, top.value("responders"), "responders", "for 'responders'", top.mark_of("responders"));
+    if (m.ok()) {
+      m.allow({"name", "ack_delay"});
+      sc.responder = m.str("name").value_or(sc.responder);
+      if (auto d = m.dist("ack_delay")) sc.ack_delay = *d;
+    }
+  }
+
+  read_faults(top, sc, run_duration);
+
+  if (auto list = top.list("playbooks")) {
+    for (const auto& item : *list) {
+      const YAML::Mark mark = item.Mark().line >= 0 ? item.Mark() : top.mark_of("playbooks");
+      if (!item.IsScalar()) {
+        ctx.error(mark, "expected a file path for each item of 'playbooks', got " + describe_node(item));
+        continue;
+      }
+      const std::string resolved = resolve_path(dir, item.Scalar());
+      if (!s.exists(resolved)) {
+        ctx.error(mark, "playbook file '" + item.Scalar() + "' not found" +
+                            (resolved != item.Scalar() ? " (looked for " + resolved + ")" : ""));
+        continue;
+      }
+      ctx.record("playbooks[" + std::to_string(sc.playbook_files.size()) + "]", mark);
+      sc.playbook_files.push_back(resolved);
+    }
+  }
+
+  if (top.has("recovery")) {
+    MapReader m(ctx, top.value("recovery"), "recovery", "for 'recovery'", top.mark_of("recovery"));
+    if (m.ok()) {
+      m.allow({"sustain"});
+      sc.sustain = m.positive_duration("sustain").value_or(sc.sustain);
+    }
+  }
+
+  read_expectations(top, sc.expect);
+  return sc;
+}
+
+}  // namespace gameday::loader
