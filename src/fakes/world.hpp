@@ -17,7 +17,7 @@ struct Patient {
   std::string given;
   std::string family;
   std::string birth_date;  // "1961-04-12"
-  std::string phone;       // "555-01xx-xxxx" fictional range: "(555) 01X-XXXX"
+  std::string phone;       // "(417) 555-0142": any area code, exchange 555, line 0100-0199 (fictional)
   std::string gender;      // "female" | "male"
 };
 
@@ -47,7 +47,7 @@ struct PriorAuth {
 
 /// A document a citation can name: a chart note or a policy document (FHIR DocumentReference).
 struct Document {
-  std::string id;          // "note-0007-1" or a policy id
+  std::string id;          // "note-0007-ds", "note-0007-pn1", or a policy id
   std::string patient_id;  // "" for policy documents
   std::string category;    // "discharge-summary" | "progress-note" | "policy"
   std::string title;
@@ -58,12 +58,25 @@ struct Document {
   int version = 1;
   std::string status = "current";  // "current" | "superseded"
   std::vector<std::string> facts;  // answer facts stated verbatim in `text`
+  std::string question;            // policy documents: the member question they answer
 };
 
-/// The whole world, with indexes by id and by patient.
+/// How a prior-auth case reads as prompt context (sentences separated by ". "):
+/// "Prior authorization PA-SYN-482913 for CPT 72148 (MRI lumbar spine without contrast) has
+/// status denied: <reason>. It was submitted to <insurer> on 2026-03-02."  (approved cases have no
+/// ": <reason>"). Every entry of prior_auth_facts() appears verbatim in the first sentence.
+std::string prior_auth_text(const PriorAuth& pa);
+/// The answer facts of a prior-auth status question: the status, then the reason if any.
+std::vector<std::string> prior_auth_facts(const PriorAuth& pa);
+
+/// The whole world, with indexes by id and by patient. Copyable: indexes hold positions, not
+/// pointers.
 class World {
  public:
-  /// Generates the world from `config` (deterministic in config.seed).
+  /// Generates the world from `config` (deterministic in config.seed): config.patients patients
+  /// (clamped to 0..99999), one coverage each, 0-3 prior-auth cases each (at least 60% of
+  /// patients have one), one discharge summary and 1-2 progress notes each, and one document per
+  /// config.policies entry. Empty name lists or plans fall back to built-in ones.
   static World generate(const WorldConfig& config);
 
   const std::vector<Patient>& patients() const { return patients_; }
@@ -72,7 +85,9 @@ class World {
   const std::vector<Document>& documents() const { return documents_; }
   const std::vector<PlanDef>& plans() const { return plans_; }
 
+  /// Lookups by id; nullptr when absent.
   const Patient* patient(const std::string& id) const;
+  const Coverage* coverage(const std::string& id) const;
   const Coverage* coverage_of(const std::string& patient_id) const;
   const PriorAuth* prior_auth(const std::string& id) const;
   const Document* document(const std::string& id) const;
@@ -80,10 +95,11 @@ class World {
   std::vector<const PriorAuth*> prior_auths_of(const std::string& patient_id) const;
   /// Chart notes of a patient, newest first.
   std::vector<const Document*> notes_of(const std::string& patient_id) const;
-  /// Current policy documents of a plan.
+  /// Current policy documents of a plan, in config order.
   std::vector<const Document*> policies_of(const std::string& plan_code) const;
 
-  /// A stable pseudonym for a patient id, safe for journals and reports ("pt-3fa9c2d1").
+  /// A stable pseudonym for a patient id, safe for journals and reports ("pt-3fa9c2d1"): 8 hex
+  /// digits of the folded FNV-1a 64 hash of the id.
   static std::string pseudonym(const std::string& patient_id);
 
  private:
@@ -93,7 +109,8 @@ class World {
   std::vector<PriorAuth> prior_auths_;
   std::vector<Document> documents_;
   std::vector<PlanDef> plans_;
-  std::unordered_map<std::string, std::size_t> patient_ix_, coverage_by_patient_, pa_ix_, doc_ix_;
+  std::unordered_map<std::string, std::size_t> patient_ix_, coverage_ix_, coverage_by_patient_,
+      pa_ix_, doc_ix_;
   std::unordered_map<std::string, std::vector<std::size_t>> pa_by_patient_, notes_by_patient_,
       policies_by_plan_;
 };

@@ -2,7 +2,7 @@
 
 namespace gameday {
 
-void VirtualScheduler::at(SimTime t, Task fn) {
+void VirtualScheduler::at(SimTime t, EventFn fn) {
   if (t < now_) t = now_;
   queue_.push(Entry{t, seq_++, std::move(fn)});
 }

@@ -18,15 +18,15 @@ class Clock {
 };
 
 /// A callback run by a Scheduler.
-using Task = std::function<void()>;
+using EventFn = std::function<void()>;
 
 /// Runs callbacks at given times. Events at the same time run in the order they were scheduled.
 class Scheduler : public Clock {
  public:
   /// Runs `fn` at absolute time `t` (clamped to now if `t` is in the past).
-  virtual void at(SimTime t, Task fn) = 0;
+  virtual void at(SimTime t, EventFn fn) = 0;
   /// Runs `fn` after `d` from now.
-  void after(Duration d, Task fn) { at(now() + (d < 0 ? 0 : d), std::move(fn)); }
+  void after(Duration d, EventFn fn) { at(now() + (d < 0 ? 0 : d), std::move(fn)); }
 };
 
 /// The discrete-event scheduler: one thread, virtual time that jumps to the next event.
@@ -34,7 +34,7 @@ class Scheduler : public Clock {
 class VirtualScheduler final : public Scheduler {
  public:
   SimTime now() const override { return now_; }
-  void at(SimTime t, Task fn) override;
+  void at(SimTime t, EventFn fn) override;
   /// Runs events in order until the queue is empty or the next event is after `end`;
   /// leaves now() at `end` (or at the last event when the queue drained earlier... at `end`).
   void run_until(SimTime end);
@@ -49,7 +49,7 @@ class VirtualScheduler final : public Scheduler {
   struct Entry {
     SimTime t;
     std::uint64_t seq;
-    Task fn;
+    EventFn fn;
   };
   struct Later {
     bool operator()(const Entry& a, const Entry& b) const {

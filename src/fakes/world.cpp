@@ -1,0 +1,428 @@
+#include "fakes/world.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <string_view>
+#include <unordered_set>
+
+#include "sim/rng.hpp"
+
+namespace gameday {
+namespace {
+
+constexpr int kMaxPatients = 99999;
+
+constexpr std::array<std::string_view, 24> kGivenNames = {
+    "Avery", "Jordan", "Riley", "Morgan", "Casey", "Quinn", "Harper", "Rowan",
+    "Elena", "Marcus", "Priya", "Tomas", "Grace", "Samuel", "Aisha", "Daniel",
+    "Mei", "Oliver", "Sofia", "Nathan", "Leah", "Victor", "Imani", "Hugo"};
+constexpr std::array<std::string_view, 24> kFamilyNames = {
+    "Testwell", "Sampleton", "Fakerson", "Mockley", "Synthia", "Placeholt",
+    "Rivera", "Okafor", "Lindqvist", "Nakamura", "Haddad", "Kowalski",
+    "Brennan", "Achterberg", "Delacroix", "Muller", "Osei", "Petrov",
+    "Quintero", "Sorensen", "Tanaka", "Varga", "Whitlock", "Yilmaz"};
+
+struct CptEntry {
+  std::string_view code;
+  std::string_view service;
+};
+constexpr std::array<CptEntry, 12> kCpt = {{
+    {"72148", "MRI lumbar spine without contrast"},
+    {"70553", "MRI brain without and with contrast"},
+    {"97110", "therapeutic exercise"},
+    {"29881", "knee arthroscopy with meniscectomy"},
+    {"43239", "upper GI endoscopy with biopsy"},
+    {"93306", "transthoracic echocardiogram"},
+    {"95810", "attended sleep study"},
+    {"27447", "total knee arthroplasty"},
+    {"78452", "myocardial perfusion imaging"},
+    {"64483", "lumbar epidural steroid injection"},
+    {"19083", "breast biopsy with ultrasound guidance"},
+    {"E0601", "CPAP device"},
+}};
+
+constexpr std::array<std::string_view, 4> kDenyReasons = {
+    "not medically necessary under plan criteria", "insufficient clinical documentation",
+    "conservative therapy not yet completed", "service not covered under the plan"};
+constexpr std::array<std::string_view, 3> kPendReasons = {
+    "awaiting additional clinical records", "under medical director review",
+    "awaiting peer-to-peer review"};
+
+// Texts must not contain ". " inside a sentence: the fake vendor splits on it.
+struct Diagnosis {
+  std::string_view code;
+  std::string_view name;
+  std::string_view course;
+  std::string_view meds;
+  std::array<std::string_view, 2> followups;
+  std::string_view assessment;
+};
+constexpr std::array<Diagnosis, 12> kDiagnoses = {{
+    {"J18.9", "community-acquired pneumonia",
+     "uncomplicated with intravenous antibiotics transitioned to oral therapy",
+     "amoxicillin-clavulanate 875 mg twice daily for 5 days",
+     {"see primary care in 7 days", "repeat chest X-ray in 6 weeks"},
+     "pneumonia resolving"},
+    {"I50.9", "heart failure", "notable for diuresis with 4 kg weight loss",
+     "furosemide 40 mg daily and metoprolol succinate 25 mg daily",
+     {"see cardiology in 2 weeks", "check basic metabolic panel in 1 week"},
+     "heart failure compensated"},
+    {"N39.0", "urinary tract infection", "uncomplicated",
+     "nitrofurantoin 100 mg twice daily for 5 days",
+     {"see primary care in 7 days", "repeat urinalysis in 2 weeks"},
+     "urinary symptoms resolved"},
+    {"E11.65", "type 2 diabetes mellitus with hyperglycemia", "notable for insulin titration",
+     "metformin 1000 mg twice daily and insulin glargine 20 units nightly",
+     {"see endocrinology in 3 weeks", "check hemoglobin A1c in 3 months"},
+     "glucose control improving"},
+    {"I48.91", "atrial fibrillation", "notable for rate control with intravenous diltiazem",
+     "apixaban 5 mg twice daily and diltiazem 120 mg daily",
+     {"see cardiology in 2 weeks", "wear a 14-day heart monitor"},
+     "heart rate controlled"},
+    {"J44.1", "chronic obstructive pulmonary disease with acute exacerbation",
+     "notable for nebulized bronchodilators and oral prednisone",
+     "prednisone 40 mg daily for 5 days and tiotropium inhaler daily",
+     {"see pulmonology in 4 weeks", "see primary care in 7 days"},
+     "breathing at baseline"},
+    {"K35.80", "acute appendicitis", "notable for laparoscopic appendectomy on hospital day 1",
+     "acetaminophen 1 g every 8 hours as needed",
+     {"see general surgery in 2 weeks", "see primary care in 10 days"},
+     "incisions healing well"},
+    {"S72.001A", "right hip fracture", "notable for hemiarthroplasty on hospital day 2",
+     "enoxaparin 40 mg daily for 28 days and oxycodone 5 mg as needed",
+     {"see orthopedics in 2 weeks", "start outpatient physical therapy within 7 days"},
+     "walking with a walker"},
+    {"I63.9", "acute ischemic stroke", "notable for improving left arm weakness",
+     "aspirin 81 mg daily and atorvastatin 80 mg nightly",
+     {"see neurology in 4 weeks", "start outpatient occupational therapy within 7 days"},
+     "left arm strength improving"},
+    {"A41.9", "sepsis due to unspecified organism",
+     "notable for fluid resuscitation and intravenous antibiotics",
+     "cefpodoxime 200 mg twice daily for 7 days",
+     {"see primary care in 5 days", "repeat complete blood count in 1 week"},
+     "infection resolved"},
+    {"K85.90", "acute pancreatitis", "notable for bowel rest and intravenous fluids",
+     "ondansetron 4 mg as needed and acetaminophen 650 mg as needed",
+     {"see gastroenterology in 3 weeks", "repeat lipase in 2 weeks"},
+     "abdominal pain resolved"},
+    {"L03.115", "cellulitis of right lower leg", "uncomplicated with intravenous cefazolin",
+     "cephalexin 500 mg four times daily for 7 days",
+     {"see primary care in 7 days", "see wound care clinic in 10 days"},
+     "redness receding"},
+}};
+
+constexpr std::array<std::string_view, 8> kProgressPlans = {
+    "continue current medications",       "recheck labs in 3 months",
+    "increase lisinopril to 20 mg daily", "refer to physical therapy",
+    "schedule screening colonoscopy",     "return to clinic in 6 months",
+    "start a low-sodium diet",            "taper prednisone over 10 days"};
+
+const PlanDef kDefaultPlan{"GOLD-PPO", "Synthetic Mutual", "Gold PPO"};
+
+// Days since 1970-01-01 of a civil date, and back (proleptic Gregorian; H. Hinnant's algorithm).
+int days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+std::string date_from_days(int z) {
+  z += 719468;
+  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  const int doe = z - era * 146097;
+  const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int mp = (5 * doy + 2) / 153;
+  const int d = doy - (153 * mp + 2) / 5 + 1;
+  const int m = mp + (mp < 10 ? 3 : -9);
+  const int y = yoe + era * 400 + (m <= 2);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+int random_day_between(Rng& rng, int first, int last) {
+  return first + static_cast<int>(rng.below(static_cast<std::uint64_t>(last - first + 1)));
+}
+
+// Draws a number in [0, 10^digits) not drawn before.
+std::uint64_t unique_number(Rng& rng, std::unordered_set<std::uint64_t>& used,
+                            std::uint64_t limit) {
+  for (;;) {
+    const std::uint64_t n = rng.below(limit);
+    if (used.insert(n).second) return n;
+  }
+}
+
+std::string numbered(const char* fmt, long long n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, fmt, n);
+  return buf;
+}
+
+template <class List>
+std::string pick(Rng& rng, const List& list) {
+  return std::string(list[rng.below(list.size())]);
+}
+
+}  // namespace
+
+std::string prior_auth_text(const PriorAuth& pa) {
+  std::string s = "Prior authorization " + pa.pre_auth_ref + " for CPT " + pa.cpt_code + " (" +
+                  pa.service + ") has status " + pa.status;
+  if (!pa.reason.empty()) s += ": " + pa.reason;
+  s += ". It was submitted to " + pa.insurer + " on " + pa.created + ".";
+  return s;
+}
+
+std::vector<std::string> prior_auth_facts(const PriorAuth& pa) {
+  std::vector<std::string> facts{pa.status};
+  if (!pa.reason.empty()) facts.push_back(pa.reason);
+  return facts;
+}
+
+World World::generate(const WorldConfig& config) {
+  World w;
+  Rng rng = Rng::for_component(config.seed, "world");
+  w.plans_ = config.plans;
+  if (w.plans_.empty()) w.plans_.push_back(kDefaultPlan);
+
+  std::vector<std::string> given(config.given_names.begin(), config.given_names.end());
+  if (given.empty()) given.assign(kGivenNames.begin(), kGivenNames.end());
+  std::vector<std::string> family(config.family_names.begin(), config.family_names.end());
+  if (family.empty()) family.assign(kFamilyNames.begin(), kFamilyNames.end());
+
+  const int n = std::clamp(config.patients, 0, kMaxPatients);
+  // At most 40% of patients may have no prior-auth case.
+  const int max_without_pa = n * 2 / 5;
+  int without_pa = 0;
+
+  std::unordered_set<std::uint64_t> mrns, members, pa_refs;
+  w.patients_.reserve(static_cast<std::size_t>(n));
+  w.coverages_.reserve(static_cast<std::size_t>(n));
+  w.documents_.reserve(static_cast<std::size_t>(n) * 3 + config.policies.size());
+
+  const int year_start = days_from_civil(2026, 1, 1);
+  const int year_end = days_from_civil(2026, 12, 31);
+
+  for (int i = 1; i <= n; ++i) {
+    Patient p;
+    p.id = numbered("pat-%04lld", i);
+    p.mrn = numbered("SYN-%07lld", static_cast<long long>(unique_number(rng, mrns, 10'000'000)));
+    p.given = pick(rng, given);
+    p.family = pick(rng, family);
+    p.birth_date = date_from_days(
+        random_day_between(rng, days_from_civil(1935, 1, 1), days_from_civil(2010, 12, 31)));
+    {
+      const int area = 200 + static_cast<int>(rng.below(790));  // 200..989
+      const int line = static_cast<int>(rng.below(100));        // 0100..0199
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "(%03d) 555-01%02d", area, line);
+      p.phone = buf;
+    }
+    p.gender = rng.bernoulli(0.5) ? "female" : "male";
+
+    const PlanDef& plan = w.plans_[rng.below(w.plans_.size())];
+    Coverage c;
+    c.id = numbered("cov-%04lld", i);
+    c.patient_id = p.id;
+    c.plan_code = plan.code;
+    c.payor = plan.payor;
+    c.member_id =
+        numbered("SYNM-%08lld", static_cast<long long>(unique_number(rng, members, 100'000'000)));
+    c.status = "active";
+
+    // Prior-auth cases: 0 (25%), 1 (35%), 2 (25%), 3 (15%).
+    const std::uint64_t roll = rng.below(100);
+    int n_pa = roll < 25 ? 0 : roll < 60 ? 1 : roll < 85 ? 2 : 3;
+    if (n_pa == 0 && ++without_pa > max_without_pa) n_pa = 1;
+    for (int k = 0; k < n_pa; ++k) {
+      PriorAuth pa;
+      pa.id = numbered("pa-%06lld", static_cast<long long>(w.prior_auths_.size() + 1));
+      pa.patient_id = p.id;
+      pa.pre_auth_ref = numbered("PA-SYN-%06lld",
+                                 static_cast<long long>(unique_number(rng, pa_refs, 1'000'000)));
+      const CptEntry& cpt = kCpt[rng.below(kCpt.size())];
+      pa.cpt_code = std::string(cpt.code);
+      pa.service = std::string(cpt.service);
+      const std::uint64_t s = rng.below(100);
+      if (s < 60) {
+        pa.status = "approved";
+        pa.outcome = "complete";
+      } else if (s < 80) {
+        pa.status = "denied";
+        pa.outcome = "complete";
+        pa.reason = pick(rng, kDenyReasons);
+      } else {
+        pa.status = "pended";
+        pa.outcome = "queued";
+        pa.reason = pick(rng, kPendReasons);
+      }
+      pa.created = date_from_days(random_day_between(rng, year_start, year_end));
+      pa.insurer = plan.payor;
+      w.prior_auths_.push_back(std::move(pa));
+    }
+
+    // Chart notes: a discharge summary, then 1-2 progress notes after discharge.
+    const Diagnosis& dx = kDiagnoses[rng.below(kDiagnoses.size())];
+    const std::string followup(dx.followups[rng.below(2)]);
+    const int admit = random_day_between(rng, year_start, days_from_civil(2026, 8, 31));
+    const int discharge = admit + 1 + static_cast<int>(rng.below(7));
+    Document ds;
+    ds.id = "note-" + p.id.substr(4) + "-ds";
+    ds.patient_id = p.id;
+    ds.category = "discharge-summary";
+    ds.title = "Discharge summary";
+    ds.date = date_from_days(discharge);
+    ds.text = p.given + " " + p.family + " (MRN " + p.mrn + ") was admitted on " +
+              date_from_days(admit) + ". Discharge diagnosis: " + std::string(dx.name) +
+              " (ICD-10 " + std::string(dx.code) + "). Hospital course was " +
+              std::string(dx.course) + ". Follow-up plan: " + followup +
+              ". Medications at discharge: " + std::string(dx.meds) + ".";
+    ds.facts = {std::string(dx.code), followup};
+    w.documents_.push_back(std::move(ds));
+
+    const int n_pn = 1 + static_cast<int>(rng.below(2));
+    int visit = discharge;
+    for (int k = 1; k <= n_pn; ++k) {
+      visit += 7 + static_cast<int>(rng.below(34));
+      const int systolic = 108 + static_cast<int>(rng.below(45));
+      const int diastolic = 64 + static_cast<int>(rng.below(27));
+      char bp[32];
+      std::snprintf(bp, sizeof bp, "%d/%d", systolic, diastolic);
+      const std::string plan_text = pick(rng, kProgressPlans);
+      Document pn;
+      pn.id = "note-" + p.id.substr(4) + "-pn" + std::to_string(k);
+      pn.patient_id = p.id;
+      pn.category = "progress-note";
+      pn.title = "Progress note";
+      pn.date = date_from_days(visit);
+      const std::string reason = k == 1 ? "follow-up after hospitalization for " +
+                                              std::string(dx.name)
+                                        : std::string("a routine visit");
+      pn.text = p.given + " " + p.family + " was seen in clinic on " + pn.date + " for " +
+                reason + ". Blood pressure was " + bp + " mmHg. Assessment: " +
+                std::string(dx.assessment) + ". Plan: " + plan_text + ".";
+      pn.facts = {bp, plan_text};
+      w.documents_.push_back(std::move(pn));
+    }
+
+    w.patients_.push_back(std::move(p));
+    w.coverages_.push_back(std::move(c));
+  }
+
+  for (const PolicyDoc& pol : config.policies) {
+    Document d;
+    d.id = pol.id;
+    d.category = "policy";
+    d.title = pol.title;
+    // Policies carry no date in their file; derive a stable one from the version.
+    d.date = pol.current ? "2026-01-01" : "2025-01-01";
+    d.text = pol.text;
+    d.plan_code = pol.plan;
+    d.topic = pol.topic;
+    d.version = pol.version;
+    d.status = pol.current ? "current" : "superseded";
+    d.facts = pol.facts;
+    d.question = pol.question;
+    w.documents_.push_back(std::move(d));
+  }
+
+  w.index();
+  return w;
+}
+
+void World::index() {
+  for (std::size_t i = 0; i < patients_.size(); ++i) patient_ix_.emplace(patients_[i].id, i);
+  for (std::size_t i = 0; i < coverages_.size(); ++i) {
+    coverage_ix_.emplace(coverages_[i].id, i);
+    coverage_by_patient_.emplace(coverages_[i].patient_id, i);
+  }
+  for (std::size_t i = 0; i < prior_auths_.size(); ++i) {
+    pa_ix_.emplace(prior_auths_[i].id, i);
+    pa_by_patient_[prior_auths_[i].patient_id].push_back(i);
+  }
+  for (std::size_t i = 0; i < documents_.size(); ++i) {
+    const Document& d = documents_[i];
+    doc_ix_.emplace(d.id, i);
+    if (d.category == "policy") {
+      if (d.status == "current") policies_by_plan_[d.plan_code].push_back(i);
+    } else if (!d.patient_id.empty()) {
+      notes_by_patient_[d.patient_id].push_back(i);
+    }
+  }
+  for (auto& [pid, ix] : notes_by_patient_) {
+    // Newest first; ISO dates compare as strings; ties by id for a stable order.
+    std::sort(ix.begin(), ix.end(), [this](std::size_t a, std::size_t b) {
+      const Document& x = documents_[a];
+      const Document& y = documents_[b];
+      if (x.date != y.date) return x.date > y.date;
+      return x.id < y.id;
+    });
+  }
+}
+
+const Patient* World::patient(const std::string& id) const {
+  auto it = patient_ix_.find(id);
+  return it == patient_ix_.end() ? nullptr : &patients_[it->second];
+}
+
+const Coverage* World::coverage(const std::string& id) const {
+  auto it = coverage_ix_.find(id);
+  return it == coverage_ix_.end() ? nullptr : &coverages_[it->second];
+}
+
+const Coverage* World::coverage_of(const std::string& patient_id) const {
+  auto it = coverage_by_patient_.find(patient_id);
+  return it == coverage_by_patient_.end() ? nullptr : &coverages_[it->second];
+}
+
+const PriorAuth* World::prior_auth(const std::string& id) const {
+  auto it = pa_ix_.find(id);
+  return it == pa_ix_.end() ? nullptr : &prior_auths_[it->second];
+}
+
+const Document* World::document(const std::string& id) const {
+  auto it = doc_ix_.find(id);
+  return it == doc_ix_.end() ? nullptr : &documents_[it->second];
+}
+
+std::vector<const PriorAuth*> World::prior_auths_of(const std::string& patient_id) const {
+  std::vector<const PriorAuth*> out;
+  auto it = pa_by_patient_.find(patient_id);
+  if (it == pa_by_patient_.end()) return out;
+  out.reserve(it->second.size());
+  for (std::size_t i : it->second) out.push_back(&prior_auths_[i]);
+  return out;
+}
+
+std::vector<const Document*> World::notes_of(const std::string& patient_id) const {
+  std::vector<const Document*> out;
+  auto it = notes_by_patient_.find(patient_id);
+  if (it == notes_by_patient_.end()) return out;
+  out.reserve(it->second.size());
+  for (std::size_t i : it->second) out.push_back(&documents_[i]);
+  return out;
+}
+
+std::vector<const Document*> World::policies_of(const std::string& plan_code) const {
+  std::vector<const Document*> out;
+  auto it = policies_by_plan_.find(plan_code);
+  if (it == policies_by_plan_.end()) return out;
+  out.reserve(it->second.size());
+  for (std::size_t i : it->second) out.push_back(&documents_[i]);
+  return out;
+}
+
+std::string World::pseudonym(const std::string& patient_id) {
+  const std::uint64_t h = fnv1a64(patient_id);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "pt-%08x", static_cast<unsigned>((h ^ (h >> 32)) & 0xffffffffu));
+  return buf;
+}
+
+}  // namespace gameday
