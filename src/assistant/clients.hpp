@@ -1,0 +1,70 @@
+#pragma once
+// How the assistant reaches its dependencies: small interfaces, filled in-process for simulation
+// (below) and over HTTP in live mode.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "fakes/ehr.hpp"
+#include "fakes/faults.hpp"
+#include "fakes/vendor.hpp"
+#include "sim/rng.hpp"
+#include "sim/scheduler.hpp"
+
+namespace gameday {
+
+/// Sends FHIR requests. `done` runs once with the outcome, or never when the server hangs
+/// (the caller keeps its own timeout).
+class EhrClient {
+ public:
+  virtual ~EhrClient() = default;
+  virtual void send(const EhrRequest& req, std::function<void(const EhrOutcome&)> done) = 0;
+};
+
+/// Sends chat completions to a vendor route. `done` runs once, or never on a hang.
+class ModelClient {
+ public:
+  virtual ~ModelClient() = default;
+  /// True when `vendor` names a route this client can reach.
+  virtual bool has_vendor(const std::string& vendor) const = 0;
+  virtual void send(const std::string& vendor, const ChatRequest& req,
+                    std::function<void(const VendorOutcome&)> done) = 0;
+};
+
+/// The in-process EHR: asks the pure FakeEhr and delivers the answer after its delay.
+class SimEhrClient final : public EhrClient {
+ public:
+  SimEhrClient(const FakeEhr& ehr, const FaultBoard& faults, Scheduler& scheduler, Rng rng)
+      : ehr_(ehr), faults_(faults), scheduler_(scheduler), rng_(rng) {}
+  void send(const EhrRequest& req, std::function<void(const EhrOutcome&)> done) override;
+
+ private:
+  const FakeEhr& ehr_;
+  const FaultBoard& faults_;
+  Scheduler& scheduler_;
+  Rng rng_;
+};
+
+/// The in-process vendors: each route has its own FakeVendor and random stream.
+class SimModelClient final : public ModelClient {
+ public:
+  SimModelClient(const FaultBoard& faults, Scheduler& scheduler) : faults_(faults), scheduler_(scheduler) {}
+  /// Adds a vendor route named after its profile id.
+  void add_vendor(const VendorProfile& profile, Rng rng);
+  bool has_vendor(const std::string& vendor) const override;
+  void send(const std::string& vendor, const ChatRequest& req,
+            std::function<void(const VendorOutcome&)> done) override;
+
+ private:
+  struct Route {
+    std::unique_ptr<FakeVendor> vendor;
+    std::string target;  // "vendor:<id>"
+    Rng rng;
+  };
+  const FaultBoard& faults_;
+  Scheduler& scheduler_;
+  std::map<std::string, Route> routes_;
+};
+
+}  // namespace gameday

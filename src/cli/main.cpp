@@ -1,0 +1,159 @@
+// gameday: a chaos and playbook simulator for AI-assisted healthcare systems.
+// Exit codes: 0 expectations hold, 1 they do not, 2 invalid input, 3 internal error.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "cli/bundle.hpp"
+#include "config/error.hpp"
+#include "config/files.hpp"
+#include "config/loader.hpp"
+#include "engine/simulation.hpp"
+#include "report/report.hpp"
+#include "score/score.hpp"
+#include "sim/journal.hpp"
+
+namespace {
+
+using namespace gameday;
+
+constexpr int kExitPass = 0;
+constexpr int kExitFail = 1;
+constexpr int kExitInvalid = 2;
+constexpr int kExitInternal = 3;
+
+void write_file(const std::filesystem::path& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary);
+  out << contents;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+/// Scores a journal and writes report.json and report.md into `out_dir`.
+int write_reports(const std::vector<Event>& events, const std::filesystem::path& out_dir,
+                  bool quiet) {
+  const Score score = score_journal(events);
+  write_file(out_dir / "report.json", report_json(score));
+  write_file(out_dir / "report.md", report_markdown(score));
+  if (!quiet) std::cout << terminal_summary(score) << "reports: " << out_dir.string() << "/\n";
+  return score.pass ? kExitPass : kExitFail;
+}
+
+int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
+            std::string out_dir, bool no_playbooks, bool quiet) {
+  const DiskFiles disk;
+  const bool embedded = scenario_path.empty();
+  const FileSource& files = embedded ? static_cast<const FileSource&>(embedded_files()) : disk;
+  const std::string path = embedded ? kDefaultScenario : scenario_path;
+  // Cross-file checks (alerts named by triggers, vendors, flags, patients) before anything runs.
+  const auto problems = validate_files({path}, files);
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::cerr << p << "\n";
+    return kExitInvalid;
+  }
+  const ScenarioBundle bundle = load_bundle(path, files);
+  SimOptions options;
+  options.seed = seed.value_or(bundle.scenario.seed);
+  options.playbooks_enabled = !no_playbooks;
+  if (out_dir.empty()) out_dir = "reports/" + bundle.scenario.name;
+  std::filesystem::create_directories(out_dir);
+  spdlog::info("running {}{} (seed {}, {}) in simulated time", path, embedded ? " (embedded)" : "",
+               options.seed, options.playbooks_enabled ? "playbooks on" : "playbooks off");
+  std::ofstream journal_file(std::filesystem::path(out_dir) / "journal.jsonl", std::ios::binary);
+  if (!journal_file) throw std::runtime_error("cannot write " + out_dir + "/journal.jsonl");
+  Journal journal;
+  journal.set_sink(&journal_file);
+  const SimStats stats = run_simulation(bundle, options, journal);
+  journal.flush();
+  spdlog::info("simulated {} requests, {} events", stats.requests, stats.events);
+  return write_reports(journal.events(), out_dir, quiet);
+}
+
+int cmd_validate(const std::vector<std::string>& paths) {
+  const DiskFiles disk;
+  const auto problems = validate_files(paths, disk);
+  for (const auto& p : problems) std::cerr << p << "\n";
+  if (!problems.empty()) return kExitInvalid;
+  std::cout << "ok: " << paths.size() << (paths.size() == 1 ? " file" : " files") << " valid\n";
+  return kExitPass;
+}
+
+int cmd_report(const std::string& journal_path, std::string out_dir, bool quiet) {
+  std::ifstream in(journal_path, std::ios::binary);
+  if (!in) throw ConfigError(journal_path, 1, 1, "cannot read file");
+  std::vector<Event> events;
+  try {
+    events = read_journal(in);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(journal_path, 1, 1, e.what());
+  }
+  if (out_dir.empty()) out_dir = std::filesystem::path(journal_path).parent_path().string();
+  if (out_dir.empty()) out_dir = ".";
+  std::filesystem::create_directories(out_dir);
+  return write_reports(events, out_dir, quiet);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("gameday");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%^%l%$: %v");
+
+  CLI::App app{"gameday: chaos and playbook simulator for AI-assisted healthcare systems"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "gameday 0.1.0");
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "log more");
+
+  auto* run = app.add_subcommand("run", "run a scenario in simulated time and score it");
+  std::string scenario;
+  std::optional<std::uint64_t> seed;
+  std::string out_dir;
+  bool no_playbooks = false;
+  bool quiet = false;
+  run->add_option("scenario", scenario, "scenario file (default: the embedded vendor-latency-spike)");
+  run->add_option("--seed", seed, "random seed (default: the scenario's)");
+  run->add_option("--out", out_dir, "output directory (default: reports/<scenario name>)");
+  run->add_flag("--no-playbooks", no_playbooks, "run without playbooks (the unmitigated incident)");
+  run->add_flag("-q,--quiet", quiet, "print nothing on success");
+
+  auto* validate = app.add_subcommand("validate", "check scenarios, playbooks and golden sets");
+  std::vector<std::string> validate_paths;
+  validate->add_option("files", validate_paths, "files to check")->required();
+
+  auto* report = app.add_subcommand("report", "rebuild report.json and report.md from a journal");
+  std::string journal_path;
+  std::string report_out;
+  report->add_option("journal", journal_path, "journal.jsonl of a run")->required();
+  report->add_option("--out", report_out, "output directory (default: the journal's)");
+  report->add_flag("-q,--quiet", quiet, "print nothing on success");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitInvalid;
+  }
+  spdlog::set_level(verbose ? spdlog::level::debug : (quiet ? spdlog::level::warn : spdlog::level::info));
+
+  try {
+    if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, quiet);
+    if (*validate) return cmd_validate(validate_paths);
+    if (*report) return cmd_report(journal_path, report_out, quiet);
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitInvalid;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+  return kExitInternal;
+}

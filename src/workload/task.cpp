@@ -1,0 +1,143 @@
+#include "workload/task.hpp"
+
+#include <stdexcept>
+
+namespace gameday {
+
+const char* to_string(TaskType t) {
+  switch (t) {
+    case TaskType::kPriorAuthStatus: return "prior_auth_status";
+    case TaskType::kBenefitsQuestion: return "benefits_question";
+    case TaskType::kDischargeSummary: return "discharge_summary";
+  }
+  return "?";
+}
+
+std::optional<TaskType> parse_task_type(std::string_view s) {
+  for (TaskType t : all_task_types()) {
+    if (s == to_string(t)) return t;
+  }
+  return std::nullopt;
+}
+
+const std::vector<TaskType>& all_task_types() {
+  static const std::vector<TaskType> kAll = {TaskType::kPriorAuthStatus, TaskType::kBenefitsQuestion,
+                                             TaskType::kDischargeSummary};
+  return kAll;
+}
+
+TaskFactory::TaskFactory(const World& world) : world_(world) {
+  for (const auto& p : world_.patients()) {
+    if (!world_.prior_auths_of(p.id).empty()) patients_with_prior_auth_.push_back(p.id);
+  }
+  if (patients_with_prior_auth_.empty() || world_.patients().empty()) {
+    throw std::runtime_error("the synthetic world has no patients with prior-auth cases");
+  }
+}
+
+std::optional<Task> TaskFactory::make(TaskType type, const std::string& patient_id, Rng& rng) const {
+  Task task;
+  task.type = type;
+  task.patient_id = patient_id;
+  switch (type) {
+    case TaskType::kPriorAuthStatus: {
+      const auto cases = world_.prior_auths_of(patient_id);
+      if (cases.empty()) return std::nullopt;
+      const PriorAuth* pa = cases[rng.below(cases.size())];
+      task.subject = pa->pre_auth_ref;
+      task.question = "What is the status of prior authorization " + pa->pre_auth_ref + "?";
+      task.truth.facts = prior_auth_facts(*pa);
+      task.truth.supporting_docs = {pa->id};
+      return task;
+    }
+    case TaskType::kBenefitsQuestion: {
+      const Coverage* cov = world_.coverage_of(patient_id);
+      if (!cov) return std::nullopt;
+      const auto docs = world_.policies_of(cov->plan_code);
+      std::vector<const Document*> answerable;
+      for (const Document* d : docs) {
+        if (!d->facts.empty()) answerable.push_back(d);
+      }
+      if (answerable.empty()) return std::nullopt;
+      const Document* doc = answerable[rng.below(answerable.size())];
+      task.subject = doc->topic;
+      task.question = doc->question.empty() ? "What does the plan cover for " + doc->topic + "?" : doc->question;
+      task.truth.facts = doc->facts;
+      task.truth.supporting_docs = {doc->id};
+      return task;
+    }
+    case TaskType::kDischargeSummary: {
+      const Document* note = nullptr;
+      for (const Document* d : world_.notes_of(patient_id)) {
+        if (d->category == "discharge-summary") {
+          note = d;
+          break;
+        }
+      }
+      if (!note) return std::nullopt;
+      task.question = "What were the discharge diagnosis and the follow-up plan?";
+      task.truth.facts = note->facts;
+      task.truth.supporting_docs = {note->id};
+      return task;
+    }
+  }
+  return std::nullopt;
+}
+
+Task TaskFactory::random(TaskType type, Rng& rng) const {
+  if (type == TaskType::kPriorAuthStatus) {
+    const auto& id = patients_with_prior_auth_[rng.below(patients_with_prior_auth_.size())];
+    return *make(type, id, rng);
+  }
+  // Every patient has coverage and a discharge summary; retry a few times for robustness.
+  for (int i = 0; i < 16; ++i) {
+    const auto& p = world_.patients()[rng.below(world_.patients().size())];
+    if (auto t = make(type, p.id, rng)) return *t;
+  }
+  throw std::runtime_error(std::string("no patient supports task type ") + to_string(type));
+}
+
+Workload::Workload(const WorkloadSpec& spec, const TaskFactory& factory, Scheduler& scheduler,
+                   Rng arrivals, Rng tasks)
+    : spec_(spec), factory_(factory), scheduler_(scheduler), arrivals_(arrivals), tasks_(tasks) {
+  double total = 0;
+  // The mix is a std::map, so the order (and therefore every draw) is fixed.
+  for (const auto& [name, weight] : spec_.mix) {
+    const auto t = parse_task_type(name);
+    if (!t || weight <= 0) continue;
+    total += weight;
+    types_.push_back(*t);
+    cumulative_.push_back(total);
+  }
+  if (types_.empty()) {
+    for (TaskType t : all_task_types()) {
+      total += 1;
+      types_.push_back(t);
+      cumulative_.push_back(total);
+    }
+  }
+  for (double& c : cumulative_) c /= total;
+}
+
+void Workload::start(SimTime end, std::function<void(Task)> submit) {
+  end_ = end;
+  submit_ = std::move(submit);
+  schedule_next();
+}
+
+void Workload::schedule_next() {
+  const double gap_s = arrivals_.exponential(spec_.rate_per_s);
+  const SimTime t = scheduler_.now() + static_cast<Duration>(gap_s * kSecond);
+  if (t >= end_) return;
+  scheduler_.at(t, [this] {
+    const double u = tasks_.uniform01();
+    std::size_t i = 0;
+    while (i + 1 < cumulative_.size() && u >= cumulative_[i]) ++i;
+    Task task = factory_.random(types_[i], tasks_);
+    task.id = next_id_++;
+    submit_(std::move(task));
+    schedule_next();
+  });
+}
+
+}  // namespace gameday

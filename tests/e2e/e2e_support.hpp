@@ -1,0 +1,68 @@
+#pragma once
+// Helpers for end-to-end tests: run the real gameday binary and read what it wrote.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace e2e {
+
+/// Result of running a command.
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// A fresh temporary directory, removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "gameday-e2e-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& s) const { return path_ / s; }
+  /// Writes a file (creating parent directories) and returns its path.
+  std::filesystem::path write(const std::string& rel, const std::string& contents) const {
+    const auto p = path_ / rel;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << contents;
+    return p;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Runs `gameday ARGS` from `cwd` (default: the source tree) and captures its output.
+inline Result gameday(const std::string& args, const std::filesystem::path& cwd = GAMEDAY_SOURCE_DIR) {
+  TempDir io;
+  const auto out = io / "stdout";
+  const auto err = io / "stderr";
+  const std::string cmd = "cd '" + cwd.string() + "' && '" + std::string(GAMEDAY_BIN) + "' " + args +
+                          " > '" + out.string() + "' 2> '" + err.string() + "' < /dev/null";
+  const int status = std::system(cmd.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+}  // namespace e2e

@@ -1,0 +1,59 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "fakes/world.hpp"
+#include "support/fixtures.hpp"
+#include "workload/task.hpp"
+
+using namespace gameday;
+using namespace gameday::testing;
+
+TEST_CASE("Task truth facts appear verbatim in the supporting record", "[workload]") {
+  const World world = World::generate(small_world());
+  const TaskFactory factory(world);
+  Rng rng(2);
+  for (int i = 0; i < 50; ++i) {
+    const Task b = factory.random(TaskType::kBenefitsQuestion, rng);
+    const Document* doc = world.document(b.truth.supporting_docs.at(0));
+    REQUIRE(doc != nullptr);
+    for (const auto& f : b.truth.facts) REQUIRE(doc->text.find(f) != std::string::npos);
+    const Task d = factory.random(TaskType::kDischargeSummary, rng);
+    const Document* note = world.document(d.truth.supporting_docs.at(0));
+    REQUIRE(note->patient_id == d.patient_id);
+    for (const auto& f : d.truth.facts) REQUIRE(note->text.find(f) != std::string::npos);
+    const Task p = factory.random(TaskType::kPriorAuthStatus, rng);
+    const PriorAuth* pa = world.prior_auth(p.truth.supporting_docs.at(0));
+    REQUIRE(pa->patient_id == p.patient_id);
+    REQUIRE(p.question.find(pa->pre_auth_ref) != std::string::npos);
+  }
+}
+
+TEST_CASE("Workload arrivals are Poisson at the configured rate with the configured mix", "[workload]") {
+  const World world = World::generate(small_world());
+  const TaskFactory factory(world);
+  VirtualScheduler scheduler;
+  WorkloadSpec spec;
+  spec.rate_per_s = 4;
+  spec.mix = {{"prior_auth_status", 2}, {"benefits_question", 1}, {"discharge_summary", 1}};
+  Workload w(spec, factory, scheduler, Rng(1), Rng(2));
+  std::map<TaskType, int> counts;
+  std::uint64_t last_id = 0;
+  bool ids_increase = true;
+  w.start(kHour, [&](Task t) {
+    ++counts[t.type];
+    ids_increase = ids_increase && t.id == last_id + 1;
+    last_id = t.id;
+  });
+  scheduler.run_until(2 * kHour);
+  const int total = counts[TaskType::kPriorAuthStatus] + counts[TaskType::kBenefitsQuestion] +
+                    counts[TaskType::kDischargeSummary];
+  REQUIRE(total == Approx(4 * 3600).epsilon(0.03));
+  REQUIRE(counts[TaskType::kPriorAuthStatus] / double(total) == Approx(0.5).epsilon(0.05));
+  REQUIRE(ids_increase);
+}
+
+TEST_CASE("Task types round-trip through their names", "[workload]") {
+  for (TaskType t : all_task_types()) REQUIRE(parse_task_type(to_string(t)) == t);
+  REQUIRE_FALSE(parse_task_type("triage").has_value());
+}
