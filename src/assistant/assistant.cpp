@@ -56,11 +56,12 @@ std::vector<std::string> extract_citations(const std::string& text) {
 }
 
 struct Assistant::Call {
-  Task task;
-  std::function<void(const Answer&)> done;
+  const Task& task;
+  AnswerFn done;
   SimTime started = 0;
   Answer answer;
-  std::string context;
+  std::string context;   // the user message, built during retrieval
+  ChatRequest request;   // built from `context` at the first model call
   std::string plan_code;
   std::uint64_t op = 0;  // token of the outstanding operation; stale callbacks compare and drop
   bool finished = false;
@@ -169,10 +170,8 @@ bool Assistant::set_route(const std::string& vendor, const std::string& by, std:
   return true;
 }
 
-void Assistant::handle(const Task& task, std::function<void(const Answer&)> done) {
-  auto call = std::make_shared<Call>();
-  call->task = task;
-  call->done = std::move(done);
+void Assistant::handle(const Task& task, AnswerFn done) {
+  auto call = std::make_shared<Call>(Call{task, std::move(done)});
   call->started = scheduler_.now();
   call->answer.prompt_version = prompt_version_;
   if (flag_on("safe-mode")) {
@@ -183,7 +182,7 @@ void Assistant::handle(const Task& task, std::function<void(const Answer&)> done
 }
 
 void Assistant::retrieve(const std::shared_ptr<Call>& call) {
-  call->context.reserve(1024);
+  call->context.reserve(2048);
   call->context += "Question: ";
   call->context += call->task.question;
   call->context += "\nContext:\n";
@@ -215,25 +214,14 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   }
   const std::uint64_t op = ++call->op;
   ++call->answer.ehr_calls;
-  auto on_failure = [this, call, step, attempt](const std::string& cause) {
-    if (attempt < config_.ehr_retries) {
-      const std::uint64_t wait_op = ++call->op;
-      scheduler_.after(config_.retry_backoff, [this, call, step, attempt, wait_op] {
-        if (call->finished || call->op != wait_op) return;
-        ehr_step(call, step, attempt + 1);
-      });
-    } else {
-      finish(call, RequestStatus::kFallback, cause);
-    }
-  };
-  scheduler_.after(config_.ehr_timeout, [call, op, on_failure] {
+  scheduler_.after(config_.ehr_timeout, [this, call, op, step, attempt] {
     if (call->finished || call->op != op) return;
-    on_failure("ehr_timeout");
+    ehr_failed(call, step, attempt, "ehr_timeout");
   });
-  ehr_.send(req, [this, call, op, step, on_failure](const EhrOutcome& out) {
+  ehr_.send(req, [this, call, op, step, attempt](const EhrOutcome& out) {
     if (call->finished || call->op != op) return;
     if (out.status != 200) {
-      on_failure("ehr_error");
+      ehr_failed(call, step, attempt, "ehr_error");
       return;
     }
     bool more = false;
@@ -268,14 +256,31 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   });
 }
 
+void Assistant::ehr_failed(const std::shared_ptr<Call>& call, std::size_t step, int attempt,
+                           const char* cause) {
+  if (attempt < config_.ehr_retries) {
+    const std::uint64_t wait_op = ++call->op;
+    scheduler_.after(config_.retry_backoff, [this, call, step, attempt, wait_op] {
+      if (call->finished || call->op != wait_op) return;
+      ehr_step(call, step, attempt + 1);
+    });
+  } else {
+    finish(call, RequestStatus::kFallback, cause);
+  }
+}
+
 void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                            bool failed_over) {
-  const PromptVersion* prompt = find_prompt(call->answer.prompt_version);
-  ChatRequest req;
-  req.max_tokens = config_.max_tokens;
-  req.messages.reserve(2);
-  req.messages.push_back(ChatMessage{"system", prompt ? prompt->system : std::string()});
-  req.messages.push_back(ChatMessage{"user", call->context});
+  if (call->request.messages.empty()) {
+    // Built once per task and reused by retries and failover; the context moves in.
+    const PromptVersion* prompt = find_prompt(call->answer.prompt_version);
+    ChatRequest& req = call->request;
+    req.max_tokens = config_.max_tokens;
+    req.messages.reserve(2);
+    req.messages.push_back(ChatMessage{"system", prompt ? prompt->system : std::string()});
+    req.messages.push_back(ChatMessage{"user", std::move(call->context)});
+  }
+  const ChatRequest& req = call->request;
   const std::uint64_t op = ++call->op;
   ++call->answer.attempts;
   scheduler_.after(config_.model_timeout, [this, call, op, route, attempt, failed_over] {

@@ -34,6 +34,9 @@ struct Answer {
   Duration latency = 0;
 };
 
+/// Receives the assistant's answer (move-only; small captures do not allocate).
+using AnswerFn = InlineFunction<void(const Answer&), 64>;
+
 /// The canned answer served when the assistant cannot answer safely.
 extern const char* const kFallbackText;
 /// The refusal sentence the fake vendor uses when the context does not answer.
@@ -48,8 +51,9 @@ class Assistant {
   Assistant(AssistantConfig config, std::vector<PromptVersion> prompts, std::vector<FlagDef> flags,
             Scheduler& scheduler, EhrClient& ehr, ModelClient& model, Journal& journal);
 
-  /// Handles one task; `done` runs exactly once with the answer.
-  void handle(const Task& task, std::function<void(const Answer&)> done);
+  /// Handles one task; `done` runs exactly once with the answer. `task` is not copied: it must
+  /// stay alive and unchanged until `done` has run.
+  void handle(const Task& task, AnswerFn done);
 
   // --- control interface (what playbooks and the control API flip) ---
   /// Sets flag `name` to `variant`. False (with `error`) if either is unknown.
@@ -77,6 +81,8 @@ class Assistant {
   struct Call;
   void retrieve(const std::shared_ptr<Call>& call);
   void ehr_step(const std::shared_ptr<Call>& call, std::size_t step, int attempt);
+  void ehr_failed(const std::shared_ptr<Call>& call, std::size_t step, int attempt,
+                  const char* cause);
   void call_model(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                   bool failed_over);
   void on_model_result(const std::shared_ptr<Call>& call, const std::string& route, int attempt,

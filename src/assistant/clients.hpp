@@ -9,17 +9,23 @@
 #include "fakes/ehr.hpp"
 #include "fakes/faults.hpp"
 #include "fakes/vendor.hpp"
+#include "sim/inline_function.hpp"
 #include "sim/rng.hpp"
 #include "sim/scheduler.hpp"
 
 namespace gameday {
+
+/// Receives an EHR outcome (move-only; small captures do not allocate).
+using EhrDone = InlineFunction<void(const EhrOutcome&), 64>;
+/// Receives a vendor outcome.
+using ModelDone = InlineFunction<void(const VendorOutcome&), 64>;
 
 /// Sends FHIR requests. `done` runs once with the outcome, or never when the server hangs
 /// (the caller keeps its own timeout).
 class EhrClient {
  public:
   virtual ~EhrClient() = default;
-  virtual void send(const EhrRequest& req, std::function<void(const EhrOutcome&)> done) = 0;
+  virtual void send(const EhrRequest& req, EhrDone done) = 0;
 };
 
 /// Sends chat completions to a vendor route. `done` runs once, or never on a hang.
@@ -29,7 +35,7 @@ class ModelClient {
   /// True when `vendor` names a route this client can reach.
   virtual bool has_vendor(const std::string& vendor) const = 0;
   virtual void send(const std::string& vendor, const ChatRequest& req,
-                    std::function<void(const VendorOutcome&)> done) = 0;
+                    ModelDone done) = 0;
 };
 
 /// The in-process EHR: asks the pure FakeEhr and delivers the answer after its delay.
@@ -37,7 +43,7 @@ class SimEhrClient final : public EhrClient {
  public:
   SimEhrClient(const FakeEhr& ehr, const FaultBoard& faults, Scheduler& scheduler, Rng rng)
       : ehr_(ehr), faults_(faults), scheduler_(scheduler), rng_(rng) {}
-  void send(const EhrRequest& req, std::function<void(const EhrOutcome&)> done) override;
+  void send(const EhrRequest& req, EhrDone done) override;
 
  private:
   const FakeEhr& ehr_;
@@ -54,7 +60,7 @@ class SimModelClient final : public ModelClient {
   void add_vendor(const VendorProfile& profile, Rng rng);
   bool has_vendor(const std::string& vendor) const override;
   void send(const std::string& vendor, const ChatRequest& req,
-            std::function<void(const VendorOutcome&)> done) override;
+            ModelDone done) override;
 
  private:
   struct Route {

@@ -77,6 +77,9 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
   Detector detector(scenario, scheduler, journal);
   Rng responders = Rng::for_component(seed, "responders");
 
+  // One request event per arrival dominates the journal; leave headroom for the rest.
+  const double expected = scenario.workload.rate_per_s * to_seconds(scenario.duration);
+  journal.reserve(static_cast<std::size_t>(expected * 1.1) + 4096);
   journal.append(0, run_start(scenario, options));
 
   // Paged humans acknowledge after a modelled delay; playbooks start on the alert itself.

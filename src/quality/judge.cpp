@@ -123,8 +123,10 @@ void GoldenRunner::run(const GoldenSet& set, double min_pass_rate, const std::st
     Result result;
     int pending = 0;
     std::function<void(const Result&)> done;
+    std::vector<Task> tasks;  // the assistant reads tasks in place until it answers
   };
   auto state = std::make_shared<State>();
+  state->tasks.reserve(set.cases.size());  // no reallocation: addresses must stay stable
   state->done = std::move(done);
   state->result.total = static_cast<int>(set.cases.size());
   state->pending = state->result.total;
@@ -154,8 +156,9 @@ void GoldenRunner::run(const GoldenSet& set, double min_pass_rate, const std::st
     }
     task->id = next_probe_id_++;
     task->probe = true;
+    const Task& t = state->tasks.emplace_back(std::move(*task));
     const SimTime arrival = scheduler_.now();
-    assistant_.handle(*task, [this, state, c, t = *task, arrival, finish_one](const Answer& a) {
+    assistant_.handle(t, [this, state, &c, &t, arrival, finish_one](const Answer& a) {
       const Judgement j = judge(t, a);
       journal_.append(scheduler_.now(), make_request_event(t, a, j, arrival, a.status, a.latency));
       std::string reason;

@@ -46,6 +46,7 @@ class GoldenRunner {
   };
   /// Submits every case at once; when all have answered, journals each probe and a
   /// golden_result event, then calls `done`. Cases whose patient or task cannot be built fail.
+  /// `set` must stay alive until `done` has run.
   void run(const GoldenSet& set, double min_pass_rate, const std::string& by,
            std::function<void(const Result&)> done);
 

@@ -204,6 +204,8 @@ class Journal {
   void set_sink(std::ostream* out) { sink_ = out; }
   /// Appends an event at time `t`.
   void append(SimTime t, EventBody body);
+  /// Reserves room for `n` events (avoids regrowing a long run's event list).
+  void reserve(std::size_t n) { events_.reserve(n); }
   /// Flushes buffered lines to the sink.
   void flush();
   /// Every event so far, in order.
