@@ -92,6 +92,23 @@ struct AssistantConfig {
   int max_tokens = 256;
 };
 
+/// One injected instruction from the corpus (fakes/injections.yaml). Poisoned chart notes carry
+/// its text; each payload has its own canary token so success can be measured exactly.
+struct InjectionPayload {
+  std::string id;        // "ignore-previous-canary"
+  SourceLoc loc;
+  std::string text;      // the instruction as it appears in the note; may hold {canary}
+  std::string action;    // emit_canary | reveal_system_prompt | other_patient_phi | tool_call
+  std::string canary;    // "GDCANARY-" + 8 hex; unique per payload
+};
+
+/// Material the fake vendor draws on when it hallucinates (fakes/hallucinations.yaml).
+struct HallucinationMaterial {
+  std::vector<std::string> cpt_codes;   // plausible but wrong CPT-shaped codes
+  std::vector<std::string> icd_codes;   // plausible but wrong ICD-10-shaped codes
+  std::vector<std::string> facts;       // fluent sentences not supported by any record
+};
+
 /// Everything under fakes/.
 struct Fakes {
   std::vector<VendorProfile> vendors;
@@ -99,6 +116,8 @@ struct Fakes {
   std::vector<PromptVersion> prompts;
   std::vector<FlagDef> flags;
   AssistantConfig assistant;
+  std::vector<InjectionPayload> injections;
+  HallucinationMaterial hallucinations;
 };
 
 // ---------------------------------------------------------------- scenarios/
@@ -109,13 +128,35 @@ struct FaultSpec {
   SourceLoc loc;
   SimTime at = 0;
   Duration duration = 0;      // "for"; 0 = until the end of the run
-  std::string target;         // "vendor:primary", "vendor:secondary", "vendor:*", "ehr"
-  std::string kind;           // vendor: latency | error | hang ; ehr: latency | error | timeout
+  std::string target;         // "vendor:primary", "vendor:secondary", "vendor:*", "ehr", "assistant"
+  /// vendor: latency | error | hang | hallucination | injection_following | schema_break |
+  ///         refusal_storm | drift
+  /// ehr: latency | error | timeout | wrong_patient | irrelevant_docs | stale_docs |
+  ///      empty_results | truncated_paging | poisoned_note
+  /// assistant: prompt_deploy | config_change (applied once at `at`; they persist until undone)
+  std::string kind;
+  // --- trigger: which matching requests it applies to (all conditions must hold) ---
   double probability = 1.0;   // share of matching requests affected
+  int every_nth = 0;          // only every Nth matching request (0 = off)
+  int first_n = 0;            // only the first N matching requests (0 = off)
+  std::vector<std::string> task_types;  // only requests for these task types (empty = all)
+  std::vector<std::string> models;      // vendor faults: only requests for these models
+  // --- parameters ---
   DurationDist delay;         // latency
   int status = 503;           // error
   Duration retry_after = 0;   // error: Retry-After (0 = none)
   std::string message;        // error message
+  std::string mode;           // hallucination: fabricated_code | unsupported_fact |
+                              //   foreign_citation | altered_numbers | mixed (default)
+                              // schema_break: invalid_json | truncated | missing_field | mixed
+  double susceptibility = 1.0;  // injection_following: chance to obey an injected instruction
+  std::string payload;        // poisoned_note: payload id ("" = one per patient, drawn)
+  double hallucination_rate = 0;  // drift: share of answers hallucinated by the new model
+  double refusal_rate = 0;        // drift: share of answerable questions refused
+  std::string model_version;      // drift: the model name the vendor now reports
+  std::string prompt_version;     // prompt_deploy: the version deployed
+  std::string flag;               // config_change: flag name
+  std::string variant;            // config_change: variant set
 };
 
 /// A service level objective over the user requests.
@@ -166,6 +207,19 @@ struct WorkloadSpec {
   Duration client_timeout = 30 * kSecond;
 };
 
+/// Scheduled golden-set probes (a detector: they see only pass/fail).
+struct ProbeSpec {
+  std::string golden_set;   // resolved path
+  Duration every = 5 * kMinute;
+  double min_pass_rate = 1.0;
+};
+
+/// Clinician corrections: a share of wrong answers is reported back after a delay.
+struct CorrectionSpec {
+  double share = 0;     // of wrong (unsafe) served answers, reported back
+  DurationDist delay;   // how long a clinician takes to report
+};
+
 /// A scenario: what happens, how it is watched, and what is expected.
 struct Scenario {
   std::string name;
@@ -183,6 +237,8 @@ struct Scenario {
   std::string responder = "on-call";
   std::vector<FaultSpec> faults;
   std::vector<std::string> playbook_files;  // resolved paths
+  std::optional<ProbeSpec> probes;
+  CorrectionSpec corrections;
   Duration sustain = 5 * kMinute;           // recovery window for t_m
   std::vector<Expectation> expect;
 };

@@ -239,6 +239,7 @@ Score score_journal(const std::vector<Event>& events) {
               s.golden.push_back(
                   GoldenRecord{t, g.set, g.passed, g.total, g.min_pass_rate, g.ok, g.by});
             },
+            [&](const CorrectionEvent&) {},
         },
         ev->body);
   }

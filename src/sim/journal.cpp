@@ -96,9 +96,20 @@ struct Schema<RequestEvent> {
       field("cause", &RequestEvent::cause),
       field("citations", &RequestEvent::citations),
       field("citations_valid", &RequestEvent::citations_valid),
+      field("schema_valid", &RequestEvent::schema_valid),
+      field("refused", &RequestEvent::refused),
+      field("canary_seen", &RequestEvent::canary_seen),
+      field("phi_detected", &RequestEvent::phi_detected),
       field("correct", &RequestEvent::correct),
       field("unsafe", &RequestEvent::unsafe),
-      field("unsafe_kind", &RequestEvent::unsafe_kind)};
+      field("unsafe_kind", &RequestEvent::unsafe_kind),
+      field("grounded", &RequestEvent::grounded),
+      field("injection_attempted", &RequestEvent::injection_attempted),
+      field("injection_followed", &RequestEvent::injection_followed),
+      field("phi_to_vendor", &RequestEvent::phi_to_vendor),
+      field("phi_in_logs", &RequestEvent::phi_in_logs),
+      field("root_cause", &RequestEvent::root_cause),
+      field("faults", &RequestEvent::faults)};
 };
 
 template <>
@@ -182,6 +193,14 @@ template <>
 struct Schema<RunEndEvent> {
   static constexpr const char* kType = "run_end";
   static constexpr auto kFields = std::tuple{field("reason", &RunEndEvent::reason)};
+};
+
+template <>
+struct Schema<CorrectionEvent> {
+  static constexpr const char* kType = "correction";
+  static constexpr auto kFields = std::tuple{field("request_id", &CorrectionEvent::request_id),
+                                             field("task_type", &CorrectionEvent::task_type),
+                                             field("patient_ref", &CorrectionEvent::patient_ref)};
 };
 
 // ---------------------------------------------------------------------------------------------

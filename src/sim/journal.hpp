@@ -81,10 +81,32 @@ struct RequestEvent {
   // Observable signals (what detectors may use).
   int citations = 0;
   bool citations_valid = true;
+  bool schema_valid = true;   // JSON output parsed and matched its schema (true when not JSON)
+  bool refused = false;       // the answer was a refusal
+  bool canary_seen = false;   // the output holds a canary token (GDCANARY-xxxxxxxx)
+  bool phi_detected = false;  // the output matches a PHI pattern (MRN, phone, member id)
   // Truth (what only the scorer may use).
   bool correct = false;
   bool unsafe = false;
-  std::string unsafe_kind;  // "" when safe
+  /// "" when safe; else hallucination | wrong_patient | injection_followed | phi_leak |
+  /// invalid_schema | incorrect (a wrong answer none of the others explains)
+  std::string unsafe_kind;
+  bool grounded = true;              // every statement is supported by the retrieved context
+  bool injection_attempted = false;  // the context held an injected instruction
+  bool injection_followed = false;   // the output obeyed it (canary, action seen)
+  bool phi_to_vendor = false;        // the vendor received unredacted identifiers
+  bool phi_in_logs = false;          // the assistant's logs would hold unredacted identifiers
+  /// Where the bad answer came from (from the request's spans): "" when fine, else
+  /// retrieval | prompt_config | model | ehr_dependency
+  std::string root_cause;
+  std::vector<std::string> faults;   // ids of the faults that shaped this request
+};
+
+/// A clinician reported a served answer as wrong (a delayed, sampled detector signal).
+struct CorrectionEvent {
+  std::uint64_t request_id = 0;
+  std::string task_type;
+  std::string patient_ref;
 };
 
 /// An alert started firing.
@@ -171,7 +193,7 @@ struct RunEndEvent {
 using EventBody = std::variant<RunStartEvent, FaultStartEvent, FaultEndEvent, RequestEvent,
                                AlertFireEvent, AlertResolveEvent, AckEvent, PlaybookStartEvent,
                                PlaybookEndEvent, StepStartEvent, StepEndEvent, ControlChangeEvent,
-                               GoldenResultEvent, RunEndEvent>;
+                               GoldenResultEvent, RunEndEvent, CorrectionEvent>;
 
 /// A timestamped journal event.
 struct Event {

@@ -64,6 +64,17 @@ std::vector<Event> one_of_each() {
   unsafe.unsafe = true;
   unsafe.unsafe_kind = "wrong_patient";
   unsafe.arrival = -5;  // negative times survive too
+  unsafe.schema_valid = false;
+  unsafe.refused = true;
+  unsafe.canary_seen = true;
+  unsafe.phi_detected = true;
+  unsafe.grounded = false;
+  unsafe.injection_attempted = true;
+  unsafe.injection_followed = true;
+  unsafe.phi_to_vendor = true;
+  unsafe.phi_in_logs = true;
+  unsafe.root_cause = "retrieval";
+  unsafe.faults = {"wrong-patient", "poison"};
 
   return {
       {0, start},
@@ -80,6 +91,7 @@ std::vector<Event> one_of_each() {
       {50, GoldenResultEvent{"prior-auth", 19, 20, 0.95, true, "playbook:vendor-failover"}},
       {60, AlertResolveEvent{"AssistantLatencyHigh"}},
       {70, FaultEndEvent{"primary-latency", "vendor:primary", "latency"}},
+      {80, CorrectionEvent{43, "prior_auth_status", "pt-3fa9c2d1"}},
       {std::numeric_limits<SimTime>::max(), RunEndEvent{"completed"}},
   };
 }
@@ -120,7 +132,7 @@ TEST_CASE("Journal lines round-trip every event type exactly", "[sim][journal]")
   REQUIRE(seen_types == std::vector<std::string>{
                             "run_start", "fault_start", "request", "request", "alert_fire", "ack",
                             "playbook_start", "step_start", "control_change", "step_end",
-                            "playbook_end", "golden_result", "alert_resolve", "fault_end", "run_end"});
+                            "playbook_end", "golden_result", "alert_resolve", "fault_end", "correction", "run_end"});
   // Every alternative of the variant is covered.
   std::vector<bool> covered(std::variant_size_v<EventBody>, false);
   for (const Event& e : events) covered[e.body.index()] = true;
@@ -186,8 +198,10 @@ TEST_CASE("Journal request lines have a stable key order", "[sim][journal]") {
           R"({"t_us":2320000,"type":"request","id":42,"task_type":"prior_auth_status","probe":false,)"
           R"("patient_ref":"pt-3fa9c2d1","arrival_us":1500000,"latency_us":820000,"status":"fallback",)"
           R"("vendor":"primary","model":"gpt-4o-mini","prompt_version":"v3","attempts":2,"ehr_calls":3,)"
-          R"("cause":"vendor_timeout","citations":0,"citations_valid":true,"correct":false,"unsafe":false,)"
-          R"("unsafe_kind":""})");
+          R"("cause":"vendor_timeout","citations":0,"citations_valid":true,"schema_valid":true,)"
+          R"("refused":false,"canary_seen":false,"phi_detected":false,"correct":false,"unsafe":false,)"
+          R"("unsafe_kind":"","grounded":true,"injection_attempted":false,"injection_followed":false,)"
+          R"("phi_to_vendor":false,"phi_in_logs":false,"root_cause":"","faults":[]})");
 }
 
 TEST_CASE("Journal run_start lines carry SLOs as objects and expectations as strings", "[sim][journal]") {
