@@ -70,7 +70,7 @@ TEST_CASE("The playbook shortens mitigation compared with the same incident with
   REQUIRE(b["playbooks"].empty());
 }
 
-TEST_CASE("--no-playbooks runs the incident unmitigated and fails its expectations", "[e2e][run]") {
+TEST_CASE("Running with --no-playbooks leaves the incident unmitigated and fails its expectations", "[e2e][run]") {
   TempDir dir;
   const auto r = gameday("run scenarios/vendor-latency-spike.yaml --no-playbooks -q --out '" + dir.path().string() + "'");
   REQUIRE(r.code == 1);
