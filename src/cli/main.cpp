@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/bundle.hpp"
+#include "cli/ci.hpp"
 #include "config/error.hpp"
 #include "config/files.hpp"
 #include "config/loader.hpp"
@@ -134,6 +135,11 @@ int main(int argc, char** argv) {
   report->add_option("--out", report_out, "output directory (default: the journal's)");
   report->add_flag("-q,--quiet", quiet, "print nothing on success");
 
+  CiOptions ci_options;
+  auto* ci = add_ci_command(app, ci_options);
+  GoldenOptions golden_options;
+  auto* golden = add_golden_command(app, golden_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -148,6 +154,8 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, quiet);
     if (*validate) return cmd_validate(validate_paths);
     if (*report) return cmd_report(journal_path, report_out, quiet);
+    if (*ci) return cmd_ci(ci_options);
+    if (*golden) return cmd_golden(golden_options);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
     return kExitInvalid;

@@ -1,0 +1,393 @@
+// `gameday ci`: every scenario × seed in simulated time on a pool of threads. Each run owns its
+// Journal and shares only the loaded (read-only) bundles; results land in a slot per work item,
+// so nothing printed or written depends on thread timing (except the live progress line).
+#include "cli/ci.hpp"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cli/bundle.hpp"
+#include "config/error.hpp"
+#include "config/files.hpp"
+#include "config/loader.hpp"
+#include "engine/simulation.hpp"
+#include "report/report.hpp"
+#include "score/aggregate.hpp"
+#include "score/score.hpp"
+#include "sim/journal.hpp"
+
+namespace gameday {
+namespace {
+
+constexpr int kExitPass = 0;
+constexpr int kExitFail = 1;
+constexpr int kExitInvalid = 2;
+
+int invalid(const std::string& message) {
+  std::cerr << "gameday ci: " << message << "\n";
+  return kExitInvalid;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path, 1, 1, "cannot read file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& contents) {
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  std::ofstream out(path, std::ios::binary);
+  out << contents;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+/// Reads a summary file; a malformed one is invalid input naming the file.
+CiSummary load_summary(const std::string& path) {
+  const std::string text = read_file(path);
+  try {
+    return parse_summary_json(text);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(path, 1, 1, e.what());
+  }
+}
+
+/// Per-scenario tolerance overrides from the scenario file. The scenario model has no such field
+/// yet; when the loader grows `std::map<std::string, double> ci_tolerance` (from
+/// `ci: {tolerance: {ttm: 30s, failed_ratio: 0.02}}`, seconds for durations) it is used here
+/// without further changes.
+template <typename S>
+std::map<std::string, double> scenario_tolerance(const S& scenario) {
+  if constexpr (requires { scenario.ci_tolerance; }) {
+    return {scenario.ci_tolerance.begin(), scenario.ci_tolerance.end()};
+  } else {
+    return {};
+  }
+}
+
+bool is_yaml(const std::string& path) {
+  const auto ext = std::filesystem::path(path).extension().string();
+  return ext == ".yaml" || ext == ".yml";
+}
+
+/// The scenario files of `dir` (or `dir` itself when it is a file). Playbooks and golden sets
+/// directly in the directory are skipped; anything else is treated as a scenario, so a broken
+/// file is reported rather than silently left out.
+std::optional<std::vector<std::string>> scenario_files(const std::string& dir, const FileSource& files) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(dir, ec)) return std::vector<std::string>{dir};
+  if (!std::filesystem::is_directory(dir, ec)) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& path : files.list(dir)) {
+    if (!is_yaml(path)) continue;
+    const FileKind kind = detect_kind(path, files);
+    if (kind == FileKind::kPlaybook || kind == FileKind::kGoldenSet) continue;
+    out.push_back(path);
+  }
+  return out;
+}
+
+/// Validates `paths` as scenarios; prints every problem ("file:line:col: message") in file
+/// order, each once (scenarios sharing fakes or playbooks would repeat their problems).
+bool validate_scenarios(const std::vector<std::string>& paths, const FileSource& files) {
+  std::vector<std::string> problems;
+  std::set<std::string> seen;
+  for (const auto& p : paths) {
+    std::vector<std::string> mine;
+    if (detect_kind(p, files) == FileKind::kScenario) {
+      mine = validate_files({p}, files);
+    } else {
+      // Not recognisable as a scenario (unparsable YAML, or none of its keys): the scenario
+      // loader names the first problem with its position.
+      try {
+        load_scenario(p, files);
+        mine = validate_files({p}, files);
+      } catch (const ConfigError& e) {
+        mine.push_back(e.what());
+      }
+    }
+    for (auto& m : mine) {
+      if (seen.insert(m).second) problems.push_back(std::move(m));
+    }
+  }
+  for (const auto& p : problems) std::cerr << p << "\n";
+  return problems.empty();
+}
+
+/// The one-line progress display: on a terminal only, and never under CI.
+class Progress {
+ public:
+  Progress(bool enabled, std::size_t total) : enabled_(enabled), total_(total) {}
+  void done(const RunRecord& r) {
+    if (!enabled_) return;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    ++count_;
+    std::printf("\r\033[K[%zu/%zu] %s seed %llu %s", count_, total_, r.scenario.c_str(),
+                static_cast<unsigned long long>(r.seed), r.pass ? "PASS" : "FAIL");
+    std::fflush(stdout);
+  }
+  void clear() {
+    if (!enabled_ || count_ == 0) return;
+    std::printf("\r\033[K");
+    std::fflush(stdout);
+  }
+
+ private:
+  bool enabled_;
+  std::size_t total_;
+  std::size_t count_ = 0;
+  std::mutex mutex_;
+};
+
+bool progress_wanted(bool allowed) {
+  const char* ci = std::getenv("CI");
+  return allowed && isatty(STDOUT_FILENO) && !(ci && *ci);
+}
+
+/// Runs one work item; writes its journal and reports under `out` when given.
+RunRecord run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::string& out) {
+  SimOptions options;
+  options.seed = seed;
+  // No step_effects: playbook exec/http/notify steps fail here, as they do in any run without
+  // the network shell. (Giving each run its own net::NetStepEffects, as `gameday run` does,
+  // needs that class to be safe to use from several threads at once.)
+  Journal journal;
+  std::ofstream sink;
+  std::filesystem::path dir;
+  if (!out.empty()) {
+    dir = std::filesystem::path(out) / (bundle.scenario.name + "-" + std::to_string(seed));
+    std::filesystem::create_directories(dir);
+    sink.open(dir / "journal.jsonl", std::ios::binary | std::ios::trunc);
+    if (!sink) throw std::runtime_error("cannot write " + (dir / "journal.jsonl").string());
+    journal.set_sink(&sink);
+  }
+  run_simulation(bundle, options, journal);
+  journal.flush();
+  const Score score = score_journal(journal.events());
+  if (!out.empty()) {
+    write_file((dir / "report.json").string(), report_json(score));
+    write_file((dir / "report.md").string(), report_markdown(score));
+  }
+  return make_run_record(score);
+}
+
+/// Runs `items` on `jobs` threads. Results are in item order whatever the timing.
+std::vector<RunRecord> run_all(const std::vector<ScenarioBundle>& bundles,
+                               const std::vector<WorkItem>& items, int jobs, const std::string& out,
+                               Progress& progress) {
+  std::vector<std::optional<RunRecord>> results(items.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  std::string error;
+  auto worker = [&] {
+    while (!failed.load()) {
+      const std::size_t k = next.fetch_add(1);
+      if (k >= items.size()) return;
+      const WorkItem& item = items[k];
+      try {
+        results[k] = run_one(bundles[item.scenario], item.seed, out);
+        progress.done(*results[k]);
+      } catch (const std::exception& e) {
+        const std::lock_guard<std::mutex> lock(error_mutex);
+        if (!failed.exchange(true)) {
+          error = bundles[item.scenario].scenario.name + " seed " + std::to_string(item.seed) +
+                  ": " + e.what();
+        }
+      }
+    }
+  };
+  const int threads = std::max(1, std::min<int>(jobs, static_cast<int>(items.size())));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  progress.clear();
+  if (failed) throw std::runtime_error(error);
+  std::vector<RunRecord> records;
+  records.reserve(results.size());
+  for (auto& r : results) records.push_back(std::move(*r));
+  return records;
+}
+
+std::string pad(std::string s, std::size_t width, bool right = false) {
+  if (s.size() >= width) return s;
+  const std::string fill(width - s.size(), ' ');
+  return right ? fill + s : s + fill;
+}
+
+std::string p50_p90(const ScenarioSummary& s, const char* metric) {
+  const MetricStats& st = s.metrics.at(metric);
+  return format_metric(metric, st.p50) + "/" + format_metric(metric, st.p90);
+}
+
+/// The final table, the failures with replay commands, and the result line.
+void print_result(const CiSummary& s, const std::string& summary_path, const std::string& junit_path) {
+  std::size_t width = 8;
+  for (const auto& sc : s.scenarios) width = std::max(width, sc.plan.name.size());
+  std::string out = pad("scenario", width) + "  " + pad("passed", 7, true) + "  " +
+                    pad("TTD p50/p90", 15) + "  " + pad("TTM p50/p90", 15) + "  " +
+                    pad("failed p90", 10, true) + "  " + pad("unsafe p90", 10, true) + "\n";
+  for (const auto& sc : s.scenarios) {
+    if (sc.runs == 0) continue;
+    out += pad(sc.plan.name, width) + "  " +
+           pad(std::to_string(sc.passed) + "/" + std::to_string(sc.runs), 7, true) + "  " +
+           pad(p50_p90(sc, "ttd"), 15) + "  " + pad(p50_p90(sc, "ttm"), 15) + "  " +
+           pad(format_metric("failed", sc.metrics.at("failed").p90), 10, true) + "  " +
+           pad(format_metric("unsafe", sc.metrics.at("unsafe").p90), 10, true) + "\n";
+  }
+  auto plan_of = [&](const std::string& name) -> const PlannedScenario& {
+    for (const auto& sc : s.scenarios) {
+      if (sc.plan.name == name) return sc.plan;
+    }
+    throw std::logic_error("no scenario " + name);
+  };
+  long failed_runs = 0;
+  for (const auto& r : s.runs) {
+    if (r.pass) continue;
+    ++failed_runs;
+    std::string reasons;
+    for (const auto& f : r.failures) reasons += (reasons.empty() ? "" : "; ") + f;
+    out += "FAIL " + r.scenario + " seed " + std::to_string(r.seed) + ": " + reasons + "\n";
+    out += "  replay: " + replay_command(plan_of(r.scenario), r.seed) + "\n";
+  }
+  for (const auto& g : s.regressions) {
+    out += "REGRESSION " + g.scenario + " " + g.metric + ": " + g.detail + "\n";
+    out += "  replay: " + replay_command(plan_of(g.scenario), g.replay_seed) + "\n";
+  }
+  out += std::string("result: ") + (s.pass() ? "PASS" : "FAIL") + " (" +
+         std::to_string(s.runs.size() - failed_runs) + "/" + std::to_string(s.runs.size()) +
+         " runs passed, " + std::to_string(s.regressions.size()) +
+         (s.regressions.size() == 1 ? " regression" : " regressions") + "); summary: " + summary_path;
+  if (!junit_path.empty()) out += "; junit: " + junit_path;
+  std::cout << out << "\n";
+}
+
+/// Writes the outputs, prints the result and returns the exit code.
+int finish(CiSummary& summary, const CiOptions& o, const std::optional<CiSummary>& baseline,
+           std::string summary_path) {
+  if (baseline) compare_with_baseline(summary, *baseline);
+  write_file(summary_path, summary_json(summary));
+  if (!o.junit.empty()) write_file(o.junit, junit_xml(summary));
+  print_result(summary, summary_path, o.junit);
+  return summary.pass() ? kExitPass : kExitFail;
+}
+
+int cmd_merge(const CiOptions& o) {
+  if (!o.shard.empty()) return invalid("--merge combines shard summaries: it takes no --shard");
+  std::optional<CiSummary> baseline;
+  if (!o.baseline.empty()) baseline = load_summary(o.baseline);
+  std::vector<CiSummary> parts;
+  for (const auto& path : o.merge) parts.push_back(load_summary(path));
+  CiSummary merged;
+  try {
+    merged = merge_summaries(parts);
+  } catch (const std::invalid_argument& e) {
+    return invalid(std::string("--merge: ") + e.what());
+  }
+  std::cout << "gameday ci: merged " << parts.size() << (parts.size() == 1 ? " summary" : " summaries")
+            << ": " << merged.scenarios.size() << (merged.scenarios.size() == 1 ? " scenario, " : " scenarios, ")
+            << merged.runs.size() << " runs\n";
+  return finish(merged, o, baseline, o.summary.empty() ? "reports/ci/summary.json" : o.summary);
+}
+
+}  // namespace
+
+CLI::App* add_ci_command(CLI::App& app, CiOptions& o) {
+  auto* ci = app.add_subcommand(
+      "ci", "run every scenario x seed in simulated time, in parallel; JUnit, summary, baseline");
+  ci->add_option("dir", o.dir, "scenario directory, or one scenario file")->capture_default_str();
+  ci->add_option("--seeds", o.seeds, "seeds per scenario: its own seed, +1, ... (default 10)")
+      ->check(CLI::Range(1, 100000));
+  ci->add_option("--junit", o.junit, "write JUnit XML here");
+  ci->add_option("--summary", o.summary,
+                 "write the summary JSON here (default reports/ci/summary.json, "
+                 "reports/ci/summary-I-of-N.json for a shard)");
+  ci->add_option("--baseline", o.baseline, "compare p50/p90 with this earlier summary");
+  ci->add_option("--shard", o.shard, "run only shard I of N (1-based, e.g. 2/4)");
+  ci->add_option("--jobs,-j", o.jobs, "worker threads (default: the number of cores)")
+      ->check(CLI::Range(0, 1024));
+  ci->add_option("--out", o.out, "also write each run's journal and reports to OUT/<scenario>-<seed>/");
+  ci->add_option("--merge", o.merge, "combine shard summaries instead of running (SUMMARY...)");
+  ci->add_flag_callback("--no-progress", [&o] { o.progress = false; }, "never show the progress line");
+  return ci;
+}
+
+int cmd_ci(const CiOptions& o) {
+  if (!o.merge.empty()) return cmd_merge(o);
+  std::optional<Shard> shard;
+  if (!o.shard.empty()) {
+    std::string error;
+    shard = parse_shard(o.shard, &error);
+    if (!shard) return invalid("--shard: " + error);
+    // Percentiles of a shard's share of the seeds are not comparable with a whole baseline.
+    if (!o.baseline.empty()) {
+      return invalid("--baseline compares whole results: pass it to `gameday ci --merge` instead of a shard");
+    }
+  }
+  std::optional<CiSummary> baseline;
+  if (!o.baseline.empty()) baseline = load_summary(o.baseline);
+
+  const DiskFiles disk;
+  const auto paths = scenario_files(o.dir, disk);
+  if (!paths) return invalid(o.dir + ": no such file or directory");
+  if (paths->empty()) return invalid(o.dir + ": no scenario files (*.yaml) in it");
+  if (!validate_scenarios(*paths, disk)) return kExitInvalid;
+
+  std::vector<ScenarioBundle> bundles;
+  std::vector<PlannedScenario> plan;
+  std::map<std::string, std::string> names;
+  for (const auto& path : *paths) {
+    bundles.push_back(load_bundle(path, disk));
+    const Scenario& s = bundles.back().scenario;
+    if (auto [it, fresh] = names.emplace(s.name, path); !fresh) {
+      throw ConfigError(path, 1, 1, "scenario name '" + s.name + "' is also used by " + it->second +
+                                        " (names identify results in CI)");
+    }
+    plan.push_back(PlannedScenario{s.name, path, ci_seeds(s.seed, o.seeds), scenario_tolerance(s)});
+  }
+
+  std::vector<WorkItem> items = work_items(plan);
+  if (shard) items = select_shard(items, *shard);
+  int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::thread::hardware_concurrency());
+  if (jobs < 1) jobs = 1;
+
+  Progress progress(progress_wanted(o.progress), items.size());
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<RunRecord> records = run_all(bundles, items, jobs, o.out, progress);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  CiSummary summary = summarize(plan, std::move(records), shard);
+  const int threads = std::clamp(jobs, 1, std::max(1, static_cast<int>(items.size())));
+  char header[256];
+  std::snprintf(header, sizeof header, "gameday ci: %zu scenario%s x %d seed%s%s%s: %zu runs on %d thread%s in %.2f s\n",
+                plan.size(), plan.size() == 1 ? "" : "s", o.seeds, o.seeds == 1 ? "" : "s",
+                shard ? ", shard " : "", shard ? o.shard.c_str() : "", items.size(), threads,
+                threads == 1 ? "" : "s", wall);
+  std::cout << header;
+  std::string summary_path = o.summary;
+  if (summary_path.empty()) {
+    summary_path = shard ? "reports/ci/summary-" + std::to_string(shard->index) + "-of-" +
+                               std::to_string(shard->count) + ".json"
+                         : "reports/ci/summary.json";
+  }
+  return finish(summary, o, baseline, summary_path);
+}
+
+}  // namespace gameday

@@ -1,0 +1,336 @@
+// End-to-end: `gameday ci` (JUnit, summary, shards and merge, baseline) and `gameday golden`.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "e2e_support.hpp"
+
+using e2e::gameday;
+using e2e::slurp;
+using e2e::TempDir;
+using nlohmann::json;
+
+namespace {
+
+/// A small XML 1.0 well-formedness check (prolog, nesting, quoted attributes, entity and
+/// character references, no stray '<' or '&'). Returns element counts by name; throws
+/// std::runtime_error naming the offset of the first problem.
+class XmlCheck {
+ public:
+  explicit XmlCheck(std::string text) : s_(std::move(text)) {}
+
+  std::map<std::string, int> run() {
+    if (s_.rfind("<?xml", 0) == 0) {
+      const auto end = s_.find("?>");
+      if (end == std::string::npos) fail("unterminated prolog");
+      i_ = end + 2;
+    }
+    skip_space();
+    element();
+    skip_space();
+    if (i_ != s_.size()) fail("content after the root element");
+    return counts_;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    throw std::runtime_error("XML at byte " + std::to_string(i_) + ": " + what);
+  }
+  void skip_space() {
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  std::string name() {
+    const auto start = i_;
+    while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_' ||
+                              s_[i_] == '-' || s_[i_] == ':' || s_[i_] == '.')) {
+      ++i_;
+    }
+    if (i_ == start) fail("expected a name");
+    return s_.substr(start, i_ - start);
+  }
+  void reference() {
+    const auto end = s_.find(';', i_);
+    if (end == std::string::npos) fail("unterminated reference");
+    const std::string ref = s_.substr(i_ + 1, end - i_ - 1);
+    static const char* kNamed[] = {"amp", "lt", "gt", "quot", "apos"};
+    bool ok = false;
+    for (const char* n : kNamed) ok = ok || ref == n;
+    if (!ok && ref.size() > 1 && ref[0] == '#') {
+      ok = true;
+      for (std::size_t k = 1; k < ref.size(); ++k) ok = ok && std::isdigit(static_cast<unsigned char>(ref[k]));
+    }
+    if (!ok) fail("bad reference &" + ref + ";");
+    i_ = end + 1;
+  }
+  void text_until_tag() {
+    while (i_ < s_.size() && s_[i_] != '<') {
+      if (s_[i_] == '&') {
+        reference();
+      } else {
+        ++i_;
+      }
+    }
+  }
+  void element() {
+    if (i_ >= s_.size() || s_[i_] != '<') fail("expected '<'");
+    ++i_;
+    const std::string tag = name();
+    ++counts_[tag];
+    std::map<std::string, bool> attrs;
+    for (;;) {
+      skip_space();
+      if (i_ >= s_.size()) fail("unterminated tag");
+      if (s_.compare(i_, 2, "/>") == 0) {
+        i_ += 2;
+        return;
+      }
+      if (s_[i_] == '>') {
+        ++i_;
+        break;
+      }
+      const std::string attr = name();
+      if (attrs[attr]) fail("duplicate attribute " + attr);
+      attrs[attr] = true;
+      skip_space();
+      if (i_ >= s_.size() || s_[i_] != '=') fail("expected '='");
+      ++i_;
+      skip_space();
+      if (i_ >= s_.size() || (s_[i_] != '"' && s_[i_] != '\'')) fail("expected a quoted value");
+      const char quote = s_[i_++];
+      while (i_ < s_.size() && s_[i_] != quote) {
+        if (s_[i_] == '<') fail("'<' in an attribute value");
+        if (s_[i_] == '&') {
+          reference();
+        } else {
+          ++i_;
+        }
+      }
+      if (i_ >= s_.size()) fail("unterminated attribute value");
+      ++i_;
+    }
+    for (;;) {
+      text_until_tag();
+      if (i_ >= s_.size()) fail("unclosed <" + tag + ">");
+      if (s_.compare(i_, 2, "</") == 0) {
+        i_ += 2;
+        if (name() != tag) fail("mismatched end tag for <" + tag + ">");
+        skip_space();
+        if (i_ >= s_.size() || s_[i_] != '>') fail("expected '>'");
+        ++i_;
+        return;
+      }
+      element();
+    }
+  }
+
+  std::string s_;
+  std::size_t i_ = 0;
+  std::map<std::string, int> counts_;
+};
+
+std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+const std::string kSpike = "scenarios/vendor-latency-spike.yaml";
+
+}  // namespace
+
+TEST_CASE("The XML check accepts well-formed documents and rejects broken ones", "[e2e][ci]") {
+  CHECK(XmlCheck("<?xml version=\"1.0\"?>\n<a x=\"1 &amp; 2\"><b/><b>t&#10;</b></a>\n").run().at("b") == 2);
+  CHECK_THROWS(XmlCheck("<a><b></a></b>").run());
+  CHECK_THROWS(XmlCheck("<a x=\"<\"/>").run());
+  CHECK_THROWS(XmlCheck("<a>&nope;</a>").run());
+  CHECK_THROWS(XmlCheck("<a x=1/>").run());
+}
+
+TEST_CASE("gameday ci runs every scenario x seed and writes JUnit and a summary", "[e2e][ci]") {
+  TempDir dir;
+  const auto r = gameday("ci scenarios --seeds 2 --summary " + q(dir / "summary.json") + " --junit " +
+                         q(dir / "junit.xml"));
+  INFO(r.out << r.err);
+  // The no-playbook scenario cannot meet its expectations: the sweep fails.
+  REQUIRE(r.code == 1);
+  // Not a terminal: no progress line, only the table and the failures.
+  CHECK(r.out.find('\r') == std::string::npos);
+  CHECK(r.out.find("vendor-latency-spike ") != std::string::npos);
+  CHECK(r.out.find("FAIL vendor-latency-spike-no-playbook seed 7: ttm <= 10m") != std::string::npos);
+  CHECK(r.out.find("replay: gameday run scenarios/vendor-latency-spike-no-playbook.yaml --seed 8 "
+                   "--out reports/vendor-latency-spike-no-playbook-8") != std::string::npos);
+  CHECK(r.err.empty());
+
+  const auto counts = XmlCheck(slurp(dir / "junit.xml")).run();
+  CHECK(counts.at("testsuites") == 1);
+  CHECK(counts.at("testsuite") == 2);
+  CHECK(counts.at("testcase") == 4);
+  CHECK(counts.at("failure") == 2);
+
+  const json s = json::parse(slurp(dir / "summary.json"));
+  CHECK(s["format"] == "gameday-ci-summary");
+  CHECK(s["pass"] == false);
+  REQUIRE(s["scenarios"].size() == 2);
+  CHECK(s["scenarios"][0]["scenario"] == "vendor-latency-spike");
+  CHECK(s["scenarios"][0]["passed"] == 2);
+  CHECK(s["scenarios"][0]["seeds"] == json::array({7, 8}));
+  CHECK(s["scenarios"][1]["scenario"] == "vendor-latency-spike-no-playbook");
+  CHECK(s["scenarios"][1]["failed"] == 2);
+  CHECK(s["scenarios"][0]["metrics"]["ttm"]["p90"].is_number());
+  REQUIRE(s["runs"].size() == 4);
+  CHECK(s["runs"][0]["seed"] == 7);
+  CHECK(s["runs"][3]["verdict"] == "fail");
+}
+
+TEST_CASE("Seed 0 of ci is the scenario's own seed, as gameday run uses", "[e2e][ci]") {
+  TempDir dir;
+  REQUIRE(gameday("run " + kSpike + " -q --out " + q(dir / "run")).code == 0);
+  REQUIRE(gameday("ci " + kSpike + " --seeds 1 --summary " + q(dir / "s.json")).code == 0);
+  const json report = json::parse(slurp(dir / "run/report.json"));
+  const json s = json::parse(slurp(dir / "s.json"));
+  CHECK(s["runs"][0]["seed"] == report["seed"]);
+  CHECK(s["runs"][0]["metrics"]["ttm"] == report["metrics"]["ttm_s"]);
+}
+
+TEST_CASE("Shard summaries merge into the unsharded summary and JUnit byte for byte", "[e2e][ci]") {
+  TempDir dir;
+  const auto whole = gameday("ci scenarios --seeds 2 -j 2 --summary " + q(dir / "all.json") +
+                             " --junit " + q(dir / "all.xml"));
+  REQUIRE(whole.code == 1);
+  for (int i = 1; i <= 2; ++i) {
+    const auto r = gameday("ci scenarios --seeds 2 -j 1 --shard " + std::to_string(i) + "/2 --summary " +
+                           q(dir / ("part" + std::to_string(i) + ".json")));
+    INFO(r.out << r.err);
+    REQUIRE(r.code <= 1);
+    const json part = json::parse(slurp(dir / ("part" + std::to_string(i) + ".json")));
+    CHECK(part["runs"].size() == 2);
+    CHECK(part["shard"]["index"] == i);
+  }
+  const auto merged = gameday("ci --merge " + q(dir / "part2.json") + " " + q(dir / "part1.json") +
+                              " --summary " + q(dir / "merged.json") + " --junit " + q(dir / "merged.xml"));
+  INFO(merged.out << merged.err);
+  REQUIRE(merged.code == 1);
+  CHECK(slurp(dir / "merged.json") == slurp(dir / "all.json"));
+  CHECK(slurp(dir / "merged.xml") == slurp(dir / "all.xml"));
+  CHECK(merged.out.find("replay: gameday run scenarios/vendor-latency-spike-no-playbook.yaml --seed 7") !=
+        std::string::npos);
+
+  // One shard alone is not the whole result.
+  const auto partial = gameday("ci --merge " + q(dir / "part1.json") + " --summary " + q(dir / "x.json"));
+  CHECK(partial.code == 2);
+  CHECK(partial.err.find("in no summary") != std::string::npos);
+}
+
+TEST_CASE("A baseline much better than reality fails ci with a regression", "[e2e][ci]") {
+  TempDir dir;
+  REQUIRE(gameday("ci " + kSpike + " --seeds 2 --summary " + q(dir / "base.json")).code == 0);
+  // The same results as a baseline: no regression.
+  const auto same = gameday("ci " + kSpike + " --seeds 2 --baseline " + q(dir / "base.json") +
+                            " --summary " + q(dir / "again.json"));
+  INFO(same.out << same.err);
+  REQUIRE(same.code == 0);
+
+  json doctored = json::parse(slurp(dir / "base.json"));
+  doctored["scenarios"][0]["metrics"]["ttm"]["p50"] = 1.0;
+  doctored["scenarios"][0]["metrics"]["ttm"]["p90"] = 2.0;
+  dir.write("doctored.json", doctored.dump(2));
+  const auto r = gameday("ci " + kSpike + " --seeds 2 --baseline " + q(dir / "doctored.json") +
+                         " --summary " + q(dir / "now.json") + " --junit " + q(dir / "now.xml"));
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 1);
+  CHECK(r.out.find("REGRESSION vendor-latency-spike ttm: p50") != std::string::npos);
+  CHECK(r.out.find("replay: gameday run scenarios/vendor-latency-spike.yaml --seed ") != std::string::npos);
+  const json now = json::parse(slurp(dir / "now.json"));
+  CHECK(now["pass"] == false);
+  REQUIRE(now["regressions"].size() == 1);
+  CHECK(now["regressions"][0]["metric"] == "ttm");
+  CHECK(now["scenarios"][0]["baseline"] == "regression");
+  const auto counts = XmlCheck(slurp(dir / "now.xml")).run();
+  CHECK(counts.at("testcase") == 3);  // two seeds and the baseline comparison
+  CHECK(counts.at("failure") == 1);
+}
+
+TEST_CASE("gameday ci rejects bad shards, baselines and directories with exit 2", "[e2e][ci]") {
+  TempDir dir;
+  auto bad_shard = gameday("ci scenarios --shard 3/2 --summary " + q(dir / "s.json"));
+  CHECK(bad_shard.code == 2);
+  CHECK(bad_shard.err.find("--shard") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "s.json"));
+
+  dir.write("junk.json", "{\"not\": \"a summary\"}");
+  auto bad_baseline = gameday("ci " + kSpike + " --seeds 1 --baseline " + q(dir / "junk.json") +
+                              " --summary " + q(dir / "s.json"));
+  CHECK(bad_baseline.code == 2);
+  CHECK(bad_baseline.err.find("junk.json:1:1: not a gameday ci summary") != std::string::npos);
+
+  CHECK(gameday("ci " + q(dir / "nowhere") + " --summary " + q(dir / "s.json")).code == 2);
+  CHECK(gameday("ci scenarios --shard 1/2 --baseline " + q(dir / "junk.json")).code == 2);
+}
+
+TEST_CASE("gameday ci on a directory runs its scenarios, skips golden sets, and names a broken file", "[e2e][ci]") {
+  TempDir dir;
+  const std::string src = GAMEDAY_SOURCE_DIR;
+  // A self-contained copy of the library: scenarios refer to ../fakes and ../playbooks.
+  std::filesystem::copy(src + "/fakes", dir / "fakes", std::filesystem::copy_options::recursive);
+  std::filesystem::copy(src + "/playbooks", dir / "playbooks", std::filesystem::copy_options::recursive);
+  std::filesystem::create_directories(dir / "scenarios");
+  std::filesystem::copy(src + "/scenarios/golden", dir / "scenarios/golden", std::filesystem::copy_options::recursive);
+  std::filesystem::copy_file(src + "/" + kSpike, dir / kSpike);
+  std::filesystem::copy_file(src + "/scenarios/golden/core.yaml", dir / "scenarios/core-golden.yaml");
+
+  const auto ok = gameday("ci --seeds 1 --summary out.json", dir.path());
+  INFO(ok.out << ok.err);
+  REQUIRE(ok.code == 0);
+  const json s = json::parse(slurp(dir / "out.json"));
+  REQUIRE(s["scenarios"].size() == 1);
+  CHECK(s["scenarios"][0]["file"] == "scenarios/vendor-latency-spike.yaml");
+
+  dir.write("scenarios/broken.yaml", "name: broken\nduration: 10 minutes\nfakes: ../fakes\n");
+  const auto bad = gameday("ci --seeds 1 --summary out2.json", dir.path());
+  INFO(bad.err);
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("scenarios/broken.yaml:2:") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "out2.json"));
+}
+
+TEST_CASE("gameday ci --out keeps each run's journal and reports", "[e2e][ci]") {
+  TempDir dir;
+  const auto r = gameday("ci " + kSpike + " --seeds 1 --summary " + q(dir / "s.json") + " --out " +
+                         q(dir / "runs"));
+  REQUIRE(r.code == 0);
+  CHECK(std::filesystem::exists(dir / "runs/vendor-latency-spike-7/journal.jsonl"));
+  CHECK(std::filesystem::exists(dir / "runs/vendor-latency-spike-7/report.md"));
+  const json report = json::parse(slurp(dir / "runs/vendor-latency-spike-7/report.json"));
+  CHECK(report["verdict"] == "pass");
+}
+
+TEST_CASE("gameday golden runs a golden set and prints each case and the pass rate", "[e2e][ci][golden]") {
+  const auto r = gameday("golden scenarios/golden/core.yaml");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("PASS  prior-auth-approved") != std::string::npos);
+  CHECK(r.out.find("pass rate ") != std::string::npos);
+  CHECK(r.out.find(": PASS\n") != std::string::npos);
+
+  // From a directory without fakes/, the embedded copy answers.
+  TempDir dir;
+  std::filesystem::copy_file(std::string(GAMEDAY_SOURCE_DIR) + "/scenarios/golden/core.yaml", dir / "core.yaml");
+  const auto embedded = gameday("golden core.yaml", dir.path());
+  INFO(embedded.out << embedded.err);
+  CHECK(embedded.code == 0);
+  CHECK(embedded.out.find("the embedded fakes") != std::string::npos);
+
+  // A set nobody can pass fails with exit 1.
+  dir.write("hard.yaml",
+            "name: hard\nmin_pass_rate: 1.0\ncases:\n"
+            "  - id: must-say-banana\n    task: prior_auth_status\n    patient: pat-0002\n"
+            "    expect: {must_contain: [banana]}\n");
+  const auto hard = gameday("golden hard.yaml", dir.path());
+  INFO(hard.out << hard.err);
+  CHECK(hard.code == 1);
+  CHECK(hard.out.find("FAIL  must-say-banana") != std::string::npos);
+  CHECK(hard.out.find("missing 'banana'") != std::string::npos);
+
+  CHECK(gameday("golden no-such-set.yaml", dir.path()).code == 2);
+}
