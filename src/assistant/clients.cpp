@@ -1,22 +1,37 @@
 #include "assistant/clients.hpp"
 
-namespace gameday {
+#include <algorithm>
 
-void SimEhrClient::send(const EhrRequest& req, EhrDone done) {
-  EhrOutcome out = ehr_.respond(req, scheduler_.now(), rng_, faults_.for_target("ehr"));
+namespace gameday {
+namespace {
+
+void record(SpanFaults* span, const std::vector<std::string>& ids) {
+  if (span == nullptr) return;
+  for (const auto& id : ids) {
+    if (std::find(span->begin(), span->end(), id) == span->end()) span->push_back(id);
+  }
+}
+
+}  // namespace
+
+void SimEhrClient::send(const EhrRequest& req, EhrDone done, SpanFaults* span) {
+  faults_.select("ehr", RequestInfo{req.task_type, {}}, selected_);
+  EhrOutcome out = ehr_.respond(req, scheduler_.now(), rng_, selected_);
+  record(span, out.fault_ids);
   if (out.hang) return;
   const Duration delay = out.delay;
   scheduler_.after(delay, [done = std::move(done), out = std::move(out)]() mutable { done(out); });
 }
 
-void SimModelClient::add_vendor(const VendorProfile& profile, Rng rng) {
-  routes_.emplace(profile.id, Route{std::make_unique<FakeVendor>(profile), "vendor:" + profile.id, rng});
+void SimModelClient::add_vendor(const VendorProfile& profile, Rng rng, const HallucinationMaterial& material) {
+  routes_.emplace(profile.id,
+                  Route{std::make_unique<FakeVendor>(profile, material), "vendor:" + profile.id, rng});
 }
 
 bool SimModelClient::has_vendor(const std::string& vendor) const { return routes_.count(vendor) > 0; }
 
-void SimModelClient::send(const std::string& vendor, const ChatRequest& req,
-                          ModelDone done) {
+void SimModelClient::send(const std::string& vendor, const ChatRequest& req, ModelDone done,
+                          SpanFaults* span) {
   auto it = routes_.find(vendor);
   if (it == routes_.end()) {
     VendorOutcome out;
@@ -26,7 +41,9 @@ void SimModelClient::send(const std::string& vendor, const ChatRequest& req,
     return;
   }
   Route& route = it->second;
-  VendorOutcome out = route.vendor->respond(req, scheduler_.now(), route.rng, faults_.for_target(route.target));
+  faults_.select(route.target, RequestInfo{req.task_type, route.vendor->model_for(req)}, selected_);
+  VendorOutcome out = route.vendor->respond(req, scheduler_.now(), route.rng, selected_);
+  record(span, out.fault_ids);
   if (out.hang) return;
   const Duration delay = out.delay;
   scheduler_.after(delay, [done = std::move(done), out = std::move(out)]() mutable { done(out); });

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fakes/ehr.hpp"
 #include "fakes/faults.hpp"
@@ -20,12 +21,17 @@ using EhrDone = InlineFunction<void(const EhrOutcome&), 64>;
 /// Receives a vendor outcome.
 using ModelDone = InlineFunction<void(const VendorOutcome&), 64>;
 
+/// The fault ids a call's span carries. A client that knows which faults were injected into a
+/// call as it is made (the simulated ones do) appends their ids here at once, so the span holds
+/// them even when the response never arrives in time; null when the caller keeps no span.
+using SpanFaults = std::vector<std::string>;
+
 /// Sends FHIR requests. `done` runs once with the outcome, or never when the server hangs
 /// (the caller keeps its own timeout).
 class EhrClient {
  public:
   virtual ~EhrClient() = default;
-  virtual void send(const EhrRequest& req, EhrDone done) = 0;
+  virtual void send(const EhrRequest& req, EhrDone done, SpanFaults* span = nullptr) = 0;
 };
 
 /// Sends chat completions to a vendor route. `done` runs once, or never on a hang.
@@ -34,33 +40,35 @@ class ModelClient {
   virtual ~ModelClient() = default;
   /// True when `vendor` names a route this client can reach.
   virtual bool has_vendor(const std::string& vendor) const = 0;
-  virtual void send(const std::string& vendor, const ChatRequest& req,
-                    ModelDone done) = 0;
+  virtual void send(const std::string& vendor, const ChatRequest& req, ModelDone done,
+                    SpanFaults* span = nullptr) = 0;
 };
 
 /// The in-process EHR: asks the pure FakeEhr and delivers the answer after its delay.
 class SimEhrClient final : public EhrClient {
  public:
-  SimEhrClient(const FakeEhr& ehr, const FaultBoard& faults, Scheduler& scheduler, Rng rng)
+  /// `faults` is the run's board: each request advances its trigger counters (FaultBoard::select).
+  SimEhrClient(const FakeEhr& ehr, FaultBoard& faults, Scheduler& scheduler, Rng rng)
       : ehr_(ehr), faults_(faults), scheduler_(scheduler), rng_(rng) {}
-  void send(const EhrRequest& req, EhrDone done) override;
+  void send(const EhrRequest& req, EhrDone done, SpanFaults* span = nullptr) override;
 
  private:
   const FakeEhr& ehr_;
-  const FaultBoard& faults_;
+  FaultBoard& faults_;
   Scheduler& scheduler_;
   Rng rng_;
+  std::vector<const FaultSpec*> selected_;  // reused per request
 };
 
 /// The in-process vendors: each route has its own FakeVendor and random stream.
 class SimModelClient final : public ModelClient {
  public:
-  SimModelClient(const FaultBoard& faults, Scheduler& scheduler) : faults_(faults), scheduler_(scheduler) {}
-  /// Adds a vendor route named after its profile id.
-  void add_vendor(const VendorProfile& profile, Rng rng);
+  SimModelClient(FaultBoard& faults, Scheduler& scheduler) : faults_(faults), scheduler_(scheduler) {}
+  /// Adds a vendor route named after its profile id; `material` is what it hallucinates from.
+  void add_vendor(const VendorProfile& profile, Rng rng, const HallucinationMaterial& material = {});
   bool has_vendor(const std::string& vendor) const override;
-  void send(const std::string& vendor, const ChatRequest& req,
-            ModelDone done) override;
+  void send(const std::string& vendor, const ChatRequest& req, ModelDone done,
+            SpanFaults* span = nullptr) override;
 
  private:
   struct Route {
@@ -68,9 +76,10 @@ class SimModelClient final : public ModelClient {
     std::string target;  // "vendor:<id>"
     Rng rng;
   };
-  const FaultBoard& faults_;
+  FaultBoard& faults_;
   Scheduler& scheduler_;
   std::map<std::string, Route> routes_;
+  std::vector<const FaultSpec*> selected_;  // reused per request
 };
 
 }  // namespace gameday

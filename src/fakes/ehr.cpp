@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "fakes/faults.hpp"
 #include "sim/distribution.hpp"
 
 namespace gameday {
@@ -62,49 +63,190 @@ void read(const World& w, const EhrRequest& req, EhrOutcome& o) {
   }
 }
 
-void search(const World& w, const EhrRequest& req, EhrOutcome& o) {
+// Every match of a search, before paging (only the vector of the searched type is filled).
+struct Matches {
+  std::vector<const Patient*> patients;
+  std::vector<const Coverage*> coverages;
+  std::vector<const PriorAuth*> prior_auths;
+  std::vector<const Document*> documents;
+  std::size_t size() const {
+    return patients.size() + coverages.size() + prior_auths.size() + documents.size();
+  }
+};
+
+// Collects the matches of a search; fails `o` (400) and returns false on a bad search.
+bool collect(const World& w, const EhrRequest& req, Matches& m, EhrOutcome& o) {
   const std::string& type = req.resource_type;
   if (type == "Patient") {
-    std::vector<const Patient*> all;
     if (!req.id.empty()) {
-      if (const Patient* p = w.patient(req.id)) all.push_back(p);
+      if (const Patient* p = w.patient(req.id)) m.patients.push_back(p);
     } else if (!req.patient.empty()) {
-      if (const Patient* p = w.patient(req.patient)) all.push_back(p);
+      if (const Patient* p = w.patient(req.patient)) m.patients.push_back(p);
     } else {
-      all.reserve(w.patients().size());
-      for (const Patient& p : w.patients()) all.push_back(&p);
+      m.patients.reserve(w.patients().size());
+      for (const Patient& p : w.patients()) m.patients.push_back(&p);
     }
-    page(all, req, o, o.patients);
   } else if (type == "Coverage") {
-    if (req.patient.empty()) return fail(o, 400, "Coverage search requires the patient parameter");
-    std::vector<const Coverage*> all;
-    if (const Coverage* c = w.coverage_of(req.patient)) all.push_back(c);
-    page(all, req, o, o.coverages);
+    if (req.patient.empty()) {
+      fail(o, 400, "Coverage search requires the patient parameter");
+      return false;
+    }
+    if (const Coverage* c = w.coverage_of(req.patient)) m.coverages.push_back(c);
   } else if (type == "ClaimResponse") {
     if (req.patient.empty()) {
-      return fail(o, 400, "ClaimResponse search requires the patient parameter");
+      fail(o, 400, "ClaimResponse search requires the patient parameter");
+      return false;
     }
-    page(w.prior_auths_of(req.patient), req, o, o.prior_auths);
+    m.prior_auths = w.prior_auths_of(req.patient);
   } else {  // DocumentReference
     if (req.category == "policy") {
-      std::vector<const Document*> all;
       if (!req.plan.empty()) {
-        all = w.policies_of(req.plan);
+        m.documents = w.policies_of(req.plan);
       } else {
         for (const Document& d : w.documents()) {
-          if (d.category == "policy" && d.status == "current") all.push_back(&d);
+          if (d.category == "policy" && d.status == "current") m.documents.push_back(&d);
         }
       }
-      page(all, req, o, o.documents);
     } else if (!req.patient.empty()) {
-      std::vector<const Document*> all = w.notes_of(req.patient);
+      m.documents = w.notes_of(req.patient);
       if (!req.category.empty()) {
-        std::erase_if(all, [&](const Document* d) { return d->category != req.category; });
+        std::erase_if(m.documents, [&](const Document* d) { return d->category != req.category; });
       }
-      page(all, req, o, o.documents);
     } else {
       fail(o, 400, "DocumentReference search requires patient, or category=policy");
+      return false;
     }
+  }
+  return true;
+}
+
+void page_matches(const Matches& m, const EhrRequest& req, EhrOutcome& o) {
+  const std::string& type = req.resource_type;
+  if (type == "Patient") {
+    page(m.patients, req, o, o.patients);
+  } else if (type == "Coverage") {
+    page(m.coverages, req, o, o.coverages);
+  } else if (type == "ClaimResponse") {
+    page(m.prior_auths, req, o, o.prior_auths);
+  } else {
+    page(m.documents, req, o, o.documents);
+  }
+}
+
+void search(const World& w, const EhrRequest& req, EhrOutcome& o) {
+  Matches m;
+  if (collect(w, req, m, o)) page_matches(m, req, o);
+}
+
+// The first applied data fault of each kind.
+struct DataFaults {
+  const FaultSpec* wrong_patient = nullptr;
+  const FaultSpec* irrelevant = nullptr;
+  const FaultSpec* stale = nullptr;
+  const FaultSpec* poisoned = nullptr;
+  const FaultSpec* truncated = nullptr;
+  const FaultSpec* empty = nullptr;
+  bool any() const { return wrong_patient || irrelevant || stale || poisoned || truncated || empty; }
+};
+
+// A search bent by data faults (see FakeEhr).
+void search_bent(const World& w, const EhrRequest& req, const DataFaults& df, Rng& rng,
+                 EhrOutcome& o) {
+  Matches m;
+  if (!collect(w, req, m, o)) return;
+  const EhrRequest* eff = &req;
+  EhrRequest moved;
+  if (df.wrong_patient) {
+    const bool by_id = req.resource_type == "Patient" && !req.id.empty();
+    const std::string& who = by_id ? req.id : req.patient;
+    const auto& all = w.patients();
+    if (!who.empty() && all.size() > 1) {
+      std::size_t self = all.size();
+      if (const Patient* p = w.patient(who)) self = static_cast<std::size_t>(p - all.data());
+      const bool had = m.size() > 0;
+      const std::size_t start = static_cast<std::size_t>(rng.below(all.size()));
+      for (std::size_t k = 0; k < all.size(); ++k) {
+        const std::size_t cand = (start + k) % all.size();
+        if (cand == self) continue;
+        moved = req;
+        (by_id ? moved.id : moved.patient) = all[cand].id;
+        Matches other;
+        EhrOutcome scratch;
+        if (!collect(w, moved, other, scratch)) break;
+        if (had && other.size() == 0) continue;
+        m = std::move(other);
+        eff = &moved;
+        o.fault_ids.push_back(df.wrong_patient->id);
+        break;
+      }
+    }
+  }
+  const bool doc_search = req.resource_type == "DocumentReference";
+  const bool policy_search = doc_search && req.category == "policy";
+  const bool patient_docs = doc_search && !policy_search && !eff->patient.empty();
+  if (df.irrelevant && doc_search) {
+    bool changed = false;
+    if (policy_search && !req.plan.empty()) {
+      std::vector<std::string> plans = w.policy_plans();
+      std::erase(plans, req.plan);
+      if (!plans.empty()) {
+        m.documents = w.policies_of(plans[static_cast<std::size_t>(rng.below(plans.size()))]);
+        changed = true;
+      }
+    } else if (patient_docs) {
+      std::vector<const Document*> docs;
+      if (!req.category.empty()) {
+        for (const Document* d : w.notes_of(eff->patient)) {
+          if (d->category != req.category) docs.push_back(d);
+        }
+      }
+      if (docs.empty()) {
+        const std::vector<std::string> plans = w.policy_plans();
+        if (!plans.empty()) docs = w.policies_of(plans.front());
+      }
+      m.documents = std::move(docs);
+      changed = true;
+    }
+    if (changed) o.fault_ids.push_back(df.irrelevant->id);
+  }
+  if (df.stale && policy_search) {
+    bool changed = false;
+    for (const Document*& d : m.documents) {
+      if (const Document* old = w.superseded_version(*d)) {
+        d = old;
+        changed = true;
+      }
+    }
+    if (changed) o.fault_ids.push_back(df.stale->id);
+  }
+  page_matches(m, *eff, o);
+  if (df.poisoned && patient_docs && req.offset <= 0) {
+    if (const Document* px = w.poisoned_note(eff->patient, df.poisoned->payload)) {
+      o.documents.insert(o.documents.begin(), px);
+      ++o.total;
+      o.fault_ids.push_back(df.poisoned->id);
+    }
+  }
+  if (df.truncated) {
+    const std::size_t entries =
+        o.patients.size() + o.coverages.size() + o.prior_auths.size() + o.documents.size();
+    if (entries > 1) {
+      if (o.patients.size() > 1) o.patients.resize(1);
+      if (o.coverages.size() > 1) o.coverages.resize(1);
+      if (o.prior_auths.size() > 1) o.prior_auths.resize(1);
+      if (o.documents.size() > 1) o.documents.resize(1);
+      o.truncated = true;
+      o.fault_ids.push_back(df.truncated->id);
+    }
+  }
+  if (df.empty && o.total > 0) {
+    o.patients.clear();
+    o.coverages.clear();
+    o.prior_auths.clear();
+    o.documents.clear();
+    o.total = 0;
+    o.truncated = false;
+    o.fault_ids.push_back(df.empty->id);
   }
 }
 
@@ -310,16 +452,33 @@ EhrOutcome FakeEhr::respond(const EhrRequest& req, SimTime /*now*/, Rng& rng,
       std::llround(rng.lognormal(std::log(kBaseMedianUs), kBaseSigma)));
   const FaultSpec* error_fault = nullptr;
   const FaultSpec* timeout_fault = nullptr;
+  DataFaults df;
+  auto first = [](const FaultSpec*& slot, const FaultSpec* f) {
+    if (slot == nullptr) slot = f;
+  };
   for (const FaultSpec* f : faults) {
-    if (f == nullptr) continue;
+    if (f == nullptr || !fault_filters_match(*f, req.task_type, {})) continue;
     if (!(rng.uniform01() < f->probability)) continue;
-    if (f->kind == "latency") {
+    const std::string& kind = f->kind;
+    if (kind == "latency") {
       o.delay += sample(f->delay, rng);
       o.fault_ids.push_back(f->id);
-    } else if (f->kind == "error") {
-      if (error_fault == nullptr) error_fault = f;
-    } else if (f->kind == "timeout") {
-      if (timeout_fault == nullptr) timeout_fault = f;
+    } else if (kind == "error") {
+      first(error_fault, f);
+    } else if (kind == "timeout") {
+      first(timeout_fault, f);
+    } else if (kind == "wrong_patient") {
+      first(df.wrong_patient, f);
+    } else if (kind == "irrelevant_docs") {
+      first(df.irrelevant, f);
+    } else if (kind == "stale_docs") {
+      first(df.stale, f);
+    } else if (kind == "poisoned_note") {
+      first(df.poisoned, f);
+    } else if (kind == "truncated_paging") {
+      first(df.truncated, f);
+    } else if (kind == "empty_results") {
+      first(df.empty, f);
     }
   }
   if (timeout_fault != nullptr) {
@@ -344,6 +503,8 @@ EhrOutcome FakeEhr::respond(const EhrRequest& req, SimTime /*now*/, Rng& rng,
   }
   if (req.op == EhrRequest::Op::kRead) {
     read(world_, req, o);
+  } else if (df.any()) {
+    search_bent(world_, req, df, rng, o);
   } else {
     search(world_, req, o);
   }
@@ -369,7 +530,7 @@ std::string to_fhir_bundle_json(const EhrOutcome& o, const EhrRequest& req,
   b["total"] = o.total;
   Json links = Json::array();
   links.push_back({{"relation", "self"}, {"url", search_url + query_string(req, offset)}});
-  if (count > 0 && offset + count < o.total) {
+  if (count > 0 && offset + count < o.total && !o.truncated) {
     links.push_back(
         {{"relation", "next"}, {"url", search_url + query_string(req, offset + count)}});
   }

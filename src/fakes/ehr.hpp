@@ -22,6 +22,9 @@ struct EhrRequest {
   std::string plan;           // DocumentReference policy plan code (gameday search parameter)
   int count = 20;             // _count
   int offset = 0;             // paging offset (_offset)
+  /// Request metadata: the caller's task type, for fault filters (task_types); "" = not given.
+  /// Not a search parameter and never part of the query.
+  std::string task_type;
 };
 
 /// What the EHR does with one request. Resources point into the World.
@@ -36,27 +39,53 @@ struct EhrOutcome {
   std::vector<const PriorAuth*> prior_auths;
   std::vector<const Document*> documents;
   std::vector<std::string> fault_ids;
+  /// truncated_paging: entries were dropped from this page and the bundle omits its next link
+  /// (total still counts every match).
+  bool truncated = false;
 };
 
 /// A fake FHIR server over a World. Base latency is small and lognormal; faults add latency,
-/// errors (OperationOutcome) and timeouts.
+/// errors (OperationOutcome) and timeouts, and bend what searches return.
 ///
 /// Reads (404 when absent): Patient, Coverage, ClaimResponse, DocumentReference by id.
 /// Searches: Patient?_id= (EhrRequest::id, or `patient`; neither: all patients);
 /// Coverage?patient=; ClaimResponse?patient= (prior auths); DocumentReference?patient=[&category=]
-/// (chart notes, newest first); DocumentReference?category=policy[&plan=] (current policies).
+/// (chart notes and portal messages, newest first; category e.g. discharge-summary,
+/// progress-note, portal-message); DocumentReference?category=policy[&plan=] (current policies;
+/// plan=ALL gives the policies for every plan, i.e. the triage policy).
 /// Coverage, ClaimResponse and non-policy DocumentReference searches without `patient` are 400,
 /// as is an unknown resource type. Pages are [offset, offset + count); total counts all matches.
+///
+/// Data faults (searches only; reads are never bent), applied in this order, each recorded in
+/// fault_ids only when it changed the result:
+/// - wrong_patient: a patient-scoped search (or Patient?_id=) runs for another patient, drawn
+///   from the rng and then the next one (in world order) whose search is non-empty when the
+///   real one was: real resources, real ids, wrong facts.
+/// - irrelevant_docs (DocumentReference): a policy search returns the current policies of
+///   another plan (drawn among World::policy_plans()); a patient search returns the patient's
+///   documents of other categories (none requested or none other: the first plan's policies).
+/// - stale_docs (policy searches): each current policy with a superseded version is replaced by
+///   its newest superseded version (distinct ids, so citations stay valid).
+/// - poisoned_note (patient-scoped DocumentReference searches, first page): the patient's
+///   poisoned note (World::poisoned_note with the fault's `payload`, "" = the patient's drawn
+///   one) is put first; total grows by one.
+/// - truncated_paging: a page of more than one entry keeps only its first; total unchanged;
+///   no next link (EhrOutcome::truncated).
+/// - empty_results: no entries, total 0.
 class FakeEhr {
  public:
   explicit FakeEhr(const World& world) : world_(world) {}
   const World& world() const { return world_; }
-  /// Computes the outcome of `req` at `now` under the active EHR `faults`, each applying with
-  /// its probability. Pure: randomness from `rng`, drawn in a fixed order (base delay
-  /// lognormal(median 40ms, sigma 0.4), then one draw per fault in order). Precedence:
-  /// timeout (hang) > first applied error fault (its status, default 500) > the request's own
-  /// result. Latency faults add to delay in every case. fault_ids: applied latency faults plus
-  /// the timeout or error fault that decided the outcome.
+  /// Computes the outcome of `req` at `now` under the EHR `faults` (FaultBoard::select, or every
+  /// active EHR fault from for_target), each applying when the request passes its task_types
+  /// filter (req.task_type) and a draw falls under its probability. Pure: randomness from
+  /// `rng`, drawn in a fixed order (base delay lognormal(median 40ms, sigma 0.4), then one draw
+  /// per filtered fault in order plus a delay sample for applied latency faults, then
+  /// wrong_patient's and irrelevant_docs' picks when they apply). Precedence: timeout (hang) >
+  /// first applied error fault (its status, default 500) > the request's own result, bent by
+  /// the first applied data fault of each kind (see above). Latency faults add to delay in every
+  /// case. fault_ids: applied latency faults, the timeout or error fault that decided the
+  /// outcome, then the data faults that changed the result.
   EhrOutcome respond(const EhrRequest& req, SimTime now, Rng& rng,
                      const std::vector<const FaultSpec*>& faults) const;
 
@@ -69,7 +98,8 @@ std::string to_fhir_json(const Patient& p);
 std::string to_fhir_json(const Coverage& c);
 std::string to_fhir_json(const PriorAuth& pa);
 std::string to_fhir_json(const Document& d);
-/// A searchset Bundle for an outcome (self/next/previous links built from `base_url` and req).
+/// A searchset Bundle for an outcome (self/next/previous links built from `base_url` and req;
+/// no next link when the outcome is truncated).
 std::string to_fhir_bundle_json(const EhrOutcome& o, const EhrRequest& req,
                                 const std::string& base_url);
 /// The OperationOutcome for a failed outcome (issue code by status: 404 not-found,

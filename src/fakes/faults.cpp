@@ -3,22 +3,46 @@
 #include <algorithm>
 
 namespace gameday {
+namespace {
+
+bool listed(const std::vector<std::string>& list, std::string_view value) {
+  if (list.empty()) return true;
+  if (value.empty()) return false;
+  for (const std::string& s : list) {
+    if (s == value) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool fault_filters_match(const FaultSpec& f, std::string_view task_type, std::string_view model) {
+  return listed(f.task_types, task_type) && listed(f.models, model);
+}
 
 void FaultBoard::activate(const FaultSpec* spec) {
   if (spec == nullptr) return;
-  for (auto& a : active_) {
-    if (a->id == spec->id) {
-      a = spec;
+  for (std::size_t i = 0; i < active_.size(); ++i) {
+    if (active_[i]->id == spec->id) {
+      active_[i] = spec;
+      matched_[i] = 0;
       return;
     }
   }
   active_.push_back(spec);
+  matched_.push_back(0);
 }
 
 void FaultBoard::deactivate(const std::string& id) {
-  active_.erase(std::remove_if(active_.begin(), active_.end(),
-                               [&](const FaultSpec* s) { return s->id == id; }),
-                active_.end());
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < active_.size(); ++i) {
+    if (active_[i]->id == id) continue;
+    active_[out] = active_[i];
+    matched_[out] = matched_[i];
+    ++out;
+  }
+  active_.resize(out);
+  matched_.resize(out);
 }
 
 bool FaultBoard::matches(const std::string& spec_target, const std::string& target) {
@@ -38,6 +62,28 @@ void FaultBoard::for_target(const std::string& target, std::vector<const FaultSp
   for (const FaultSpec* s : active_) {
     if (matches(s->target, target)) out.push_back(s);
   }
+}
+
+void FaultBoard::select(const std::string& target, const RequestInfo& info,
+                        std::vector<const FaultSpec*>& out) {
+  out.clear();
+  for (std::size_t i = 0; i < active_.size(); ++i) {
+    const FaultSpec* s = active_[i];
+    if (!matches(s->target, target) || !fault_filters_match(*s, info.task_type, info.model)) {
+      continue;
+    }
+    const std::uint64_t n = ++matched_[i];
+    if (s->every_nth > 0 && n % static_cast<std::uint64_t>(s->every_nth) != 0) continue;
+    if (s->first_n > 0 && n > static_cast<std::uint64_t>(s->first_n)) continue;
+    out.push_back(s);
+  }
+}
+
+std::uint64_t FaultBoard::matched(const std::string& id) const {
+  for (std::size_t i = 0; i < active_.size(); ++i) {
+    if (active_[i]->id == id) return matched_[i];
+  }
+  return 0;
 }
 
 }  // namespace gameday

@@ -1,35 +1,69 @@
 #pragma once
-// The set of faults active right now, shared by the fakes. The engine (or the control API)
-// turns faults on and off; the fakes read it on every request.
+// The set of faults active right now, shared by the fakes, and their trigger logic. The engine
+// (or the control API) turns faults on and off; the clients ask the board which faults apply to
+// each request, and the fakes apply them.
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/model.hpp"
 
 namespace gameday {
 
-/// Active faults, by target. Not thread-safe; live mode guards it with its own strand/mutex.
+/// What a fault's trigger filters can see of a request.
+struct RequestInfo {
+  std::string_view task_type;  // the request's task type metadata ("" = not given)
+  std::string_view model;      // vendor requests: the model that answers (FakeVendor::model_for)
+};
+
+/// Whether a request passes a fault's filters: `task_types` (empty = every request; a request
+/// without a task type matches no list) and `models` (likewise, on the model). Counters
+/// (every_nth, first_n) and probability are not considered here.
+bool fault_filters_match(const FaultSpec& f, std::string_view task_type, std::string_view model);
+
+/// Active faults, by target, with per-fault trigger counters. Not thread-safe; live mode guards
+/// it with its own strand/mutex.
+///
+/// Trigger semantics (all must hold): the target matches; the request passes the filters
+/// (fault_filters_match); then, counting the requests that got this far since the fault was
+/// (re)activated as n = 1, 2, ...: every_nth N > 0 needs n % N == 0 and first_n N > 0 needs
+/// n <= N; finally the fake draws `probability` (FakeVendor/FakeEhr::respond).
 class FaultBoard {
  public:
-  /// Activates a fault (the spec must outlive its activation). A fault whose id is already
-  /// active is replaced in place, keeping its position.
+  /// Activates a fault (the spec must outlive its activation) with its counter at zero. A fault
+  /// whose id is already active is replaced in place, keeping its position (counter reset).
   void activate(const FaultSpec* spec);
   /// Deactivates the fault with this id (no-op if absent).
   void deactivate(const std::string& id);
   /// Deactivates every fault.
-  void clear() { active_.clear(); }
+  void clear() {
+    active_.clear();
+    matched_.clear();
+  }
   /// Active faults whose target matches `target` ("vendor:primary" matches "vendor:*" too),
-  /// in activation order.
+  /// in activation order. Applies no trigger filters or counters (the fakes still apply
+  /// task_types, models and probability); use select() for every_nth and first_n.
   std::vector<const FaultSpec*> for_target(const std::string& target) const;
   /// Same, into `out` (cleared first), so a hot path can reuse one vector.
   void for_target(const std::string& target, std::vector<const FaultSpec*>& out) const;
+  /// The faults that apply to one request, into `out` (cleared first), in activation order:
+  /// target and filters match, and the fault's counter passes every_nth / first_n (see the
+  /// class comment). Advances the counters of every fault that matched target and filters, so
+  /// call it exactly once per request sent (a retry is a new request). Draws no randomness;
+  /// pass `out` to respond(), which applies each fault's probability.
+  void select(const std::string& target, const RequestInfo& info,
+              std::vector<const FaultSpec*>& out);
   /// True when a spec with this `spec_target` applies to requests for `target`.
   static bool matches(const std::string& spec_target, const std::string& target);
   /// Every active fault, in activation order.
   const std::vector<const FaultSpec*>& active() const { return active_; }
+  /// Requests counted for the active fault `id` since its activation (0 when not active).
+  std::uint64_t matched(const std::string& id) const;
 
  private:
   std::vector<const FaultSpec*> active_;
+  std::vector<std::uint64_t> matched_;  // parallel to active_
 };
 
 }  // namespace gameday

@@ -4,12 +4,15 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <tuple>
 #include <utility>
 
+#include "fakes/faults.hpp"
+#include "fakes/injection.hpp"
 #include "sim/distribution.hpp"
 
 // Context scanning classifies 64 characters at a time with SSE2 where available; define
@@ -492,33 +495,527 @@ VendorError error_for_status(int status, const std::string& message) {
   return e;
 }
 
+
+// ---------------------------------------------------------------- bending faults
+// Only under a fault: this path may allocate freely.
+
+constexpr std::string_view kInstructionsPrefix = "My instructions are: ";
+
+const HallucinationMaterial& builtin_material() {
+  static const HallucinationMaterial m{
+      {"99215", "97163", "72158", "20610", "93000", "J1100"},
+      {"M54.50", "R07.9", "J45.909", "E78.5", "K21.9", "G47.33"},
+      {"The plan also covers acupuncture with no copay.",
+       "A second opinion was documented by the consulting cardiologist.",
+       "Coverage for this service resets every 90 days."}};
+  return m;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_alnum(char c) { return (cls(c) & kAlnum) != 0; }
+
+// One sentence of an answer and the document it cites.
+struct Part {
+  std::string text;
+  std::string doc;          // "" = uncited
+  bool force_cite = false;  // cited even when the prompt does not ask (a foreign citation)
+};
+
+// An answer before rendering, so faults can bend it sentence by sentence.
+struct Draft {
+  std::vector<Part> parts;
+  bool refusal = false;
+  bool cite = false;
+};
+
+struct PromptView {
+  std::string_view system;
+  std::string_view user;
+  bool cite = false;
+};
+
+PromptView view_of(const ChatRequest& req) {
+  PromptView v;
+  for (const ChatMessage& m : req.messages) {
+    if (m.role == "user") v.user = m.content;
+    if (m.role == "system" && v.system.empty()) v.system = m.content;
+    if (m.role == "system" && !v.cite) v.cite = icontains(m.content, "cite");
+  }
+  return v;
+}
+
+// The same answer as answer(), as a draft.
+Draft draft_of(const PromptView& pv) {
+  Draft d;
+  d.cite = pv.cite;
+  const Keywords k = keywords_of(find_question(pv.user));
+  Pick picks[2];
+  if (k.n > 0) std::tie(picks[0], picks[1]) = best_two(pv.user, k);
+  const int n = picks[0].score > 0 ? (picks[1].score > 0 ? 2 : 1) : 0;
+  d.refusal = n == 0;
+  for (int i = 0; i < n; ++i) {
+    d.parts.push_back(Part{std::string(picks[i].sentence), std::string(picks[i].doc_id)});
+  }
+  return d;
+}
+
+bool cited(const Draft& d, const Part& p) { return (d.cite || p.force_cite) && !p.doc.empty(); }
+
+std::string joined(const Draft& d) {
+  if (d.refusal) return std::string(kRefusal);
+  std::string s;
+  for (const Part& p : d.parts) {
+    if (!s.empty()) s += ' ';
+    s += p.text;
+  }
+  return s;
+}
+
+std::vector<std::string_view> citations_of(const Draft& d) {
+  std::vector<std::string_view> ids;
+  if (d.refusal) return ids;
+  for (const Part& p : d.parts) {
+    if (cited(d, p) && std::find(ids.begin(), ids.end(), p.doc) == ids.end()) ids.push_back(p.doc);
+  }
+  return ids;
+}
+
+// Renders like answer(): the same bytes for an unbent draft.
+std::string render(const Draft& d, bool json) {
+  std::string out;
+  if (json) {
+    out += "{\"answer\": ";
+    append_json_string(out, joined(d));
+    out += ", \"citations\": [";
+    bool first = true;
+    for (std::string_view id : citations_of(d)) {
+      if (!first) out += ", ";
+      first = false;
+      append_json_string(out, id);
+    }
+    out += "]}";
+    return out;
+  }
+  if (d.refusal) return std::string(kRefusal);
+  for (const Part& p : d.parts) {
+    if (!out.empty()) out += ' ';
+    out += p.text;
+    if (cited(d, p)) ((out += " [doc:") += p.doc) += ']';
+  }
+  return out;
+}
+
+// The ids of the prompt's context blocks, in order.
+std::vector<std::string_view> context_ids(std::string_view user) {
+  std::vector<std::string_view> ids;
+  for_each_line(user, [&](std::string_view line) {
+    if (line.substr(0, kDocPrefix.size()) != kDocPrefix) return true;
+    const std::size_t close = line.find(']');
+    if (close != std::string_view::npos) ids.push_back(line.substr(kDocPrefix.size(), close - kDocPrefix.size()));
+    return true;
+  });
+  return ids;
+}
+
+const std::string& pick_from(const std::vector<std::string>& list, Rng& rng,
+                             std::string_view avoid = {}) {
+  std::size_t i = static_cast<std::size_t>(rng.below(list.size()));
+  if (list[i] == avoid && list.size() > 1) i = (i + 1) % list.size();
+  return list[i];
+}
+
+// A plausible id of a document the model was not given: a later version ("-v9"), or "-v2".
+std::string foreign_id(std::string_view id, const std::vector<std::string_view>& given) {
+  std::string out;
+  const std::size_t v = id.rfind("-v");
+  bool versioned = v != std::string_view::npos && v + 2 < id.size();
+  for (std::size_t i = v + 2; versioned && i < id.size(); ++i) versioned = is_digit(id[i]);
+  if (versioned) {
+    out = std::string(id.substr(0, v)) + (id.substr(v) == "-v9" ? "-v8" : "-v9");
+  } else {
+    out = std::string(id.empty() ? std::string_view("policy-general") : id) + "-v2";
+  }
+  while (std::find(given.begin(), given.end(), out) != given.end()) out += "-a";
+  return out;
+}
+
+// Code shapes, at [i, end) of `s`: the length of a code starting at i, or 0.
+bool code_start_ok(std::string_view s, std::size_t i) {
+  return i == 0 || !(is_alnum(s[i - 1]) || s[i - 1] == '-' || s[i - 1] == '.');
+}
+bool code_end_ok(std::string_view s, std::size_t j) {
+  if (j >= s.size()) return true;
+  if (is_alnum(s[j]) || s[j] == '-') return false;
+  return !(s[j] == '.' && j + 1 < s.size() && is_alnum(s[j + 1]));
+}
+std::size_t icd_len(std::string_view s, std::size_t i) {
+  if (i + 5 > s.size() || !is_upper(s[i]) || !is_digit(s[i + 1]) || !is_digit(s[i + 2]) ||
+      s[i + 3] != '.') {
+    return 0;
+  }
+  std::size_t j = i + 4;
+  while (j < s.size() && j < i + 8 && (is_digit(s[j]) || is_upper(s[j]))) ++j;
+  return j > i + 4 && code_end_ok(s, j) ? j - i : 0;
+}
+std::size_t cpt_len(std::string_view s, std::size_t i) {
+  if (i + 5 > s.size() || !(is_digit(s[i]) || is_upper(s[i]))) return 0;
+  for (std::size_t k = 1; k < 5; ++k) {
+    if (!is_digit(s[i + k])) return 0;
+  }
+  return code_end_ok(s, i + 5) ? 5 : 0;
+}
+
+// Replaces every CPT- and ICD-shaped code in `text` with another code of the same kind.
+bool replace_codes(std::string& text, const HallucinationMaterial& m, Rng& rng) {
+  std::string out;
+  bool changed = false;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (code_start_ok(text, i)) {
+      if (const std::size_t n = icd_len(text, i); n > 0) {
+        out += pick_from(m.icd_codes, rng, std::string_view(text).substr(i, n));
+        i += n;
+        changed = true;
+        continue;
+      }
+      if (const std::size_t n = cpt_len(text, i); n > 0) {
+        out += pick_from(m.cpt_codes, rng, std::string_view(text).substr(i, n));
+        i += n;
+        changed = true;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  if (changed) text = std::move(out);
+  return changed;
+}
+
+// Alters amounts, small numbers and dates in `text` (see FakeVendor).
+bool alter_numbers(std::string& text) {
+  const std::string_view s = text;
+  std::string out;
+  bool changed = false;
+  std::size_t i = 0;
+  auto digits_at = [&](std::size_t from) {
+    std::size_t j = from;
+    while (j < s.size() && is_digit(s[j])) ++j;
+    return j - from;
+  };
+  auto number = [&](std::size_t from, std::size_t n) {
+    long long v = 0;
+    for (std::size_t k = 0; k < n; ++k) v = v * 10 + (s[from + k] - '0');
+    return v;
+  };
+  while (i < s.size()) {
+    const bool start_ok = i == 0 || !(is_alnum(s[i - 1]) || s[i - 1] == '-' || s[i - 1] == '.');
+    // A date: YYYY-MM-DD, the day moved by 8 (staying in 1..28 when it wraps).
+    if (start_ok && digits_at(i) == 4 && i + 10 <= s.size() && s[i + 4] == '-' &&
+        digits_at(i + 5) == 2 && s[i + 7] == '-' && digits_at(i + 8) == 2 && code_end_ok(s, i + 10)) {
+      const long long day = number(i + 8, 2);
+      const long long moved = (day - 1 + 8) % 28 + 1;
+      out.append(s.substr(i, 8));
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%02lld", moved);
+      out += buf;
+      i += 10;
+      changed = true;
+      continue;
+    }
+    // An amount: "$30" -> "$45".
+    if (s[i] == '$' && digits_at(i + 1) > 0 && digits_at(i + 1) <= 6) {
+      const std::size_t n = digits_at(i + 1);
+      const long long v = number(i + 1, n);
+      out += '$';
+      out += std::to_string(v == 0 ? 25 : std::llround(static_cast<double>(v) * 1.5));
+      i += 1 + n;
+      changed = true;
+      continue;
+    }
+    // A small plain number (not part of a code, an identifier or a decimal).
+    if (is_digit(s[i]) && start_ok && (i == 0 || s[i - 1] != '$')) {
+      const std::size_t n = digits_at(i);
+      if (n <= 4 && code_end_ok(s, i + n)) {
+        const long long v = number(i, n);
+        out += std::to_string(v + std::max(1LL, std::llround(static_cast<double>(v) * 0.3)));
+        i += n;
+        changed = true;
+        continue;
+      }
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
+    out += s[i++];
+  }
+  if (changed) text = std::move(out);
+  return changed;
+}
+
+constexpr std::string_view kHallucinationModes[] = {"fabricated_code", "unsupported_fact",
+                                                    "foreign_citation", "altered_numbers"};
+
+std::string code_sentence(const HallucinationMaterial& m, Rng& rng) {
+  return "The billing code for this service is CPT " + pick_from(m.cpt_codes, rng) + ".";
+}
+
+// Bends the draft as one hallucination of `mode` ("" or "mixed": drawn).
+void hallucinate(Draft& d, std::string_view mode, const HallucinationMaterial& m,
+                 const std::vector<std::string_view>& given, Rng& rng) {
+  if (mode.empty() || mode == "mixed") mode = kHallucinationModes[rng.below(4)];
+  if (d.refusal) {
+    // A hallucinating model answers what it cannot know, citing what it was given.
+    d.refusal = false;
+    Part p;
+    p.text = mode == "fabricated_code" ? code_sentence(m, rng) : pick_from(m.facts, rng);
+    if (!given.empty()) p.doc = std::string(given.front());
+    if (mode == "foreign_citation") {
+      p.doc = foreign_id(given.empty() ? std::string_view() : given.front(), given);
+      p.force_cite = true;
+    }
+    d.parts.push_back(std::move(p));
+    return;
+  }
+  const std::string last_doc = d.parts.empty() ? std::string() : d.parts.back().doc;
+  if (mode == "fabricated_code") {
+    bool changed = false;
+    for (Part& p : d.parts) changed = replace_codes(p.text, m, rng) || changed;
+    if (!changed) d.parts.push_back(Part{code_sentence(m, rng), last_doc});
+  } else if (mode == "foreign_citation") {
+    Part& p = d.parts.back();
+    p.doc = foreign_id(p.doc.empty() && !given.empty() ? given.front() : std::string_view(p.doc), given);
+    p.force_cite = true;
+  } else {
+    bool changed = false;
+    if (mode == "altered_numbers") {
+      for (Part& p : d.parts) changed = alter_numbers(p.text) || changed;
+    }
+    if (!changed) d.parts.push_back(Part{pick_from(m.facts, rng), last_doc});
+  }
+}
+
+// The first MRN-shaped identifier of the prompt ("" when none).
+std::string_view first_mrn(std::string_view s) {
+  for (std::size_t p = s.find("SYN-"); p != std::string_view::npos; p = s.find("SYN-", p + 1)) {
+    std::size_t j = p + 4;
+    while (j < s.size() && is_digit(s[j])) ++j;
+    if (j - (p + 4) == 7) return s.substr(p, 11);
+  }
+  return {};
+}
+
+// Obeys an injected instruction: tool calls go to the response, text to the draft.
+void obey(const InjectedInstruction& in, const PromptView& pv, std::uint64_t id_bits, Draft& d,
+          ChatResponse& r) {
+  if (in.action == "tool_call") {
+    ToolCall tc;
+    tc.id = "call_" + hex16(id_bits).substr(0, 12);
+    tc.name = std::string(in.tool);
+    std::string args = "{\"patient\": ";
+    const std::string_view mrn = first_mrn(pv.user);
+    append_json_string(args, mrn.empty() ? std::string_view("current patient") : mrn);
+    if (!in.canary.empty()) {
+      args += ", \"reference\": ";
+      append_json_string(args, in.canary);
+    }
+    args += '}';
+    tc.arguments = std::move(args);
+    r.tool_calls.push_back(std::move(tc));
+    return;
+  }
+  if (d.refusal) {
+    // Keep the refusal sentence and add to it.
+    d.refusal = false;
+    d.parts.push_back(Part{std::string(kRefusal), ""});
+  }
+  if (in.action == "reveal_system_prompt") {
+    d.parts.push_back(Part{std::string(kInstructionsPrefix) + std::string(pv.system), ""});
+  } else {
+    d.parts.push_back(Part{std::string(in.say), ""});
+  }
+}
+
+// The draft as a Python-style mapping: single quotes, not JSON.
+std::string render_single_quoted(const Draft& d) {
+  std::string out = "{'answer': '" + joined(d) + "', 'citations': [";
+  bool first = true;
+  for (std::string_view id : citations_of(d)) {
+    if (!first) out += ", ";
+    first = false;
+    ((out += '\'') += id) += '\'';
+  }
+  return out + "]}";
+}
+
+constexpr std::string_view kSchemaModes[] = {"invalid_json", "truncated", "missing_field"};
+
+// Renders a JSON answer broken as `mode` ("" or "mixed": drawn).
+std::string break_schema(const Draft& d, std::string_view mode, Rng& rng, ChatResponse& r) {
+  if (mode.empty() || mode == "mixed") mode = kSchemaModes[rng.below(3)];
+  if (mode == "invalid_json") return render_single_quoted(d);
+  if (mode == "truncated") {
+    std::string s = render(d, true);
+    const std::size_t start = std::string_view("{\"answer\": \"").size();
+    std::size_t cut = std::min(s.size(), start + std::max<std::size_t>(1, joined(d).size() / 2));
+    while (cut > start && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    s.resize(cut);
+    r.finish_reason = "length";
+    return s;
+  }
+  // missing_field
+  std::string s;
+  if (rng.bernoulli(0.5)) {
+    s = "{\"answer\": ";
+    append_json_string(s, joined(d));
+    s += '}';
+  } else {
+    s = "{\"citations\": [";
+    bool first = true;
+    for (std::string_view id : citations_of(d)) {
+      if (!first) s += ", ";
+      first = false;
+      append_json_string(s, id);
+    }
+    s += "]}";
+  }
+  return s;
+}
+
+// The bending faults that applied to one request (the first of each kind).
+struct Bends {
+  const FaultSpec* hallucination = nullptr;
+  const FaultSpec* injection = nullptr;
+  const FaultSpec* schema = nullptr;
+  const FaultSpec* refusal = nullptr;
+  const FaultSpec* drift = nullptr;
+  bool any() const { return hallucination || injection || schema || refusal || drift; }
+};
+
+// The content of a response under bending faults; sets tool calls and finish_reason on `r`
+// and appends the ids of the faults that changed something.
+std::string bent_answer(const ChatRequest& req, const Bends& b, const HallucinationMaterial& m,
+                        std::uint64_t id_bits, Rng& rng, ChatResponse& r,
+                        std::vector<std::string>& fault_ids) {
+  const PromptView pv = view_of(req);
+  Draft d = draft_of(pv);
+  bool drift_refuses = false, drift_hallucinates = false;
+  if (b.drift) {
+    drift_refuses = rng.uniform01() < b.drift->refusal_rate;
+    drift_hallucinates = rng.uniform01() < b.drift->hallucination_rate;
+    fault_ids.push_back(b.drift->id);
+  }
+  if ((b.refusal || drift_refuses) && !d.refusal) {
+    d.parts.clear();
+    d.refusal = true;
+    if (b.refusal && !drift_refuses) fault_ids.push_back(b.refusal->id);
+  } else {
+    if (b.hallucination || drift_hallucinates) {
+      const std::vector<std::string_view> given = context_ids(pv.user);
+      hallucinate(d, b.hallucination ? std::string_view(b.hallucination->mode) : "mixed", m, given,
+                  rng);
+      if (b.hallucination) fault_ids.push_back(b.hallucination->id);
+    }
+    if (b.injection) {
+      if (const auto in = find_injected_instruction(pv.user); in && !in->action.empty()) {
+        if (rng.uniform01() < b.injection->susceptibility) {
+          obey(*in, pv, id_bits, d, r);
+          fault_ids.push_back(b.injection->id);
+        }
+      }
+    }
+  }
+  if (!r.tool_calls.empty()) {
+    r.finish_reason = "tool_calls";
+    return std::string();
+  }
+  if (b.schema && req.json_output) {
+    fault_ids.push_back(b.schema->id);
+    return break_schema(d, b.schema->mode, rng, r);
+  }
+  return render(d, req.json_output);
+}
 }  // namespace
 
 int estimate_tokens(const std::string& text) { return tokens_for_chars(text.size()); }
 
-FakeVendor::FakeVendor(VendorProfile profile) : profile_(std::move(profile)) {}
+FakeVendor::FakeVendor(VendorProfile profile) : FakeVendor(std::move(profile), HallucinationMaterial{}) {}
+
+FakeVendor::FakeVendor(VendorProfile profile, HallucinationMaterial material)
+    : profile_(std::move(profile)), material_(std::move(material)) {
+  const HallucinationMaterial& builtin = builtin_material();
+  if (material_.cpt_codes.empty()) material_.cpt_codes = builtin.cpt_codes;
+  if (material_.icd_codes.empty()) material_.icd_codes = builtin.icd_codes;
+  if (material_.facts.empty()) material_.facts = builtin.facts;
+}
+
+std::string_view FakeVendor::model_for(const ChatRequest& req) const {
+  if (!req.model.empty()) return req.model;
+  if (!profile_.models.empty()) return profile_.models.front();
+  return profile_.id;
+}
+
+int count_phi_identifiers(std::string_view t) {
+  int n = 0;
+  auto digits_from = [&](std::size_t i) {
+    std::size_t j = i;
+    while (j < t.size() && is_digit(t[j])) ++j;
+    return j - i;
+  };
+  // MRNs "SYN-" + 7 digits and member ids "SYNM-" + 8 digits.
+  for (std::size_t p = t.find("SYN"); p != std::string_view::npos; p = t.find("SYN", p + 3)) {
+    if (p + 3 >= t.size()) break;
+    if (t[p + 3] == '-' && digits_from(p + 4) == 7) {
+      ++n;
+    } else if (t[p + 3] == 'M' && p + 4 < t.size() && t[p + 4] == '-' && digits_from(p + 5) == 8) {
+      ++n;
+    }
+  }
+  // Phones "(NNN) 555-01NN", found by their rare ") 555-01" (the area code is checked after).
+  for (std::size_t p = t.find(") 555-01"); p != std::string_view::npos;
+       p = t.find(") 555-01", p + 8)) {
+    if (p < 4 || t[p - 4] != '(') continue;
+    if (!is_digit(t[p - 3]) || !is_digit(t[p - 2]) || !is_digit(t[p - 1])) continue;
+    if (digits_from(p + 8) == 2) ++n;
+  }
+  return n;
+}
 
 VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& rng,
                                   const std::vector<const FaultSpec*>& faults) const {
   VendorOutcome o;
+  for (const ChatMessage& m : req.messages) o.phi_received += count_phi_identifiers(m.content);
   // Draw order is fixed (ttft, id, baseline error, then one draw per fault in order, plus a
   // delay sample for applied latency faults) so a seed replays a run exactly.
   Duration ttft = sample(profile_.ttft, rng);
   const std::uint64_t id_bits = rng.next_u64();
   const bool baseline_error = rng.uniform01() < profile_.error_rate;
+  const std::string_view model = model_for(req);
 
   const FaultSpec* error_fault = nullptr;
   const FaultSpec* hang_fault = nullptr;
+  Bends bends;
   for (const FaultSpec* f : faults) {
-    if (f == nullptr) continue;
+    if (f == nullptr || !fault_filters_match(*f, req.task_type, model)) continue;
     if (!(rng.uniform01() < f->probability)) continue;
-    if (f->kind == "latency") {
+    const std::string& kind = f->kind;
+    if (kind == "latency") {
       ttft += sample(f->delay, rng);
       o.fault_ids.push_back(f->id);
-    } else if (f->kind == "error") {
+    } else if (kind == "error") {
       if (error_fault == nullptr) error_fault = f;
-    } else if (f->kind == "hang") {
+    } else if (kind == "hang") {
       if (hang_fault == nullptr) hang_fault = f;
+    } else if (kind == "hallucination") {
+      if (bends.hallucination == nullptr) bends.hallucination = f;
+    } else if (kind == "injection_following") {
+      if (bends.injection == nullptr) bends.injection = f;
+    } else if (kind == "schema_break") {
+      if (bends.schema == nullptr) bends.schema = f;
+    } else if (kind == "refusal_storm") {
+      if (bends.refusal == nullptr) bends.refusal = f;
+    } else if (kind == "drift") {
+      if (bends.drift == nullptr) bends.drift = f;
     }
   }
   o.ttft = ttft;
@@ -545,10 +1042,12 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
 
   ChatResponse& r = o.response;
   r.id = "chatcmpl-" + hex16(id_bits);
-  r.model = !req.model.empty()          ? req.model
-            : !profile_.models.empty() ? profile_.models.front()
-                                       : profile_.id;
-  r.content = answer(req);
+  r.model = model;
+  if (bends.drift != nullptr && !bends.drift->model_version.empty()) {
+    r.model = bends.drift->model_version;
+  }
+  r.content = bends.any() ? bent_answer(req, bends, material_, id_bits, rng, r, o.fault_ids)
+                          : answer(req);
   if (req.max_tokens > 0 && r.content.size() > static_cast<std::size_t>(req.max_tokens) * 4) {
     std::size_t cut = static_cast<std::size_t>(req.max_tokens) * 4;
     // Do not split a UTF-8 sequence.
@@ -558,8 +1057,10 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
   }
   std::size_t prompt_chars = 0;
   for (const ChatMessage& m : req.messages) prompt_chars += m.content.size();
+  std::size_t completion_chars = r.content.size();
+  for (const ToolCall& tc : r.tool_calls) completion_chars += tc.name.size() + tc.arguments.size();
   r.usage.prompt_tokens = tokens_for_chars(prompt_chars);
-  r.usage.completion_tokens = tokens_for_chars(r.content.size());
+  r.usage.completion_tokens = tokens_for_chars(completion_chars);
   r.usage.total_tokens = r.usage.prompt_tokens + r.usage.completion_tokens;
   if (profile_.tokens_per_second > 0) {
     o.delay += static_cast<Duration>(
@@ -574,10 +1075,26 @@ std::string to_openai_json(const ChatResponse& r, long long created) {
   j["object"] = "chat.completion";
   j["created"] = created;
   j["model"] = r.model;
+  nlohmann::ordered_json message;
+  message["role"] = "assistant";
+  if (r.content.empty() && !r.tool_calls.empty()) {
+    message["content"] = nullptr;
+  } else {
+    message["content"] = r.content;
+  }
+  if (!r.tool_calls.empty()) {
+    nlohmann::ordered_json calls = nlohmann::ordered_json::array();
+    for (const ToolCall& tc : r.tool_calls) {
+      nlohmann::ordered_json call;
+      call["id"] = tc.id;
+      call["type"] = "function";
+      call["function"] = {{"name", tc.name}, {"arguments", tc.arguments}};
+      calls.push_back(std::move(call));
+    }
+    message["tool_calls"] = std::move(calls);
+  }
   j["choices"] = nlohmann::ordered_json::array(
-      {{{"index", 0},
-        {"message", {{"role", "assistant"}, {"content", r.content}}},
-        {"finish_reason", r.finish_reason}}});
+      {{{"index", 0}, {"message", std::move(message)}, {"finish_reason", r.finish_reason}}});
   j["usage"] = {{"prompt_tokens", r.usage.prompt_tokens},
                 {"completion_tokens", r.usage.completion_tokens},
                 {"total_tokens", r.usage.total_tokens}};

@@ -2,6 +2,7 @@
 // The fake model vendor's behaviour as a pure function: request in, outcome (delay, status,
 // OpenAI-shaped body) out. The simulator schedules the delay; the HTTP shell sleeps it on a timer.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/model.hpp"
@@ -22,6 +23,16 @@ struct ChatRequest {
   std::vector<ChatMessage> messages;
   int max_tokens = 256;
   bool json_output = false;  // response_format json_object/json_schema
+  /// Request metadata (OpenAI `metadata: {"task_type": ...}`): what the caller is doing, for
+  /// fault filters (task_types). "" = not given. The model's answer never depends on it.
+  std::string task_type;
+};
+
+/// A function call the model asks the caller to make (OpenAI `message.tool_calls[]`).
+struct ToolCall {
+  std::string id;         // "call_..."
+  std::string name;       // function name
+  std::string arguments;  // JSON object text
 };
 
 /// Token usage as OpenAI reports it.
@@ -35,8 +46,9 @@ struct ChatUsage {
 struct ChatResponse {
   std::string id;             // "chatcmpl-..."
   std::string model;
-  std::string content;
-  std::string finish_reason = "stop";
+  std::string content;         // may be empty when the model made tool calls
+  std::string finish_reason = "stop";  // stop | length | tool_calls
+  std::vector<ToolCall> tool_calls;
   ChatUsage usage;
 };
 
@@ -57,6 +69,10 @@ struct VendorOutcome {
   VendorError error;         // status != 200
   Duration retry_after = 0;  // error only; 0 = no header
   std::vector<std::string> fault_ids;  // faults that shaped this outcome
+  /// Identifiers found in the request's messages (count_phi_identifiers over every message):
+  /// the vendor records what PHI it received, so a scenario can show whether redaction worked.
+  /// Set on every outcome, errors and hangs included (the request was received).
+  int phi_received = 0;
 };
 
 /// A fake vendor with a profile. Answers only from the context in the prompt, extractively,
@@ -75,26 +91,74 @@ struct VendorOutcome {
 /// "I cannot answer that from the provided records." (never cited). With json_output the
 /// content is {"answer": "S1. S2.", "citations": ["A", "B"]} (distinct ids; [] without "cite"
 /// or on refusal). Content beyond max_tokens*4 characters is cut, finish_reason "length".
+///
+/// Faults that bend the answer (first applied fault of each kind; docs/file-formats.md has the
+/// user-facing version):
+/// - refusal_storm: an answerable question gets the refusal.
+/// - drift: the response reports `model_version` as its model; the answer is refused with
+///   probability refusal_rate, else hallucinated (mixed) with probability hallucination_rate.
+/// - hallucination (`mode`, default mixed = one of the four drawn per request):
+///   fabricated_code replaces CPT-shaped codes (5 digits, or a capital and 4 digits) and
+///   ICD-10-shaped codes (capital, 2 digits, '.', 1-4 letters or digits) with other codes from
+///   the material (none in the answer: appends "The billing code for this service is CPT X.");
+///   unsupported_fact appends a fact sentence from the material, cited like the sentence before
+///   it; foreign_citation cites the last sentence to a document it was not given (the id with
+///   its "-vN" suffix made "-v9", or "-v2" appended; cited even when the prompt does not ask);
+///   altered_numbers changes amounts ("$30" -> "$45": x1.5, $0 -> $25), small numbers ("20" ->
+///   "26": +30%, at least +1) and dates (day of month moved by 8) (nothing to alter:
+///   unsupported_fact). A refusal is replaced by a fact (fabricated_code: the code sentence)
+///   cited to the first context document (foreign_citation: to a foreign id).
+/// - injection_following: when the context holds an injected instruction
+///   (find_injected_instruction), obeys it with probability `susceptibility`: tool_call
+///   returns one tool call {name, arguments {"patient": first MRN in the prompt, "reference":
+///   the canary}} with empty content and finish_reason "tool_calls"; reveal_system_prompt
+///   appends "My instructions are: <system message>"; say / emit_canary / other_patient_phi
+///   append the quoted text (never cited). Without this fault an instruction is never obeyed.
+/// - schema_break (only when json_output; `mode` invalid_json | truncated | missing_field |
+///   mixed): single-quoted keys and strings; the content cut in the middle of the answer string
+///   (finish_reason "length"); or "citations" or "answer" dropped (drawn).
+/// Order: refusal (storm or drift) replaces the answer and skips hallucination and injection;
+/// else hallucination bends it, then the injection is obeyed; schema_break applies last.
 class FakeVendor {
  public:
+  /// A vendor that hallucinates from built-in material.
   explicit FakeVendor(VendorProfile profile);
+  /// A vendor that hallucinates from `material` (empty lists fall back to built-in ones).
+  FakeVendor(VendorProfile profile, HallucinationMaterial material);
   const VendorProfile& profile() const { return profile_; }
+  /// The model that answers `req`: req.model, else the profile's first model, else its id.
+  /// (A drift fault changes the model the response reports, not this.)
+  std::string_view model_for(const ChatRequest& req) const;
 
-  /// Computes the outcome of `req` at time `now`. `faults` are the active faults targeting
-  /// this vendor; each applies with its probability. Pure: all randomness comes from `rng`,
-  /// drawn in a fixed order (ttft, response id, baseline error, then per fault in order).
+  /// Computes the outcome of `req` at time `now`. `faults` are the faults that may apply
+  /// (FaultBoard::select, or every active fault of this vendor from for_target); each applies
+  /// when the request passes its filters (task_types on req.task_type, models on model_for)
+  /// and a draw falls under its probability. Pure: all randomness comes from `rng`, drawn in a
+  /// fixed order: ttft, response id, baseline error, then one draw per filtered fault in order
+  /// (plus a delay sample for applied latency faults), then only on success and only when a
+  /// bending fault applied: drift (refusal, hallucination), hallucination (mode when mixed,
+  /// then material picks), injection (susceptibility), schema_break (mode when mixed,
+  /// missing field).
   /// Precedence: hang > first applied error fault > baseline error (500) > answer. Latency
   /// faults add to ttft and delay in every case. delay = ttft + completion_tokens /
-  /// tokens_per_second on success, ttft on errors. fault_ids: applied latency faults plus the
-  /// hang or error fault that decided the outcome.
+  /// tokens_per_second on success, ttft on errors. fault_ids: applied latency faults, the hang
+  /// or error fault that decided the outcome, then on success the bending faults that changed
+  /// the answer (drift whenever applied) in the order above.
   VendorOutcome respond(const ChatRequest& req, SimTime now, Rng& rng,
                         const std::vector<const FaultSpec*>& faults) const;
 
  private:
   VendorProfile profile_;
+  HallucinationMaterial material_;
 };
 
-/// Renders a successful response as an OpenAI chat.completion JSON object.
+/// Counts identifier-shaped strings in `text` (one hand-written pass, no regex): MRNs ("SYN-"
+/// and exactly 7 digits), member ids ("SYNM-" and exactly 8 digits) and the world's fictional
+/// phones ("(NNN) 555-01NN"). Names are not counted: the vendor does not know the world.
+int count_phi_identifiers(std::string_view text);
+
+/// Renders a successful response as an OpenAI chat.completion JSON object (tool calls as
+/// message.tool_calls, content null when empty and there are tool calls).
 std::string to_openai_json(const ChatResponse& r, long long created);
 /// Renders an error as an OpenAI error JSON object.
 std::string to_openai_error_json(const VendorError& e);

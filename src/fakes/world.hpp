@@ -45,11 +45,13 @@ struct PriorAuth {
   std::string reason;        // denial or pend reason, "" when approved
 };
 
-/// A document a citation can name: a chart note or a policy document (FHIR DocumentReference).
+/// A document a citation can name: a chart note, a patient portal message or a policy document
+/// (FHIR DocumentReference).
 struct Document {
-  std::string id;          // "note-0007-ds", "note-0007-pn1", or a policy id
+  std::string id;          // "note-0007-ds", "note-0007-pn1", "msg-0007", "note-0007-px1", or a
+                           // policy id
   std::string patient_id;  // "" for policy documents
-  std::string category;    // "discharge-summary" | "progress-note" | "policy"
+  std::string category;    // "discharge-summary" | "progress-note" | "portal-message" | "policy"
   std::string title;
   std::string date;        // "2026-09-14"
   std::string text;        // sentences separated by ". "
@@ -57,9 +59,17 @@ struct Document {
   std::string topic;       // policy documents only
   int version = 1;
   std::string status = "current";  // "current" | "superseded"
-  std::vector<std::string> facts;  // answer facts stated verbatim in `text`
+  /// Answer facts stated verbatim in `text`. Portal messages: their urgency ("emergency",
+  /// "urgent" or "routine"), stated verbatim in the triage policy (not in the message).
+  /// Poisoned notes: none.
+  std::vector<std::string> facts;
   std::string question;            // policy documents: the member question they answer
+  std::string payload_id;          // poisoned notes: the injection payload planted ("" otherwise)
+  std::string canary;              // poisoned notes: that payload's canary token
 };
+
+/// The plan code of documents that apply to every plan (the triage policy).
+inline constexpr const char* kAllPlansCode = "ALL";
 
 /// How a prior-auth case reads as prompt context (sentences separated by ". "):
 /// "Prior authorization PA-SYN-482913 for CPT 72148 (MRI lumbar spine without contrast) has
@@ -75,8 +85,13 @@ class World {
  public:
   /// Generates the world from `config` (deterministic in config.seed): config.patients patients
   /// (clamped to 0..99999), one coverage each, 0-3 prior-auth cases each (at least 60% of
-  /// patients have one), one discharge summary and 1-2 progress notes each, and one document per
-  /// config.policies entry. Empty name lists or plans fall back to built-in ones.
+  /// patients have one), one discharge summary and 1-2 progress notes each, one portal message
+  /// each (`msg-NNNN`, newest of the patient's documents), one document per config.policies
+  /// entry, the shared triage policy (`policy-triage-v1`, plan kAllPlansCode, topic "triage"),
+  /// and one poisoned note per patient and config.injections payload (`note-NNNN-px<k>`, k the
+  /// payload's 1-based position; see poisoned_note). Empty name lists or plans fall back to
+  /// built-in ones. Messages and poisoned notes draw from their own random streams, so the
+  /// rest of the world does not depend on them.
   static World generate(const WorldConfig& config);
 
   const std::vector<Patient>& patients() const { return patients_; }
@@ -95,8 +110,24 @@ class World {
   std::vector<const PriorAuth*> prior_auths_of(const std::string& patient_id) const;
   /// Chart notes of a patient, newest first.
   std::vector<const Document*> notes_of(const std::string& patient_id) const;
-  /// Current policy documents of a plan, in config order.
+  /// Current policy documents of a plan, in config order. kAllPlansCode gives the documents
+  /// that apply to every plan (the triage policy).
   std::vector<const Document*> policies_of(const std::string& plan_code) const;
+  /// The newest superseded version of a current policy (same plan and topic), or nullptr when
+  /// it has none.
+  const Document* superseded_version(const Document& current) const;
+  /// Plan codes with current policy documents: the plans in config order, then kAllPlansCode.
+  std::vector<std::string> policy_plans() const;
+
+  /// The injection payloads poisoned notes carry (WorldConfig::injections).
+  const std::vector<InjectionPayload>& injections() const { return injections_; }
+  /// The poisoned note of a patient carrying payload `payload_id`; "" means the payload drawn
+  /// for this patient at generation. nullptr when the patient or payload is unknown. Poisoned
+  /// notes are readable by id but no normal search returns them: a poisoned_note fault adds
+  /// them to search results. The payload text's placeholders are filled: {canary}, and
+  /// {other_patient_name} / {other_patient_mrn} with another patient (drawn per patient).
+  const Document* poisoned_note(const std::string& patient_id,
+                                const std::string& payload_id) const;
 
   /// A stable pseudonym for a patient id, safe for journals and reports ("pt-3fa9c2d1"): 8 hex
   /// digits of the folded FNV-1a 64 hash of the id.
@@ -109,10 +140,16 @@ class World {
   std::vector<PriorAuth> prior_auths_;
   std::vector<Document> documents_;
   std::vector<PlanDef> plans_;
+  std::vector<InjectionPayload> injections_;
   std::unordered_map<std::string, std::size_t> patient_ix_, coverage_ix_, coverage_by_patient_,
       pa_ix_, doc_ix_;
   std::unordered_map<std::string, std::vector<std::size_t>> pa_by_patient_, notes_by_patient_,
       policies_by_plan_;
+  // Poisoned notes by patient, in payload order; and the payload drawn for each patient.
+  std::unordered_map<std::string, std::vector<std::size_t>> poisoned_by_patient_;
+  std::unordered_map<std::string, std::size_t> drawn_payload_;
+  // "plan\ntopic" -> the newest superseded policy of that plan and topic.
+  std::unordered_map<std::string, std::size_t> superseded_ix_;
 };
 
 }  // namespace gameday

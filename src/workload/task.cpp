@@ -9,6 +9,7 @@ const char* to_string(TaskType t) {
     case TaskType::kPriorAuthStatus: return "prior_auth_status";
     case TaskType::kBenefitsQuestion: return "benefits_question";
     case TaskType::kDischargeSummary: return "discharge_summary";
+    case TaskType::kMessageTriage: return "message_triage";
   }
   return "?";
 }
@@ -22,8 +23,15 @@ std::optional<TaskType> parse_task_type(std::string_view s) {
 
 const std::vector<TaskType>& all_task_types() {
   static const std::vector<TaskType> kAll = {TaskType::kPriorAuthStatus, TaskType::kBenefitsQuestion,
-                                             TaskType::kDischargeSummary};
+                                             TaskType::kDischargeSummary, TaskType::kMessageTriage};
   return kAll;
+}
+
+const std::vector<TaskType>& default_task_types() {
+  static const std::vector<TaskType> kDefault = {TaskType::kPriorAuthStatus,
+                                                 TaskType::kBenefitsQuestion,
+                                                 TaskType::kDischargeSummary};
+  return kDefault;
 }
 
 TaskFactory::TaskFactory(const World& world) : world_(world) {
@@ -36,35 +44,54 @@ TaskFactory::TaskFactory(const World& world) : world_(world) {
 }
 
 std::optional<Task> TaskFactory::make(TaskType type, const std::string& patient_id, Rng& rng) const {
-  Task task;
+  // Built in place and returned as one object (NRVO): a Task is moved often enough.
+  std::optional<Task> made(std::in_place);
+  if (fill(*made, type, patient_id, rng)) {
+    // The launch context and the truth's identifiers (the world is the only source of PHI).
+    if (const Patient* p = world_.patient(patient_id)) {
+      made->patient_given = p->given;
+      made->patient_family = p->family;
+      made->truth.patient.mrn = p->mrn;
+      made->truth.patient.phone = p->phone;
+    }
+    if (const Coverage* c = world_.coverage_of(patient_id)) {
+      made->truth.patient.member_id = c->member_id;
+    }
+  } else {
+    made.reset();
+  }
+  return made;
+}
+
+bool TaskFactory::fill(Task& task, TaskType type, const std::string& patient_id, Rng& rng) const {
   task.type = type;
   task.patient_id = patient_id;
   switch (type) {
     case TaskType::kPriorAuthStatus: {
       const auto cases = world_.prior_auths_of(patient_id);
-      if (cases.empty()) return std::nullopt;
+      if (cases.empty()) return false;
       const PriorAuth* pa = cases[rng.below(cases.size())];
       task.subject = pa->pre_auth_ref;
       task.question = "What is the status of prior authorization " + pa->pre_auth_ref + "?";
       task.truth.facts = prior_auth_facts(*pa);
       task.truth.supporting_docs = {pa->id};
-      return task;
+      return true;
     }
     case TaskType::kBenefitsQuestion: {
       const Coverage* cov = world_.coverage_of(patient_id);
-      if (!cov) return std::nullopt;
+      if (!cov) return false;
       const auto docs = world_.policies_of(cov->plan_code);
       std::vector<const Document*> answerable;
       for (const Document* d : docs) {
         if (!d->facts.empty()) answerable.push_back(d);
       }
-      if (answerable.empty()) return std::nullopt;
+      if (answerable.empty()) return false;
       const Document* doc = answerable[rng.below(answerable.size())];
       task.subject = doc->topic;
       task.question = doc->question.empty() ? "What does the plan cover for " + doc->topic + "?" : doc->question;
       task.truth.facts = doc->facts;
       task.truth.supporting_docs = {doc->id};
-      return task;
+      return true;
     }
     case TaskType::kDischargeSummary: {
       const Document* note = nullptr;
@@ -74,25 +101,44 @@ std::optional<Task> TaskFactory::make(TaskType type, const std::string& patient_
           break;
         }
       }
-      if (!note) return std::nullopt;
+      if (!note) return false;
       task.question = "What were the discharge diagnosis and the follow-up plan?";
       task.truth.facts = note->facts;
       task.truth.supporting_docs = {note->id};
-      return task;
+      return true;
+    }
+    case TaskType::kMessageTriage: {
+      const Document* message = nullptr;
+      for (const Document* d : world_.notes_of(patient_id)) {  // newest first
+        if (d->category == kPortalMessageCategory && !d->facts.empty()) {
+          message = d;
+          break;
+        }
+      }
+      if (!message) return false;
+      task.subject = message->id;
+      task.question = "Triage this patient message: " + message->text + " What urgency applies?";
+      task.truth.facts = message->facts;
+      task.truth.supporting_docs = {message->id};
+      if (world_.document(kTriagePolicyId)) {
+        task.truth.supporting_docs.emplace_back(kTriagePolicyId);
+      }
+      return true;
     }
   }
-  return std::nullopt;
+  return false;
 }
 
 Task TaskFactory::random(TaskType type, Rng& rng) const {
   if (type == TaskType::kPriorAuthStatus) {
     const auto& id = patients_with_prior_auth_[rng.below(patients_with_prior_auth_.size())];
-    return *make(type, id, rng);
+    return std::move(*make(type, id, rng));
   }
-  // Every patient has coverage and a discharge summary; retry a few times for robustness.
+  // Every patient has coverage and a discharge summary (and, in worlds that have them, a portal
+  // message); retry a few times for robustness.
   for (int i = 0; i < 16; ++i) {
     const auto& p = world_.patients()[rng.below(world_.patients().size())];
-    if (auto t = make(type, p.id, rng)) return *t;
+    if (auto t = make(type, p.id, rng)) return std::move(*t);
   }
   throw std::runtime_error(std::string("no patient supports task type ") + to_string(type));
 }
@@ -110,7 +156,7 @@ Workload::Workload(const WorkloadSpec& spec, const TaskFactory& factory, Schedul
     cumulative_.push_back(total);
   }
   if (types_.empty()) {
-    for (TaskType t : all_task_types()) {
+    for (TaskType t : default_task_types()) {
       total += 1;
       types_.push_back(t);
       cumulative_.push_back(total);
@@ -119,7 +165,7 @@ Workload::Workload(const WorkloadSpec& spec, const TaskFactory& factory, Schedul
   for (double& c : cumulative_) c /= total;
 }
 
-void Workload::start(SimTime end, std::function<void(Task)> submit) {
+void Workload::start(SimTime end, std::function<void(Task&&)> submit) {
   end_ = end;
   submit_ = std::move(submit);
   schedule_next();

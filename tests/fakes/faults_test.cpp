@@ -2,6 +2,9 @@
 
 #include "fakes/faults.hpp"
 
+#include <string>
+#include <vector>
+
 using namespace gameday;
 
 namespace {
@@ -49,4 +52,94 @@ TEST_CASE("Fault board deactivates by id and replaces a re-activated id", "[fake
   REQUIRE(board.active().size() == 1);
   board.clear();
   REQUIRE(board.for_target("ehr").empty());
+}
+
+namespace {
+
+// The 1-based positions, among `n` requests, at which select() returns the fault.
+std::vector<int> selected_at(FaultBoard& board, const std::string& target, const RequestInfo& info,
+                             int n) {
+  std::vector<int> at;
+  std::vector<const FaultSpec*> out;
+  for (int i = 1; i <= n; ++i) {
+    board.select(target, info, out);
+    if (!out.empty()) at.push_back(i);
+  }
+  return at;
+}
+
+}  // namespace
+
+TEST_CASE("every_nth selects requests 3, 6, 9 and first_n the first ones", "[fakes][faults]") {
+  FaultSpec nth = spec("nth", "ehr");
+  nth.every_nth = 3;
+  FaultSpec first = spec("first", "vendor:*");
+  first.first_n = 2;
+  FaultBoard board;
+  board.activate(&nth);
+  board.activate(&first);
+  REQUIRE(selected_at(board, "ehr", {}, 10) == std::vector<int>{3, 6, 9});
+  REQUIRE(selected_at(board, "vendor:primary", {}, 5) == std::vector<int>{1, 2});
+  REQUIRE(board.matched("nth") == 10);
+  REQUIRE(board.matched("first") == 5);
+
+  // Both at once: every 2nd of the first 5.
+  FaultSpec both = spec("both", "ehr");
+  both.every_nth = 2;
+  both.first_n = 5;
+  FaultBoard b2;
+  b2.activate(&both);
+  REQUIRE(selected_at(b2, "ehr", {}, 12) == std::vector<int>{2, 4});
+}
+
+TEST_CASE("Trigger counters restart when a fault is activated again", "[fakes][faults]") {
+  FaultSpec first = spec("first", "ehr");
+  first.first_n = 1;
+  FaultBoard board;
+  board.activate(&first);
+  REQUIRE(selected_at(board, "ehr", {}, 3) == std::vector<int>{1});
+  board.deactivate("first");
+  REQUIRE(board.matched("first") == 0);
+  board.activate(&first);
+  REQUIRE(selected_at(board, "ehr", {}, 3) == std::vector<int>{1});
+  board.activate(&first);  // re-activation in place also restarts
+  REQUIRE(selected_at(board, "ehr", {}, 2) == std::vector<int>{1});
+}
+
+TEST_CASE("Task type and model filters decide which requests count", "[fakes][faults]") {
+  FaultSpec f = spec("f", "vendor:*");
+  f.every_nth = 2;
+  f.task_types = {"benefits_question", "message_triage"};
+  f.models = {"m-large"};
+  FaultBoard board;
+  board.activate(&f);
+  std::vector<const FaultSpec*> out;
+  const RequestInfo match{"benefits_question", "m-large"};
+  const RequestInfo other_task{"discharge_summary", "m-large"};
+  const RequestInfo other_model{"benefits_question", "m-small"};
+  const RequestInfo unknown{"", "m-large"};
+  board.select("vendor:a", match, out);  // 1st match
+  REQUIRE(out.empty());
+  for (const RequestInfo& info : {other_task, other_model, unknown}) {
+    board.select("vendor:a", info, out);  // not counted
+    REQUIRE(out.empty());
+  }
+  board.select("vendor:a", match, out);  // 2nd match
+  REQUIRE(out == std::vector<const FaultSpec*>{&f});
+  REQUIRE(board.matched("f") == 2);
+  board.select("ehr", match, out);
+  REQUIRE(out.empty());
+
+  CHECK(fault_filters_match(f, "message_triage", "m-large"));
+  CHECK_FALSE(fault_filters_match(f, "message_triage", ""));
+  CHECK(fault_filters_match(spec("plain", "ehr"), "", ""));
+}
+
+TEST_CASE("for_target still lists every active fault of a target for old callers", "[fakes][faults]") {
+  FaultSpec f = spec("f", "ehr");
+  f.every_nth = 3;
+  FaultBoard board;
+  board.activate(&f);
+  for (int i = 0; i < 3; ++i) REQUIRE(board.for_target("ehr") == std::vector<const FaultSpec*>{&f});
+  REQUIRE(board.matched("f") == 0);
 }

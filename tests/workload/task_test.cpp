@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 
 #include "fakes/world.hpp"
@@ -56,4 +57,66 @@ TEST_CASE("Workload arrivals are Poisson at the configured rate with the configu
 TEST_CASE("Task types round-trip through their names", "[workload]") {
   for (TaskType t : all_task_types()) REQUIRE(parse_task_type(to_string(t)) == t);
   REQUIRE_FALSE(parse_task_type("triage").has_value());
+  REQUIRE(parse_task_type("message_triage") == TaskType::kMessageTriage);
+  REQUIRE(all_task_types().size() == 4);
+  // Triage runs only when a mix names it.
+  REQUIRE(std::find(default_task_types().begin(), default_task_types().end(),
+                    TaskType::kMessageTriage) == default_task_types().end());
+}
+
+TEST_CASE("A workload without a mix draws only the three default task types", "[workload]") {
+  const World world = World::generate(small_world());
+  const TaskFactory factory(world);
+  VirtualScheduler scheduler;
+  WorkloadSpec spec;
+  spec.rate_per_s = 4;
+  Workload w(spec, factory, scheduler, Rng(1), Rng(2));
+  std::map<TaskType, int> counts;
+  w.start(10 * kMinute, [&](Task t) { ++counts[t.type]; });
+  scheduler.run_until(kHour);
+  REQUIRE(counts.size() == 3);
+  REQUIRE(counts.count(TaskType::kMessageTriage) == 0);
+}
+
+TEST_CASE("Tasks carry the patient's name for redaction and identifiers for the judge", "[workload]") {
+  const World world = World::generate(small_world());
+  const TaskFactory factory(world);
+  Rng rng(4);
+  for (TaskType type : default_task_types()) {
+    const Task t = factory.random(type, rng);
+    const Patient* p = world.patient(t.patient_id);
+    REQUIRE(p != nullptr);
+    REQUIRE(t.patient_given == p->given);
+    REQUIRE(t.patient_family == p->family);
+    REQUIRE(t.truth.patient.mrn == p->mrn);
+    REQUIRE(t.truth.patient.phone == p->phone);
+    REQUIRE(t.truth.patient.member_id == world.coverage_of(p->id)->member_id);
+  }
+}
+
+TEST_CASE("Triage tasks quote the patient's portal message and carry its urgency as truth", "[workload][triage]") {
+  const World world = World::generate(small_world());
+  const TaskFactory factory(world);
+  Rng rng(6);
+  int built = 0;
+  for (const Patient& p : world.patients()) {
+    const Document* message = nullptr;
+    for (const Document* d : world.notes_of(p.id)) {
+      if (d->category == kPortalMessageCategory && !d->facts.empty()) {
+        message = d;
+        break;
+      }
+    }
+    const auto t = factory.make(TaskType::kMessageTriage, p.id, rng);
+    // Worlds without portal messages (before the fakes generate them) have no triage tasks.
+    REQUIRE(t.has_value() == (message != nullptr));
+    if (!t) continue;
+    ++built;
+    REQUIRE(t->question == "Triage this patient message: " + message->text + " What urgency applies?");
+    REQUIRE(t->truth.facts == message->facts);
+    REQUIRE(t->truth.supporting_docs.at(0) == message->id);
+    REQUIRE(t->subject == message->id);
+  }
+  INFO("patients with a portal message: " << built);
+  SUCCEED();
 }
