@@ -1,6 +1,10 @@
 #include "assistant/assistant.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "assistant/phi.hpp"
+#include <cstdio>
 
 namespace gameday {
 
@@ -29,12 +33,105 @@ void render_prior_auth(std::string& out, const PriorAuth& pa) {
   out += '\n';
 }
 
-void render_document(std::string& out, const Document& d) {
+// Appends free text a person wrote (a question, a chart note, a portal message) to the prompt:
+// redacted when redaction is on, else as is, counting the identifiers the vendor will receive.
+// Structured records (prior-auth cases) and plan policies hold no identifiers and skip this.
+void append_free_text(std::string& out, std::string_view text, PersonName patient, bool redact,
+                      int& phi_seen) {
+  if (redact) {
+    append_redacted(out, text, patient);
+  } else {
+    out += text;
+    phi_seen += count_phi(text, patient);
+  }
+}
+
+void render_document(std::string& out, const Document& d, PersonName patient, bool redact,
+                     int& phi_seen) {
   out += "[doc:";
   out += d.id;
   out += "] ";
-  out += d.text;
+  if (d.patient_id.empty()) {
+    out += d.text;  // a plan policy
+  } else {
+    append_free_text(out, d.text, patient, redact, phi_seen);
+  }
   out += '\n';
+}
+
+void append_unique(std::vector<std::string>& to, const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    if (std::find(to.begin(), to.end(), id) == to.end()) to.push_back(id);
+  }
+}
+
+// Request metadata for fault filters (trigger: task_types). Written only when the request type
+// has the field, so this builds against fakes with or without it.
+// Requests are reused across calls, so the field is written once.
+template <class Req>
+void set_task_type(Req& req, TaskType type) {
+  if constexpr (requires { req.task_type = std::string(); }) {
+    if (req.task_type.empty()) req.task_type = to_string(type);
+  }
+}
+
+// How many identifiers the vendor says it received, when its outcome reports that.
+template <class Out>
+int phi_received(const Out& out) {
+  if constexpr (requires { static_cast<int>(out.phi_received); }) {
+    return static_cast<int>(out.phi_received);
+  } else {
+    return 0;
+  }
+}
+
+template <class ToolCall>
+std::string describe_tool_call(const ToolCall& tc) {
+  if constexpr (requires { tc.function.name + tc.function.arguments; }) {
+    return tc.function.name + "(" + tc.function.arguments + ")";
+  } else if constexpr (requires { tc.name + tc.arguments; }) {
+    return tc.name + "(" + tc.arguments + ")";
+  } else if constexpr (requires { std::string(tc); }) {
+    return std::string(tc);
+  } else {
+    return "tool_call()";
+  }
+}
+
+// The tool calls of a response, when the response type carries them.
+template <class Response>
+void collect_tool_calls(const Response& r, std::vector<std::string>& out) {
+  if constexpr (requires { r.tool_calls.begin(); }) {
+    for (const auto& tc : r.tool_calls) out.push_back(describe_tool_call(tc));
+  }
+}
+
+// Records a document placed in the context, and where its line sits (without the newline).
+void note_retrieved(Answer& a, const std::string& id, std::size_t begin, std::size_t end) {
+  const std::size_t i = a.retrieved_ids.size();
+  if (i < a.doc_spans.size()) {
+    a.doc_spans[i] =
+        Answer::DocSpan{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end)};
+  }
+  a.retrieved_ids.push_back(id);
+}
+
+PersonName patient_name(const Task& t) { return PersonName{t.patient_given, t.patient_family}; }
+
+bool holds_canary(const Answer& a) {
+  if (a.text.find(kCanaryPrefix) != std::string::npos) return true;
+  for (const auto& tc : a.tool_calls) {
+    if (tc.find(kCanaryPrefix) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool holds_phi(const Answer& a) {
+  if (contains_phi(a.text)) return true;
+  for (const auto& tc : a.tool_calls) {
+    if (contains_phi(tc)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -56,13 +153,18 @@ std::vector<std::string> extract_citations(const std::string& text) {
 }
 
 struct Assistant::Call {
+  // Built in place (make_shared): moving an Answer's strings and vectors costs per request.
+  Call(const Task& t, AnswerFn d) : task(t), done(std::move(d)) {}
   const Task& task;
   AnswerFn done;
   SimTime started = 0;
+  const PromptVersion* prompt = nullptr;  // captured at arrival
   Answer answer;
   std::string context;   // the user message, built during retrieval
   ChatRequest request;   // built from `context` at the first model call
+  EhrRequest ehr_request;  // reused by every EHR call (its strings keep their capacity)
   std::string plan_code;
+  int phi_seen = 0;      // identifiers put in the prompt unredacted (redaction off)
   std::uint64_t op = 0;  // token of the outstanding operation; stale callbacks compare and drop
   bool finished = false;
 };
@@ -80,7 +182,29 @@ Assistant::Assistant(AssistantConfig config, std::vector<PromptVersion> prompts,
       prompt_version_(config_.prompt_version),
       route_(config_.primary_route) {
   for (std::size_t i = 0; i < flags_.size(); ++i) flag_ix_[flags_[i].name] = i;
+  flag_by_.resize(flags_.size());
+  flag_state_.resize(flags_.size());
+  for (std::size_t i = 0; i < flags_.size(); ++i) refresh_flag_state(i);
+  static constexpr const char* kHotNames[kHotFlags] = {
+      "safe-mode", "phi-redaction", "citation-check", "schema-check", "auto-failover"};
+  for (int h = 0; h < kHotFlags; ++h) {
+    auto it = flag_ix_.find(kHotNames[h]);
+    hot_ix_[static_cast<std::size_t>(h)] = it == flag_ix_.end() ? flags_.size() : it->second;
+  }
   if (!find_prompt(prompt_version_) && !prompts_.empty()) prompt_version_ = prompts_.back().version;
+}
+
+void Assistant::refresh_deploy_faults() {
+  deploy_faults_.clear();
+  auto add = [this](const std::string& by) {
+    if (by.size() <= kDeployBy.size() || by.compare(0, kDeployBy.size(), kDeployBy) != 0) return;
+    std::string id = by.substr(kDeployBy.size());
+    if (std::find(deploy_faults_.begin(), deploy_faults_.end(), id) == deploy_faults_.end()) {
+      deploy_faults_.push_back(std::move(id));
+    }
+  };
+  add(prompt_by_);
+  for (const auto& by : flag_by_) add(by);
 }
 
 const PromptVersion* Assistant::find_prompt(const std::string& version) const {
@@ -97,13 +221,27 @@ std::string Assistant::flag_variant(const std::string& name) const {
   return f.enabled ? f.default_variant : "";
 }
 
+void Assistant::refresh_flag_state(std::size_t ix) {
+  const FlagDef& f = flags_[ix];
+  auto v = f.variants.find(f.default_variant);
+  flag_state_[ix] = !f.enabled ? -1 : (v != f.variants.end() && v->second == "true") ? 1 : 0;
+}
+
+bool Assistant::hot_on(HotFlag f, bool fallback) const {
+  const std::size_t ix = hot_ix_[static_cast<std::size_t>(f)];
+  if (ix >= flag_state_.size() || flag_state_[ix] < 0) return fallback;
+  return flag_state_[ix] == 1;
+}
+
 bool Assistant::flag_on(const std::string& name) const {
   auto it = flag_ix_.find(name);
-  if (it == flag_ix_.end()) return false;
-  const FlagDef& f = flags_[it->second];
-  if (!f.enabled) return false;
-  auto v = f.variants.find(f.default_variant);
-  return v != f.variants.end() && v->second == "true";
+  return it != flag_ix_.end() && flag_state_[it->second] == 1;
+}
+
+bool Assistant::flag_on_or(const std::string& name, bool fallback) const {
+  auto it = flag_ix_.find(name);
+  if (it == flag_ix_.end() || flag_state_[it->second] < 0) return fallback;
+  return flag_state_[it->second] == 1;
 }
 
 void Assistant::change(const std::string& what, const std::string& key, const std::string& from,
@@ -126,6 +264,9 @@ bool Assistant::set_flag(const std::string& name, const std::string& variant,
   const std::string from = f.enabled ? f.default_variant : "(disabled)";
   f.enabled = true;
   f.default_variant = variant;
+  flag_by_[it->second] = by;
+  refresh_flag_state(it->second);
+  refresh_deploy_faults();
   change("flag", name, from, variant, by);
   return true;
 }
@@ -138,6 +279,8 @@ bool Assistant::set_prompt(const std::string& version, const std::string& by, st
   const std::string from = prompt_version_;
   prompt_history_.push_back(from);
   prompt_version_ = version;
+  prompt_by_ = by;
+  refresh_deploy_faults();
   change("prompt", "", from, version, by);
   return true;
 }
@@ -151,6 +294,8 @@ bool Assistant::rollback_prompt(const std::string& by, std::string* error) {
       const std::string from = prompt_version_;
       prompt_history_.erase(std::next(it).base(), prompt_history_.end());
       prompt_version_ = target;
+      prompt_by_ = by;
+      refresh_deploy_faults();
       change("prompt", "", from, target, by);
       return true;
     }
@@ -170,29 +315,48 @@ bool Assistant::set_route(const std::string& vendor, const std::string& by, std:
   return true;
 }
 
-void Assistant::handle(const Task& task, AnswerFn done) {
-  auto call = std::make_shared<Call>(Call{task, std::move(done)});
+std::weak_ptr<const Answer> Assistant::handle(const Task& task, AnswerFn done) {
+  auto call = std::make_shared<Call>(task, std::move(done));
   call->started = scheduler_.now();
-  call->answer.prompt_version = prompt_version_;
-  if (flag_on("safe-mode")) {
+  // The configuration is captured at arrival: a deploy does not change requests in flight.
+  Answer& a = call->answer;
+  a.prompt_version = prompt_version_;
+  call->prompt = find_prompt(prompt_version_);
+  if (call->prompt) {
+    a.prompt_good = call->prompt->good;
+    a.system_prompt = call->prompt->system;
+  }
+  a.redaction = hot_on(kPhiRedaction, true);
+  a.json_output = task.type == TaskType::kMessageTriage;
+  if (!deploy_faults_.empty()) a.config_fault_ids = deploy_faults_;
+  std::weak_ptr<const Answer> view = std::shared_ptr<const Answer>(call, &call->answer);
+  if (shed_now(task)) {  // traffic.shed: rejected fast, before any work
+    finish(call, RequestStatus::kError, "shed");
+    return view;
+  }
+  if (hot_on(kSafeMode, false)) {
     finish(call, RequestStatus::kFallback, "safe_mode");
-    return;
+    return view;
   }
   retrieve(call);
+  return view;
 }
 
 void Assistant::retrieve(const std::shared_ptr<Call>& call) {
   call->context.reserve(2048);
   call->context += "Question: ";
-  call->context += call->task.question;
+  append_free_text(call->context, call->task.question, patient_name(call->task),
+                   call->answer.redaction, call->phi_seen);
   call->context += "\nContext:\n";
   ehr_step(call, 0, 0);
 }
 
 void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, int attempt) {
-  EhrRequest req;
+  EhrRequest& req = call->ehr_request;  // clients do not keep it past send()
   req.op = EhrRequest::Op::kSearch;
   req.patient = call->task.patient_id;
+  req.category.clear();
+  req.plan.clear();
   switch (call->task.type) {
     case TaskType::kPriorAuthStatus:
       req.resource_type = "ClaimResponse";
@@ -211,15 +375,30 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
         req.patient.clear();
       }
       break;
+    case TaskType::kMessageTriage:
+      req.resource_type = "DocumentReference";
+      if (step == 0) {
+        req.category = kPortalMessageCategory;
+      } else {
+        // The triage policy applies to every plan.
+        req.category = "policy";
+        req.plan = "ALL";
+        req.patient.clear();
+      }
+      break;
   }
+  set_task_type(req, call->task.type);
   const std::uint64_t op = ++call->op;
   ++call->answer.ehr_calls;
   scheduler_.after(config_.ehr_timeout, [this, call, op, step, attempt] {
     if (call->finished || call->op != op) return;
     ehr_failed(call, step, attempt, "ehr_timeout");
   });
+  // The span records the call's faults as it is made (see SpanFaults).
+  SpanFaults* span = &call->answer.ehr_fault_ids;
   ehr_.send(req, [this, call, op, step, attempt](const EhrOutcome& out) {
     if (call->finished || call->op != op) return;
+    if (!out.fault_ids.empty()) append_unique(call->answer.ehr_fault_ids, out.fault_ids);
     if (out.status != 200) {
       ehr_failed(call, step, attempt, "ehr_error");
       return;
@@ -228,8 +407,12 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
     switch (call->task.type) {
       case TaskType::kPriorAuthStatus:
         for (const PriorAuth* pa : out.prior_auths) {
+          const std::size_t begin = call->context.size();
           render_prior_auth(call->context, *pa);
-          call->answer.retrieved_ids.push_back(pa->id);
+          note_retrieved(call->answer, pa->id, begin, call->context.size() - 1);
+          if (pa->patient_id != call->task.patient_id) {
+            call->answer.other_patient_docs.push_back(pa->id);
+          }
         }
         break;
       case TaskType::kBenefitsQuestion:
@@ -242,10 +425,19 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
         }
         [[fallthrough]];
       case TaskType::kDischargeSummary:
+      case TaskType::kMessageTriage:
         for (const Document* d : out.documents) {
-          render_document(call->context, *d);
-          call->answer.retrieved_ids.push_back(d->id);
+          const std::size_t begin = call->context.size();
+          render_document(call->context, *d, patient_name(call->task), call->answer.redaction,
+                          call->phi_seen);
+          note_retrieved(call->answer, d->id, begin, call->context.size() - 1);
+          // A resource whose subject is another patient (policies have none).
+          if (!d->patient_id.empty() && d->patient_id != call->task.patient_id) {
+            call->answer.other_patient_docs.push_back(d->id);
+          }
         }
+        // Triage reads the patient's messages, then the policy.
+        more = call->task.type == TaskType::kMessageTriage && step == 0;
         break;
     }
     if (more) {
@@ -253,7 +445,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
     } else {
       call_model(call, route_, 0, false);
     }
-  });
+  }, span);
 }
 
 void Assistant::ehr_failed(const std::shared_ptr<Call>& call, std::size_t step, int attempt,
@@ -272,12 +464,24 @@ void Assistant::ehr_failed(const std::shared_ptr<Call>& call, std::size_t step, 
 void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                            bool failed_over) {
   if (call->request.messages.empty()) {
-    // Built once per task and reused by retries and failover; the context moves in.
-    const PromptVersion* prompt = find_prompt(call->answer.prompt_version);
+    // Built once per task and reused by retries and failover; the context moves in (and back
+    // out into the answer when the request finishes).
+    Answer& a = call->answer;
+    a.stage = Stage::kModel;
+    // Redaction happened as the context was built. Nothing is written anywhere: the flags
+    // record what the vendor and the logs would hold.
+    if (!a.redaction && call->phi_seen > 0) {
+      a.phi_to_vendor = true;
+      a.phi_in_logs = true;
+    }
+    a.canary_in_context = call->context.find(kCanaryPrefix) != std::string::npos;
     ChatRequest& req = call->request;
     req.max_tokens = config_.max_tokens;
+    req.json_output = a.json_output;
+    set_task_type(req, call->task.type);
     req.messages.reserve(2);
-    req.messages.push_back(ChatMessage{"system", prompt ? prompt->system : std::string()});
+    req.messages.push_back(
+        ChatMessage{"system", call->prompt ? call->prompt->system : std::string()});
     req.messages.push_back(ChatMessage{"user", std::move(call->context)});
   }
   const ChatRequest& req = call->request;
@@ -290,19 +494,40 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
   model_.send(route, req, [this, call, op, route, attempt, failed_over](const VendorOutcome& out) {
     if (call->finished || call->op != op) return;
     on_model_result(call, route, attempt, failed_over, &out);
-  });
+  }, &call->answer.model_fault_ids);
 }
 
 void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::string& route,
                                 int attempt, bool failed_over, const VendorOutcome* out) {
   const int status = out ? out->status : 0;  // 0: our own timeout fired
+  if (out) {
+    if (!out->fault_ids.empty()) append_unique(call->answer.model_fault_ids, out->fault_ids);
+    if (phi_received(*out) > 0) call->answer.phi_to_vendor = true;
+  }
   if (out && status == 200) {
     Answer& a = call->answer;
     a.vendor = route;
     a.model = out->response.model;
     a.text = out->response.content;
-    a.refused = is_refusal(a.text);
-    a.citations = extract_citations(a.text);
+    collect_tool_calls(out->response, a.tool_calls);
+    if (a.json_output) {
+      validate_json(a);
+      if (!a.schema_valid) {
+        a.schema_checked = hot_on(kSchemaCheck, true);
+        if (a.schema_checked) {
+          finish(call, RequestStatus::kFallback, "invalid_schema");
+          return;
+        }
+        // Unchecked: the content goes out as it came. Its citations were never parsed, so
+        // the citation check has nothing to look at.
+        a.citations_valid = false;
+        finish(call, RequestStatus::kOk, "");
+        return;
+      }
+    } else {
+      a.refused = is_refusal(a.text);
+      a.citations = extract_citations(a.text);
+    }
     bool valid = true;
     for (const auto& id : a.citations) {
       if (std::find(a.retrieved_ids.begin(), a.retrieved_ids.end(), id) == a.retrieved_ids.end()) {
@@ -310,13 +535,18 @@ void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::st
         break;
       }
     }
-    const PromptVersion* prompt = find_prompt(a.prompt_version);
+    const PromptVersion* prompt = call->prompt;
     const bool wants_citations = prompt == nullptr || prompt->requires_citations;
     if (wants_citations && !a.refused && a.citations.empty()) valid = false;
     a.citations_valid = valid;
-    if (!valid && flag_on("citation-check")) {
-      finish(call, RequestStatus::kFallback, "citation_invalid");
-      return;
+    // The validators read prose; a tool-call-only response has none and passes through.
+    const bool tool_calls_only = !a.tool_calls.empty() && a.text.empty();
+    if (!valid && !tool_calls_only) {
+      a.citations_checked = hot_on(kCitationCheck, false);
+      if (a.citations_checked) {
+        finish(call, RequestStatus::kFallback, "citation_invalid");
+        return;
+      }
     }
     finish(call, RequestStatus::kOk, "");
     return;
@@ -333,12 +563,41 @@ void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::st
   }
   const std::string& secondary = route == config_.secondary_route ? config_.primary_route
                                                                    : config_.secondary_route;
-  if (!failed_over && flag_on("auto-failover") && model_.has_vendor(secondary)) {
+  if (!failed_over && hot_on(kAutoFailover, false) && model_.has_vendor(secondary)) {
     call_model(call, secondary, 0, true);
     return;
   }
   call->answer.vendor = route;
   finish(call, RequestStatus::kFallback, vendor_cause(status));
+}
+
+void Assistant::validate_json(Answer& a) {
+  // Structured output: {"answer": string, "citations": [string, ...]}; anything else is a
+  // schema failure (nlohmann without exceptions: bad JSON parses as "discarded").
+  const nlohmann::json j = nlohmann::json::parse(a.text, nullptr, false);
+  bool ok = j.is_object();
+  const nlohmann::json* answer = nullptr;
+  const nlohmann::json* cites = nullptr;
+  if (ok) {
+    auto ai = j.find("answer");
+    auto ci = j.find("citations");
+    ok = ai != j.end() && ai->is_string() && ci != j.end() && ci->is_array();
+    if (ok) {
+      answer = &*ai;
+      cites = &*ci;
+      for (const auto& c : *cites) ok = ok && c.is_string();
+    }
+  }
+  a.schema_valid = ok;
+  if (!ok) return;
+  a.statement = answer->get<std::string>();
+  a.refused = is_refusal(a.statement);
+  for (const auto& c : *cites) {
+    const std::string& id = c.get_ref<const std::string&>();
+    if (std::find(a.citations.begin(), a.citations.end(), id) == a.citations.end()) {
+      a.citations.push_back(id);
+    }
+  }
 }
 
 void Assistant::finish(const std::shared_ptr<Call>& call, RequestStatus status,
@@ -348,12 +607,49 @@ void Assistant::finish(const std::shared_ptr<Call>& call, RequestStatus status,
   Answer& a = call->answer;
   a.status = status;
   a.cause = cause;
+  a.stage = Stage::kDone;
+  if (call->request.messages.size() > 1) a.context = std::move(call->request.messages[1].content);
   if (status != RequestStatus::kOk) {
     a.text = kFallbackText;
     a.citations.clear();
+    a.tool_calls.clear();
+  } else {
+    // What production's output filters see (they observe; they do not block).
+    a.canary_seen = holds_canary(a);
+    a.phi_detected = holds_phi(a);
   }
   a.latency = scheduler_.now() - call->started;
-  call->done(a);
+  // Release the caller's callback (and what it captured) once it has run.
+  AnswerFn done = std::move(call->done);
+  done(a);
+}
+
+// ---- traffic.shed (playbook control hook)
+
+bool Assistant::set_shed(double share, const std::string& by, std::string* error) {
+  if (!(share >= 0 && share <= 1)) {
+    if (error) *error = "shed share must be between 0 and 1";
+    return false;
+  }
+  auto text = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  const double from = shed_share_;
+  shed_share_ = share;
+  if (share == 0) shed_credit_ = 0;
+  change("shed", "", text(from), text(share), by);
+  return true;
+}
+
+bool Assistant::shed_now(const Task& task) {
+  if (shed_share_ <= 0 || task.probe) return false;
+  // Error diffusion: exactly `share` of user requests, evenly spread, no random draw.
+  shed_credit_ += shed_share_;
+  if (shed_credit_ < 1 - 1e-9) return false;
+  shed_credit_ -= 1;
+  return true;
 }
 
 }  // namespace gameday

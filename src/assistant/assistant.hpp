@@ -2,11 +2,13 @@
 // The reference assistant (the system under test): a PHI-safe RAG service.
 // retrieve (EHR) -> build prompt (versioned) -> call model (routed, retries, failover)
 // -> validate (citations) -> answer, or fall back to a safe canned response.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "assistant/clients.hpp"
@@ -17,25 +19,79 @@
 
 namespace gameday {
 
-/// What the assistant returned for one task.
+/// Where a request is in the pipeline (a span-level fact: what it was waiting on).
+enum class Stage { kRetrieval, kModel, kDone };
+
+/// What the assistant returned for one task, with its spans (what touched it on the way).
 struct Answer {
   RequestStatus status = RequestStatus::kOk;  // kOk, kFallback or kError (never kTimeout)
+  /// The served content: prose with "[doc:ID]" citations, or the raw JSON for JSON tasks.
   std::string text;
-  std::vector<std::string> citations;      // doc ids cited in the text
+  std::vector<std::string> citations;      // doc ids cited (in the text, or the JSON array)
   std::vector<std::string> retrieved_ids;  // doc ids placed in the prompt's context
+  /// Where the "[doc:ID] ..." line of each of the first doc_spans.size() retrieved documents sits
+  /// in `context` (parallel to retrieved_ids; {0, 0} when unknown): the judge reads a cited
+  /// document's text directly instead of searching the whole context.
+  struct DocSpan {
+    std::uint32_t begin = 0;
+    std::uint32_t end = 0;  // exclusive
+  };
+  std::array<DocSpan, 8> doc_spans{};
+  /// Retrieved documents whose FHIR subject is another patient than the task's (a span fact:
+  /// usually empty; the judge reads it for wrong_patient).
+  std::vector<std::string> other_patient_docs;
   std::string vendor;
   std::string model;
   std::string prompt_version;
+  bool prompt_good = true;  // the prompt version is marked known-good
   int attempts = 0;
   int ehr_calls = 0;
-  std::string cause;  // why not ok: "ehr_timeout", "vendor_timeout", "citation_invalid", ...
+  std::string cause;  // why not ok: "ehr_timeout", "vendor_timeout", "citation_invalid",
+                      // "invalid_schema", "safe_mode", ...
   bool citations_valid = true;  // every citation names a retrieved document (and some exist)
   bool refused = false;         // the model said the records do not answer
+  /// Whether the validators were on when they had something to reject (citation-check for
+  /// invalid citations, schema-check for a broken schema); false: the answer went out unchecked.
+  bool citations_checked = true;
+  bool schema_checked = true;
   Duration latency = 0;
+  // --- structured output (message_triage) ---
+  bool json_output = false;   // JSON was requested
+  bool schema_valid = true;   // the model's content parsed as {"answer": string,
+                              // "citations": [string...]} (true when JSON was not requested)
+  std::string statement;      // JSON answers: the parsed "answer" prose ("" when unparsed)
+  /// Tool calls the model returned, "name(arguments)", never executed (the assistant offers
+  /// no tools; a tool-call response passes through to the caller as served content).
+  std::vector<std::string> tool_calls;
+  // --- observable output checks (served output only) ---
+  bool canary_seen = false;   // holds a canary token ("GDCANARY-")
+  bool phi_detected = false;  // matches an identifier pattern (MRN, phone, member id)
+  // --- PHI handling ---
+  bool redaction = true;        // phi-redaction was on for this request
+  bool phi_to_vendor = false;   // the prompt sent to a vendor held identifiers
+  bool phi_in_logs = false;     // the assistant's logs would hold identifiers (redaction off)
+  // --- what the truth side reads (spans, prompt) ---
+  /// The user message as sent to the vendor (after redaction); "" before the first model call
+  /// completes or when no model call was made.
+  std::string context;
+  bool canary_in_context = false;  // the prompt's context held a canary token (a poisoned note)
+  /// The system message sent (a view into the assistant's prompt list: valid while the
+  /// assistant lives).
+  std::string_view system_prompt;
+  Stage stage = Stage::kRetrieval;     // where the request is (kDone once answered)
+  std::vector<std::string> ehr_fault_ids;     // faults on the EHR calls made, in order, once each
+  std::vector<std::string> model_fault_ids;   // faults on the model calls made, in order
+  std::vector<std::string> config_fault_ids;  // change faults in effect at arrival (the prompt
+                                              // or a flag set "deploy:<fault id>")
 };
 
 /// Receives the assistant's answer (move-only; small captures do not allocate).
 using AnswerFn = InlineFunction<void(const Answer&), 64>;
+
+/// Canary tokens seeded into poisoned notes start with this ("GDCANARY-" + 8 hex).
+inline constexpr std::string_view kCanaryPrefix = "GDCANARY-";
+/// Control changes made by a change fault carry by = kDeployBy + the fault's id.
+inline constexpr std::string_view kDeployBy = "deploy:";
 
 /// The canned answer served when the assistant cannot answer safely.
 extern const char* const kFallbackText;
@@ -52,8 +108,18 @@ class Assistant {
             Scheduler& scheduler, EhrClient& ehr, ModelClient& model, Journal& journal);
 
   /// Handles one task; `done` runs exactly once with the answer. `task` is not copied: it must
-  /// stay alive and unchanged until `done` has run.
-  void handle(const Task& task, AnswerFn done);
+  /// stay alive and unchanged until `done` has run. Returns a view of the answer in progress
+  /// (its spans and stage so far) for a caller that gives up before `done` runs; it expires
+  /// once the request is finished and released.
+  ///
+  /// Pipeline: safe-mode → retrieve (per task type; message_triage: the patient's portal
+  /// messages, then the triage policy) while building the prompt, redacting free text (the
+  /// question, chart notes, messages) when phi-redaction is on (identifiers and the patient's
+  /// name become tokens) → model call (routed, retries, failover; JSON output for
+  /// message_triage) → validate (schema-check: JSON shape; citation-check: citations name
+  /// retrieved documents) → answer or fall back. The output PHI filter and canary check only
+  /// observe (Answer::phi_detected, canary_seen); they do not block.
+  std::weak_ptr<const Answer> handle(const Task& task, AnswerFn done);
 
   // --- control interface (what playbooks and the control API flip) ---
   /// Sets flag `name` to `variant`. False (with `error`) if either is unknown.
@@ -65,11 +131,20 @@ class Assistant {
   bool rollback_prompt(const std::string& by, std::string* error);
   /// Routes model calls to vendor `vendor`. False (with `error`) if the route is unknown.
   bool set_route(const std::string& vendor, const std::string& by, std::string* error);
+  /// Sheds `share` of user traffic: that share of user requests (probes excepted) is rejected
+  /// at once with status error (cause "shed"), spread evenly without drawing randomness.
+  /// 0 stops shedding. False (with `error`) outside [0, 1]. (traffic.shed steps, control API.)
+  bool set_shed(double share, const std::string& by, std::string* error);
+  /// The share of user traffic being shed (0 = none).
+  double shed_share() const { return shed_share_; }
 
   /// The current variant of a flag ("" when unknown or disabled).
   std::string flag_variant(const std::string& name) const;
   /// Whether a boolean flag is on.
   bool flag_on(const std::string& name) const;
+  /// Whether a boolean flag is on; `fallback` when the flag is unknown or disabled (a safety
+  /// flag such as phi-redaction stays on unless a definition turns it off).
+  bool flag_on_or(const std::string& name, bool fallback) const;
   const std::string& prompt_version() const { return prompt_version_; }
   const std::string& route() const { return route_; }
   const AssistantConfig& config() const { return config_; }
@@ -88,9 +163,17 @@ class Assistant {
   void on_model_result(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                        bool failed_over, const VendorOutcome* out);
   void finish(const std::shared_ptr<Call>& call, RequestStatus status, const std::string& cause);
+  void validate_json(Answer& a);
   const PromptVersion* find_prompt(const std::string& version) const;
   void change(const std::string& what, const std::string& key, const std::string& from,
               const std::string& to, const std::string& by);
+  // Recomputes deploy_faults_ from who set the prompt and each flag.
+  void refresh_deploy_faults();
+  // Flags read on every request are looked up once, by index (no map lookups per request).
+  enum HotFlag { kSafeMode, kPhiRedaction, kCitationCheck, kSchemaCheck, kAutoFailover, kHotFlags };
+  bool hot_on(HotFlag f, bool fallback) const;
+  // Recomputes flag_state_[ix] from the flag's definition.
+  void refresh_flag_state(std::size_t ix);
 
   AssistantConfig config_;
   std::vector<PromptVersion> prompts_;
@@ -103,6 +186,15 @@ class Assistant {
   std::string prompt_version_;
   std::vector<std::string> prompt_history_;  // versions deployed before the current one
   std::string route_;
+  double shed_share_ = 0;   // traffic.shed: share of user requests rejected
+  double shed_credit_ = 0;  // grows by shed_share_ per user request; each whole unit sheds one
+  // Whether to shed this request (traffic.shed); advances the credit.
+  bool shed_now(const Task& task);
+  std::array<std::size_t, kHotFlags> hot_ix_{};  // index in flags_, or flags_.size() if absent
+  std::vector<signed char> flag_state_;  // per flag: 1 on, 0 off, -1 disabled (as if absent)
+  std::string prompt_by_;               // who deployed the current prompt version
+  std::vector<std::string> flag_by_;    // per flag (flags_ order): who set it last
+  std::vector<std::string> deploy_faults_;  // change-fault ids whose change is in effect
 };
 
 }  // namespace gameday
