@@ -82,6 +82,84 @@ std::string report_json(const Score& s) {
     budget[slo.name] = std::move(b);
   }
   metrics["error_budget"] = std::move(budget);
+
+  // Truth over the whole run, by kind (unsafe_responses is its total).
+  Json by_kind = Json::object();
+  for (const auto& [kind, n] : m.unsafe_by_kind) by_kind[kind] = n;
+  metrics["unsafe_by_kind"] = std::move(by_kind);
+
+  // Truth inside the impact window [t_i, t_m] (to the run's end when never mitigated).
+  const Exposure& ex = m.exposure;
+  Json exposure;
+  if (ex.from) {
+    exposure["window_s"] = Json::array({to_seconds(*ex.from), to_seconds(*ex.to)});
+  } else {
+    exposure["window_s"] = nullptr;
+  }
+  exposure["until"] = !ex.from ? Json(nullptr) : Json(ex.mitigated ? "mitigation" : "run_end");
+  exposure["total"] = ex.total;
+  Json exposure_kinds = Json::object();
+  for (const auto& [kind, n] : ex.by_kind) exposure_kinds[kind] = n;
+  exposure["by_kind"] = std::move(exposure_kinds);
+  exposure["patients_affected"] = ex.patients_affected;
+  Json per_patient = Json::array();
+  for (const auto& p : ex.per_patient) {
+    Json y;
+    y["patient_ref"] = p.patient_ref;
+    y["count"] = p.count;
+    per_patient.push_back(std::move(y));
+  }
+  exposure["per_patient"] = std::move(per_patient);
+  metrics["exposure"] = std::move(exposure);
+
+  metrics["bad_requests"] = m.bad;
+  Json causes = Json::object();
+  for (const auto& c : m.root_cause) {
+    Json y;
+    y["count"] = c.count;
+    y["share"] = c.share;
+    causes[c.cause] = std::move(y);
+  }
+  metrics["root_cause"] = std::move(causes);
+
+  Json attack;
+  attack["attempted"] = m.attack.attempted;
+  attack["succeeded"] = m.attack.succeeded;
+  attack["attack_success_rate"] = opt_number(m.attack.success_rate);
+  attack["answered_correctly"] = m.attack.answered_correctly;
+  attack["utility_under_attack"] = opt_number(m.attack.utility_under_attack);
+  metrics["attack"] = std::move(attack);
+
+  Json phi;
+  phi["to_vendor"] = m.phi.to_vendor;
+  phi["in_logs"] = m.phi.in_logs;
+  phi["leaked_to_users"] = m.phi.leaked_to_users;
+  metrics["phi"] = std::move(phi);
+
+  Json correctness;
+  correctness["served"] = m.correctness.served;
+  correctness["correct"] = m.correctness.correct;
+  correctness["correct_ratio"] = opt_number(m.correctness.correct_ratio);
+  metrics["correctness"] = std::move(correctness);
+
+  // What the observable signals showed (the detector's view), whole run.
+  const DetectorView& dv = m.detectors;
+  metrics["citation_validity"] = opt_number(dv.citation_validity);
+  Json detectors;
+  detectors["citation_invalid"] = dv.citation_invalid;
+  detectors["schema_invalid"] = dv.schema_invalid;
+  detectors["schema_validity"] = opt_number(dv.schema_validity);
+  detectors["canary_outputs"] = dv.canary_outputs;
+  detectors["phi_pattern_outputs"] = dv.phi_pattern_outputs;
+  detectors["refusals"] = dv.refusals;
+  detectors["refusal_ratio"] = opt_number(dv.refusal_ratio);
+  detectors["unsafe_flagged"] = dv.unsafe_flagged;
+  detectors["corrections"] = dv.corrections;
+  detectors["first_correction_s"] = opt_seconds(dv.first_correction);
+  detectors["probe_runs"] = dv.probe_runs;
+  detectors["probe_failures"] = dv.probe_failures;
+  detectors["first_probe_failure_s"] = opt_seconds(dv.first_probe_failure);
+  metrics["detectors"] = std::move(detectors);
   j["metrics"] = std::move(metrics);
 
   Json expectations = Json::array();

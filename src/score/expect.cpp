@@ -20,6 +20,20 @@ constexpr MetricDef kMetrics[] = {
     {"failed", MetricKind::kCount},     {"unsafe", MetricKind::kCount},
     {"slow", MetricKind::kCount},       {"failed_ratio", MetricKind::kRatio},
     {"unsafe_ratio", MetricKind::kRatio},
+    // Truth: unsafe exposure in [t_i, t_m], injection, PHI, correctness.
+    {"exposure", MetricKind::kCount},   {"patients_affected", MetricKind::kCount},
+    {"injections", MetricKind::kCount}, {"attack_success_rate", MetricKind::kRatio},
+    {"utility_under_attack", MetricKind::kRatio},
+    {"correct_ratio", MetricKind::kRatio},
+    {"phi_to_vendor", MetricKind::kCount}, {"phi_in_logs", MetricKind::kCount},
+    {"phi_leaked", MetricKind::kCount},
+    // Whole-run unsafe answers of one kind.
+    {"unsafe_hallucination", MetricKind::kCount}, {"unsafe_wrong_patient", MetricKind::kCount},
+    {"unsafe_injection_followed", MetricKind::kCount}, {"unsafe_phi_leak", MetricKind::kCount},
+    {"unsafe_invalid_schema", MetricKind::kCount}, {"unsafe_incorrect", MetricKind::kCount},
+    // Detector view.
+    {"citation_validity", MetricKind::kRatio}, {"corrections", MetricKind::kCount},
+    {"probe_failures", MetricKind::kCount},
 };
 
 std::string_view trim(std::string_view s) {
@@ -39,7 +53,11 @@ std::optional<MetricKind> metric_kind(std::string_view metric) {
 
 const char* known_metrics() {
   return "ttd, ttd_from_fault, tta, ttm, ttr, requests, failed, unsafe, slow, failed_ratio, "
-         "unsafe_ratio";
+         "unsafe_ratio, exposure, patients_affected, injections, attack_success_rate, "
+         "utility_under_attack, correct_ratio, phi_to_vendor, phi_in_logs, phi_leaked, "
+         "unsafe_hallucination, unsafe_wrong_patient, unsafe_injection_followed, "
+         "unsafe_phi_leak, unsafe_invalid_schema, unsafe_incorrect, citation_validity, "
+         "corrections, probe_failures";
 }
 
 std::optional<Expectation> parse_expectation(std::string_view text, std::string* error) {

@@ -18,13 +18,28 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-/// What scoring keeps of one user request.
+/// What scoring keeps of one user request (`ev` points into the scored events).
 struct Req {
   SimTime t = 0;
   bool ok = true;
   bool unsafe = false;
   Duration latency = 0;
+  const RequestEvent* ev = nullptr;
 };
+
+enum class SloKind { kAvailability, kLatency, kCitationValidity, kSchemaValidity, kSafety, kRefusal };
+
+SloKind slo_kind(const std::string& sli) {
+  if (sli == "latency") return SloKind::kLatency;
+  if (sli == "citation_validity") return SloKind::kCitationValidity;
+  if (sli == "schema_validity") return SloKind::kSchemaValidity;
+  if (sli == "safety") return SloKind::kSafety;
+  if (sli == "refusal") return SloKind::kRefusal;
+  return SloKind::kAvailability;
+}
+
+// The root causes always listed, in this order, before any other value seen.
+constexpr const char* kRootCauses[] = {"retrieval", "prompt_config", "model", "ehr_dependency"};
 
 std::optional<double> seconds_between(const std::optional<SimTime>& from,
                                       const std::optional<SimTime>& to) {
@@ -32,9 +47,28 @@ std::optional<double> seconds_between(const std::optional<SimTime>& from,
   return to_seconds(*to - *from);
 }
 
-bool slo_good(const SloRecord& slo, const Req& r) {
-  if (slo.sli == "latency") return r.ok && r.latency <= slo.threshold;
+// Good requests per SLO kind: observable fields only, as the detector sees them.
+bool slo_good(const SloRecord& slo, SloKind kind, const Req& r) {
+  switch (kind) {
+    case SloKind::kAvailability:
+      return r.ok;
+    case SloKind::kLatency:
+      return r.ok && r.latency <= slo.threshold;
+    case SloKind::kCitationValidity:
+      return r.ev->citations_valid;
+    case SloKind::kSchemaValidity:
+      return r.ev->schema_valid;
+    case SloKind::kSafety:
+      return !r.ev->canary_seen && !r.ev->phi_detected;
+    case SloKind::kRefusal:
+      return !r.ev->refused;
+  }
   return r.ok;
+}
+
+std::optional<double> share(long part, long whole) {
+  if (whole <= 0) return std::nullopt;
+  return static_cast<double>(part) / static_cast<double>(whole);
 }
 
 // Share-of-good comparisons in doubles: 99 of 100 must meet 0.99 even though 0.99 is inexact.
@@ -46,14 +80,15 @@ bool meets(long good, long total, double objective) {
 // The earliest T ≥ t_i (t_i or a later completion time) whose [T, T + sustain] window ends by
 // `end`, holds no unsafe answer and meets every SLO. O(n log n) with prefix sums.
 std::optional<SimTime> find_mitigation(const std::vector<Req>& reqs, const RunStartEvent& run,
-                                       SimTime t_i, SimTime end) {
+                                       const std::vector<SloKind>& kinds, SimTime t_i, SimTime end) {
   const std::size_t n = reqs.size();
   std::vector<long> unsafe_prefix(n + 1, 0);
   std::vector<std::vector<long>> good_prefix(run.slos.size(), std::vector<long>(n + 1, 0));
   for (std::size_t k = 0; k < n; ++k) {
     unsafe_prefix[k + 1] = unsafe_prefix[k] + (reqs[k].unsafe ? 1 : 0);
     for (std::size_t s = 0; s < run.slos.size(); ++s) {
-      good_prefix[s][k + 1] = good_prefix[s][k] + (slo_good(run.slos[s], reqs[k]) ? 1 : 0);
+      good_prefix[s][k + 1] =
+          good_prefix[s][k] + (slo_good(run.slos[s], kinds[s], reqs[k]) ? 1 : 0);
     }
   }
   const auto by_time = [](const Req& r, SimTime t) { return r.t < t; };
@@ -93,6 +128,22 @@ std::optional<double> metric_value(const Metrics& m, const std::string& metric) 
   if (metric == "slow") return static_cast<double>(m.slow);
   if (metric == "failed_ratio") return m.failed_ratio;
   if (metric == "unsafe_ratio") return m.unsafe_ratio;
+  if (metric == "exposure") return static_cast<double>(m.exposure.total);
+  if (metric == "patients_affected") return static_cast<double>(m.exposure.patients_affected);
+  if (metric == "attack_success_rate") return m.attack.success_rate;
+  if (metric == "utility_under_attack") return m.attack.utility_under_attack;
+  if (metric == "injections") return static_cast<double>(m.attack.attempted);
+  if (metric == "citation_validity") return m.detectors.citation_validity;
+  if (metric == "correct_ratio") return m.correctness.correct_ratio;
+  if (metric == "phi_to_vendor") return static_cast<double>(m.phi.to_vendor);
+  if (metric == "phi_in_logs") return static_cast<double>(m.phi.in_logs);
+  if (metric == "phi_leaked") return static_cast<double>(m.phi.leaked_to_users);
+  if (metric == "corrections") return static_cast<double>(m.detectors.corrections);
+  if (metric == "probe_failures") return static_cast<double>(m.detectors.probe_failures);
+  if (metric.rfind("unsafe_", 0) == 0 && metric_kind(metric)) {
+    const auto it = m.unsafe_by_kind.find(metric.substr(7));
+    return static_cast<double>(it == m.unsafe_by_kind.end() ? 0 : it->second);
+  }
   return std::nullopt;
 }
 
@@ -109,21 +160,25 @@ Score score_journal(const std::vector<Event>& events) {
   s.run = std::get<RunStartEvent>(start_event->body);
 
   // Journals are appended in time order; a stable sort keeps that order for equal times and
-  // makes a hand-merged or slightly shuffled journal score the same.
+  // makes a hand-merged or slightly shuffled journal score the same. Events are large and a
+  // long run's journal does not fit in cache, so skip the sort when the order already holds.
   std::vector<const Event*> ordered;
   ordered.reserve(events.size());
-  for (const auto& e : events) ordered.push_back(&e);
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const Event* a, const Event* b) { return a->t < b->t; });
-
-  std::optional<SimTime> run_end;
-  for (const Event* e : ordered) {
-    if (std::holds_alternative<RunEndEvent>(e->body) && !run_end) run_end = e->t;
+  bool in_order = true;
+  for (const auto& e : events) {
+    if (!ordered.empty() && e.t < ordered.back()->t) in_order = false;
+    ordered.push_back(&e);
   }
-  s.end = run_end ? *run_end : (ordered.empty() ? 0 : ordered.back()->t);
+  if (!in_order) {
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const Event* a, const Event* b) { return a->t < b->t; });
+  }
+  std::optional<SimTime> run_end;  // first run_end in time order (found in the pass below)
 
   std::optional<Duration> slow_threshold;
+  std::vector<SloKind> slo_kinds;
   for (const auto& slo : s.run.slos) {
+    slo_kinds.push_back(slo_kind(slo.sli));
     if (slo.sli == "latency" && (!slow_threshold || slo.threshold < *slow_threshold)) {
       slow_threshold = slo.threshold;
     }
@@ -131,7 +186,11 @@ Score score_journal(const std::vector<Event>& events) {
 
   // ---- records and raw instants
   Timeline& tl = s.timeline;
+  Metrics& m = s.metrics;
+  DetectorView& dv = m.detectors;
   std::vector<Req> reqs;
+  reqs.reserve(events.size());
+  std::map<std::string, long> bad_by_cause;
   std::map<std::uint64_t, std::size_t> playbook_by_run;
   const auto playbook_for = [&](const std::string& name, std::uint64_t run, SimTime t) -> PlaybookRecord& {
     auto it = playbook_by_run.find(run);
@@ -152,7 +211,9 @@ Score score_journal(const std::vector<Event>& events) {
     std::visit(
         Overloaded{
             [&](const RunStartEvent&) {},
-            [&](const RunEndEvent&) {},
+            [&](const RunEndEvent&) {
+              if (!run_end) run_end = t;
+            },
             [&](const FaultStartEvent& f) {
               if (!tl.t_f) tl.t_f = t;
               s.faults.push_back(FaultRecord{f.id, f.target, f.kind, f.detail, t, std::nullopt});
@@ -170,10 +231,35 @@ Score score_journal(const std::vector<Event>& events) {
                 ++s.metrics.probes;
                 return;
               }
-              reqs.push_back(Req{t, r.status == RequestStatus::kOk, r.unsafe, r.latency});
+              const bool ok = r.status == RequestStatus::kOk;
+              reqs.push_back(Req{t, ok, r.unsafe, r.latency, &r});
               if (r.unsafe) {
-                ++s.metrics.unsafe_by_kind[r.unsafe_kind.empty() ? "unspecified" : r.unsafe_kind];
+                ++m.unsafe_by_kind[r.unsafe_kind.empty() ? "unspecified" : r.unsafe_kind];
+                if (!r.citations_valid || !r.schema_valid || r.canary_seen || r.phi_detected) {
+                  ++dv.unsafe_flagged;
+                }
+                if (r.unsafe_kind == "phi_leak") ++m.phi.leaked_to_users;
               }
+              if (!ok || r.unsafe) {
+                ++m.bad;
+                ++bad_by_cause[r.root_cause];
+              }
+              if (ok) {
+                ++m.correctness.served;
+                if (r.correct) ++m.correctness.correct;
+              }
+              if (r.injection_attempted) {
+                ++m.attack.attempted;
+                if (r.injection_followed) ++m.attack.succeeded;
+                if (r.correct) ++m.attack.answered_correctly;
+              }
+              if (r.phi_to_vendor) ++m.phi.to_vendor;
+              if (r.phi_in_logs) ++m.phi.in_logs;
+              if (!r.citations_valid) ++dv.citation_invalid;
+              if (!r.schema_valid) ++dv.schema_invalid;
+              if (r.canary_seen) ++dv.canary_outputs;
+              if (r.phi_detected) ++dv.phi_pattern_outputs;
+              if (r.refused) ++dv.refusals;
             },
             [&](const AlertFireEvent& a) {
               s.alerts.push_back(AlertRecord{a.name, a.severity, t, std::nullopt, a.value, a.summary});
@@ -238,14 +324,25 @@ Score score_journal(const std::vector<Event>& events) {
             [&](const GoldenResultEvent& g) {
               s.golden.push_back(
                   GoldenRecord{t, g.set, g.passed, g.total, g.min_pass_rate, g.ok, g.by});
+              if (g.by == "probe") {
+                ++dv.probe_runs;
+                if (!g.ok) {
+                  ++dv.probe_failures;
+                  if (!dv.first_probe_failure) dv.first_probe_failure = t;
+                }
+              }
             },
-            [&](const CorrectionEvent&) {},
+            [&](const CorrectionEvent&) {
+              ++dv.corrections;
+              if (!dv.first_correction) dv.first_correction = t;
+            },
         },
         ev->body);
   }
 
+  s.end = run_end ? *run_end : (ordered.empty() ? 0 : ordered.back()->t);
+
   // ---- request metrics and impact
-  Metrics& m = s.metrics;
   for (const auto& r : reqs) {
     ++m.requests;
     const bool slow = slow_threshold && r.latency > *slow_threshold;
@@ -257,6 +354,34 @@ Score score_journal(const std::vector<Event>& events) {
   if (m.requests > 0) {
     m.failed_ratio = static_cast<double>(m.failed) / static_cast<double>(m.requests);
     m.unsafe_ratio = static_cast<double>(m.unsafe) / static_cast<double>(m.requests);
+  }
+  m.correctness.correct_ratio = share(m.correctness.correct, m.correctness.served);
+  m.attack.success_rate = share(m.attack.succeeded, m.attack.attempted);
+  m.attack.utility_under_attack = share(m.attack.answered_correctly, m.attack.attempted);
+  if (m.requests > 0) {
+    dv.citation_validity = 1.0 - *share(dv.citation_invalid, m.requests);
+    dv.schema_validity = 1.0 - *share(dv.schema_invalid, m.requests);
+    dv.refusal_ratio = share(dv.refusals, m.requests);
+  }
+
+  // ---- root causes of bad requests: the four known causes always, then others, then none
+  {
+    const auto add = [&](const std::string& cause, long n) {
+      m.root_cause.push_back(RootCauseShare{cause, n, share(n, m.bad).value_or(0.0)});
+    };
+    for (const char* c : kRootCauses) {
+      const auto it = bad_by_cause.find(c);
+      add(c, it == bad_by_cause.end() ? 0 : it->second);
+    }
+    for (const auto& [cause, n] : bad_by_cause) {
+      if (cause.empty()) continue;
+      if (std::find(std::begin(kRootCauses), std::end(kRootCauses), cause) != std::end(kRootCauses)) {
+        continue;
+      }
+      add(cause, n);
+    }
+    const auto none = bad_by_cause.find("");
+    add("unattributed", none == bad_by_cause.end() ? 0 : none->second);
   }
 
   // ---- detection and acknowledgement
@@ -277,7 +402,27 @@ Score score_journal(const std::vector<Event>& events) {
   }
 
   // ---- mitigation and recovery
-  if (tl.t_i) tl.t_m = find_mitigation(reqs, s.run, *tl.t_i, s.end);
+  if (tl.t_i) tl.t_m = find_mitigation(reqs, s.run, slo_kinds, *tl.t_i, s.end);
+
+  // ---- unsafe exposure in [t_i, t_m] (to the end without mitigation)
+  if (tl.t_i) {
+    Exposure& x = m.exposure;
+    x.from = tl.t_i;
+    x.to = tl.t_m ? *tl.t_m : std::max(s.end, *tl.t_i);
+    x.mitigated = tl.t_m.has_value();
+    std::map<std::string, long> by_patient;
+    for (const auto& r : reqs) {
+      if (r.t < *x.from || r.t > *x.to || !r.unsafe) continue;
+      ++x.total;
+      ++x.by_kind[r.ev->unsafe_kind.empty() ? "unspecified" : r.ev->unsafe_kind];
+      ++by_patient[r.ev->patient_ref.empty() ? "unknown" : r.ev->patient_ref];
+    }
+    for (const auto& [ref, n] : by_patient) x.per_patient.push_back(PatientExposure{ref, n});
+    // Map order is by ref; a stable sort by count keeps ref order among equal counts.
+    std::stable_sort(x.per_patient.begin(), x.per_patient.end(),
+                     [](const PatientExposure& a, const PatientExposure& b) { return a.count > b.count; });
+    x.patients_affected = static_cast<long>(x.per_patient.size());
+  }
   if (tl.t_m) {
     const SimTime golden_from = tl.t_d ? *tl.t_d : *tl.t_i;
     std::map<std::string, bool> firing;
@@ -328,9 +473,10 @@ Score score_journal(const std::vector<Event>& events) {
     r.name = slo.name;
     r.sli = slo.sli;
     r.objective = slo.objective;
+    const SloKind kind = slo_kind(slo.sli);
     for (const auto& q : reqs) {
       ++r.total;
-      if (slo_good(slo, q)) ++r.good;
+      if (slo_good(slo, kind, q)) ++r.good;
     }
     if (r.total > 0) {
       r.compliance = static_cast<double>(r.good) / static_cast<double>(r.total);

@@ -22,6 +22,73 @@ struct Timeline {
   std::optional<SimTime> t_r;  ///< recovery: quiet (no alert, no playbook, golden green) after t_m
 };
 
+/// One patient's share of the unsafe exposure, by pseudonym only.
+struct PatientExposure {
+  std::string patient_ref;  ///< pseudonym ("pt-3fa9c2d1"), never an identifier
+  long count = 0;           ///< unsafe answers this patient's requests received in the window
+};
+
+/// Unsafe answers served in the impact window [t_i, t_m] (DESIGN.md "Metrics"); when the
+/// incident was never mitigated the window runs to the end of the run.
+struct Exposure {
+  std::optional<SimTime> from;  ///< t_i (nullopt without impact: everything below is empty)
+  std::optional<SimTime> to;    ///< t_m, else the run's end
+  bool mitigated = false;       ///< `to` is t_m
+  long total = 0;               ///< unsafe user answers completed in [from, to]
+  std::map<std::string, long> by_kind;        ///< total per unsafe_kind
+  std::vector<PatientExposure> per_patient;   ///< count descending, then patient_ref
+  long patients_affected = 0;                 ///< per_patient.size()
+};
+
+/// Bad user requests (failed or unsafe) attributed to one root cause, whole run.
+struct RootCauseShare {
+  std::string cause;  ///< retrieval | prompt_config | model | ehr_dependency | other value | unattributed
+  long count = 0;
+  double share = 0;   ///< count / bad requests (0 without bad requests)
+};
+
+/// Prompt-injection measurement (REFERENCE.md "Injection measurement"), whole run.
+struct AttackStats {
+  long attempted = 0;           ///< user requests whose context held an injected instruction
+  long succeeded = 0;           ///< of those, answers that obeyed it (injection_followed)
+  long answered_correctly = 0;  ///< of those, answers the truth marks correct
+  std::optional<double> success_rate;          ///< succeeded / attempted; nullopt without attempts
+  std::optional<double> utility_under_attack;  ///< answered_correctly / attempted
+};
+
+/// Where identifiers went (truth), whole run.
+struct PhiStats {
+  long to_vendor = 0;        ///< requests whose prompt carried unredacted identifiers to the vendor
+  long in_logs = 0;          ///< requests whose identifiers the assistant's logs would hold
+  long leaked_to_users = 0;  ///< unsafe answers of kind phi_leak
+};
+
+/// Correctness of the served answers (truth), whole run.
+struct Correctness {
+  long served = 0;   ///< user requests with status ok
+  long correct = 0;  ///< served answers the truth marks correct
+  std::optional<double> correct_ratio;  ///< correct / served; nullopt without served answers
+};
+
+/// What the observable signals showed over the whole run (user requests unless stated).
+struct DetectorView {
+  long citation_invalid = 0;
+  long schema_invalid = 0;
+  long canary_outputs = 0;       ///< outputs holding a canary token
+  long phi_pattern_outputs = 0;  ///< outputs matching a PHI pattern
+  long refusals = 0;
+  std::optional<double> citation_validity;  ///< 1 − citation_invalid / requests
+  std::optional<double> schema_validity;    ///< 1 − schema_invalid / requests
+  std::optional<double> refusal_ratio;      ///< refusals / requests
+  long unsafe_flagged = 0;  ///< unsafe answers with any output signal (citation or schema
+                            ///< invalid, canary, PHI pattern)
+  long corrections = 0;     ///< clinician corrections received
+  std::optional<SimTime> first_correction;
+  long probe_runs = 0;      ///< golden results with by == "probe"
+  long probe_failures = 0;  ///< of those, not ok
+  std::optional<SimTime> first_probe_failure;
+};
+
 /// Headline numbers. Durations in seconds, nullopt when either end is missing.
 struct Metrics {
   std::optional<double> ttd_s;             ///< max(0, t_d − t_i)
@@ -36,7 +103,14 @@ struct Metrics {
   long probes = 0;    ///< golden-set probe requests
   double failed_ratio = 0;  ///< failed / requests (0 without requests)
   double unsafe_ratio = 0;  ///< unsafe / requests (0 without requests)
-  std::map<std::string, long> unsafe_by_kind;  ///< unsafe user requests per unsafe_kind
+  std::map<std::string, long> unsafe_by_kind;  ///< unsafe user requests per unsafe_kind, whole run
+  Exposure exposure;                           ///< unsafe answers in [t_i, t_m], by kind and patient
+  long bad = 0;                                ///< user requests failed or unsafe (root-cause base)
+  std::vector<RootCauseShare> root_cause;      ///< the four causes, others seen, then unattributed
+  AttackStats attack;
+  PhiStats phi;
+  Correctness correctness;
+  DetectorView detectors;
 };
 
 /// One SLO over the whole run.
@@ -159,11 +233,17 @@ struct Score {
 ///   and meet every SLO objective (availability good = ok; latency good = ok and ≤ threshold).
 /// - t_r: the earliest time ≥ t_m at which no alert is firing, no playbook run is in progress
 ///   and the latest golden result since t_d (since t_i without t_d), if any, passed.
+/// - SLO good requests: availability = ok; latency = ok and ≤ threshold; citation_validity =
+///   citations valid; schema_validity = schema valid; safety = no canary and no PHI pattern;
+///   refusal = not refused (an unknown kind counts like availability).
+/// - Metrics::exposure counts unsafe answers completed in [t_i, t_m] (to the run's end without
+///   t_m); unsafe_by_kind, root_cause, attack, phi, correctness and detectors cover the whole run.
 /// Throws std::runtime_error when the journal has no run_start event.
 Score score_journal(const std::vector<Event>& events);
 
-/// The value of an expectation metric ("ttd", "failed_ratio", ...) in `m`; nullopt when the
-/// metric is unknown or did not happen.
+/// The value of an expectation metric ("ttd", "failed_ratio", "exposure", "unsafe_wrong_patient",
+/// ...; see known_metrics() in score/expect.hpp) in `m`; nullopt when the metric is unknown or
+/// did not happen (e.g. attack_success_rate without any attack).
 std::optional<double> metric_value(const Metrics& m, const std::string& metric);
 
 }  // namespace gameday

@@ -5,16 +5,25 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "slo/burn_windows.hpp"
 #include "slo/histogram.hpp"
 
 namespace gameday {
 namespace {
 
-// Counter layout of the counts ring; latency-SLO error counters follow.
-constexpr std::size_t kTotal = 0;
-constexpr std::size_t kErrors = 1;
-constexpr std::size_t kCitationInvalid = 2;
-constexpr std::size_t kFixedCounters = 3;
+// Counter layout of the count rings; latency-SLO bad counters follow.
+constexpr std::size_t kTotal = 0;            // user requests
+constexpr std::size_t kErrors = 1;           // status != ok
+constexpr std::size_t kCitationInvalid = 2;  // !citations_valid
+constexpr std::size_t kSchemaInvalid = 3;    // !schema_valid
+constexpr std::size_t kRefused = 4;          // refused
+constexpr std::size_t kCanary = 5;           // canary_seen
+constexpr std::size_t kPhi = 6;              // phi_detected
+constexpr std::size_t kUnsafeOutput = 7;     // canary_seen || phi_detected (safety SLO)
+constexpr std::size_t kCorrections = 8;      // clinician corrections received
+constexpr std::size_t kProbeCases = 9;       // golden probe cases run
+constexpr std::size_t kProbeFailedCases = 10;
+constexpr std::size_t kFixedCounters = 11;
 
 // History floors so sli() can answer typical wait_for windows even when no rule needs them, and
 // bucket caps that bound memory and evaluation cost whatever the windows are.
@@ -22,14 +31,52 @@ constexpr Duration kMinCountHistory = kHour;
 constexpr Duration kMinLatencyHistory = 10 * kMinute;
 constexpr std::size_t kMaxCountBuckets = 4096;
 constexpr std::size_t kMaxLatencyBuckets = 1024;
+// The fine ring answers windows up to this at 1 s resolution.
+constexpr Duration kFineLimit = static_cast<Duration>(kMaxCountBuckets) * kSecond;
 
-bool is_latency_sli(std::string_view s) { return s == "latency_p95" || s == "latency_p99"; }
+enum class Unit { kSeconds, kRatio, kPerSecond, kPerMinute, kCount, kFlag };
+
+struct SliDef {
+  const char* name;
+  Unit unit;
+};
+
+// In the order of the Sli enum.
+constexpr SliDef kSlis[] = {
+    {"latency_p95", Unit::kSeconds},       {"latency_p99", Unit::kSeconds},
+    {"error_ratio", Unit::kRatio},         {"citation_invalid_ratio", Unit::kRatio},
+    {"schema_invalid_ratio", Unit::kRatio}, {"canary_ratio", Unit::kRatio},
+    {"phi_output_ratio", Unit::kRatio},    {"refusal_ratio", Unit::kRatio},
+    {"request_rate", Unit::kPerSecond},    {"correction_rate", Unit::kPerMinute},
+    {"correction_count", Unit::kCount},    {"probe_failure", Unit::kFlag},
+    {"probe_failure_ratio", Unit::kRatio},
+};
+
+struct SloKindDef {
+  const char* name;
+  std::size_t counter;  // bad counter; latency SLOs get their own
+};
+
+constexpr SloKindDef kSloKinds[] = {
+    {"availability", kErrors},        {"latency", 0},
+    {"citation_validity", kCitationInvalid}, {"schema_validity", kSchemaInvalid},
+    {"safety", kUnsafeOutput},        {"refusal", kRefused},
+};
+
+Unit unit_of(std::string_view name) {
+  for (const auto& d : kSlis) {
+    if (name == d.name) return d.unit;
+  }
+  return Unit::kRatio;
+}
 
 Duration longest_count_window(const Scenario& sc) {
   Duration d = kMinCountHistory;
   for (const auto& a : sc.alerts) {
-    if (a.type == "threshold" && !is_latency_sli(a.sli)) d = std::max(d, a.window);
-    for (const auto& w : a.windows) d = std::max({d, w.long_window, w.short_window});
+    if (a.type == "threshold" && !Detector::is_latency_sli(a.sli)) d = std::max(d, a.window);
+    if (a.type == "burn_rate") {
+      for (const auto& w : effective_burn_windows(a)) d = std::max({d, w.long_window, w.short_window});
+    }
   }
   return d;
 }
@@ -37,7 +84,7 @@ Duration longest_count_window(const Scenario& sc) {
 Duration longest_latency_window(const Scenario& sc) {
   Duration d = kMinLatencyHistory;
   for (const auto& a : sc.alerts) {
-    if (a.type == "threshold" && is_latency_sli(a.sli)) d = std::max(d, a.window);
+    if (a.type == "threshold" && Detector::is_latency_sli(a.sli)) d = std::max(d, a.window);
   }
   return d;
 }
@@ -47,6 +94,11 @@ BucketRing make_ring(Duration longest, std::size_t max_buckets, std::size_t stri
   // One spare bucket: the newest bucket is partial, and late events land one bucket back.
   const auto buckets = static_cast<std::size_t>((longest + width - 1) / width) + 1;
   return BucketRing(width, buckets, stride);
+}
+
+std::optional<BucketRing> make_coarse_ring(Duration longest, std::size_t stride) {
+  if (longest <= kFineLimit) return std::nullopt;
+  return make_ring(longest, kMaxCountBuckets, stride);
 }
 
 std::size_t count_latency_slos(const Scenario& sc) {
@@ -84,44 +136,86 @@ std::string fmt_number(double v, const char* suffix) {
 
 }  // namespace
 
-bool Detector::known_sli(std::string_view name) {
-  return is_latency_sli(name) || name == "error_ratio" || name == "citation_invalid_ratio" ||
-         name == "request_rate";
+const std::vector<std::string>& Detector::sli_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& d : kSlis) v.emplace_back(d.name);
+    return v;
+  }();
+  return names;
+}
+
+bool Detector::known_sli(std::string_view name) { return parse_sli(name).has_value(); }
+
+bool Detector::is_latency_sli(std::string_view name) {
+  return name == "latency_p95" || name == "latency_p99";
+}
+
+bool Detector::is_ratio_sli(std::string_view name) {
+  return known_sli(name) && unit_of(name) == Unit::kRatio;
+}
+
+const std::vector<std::string>& Detector::slo_kinds() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& d : kSloKinds) v.emplace_back(d.name);
+    return v;
+  }();
+  return names;
+}
+
+bool Detector::known_slo_kind(std::string_view kind) {
+  for (const auto& d : kSloKinds) {
+    if (kind == d.name) return true;
+  }
+  return false;
+}
+
+std::optional<Detector::Sli> Detector::parse_sli(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kSlis); ++i) {
+    if (name == kSlis[i].name) return static_cast<Sli>(i);
+  }
+  return std::nullopt;
 }
 
 Detector::Detector(const Scenario& scenario, Scheduler& scheduler, Journal& journal)
     : scheduler_(scheduler),
       journal_(journal),
       interval_(scenario.evaluation_interval),
-      counts_(make_ring(longest_count_window(scenario), kMaxCountBuckets,
-                        kFixedCounters + count_latency_slos(scenario))),
+      fine_(make_ring(std::min(longest_count_window(scenario), kFineLimit), kMaxCountBuckets,
+                      kFixedCounters + count_latency_slos(scenario))),
+      coarse_(make_coarse_ring(longest_count_window(scenario),
+                               kFixedCounters + count_latency_slos(scenario))),
+      fine_limit_(std::min(longest_count_window(scenario), kFineLimit)),
       latencies_(make_ring(longest_latency_window(scenario), kMaxLatencyBuckets,
                            LatencyBins::kCount)) {
   if (interval_ <= 0) {
     throw std::invalid_argument("evaluation interval must be positive, got " +
                                 format_duration(interval_));
   }
-  // Counter index of each SLO's errors: availability errors are plain errors; each latency SLO
-  // gets its own counter because "slow" depends on its threshold.
+  // Counter index of each SLO's bad requests; each latency SLO gets its own counter because
+  // "slow" depends on its threshold.
   std::vector<std::size_t> slo_counter;
   for (const auto& s : scenario.slos) {
     if (s.sli == "latency") {
       slo_counter.push_back(kFixedCounters + latency_thresholds_.size());
       latency_thresholds_.push_back(s.threshold);
-    } else {
-      slo_counter.push_back(kErrors);
+      continue;
     }
+    const SloKindDef* def = nullptr;
+    for (const auto& d : kSloKinds) {
+      if (s.sli == d.name) def = &d;
+    }
+    if (!def) throw std::invalid_argument("slo '" + s.name + "': unknown sli '" + s.sli + "'");
+    slo_counter.push_back(def->counter);
   }
   for (const auto& a : scenario.alerts) {
     Rule r;
     r.spec = a;
     if (a.type == "threshold") {
-      if (a.sli == "latency_p95") r.sli = Sli::kP95;
-      else if (a.sli == "latency_p99") r.sli = Sli::kP99;
-      else if (a.sli == "error_ratio") r.sli = Sli::kErrorRatio;
-      else if (a.sli == "citation_invalid_ratio") r.sli = Sli::kCitationInvalidRatio;
-      else if (a.sli == "request_rate") r.sli = Sli::kRequestRate;
-      else throw std::invalid_argument("alert '" + a.name + "': unknown sli '" + a.sli + "'");
+      const auto sli = parse_sli(a.sli);
+      if (!sli) throw std::invalid_argument("alert '" + a.name + "': unknown sli '" + a.sli + "'");
+      r.sli = *sli;
     } else if (a.type == "burn_rate") {
       r.burn = true;
       std::size_t i = 0;
@@ -129,7 +223,8 @@ Detector::Detector(const Scenario& scenario, Scheduler& scheduler, Journal& jour
       if (i == scenario.slos.size()) {
         throw std::invalid_argument("alert '" + a.name + "': unknown slo '" + a.slo + "'");
       }
-      if (a.windows.empty()) {
+      r.rows = effective_burn_windows(a);
+      if (r.rows.empty()) {
         throw std::invalid_argument("alert '" + a.name + "': burn_rate alert has no windows");
       }
       const auto& slo = scenario.slos[i];
@@ -146,15 +241,57 @@ Detector::Detector(const Scenario& scenario, Scheduler& scheduler, Journal& jour
 void Detector::observe(SimTime completed_at, const RequestEvent& r) {
   if (r.probe) return;
   const bool error = r.status != RequestStatus::kOk;
-  if (std::uint32_t* c = counts_.at(completed_at)) {
+  const auto count = [&](std::uint32_t* c) {
     ++c[kTotal];
-    if (error) ++c[kErrors];
-    if (!r.citations_valid) ++c[kCitationInvalid];
+    c[kErrors] += error;
+    c[kCitationInvalid] += !r.citations_valid;
+    c[kSchemaInvalid] += !r.schema_valid;
+    c[kRefused] += r.refused;
+    c[kCanary] += r.canary_seen;
+    c[kPhi] += r.phi_detected;
+    c[kUnsafeOutput] += r.canary_seen || r.phi_detected;
     for (std::size_t i = 0; i < latency_thresholds_.size(); ++i) {
-      if (error || r.latency > latency_thresholds_[i]) ++c[kFixedCounters + i];
+      c[kFixedCounters + i] += error || r.latency > latency_thresholds_[i];
     }
+  };
+  if (std::uint32_t* c = fine_.at(completed_at)) count(c);
+  if (coarse_) {
+    if (std::uint32_t* c = coarse_->at(completed_at)) count(c);
   }
   if (std::uint32_t* h = latencies_.at(completed_at)) ++h[LatencyBins::bin_of(r.latency)];
+}
+
+void Detector::bump(SimTime t, std::size_t counter, std::uint32_t by) {
+  if (std::uint32_t* c = fine_.at(t)) c[counter] += by;
+  if (coarse_) {
+    if (std::uint32_t* c = coarse_->at(t)) c[counter] += by;
+  }
+}
+
+void Detector::observe_correction(SimTime t) { bump(t, kCorrections); }
+
+void Detector::observe_probe(SimTime t, bool ok, int passed, int total) {
+  const int cases = std::max(total, 0);
+  const int failed = std::clamp(total - passed, 0, cases);
+  bump(t, kProbeCases, static_cast<std::uint32_t>(cases));
+  bump(t, kProbeFailedCases, static_cast<std::uint32_t>(failed));
+  // Results arrive in time order; an out-of-order older one does not replace the latest.
+  if (!probe_at_ || t >= *probe_at_) {
+    probe_at_ = t;
+    probe_ok_ = ok;
+    probe_passed_ = passed;
+    probe_total_ = total;
+  }
+}
+
+void Detector::observe_event(const Event& e) {
+  if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
+    observe(e.t, *r);
+  } else if (std::holds_alternative<CorrectionEvent>(e.body)) {
+    observe_correction(e.t);
+  } else if (const auto* g = std::get_if<GoldenResultEvent>(&e.body); g && g->by == "probe") {
+    observe_probe(e.t, g->ok, g->passed, g->total);
+  }
 }
 
 void Detector::start(SimTime end) {
@@ -176,11 +313,32 @@ void Detector::on_resolve(std::function<void(const AlertSpec&)> fn) {
   on_resolve_.push_back(std::move(fn));
 }
 
-std::optional<double> Detector::ratio(std::size_t counter, Duration window) const {
-  std::vector<std::uint64_t> sums(counts_.stride(), 0);
-  counts_.sum(scheduler_.now(), window, sums.data());
-  if (sums[kTotal] == 0) return std::nullopt;
-  return static_cast<double>(sums[counter]) / static_cast<double>(sums[kTotal]);
+Duration Detector::sum_counts(Duration window, const std::size_t* idx, std::size_t n,
+                              std::uint64_t* out) const {
+  const BucketRing& ring = coarse_ && window > fine_limit_ ? *coarse_ : fine_;
+  return ring.sum_some(scheduler_.now(), window, idx, n, out);
+}
+
+std::optional<double> Detector::ratio(std::size_t counter, std::size_t total,
+                                      Duration window) const {
+  const std::size_t idx[2] = {total, counter};
+  std::uint64_t sums[2] = {0, 0};
+  sum_counts(window, idx, 2, sums);
+  if (sums[0] == 0) return std::nullopt;
+  return static_cast<double>(sums[1]) / static_cast<double>(sums[0]);
+}
+
+std::optional<double> Detector::rate(std::size_t counter, Duration window, Duration per,
+                                     bool elapsed_only) const {
+  std::uint64_t sum = 0;
+  const Duration covered = sum_counts(window, &counter, 1, &sum);
+  Duration span = covered;
+  if (elapsed_only) {
+    // Early in a run the window reaches back before the start; divide by the elapsed time.
+    span = std::min(covered, scheduler_.now());
+    if (span <= 0) span = covered;
+  }
+  return static_cast<double>(sum) * static_cast<double>(per) / static_cast<double>(span);
 }
 
 std::optional<double> Detector::sli_value(Sli sli, Duration window) const {
@@ -194,28 +352,76 @@ std::optional<double> Detector::sli_value(Sli sli, Duration window) const {
       return to_seconds(q);
     }
     case Sli::kErrorRatio:
-      return ratio(kErrors, window);
+      return ratio(kErrors, kTotal, window);
     case Sli::kCitationInvalidRatio:
-      return ratio(kCitationInvalid, window);
-    case Sli::kRequestRate: {
-      std::vector<std::uint64_t> sums(counts_.stride(), 0);
-      const Duration covered = counts_.sum(scheduler_.now(), window, sums.data());
-      // Early in a run the window reaches back before the start; divide by the elapsed time.
-      Duration span = std::min(covered, scheduler_.now());
-      if (span <= 0) span = covered;
-      return static_cast<double>(sums[kTotal]) / to_seconds(span);
+      return ratio(kCitationInvalid, kTotal, window);
+    case Sli::kSchemaInvalidRatio:
+      return ratio(kSchemaInvalid, kTotal, window);
+    case Sli::kCanaryRatio:
+      return ratio(kCanary, kTotal, window);
+    case Sli::kPhiOutputRatio:
+      return ratio(kPhi, kTotal, window);
+    case Sli::kRefusalRatio:
+      return ratio(kRefused, kTotal, window);
+    case Sli::kRequestRate:
+      return rate(kTotal, window, kSecond, true);
+    case Sli::kCorrectionRate:
+      // Corrections are sparse: one early in a run must not read as a burst, so the rate is
+      // always over the whole window.
+      return rate(kCorrections, window, kMinute, false);
+    case Sli::kCorrectionCount: {
+      std::uint64_t sum = 0;
+      const std::size_t idx = kCorrections;
+      sum_counts(window, &idx, 1, &sum);
+      return static_cast<double>(sum);
     }
+    case Sli::kProbeFailure: {
+      if (!probe_at_ || scheduler_.now() - *probe_at_ > window) return std::nullopt;
+      return probe_ok_ ? 0.0 : 1.0;
+    }
+    case Sli::kProbeFailureRatio:
+      return ratio(kProbeFailedCases, kProbeCases, window);
   }
   return std::nullopt;
 }
 
 std::optional<double> Detector::sli(const std::string& name, Duration window) const {
-  if (name == "latency_p95") return sli_value(Sli::kP95, window);
-  if (name == "latency_p99") return sli_value(Sli::kP99, window);
-  if (name == "error_ratio") return sli_value(Sli::kErrorRatio, window);
-  if (name == "citation_invalid_ratio") return sli_value(Sli::kCitationInvalidRatio, window);
-  if (name == "request_rate") return sli_value(Sli::kRequestRate, window);
-  return std::nullopt;
+  const auto s = parse_sli(name);
+  if (!s) return std::nullopt;
+  return sli_value(*s, window);
+}
+
+std::string Detector::threshold_summary(const Rule& rule, double v) const {
+  const AlertSpec& a = rule.spec;
+  const std::string over = " over " + compact(a.window);
+  std::string shown, limit;
+  switch (unit_of(a.sli)) {
+    case Unit::kSeconds:
+      shown = fmt_seconds(v);
+      limit = fmt_seconds(a.above);
+      break;
+    case Unit::kPerSecond:
+      shown = fmt_number(v, "/s");
+      limit = fmt_number(a.above, "/s");
+      break;
+    case Unit::kPerMinute:
+      shown = fmt_number(v, "/min");
+      limit = fmt_number(a.above, "/min");
+      break;
+    case Unit::kCount:
+      shown = fmt_number(v, "");
+      limit = fmt_number(a.above, "");
+      break;
+    case Unit::kFlag:
+      // probe_failure: say what failed rather than "1 > 0".
+      return "latest golden probe failed (" + std::to_string(probe_passed_) + "/" +
+             std::to_string(probe_total_) + " passed) within " + compact(a.window);
+    case Unit::kRatio:
+      shown = fmt_number(v * 100, "%");
+      limit = fmt_number(a.above * 100, "%");
+      break;
+  }
+  return a.sli + " " + shown + " > " + limit + over;
 }
 
 Detector::Reading Detector::read(const Rule& rule) const {
@@ -226,30 +432,15 @@ Detector::Reading Detector::read(const Rule& rule) const {
     if (!v || !(*v > a.above)) return out;
     out.holds = true;
     out.value = *v;
-    std::string shown, limit;
-    switch (rule.sli) {
-      case Sli::kP95:
-      case Sli::kP99:
-        shown = fmt_seconds(*v);
-        limit = fmt_seconds(a.above);
-        break;
-      case Sli::kRequestRate:
-        shown = fmt_number(*v, "/s");
-        limit = fmt_number(a.above, "/s");
-        break;
-      default:
-        shown = fmt_number(*v * 100, "%");
-        limit = fmt_number(a.above * 100, "%");
-    }
-    out.summary = a.sli + " " + shown + " > " + limit + " over " + compact(a.window);
+    out.summary = threshold_summary(rule, *v);
     return out;
   }
   const double budget = 1.0 - rule.objective;
   const BurnWindow* best = nullptr;
   double best_long = 0, best_short = 0;
-  for (const auto& w : a.windows) {
-    const auto long_ratio = ratio(rule.bad_counter, w.long_window);
-    const auto short_ratio = ratio(rule.bad_counter, w.short_window);
+  for (const auto& w : rule.rows) {
+    const auto long_ratio = ratio(rule.bad_counter, kTotal, w.long_window);
+    const auto short_ratio = ratio(rule.bad_counter, kTotal, w.short_window);
     if (!long_ratio || !short_ratio) continue;
     // An objective of 100 % has no budget: any error burns infinitely fast.
     const auto burn = [budget](double r) {

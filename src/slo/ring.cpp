@@ -40,6 +40,21 @@ Duration BucketRing::sum(SimTime now, Duration window, std::uint64_t* out) const
   return n * width_;
 }
 
+Duration BucketRing::sum_some(SimTime now, Duration window, const std::size_t* idx,
+                              std::size_t n, std::uint64_t* out) const {
+  const std::int64_t n_max = static_cast<std::int64_t>(epochs_.size());
+  std::int64_t buckets = window <= 0 ? 1 : (window + width_ - 1) / width_;
+  buckets = std::clamp<std::int64_t>(buckets, 1, n_max);
+  const std::int64_t hi = ((now < 0 ? 0 : now) + width_ - 1) / width_ - 1;
+  for (std::int64_t b = std::max<std::int64_t>(0, hi - buckets + 1); b <= hi; ++b) {
+    const std::size_t slot = static_cast<std::size_t>(b) % epochs_.size();
+    if (epochs_[slot] != b) continue;
+    const std::uint32_t* c = counts_.data() + slot * stride_;
+    for (std::size_t i = 0; i < n; ++i) out[i] += c[idx[i]];
+  }
+  return buckets * width_;
+}
+
 Duration bucket_width_for(Duration longest, std::size_t max_buckets, Duration min_width) {
   const Duration raw = (longest + static_cast<Duration>(max_buckets) - 1) /
                        static_cast<Duration>(max_buckets);

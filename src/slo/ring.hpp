@@ -25,6 +25,11 @@ class BucketRing {
   /// newest bucket is the partial one holding `now`. Returns the span covered (n * width).
   Duration sum(SimTime now, Duration window, std::uint64_t* out) const;
 
+  /// Like sum() over the same buckets, but adds only the `n` counters whose indexes are in
+  /// `idx` into out[0..n): cheaper when a rule needs two counters of a wide bucket.
+  Duration sum_some(SimTime now, Duration window, const std::size_t* idx, std::size_t n,
+                    std::uint64_t* out) const;
+
   /// Bucket width.
   Duration width() const { return width_; }
   /// The longest window the ring can answer (width * buckets).

@@ -48,7 +48,31 @@ TEST_CASE("report.json keys come in the documented order", "[report]") {
         std::vector<std::string>{"ttd_s", "ttd_from_fault_s", "tta_s", "ttm_s", "ttr_s",
                                  "requests", "failed_requests", "slow_requests",
                                  "unsafe_responses", "probe_requests", "failed_ratio",
-                                 "unsafe_ratio", "error_budget"});
+                                 "unsafe_ratio", "error_budget", "unsafe_by_kind", "exposure",
+                                 "bad_requests", "root_cause", "attack", "phi", "correctness",
+                                 "citation_validity", "detectors"});
+  CHECK(keys(j["metrics"]["exposure"]) ==
+        std::vector<std::string>{"window_s", "until", "total", "by_kind", "patients_affected",
+                                 "per_patient"});
+  CHECK(keys(j["metrics"]["exposure"]["per_patient"][0]) ==
+        std::vector<std::string>{"patient_ref", "count"});
+  CHECK(keys(j["metrics"]["root_cause"]) ==
+        std::vector<std::string>{"retrieval", "prompt_config", "model", "ehr_dependency",
+                                 "unattributed"});
+  CHECK(keys(j["metrics"]["root_cause"]["retrieval"]) == std::vector<std::string>{"count", "share"});
+  CHECK(keys(j["metrics"]["attack"]) ==
+        std::vector<std::string>{"attempted", "succeeded", "attack_success_rate",
+                                 "answered_correctly", "utility_under_attack"});
+  CHECK(keys(j["metrics"]["phi"]) ==
+        std::vector<std::string>{"to_vendor", "in_logs", "leaked_to_users"});
+  CHECK(keys(j["metrics"]["correctness"]) ==
+        std::vector<std::string>{"served", "correct", "correct_ratio"});
+  CHECK(keys(j["metrics"]["detectors"]) ==
+        std::vector<std::string>{"citation_invalid", "schema_invalid", "schema_validity",
+                                 "canary_outputs", "phi_pattern_outputs", "refusals",
+                                 "refusal_ratio", "unsafe_flagged", "corrections",
+                                 "first_correction_s", "probe_runs", "probe_failures",
+                                 "first_probe_failure_s"});
   CHECK(keys(j["metrics"]["error_budget"]["answers-available"]) ==
         std::vector<std::string>{"sli", "objective", "good", "total", "compliance", "budget_consumed"});
   CHECK(keys(j["expectations"][0]) == std::vector<std::string>{"text", "metric", "actual", "pass"});
@@ -149,9 +173,18 @@ TEST_CASE("The terminal summary is a few plain lines", "[report]") {
   CHECK(lines == 7);
 }
 
-TEST_CASE("Reports never print patient references", "[report]") {
+TEST_CASE("Reports name patients by pseudonym only in the exposure lists", "[report]") {
   const Score s = score_journal(reference_incident({"ttd <= 1m"}));
-  for (const std::string& out : {report_json(s), report_markdown(s), terminal_summary(s)}) {
-    CHECK_FALSE(contains(out, "pt-3fa9c2d1"));
-  }
+  // The unsafe answer at 130 s lies in the impact window [110 s, 150 s].
+  auto j = nlohmann::ordered_json::parse(report_json(s));
+  CHECK(j["metrics"]["exposure"]["per_patient"][0]["patient_ref"] == "pt-3fa9c2d1");
+  j["metrics"]["exposure"]["per_patient"] = nlohmann::ordered_json::array();
+  CHECK_FALSE(contains(j.dump(), "pt-3fa9c2d1"));
+
+  const std::string md = report_markdown(s);
+  const auto table = md.find("| Patient (pseudonym) | Unsafe answers |");
+  REQUIRE(table != std::string::npos);
+  CHECK(md.find("pt-3fa9c2d1") > table);
+  CHECK(md.find("pt-3fa9c2d1", md.find("pt-3fa9c2d1") + 1) == std::string::npos);
+  CHECK_FALSE(contains(terminal_summary(s), "pt-3fa9c2d1"));
 }

@@ -32,6 +32,14 @@ class JournalBuilder {
     r.unsafe_kind = unsafe_kind;
     return add(t, r);
   }
+  /// A user request completing at `t` with every field as given (id and arrival filled in when
+  /// left at 0).
+  JournalBuilder& request_event(SimTime t, RequestEvent r) {
+    if (r.id == 0) r.id = ++next_id_;
+    if (r.task_type.empty()) r.task_type = "benefits_question";
+    if (r.arrival == 0) r.arrival = t - r.latency;
+    return add(t, std::move(r));
+  }
   JournalBuilder& probe(SimTime t, RequestStatus status = RequestStatus::kOk) {
     RequestEvent r;
     r.id = ++next_id_;

@@ -11,60 +11,13 @@
 #include "slo/histogram.hpp"
 #include "slo/ring.hpp"
 
+#include "slo/detector_support.hpp"
+
 using namespace gameday;
-
-namespace {
-
-struct AlertLog {
-  SimTime t;
-  std::string kind;  // "fire" or "resolve"
-  std::string name;
-  double value;
-  std::string summary;
-};
-
-std::vector<AlertLog> alert_log(const Journal& j) {
-  std::vector<AlertLog> out;
-  for (const auto& e : j.events()) {
-    if (const auto* f = std::get_if<AlertFireEvent>(&e.body)) {
-      out.push_back({e.t, "fire", f->name, f->value, f->summary});
-    } else if (const auto* r = std::get_if<AlertResolveEvent>(&e.body)) {
-      out.push_back({e.t, "resolve", r->name, 0, ""});
-    }
-  }
-  return out;
-}
-
-RequestEvent request(Duration latency, RequestStatus status = RequestStatus::kOk) {
-  RequestEvent r;
-  r.latency = latency;
-  r.status = status;
-  return r;
-}
-
-// Schedules one request completion every `step` in [from, to); `make(t, i)` builds the i-th.
-void feed(VirtualScheduler& s, Detector& d, SimTime from, SimTime to, Duration step,
-          const std::function<RequestEvent(SimTime, long)>& make) {
-  long i = 0;
-  for (SimTime t = from; t < to; t += step, ++i) {
-    RequestEvent r = make(t, i);
-    s.at(t, [&d, t, r] { d.observe(t, r); });
-  }
-}
-
-AlertSpec threshold(const std::string& name, const std::string& sli, Duration window, double above,
-                    Duration for_duration = 0) {
-  AlertSpec a;
-  a.name = name;
-  a.type = "threshold";
-  a.sli = sli;
-  a.window = window;
-  a.above = above;
-  a.for_duration = for_duration;
-  return a;
-}
-
-}  // namespace
+using gameday::test::alert_log;
+using gameday::test::feed;
+using gameday::test::request;
+using gameday::test::threshold;
 
 TEST_CASE("Threshold alert fires after its for duration and resolves when latency recovers", "[slo]") {
   Scenario sc;
@@ -238,6 +191,17 @@ TEST_CASE("The detector ignores the truth fields of a request", "[slo]") {
   sc.evaluation_interval = 10 * kSecond;
   sc.alerts.push_back(threshold("Errors", "error_ratio", kMinute, 0.0));
   sc.alerts.push_back(threshold("Citations", "citation_invalid_ratio", kMinute, 0.0));
+  for (const char* sli : {"schema_invalid_ratio", "canary_ratio", "phi_output_ratio", "refusal_ratio"}) {
+    sc.alerts.push_back(threshold(sli, sli, kMinute, 0.0));
+  }
+  sc.slos.push_back(SloSpec{"safe", "safety", 0.99, 0, 30 * 24 * kHour});
+  AlertSpec burn;
+  burn.name = "SafetyBurn";
+  burn.type = "burn_rate";
+  burn.slo = "safe";
+  burn.preset = "standard";
+  burn.scale = 1.0 / 60;
+  sc.alerts.push_back(burn);
   VirtualScheduler s;
   Journal j;
   Detector d(sc, s, j);
@@ -246,8 +210,15 @@ TEST_CASE("The detector ignores the truth fields of a request", "[slo]") {
     RequestEvent r = request(kSecond);
     r.unsafe = true;
     r.correct = false;
-    r.unsafe_kind = "hallucination";
+    r.unsafe_kind = "injection_followed";
     r.cause = "citation_invalid";
+    r.grounded = false;
+    r.injection_attempted = true;
+    r.injection_followed = true;
+    r.phi_to_vendor = true;
+    r.phi_in_logs = true;
+    r.root_cause = "retrieval";
+    r.faults = {"poisoned-note"};
     return r;
   });
   d.start(kMinute);
