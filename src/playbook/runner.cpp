@@ -1,14 +1,110 @@
 #include "playbook/runner.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <optional>
+#include <nlohmann/json.hpp>
+
+#include "playbook/control_api.hpp"
 
 namespace gameday {
 
 const std::vector<std::string>& known_step_kinds() {
-  static const std::vector<std::string> kKinds = {"flag.set", "prompt.rollback", "model.failover",
-                                                  "golden.check", "wait", "approve"};
+  static const std::vector<std::string> kKinds = {
+      "flag.set", "prompt.rollback", "prompt.deploy", "model.failover", "model.rollback",
+      "mode.fallback", "traffic.shed", "golden.check", "wait", "wait_for", "approve", "escalate",
+      "notify", "http", "exec"};
   return kKinds;
 }
+
+namespace {
+
+using Json = nlohmann::json;
+
+// Steps that wait on the real world run synchronously, with a real-time limit: a virtual-time
+// timer could never fire before they return.
+bool real_time_step(const std::string& kind) {
+  return kind == "exec" || kind == "http" || kind == "notify";
+}
+
+std::string percent(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g%%", share * 100);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+  for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
+    s.replace(pos, from.size(), to);
+  }
+}
+
+bool has_header(const std::vector<std::pair<std::string, std::string>>& headers,
+                const std::string& name) {
+  return std::any_of(headers.begin(), headers.end(), [&](const auto& h) {
+    return std::equal(h.first.begin(), h.first.end(), name.begin(), name.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+  });
+}
+
+// The value at `path` ("a.b.0" or a JSON pointer "/a/b/0"), or nullptr.
+const Json* find_json(const Json& doc, const std::string& path) {
+  if (!path.empty() && path[0] == '/') {
+    try {
+      return &doc.at(Json::json_pointer(path));
+    } catch (const Json::exception&) {
+      return nullptr;
+    }
+  }
+  const Json* at = &doc;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', start);
+    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (at->is_object()) {
+      auto it = at->find(part);
+      if (it == at->end()) return nullptr;
+      at = &*it;
+    } else if (at->is_array() && !part.empty() &&
+               std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      const std::size_t i = std::stoul(part);
+      if (i >= at->size()) return nullptr;
+      at = &(*at)[i];
+    } else {
+      return nullptr;
+    }
+    if (dot == std::string::npos) return at;
+    start = dot + 1;
+  }
+}
+
+// Whether a response field matches what the playbook expects. A string field also matches the
+// text of a non-string expectation ("200" matches 200): playbooks are written in YAML.
+bool json_matches(const Json& actual, const std::string& expected_text) {
+  const Json expected = Json::parse(expected_text, nullptr, false);
+  if (expected.is_discarded()) return actual.is_string() && actual.get<std::string>() == expected_text;
+  if (actual == expected) return true;
+  return actual.is_string() && !expected.is_string() && actual.get<std::string>() == expected.dump();
+}
+
+const char* json_type(const Json& j) {
+  if (j.is_string()) return "a string";
+  if (j.is_number()) return "a number";
+  if (j.is_boolean()) return "a bool";
+  if (j.is_null()) return "null";
+  if (j.is_array()) return "a list";
+  return "an object";
+}
+
+}  // namespace
 
 struct PlaybookRunner::Run {
   std::size_t playbook = 0;
@@ -16,12 +112,30 @@ struct PlaybookRunner::Run {
   std::string trigger;
   std::size_t step = 0;       // index into steps (or rollback while rolling back)
   bool rolling_back = false;
+  bool in_step = false;       // between a step's start and end events
   int attempt = 0;
+  int gotos = 0;              // on_failure goto jumps taken
   std::uint64_t op = 0;       // token of the step attempt in flight
   SimTime step_started = 0;
   std::string outcome = "completed";
   std::string reason;
   bool ended = false;
+};
+
+/// The control API as seen by one exec/http/notify step: changes are journaled as made by it.
+class PlaybookRunner::StepControl final : public ControlHandler {
+ public:
+  StepControl(Assistant& assistant, std::string by) : assistant_(assistant), by_(std::move(by)) {}
+  ControlResponse handle(const ControlRequest& request) override {
+    ++calls_;
+    return handle_control_request(assistant_, request, by_);
+  }
+  int calls() const { return calls_; }
+
+ private:
+  Assistant& assistant_;
+  std::string by_;
+  int calls_ = 0;
 };
 
 PlaybookRunner::PlaybookRunner(std::vector<Playbook> playbooks,
@@ -33,9 +147,22 @@ PlaybookRunner::PlaybookRunner(std::vector<Playbook> playbooks,
       journal_(journal),
       assistant_(assistant),
       golden_(golden),
-      rng_(rng) {}
+      rng_(rng) {
+  for (std::size_t i = 0; i < playbooks_.size(); ++i) {
+    if (const auto at = playbooks_[i].trigger.at) {
+      scheduler_.at(*at, [this, i] { begin(i, "time"); });
+    }
+  }
+}
 
 PlaybookRunner::~PlaybookRunner() = default;
+
+void PlaybookRunner::set_signals(const ConditionSignals* signals, Duration poll_interval) {
+  signals_ = signals;
+  if (poll_interval > 0) poll_interval_ = poll_interval;
+}
+
+void PlaybookRunner::set_effects(StepEffects* effects) { effects_ = effects; }
 
 bool PlaybookRunner::any_running() const { return !running_.empty(); }
 
@@ -56,14 +183,15 @@ void PlaybookRunner::on_alert(const AlertSpec& alert) {
 bool PlaybookRunner::start(const std::string& name, const std::string& trigger) {
   for (std::size_t i = 0; i < playbooks_.size(); ++i) {
     if (playbooks_[i].name != name) continue;
-    const std::size_t before = running_.size();
+    const std::uint64_t before = next_run_;
     begin(i, trigger);
-    return running_.size() > before;
+    return next_run_ > before;
   }
   return false;
 }
 
 void PlaybookRunner::begin(std::size_t playbook_index, const std::string& trigger) {
+  if (interrupted_) return;
   // At most one running instance per playbook: a re-fired alert does not stack runs.
   for (const auto& r : running_) {
     if (r->playbook == playbook_index) return;
@@ -78,6 +206,11 @@ void PlaybookRunner::begin(std::size_t playbook_index, const std::string& trigge
   run_step(run);
 }
 
+const StepSpec& PlaybookRunner::current_step(const Run& run) const {
+  const Playbook& pb = playbooks_[run.playbook];
+  return (run.rolling_back ? pb.rollback : pb.steps)[run.step];
+}
+
 void PlaybookRunner::run_step(const std::shared_ptr<Run>& run) {
   const Playbook& pb = playbooks_[run->playbook];
   const auto& steps = run->rolling_back ? pb.rollback : pb.steps;
@@ -88,10 +221,19 @@ void PlaybookRunner::run_step(const std::shared_ptr<Run>& run) {
   const StepSpec& step = steps[run->step];
   const std::uint64_t op = ++run->op;
   if (run->attempt == 0) run->step_started = scheduler_.now();
+  run->in_step = true;
   journal_.append(scheduler_.now(),
                   StepStartEvent{pb.name, run->id, static_cast<int>(run->step), step.name, step.kind,
                                  run->rolling_back});
-  if (step.timeout > 0) {
+  if (step.when && run->attempt == 0) {
+    const ConditionReading r = evaluate_condition(*step.when, signals_);
+    if (!r.holds) {
+      step_done(run, op, "skipped",
+                "when '" + describe_condition(*step.when) + "' does not hold (" + r.observed + ")");
+      return;
+    }
+  }
+  if (step.timeout > 0 && !real_time_step(step.kind) && step.kind != "wait_for") {
     scheduler_.after(step.timeout, [this, run, op, timeout = step.timeout] {
       step_done(run, op, "timeout", "no result within " + format_duration(timeout));
     });
@@ -106,26 +248,55 @@ void PlaybookRunner::execute(const std::shared_ptr<Run>& run, const StepSpec& st
   if (step.kind == "flag.set") {
     const bool ok = assistant_.set_flag(step.flag, step.variant, by, &error);
     step_done(run, op, ok ? "ok" : "failed", ok ? step.flag + " = " + step.variant : error);
-  } else if (step.kind == "prompt.rollback") {
+  } else if (step.kind == "prompt.rollback" || step.kind == "prompt.deploy") {
     const std::string from = assistant_.prompt_version();
     const bool ok = step.version.empty() ? assistant_.rollback_prompt(by, &error)
                                          : assistant_.set_prompt(step.version, by, &error);
     step_done(run, op, ok ? "ok" : "failed",
               ok ? "prompt " + from + " -> " + assistant_.prompt_version() : error);
-  } else if (step.kind == "model.failover") {
+  } else if (step.kind == "model.failover" || step.kind == "model.rollback") {
     const std::string from = assistant_.route();
-    const bool ok = assistant_.set_route(step.to, by, &error);
-    step_done(run, op, ok ? "ok" : "failed", ok ? "route " + from + " -> " + step.to : error);
+    const std::string to = step.kind == "model.rollback" ? assistant_.config().primary_route : step.to;
+    if (step.kind == "model.rollback" && from == to) {
+      step_done(run, op, "ok", "route already " + to);
+      return;
+    }
+    const bool ok = assistant_.set_route(to, by, &error);
+    step_done(run, op, ok ? "ok" : "failed", ok ? "route " + from + " -> " + to : error);
+  } else if (step.kind == "mode.fallback") {
+    // Fallback mode is the safe-mode flag: canned answers that pass the request to staff.
+    const bool was = assistant_.flag_on("safe-mode");
+    if (was == step.enabled) {
+      step_done(run, op, "ok", step.enabled ? "already in fallback mode" : "already in normal mode");
+      return;
+    }
+    if (!assistant_.set_flag("safe-mode", step.enabled ? "on" : "off", by, &error)) {
+      step_done(run, op, "failed", "fallback mode needs the safe-mode flag: " + error);
+      return;
+    }
+    journal_.append(scheduler_.now(),
+                    ControlChangeEvent{"mode", "", was ? "fallback" : "normal",
+                                       step.enabled ? "fallback" : "normal", by});
+    step_done(run, op, "ok",
+              step.enabled ? "fallback mode on: canned answers, requests passed to staff"
+                           : "fallback mode off");
+  } else if (step.kind == "traffic.shed") {
+    const bool ok = assistant_.set_shed(step.share, by, &error);
+    step_done(run, op, ok ? "ok" : "failed",
+              !ok ? error
+                  : step.share > 0 ? "shedding " + percent(step.share) + " of user traffic"
+                                   : "shedding stopped");
   } else if (step.kind == "wait") {
     scheduler_.after(step.duration, [this, run, op, d = step.duration] {
       step_done(run, op, "ok", "waited " + format_duration(d));
     });
+  } else if (step.kind == "wait_for") {
+    const Duration limit = step.timeout > 0 ? step.timeout : kDefaultWaitForTimeout;
+    poll_condition(run, step, op, scheduler_.now() + limit);
   } else if (step.kind == "approve") {
-    const Duration delay = sample(step.delay, rng_);
-    std::string who = step.approvers.empty() ? "approver" : step.approvers.front();
-    scheduler_.after(delay, [this, run, op, who, delay] {
-      step_done(run, op, "ok", "approved by " + who + " after " + format_duration(delay));
-    });
+    approve(run, step, op);
+  } else if (step.kind == "escalate") {
+    escalate(run, step, op);
   } else if (step.kind == "golden.check") {
     auto it = golden_sets_.find(step.golden_set);
     if (it == golden_sets_.end()) {
@@ -137,8 +308,216 @@ void PlaybookRunner::execute(const std::shared_ptr<Run>& run, const StepSpec& st
       if (!r.failures.empty()) reason += "; first failure: " + r.failures.front();
       step_done(run, op, r.ok ? "ok" : "failed", reason);
     });
+  } else if (real_time_step(step.kind)) {
+    if (!effects_) {
+      step_done(run, op, "failed", "no step effects configured: " + step.kind + " steps cannot run here");
+      return;
+    }
+    if (step.kind == "exec") exec(run, step, op);
+    else if (step.kind == "http") http(run, step, op);
+    else notify(run, step, op);
   } else {
     step_done(run, op, "failed", "unknown step kind '" + step.kind + "'");
+  }
+}
+
+void PlaybookRunner::approve(const std::shared_ptr<Run>& run, const StepSpec& step,
+                             std::uint64_t op) {
+  if (step.quorum <= 0) {
+    // One approval, one draw (the original behaviour: runs stay reproducible across versions).
+    const Duration delay = sample(step.delay, rng_);
+    std::string who = step.approvers.empty() ? "approver" : step.approvers.front();
+    scheduler_.after(delay, [this, run, op, who, delay] {
+      step_done(run, op, "ok", "approved by " + who + " after " + format_duration(delay));
+    });
+    return;
+  }
+  // M of N: each approver answers after their own delay; the step completes at the M-th.
+  std::vector<std::pair<Duration, std::string>> answers;
+  for (const auto& who : step.approvers) answers.emplace_back(sample(step.delay, rng_), who);
+  std::stable_sort(answers.begin(), answers.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  const std::size_t m = std::min<std::size_t>(static_cast<std::size_t>(step.quorum), answers.size());
+  if (m == 0) {
+    step_done(run, op, "failed", "no approvers");
+    return;
+  }
+  std::vector<std::string> who;
+  for (std::size_t i = 0; i < m; ++i) who.push_back(answers[i].second);
+  const Duration delay = answers[m - 1].first;
+  std::string reason = "approved by " + join(who, ", ") + " (" + std::to_string(m) + " of " +
+                       std::to_string(answers.size()) + ") after " + format_duration(delay);
+  scheduler_.after(delay, [this, run, op, reason = std::move(reason)] {
+    step_done(run, op, "ok", reason);
+  });
+}
+
+void PlaybookRunner::escalate(const std::shared_ptr<Run>& run, const StepSpec& step,
+                              std::uint64_t op) {
+  const Duration delay = sample(step.ack_delay, rng_);
+  // The acknowledgement names what it acknowledges: the triggering alert, else the playbook.
+  const std::string& trigger = run->trigger;
+  const std::string what = trigger.rfind("alert:", 0) == 0
+                               ? trigger.substr(6)
+                               : "playbook:" + playbooks_[run->playbook].name;
+  const std::string note = step.message.empty() ? "" : " (" + step.message + ")";
+  // The responder acknowledges whatever happens to the step meanwhile: humans are not cancelled.
+  scheduler_.after(delay, [this, run, op, who = step.to, what, delay, wait = step.wait_for_ack] {
+    journal_.append(scheduler_.now(), AckEvent{who, what});
+    if (wait) step_done(run, op, "ok", "acknowledged by " + who + " after " + format_duration(delay));
+  });
+  if (!step.wait_for_ack) step_done(run, op, "ok", "escalated to " + step.to + note);
+}
+
+void PlaybookRunner::poll_condition(const std::shared_ptr<Run>& run, const StepSpec& step,
+                                    std::uint64_t op, SimTime deadline) {
+  if (run->ended || run->op != op) return;
+  const ConditionReading r = evaluate_condition(step.condition, signals_);
+  const std::string text = describe_condition(step.condition);
+  if (r.holds) {
+    step_done(run, op, "ok", "'" + text + "' holds (" + r.observed + ")");
+    return;
+  }
+  if (scheduler_.now() >= deadline) {
+    step_done(run, op, "timeout",
+              "'" + text + "' still false after " +
+                  format_duration(scheduler_.now() - run->step_started) + " (" + r.observed + ")");
+    return;
+  }
+  const SimTime next = std::min(scheduler_.now() + poll_interval_, deadline);
+  scheduler_.at(next, [this, run, &step, op, deadline] { poll_condition(run, step, op, deadline); });
+}
+
+void PlaybookRunner::exec(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op) {
+  const std::string by = "exec:" + step.name;
+  ExecRequest req;
+  req.argv = step.argv;
+  req.env = step.env;
+  req.env["GAMEDAY_PLAYBOOK"] = playbooks_[run->playbook].name;
+  req.env["GAMEDAY_STEP"] = step.name;
+  req.env["GAMEDAY_RUN"] = std::to_string(run->id);
+  req.env["GAMEDAY_TRIGGER"] = run->trigger;
+  req.env["GAMEDAY_TIME_S"] = std::to_string(scheduler_.now() / kSecond);
+  req.cwd = step.cwd;
+  req.timeout = step.timeout > 0 ? step.timeout : kDefaultExecTimeout;
+  req.flags_json = flags_to_flagd_json(assistant_);
+  StepControl control(assistant_, by);
+  // Virtual time stands still while the process runs: the scheduler is not advanced until
+  // this call returns, and control API calls land at this virtual time.
+  const ExecResult r = effects_->exec(req, control);
+
+  // Edits of the flags file apply once the process has ended, like one more control call.
+  bool flags_ok = true;
+  std::string notes;
+  if (r.flags_file_read && r.flags_json_after != req.flags_json) {
+    std::vector<std::string> changes;
+    std::string err;
+    if (!apply_flagd_json(assistant_, r.flags_json_after, by, &changes, &err)) {
+      flags_ok = false;
+      notes += "; flags file rejected: " + err;
+    } else if (!changes.empty()) {
+      notes += "; flags file: " + join(changes, ", ");
+    }
+  }
+  if (control.calls() > 0) {
+    notes += "; " + std::to_string(control.calls()) + " control API call" + (control.calls() == 1 ? "" : "s");
+  }
+  // The process's output is never journaled (it may hold anything); only how it ended.
+  switch (r.status) {
+    case ExecResult::Status::kExited:
+      step_done(run, op, r.exit_code == 0 && flags_ok ? "ok" : "failed",
+                "exit " + std::to_string(r.exit_code) + notes);
+      break;
+    case ExecResult::Status::kSignaled:
+      step_done(run, op, "failed", "killed by signal " + std::to_string(r.signal) + notes);
+      break;
+    case ExecResult::Status::kTimedOut:
+      step_done(run, op, "timeout",
+                "no exit within " + format_duration(req.timeout) + " (real time); killed" + notes);
+      break;
+    case ExecResult::Status::kFailedToStart:
+      step_done(run, op, "failed",
+                "cannot run '" + (req.argv.empty() ? std::string() : req.argv.front()) + "': " + r.error);
+      break;
+  }
+}
+
+void PlaybookRunner::http(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op) {
+  HttpRequest req;
+  req.method = step.method.empty() ? "GET" : step.method;
+  req.url = step.url;
+  req.headers = step.headers;
+  req.body = step.body;
+  req.timeout = step.timeout > 0 ? step.timeout : kDefaultHttpTimeout;
+  if (!req.body.empty() && !has_header(req.headers, "Content-Type") &&
+      (req.body.front() == '{' || req.body.front() == '[')) {
+    req.headers.emplace_back("Content-Type", "application/json");
+  }
+  StepControl control(assistant_, "http:" + step.name);
+  const HttpResult r = effects_->http(req, control);
+  // URLs may carry tokens: reasons name the method and status, never the URL or the body.
+  if (r.status == 0) {
+    step_done(run, op, "failed", req.method + " failed: " + r.error);
+    return;
+  }
+  const std::string got = "HTTP " + std::to_string(r.status);
+  const auto& want = step.expect.status;
+  const bool status_ok = want.empty() ? r.status >= 200 && r.status < 300
+                                      : std::find(want.begin(), want.end(), r.status) != want.end();
+  if (!status_ok) {
+    std::vector<std::string> ws;
+    for (int s : want) ws.push_back(std::to_string(s));
+    step_done(run, op, "failed", got + ", expected " + (want.empty() ? "2xx" : join(ws, " or ")));
+    return;
+  }
+  if (!step.expect.json.empty()) {
+    const Json doc = Json::parse(r.body, nullptr, false);
+    if (doc.is_discarded()) {
+      step_done(run, op, "failed", got + ", but the body is not JSON");
+      return;
+    }
+    for (const auto& [path, expected] : step.expect.json) {
+      const Json* v = find_json(doc, path);
+      if (!v) {
+        step_done(run, op, "failed", got + ", but JSON field '" + path + "' is missing");
+        return;
+      }
+      if (!json_matches(*v, expected)) {
+        // The actual value is not echoed (it could be anything); its type helps debugging.
+        step_done(run, op, "failed",
+                  got + ", but JSON field '" + path + "' is not " + expected + " (got " + json_type(*v) + ")");
+        return;
+      }
+    }
+    step_done(run, op, "ok", got + "; " + std::to_string(step.expect.json.size()) + " JSON field" +
+                                 (step.expect.json.size() == 1 ? "" : "s") + " as expected");
+    return;
+  }
+  step_done(run, op, "ok", got);
+}
+
+void PlaybookRunner::notify(const std::shared_ptr<Run>& run, const StepSpec& step,
+                            std::uint64_t op) {
+  std::string text = step.text;
+  replace_all(text, "{playbook}", playbooks_[run->playbook].name);
+  replace_all(text, "{trigger}", run->trigger);
+  replace_all(text, "{step}", step.name);
+  replace_all(text, "{time}", format_offset(scheduler_.now()));
+  HttpRequest req;
+  req.method = "POST";
+  req.url = step.url;
+  req.headers = step.headers;
+  if (!has_header(req.headers, "Content-Type")) req.headers.emplace_back("Content-Type", "application/json");
+  req.body = Json{{"text", text}}.dump();  // Slack-compatible incoming-webhook body
+  req.timeout = step.timeout > 0 ? step.timeout : kDefaultHttpTimeout;
+  StepControl control(assistant_, "http:" + step.name);
+  const HttpResult r = effects_->http(req, control);
+  if (r.status == 0) {
+    step_done(run, op, "failed", "webhook unreachable: " + r.error);
+  } else if (r.status < 200 || r.status >= 300) {
+    step_done(run, op, "failed", "webhook answered HTTP " + std::to_string(r.status));
+  } else {
+    step_done(run, op, "ok", "notified (HTTP " + std::to_string(r.status) + ")");
   }
 }
 
@@ -146,19 +525,34 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
                                const std::string& outcome, const std::string& reason) {
   if (run->ended || run->op != op) return;  // a late result of an attempt that timed out
   ++run->op;
+  run->in_step = false;
   const Playbook& pb = playbooks_[run->playbook];
   const auto& steps = run->rolling_back ? pb.rollback : pb.steps;
   const StepSpec& step = steps[run->step];
+  const bool passed = outcome == "ok" || outcome == "skipped";
+  const bool retry = !passed && run->attempt < step.retries;
+  // Where a failure goes next, decided before journaling so the reason can say so.
+  std::optional<std::size_t> jump;
+  std::string journaled = reason;
+  if (!passed && !retry && !run->rolling_back && step.on_failure == "goto") {
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      if (steps[i].name == step.goto_step) {
+        jump = i;
+        break;
+      }
+    }
+    if (jump && run->gotos < kMaxGotos) journaled += "; goto '" + step.goto_step + "'";
+  }
   journal_.append(scheduler_.now(),
                   StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name, step.kind,
-                               outcome, reason, run->rolling_back});
-  if (outcome == "ok") {
+                               outcome, journaled, run->rolling_back});
+  if (passed) {
     run->attempt = 0;
     ++run->step;
     run_step(run);
     return;
   }
-  if (run->attempt < step.retries) {
+  if (retry) {
     ++run->attempt;
     const std::uint64_t wait_op = ++run->op;
     scheduler_.after(step.retry_delay, [this, run, wait_op] {
@@ -174,8 +568,20 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
     run_step(run);
     return;
   }
-  start_rollback(run, step.on_failure == "rollback" ? "rolled_back" : "aborted",
-                 "step '" + step.name + "' " + outcome + ": " + reason);
+  const std::string why = "step '" + step.name + "' " + outcome + ": " + reason;
+  if (step.on_failure == "goto") {
+    if (!jump) {
+      start_rollback(run, "aborted", why + " (goto target '" + step.goto_step + "' not found)");
+    } else if (run->gotos >= kMaxGotos) {
+      start_rollback(run, "aborted", why + " (more than " + std::to_string(kMaxGotos) + " goto jumps)");
+    } else {
+      ++run->gotos;
+      run->step = *jump;
+      run_step(run);
+    }
+    return;
+  }
+  start_rollback(run, step.on_failure == "rollback" ? "rolled_back" : "aborted", why);
 }
 
 void PlaybookRunner::start_rollback(const std::shared_ptr<Run>& run, const std::string& outcome,
@@ -184,7 +590,28 @@ void PlaybookRunner::start_rollback(const std::shared_ptr<Run>& run, const std::
   run->reason = reason;
   run->rolling_back = true;
   run->step = 0;
+  run->attempt = 0;
   run_step(run);
+}
+
+void PlaybookRunner::interrupt(const std::string& reason) {
+  interrupted_ = true;
+  const auto runs = running_;  // end() edits running_
+  for (const auto& run : runs) {
+    if (run->ended || run->rolling_back) continue;  // a rollback under way keeps going
+    if (run->in_step) {
+      const Playbook& pb = playbooks_[run->playbook];
+      const StepSpec& step = current_step(*run);
+      ++run->op;  // whatever the step was waiting for is dropped
+      run->in_step = false;
+      journal_.append(scheduler_.now(),
+                      StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
+                                   step.kind, "interrupted", reason, false});
+    } else {
+      ++run->op;  // a pending retry is dropped
+    }
+    start_rollback(run, "interrupted", reason);
+  }
 }
 
 void PlaybookRunner::end(const std::shared_ptr<Run>& run) {
@@ -193,6 +620,17 @@ void PlaybookRunner::end(const std::shared_ptr<Run>& run) {
   journal_.append(scheduler_.now(), PlaybookEndEvent{playbooks_[run->playbook].name, run->id,
                                                      run->outcome, run->reason});
   running_.erase(std::remove(running_.begin(), running_.end(), run), running_.end());
+  if (running_.empty() && on_idle_) on_idle_();
+}
+
+bool finish_interrupted(PlaybookRunner& runner, VirtualScheduler& scheduler,
+                        const std::string& reason, Duration limit) {
+  runner.interrupt(reason);
+  if (!runner.any_running()) return true;
+  runner.on_idle([&scheduler] { scheduler.stop(); });
+  scheduler.run_until(scheduler.now() + limit);
+  runner.on_idle(nullptr);
+  return !runner.any_running();
 }
 
 }  // namespace gameday

@@ -1,7 +1,8 @@
 #pragma once
-// Runs playbooks: triggered by alerts (or by hand), steps in order with timeouts, retries and
-// on_failure handling, and a rollback list that always runs when a playbook aborts.
-// Every start, end, outcome and reason is journaled.
+// Runs playbooks: triggered by alerts, at a time, or by hand; steps in order with conditions,
+// timeouts, retries and on_failure handling (abort, continue, rollback, goto), and a rollback
+// list that always runs when a playbook aborts or the run is interrupted.
+// Every step's start, end, outcome and reason is journaled; a skipped step too.
 #include <functional>
 #include <map>
 #include <memory>
@@ -10,6 +11,8 @@
 
 #include "assistant/assistant.hpp"
 #include "config/model.hpp"
+#include "playbook/condition.hpp"
+#include "playbook/effects.hpp"
 #include "quality/judge.hpp"
 #include "sim/journal.hpp"
 #include "sim/rng.hpp"
@@ -20,33 +23,70 @@ namespace gameday {
 /// The step kinds this runner executes.
 const std::vector<std::string>& known_step_kinds();
 
+/// Real-time limits of steps that wait on the real world, when the step sets no `timeout`.
+inline constexpr Duration kDefaultExecTimeout = 30 * kSecond;
+inline constexpr Duration kDefaultHttpTimeout = 10 * kSecond;
+/// Virtual-time limit of a wait_for step without a `timeout`.
+inline constexpr Duration kDefaultWaitForTimeout = 10 * kMinute;
+/// A run that jumps (on_failure goto) more often than this aborts: a goto loop must end.
+inline constexpr int kMaxGotos = 20;
+
 /// Executes playbooks against the assistant's control interface.
 class PlaybookRunner {
  public:
   /// `golden_sets` maps resolved golden-set paths (StepSpec::golden_set) to loaded sets.
+  /// Schedules the time-triggered playbooks (trigger.at) on `scheduler`.
   PlaybookRunner(std::vector<Playbook> playbooks, std::map<std::string, GoldenSet> golden_sets,
                  Scheduler& scheduler, Journal& journal, Assistant& assistant, GoldenRunner& golden,
                  Rng rng);
   ~PlaybookRunner();
 
+  /// Where `when` and `wait_for` conditions read SLIs and alerts (must outlive the runner);
+  /// wait_for re-evaluates every `poll_interval` (the scenario's evaluation interval). Without
+  /// signals no condition holds.
+  void set_signals(const ConditionSignals* signals, Duration poll_interval);
+  /// What exec, http and notify steps run through (must outlive the runner). Without it those
+  /// steps fail ("no step effects configured").
+  void set_effects(StepEffects* effects);
+
   /// Starts every playbook whose trigger names this alert (and whose labels match), unless an
   /// instance of it is already running.
   void on_alert(const AlertSpec& alert);
-  /// Starts playbook `name` by hand; false when unknown or already running.
+  /// Starts playbook `name` by hand (trigger e.g. "manual"); false when unknown, already
+  /// running, or the runner was interrupted.
   bool start(const std::string& name, const std::string& trigger);
   /// Whether any playbook run is in progress.
   bool any_running() const;
 
+  /// Aborts every running playbook: the step in flight ends with outcome "interrupted", the
+  /// rollback list runs, and the playbook ends with outcome "interrupted" and `reason` (one
+  /// already rolling back keeps going and keeps its outcome). No playbook starts afterwards.
+  /// Rollback steps that take time need the scheduler to keep running: see
+  /// finish_interrupted().
+  void interrupt(const std::string& reason);
+
+  /// Runs `callback` each time the last running playbook ends (any_running() turns false).
+  void on_idle(std::function<void()> callback) { on_idle_ = std::move(callback); }
+
  private:
   struct Run;
+  class StepControl;
   void begin(std::size_t playbook_index, const std::string& trigger);
   void run_step(const std::shared_ptr<Run>& run);
   void step_done(const std::shared_ptr<Run>& run, std::uint64_t op, const std::string& outcome,
                  const std::string& reason);
   void execute(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
+  void approve(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
+  void escalate(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
+  void poll_condition(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
+                      SimTime deadline);
+  void exec(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
+  void http(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
+  void notify(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
   void start_rollback(const std::shared_ptr<Run>& run, const std::string& outcome,
                       const std::string& reason);
   void end(const std::shared_ptr<Run>& run);
+  const StepSpec& current_step(const Run& run) const;
 
   std::vector<Playbook> playbooks_;
   std::map<std::string, GoldenSet> golden_sets_;
@@ -55,8 +95,19 @@ class PlaybookRunner {
   Assistant& assistant_;
   GoldenRunner& golden_;
   Rng rng_;
+  const ConditionSignals* signals_ = nullptr;
+  Duration poll_interval_ = 15 * kSecond;
+  StepEffects* effects_ = nullptr;
+  bool interrupted_ = false;
+  std::function<void()> on_idle_;
   std::uint64_t next_run_ = 1;
   std::vector<std::shared_ptr<Run>> running_;
 };
+
+/// Interrupts `runner` and keeps `scheduler` running (other components' events included) until
+/// every rollback list has finished or `limit` of virtual time has passed. Returns whether all
+/// playbooks ended. For simulation drivers: the run ends after its rollbacks, never halfway.
+bool finish_interrupted(PlaybookRunner& runner, VirtualScheduler& scheduler,
+                        const std::string& reason, Duration limit);
 
 }  // namespace gameday

@@ -1,0 +1,41 @@
+#pragma once
+// The real StepEffects: exec steps run processes, http and notify steps make libcurl requests,
+// and a control API (HttpServer on 127.0.0.1, an OS-assigned port) lets those scripts act on the
+// simulated assistant. The server starts at the first exec/http step and serves until this
+// object dies (one per run, or per thread of runs: it is not thread-safe).
+//
+// Control requests are queued by the server thread and applied on the simulation thread while a
+// step waits (its idle loop drains the queue), then answered: the simulation stays single-
+// threaded, and every change lands at the virtual time of the step that was running. Requests
+// made when no step runs wait for the next one (and get 503 when the object dies).
+#include <memory>
+#include <string>
+
+#include "playbook/effects.hpp"
+
+namespace gameday::net {
+
+/// Real processes and HTTP, with a control API for them.
+class NetStepEffects final : public StepEffects {
+ public:
+  NetStepEffects();
+  ~NetStepEffects() override;
+
+  /// Runs the process with GAMEDAY_CONTROL_URL and GAMEDAY_FLAGS_FILE in its environment.
+  ExecResult exec(const ExecRequest& request, ControlHandler& control) override;
+  /// Performs the request; a url starting with ${GAMEDAY_CONTROL_URL} goes to the control API.
+  HttpResult http(const HttpRequest& request, ControlHandler& control) override;
+
+  /// The control API's base URL ("http://127.0.0.1:PORT"), starting it when needed. Throws
+  /// std::runtime_error when it cannot listen.
+  std::string control_url();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// Replaces ${GAMEDAY_CONTROL_URL} in `text` with `control_url`.
+std::string expand_control_url(const std::string& text, const std::string& control_url);
+
+}  // namespace gameday::net

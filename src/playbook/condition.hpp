@@ -1,0 +1,58 @@
+#pragma once
+// Conditions of `when` and `wait_for`, evaluated over what production can see: the detector's
+// SLIs and which alerts fire. Never the ground truth.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "slo/detector.hpp"
+
+namespace gameday {
+
+/// What conditions read. Implemented over the Detector in simulation (DetectorSignals); tests
+/// script it.
+class ConditionSignals {
+ public:
+  virtual ~ConditionSignals() = default;
+  /// The SLI over the trailing `window` ending now; nullopt when unknown or without data.
+  virtual std::optional<double> sli(const std::string& name, Duration window) const = 0;
+  /// Whether alert `name` is firing now.
+  virtual bool firing(const std::string& name) const = 0;
+};
+
+/// Signals read from a Detector (which must outlive it).
+class DetectorSignals final : public ConditionSignals {
+ public:
+  explicit DetectorSignals(const Detector& detector) : detector_(detector) {}
+  std::optional<double> sli(const std::string& name, Duration window) const override {
+    return detector_.sli(name, window);
+  }
+  bool firing(const std::string& name) const override {
+    for (const auto& n : detector_.firing()) {
+      if (n == name) return true;
+    }
+    return false;
+  }
+
+ private:
+  const Detector& detector_;
+};
+
+/// The result of evaluating a condition.
+struct ConditionReading {
+  bool holds = false;
+  std::string observed;  // what was seen, e.g. "error_ratio 0.034", "no requests in 2m"
+};
+
+/// Evaluates `c` now. An SLI without data never satisfies a condition; without signals
+/// (nullptr) nothing holds.
+ConditionReading evaluate_condition(const ConditionSpec& c, const ConditionSignals* signals);
+
+/// The condition as text ("error_ratio < 0.01 over 2m", "alert X firing"): `c.text` when set.
+std::string describe_condition(const ConditionSpec& c);
+
+/// Whether `name` is an SLI conditions may name (the Detector's SLIs).
+bool is_latency_sli(const std::string& name);
+
+}  // namespace gameday

@@ -1,0 +1,188 @@
+// The Beast server and the libcurl client against each other, on 127.0.0.1 with OS-assigned
+// ports and short timeouts.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "net/http_client.hpp"
+#include "net/http_server.hpp"
+
+using namespace gameday;
+using namespace gameday::net;
+
+namespace {
+
+// Records requests and answers each with a fixed response.
+struct Recorder {
+  std::mutex mu;
+  std::vector<ServerRequest> requests;
+  ServerResponse response{200, "application/json", R"({"ok":true})"};
+
+  RequestHandler handler() {
+    return [this](ServerRequest req, ReplyFn reply) {
+      ServerResponse r;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        requests.push_back(std::move(req));
+        r = response;
+      }
+      reply(r);
+    };
+  }
+};
+
+std::string header(const ServerRequest& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+HttpRequest request(const std::string& method, const std::string& url, const std::string& body = "") {
+  HttpRequest r;
+  r.method = method;
+  r.url = url;
+  r.body = body;
+  r.timeout = 2 * kSecond;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("HttpServer listens on an OS-assigned loopback port", "[net][server]") {
+  Recorder rec;
+  HttpServer server(rec.handler());
+  REQUIRE(server.port() != 0);
+  REQUIRE(server.url() == "http://127.0.0.1:" + std::to_string(server.port()));
+}
+
+TEST_CASE("http_request sends method, headers and body and reads the response", "[net][client]") {
+  Recorder rec;
+  rec.response = ServerResponse{201, "application/json", R"({"id":7})"};
+  HttpServer server(rec.handler());
+  HttpRequest req = request("PUT", server.url() + "/v1/things/7?x=1", R"({"name":"seven"})");
+  req.headers = {{"Content-Type", "application/json"}, {"X-Team", "sre"}};
+  const HttpResult r = http_request(req);
+  REQUIRE(r.status == 201);
+  REQUIRE(r.body == R"({"id":7})");
+  REQUIRE(rec.requests.size() == 1);
+  const ServerRequest& got = rec.requests[0];
+  REQUIRE(got.method == "PUT");
+  REQUIRE(got.target == "/v1/things/7?x=1");
+  REQUIRE(got.body == R"({"name":"seven"})");
+  REQUIRE(header(got, "X-Team") == "sre");
+  REQUIRE(header(got, "Content-Type") == "application/json");
+}
+
+TEST_CASE("http_request covers GET, POST, DELETE and HEAD", "[net][client]") {
+  Recorder rec;
+  HttpServer server(rec.handler());
+  REQUIRE(http_request(request("GET", server.url() + "/a")).status == 200);
+  REQUIRE(http_request(request("POST", server.url() + "/b", "x")).status == 200);
+  REQUIRE(http_request(request("DELETE", server.url() + "/c")).status == 200);
+  const HttpResult head = http_request(request("HEAD", server.url() + "/d"));
+  REQUIRE(head.status == 200);
+  REQUIRE(head.body.empty());
+  REQUIRE(rec.requests.size() == 4);
+  REQUIRE(rec.requests[0].method == "GET");
+  REQUIRE(rec.requests[1].method == "POST");
+  REQUIRE(rec.requests[1].body == "x");
+  REQUIRE(rec.requests[2].method == "DELETE");
+  REQUIRE(rec.requests[3].method == "HEAD");
+}
+
+TEST_CASE("A reply may come later from another thread while the client keeps its idle loop", "[net][server]") {
+  std::mutex mu;
+  std::vector<ReplyFn> pending;
+  HttpServer server([&](ServerRequest, ReplyFn reply) {
+    std::lock_guard<std::mutex> lock(mu);
+    pending.push_back(std::move(reply));
+  });
+  int idles = 0;
+  // The idle callback plays the simulation thread: it answers what the server queued.
+  const HttpResult r = http_request(request("GET", server.url() + "/slow"), [&] {
+    ++idles;
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& reply : pending) reply(ServerResponse{202, "application/json", R"({"queued":true})"});
+    pending.clear();
+  });
+  REQUIRE(r.status == 202);
+  REQUIRE(r.body == R"({"queued":true})");
+  REQUIRE(idles > 0);
+}
+
+TEST_CASE("http_request reports a refused connection as status 0 with a reason", "[net][client]") {
+  std::string url;
+  {
+    Recorder rec;
+    HttpServer server(rec.handler());
+    url = server.url();
+  }  // closed: nothing listens on that port any more
+  const HttpResult r = http_request(request("GET", url + "/x"));
+  REQUIRE(r.status == 0);
+  REQUIRE_FALSE(r.error.empty());
+}
+
+TEST_CASE("http_request gives up after its timeout when no reply comes", "[net][client]") {
+  HttpServer server([](ServerRequest, ReplyFn) { /* never replies */ });
+  HttpRequest req = request("GET", server.url() + "/hang");
+  req.timeout = 300 * kMillisecond;
+  const auto started = std::chrono::steady_clock::now();
+  const HttpResult r = http_request(req);
+  const auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE(r.status == 0);
+  REQUIRE(r.error.find("imeout") != std::string::npos);
+  REQUIRE(took < std::chrono::seconds(3));
+}
+
+TEST_CASE("http_request rejects URLs that are not http or https", "[net][client]") {
+  REQUIRE(http_request(request("GET", "file:///etc/passwd")).error == "not an http(s) URL");
+  REQUIRE(http_request(request("GET", "ftp://example.test/")).status == 0);
+}
+
+TEST_CASE("HttpServer answers 413 to a body over its limit", "[net][server]") {
+  Recorder rec;
+  ServerOptions options;
+  options.body_limit = 16;
+  HttpServer server(rec.handler(), options);
+  const HttpResult r = http_request(request("POST", server.url() + "/big", std::string(1000, 'x')));
+  REQUIRE(r.status == 413);
+  REQUIRE(rec.requests.empty());
+}
+
+TEST_CASE("HttpServer serves keep-alive and concurrent clients", "[net][server]") {
+  Recorder rec;
+  HttpServer server(rec.handler());
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      for (int k = 0; k < 5; ++k) {
+        if (http_request(request("GET", server.url() + "/n")).status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  REQUIRE(ok == 20);
+}
+
+TEST_CASE("Stopping a server with a request waiting for its reply does not hang", "[net][server]") {
+  std::atomic<bool> got{false};
+  std::thread client;
+  {
+    HttpServer server([&](ServerRequest, ReplyFn) { got = true; });
+    const std::string url = server.url();
+    client = std::thread([url] {
+      HttpRequest req;
+      req.url = url + "/wait";
+      req.timeout = 2 * kSecond;
+      http_request(req);
+    });
+    for (int i = 0; i < 200 && !got; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(got);
+  }
+  client.join();
+}
