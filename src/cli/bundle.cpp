@@ -19,6 +19,11 @@ ScenarioBundle load_bundle(const std::string& path, const FileSource& files) {
     }
     b.playbooks.push_back(std::move(pb));
   }
+  // Scheduled probes run a golden set too.
+  if (b.scenario.probes && !b.golden_sets.count(b.scenario.probes->golden_set)) {
+    const std::string& set = b.scenario.probes->golden_set;
+    b.golden_sets.emplace(set, load_golden_set(set, files));
+  }
   return b;
 }
 

@@ -68,18 +68,8 @@ CiSummary load_summary(const std::string& path) {
   }
 }
 
-/// Per-scenario tolerance overrides from the scenario file. The scenario model has no such field
-/// yet; when the loader grows `std::map<std::string, double> ci_tolerance` (from
-/// `ci: {tolerance: {ttm: 30s, failed_ratio: 0.02}}`, seconds for durations) it is used here
-/// without further changes.
-template <typename S>
-std::map<std::string, double> scenario_tolerance(const S& scenario) {
-  if constexpr (requires { scenario.ci_tolerance; }) {
-    return {scenario.ci_tolerance.begin(), scenario.ci_tolerance.end()};
-  } else {
-    return {};
-  }
-}
+/// Per-scenario tolerance overrides from the scenario file (`ci: {tolerance: {...}}`).
+std::map<std::string, double> scenario_tolerance(const Scenario& scenario) { return scenario.ci_tolerance; }
 
 bool is_yaml(const std::string& path) {
   const auto ext = std::filesystem::path(path).extension().string();

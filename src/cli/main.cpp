@@ -16,6 +16,7 @@
 #include "config/files.hpp"
 #include "config/loader.hpp"
 #include "engine/simulation.hpp"
+#include "net/step_effects.hpp"
 #include "report/report.hpp"
 #include "score/score.hpp"
 #include "sim/journal.hpp"
@@ -61,6 +62,10 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   SimOptions options;
   options.seed = seed.value_or(bundle.scenario.seed);
   options.playbooks_enabled = !no_playbooks;
+  // exec/http/notify playbook steps: real processes and HTTP, and the control API they use
+  // (started at the first such step, on 127.0.0.1, for the rest of the run).
+  net::NetStepEffects step_effects;
+  options.step_effects = &step_effects;
   if (out_dir.empty()) out_dir = "reports/" + bundle.scenario.name;
   std::filesystem::create_directories(out_dir);
   spdlog::info("running {}{} (seed {}, {}) in simulated time", path, embedded ? " (embedded)" : "",

@@ -112,6 +112,7 @@ class CrossCheck {
         }
       }
     }
+    loader::check_faults_against_fakes(s_.diag(), sc, f);
     const auto versions = prompt_versions(f);
     if (sc.assistant && !versions.empty() && !contains(versions, sc.assistant->prompt_version)) {
       report(sc.file, "assistant.prompt_version",
@@ -129,9 +130,13 @@ class CrossCheck {
       const std::string p = list + "[" + std::to_string(i) + "]";
       if (st.kind == "model.failover" && !st.to.empty() && !ids.empty() && !contains(ids, st.to)) {
         report(file, p + ".to", unknown_value_message("vendor", st.to, ids, "to"));
-      } else if (st.kind == "prompt.rollback" && !st.version.empty() && !versions.empty() &&
-                 !contains(versions, st.version)) {
+      } else if ((st.kind == "prompt.rollback" || st.kind == "prompt.deploy") &&
+                 !st.version.empty() && !versions.empty() && !contains(versions, st.version)) {
         report(file, p + ".version", unknown_value_message("prompt version", st.version, versions));
+      } else if (st.kind == "mode.fallback" && !f.flags.empty() &&
+                 std::none_of(f.flags.begin(), f.flags.end(),
+                              [](const FlagDef& d) { return d.name == "safe-mode"; })) {
+        report(file, p + ".kind", "mode.fallback needs the assistant's 'safe-mode' flag, which the fakes do not define");
       } else if (st.kind == "flag.set" && !st.flag.empty() && !f.flags.empty()) {
         auto flag = std::find_if(f.flags.begin(), f.flags.end(),
                                  [&](const FlagDef& d) { return d.name == st.flag; });
@@ -161,6 +166,7 @@ class CrossCheck {
         }
       }
     }
+    if (sc) conditions_against_scenario(pb, *sc);
     if (sc && !pb.trigger.alert.empty()) {
       std::vector<std::string> names;
       const AlertSpec* alert = nullptr;
@@ -182,6 +188,32 @@ class CrossCheck {
         report(pb.file, "trigger.labels.severity",
                "trigger label severity '" + sev->second + "' never matches alert '" + alert->name +
                    "' of scenario '" + sc->file + "' (severity " + alert->severity + ")");
+      }
+    }
+  }
+
+  // `when` and `wait_for` conditions on alerts must name alerts of the scenario.
+  void conditions_against_scenario(const Playbook& pb, const Scenario& sc) {
+    if (pb.trigger.at && *pb.trigger.at >= sc.duration) {
+      report(pb.file, "trigger.at",
+             "trigger at " + format_duration(*pb.trigger.at) + " never comes: scenario '" + sc.file +
+                 "' lasts " + format_duration(sc.duration));
+    }
+    std::vector<std::string> names;
+    for (const auto& a : sc.alerts) names.push_back(a.name);
+    auto check = [&](const ConditionSpec& c, const std::string& path) {
+      if (c.alert.empty() || contains(names, c.alert)) return;
+      std::string msg = "alert '" + c.alert + "' is not defined by scenario '" + sc.file + "'";
+      if (auto near = loader::closest(c.alert, names)) msg += " (did you mean '" + *near + "'?)";
+      report(pb.file, path, msg);
+    };
+    for (const auto& [list, steps] : {std::pair<std::string, const std::vector<StepSpec>*>{"steps", &pb.steps},
+                                      {"rollback", &pb.rollback}}) {
+      for (std::size_t i = 0; i < steps->size(); ++i) {
+        const StepSpec& st = (*steps)[i];
+        const std::string p = list + "[" + std::to_string(i) + "]";
+        if (st.when) check(*st.when, p + ".when");
+        if (st.kind == "wait_for") check(st.condition, p + ".condition");
       }
     }
   }
@@ -225,11 +257,13 @@ const Fakes* fakes_near(Session& s, const std::string& path, std::initializer_li
 // The fakes directory `path` belongs to, when it is one of a fakes directory's files.
 std::optional<std::string> fakes_dir_of(const std::string& path) {
   const std::string p = resolve_path("", path);
-  for (const auto& rel : loader::fakes_files()) {
-    if (p == rel) return std::string(".");
-    if (p.size() > rel.size() && p.compare(p.size() - rel.size(), rel.size(), rel) == 0 &&
-        p[p.size() - rel.size() - 1] == '/') {
-      return p.substr(0, p.size() - rel.size() - 1);
+  for (const auto* files : {&loader::fakes_files(), &loader::optional_fakes_files()}) {
+    for (const auto& rel : *files) {
+      if (p == rel) return std::string(".");
+      if (p.size() > rel.size() && p.compare(p.size() - rel.size(), rel.size(), rel) == 0 &&
+          p[p.size() - rel.size() - 1] == '/') {
+        return p.substr(0, p.size() - rel.size() - 1);
+      }
     }
   }
   return std::nullopt;

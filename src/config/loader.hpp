@@ -50,8 +50,10 @@ FileKind detect_kind(const std::string& path, const FileSource& files);
 std::vector<std::string> validate_files(const std::vector<std::string>& paths,
                                         const FileSource& files);
 
-/// The task types a workload mix or golden case may name.
+/// The task types a workload mix, a golden case or a fault's `task_types` may name.
 inline constexpr const char* kTaskTypes[] = {"prior_auth_status", "benefits_question",
-                                             "discharge_summary"};
+                                             "discharge_summary", "message_triage"};
+/// A workload without a `mix` runs the first this many of kTaskTypes in equal shares.
+inline constexpr int kDefaultMixTaskTypes = 3;
 
 }  // namespace gameday

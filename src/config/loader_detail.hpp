@@ -206,7 +206,23 @@ void read_assistant_fields(MapReader& m, AssistantConfig& base);
 /// The keys of an assistant config.
 const std::vector<std::string>& assistant_keys();
 
-/// The names of the files of a fakes directory, relative to it.
+/// The names of the files of a fakes directory, relative to it (all required).
 const std::vector<std::string>& fakes_files();
+/// Files a fakes directory may have (injections.yaml, hallucinations.yaml): read when present,
+/// empty defaults when absent.
+const std::vector<std::string>& optional_fakes_files();
+
+/// fakes/injections.yaml: payloads with unique ids and canaries, known actions, and text the
+/// fake model reads as the declared action (loader_material.cpp).
+std::vector<InjectionPayload> read_injections(Session& s, const std::string& path);
+/// fakes/hallucinations.yaml: CPT- and ICD-shaped codes and one-sentence facts.
+HallucinationMaterial read_hallucinations(Session& s, const std::string& path);
+
+/// Reads the `faults` list of a scenario (loader_faults.cpp).
+void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_duration);
+/// Checks a scenario's faults against its fakes, reporting at the recorded key positions:
+/// `models` name models of the target vendor, `payload` a payload of injections.yaml,
+/// `prompt_version` a prompt version, `flag` / `variant` a flag and one of its variants.
+void check_faults_against_fakes(Diagnostics& d, const Scenario& sc, const Fakes& f);
 
 }  // namespace gameday::loader

@@ -481,6 +481,14 @@ Fakes read_fakes(Session& s, const std::string& dir) {
   f.prompts = read_prompts(s, resolve_path(dir, "assistant/prompts.yaml"));
   f.flags = read_flags(s, resolve_path(dir, "assistant/flags.json"));
   f.assistant = s.assistant_config(assistant_path);
+  // Optional: a fakes directory without them has no payloads and built-in hallucinations.
+  if (const std::string p = resolve_path(dir, "injections.yaml"); s.exists(p)) {
+    f.injections = read_injections(s, p);
+  }
+  if (const std::string p = resolve_path(dir, "hallucinations.yaml"); s.exists(p)) {
+    f.hallucinations = read_hallucinations(s, p);
+  }
+  f.world.injections = f.injections;
 
   // Cross-file checks, reported where the dangling reference is written.
   Diagnostics& d = s.diag();

@@ -1,7 +1,11 @@
 // playbooks/*.yaml and golden sets.
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <set>
+#include <variant>
+
+#include <nlohmann/json.hpp>
 
 #include "config/loader.hpp"
 #include "config/loader_detail.hpp"
@@ -10,43 +14,415 @@ namespace gameday::loader {
 namespace {
 
 const std::vector<std::string>& step_kinds() {
-  static const std::vector<std::string> kKinds = {"approve", "flag.set", "golden.check",
-                                                  "model.failover", "prompt.rollback", "wait"};
+  static const std::vector<std::string> kKinds = {
+      "approve",       "escalate",       "exec",          "flag.set",
+      "golden.check",  "http",           "mode.fallback", "model.failover",
+      "model.rollback", "notify",        "prompt.deploy", "prompt.rollback",
+      "traffic.shed",  "wait",           "wait_for"};
   return kKinds;
 }
 
 // The keys each step kind adds to the common ones.
 const std::map<std::string, std::vector<std::string>>& step_keys() {
   static const std::map<std::string, std::vector<std::string>> kKeys = {
-      {"approve", {"delay", "approvers"}},
+      {"approve", {"delay", "approvers", "quorum"}},
+      {"escalate", {"to", "ack_delay", "wait", "message"}},
+      {"exec", {"argv", "env", "cwd"}},
       {"flag.set", {"flag", "variant"}},
       {"golden.check", {"set", "min_pass_rate"}},
+      {"http", {"method", "url", "headers", "body", "expect"}},
+      {"mode.fallback", {"enabled"}},
       {"model.failover", {"to"}},
+      {"model.rollback", {}},
+      {"notify", {"url", "text", "headers"}},
+      {"prompt.deploy", {"version"}},
       {"prompt.rollback", {"version"}},
-      {"wait", {"duration"}}};
+      {"traffic.shed", {"share"}},
+      {"wait", {"duration"}},
+      {"wait_for", {"condition"}}};
   return kKeys;
 }
 
+const std::vector<std::string>& sli_names() {
+  static const std::vector<std::string> kSlis = {"latency_p95", "latency_p99", "error_ratio",
+                                                 "citation_invalid_ratio", "request_rate"};
+  return kSlis;
+}
+
+bool is_latency(const std::string& sli) { return sli == "latency_p95" || sli == "latency_p99"; }
+
+// ---- conditions: `when` and `wait_for`
+//
+//   condition := SLI OP VALUE [ "over" WINDOW ]  |  "alert" NAME ( "firing" | "resolved" )
+//   OP        := "<" | "<=" | ">" | ">="
+//   VALUE     := a duration for latency SLIs (6s, 800ms), else a number
+//   WINDOW    := a duration > 0 (default 2m)
+
+struct Token {
+  std::string text;
+  std::size_t at = 0;  // offset in the condition text
+};
+
+std::vector<Token> tokenize(const std::string& s) {
+  std::vector<Token> out;
+  std::size_t i = 0;
+  auto is_op = [](char c) { return c == '<' || c == '>' || c == '=' || c == '!'; };
+  while (i < s.size()) {
+    if (std::isspace(static_cast<unsigned char>(s[i]))) {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    if (is_op(s[i])) {
+      while (i < s.size() && is_op(s[i])) ++i;
+    } else {
+      while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i])) && !is_op(s[i])) ++i;
+    }
+    out.push_back(Token{s.substr(start, i - start), start});
+  }
+  return out;
+}
+
+struct ConditionError {
+  std::size_t at = 0;
+  std::string message;
+};
+
+// Checks an SLI threshold; "" when fine.
+std::string check_threshold(const std::string& sli, const std::string& text, double* value) {
+  if (is_latency(sli)) {
+    auto d = parse_duration(text);
+    if (!d) return "expected a duration like 6s or 800ms for the " + sli + " threshold, got '" + text + "'";
+    *value = to_seconds(*d);
+    return "";
+  }
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size()) {
+    return "expected a number for the " + sli + " threshold, got '" + text + "'";
+  }
+  if (sli != "request_rate" && (v < 0 || v > 1)) {
+    return "expected a ratio between 0 and 1 for " + sli + ", got '" + text + "'";
+  }
+  if (v < 0) return "expected a number >= 0 for " + sli + ", got '" + text + "'";
+  *value = v;
+  return "";
+}
+
+std::variant<ConditionSpec, ConditionError> parse_condition(const std::string& text) {
+  const std::vector<Token> t = tokenize(text);
+  const std::string hint = "expected a condition like 'error_ratio < 0.01 over 2m' or 'alert NAME firing'";
+  if (t.empty()) return ConditionError{0, hint + ", got nothing"};
+  ConditionSpec c;
+  c.text = text;
+  auto end_at = [&](std::size_t i) { return i < t.size() ? t[i].at : text.size(); };
+  if (t[0].text == "alert") {
+    if (t.size() < 2) return ConditionError{end_at(1), "expected an alert name after 'alert'"};
+    c.alert = t[1].text;
+    if (t.size() < 3 || (t[2].text != "firing" && t[2].text != "resolved")) {
+      return ConditionError{end_at(2), "expected 'firing' or 'resolved' after the alert name" +
+                                           (t.size() < 3 ? std::string() : ", got '" + t[2].text + "'")};
+    }
+    c.firing = t[2].text == "firing";
+    if (t.size() > 3) return ConditionError{t[3].at, "unexpected '" + t[3].text + "' after the condition"};
+    return c;
+  }
+  const auto& slis = sli_names();
+  if (std::find(slis.begin(), slis.end(), t[0].text) == slis.end()) {
+    std::vector<std::string> starts = slis;
+    starts.push_back("alert");
+    return ConditionError{t[0].at, unknown_value_message("SLI", t[0].text, starts) +
+                                       " (" + hint + ")"};
+  }
+  c.sli = t[0].text;
+  static const std::vector<std::string> kOps = {"<", "<=", ">", ">="};
+  if (t.size() < 2 || std::find(kOps.begin(), kOps.end(), t[1].text) == kOps.end()) {
+    return ConditionError{end_at(1), "expected one of <, <=, >, >= after '" + c.sli + "'" +
+                                         (t.size() < 2 ? std::string() : ", got '" + t[1].text + "'")};
+  }
+  c.op = t[1].text;
+  if (t.size() < 3) return ConditionError{text.size(), "expected a threshold after '" + c.op + "'"};
+  if (auto e = check_threshold(c.sli, t[2].text, &c.value); !e.empty()) return ConditionError{t[2].at, e};
+  if (t.size() == 3) return c;
+  if (t[3].text != "over") {
+    return ConditionError{t[3].at, "expected 'over <window>' after the threshold, got '" + t[3].text + "'"};
+  }
+  if (t.size() < 5) return ConditionError{text.size(), "expected a window like 2m after 'over'"};
+  auto w = parse_duration(t[4].text);
+  if (!w || *w <= 0) {
+    return ConditionError{t[4].at, "expected a window like 2m or 30s after 'over', got '" + t[4].text + "'"};
+  }
+  c.window = *w;
+  if (t.size() > 5) return ConditionError{t[5].at, "unexpected '" + t[5].text + "' after the condition"};
+  return c;
+}
+
+// A condition written as a string or a mapping ({alert_firing: X}, {alert_resolved: X},
+// {sli: error_ratio, below: 0.01, window: 2m}).
+std::optional<ConditionSpec> read_condition(MapReader& m, const std::string& key, bool required) {
+  if (required && !m.require(key)) return std::nullopt;
+  if (!m.has(key)) return std::nullopt;
+  const YAML::Node v = m.value(key);
+  FileCtx& ctx = m.ctx();
+  ctx.record(m.path_of(key), m.mark_of(key));
+  if (v.IsScalar()) {
+    auto parsed = parse_condition(v.Scalar());
+    if (auto* c = std::get_if<ConditionSpec>(&parsed)) return *c;
+    const auto& e = std::get<ConditionError>(parsed);
+    YAML::Mark at = v.Mark();
+    // Point into a one-line value (past the opening quote of a quoted one).
+    if (v.Scalar().find('\n') == std::string::npos && at.column >= 0) {
+      at.column += static_cast<int>(e.at) + (v.Tag() == "!" ? 1 : 0);
+    }
+    ctx.error(at, e.message + " in '" + key + "'");
+    return std::nullopt;
+  }
+  MapReader c(ctx, v, m.path_of(key), "or a condition string for '" + key + "'", m.mark_of(key));
+  if (!c.ok()) return std::nullopt;
+  const std::vector<std::string> keys = {"alert_firing", "alert_resolved", "sli", "below", "above", "window"};
+  c.allow(keys);
+  // After an unknown key (a typo, reported), the shape checks below would only add noise.
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (!it->first.IsScalar() || std::find(keys.begin(), keys.end(), it->first.Scalar()) == keys.end()) {
+      return std::nullopt;
+    }
+  }
+  ConditionSpec out;
+  const int forms = (c.has("alert_firing") ? 1 : 0) + (c.has("alert_resolved") ? 1 : 0) + (c.has("sli") ? 1 : 0);
+  if (forms != 1) {
+    ctx.error(c.mark(), "expected exactly one of 'alert_firing', 'alert_resolved' or 'sli' in '" + key + "'");
+    return std::nullopt;
+  }
+  if (c.has("alert_firing") || c.has("alert_resolved")) {
+    const std::string k = c.has("alert_firing") ? "alert_firing" : "alert_resolved";
+    for (const char* other : {"below", "above", "window"}) {
+      if (c.has(other)) c.error_at(other, std::string("key '") + other + "' applies only to sli conditions");
+    }
+    auto name = c.str(k);
+    if (!name) return std::nullopt;
+    out.alert = *name;
+    out.firing = k == "alert_firing";
+    out.text = "alert " + out.alert + (out.firing ? " firing" : " resolved");
+    return out;
+  }
+  auto sli = c.one_of("sli", sli_names(), "SLI");
+  if (!sli) return std::nullopt;
+  out.sli = *sli;
+  if (c.has("below") == c.has("above")) {
+    ctx.error(c.mark(), "expected exactly one of 'below' or 'above' in '" + key + "'");
+    return std::nullopt;
+  }
+  const std::string bound = c.has("below") ? "below" : "above";
+  out.op = bound == "below" ? "<" : ">";
+  const YAML::Node b = c.value(bound);
+  if (!b.IsScalar()) {
+    c.error_at(bound, "expected a threshold for '" + bound + "', got " + describe_node(b));
+    return std::nullopt;
+  }
+  if (auto e = check_threshold(out.sli, b.Scalar(), &out.value); !e.empty()) {
+    c.error_at(bound, e);
+    return std::nullopt;
+  }
+  out.window = c.positive_duration("window").value_or(out.window);
+  const YAML::Node w = c.value("window");
+  out.text = out.sli + " " + out.op + " " + b.Scalar() + " over " + (w.IsScalar() ? w.Scalar() : "2m");
+  return out;
+}
+
+// ---- YAML values as JSON (http bodies and expectations)
+
+nlohmann::json to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json j = nlohmann::json::object();
+      for (auto it = n.begin(); it != n.end(); ++it) j[it->first.Scalar()] = to_json(it->second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& item : n) j.push_back(to_json(item));
+      return j;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& s = n.Scalar();
+      if (n.Tag() == "!") return s;  // quoted: always a string
+      if (s == "true" || s == "false") return s == "true";
+      if (s == "null" || s == "~") return nullptr;
+      const auto num = nlohmann::json::parse(s, nullptr, false);
+      if (!num.is_discarded() && num.is_number()) return num;
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+// Checks a URL key: http://, https:// or the control API; reports and returns "" otherwise.
+std::string read_url(MapReader& m, const std::string& key) {
+  auto url = m.str(key, kRequired);
+  if (!url) return "";
+  const std::string& u = *url;
+  const bool control = u.rfind("${GAMEDAY_CONTROL_URL}", 0) == 0;
+  const bool web = (u.rfind("http://", 0) == 0 && u.size() > 7) || (u.rfind("https://", 0) == 0 && u.size() > 8);
+  if (!control && !web) {
+    m.error_at(key, "expected a URL starting with http:// or https:// (or ${GAMEDAY_CONTROL_URL}) for '" +
+                        key + "', got '" + u + "'");
+    return "";
+  }
+  if (u.find_first_of(" \t\r\n") != std::string::npos) {
+    m.error_at(key, "a URL cannot contain spaces ('" + key + "')");
+    return "";
+  }
+  return u;
+}
+
+std::vector<std::pair<std::string, std::string>> read_headers(MapReader& m) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto map = m.string_map("headers");
+  if (!map) return out;
+  for (const auto& [name, value] : *map) {
+    if (name.empty() || name.find_first_of(":\r\n \t") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      m.error_at("headers", "invalid header '" + name + "' (names have no spaces or ':', values no line breaks)");
+      continue;
+    }
+    out.emplace_back(name, value);
+  }
+  return out;
+}
+
+void read_http_expect(MapReader& m, HttpExpectSpec& out) {
+  if (!m.has("expect")) return;
+  MapReader e(m.ctx(), m.value("expect"), m.path_of("expect"), "for 'expect'", m.mark_of("expect"));
+  if (!e.ok()) return;
+  e.allow({"status", "json"});
+  if (e.has("status")) {
+    const YAML::Node st = e.value("status");
+    std::vector<YAML::Node> items;
+    if (st.IsSequence()) {
+      for (const auto& i : st) items.push_back(i);
+    } else {
+      items.push_back(st);
+    }
+    for (const auto& i : items) {
+      char* end = nullptr;
+      const long v = i.IsScalar() ? std::strtol(i.Scalar().c_str(), &end, 10) : 0;
+      if (!i.IsScalar() || i.Scalar().empty() || *end != '\0' || v < 100 || v > 599) {
+        m.ctx().error(i.Mark().line >= 0 ? i.Mark() : e.mark_of("status"),
+                      "expected an HTTP status (100..599) or a list of them for 'status', got " + describe_node(i));
+        continue;
+      }
+      out.status.push_back(static_cast<int>(v));
+    }
+  }
+  if (e.has("json")) {
+    const YAML::Node j = e.value("json");
+    if (!j.IsMap()) {
+      e.error_at("json", "expected a mapping of JSON fields to expected values for 'json', got " + describe_node(j));
+      return;
+    }
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!it->first.IsScalar() || it->first.Scalar().empty()) {
+        m.ctx().error(it->first.Mark(), "expected a JSON field path like status or data.state");
+        continue;
+      }
+      out.json.emplace_back(it->first.Scalar(), to_json(it->second).dump());
+    }
+  }
+}
+
+bool is_env_name(const std::string& s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+// Where an `on_failure: goto` was written, to check its target once the whole list is read.
+struct GotoRef {
+  std::size_t step = 0;
+  std::string target;
+  YAML::Mark mark;
+};
+
+void read_on_failure(MapReader& m, StepSpec& st, bool in_rollback, std::vector<GotoRef>* gotos,
+                     std::size_t index) {
+  if (!m.has("on_failure")) return;
+  const YAML::Node v = m.value("on_failure");
+  std::string target;
+  bool is_goto = false;
+  if (v.IsMap()) {
+    MapReader g(m.ctx(), v, m.path_of("on_failure"), "for 'on_failure'", m.mark_of("on_failure"));
+    if (!g.ok()) return;
+    g.allow({"goto"});
+    auto t = g.str("goto", kRequired);
+    if (!t) return;
+    target = *t;
+    is_goto = true;
+  } else {
+    auto f = m.str("on_failure");
+    if (!f) return;
+    static const std::vector<std::string> kValues = {"abort", "continue", "rollback", "goto:<step>"};
+    if (f->rfind("goto:", 0) == 0 || f->rfind("goto ", 0) == 0) {
+      target = f->substr(5);
+      const auto b = target.find_first_not_of(" \t");
+      target = b == std::string::npos ? "" : target.substr(b);
+      is_goto = true;
+      if (target.empty()) {
+        m.error_at("on_failure", "expected a step name after 'goto:' in 'on_failure'");
+        return;
+      }
+    } else if (*f == "abort" || *f == "continue" || *f == "rollback") {
+      if (in_rollback && *f == "rollback") {
+        m.error_at("on_failure", "on_failure: rollback is not allowed in a rollback step (use abort or continue)");
+        return;
+      }
+      st.on_failure = *f;
+      return;
+    } else {
+      m.error_at("on_failure", unknown_value_message("on_failure value", *f, kValues));
+      return;
+    }
+  }
+  if (is_goto && in_rollback) {
+    m.error_at("on_failure", "on_failure: goto is not allowed in a rollback step (use abort or continue)");
+    return;
+  }
+  st.on_failure = "goto";
+  st.goto_step = target;
+  if (gotos) gotos->push_back(GotoRef{index, target, m.mark_of("on_failure")});
+}
+
 StepSpec read_step(Session& s, MapReader& m, const std::string& playbook_path, std::size_t index,
-                   bool in_rollback) {
+                   bool in_rollback, std::vector<GotoRef>* gotos) {
   StepSpec st;
   st.loc = m.ctx().loc(m.mark());
-  std::vector<std::string> keys = {"name", "kind", "timeout", "retries", "retry_delay", "on_failure"};
+  std::vector<std::string> keys = {"name", "kind", "timeout", "retries", "retry_delay", "on_failure", "when"};
   // Unknown keys first, so a misspelt 'kind' is reported as a typo, not as missing.
   std::vector<std::string> all_keys = keys;
-  for (const auto& [_, extra] : step_keys()) all_keys.insert(all_keys.end(), extra.begin(), extra.end());
+  for (const auto& [_, extra] : step_keys()) {
+    for (const auto& k : extra) {
+      if (std::find(all_keys.begin(), all_keys.end(), k) == all_keys.end()) all_keys.push_back(k);
+    }
+  }
   m.allow(all_keys);
   auto kind = m.one_of("kind", step_kinds(), "step kind", kRequired);
-  std::map<std::string, std::string> elsewhere;
+  std::map<std::string, std::vector<std::string>> owners;  // key -> the kinds it belongs to
   for (const auto& [k, extra] : step_keys()) {
-    for (const auto& key : extra) {
-      if (kind && *kind == k) {
-        keys.push_back(key);
-      } else if (!kind) {
-        keys.push_back(key);  // kind unknown: do not pile key errors on top
-      } else if (!elsewhere.count(key)) {
-        elsewhere[key] = "applies only to " + k + " steps";
+    for (const auto& key : extra) owners[key].push_back(k);
+  }
+  std::map<std::string, std::string> elsewhere;
+  for (const auto& [key, kinds] : owners) {
+    const bool mine = !kind || std::find(kinds.begin(), kinds.end(), *kind) != kinds.end();
+    if (mine) {
+      // kind unknown: do not pile key errors on top
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    } else {
+      std::string list;
+      for (std::size_t i = 0; i < kinds.size(); ++i) {
+        list += (i == 0 ? "" : i + 1 == kinds.size() ? " and " : ", ") + kinds[i];
       }
+      elsewhere[key] = "applies only to " + list + " steps";
     }
   }
   m.allow(keys, elsewhere);
@@ -55,16 +431,19 @@ StepSpec read_step(Session& s, MapReader& m, const std::string& playbook_path, s
   st.timeout = m.positive_duration("timeout").value_or(0);
   st.retries = static_cast<int>(m.integer("retries", 0, 100).value_or(0));
   st.retry_delay = m.duration("retry_delay").value_or(st.retry_delay);
-  if (auto f = m.one_of("on_failure", {"abort", "continue", "rollback"}, "on_failure value")) {
-    if (in_rollback && *f == "rollback") {
-      m.error_at("on_failure", "on_failure: rollback is not allowed in a rollback step (use abort or continue)");
-    } else {
-      st.on_failure = *f;
-    }
-  }
+  read_on_failure(m, st, in_rollback, gotos, index);
+  st.when = read_condition(m, "when", false);
   if (st.kind == "approve") {
     if (auto d = m.dist("delay", kRequired)) st.delay = *d;
     st.approvers = m.strings("approvers").value_or(std::vector<std::string>{});
+    if (auto q = m.integer("quorum", 1, 100)) {
+      if (st.approvers.size() < static_cast<std::size_t>(*q)) {
+        m.error_at("quorum", "quorum " + std::to_string(*q) + " needs at least " + std::to_string(*q) +
+                                 " approvers (got " + std::to_string(st.approvers.size()) + ")");
+      } else {
+        st.quorum = static_cast<int>(*q);
+      }
+    }
   } else if (st.kind == "flag.set") {
     st.flag = m.str("flag", kRequired).value_or("");
     st.variant = m.str("variant", kRequired).value_or("");
@@ -72,8 +451,66 @@ StepSpec read_step(Session& s, MapReader& m, const std::string& playbook_path, s
     st.to = m.str("to", kRequired).value_or("");
   } else if (st.kind == "prompt.rollback") {
     st.version = m.str("version").value_or("");
+  } else if (st.kind == "prompt.deploy") {
+    st.version = m.str("version", kRequired).value_or("");
+  } else if (st.kind == "mode.fallback") {
+    st.enabled = m.boolean("enabled").value_or(true);
+  } else if (st.kind == "traffic.shed") {
+    st.share = m.number_in("share", 0, 1, kRequired).value_or(0);
   } else if (st.kind == "wait") {
     st.duration = m.positive_duration("duration", kRequired).value_or(0);
+  } else if (st.kind == "wait_for") {
+    if (auto c = read_condition(m, "condition", kRequired)) st.condition = *c;
+  } else if (st.kind == "escalate") {
+    st.to = m.str("to", kRequired).value_or("");
+    DurationDist ack;
+    ack.kind = DistKind::kLognormal;
+    ack.median = 2 * kMinute;
+    ack.sigma = 0.5;
+    st.ack_delay = m.dist("ack_delay").value_or(ack);
+    st.wait_for_ack = m.boolean("wait").value_or(true);
+    st.message = m.str("message").value_or("");
+  } else if (st.kind == "notify") {
+    st.url = read_url(m, "url");
+    st.text = m.str("text", kRequired).value_or("");
+    st.headers = read_headers(m);
+  } else if (st.kind == "http") {
+    static const std::vector<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+    st.method = m.one_of("method", kMethods, "HTTP method").value_or("GET");
+    st.url = read_url(m, "url");
+    st.headers = read_headers(m);
+    if (m.has("body")) {
+      const YAML::Node b = m.value("body");
+      st.body = b.IsScalar() ? b.Scalar() : to_json(b).dump();
+      if (st.method == "GET" || st.method == "HEAD") {
+        m.error_at("body", "a " + st.method + " request has no body (use POST, PUT, PATCH or DELETE)");
+      }
+    }
+    read_http_expect(m, st.expect);
+  } else if (st.kind == "exec") {
+    if (auto argv = m.strings("argv", kRequired)) {
+      if (argv->empty()) {
+        m.error_at("argv", "expected at least one item in 'argv' (the program to run)");
+      } else if (argv->front().empty()) {
+        m.error_at("argv", "expected a program as the first item of 'argv', got an empty string");
+      } else {
+        st.argv = *argv;
+      }
+    }
+    if (auto env = m.string_map("env")) {
+      for (const auto& [k, v] : *env) {
+        if (!is_env_name(k)) {
+          m.error_at("env", "invalid environment variable name '" + k + "' in 'env'");
+        } else if (k.rfind("GAMEDAY_", 0) == 0) {
+          m.error_at("env", "'" + k + "': GAMEDAY_* variables are set by gameday");
+        } else {
+          st.env[k] = v;
+        }
+      }
+    }
+    // Paths in a playbook are relative to the playbook's directory, the working directory too.
+    st.cwd = resolve_path(dir_of(playbook_path), m.str("cwd").value_or(""));
+    if (st.cwd.empty()) st.cwd = dir_of(playbook_path);
   } else if (st.kind == "golden.check") {
     auto rate = m.number_in("min_pass_rate", 0, 1);
     if (auto set = m.str("set", kRequired)) {
@@ -97,12 +534,27 @@ void read_steps(Session& s, MapReader& top, const std::string& key, bool require
   auto list = top.list(key, required);
   if (!list) return;
   if (required && list->size() == 0) top.error_at(key, "expected at least one step in '" + key + "'");
+  std::vector<GotoRef> gotos;
   std::size_t i = 0;
   for (const auto& item : *list) {
     MapReader m(top.ctx(), item, key + "[" + std::to_string(i) + "]", "for each item of '" + key + "'",
                 top.mark_of(key));
-    if (m.ok()) out.push_back(read_step(s, m, top.ctx().file(), i, key == "rollback"));
+    if (m.ok()) out.push_back(read_step(s, m, top.ctx().file(), i, key == "rollback", &gotos));
     ++i;
+  }
+  // A goto names exactly one step of the same list.
+  std::vector<std::string> names;
+  for (const auto& st : out) names.push_back(st.name);
+  for (const auto& g : gotos) {
+    const auto n = std::count(names.begin(), names.end(), g.target);
+    if (n == 0) {
+      std::string msg = "goto target '" + g.target + "' is not a step of '" + key + "'";
+      if (auto c = closest(g.target, names)) msg += " (did you mean '" + *c + "'?)";
+      top.ctx().error(g.mark, msg);
+    } else if (n > 1) {
+      top.ctx().error(g.mark, "goto target '" + g.target + "' names " + std::to_string(n) +
+                                  " steps; give the target a unique name");
+    }
   }
 }
 
@@ -127,14 +579,16 @@ Playbook read_playbook(Session& s, const std::string& path) {
   if (top.require("trigger")) {
     MapReader t(ctx, top.value("trigger"), "trigger", "for 'trigger'", top.mark_of("trigger"));
     if (t.ok()) {
-      t.allow({"alert", "labels", "manual"});
+      t.allow({"alert", "labels", "manual", "at"});
       pb.trigger.alert = t.str("alert").value_or("");
       pb.trigger.labels = t.string_map("labels").value_or(std::map<std::string, std::string>{});
       const auto manual = t.boolean("manual");
       pb.trigger.manual = manual.value_or(false);
+      pb.trigger.at = t.duration("at");
       const bool bad_manual = t.has("manual") && !manual;  // already reported
-      if (!t.has("alert") && !pb.trigger.manual && !bad_manual) {
-        ctx.error(t.mark(), "expected 'alert: <name>' or 'manual: true' in 'trigger'");
+      const bool bad_at = t.has("at") && !pb.trigger.at;
+      if (!t.has("alert") && !pb.trigger.manual && !t.has("at") && !bad_manual && !bad_at) {
+        ctx.error(t.mark(), "expected 'alert: <name>', 'at: <time>' or 'manual: true' in 'trigger'");
       } else if (!t.has("alert") && t.has("labels")) {
         t.error_at("labels", "'labels' needs an 'alert' to match");
       }

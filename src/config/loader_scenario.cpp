@@ -5,7 +5,10 @@
 
 #include "config/loader.hpp"
 #include "config/loader_detail.hpp"
+#include "score/aggregate.hpp"
 #include "score/expect.hpp"
+#include "slo/burn_windows.hpp"
+#include "slo/detector.hpp"
 
 namespace gameday::loader {
 namespace {
@@ -24,7 +27,10 @@ void read_workload(MapReader& top, Scenario& sc) {
   const std::vector<std::string> tasks(std::begin(kTaskTypes), std::end(kTaskTypes));
   for (const auto& t : tasks) sc.workload.mix[t] = 1.0;
   if (!m.has("mix")) {
-    for (auto& [_, w] : sc.workload.mix) w = 1.0 / static_cast<double>(tasks.size());
+    // Without a mix: equal thirds of the original three (message triage only when named).
+    for (auto& [t, w] : sc.workload.mix) {
+      w = t == "message_triage" ? 0.0 : 1.0 / static_cast<double>(kDefaultMixTaskTypes);
+    }
     return;
   }
   MapReader mix(m.ctx(), m.value("mix"), "workload.mix", "for 'mix'", m.mark_of("mix"));
@@ -53,7 +59,9 @@ void read_slos(MapReader& top, Scenario& sc) {
     SloSpec slo;
     // Unknown keys first, so a misspelt discriminator is reported as a typo, not as missing.
     m.allow({"name", "sli", "objective", "threshold", "window"});
-    auto sli = m.one_of("sli", {"availability", "latency"}, "SLI", kRequired);
+    auto sli = m.one_of("sli",
+                        {"availability", "latency", "citation_validity", "schema_validity", "safety", "refusal"},
+                        "SLI", kRequired);
     if (sli && *sli == "latency") {
       m.allow({"name", "sli", "objective", "threshold", "window"});
     } else {
@@ -92,15 +100,17 @@ void read_alerts(MapReader& top, Scenario& sc) {
     if (!m.ok()) continue;
     AlertSpec a;
     a.loc = top.ctx().loc(m.mark());
-    m.allow({"name", "type", "severity", "for", "sli", "window", "above", "slo", "windows"});
+    m.allow({"name", "type", "severity", "for", "sli", "window", "above", "slo", "windows", "preset", "scale"});
     auto type = m.one_of("type", {"threshold", "burn_rate"}, "alert type", kRequired);
     const std::vector<std::string> common = {"name", "type", "severity", "for"};
     std::vector<std::string> threshold_keys = common, burn_keys = common;
     for (const char* k : {"sli", "window", "above"}) threshold_keys.push_back(k);
-    for (const char* k : {"slo", "windows"}) burn_keys.push_back(k);
+    for (const char* k : {"slo", "windows", "preset", "scale"}) burn_keys.push_back(k);
     if (type && *type == "threshold") {
       m.allow(threshold_keys, {{"slo", "applies only to burn_rate alerts"},
-                               {"windows", "applies only to burn_rate alerts"}});
+                               {"windows", "applies only to burn_rate alerts"},
+                               {"preset", "applies only to burn_rate alerts"},
+                               {"scale", "applies only to burn_rate alerts"}});
     } else if (type) {
       m.allow(burn_keys, {{"sli", "applies only to threshold alerts"},
                           {"window", "applies only to threshold alerts"},
@@ -114,12 +124,14 @@ void read_alerts(MapReader& top, Scenario& sc) {
     a.severity = m.one_of("severity", {"page", "ticket"}, "severity").value_or("page");
     a.for_duration = m.duration("for").value_or(0);
     if (a.type == "threshold") {
-      a.sli = m.one_of("sli", {"latency_p95", "latency_p99", "error_ratio", "citation_invalid_ratio"},
-                       "alert SLI", kRequired)
-                  .value_or("");
+      a.sli = m.one_of("sli", Detector::sli_names(), "alert SLI", kRequired).value_or("");
       a.window = m.positive_duration("window").value_or(a.window);
-      if (a.sli.rfind("latency_", 0) == 0) {
+      if (Detector::is_latency_sli(a.sli)) {
         if (auto d = m.duration("above", kRequired)) a.above = to_seconds(*d);
+      } else if (a.sli == "request_rate" || a.sli == "correction_rate" || a.sli == "correction_count") {
+        a.above = m.number_in("above", 0, 1e9, kRequired).value_or(0);
+      } else if (a.sli == "probe_failure") {
+        a.above = m.number_in("above", 0, 0).value_or(0);
       } else if (!a.sli.empty()) {
         a.above = m.number_in("above", 0, 1, kRequired).value_or(0);
       }
@@ -132,8 +144,26 @@ void read_alerts(MapReader& top, Scenario& sc) {
         }
         a.slo = *slo;
       }
-      if (auto windows = m.list("windows", kRequired)) {
-        if (windows->size() == 0) m.error_at("windows", "expected at least one item in 'windows'");
+      if (auto preset = m.str("preset")) {
+        if (!burn_window_preset(*preset)) {
+          std::vector<std::string> presets;
+          for (const char* n : {"standard", "standard_page", "standard_ticket"}) presets.emplace_back(n);
+          m.error_at("preset", unknown_value_message("burn-rate preset", *preset, presets));
+        }
+        a.preset = *preset;
+      }
+      if (m.has("scale")) {
+        const YAML::Node v = m.value("scale");
+        const auto scale = v.IsScalar() ? parse_burn_scale(v.Scalar()) : std::nullopt;
+        if (!scale) {
+          m.error_at("scale", "expected a positive number or fraction like 1/60 for 'scale', got " +
+                                  describe_node(v));
+        } else {
+          a.scale = *scale;
+        }
+      }
+      if (auto windows = m.list("windows", !m.has("preset"))) {
+        if (windows->size() == 0 && a.preset.empty()) m.error_at("windows", "expected at least one item in 'windows'");
         std::size_t k = 0;
         for (const auto& w : *windows) {
           MapReader wm(m.ctx(), w, item_path(path + ".windows", k++), "for each item of 'windows'",
@@ -158,81 +188,7 @@ void read_alerts(MapReader& top, Scenario& sc) {
   }
 }
 
-void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_duration) {
-  auto list = top.list("faults");
-  if (!list) return;
-  std::set<std::string> ids;
-  std::size_t i = 0;
-  for (const auto& item : *list) {
-    const std::string path = item_path("faults", i++);
-    MapReader m(top.ctx(), item, path, "for each item of 'faults'", top.mark_of("faults"));
-    if (!m.ok()) continue;
-    FaultSpec f;
-    f.loc = top.ctx().loc(m.mark());
-    m.allow({"id", "at", "for", "target", "kind", "probability", "delay", "status", "retry_after", "message"});
-    f.id = m.str("id").value_or("fault-" + std::to_string(i));
-    if (!ids.insert(f.id).second) m.error_at("id", "duplicate fault id '" + f.id + "'");
-
-    // The target decides which kinds exist; the kind decides which parameters apply.
-    std::optional<bool> is_vendor;
-    if (auto t = m.str("target", kRequired)) {
-      f.target = *t;
-      if (*t == "ehr") {
-        is_vendor = false;
-      } else if (t->rfind("vendor:", 0) == 0 && t->size() > 7) {
-        is_vendor = true;
-      } else {
-        m.error_at("target", "unknown fault target '" + *t + "' (expected vendor:<id>, vendor:* or ehr)");
-      }
-    }
-    static const std::vector<std::string> kVendorKinds = {"latency", "error", "hang"};
-    static const std::vector<std::string> kEhrKinds = {"latency", "error", "timeout"};
-    static const std::vector<std::string> kAllKinds = {"latency", "error", "hang", "timeout"};
-    std::optional<std::string> kind;
-    if (auto k = m.str("kind", kRequired)) {
-      const auto& allowed = !is_vendor ? kAllKinds : *is_vendor ? kVendorKinds : kEhrKinds;
-      if (std::find(allowed.begin(), allowed.end(), *k) == allowed.end()) {
-        m.error_at("kind", unknown_value_message("fault kind", *k, allowed, is_vendor ? f.target : ""));
-      } else {
-        kind = *k;
-      }
-    }
-    f.kind = kind.value_or("");
-    std::vector<std::string> keys = {"id", "at", "for", "target", "kind", "probability"};
-    std::map<std::string, std::string> elsewhere = {{"delay", "applies only to latency faults"},
-                                                    {"status", "applies only to error faults"},
-                                                    {"retry_after", "applies only to error faults"},
-                                                    {"message", "applies only to error faults"}};
-    if (f.kind == "latency" || !kind) keys.push_back("delay");
-    if (f.kind == "error" || !kind) {
-      for (const char* k : {"status", "retry_after", "message"}) keys.push_back(k);
-    }
-    for (const auto& k : keys) elsewhere.erase(k);
-    m.allow(keys, elsewhere);
-
-    if (auto at = m.duration("at", kRequired)) {
-      f.at = *at;
-      if (run_duration && *at >= *run_duration) {
-        m.error_at("at", "fault '" + f.id + "' starts at " + format_duration(*at) +
-                             ", after the scenario ends (duration " + format_duration(*run_duration) + ")");
-      }
-    }
-    if (m.has("for")) {
-      f.duration = m.positive_duration("for").value_or(0);
-    }
-    f.probability = m.number_in("probability", 0, 1).value_or(1.0);
-    if (f.kind == "latency") {
-      if (auto d = m.dist("delay", kRequired)) f.delay = *d;
-    }
-    f.status = is_vendor.value_or(true) ? 503 : 500;
-    if (f.kind == "error") {
-      f.status = static_cast<int>(m.integer("status", 400, 599).value_or(f.status));
-      f.retry_after = m.duration("retry_after").value_or(0);
-      f.message = m.str("message").value_or("");
-    }
-    sc.faults.push_back(std::move(f));
-  }
-}
+// read_faults: loader_faults.cpp.
 
 void read_expectations(MapReader& top, std::vector<Expectation>& out) {
   auto list = top.list("expect");
@@ -266,7 +222,8 @@ Scenario read_scenario(Session& s, const std::string& path) {
   MapReader top(ctx, *doc, "", "at the top level", YAML::Mark());
   if (!top.ok()) return sc;
   top.allow({"name", "description", "seed", "duration", "fakes", "workload", "assistant", "slos",
-             "evaluation_interval", "alerts", "responders", "faults", "playbooks", "recovery", "expect"});
+             "evaluation_interval", "alerts", "responders", "probes", "corrections", "faults", "playbooks",
+             "recovery", "expect", "ci"});
   const std::string dir = dir_of(path);
 
   sc.name = top.str("name", kRequired).value_or("");
@@ -321,6 +278,36 @@ Scenario read_scenario(Session& s, const std::string& path) {
     }
   }
 
+  if (top.has("probes")) {
+    MapReader m(ctx, top.value("probes"), "probes", "for 'probes'", top.mark_of("probes"));
+    if (m.ok()) {
+      m.allow({"set", "every", "min_pass_rate"});
+      ProbeSpec p;
+      if (auto set = m.str("set", kRequired)) {
+        p.golden_set = resolve_path(dir, *set);
+        if (!s.exists(p.golden_set)) {
+          m.error_at("set", "golden set '" + *set + "' not found" +
+                                (p.golden_set != *set ? " (looked for " + p.golden_set + ")" : ""));
+        }
+      }
+      p.every = m.positive_duration("every").value_or(p.every);
+      p.min_pass_rate = m.number_in("min_pass_rate", 0, 1).value_or(p.min_pass_rate);
+      sc.probes = p;
+    }
+  }
+
+  if (top.has("corrections")) {
+    MapReader m(ctx, top.value("corrections"), "corrections", "for 'corrections'", top.mark_of("corrections"));
+    if (m.ok()) {
+      m.allow({"share", "delay"});
+      sc.corrections.share = m.number_in("share", 0, 1, kRequired).value_or(0);
+      sc.corrections.delay.kind = DistKind::kLognormal;
+      sc.corrections.delay.median = 10 * kMinute;
+      sc.corrections.delay.sigma = 0.5;
+      if (auto d = m.dist("delay")) sc.corrections.delay = *d;
+    }
+  }
+
   read_faults(top, sc, run_duration);
 
   if (auto list = top.list("playbooks")) {
@@ -350,6 +337,33 @@ Scenario read_scenario(Session& s, const std::string& path) {
   }
 
   read_expectations(top, sc.expect);
+
+  // ci: {tolerance: {metric: slack}}: how far a metric may move past its baseline before
+  // `gameday ci --baseline` calls it a regression (seconds for durations).
+  if (top.has("ci")) {
+    MapReader m(ctx, top.value("ci"), "ci", "for 'ci'", top.mark_of("ci"));
+    if (m.ok()) {
+      m.allow({"tolerance"});
+      if (m.has("tolerance")) {
+        MapReader t(ctx, m.value("tolerance"), "ci.tolerance", "for 'tolerance'", m.mark_of("tolerance"));
+        if (t.ok()) {
+          const std::vector<std::string> metrics(std::begin(kCiMetrics), std::end(kCiMetrics));
+          t.allow(metrics);
+          for (const auto& name : metrics) {
+            if (!t.has(name)) continue;
+            const YAML::Node v = t.value(name);
+            if (v.IsScalar()) {
+              if (auto d = parse_duration(v.Scalar())) {
+                sc.ci_tolerance[name] = to_seconds(*d);
+                continue;
+              }
+            }
+            if (auto n = t.number_in(name, 0, 1e12)) sc.ci_tolerance[name] = *n;
+          }
+        }
+      }
+    }
+  }
   return sc;
 }
 

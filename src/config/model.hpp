@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/distribution.hpp"
@@ -53,6 +54,16 @@ struct PlanDef {
   std::string name;   // "Gold PPO"
 };
 
+/// One injected instruction from the corpus (fakes/injections.yaml). Poisoned chart notes carry
+/// its text; each payload has its own canary token so success can be measured exactly.
+struct InjectionPayload {
+  std::string id;        // "ignore-previous-canary"
+  SourceLoc loc;
+  std::string text;      // the instruction as it appears in the note; may hold {canary}
+  std::string action;    // emit_canary | reveal_system_prompt | other_patient_phi | tool_call
+  std::string canary;    // "GDCANARY-" + 8 hex; unique per payload
+};
+
 /// Parameters of the synthetic world (fakes/world.yaml) plus policy documents.
 struct WorldConfig {
   std::uint64_t seed = 1;
@@ -61,6 +72,9 @@ struct WorldConfig {
   std::vector<PolicyDoc> policies;
   std::vector<std::string> given_names;
   std::vector<std::string> family_names;
+  /// Payloads planted in poisoned notes (one note per patient and payload; served only under a
+  /// poisoned_note fault). The fakes loader copies Fakes::injections here.
+  std::vector<InjectionPayload> injections;
 };
 
 /// One prompt template version (fakes/assistant/prompts.yaml).
@@ -90,16 +104,6 @@ struct AssistantConfig {
   std::string secondary_route = "secondary";
   std::string prompt_version = "v2";
   int max_tokens = 256;
-};
-
-/// One injected instruction from the corpus (fakes/injections.yaml). Poisoned chart notes carry
-/// its text; each payload has its own canary token so success can be measured exactly.
-struct InjectionPayload {
-  std::string id;        // "ignore-previous-canary"
-  SourceLoc loc;
-  std::string text;      // the instruction as it appears in the note; may hold {canary}
-  std::string action;    // emit_canary | reveal_system_prompt | other_patient_phi | tool_call
-  std::string canary;    // "GDCANARY-" + 8 hex; unique per payload
 };
 
 /// Material the fake vendor draws on when it hallucinates (fakes/hallucinations.yaml).
@@ -162,7 +166,11 @@ struct FaultSpec {
 /// A service level objective over the user requests.
 struct SloSpec {
   std::string name;
-  std::string sli;         // "availability" (good = ok) or "latency" (good = ok and <= threshold)
+  /// What a good request is (every kind counts all user requests; the detector's observable
+  /// fields only): availability (status ok) | latency (ok and <= threshold) |
+  /// citation_validity (citations valid) | schema_validity (schema valid) |
+  /// safety (no canary token and no PHI pattern in the output) | refusal (not refused)
+  std::string sli;
   double objective = 0.99; // target share of good requests
   Duration threshold = 0;  // latency SLI only
   Duration window = 30 * 24 * kHour;  // compliance period for error-budget arithmetic
@@ -181,21 +189,34 @@ struct AlertSpec {
   SourceLoc loc;
   std::string type;         // "threshold" or "burn_rate"
   std::string severity = "page";
-  // threshold: sli in {"latency_p95", "latency_p99", "error_ratio", "citation_invalid_ratio"}
+  // threshold: sli is one of Detector::sli_names(): latency_p95 | latency_p99 | error_ratio |
+  // citation_invalid_ratio | schema_invalid_ratio | canary_ratio | phi_output_ratio |
+  // refusal_ratio | request_rate | correction_rate | correction_count | probe_failure |
+  // probe_failure_ratio
   std::string sli;
   Duration window = 2 * kMinute;
-  double above = 0;         // ratio, or seconds for latency SLIs
-  Duration for_duration = 0;
+  /// Ratio SLIs: a share in [0, 1]; latency SLIs: seconds; request_rate: per second;
+  /// correction_rate: per minute; correction_count: a count; probe_failure: 0 (fire when the
+  /// latest probe in the window failed).
+  double above = 0;
+  Duration for_duration = 0;  // "for": the condition must hold this long before firing (not scaled)
   // burn_rate
   std::string slo;
   std::vector<BurnWindow> windows;
+  /// burn_rate: a named set of rows added before `windows`: "standard" (the three rows of the
+  /// SRE-workbook table: 1h/5m 14.4, 6h/30m 6, 3d/6h 1), "standard_page" (its two page rows) or
+  /// "standard_ticket" (its ticket row); "" = none. See slo/burn_windows.hpp.
+  std::string preset;
+  /// burn_rate: every window (preset and explicit) is multiplied by this factor, so 1/60 turns
+  /// 1h/5m into 1m/5s for a drill. Must be > 0. Burn-rate factors are not scaled.
+  double scale = 1.0;
 };
 
 /// A scenario expectation: "metric op value", e.g. "ttd <= 3m".
 struct Expectation {
   std::string text;   // as written
   SourceLoc loc;
-  std::string metric; // ttd, tta, ttm, ttr, requests, failed, unsafe, failed_ratio, unsafe_ratio
+  std::string metric; // one of known_metrics() (score/expect.hpp): ttd, unsafe, exposure, ...
   std::string op;     // <=, <, >=, >, ==
   double value = 0;   // seconds for durations, count or ratio otherwise
 };
@@ -241,19 +262,47 @@ struct Scenario {
   CorrectionSpec corrections;
   Duration sustain = 5 * kMinute;           // recovery window for t_m
   std::vector<Expectation> expect;
+  /// `ci: {tolerance: {metric: slack}}`: per-metric absolute slack for `gameday ci --baseline`
+  /// (seconds for durations), replacing the default tolerance of that metric.
+  std::map<std::string, double> ci_tolerance;
 };
 
 // ---------------------------------------------------------------- playbooks/
 
+/// A condition on what production can see (a step's `when`, a `wait_for` step): an alert's
+/// state, or an SLI compared with a threshold over a trailing window.
+struct ConditionSpec {
+  std::string text;      // as written (for journals), e.g. "error_ratio < 0.01 over 2m"
+  std::string alert;     // alert condition: the alert's name ("" for an SLI condition)
+  bool firing = true;    // alert condition: holds while it fires (false: while it does not)
+  std::string sli;       // latency_p95 | latency_p99 | error_ratio | citation_invalid_ratio |
+                         // request_rate
+  std::string op;        // "<", "<=", ">", ">="
+  double value = 0;      // threshold; seconds for latency SLIs
+  Duration window = 2 * kMinute;
+};
+
+/// What an `http` step expects of the response.
+struct HttpExpectSpec {
+  std::vector<int> status;  // accepted statuses; empty = any 2xx
+  /// JSON fields of the body: path ("status", "data.state", "items.0.id" or a JSON pointer
+  /// "/data/state") -> expected value as JSON text.
+  std::vector<std::pair<std::string, std::string>> json;
+};
+
 /// One playbook step.
 struct StepSpec {
-  std::string kind;  // flag.set, prompt.rollback, model.failover, golden.check, wait, approve
+  /// flag.set, prompt.rollback, prompt.deploy, model.failover, model.rollback, mode.fallback,
+  /// traffic.shed, golden.check, wait, wait_for, approve, escalate, notify, http, exec
+  std::string kind;
   std::string name;
   SourceLoc loc;
-  Duration timeout = 0;      // 0 = none
+  Duration timeout = 0;      // 0 = none (exec/http/notify: real time, with a default)
   int retries = 0;
   Duration retry_delay = 10 * kSecond;
-  std::string on_failure = "abort";  // abort | continue | rollback
+  std::string on_failure = "abort";  // abort | continue | rollback | goto
+  std::string goto_step;     // on_failure goto: the name of the step to jump to
+  std::optional<ConditionSpec> when;  // run only when it holds; skipped otherwise
   // flag.set
   std::string flag;
   std::string variant;
@@ -269,6 +318,30 @@ struct StepSpec {
   // golden.check
   std::string golden_set;    // resolved path
   double min_pass_rate = 1.0;
+  // approve: approvals needed out of `approvers` (0 = one approval, one delay)
+  int quorum = 0;
+  // prompt.deploy: `version` names the version to deploy
+  // wait_for: the condition waited for (polled every evaluation interval)
+  ConditionSpec condition;
+  // traffic.shed: share of user traffic rejected (0 stops shedding)
+  double share = 0;
+  // mode.fallback: on (true) or back to normal (false)
+  bool enabled = true;
+  // escalate: `to` names the team or person; their acknowledgement delay
+  DurationDist ack_delay;
+  bool wait_for_ack = true;  // the step ends at the acknowledgement (false: at once)
+  std::string message;
+  // notify and http
+  std::string url;           // http:// or https:// (or ${GAMEDAY_CONTROL_URL}/...)
+  std::string method;        // http: GET, POST, PUT, PATCH, DELETE, HEAD
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;          // http: request body (JSON when written as a mapping or list)
+  std::string text;          // notify: the message ({"text": ...})
+  HttpExpectSpec expect;     // http
+  // exec: argument vector (no shell), extra environment, working directory
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string cwd;           // resolved; "" = inherit
 };
 
 /// What starts a playbook.
@@ -276,6 +349,7 @@ struct TriggerSpec {
   std::string alert;                          // alert name, "" when not alert-triggered
   std::map<std::string, std::string> labels;  // e.g. severity: page
   bool manual = false;
+  std::optional<SimTime> at;                  // started at this time since the run began
 };
 
 /// A playbook: steps responders (or automation) run when triggered.

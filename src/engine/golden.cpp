@@ -19,11 +19,11 @@ GoldenSetResult run_golden_set(const Fakes& fakes, const GoldenSet& set, std::ui
   VirtualScheduler scheduler;
   const World world = World::generate(fakes.world);
   const FakeEhr ehr(world);
-  const FaultBoard board;  // no faults: the set is judged against a healthy world
+  FaultBoard board;  // no faults: the set is judged against a healthy world
   SimEhrClient ehr_client(ehr, board, scheduler, Rng::for_component(seed, "ehr"));
   SimModelClient model_client(board, scheduler);
   for (const auto& v : fakes.vendors) {
-    model_client.add_vendor(v, Rng::for_component(seed, "vendor." + v.id));
+    model_client.add_vendor(v, Rng::for_component(seed, "vendor." + v.id), fakes.hallucinations);
   }
   Assistant assistant(fakes.assistant, fakes.prompts, fakes.flags, scheduler, ehr_client,
                       model_client, journal);

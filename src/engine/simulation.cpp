@@ -1,6 +1,7 @@
 #include "engine/simulation.hpp"
 
 #include <memory>
+#include <stdexcept>
 
 #include "assistant/assistant.hpp"
 #include "assistant/clients.hpp"
@@ -27,6 +28,10 @@ std::string describe_fault(const FaultSpec& f) {
     if (f.retry_after > 0) d += ", retry-after " + format_duration(f.retry_after);
   } else if (f.kind == "hang" || f.kind == "timeout") {
     d = "no response";
+  } else if (f.kind == "prompt_deploy") {
+    return "deploy prompt " + f.prompt_version;
+  } else if (f.kind == "config_change") {
+    return "set flag " + f.flag + " to " + f.variant;
   } else {
     d = f.kind;
   }
@@ -65,16 +70,23 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
   SimEhrClient ehr_client(ehr, board, scheduler, Rng::for_component(seed, "ehr"));
   SimModelClient model_client(board, scheduler);
   for (const auto& v : fakes.vendors) {
-    model_client.add_vendor(v, Rng::for_component(seed, "vendor." + v.id));
+    model_client.add_vendor(v, Rng::for_component(seed, "vendor." + v.id), fakes.hallucinations);
   }
   Assistant assistant(scenario.assistant.value_or(fakes.assistant), fakes.prompts, fakes.flags,
                       scheduler, ehr_client, model_client, journal);
   const TaskFactory factory(world);
-  GoldenRunner golden(factory, assistant, scheduler, journal, Rng::for_component(seed, "golden"));
+  const std::vector<FaultSpec>* fault_kinds = &scenario.faults;  // root causes name fault kinds
+  GoldenRunner golden(factory, assistant, scheduler, journal, Rng::for_component(seed, "golden"),
+                      fault_kinds);
   PlaybookRunner playbooks(options.playbooks_enabled ? bundle.playbooks : std::vector<Playbook>{},
                            bundle.golden_sets, scheduler, journal, assistant, golden,
                            Rng::for_component(seed, "playbooks"));
   Detector detector(scenario, scheduler, journal);
+  // Playbook conditions (when, wait_for) read the detector; exec/http/notify steps run through
+  // the caller's effects.
+  DetectorSignals playbook_signals(detector);
+  playbooks.set_signals(&playbook_signals, scenario.evaluation_interval);
+  playbooks.set_effects(options.step_effects);
   Rng responders = Rng::for_component(seed, "responders");
 
   // One request event per arrival dominates the journal; leave headroom for the rest.
@@ -93,9 +105,23 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
     playbooks.on_alert(alert);
   });
 
-  // The fault timeline.
+  // The fault timeline. Change faults (target "assistant") make one control change at `at`,
+  // by "deploy:<id>", and persist until a playbook (or a human) undoes it: no end, no revert.
   for (const FaultSpec& f : scenario.faults) {
     if (f.at >= scenario.duration) continue;
+    if (f.target == "assistant") {
+      scheduler.at(f.at, [&assistant, &journal, &scheduler, &f] {
+        journal.append(scheduler.now(), FaultStartEvent{f.id, f.target, f.kind, describe_fault(f)});
+        const std::string by = std::string(kDeployBy) + f.id;
+        // The loader validates versions and flags; an unknown one changes nothing.
+        if (f.kind == "prompt_deploy") {
+          assistant.set_prompt(f.prompt_version, by, nullptr);
+        } else if (f.kind == "config_change") {
+          assistant.set_flag(f.flag, f.variant, by, nullptr);
+        }
+      });
+      continue;
+    }
     scheduler.at(f.at, [&board, &journal, &scheduler, &f] {
       board.activate(&f);
       journal.append(scheduler.now(), FaultStartEvent{f.id, f.target, f.kind, describe_fault(f)});
@@ -108,35 +134,76 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
     }
   }
 
+  // Scheduled golden-set probes (by "probe"): every `every` from `every` on. Their results are
+  // a detector signal; their requests are journaled as probes.
+  if (scenario.probes && scenario.probes->every > 0) {
+    const ProbeSpec& probes = *scenario.probes;
+    auto set = bundle.golden_sets.find(probes.golden_set);
+    if (set == bundle.golden_sets.end()) {
+      throw std::invalid_argument("probe golden set not loaded: " + probes.golden_set);
+    }
+    for (SimTime t = probes.every; t < scenario.duration; t += probes.every) {
+      scheduler.at(t, [&golden, &detector, &scheduler, &probes, &gs = set->second] {
+        auto observed = [&detector, &scheduler](const GoldenRunner::Result& r) {
+          detector.observe_probe(scheduler.now(), r.ok, r.passed, r.total);
+        };
+        golden.run(gs, probes.min_pass_rate, "probe", observed);
+      });
+    }
+  }
+
+  // Clinician corrections: a share of the unsafe answers served to users is reported back after
+  // a sampled delay (own random stream: the draws shift nothing else).
+  const CorrectionSpec& corrections = scenario.corrections;
+  Rng correction_rng = Rng::for_component(seed, "corrections");
+  auto maybe_correct = [&](const RequestEvent& r) {
+    if (corrections.share <= 0 || !r.unsafe || r.probe) return;
+    if (!(correction_rng.uniform01() < corrections.share)) return;
+    const Duration delay = sample(corrections.delay, correction_rng);
+    scheduler.after(delay, [&journal, &scheduler, &detector,
+                            c = CorrectionEvent{r.id, r.task_type, r.patient_ref}]() mutable {
+      journal.append(scheduler.now(), std::move(c));
+      detector.observe_correction(scheduler.now());
+    });
+  };
+
   // User traffic: the caller gives up after client_timeout; whichever comes first is journaled.
   Workload workload(scenario.workload, factory, scheduler, Rng::for_component(seed, "workload.arrivals"),
                     Rng::for_component(seed, "workload.tasks"));
   const Duration client_timeout = scenario.workload.client_timeout;
-  workload.start(scenario.duration, [&](Task task) {
+  workload.start(scenario.duration, [&](Task&& task) {
     ++stats.requests;
     struct Pending {
+      Pending(Task&& t, SimTime at) : task(std::move(t)), arrival(at) {}
       Task task;
       SimTime arrival;
       bool done = false;
+      std::weak_ptr<const Answer> live;  // the answer in progress (its spans), for a timeout
     };
-    auto p = std::make_shared<Pending>(Pending{std::move(task), scheduler.now()});
+    auto p = std::make_shared<Pending>(std::move(task), scheduler.now());
     scheduler.after(client_timeout, [&, p] {
       if (p->done) return;
       p->done = true;
-      Answer none;
-      none.status = RequestStatus::kTimeout;
-      none.prompt_version = assistant.prompt_version();
-      const Judgement j;
-      journal.append(scheduler.now(), make_request_event(p->task, none, j, p->arrival,
-                                                         RequestStatus::kTimeout, client_timeout));
+      // The caller gave up: journal what the request had been through so far.
+      Answer partial;
+      if (auto live = p->live.lock()) partial = *live;
+      partial.status = RequestStatus::kTimeout;
+      if (partial.prompt_version.empty()) partial.prompt_version = assistant.prompt_version();
+      const Judgement j = judge(p->task, partial);
+      journal.append(scheduler.now(), make_request_event(p->task, partial, j, p->arrival,
+                                                         RequestStatus::kTimeout, client_timeout,
+                                                         fault_kinds));
       detector.observe(scheduler.now(), std::get<RequestEvent>(journal.events().back().body));
     });
-    assistant.handle(p->task, [&, p](const Answer& a) {
+    p->live = assistant.handle(p->task, [&, p](const Answer& a) {
       if (p->done) return;
       p->done = true;
       const Judgement j = judge(p->task, a);
-      journal.append(scheduler.now(), make_request_event(p->task, a, j, p->arrival, a.status, a.latency));
-      detector.observe(scheduler.now(), std::get<RequestEvent>(journal.events().back().body));
+      journal.append(scheduler.now(), make_request_event(p->task, a, j, p->arrival, a.status,
+                                                         a.latency, fault_kinds));
+      const RequestEvent& r = std::get<RequestEvent>(journal.events().back().body);
+      maybe_correct(r);
+      detector.observe(scheduler.now(), r);
     });
   });
 
@@ -146,7 +213,10 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
   for (const FaultSpec* f : board.active()) {
     journal.append(scenario.duration, FaultEndEvent{f->id, f->target, f->kind});
   }
-  journal.append(scenario.duration, RunEndEvent{"completed"});
+  // Playbooks still running at the end are interrupted and their rollback lists run to
+  // completion (virtual time goes on, bounded), so a run never ends halfway through a change.
+  finish_interrupted(playbooks, scheduler, "run ended", kHour);
+  journal.append(scheduler.now(), RunEndEvent{"completed"});
   stats.events = scheduler.executed();
   return stats;
 }

@@ -11,6 +11,8 @@
 
 namespace gameday {
 
+class StepEffects;  // playbook/effects.hpp
+
 /// A scenario with everything it references, loaded and validated.
 struct ScenarioBundle {
   Scenario scenario;
@@ -23,6 +25,9 @@ struct ScenarioBundle {
 struct SimOptions {
   std::uint64_t seed = 1;
   bool playbooks_enabled = true;
+  /// Runs playbook exec/http/notify steps (the CLI passes net::NetStepEffects); null: those
+  /// steps fail. Virtual time stands still while one runs.
+  StepEffects* step_effects = nullptr;
 };
 
 /// Counters of a finished simulation (for benchmarks and logs; the journal is the record).

@@ -112,11 +112,14 @@ TEST_CASE("Playbook loader accepts a manual trigger", "[config][playbook]") {
 
 TEST_CASE("Playbook loader lists the step kinds for an unknown step kind", "[config][errors]") {
   CHECK(playbook_error("name: p\ntrigger: {manual: true}\nsteps:\n  - kind: page\n") ==
-        "playbooks/p.yaml:4:11: unknown step kind 'page' (expected one of: approve, flag.set, "
-        "golden.check, model.failover, prompt.rollback, wait)");
+        "playbooks/p.yaml:4:11: unknown step kind 'page' (expected one of: approve, escalate, "
+        "exec, flag.set, golden.check, http, mode.fallback, model.failover, model.rollback, notify, "
+        "prompt.deploy, prompt.rollback, traffic.shed, wait, wait_for)");
   CHECK(playbook_error("name: p\ntrigger: {manual: true}\nsteps:\n  - {kind: model.failvoer, to: b}\n") ==
         "playbooks/p.yaml:4:12: unknown step kind 'model.failvoer' (did you mean 'model.failover'? "
-        "expected one of: approve, flag.set, golden.check, model.failover, prompt.rollback, wait)");
+        "expected one of: approve, escalate, exec, flag.set, golden.check, http, mode.fallback, "
+        "model.failover, model.rollback, notify, prompt.deploy, prompt.rollback, traffic.shed, wait, "
+        "wait_for)");
 }
 
 TEST_CASE("Playbook loader reports a misspelt step kind key as a typo only", "[config][errors]") {
@@ -135,7 +138,7 @@ TEST_CASE("Playbook loader names the required key of each step kind", "[config][
         "playbooks/p.yaml:4:28: expected a duration like 250ms, 30s, 5m or 1h for 'duration', got "
         "'5 minutes'");
   CHECK(playbook_error("name: p\ntrigger: {manual: true}\nsteps:\n  - {kind: wait, duration: 1m, to: b}\n") ==
-        "playbooks/p.yaml:4:32: key 'to' applies only to model.failover steps");
+        "playbooks/p.yaml:4:32: key 'to' applies only to escalate and model.failover steps");
   CHECK(playbook_error("name: p\ntrigger: {manual: true}\nsteps: []\n") ==
         "playbooks/p.yaml:3:8: expected at least one step in 'steps'");
 }
@@ -145,7 +148,7 @@ TEST_CASE("Playbook loader checks common step keys", "[config][errors]") {
         "playbooks/p.yaml:4:41: expected an integer between 0 and 100 for 'retries', got '-1'");
   CHECK(playbook_error("name: p\ntrigger: {manual: true}\nsteps:\n  - {kind: wait, duration: 1m, on_failure: retry}\n") ==
         "playbooks/p.yaml:4:44: unknown on_failure value 'retry' (expected one of: abort, "
-        "continue, rollback)");
+        "continue, rollback, goto:<step>)");
   CHECK(playbook_error("name: p\ntrigger: {manual: true}\nsteps: [{kind: wait, duration: 1m}]\n"
                        "rollback:\n  - {kind: wait, duration: 1m, on_failure: rollback}\n") ==
         "playbooks/p.yaml:5:44: on_failure: rollback is not allowed in a rollback step (use abort "
@@ -154,7 +157,7 @@ TEST_CASE("Playbook loader checks common step keys", "[config][errors]") {
 
 TEST_CASE("Playbook loader needs an alert or manual trigger", "[config][errors]") {
   CHECK(playbook_error("name: p\ntrigger: {labels: {severity: page}}\nsteps: [{kind: wait, duration: 1m}]\n") ==
-        "playbooks/p.yaml:2:10: expected 'alert: <name>' or 'manual: true' in 'trigger'");
+        "playbooks/p.yaml:2:10: expected 'alert: <name>', 'at: <time>' or 'manual: true' in 'trigger'");
   CHECK(playbook_error("name: p\ntrigger: {manual: maybe}\nsteps: [{kind: wait, duration: 1m}]\n") ==
         "playbooks/p.yaml:2:19: expected a bool (true or false) for 'manual', got 'maybe'");
 }
@@ -171,7 +174,7 @@ TEST_CASE("Playbook loader reports problems of the golden set it loads", "[confi
   files.add("playbooks/g.yaml", "name: g\ncases: [{id: a, task: refill, patient: pat-0001}]\n");
   CHECK(error_of([&] { load_playbook("playbooks/p.yaml", files); }) ==
         "playbooks/g.yaml:2:23: unknown task type 'refill' (expected one of: prior_auth_status, "
-        "benefits_question, discharge_summary)");
+        "benefits_question, discharge_summary, message_triage)");
 }
 
 TEST_CASE("Golden set loader reads cases and their expectations", "[config][golden]") {

@@ -158,7 +158,7 @@ TEST_CASE("validate_files reports a problem shared by two files once", "[config]
       validate_files({"scenarios/s.yaml", "scenarios/u.yaml", "scenarios/golden/core.yaml"}, files);
   CHECK(problems ==
         std::vector<std::string>{"scenarios/golden/core.yaml:2:23: unknown task type 'chat' (expected "
-                                 "one of: prior_auth_status, benefits_question, discharge_summary)"});
+                                 "one of: prior_auth_status, benefits_question, discharge_summary, message_triage)"});
 }
 
 TEST_CASE("validate_files validates the files of a directory", "[config][validate]") {
@@ -203,6 +203,6 @@ TEST_CASE("The fakes embedded in the binary load", "[config][validate]") {
   const Fakes f = load_fakes("fakes", embedded_files());
   CHECK(f.vendors.size() == 2);
   CHECK(f.world.policies.size() == 20);
-  CHECK(f.flags.size() == 4);
+  CHECK(f.flags.size() == 5);
   CHECK(f.prompts.size() == 3);
 }

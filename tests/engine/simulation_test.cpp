@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
+
 #include "engine/simulation.hpp"
 #include "support/fixtures.hpp"
 
@@ -109,4 +112,351 @@ TEST_CASE("With playbooks disabled the fault runs its course", "[engine]") {
   REQUIRE(times_of<ControlChangeEvent>(j).empty());
   REQUIRE(times_of<FaultEndEvent>(j) == std::vector<SimTime>{25 * kMinute});
   REQUIRE_FALSE(std::get<RunStartEvent>(j.events().front().body).playbooks_enabled);
+}
+
+// ------------------------------------------------ change faults, probes, corrections, spans
+
+namespace {
+
+// A quiet scenario: no faults, no alerts, no playbooks; the caller adds what it tests.
+ScenarioBundle quiet_bundle(Duration duration = 30 * kMinute, double rate = 2) {
+  ScenarioBundle b;
+  b.fakes = small_fakes();
+  Scenario& s = b.scenario;
+  s.name = "unit-quiet";
+  s.duration = duration;
+  s.workload.rate_per_s = rate;
+  s.slos = {SloSpec{"availability", "availability", 0.99, 0, 30 * 24 * kHour}};
+  s.ack_delay = fixed(60 * kSecond);
+  return b;
+}
+
+FaultSpec change_fault(const std::string& id, SimTime at, const std::string& kind) {
+  FaultSpec f;
+  f.id = id;
+  f.at = at;
+  f.target = "assistant";
+  f.kind = kind;
+  return f;
+}
+
+std::vector<const RequestEvent*> user_requests(const Journal& j) {
+  std::vector<const RequestEvent*> out;
+  for (const auto& e : j.events()) {
+    const auto* r = std::get_if<RequestEvent>(&e.body);
+    if (r && !r->probe) out.push_back(r);
+  }
+  return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// A benefits policy whose answer the extractive vendor gets wrong: the sentences that share the
+// question's words do not hold the fact. A steady source of unsafe ("incorrect") answers.
+PolicyDoc trap_policy() {
+  return policy("GOLD-PPO", "acupuncture", "policy-gold-acu-v1",
+                "Acupuncture copay questions go to member services. Acupuncture coverage is reviewed "
+                "every year. Each session costs $15.",
+                {"$15"}, "Is acupuncture covered and what is the acupuncture copay?");
+}
+
+}  // namespace
+
+TEST_CASE("A prompt_deploy fault deploys at its time and persists past its end", "[engine][change]") {
+  ScenarioBundle b = quiet_bundle();
+  FaultSpec f = change_fault("bad-prompt", 10 * kMinute, "prompt_deploy");
+  f.prompt_version = "v3";
+  f.duration = 5 * kMinute;  // a deploy does not revert when the fault "ends"
+  b.scenario.faults = {f};
+  Journal j;
+  run_simulation(b, SimOptions{2, true}, j);
+  REQUIRE(times_of<FaultStartEvent>(j) == std::vector<SimTime>{10 * kMinute});
+  REQUIRE(times_of<FaultEndEvent>(j).empty());
+  REQUIRE(times_of<ControlChangeEvent>(j) == std::vector<SimTime>{10 * kMinute});
+  for (const auto& e : j.events()) {
+    if (const auto* c = std::get_if<ControlChangeEvent>(&e.body)) {
+      REQUIRE(c->what == "prompt");
+      REQUIRE(c->to == "v3");
+      REQUIRE(c->by == "deploy:bad-prompt");
+    }
+  }
+  int before = 0, after = 0;
+  for (const RequestEvent* r : user_requests(j)) {
+    if (r->arrival < 10 * kMinute) {
+      ++before;
+      REQUIRE(r->prompt_version == "v2");
+      REQUIRE(r->faults.empty());
+      REQUIRE(r->status == RequestStatus::kOk);
+    } else if (r->arrival > 10 * kMinute) {
+      ++after;
+      REQUIRE(r->prompt_version == "v3");
+      REQUIRE(has(r->faults, "bad-prompt"));
+      // v3 dropped the citation instruction: answers go out uncited, so none is correct, yet
+      // none is unsafe or failed either (a bad deploy only quality signals reveal).
+      REQUIRE(r->status == RequestStatus::kOk);
+      REQUIRE(r->citations == 0);
+      REQUIRE_FALSE(r->correct);
+      REQUIRE(r->root_cause.empty());
+    }
+  }
+  REQUIRE(before > 100);
+  REQUIRE(after > 100);
+}
+
+TEST_CASE("A bad config change stays until a playbook undoes it", "[engine][change]") {
+  ScenarioBundle b = quiet_bundle(40 * kMinute);
+  FaultSpec f = change_fault("safe-mode-on", 5 * kMinute, "config_change");
+  f.flag = "safe-mode";
+  f.variant = "on";
+  b.scenario.faults = {f};
+  AlertSpec a;
+  a.name = "Errors";
+  a.type = "threshold";
+  a.sli = "error_ratio";
+  a.window = 2 * kMinute;
+  a.above = 0.2;
+  a.for_duration = kMinute;
+  b.scenario.alerts = {a};
+  Playbook pb;
+  pb.name = "undo";
+  pb.trigger.alert = "Errors";
+  StepSpec st;
+  st.kind = "flag.set";
+  st.name = "safe mode off";
+  st.flag = "safe-mode";
+  st.variant = "off";
+  pb.steps = {st};
+  b.playbooks = {pb};
+  Journal j;
+  run_simulation(b, SimOptions{2, true}, j);
+  SimTime undone = 0;
+  for (const auto& e : j.events()) {
+    const auto* c = std::get_if<ControlChangeEvent>(&e.body);
+    if (c && c->by.rfind("playbook:", 0) == 0) {
+      REQUIRE(c->to == "off");
+      undone = e.t;
+    }
+  }
+  REQUIRE(undone > 6 * kMinute);
+  REQUIRE(undone < 12 * kMinute);
+  int bad = 0;
+  for (const RequestEvent* r : user_requests(j)) {
+    if (r->arrival > 5 * kMinute && r->arrival < undone) {
+      ++bad;
+      REQUIRE(r->status == RequestStatus::kFallback);
+      REQUIRE(r->cause == "safe_mode");
+      REQUIRE(r->root_cause == "prompt_config");
+      REQUIRE(r->faults == std::vector<std::string>{"safe-mode-on"});
+    } else if (r->arrival > undone) {
+      REQUIRE(r->status == RequestStatus::kOk);
+      REQUIRE(r->faults.empty());
+    }
+  }
+  REQUIRE(bad > 100);
+}
+
+TEST_CASE("A config_change fault turning redaction off exposes PHI to the vendor from then on", "[engine][change]") {
+  ScenarioBundle b = quiet_bundle();
+  b.scenario.workload.mix = {{"discharge_summary", 1}};
+  FaultSpec f = change_fault("redaction-off", 10 * kMinute, "config_change");
+  f.flag = "phi-redaction";
+  f.variant = "off";
+  b.scenario.faults = {f};
+  Journal j;
+  run_simulation(b, SimOptions{5, true}, j);
+  int exposed = 0;
+  for (const RequestEvent* r : user_requests(j)) {
+    if (r->arrival < 10 * kMinute) {
+      REQUIRE_FALSE(r->phi_to_vendor);
+      REQUIRE_FALSE(r->phi_in_logs);
+    } else if (r->arrival > 10 * kMinute) {
+      REQUIRE(r->phi_to_vendor);  // every discharge summary names the patient and the MRN
+      REQUIRE(r->phi_in_logs);
+      REQUIRE(has(r->faults, "redaction-off"));
+      ++exposed;
+    }
+  }
+  REQUIRE(exposed > 100);
+  // Exposure is recorded as truth; the journal itself stays free of identifiers.
+  const std::string text = dump(j);
+  REQUIRE(text.find("SYN-") == std::string::npos);
+  REQUIRE(text.find("pat-0") == std::string::npos);
+}
+
+TEST_CASE("Scheduled probes run the golden set every interval as probe traffic", "[engine][probes]") {
+  ScenarioBundle b = quiet_bundle(31 * kMinute);
+  GoldenSet set;
+  set.name = "unit-core";
+  set.file = "golden/unit.yaml";
+  set.min_pass_rate = 0.5;
+  for (const char* pat : {"pat-0001", "pat-0002", "pat-0003"}) {
+    GoldenCase c;
+    c.id = std::string("benefits-") + pat;
+    c.task_type = "benefits_question";
+    c.patient = pat;
+    set.cases.push_back(c);
+  }
+  b.golden_sets[set.file] = set;
+  b.scenario.probes = ProbeSpec{set.file, 10 * kMinute, 0.9};
+  Journal j;
+  run_simulation(b, SimOptions{1, true}, j);
+  std::vector<SimTime> results;
+  for (const auto& e : j.events()) {
+    if (const auto* g = std::get_if<GoldenResultEvent>(&e.body)) {
+      REQUIRE(g->by == "probe");
+      REQUIRE(g->set == "unit-core");
+      REQUIRE(g->total == 3);
+      REQUIRE(g->ok);
+      REQUIRE(g->min_pass_rate == 0.9);
+      results.push_back(e.t);
+    }
+  }
+  REQUIRE(results.size() == 3);  // at 10, 20 and 30 minutes
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const SimTime scheduled = static_cast<SimTime>(i + 1) * 10 * kMinute;
+    REQUIRE(results[i] > scheduled);
+    REQUIRE(results[i] < scheduled + 10 * kSecond);
+  }
+  int probes = 0;
+  for (const auto& e : j.events()) {
+    const auto* r = std::get_if<RequestEvent>(&e.body);
+    if (r && r->probe) ++probes;
+  }
+  REQUIRE(probes == 9);
+}
+
+TEST_CASE("Scheduled probes need their golden set loaded", "[engine][probes]") {
+  ScenarioBundle b = quiet_bundle();
+  b.scenario.probes = ProbeSpec{"golden/missing.yaml", 5 * kMinute, 1.0};
+  Journal j;
+  REQUIRE_THROWS_WITH(run_simulation(b, SimOptions{1, true}, j),
+                      Catch::Contains("golden/missing.yaml"));
+}
+
+TEST_CASE("Clinicians report a sampled share of unsafe answers after a delay", "[engine][corrections]") {
+  ScenarioBundle b = quiet_bundle(60 * kMinute, 4);
+  b.fakes.world.policies.push_back(trap_policy());
+  b.scenario.workload.mix = {{"benefits_question", 1}};
+  b.scenario.corrections.share = 0.5;
+  b.scenario.corrections.delay = fixed(10 * kMinute);
+  Journal j;
+  run_simulation(b, SimOptions{3, true}, j);
+  std::map<std::uint64_t, SimTime> unsafe_done;  // request id -> when it was answered
+  for (const auto& e : j.events()) {
+    const auto* r = std::get_if<RequestEvent>(&e.body);
+    if (r && !r->probe && r->unsafe) {
+      REQUIRE(r->unsafe_kind == "incorrect");
+      REQUIRE(r->root_cause == "model");  // no fault explains it: the model got it wrong
+      unsafe_done[r->id] = e.t;
+    }
+  }
+  REQUIRE(unsafe_done.size() > 200);
+  std::size_t corrections = 0, answered_in_time = 0;
+  for (const auto& e : j.events()) {
+    if (const auto* c = std::get_if<CorrectionEvent>(&e.body)) {
+      ++corrections;
+      auto it = unsafe_done.find(c->request_id);
+      REQUIRE(it != unsafe_done.end());
+      REQUIRE(e.t == it->second + 10 * kMinute);
+      REQUIRE(c->task_type == "benefits_question");
+      REQUIRE(c->patient_ref.rfind("pt-", 0) == 0);
+    }
+  }
+  for (const auto& [id, t] : unsafe_done) {
+    if (t + 10 * kMinute < b.scenario.duration) ++answered_in_time;
+  }
+  REQUIRE(corrections == Approx(answered_in_time * 0.5).epsilon(0.2));
+  // Same seed, same corrections; the correction stream shifts nothing else.
+  Journal again;
+  run_simulation(b, SimOptions{3, true}, again);
+  REQUIRE(dump(j) == dump(again));
+  ScenarioBundle none = b;
+  none.scenario.corrections.share = 0;
+  Journal without;
+  run_simulation(none, SimOptions{3, true}, without);
+  REQUIRE(times_of<CorrectionEvent>(without).empty());
+  // (Requests only: once the detector reads corrections, alerts may differ, as they should.)
+  auto requests_of = [](const Journal& jj) {
+    std::string out;
+    for (const auto& e : jj.events()) {
+      if (std::holds_alternative<RequestEvent>(e.body)) append_json(out, e);
+    }
+    return out;
+  };
+  REQUIRE(requests_of(j) == requests_of(without));
+}
+
+TEST_CASE("Bad requests name the faults they met and their root cause", "[engine][root_cause]") {
+  ScenarioBundle b = quiet_bundle(20 * kMinute);
+  FaultSpec ehr;
+  ehr.id = "ehr-down";
+  ehr.at = 2 * kMinute;
+  ehr.duration = 3 * kMinute;
+  ehr.target = "ehr";
+  ehr.kind = "error";
+  ehr.status = 503;
+  FaultSpec vendor;
+  vendor.id = "vendor-slow";
+  vendor.at = 10 * kMinute;
+  vendor.duration = 5 * kMinute;
+  vendor.target = "vendor:primary";
+  vendor.kind = "latency";
+  vendor.delay = fixed(40 * kSecond);
+  b.scenario.faults = {ehr, vendor};
+  b.scenario.workload.client_timeout = 15 * kSecond;
+  Journal j;
+  run_simulation(b, SimOptions{4, true}, j);
+  int ehr_bad = 0, vendor_bad = 0;
+  for (const RequestEvent* r : user_requests(j)) {
+    if (r->status == RequestStatus::kOk) {
+      REQUIRE(r->root_cause.empty());
+      continue;
+    }
+    if (r->cause == "ehr_error") {
+      ++ehr_bad;
+      REQUIRE(r->root_cause == "ehr_dependency");
+      REQUIRE(r->faults == std::vector<std::string>{"ehr-down"});
+    } else {
+      ++vendor_bad;
+      // The client gives up at 15 s, while the vendor call is still out.
+      REQUIRE(r->status == RequestStatus::kTimeout);
+      REQUIRE(r->root_cause == "model");
+      REQUIRE(r->faults == std::vector<std::string>{"vendor-slow"});
+    }
+  }
+  REQUIRE(ehr_bad > 100);
+  REQUIRE(vendor_bad > 100);
+}
+
+TEST_CASE("A run with every new signal is reproducible from its seed", "[engine]") {
+  ScenarioBundle b = quiet_bundle(30 * kMinute, 3);
+  b.fakes.world.policies.push_back(trap_policy());
+  FaultSpec f = change_fault("redaction-off", 5 * kMinute, "config_change");
+  f.flag = "phi-redaction";
+  f.variant = "off";
+  b.scenario.faults = {f};
+  b.scenario.corrections.share = 0.3;
+  b.scenario.corrections.delay.kind = DistKind::kLognormal;
+  b.scenario.corrections.delay.median = 5 * kMinute;
+  b.scenario.corrections.delay.sigma = 0.5;
+  GoldenSet set;
+  set.name = "unit";
+  set.file = "golden/unit.yaml";
+  GoldenCase c;
+  c.id = "discharge";
+  c.task_type = "discharge_summary";
+  c.patient = "pat-0004";
+  set.cases = {c};
+  b.golden_sets[set.file] = set;
+  b.scenario.probes = ProbeSpec{set.file, 5 * kMinute, 1.0};
+  Journal j1, j2, j3;
+  run_simulation(b, SimOptions{9, true}, j1);
+  run_simulation(b, SimOptions{9, true}, j2);
+  run_simulation(b, SimOptions{10, true}, j3);
+  REQUIRE(dump(j1) == dump(j2));
+  REQUIRE(dump(j1) != dump(j3));
+  REQUIRE_FALSE(times_of<CorrectionEvent>(j1).empty());
+  REQUIRE(times_of<GoldenResultEvent>(j1).size() == 5);
 }

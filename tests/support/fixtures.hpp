@@ -86,7 +86,8 @@ inline Fakes small_fakes() {
   f.prompts = {{"v1", cite, true, true}, {"v2", cite + " Be brief.", true, true},
                {"v3", "You are a helpful assistant. Answer from the context.", false, false}};
   f.flags = {bool_flag("auto-failover", false), bool_flag("citation-check", true),
-             bool_flag("phi-redaction", true), bool_flag("safe-mode", false)};
+             bool_flag("phi-redaction", true), bool_flag("schema-check", true),
+             bool_flag("safe-mode", false)};
   return f;
 }
 

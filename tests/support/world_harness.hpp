@@ -24,18 +24,27 @@ struct Harness {
         ehr_client(ehr, board, scheduler, Rng::for_component(seed, "ehr")),
         model_client(board, scheduler),
         factory(world) {
-    for (const auto& v : fakes.vendors) model_client.add_vendor(v, Rng::for_component(seed, "vendor." + v.id));
+    for (const auto& v : fakes.vendors) model_client.add_vendor(v, Rng::for_component(seed, "vendor." + v.id), fakes.hallucinations);
     assistant = std::make_unique<Assistant>(fakes.assistant, fakes.prompts, fakes.flags, scheduler,
                                             ehr_client, model_client, journal);
   }
 
   /// Runs one task to completion and returns the answer.
-  Answer ask(const Task& task) {
+  Answer ask(const Task& task) { return ask(*assistant, task); }
+
+  /// Runs one task to completion on `a` (e.g. one built by assistant_with) and returns the answer.
+  Answer ask(Assistant& a, const Task& task) {
     std::optional<Answer> got;
-    assistant->handle(task, [&](const Answer& a) { got = a; });
+    a.handle(task, [&](const Answer& answer) { got = answer; });
     scheduler.run_until(scheduler.now() + 10 * kMinute);
     REQUIRE(got.has_value());
     return *got;
+  }
+
+  /// An assistant on this harness's fakes, scheduler and journal but other clients (doubles).
+  std::unique_ptr<Assistant> assistant_with(EhrClient& ehr_double, ModelClient& model_double) {
+    return std::make_unique<Assistant>(fakes.assistant, fakes.prompts, fakes.flags, scheduler,
+                                       ehr_double, model_double, journal);
   }
 
   /// A fault spec kept alive by the harness.
