@@ -186,7 +186,8 @@ Assistant::Assistant(AssistantConfig config, std::vector<PromptVersion> prompts,
   flag_state_.resize(flags_.size());
   for (std::size_t i = 0; i < flags_.size(); ++i) refresh_flag_state(i);
   static constexpr const char* kHotNames[kHotFlags] = {
-      "safe-mode", "phi-redaction", "citation-check", "schema-check", "auto-failover"};
+      "safe-mode",           "phi-redaction",     "citation-check", "schema-check", "auto-failover",
+      "patient-match-check", "current-docs-only", "ehr-replica"};
   for (int h = 0; h < kHotFlags; ++h) {
     auto it = flag_ix_.find(kHotNames[h]);
     hot_ix_[static_cast<std::size_t>(h)] = it == flag_ix_.end() ? flags_.size() : it->second;
@@ -357,6 +358,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   req.patient = call->task.patient_id;
   req.category.clear();
   req.plan.clear();
+  req.status.clear();
   switch (call->task.type) {
     case TaskType::kPriorAuthStatus:
       req.resource_type = "ClaimResponse";
@@ -373,6 +375,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
         req.category = "policy";
         req.plan = call->plan_code;
         req.patient.clear();
+        if (hot_on(kCurrentDocs, false)) req.status = "current";
       }
       break;
     case TaskType::kMessageTriage:
@@ -384,6 +387,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
         req.category = "policy";
         req.plan = "ALL";
         req.patient.clear();
+        if (hot_on(kCurrentDocs, false)) req.status = "current";
       }
       break;
   }
@@ -396,17 +400,32 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   });
   // The span records the call's faults as it is made (see SpanFaults).
   SpanFaults* span = &call->answer.ehr_fault_ids;
-  ehr_.send(req, [this, call, op, step, attempt](const EhrOutcome& out) {
+  EhrClient& client = replica_ != nullptr && hot_on(kEhrReplica, false) ? *replica_ : ehr_;
+  const bool match_patient = hot_on(kPatientMatch, false);
+  client.send(req, [this, call, op, step, attempt, match_patient](const EhrOutcome& out) {
     if (call->finished || call->op != op) return;
     if (!out.fault_ids.empty()) append_unique(call->answer.ehr_fault_ids, out.fault_ids);
     if (out.status != 200) {
       ehr_failed(call, step, attempt, "ehr_error");
       return;
     }
+    // patient-match-check: records of another patient are dropped; when that leaves nothing,
+    // the search is retried (and the request falls back once retries run out).
+    const std::string& me = call->task.patient_id;
+    auto foreign = [&](const std::string& owner) { return match_patient && !owner.empty() && owner != me; };
+    std::size_t dropped = 0, kept = 0;
+    for (const PriorAuth* pa : out.prior_auths) (foreign(pa->patient_id) ? dropped : kept) += 1;
+    for (const Coverage* c : out.coverages) (foreign(c->patient_id) ? dropped : kept) += 1;
+    for (const Document* d : out.documents) (foreign(d->patient_id) ? dropped : kept) += 1;
+    if (dropped > 0 && kept == 0) {
+      ehr_failed(call, step, attempt, "patient_mismatch");
+      return;
+    }
     bool more = false;
     switch (call->task.type) {
       case TaskType::kPriorAuthStatus:
         for (const PriorAuth* pa : out.prior_auths) {
+          if (foreign(pa->patient_id)) continue;
           const std::size_t begin = call->context.size();
           render_prior_auth(call->context, *pa);
           note_retrieved(call->answer, pa->id, begin, call->context.size() - 1);
@@ -417,9 +436,11 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
         break;
       case TaskType::kBenefitsQuestion:
         if (step == 0) {
-          if (!out.coverages.empty()) {
-            call->plan_code = out.coverages.front()->plan_code;
+          for (const Coverage* c : out.coverages) {
+            if (foreign(c->patient_id)) continue;
+            call->plan_code = c->plan_code;
             more = true;
+            break;
           }
           break;
         }
@@ -427,6 +448,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
       case TaskType::kDischargeSummary:
       case TaskType::kMessageTriage:
         for (const Document* d : out.documents) {
+          if (foreign(d->patient_id)) continue;
           const std::size_t begin = call->context.size();
           render_document(call->context, *d, patient_name(call->task), call->answer.redaction,
                           call->phi_seen);
@@ -535,13 +557,16 @@ void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::st
         break;
       }
     }
+    // The citation monitor counts an answer without citations as invalid whatever the prompt
+    // says; the citation-check gate rejects citations of documents not retrieved, and missing
+    // citations only when the deployed prompt asks for them.
     const PromptVersion* prompt = call->prompt;
     const bool wants_citations = prompt == nullptr || prompt->requires_citations;
-    if (wants_citations && !a.refused && a.citations.empty()) valid = false;
-    a.citations_valid = valid;
+    const bool missing = !a.refused && a.citations.empty();
+    a.citations_valid = valid && !missing;
     // The validators read prose; a tool-call-only response has none and passes through.
     const bool tool_calls_only = !a.tool_calls.empty() && a.text.empty();
-    if (!valid && !tool_calls_only) {
+    if ((!valid || (missing && wants_citations)) && !tool_calls_only) {
       a.citations_checked = hot_on(kCitationCheck, false);
       if (a.citations_checked) {
         finish(call, RequestStatus::kFallback, "citation_invalid");

@@ -117,9 +117,16 @@ class Assistant {
   /// question, chart notes, messages) when phi-redaction is on (identifiers and the patient's
   /// name become tokens) → model call (routed, retries, failover; JSON output for
   /// message_triage) → validate (schema-check: JSON shape; citation-check: citations name
-  /// retrieved documents) → answer or fall back. The output PHI filter and canary check only
+  /// retrieved documents) → answer or fall back. Retrieval flags: patient-match-check drops
+  /// records of another patient and searches again (falls back when they keep coming),
+  /// current-docs-only searches policies with status=current, ehr-replica reads from the
+  /// replica route (set_replica). The output PHI filter and canary check only
   /// observe (Answer::phi_detected, canary_seen); they do not block.
   std::weak_ptr<const Answer> handle(const Task& task, AnswerFn done);
+
+  /// Gives the assistant a second EHR route, the read replica, used while the ehr-replica flag
+  /// is on (without one, the flag changes nothing). `replica` must outlive the assistant.
+  void set_replica(EhrClient* replica) { replica_ = replica; }
 
   // --- control interface (what playbooks and the control API flip) ---
   /// Sets flag `name` to `variant`. False (with `error`) if either is unknown.
@@ -170,7 +177,17 @@ class Assistant {
   // Recomputes deploy_faults_ from who set the prompt and each flag.
   void refresh_deploy_faults();
   // Flags read on every request are looked up once, by index (no map lookups per request).
-  enum HotFlag { kSafeMode, kPhiRedaction, kCitationCheck, kSchemaCheck, kAutoFailover, kHotFlags };
+  enum HotFlag {
+    kSafeMode,
+    kPhiRedaction,
+    kCitationCheck,
+    kSchemaCheck,
+    kAutoFailover,
+    kPatientMatch,
+    kCurrentDocs,
+    kEhrReplica,
+    kHotFlags
+  };
   bool hot_on(HotFlag f, bool fallback) const;
   // Recomputes flag_state_[ix] from the flag's definition.
   void refresh_flag_state(std::size_t ix);
@@ -181,6 +198,7 @@ class Assistant {
   std::map<std::string, std::size_t> flag_ix_;
   Scheduler& scheduler_;
   EhrClient& ehr_;
+  EhrClient* replica_ = nullptr;  // the EHR read replica (ehr-replica flag), if any
   ModelClient& model_;
   Journal& journal_;
   std::string prompt_version_;

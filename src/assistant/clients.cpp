@@ -15,7 +15,7 @@ void record(SpanFaults* span, const std::vector<std::string>& ids) {
 }  // namespace
 
 void SimEhrClient::send(const EhrRequest& req, EhrDone done, SpanFaults* span) {
-  faults_.select("ehr", RequestInfo{req.task_type, {}}, selected_);
+  faults_.select(target_, RequestInfo{req.task_type, {}}, selected_);
   EhrOutcome out = ehr_.respond(req, scheduler_.now(), rng_, selected_);
   record(span, out.fault_ids);
   if (out.hang) return;

@@ -48,8 +48,11 @@ class ModelClient {
 class SimEhrClient final : public EhrClient {
  public:
   /// `faults` is the run's board: each request advances its trigger counters (FaultBoard::select).
-  SimEhrClient(const FakeEhr& ehr, FaultBoard& faults, Scheduler& scheduler, Rng rng)
-      : ehr_(ehr), faults_(faults), scheduler_(scheduler), rng_(rng) {}
+  /// `target` is the fault target this route answers for ("ehr", or "ehr:replica" for the
+  /// read replica the ehr-replica flag switches to).
+  SimEhrClient(const FakeEhr& ehr, FaultBoard& faults, Scheduler& scheduler, Rng rng,
+               std::string target = "ehr")
+      : ehr_(ehr), faults_(faults), scheduler_(scheduler), rng_(rng), target_(std::move(target)) {}
   void send(const EhrRequest& req, EhrDone done, SpanFaults* span = nullptr) override;
 
  private:
@@ -57,6 +60,7 @@ class SimEhrClient final : public EhrClient {
   FaultBoard& faults_;
   Scheduler& scheduler_;
   Rng rng_;
+  std::string target_;
   std::vector<const FaultSpec*> selected_;  // reused per request
 };
 

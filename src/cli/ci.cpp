@@ -302,7 +302,7 @@ int cmd_merge(const CiOptions& o) {
 CLI::App* add_ci_command(CLI::App& app, CiOptions& o) {
   auto* ci = app.add_subcommand(
       "ci", "run every scenario x seed in simulated time, in parallel; JUnit, summary, baseline");
-  ci->add_option("dir", o.dir, "scenario directory, or one scenario file")->capture_default_str();
+  ci->add_option("paths", o.paths, "scenario directories and files (default: scenarios)");
   ci->add_option("--seeds", o.seeds, "seeds per scenario: its own seed, +1, ... (default 10)")
       ->check(CLI::Range(1, 100000));
   ci->add_option("--junit", o.junit, "write JUnit XML here");
@@ -335,9 +335,16 @@ int cmd_ci(const CiOptions& o) {
   if (!o.baseline.empty()) baseline = load_summary(o.baseline);
 
   const DiskFiles disk;
-  const auto paths = scenario_files(o.dir, disk);
-  if (!paths) return invalid(o.dir + ": no such file or directory");
-  if (paths->empty()) return invalid(o.dir + ": no scenario files (*.yaml) in it");
+  std::vector<std::string> all;
+  for (const auto& p : o.paths) {
+    const auto found = scenario_files(p, disk);
+    if (!found) return invalid(p + ": no such file or directory");
+    if (found->empty()) return invalid(p + ": no scenario files (*.yaml) in it");
+    for (const auto& f : *found) {
+      if (std::find(all.begin(), all.end(), f) == all.end()) all.push_back(f);
+    }
+  }
+  const auto* paths = &all;
   if (!validate_scenarios(*paths, disk)) return kExitInvalid;
 
   std::vector<ScenarioBundle> bundles;

@@ -15,7 +15,8 @@ namespace gameday {
 
 /// Options of `gameday ci`.
 struct CiOptions {
-  std::string dir = "scenarios";  ///< scenario directory (every *.yaml scenario directly in it) or one file
+  /// Scenario directories (every *.yaml scenario directly in one) and scenario files, in order.
+  std::vector<std::string> paths = {"scenarios"};
   int seeds = 10;                 ///< seeds per scenario: its own seed, +1, ..., +seeds−1
   std::string junit;              ///< JUnit XML path ("" = none)
   std::string summary;            ///< summary JSON path ("" = reports/ci/summary[-i-of-n].json)

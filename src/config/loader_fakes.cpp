@@ -59,7 +59,7 @@ std::vector<VendorProfile> read_vendors(Session& s, const std::string& path) {
   for_each_item(top, "vendors", kRequired, [&](const YAML::Node& item, const std::string& p, std::size_t) {
     MapReader m(ctx, item, p, "for each item of 'vendors'", top.mark_of("vendors"));
     if (!m.ok()) return;
-    m.allow({"id", "name", "models", "ttft", "tokens_per_second", "error_rate",
+    m.allow({"id", "name", "models", "ttft", "tokens_per_second", "error_rate", "ungrounded_rate",
              "price_per_1k_input", "price_per_1k_output"});
     VendorProfile v;
     v.id = m.str("id", kRequired).value_or("");
@@ -74,6 +74,7 @@ std::vector<VendorProfile> read_vendors(Session& s, const std::string& path) {
     if (auto d = m.dist("ttft", kRequired)) v.ttft = *d;
     v.tokens_per_second = m.positive("tokens_per_second", kRequired).value_or(v.tokens_per_second);
     v.error_rate = m.number_in("error_rate", 0, 1).value_or(0);
+    v.ungrounded_rate = m.number_in("ungrounded_rate", 0, 1).value_or(0);
     v.price_per_1k_input = m.number_in("price_per_1k_input", 0, 1000).value_or(0);
     v.price_per_1k_output = m.number_in("price_per_1k_output", 0, 1000).value_or(0);
     out.push_back(std::move(v));

@@ -147,7 +147,7 @@ void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_durat
     std::optional<Target> target;
     if (auto t = m.str("target", kRequired)) {
       f.target = *t;
-      if (*t == "ehr") {
+      if (*t == "ehr" || *t == "ehr:replica") {
         target = Target::kEhr;
       } else if (*t == "assistant") {
         target = Target::kAssistant;
@@ -155,7 +155,7 @@ void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_durat
         target = Target::kVendor;
       } else {
         m.error_at("target", "unknown fault target '" + *t +
-                                 "' (expected vendor:<id>, vendor:*, ehr or assistant)");
+                                 "' (expected vendor:<id>, vendor:*, ehr, ehr:replica or assistant)");
       }
     }
     std::optional<std::string> kind;

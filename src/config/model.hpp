@@ -30,6 +30,10 @@ struct VendorProfile {
   DurationDist ttft;               // time to first token
   double tokens_per_second = 50;   // output speed
   double error_rate = 0;           // baseline share of 500s
+  /// Share of answers to which the model adds a statement the context does not support when
+  /// the system prompt does not restrict it to the context (no "only" in it, e.g. a bad
+  /// prompt deploy). Grounded prompts never see it.
+  double ungrounded_rate = 0;
   double price_per_1k_input = 0;   // USD
   double price_per_1k_output = 0;  // USD
 };
@@ -192,7 +196,7 @@ struct AlertSpec {
   // threshold: sli is one of Detector::sli_names(): latency_p95 | latency_p99 | error_ratio |
   // citation_invalid_ratio | schema_invalid_ratio | canary_ratio | phi_output_ratio |
   // refusal_ratio | request_rate | correction_rate | correction_count | probe_failure |
-  // probe_failure_ratio
+  // probe_failure_ratio | phi_log_ratio (share of requests whose log lines a DLP scan flags)
   std::string sli;
   Duration window = 2 * kMinute;
   /// Ratio SLIs: a share in [0, 1]; latency SLIs: seconds; request_rate: per second;

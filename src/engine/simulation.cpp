@@ -68,12 +68,14 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
   const FakeEhr ehr(world);
   FaultBoard board;
   SimEhrClient ehr_client(ehr, board, scheduler, Rng::for_component(seed, "ehr"));
+  SimEhrClient replica_client(ehr, board, scheduler, Rng::for_component(seed, "ehr.replica"), "ehr:replica");
   SimModelClient model_client(board, scheduler);
   for (const auto& v : fakes.vendors) {
     model_client.add_vendor(v, Rng::for_component(seed, "vendor." + v.id), fakes.hallucinations);
   }
   Assistant assistant(scenario.assistant.value_or(fakes.assistant), fakes.prompts, fakes.flags,
                       scheduler, ehr_client, model_client, journal);
+  assistant.set_replica(&replica_client);
   const TaskFactory factory(world);
   const std::vector<FaultSpec>* fault_kinds = &scenario.faults;  // root causes name fault kinds
   GoldenRunner golden(factory, assistant, scheduler, journal, Rng::for_component(seed, "golden"),

@@ -99,6 +99,10 @@ bool collect(const World& w, const EhrRequest& req, Matches& m, EhrOutcome& o) {
     }
     m.prior_auths = w.prior_auths_of(req.patient);
   } else {  // DocumentReference
+    if (!req.status.empty() && req.status != "current" && req.status != "superseded") {
+      fail(o, 400, "DocumentReference status must be current or superseded");
+      return false;
+    }
     if (req.category == "policy") {
       if (!req.plan.empty()) {
         m.documents = w.policies_of(req.plan);
@@ -115,6 +119,9 @@ bool collect(const World& w, const EhrRequest& req, Matches& m, EhrOutcome& o) {
     } else {
       fail(o, 400, "DocumentReference search requires patient, or category=policy");
       return false;
+    }
+    if (!req.status.empty()) {
+      std::erase_if(m.documents, [&](const Document* d) { return d->status != req.status; });
     }
   }
   return true;
@@ -209,7 +216,9 @@ void search_bent(const World& w, const EhrRequest& req, const DataFaults& df, Rn
     }
     if (changed) o.fault_ids.push_back(df.irrelevant->id);
   }
-  if (df.stale && policy_search) {
+  // The stale re-index serves superseded versions to searches that do not filter on status; a
+  // status=current search is answered from each document's own status.
+  if (df.stale && policy_search && req.status != "current") {
     bool changed = false;
     for (const Document*& d : m.documents) {
       if (const Document* old = w.superseded_version(*d)) {

@@ -20,6 +20,7 @@ struct EhrRequest {
   std::string patient;        // patient=<id>
   std::string category;       // DocumentReference category
   std::string plan;           // DocumentReference policy plan code (gameday search parameter)
+  std::string status;         // DocumentReference status (current | superseded); "" = any
   int count = 20;             // _count
   int offset = 0;             // paging offset (_offset)
   /// Request metadata: the caller's task type, for fault filters (task_types); "" = not given.

@@ -545,6 +545,14 @@ PromptView view_of(const ChatRequest& req) {
   return v;
 }
 
+// Whether the system prompt restricts the model to its context ("answer only from ...").
+bool grounded_prompt(const ChatRequest& req) {
+  for (const ChatMessage& m : req.messages) {
+    if (m.role == "system") return icontains(m.content, "only");
+  }
+  return false;
+}
+
 // The same answer as answer(), as a draft.
 Draft draft_of(const PromptView& pv) {
   Draft d;
@@ -889,7 +897,8 @@ struct Bends {
   const FaultSpec* schema = nullptr;
   const FaultSpec* refusal = nullptr;
   const FaultSpec* drift = nullptr;
-  bool any() const { return hallucination || injection || schema || refusal || drift; }
+  bool ungrounded = false;  // an unrestricted prompt let the model add an unsupported statement
+  bool any() const { return hallucination || injection || schema || refusal || drift || ungrounded; }
 };
 
 // The content of a response under bending faults; sets tool calls and finish_reason on `r`
@@ -910,6 +919,7 @@ std::string bent_answer(const ChatRequest& req, const Bends& b, const Hallucinat
     d.refusal = true;
     if (b.refusal && !drift_refuses) fault_ids.push_back(b.refusal->id);
   } else {
+    if (b.ungrounded && !d.refusal) d.parts.push_back(Part{pick_from(m.facts, rng), ""});
     if (b.hallucination || drift_hallucinates) {
       const std::vector<std::string_view> given = context_ids(pv.user);
       hallucinate(d, b.hallucination ? std::string_view(b.hallucination->mode) : "mixed", m, given,
@@ -1045,6 +1055,11 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
   r.model = model;
   if (bends.drift != nullptr && !bends.drift->model_version.empty()) {
     r.model = bends.drift->model_version;
+  }
+  // A prompt that does not restrict the model to its context lets it add what it "knows". The
+  // draw happens only for such prompts, so grounded runs keep their random streams.
+  if (profile_.ungrounded_rate > 0 && !grounded_prompt(req)) {
+    bends.ungrounded = rng.uniform01() < profile_.ungrounded_rate;
   }
   r.content = bends.any() ? bent_answer(req, bends, material_, id_bits, rng, r, o.fault_ids)
                           : answer(req);

@@ -1,6 +1,7 @@
 #include "playbook/control_api.hpp"
 
 #include <cctype>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -163,7 +164,8 @@ std::string flags_to_flagd_json(const Assistant& a) {
 }
 
 bool apply_flagd_json(Assistant& a, const std::string& text, const std::string& by,
-                      std::vector<std::string>* changes, std::string* error_out) {
+                      std::vector<std::string>* changes, std::string* error_out,
+                      const std::string* before) {
   auto fail = [&](const std::string& why) {
     if (error_out) *error_out = why;
     return false;
@@ -172,6 +174,18 @@ bool apply_flagd_json(Assistant& a, const std::string& text, const std::string& 
   if (doc.is_discarded() || !doc.is_object()) return fail("flags file is not a JSON object");
   auto flags = doc.find("flags");
   if (flags == doc.end() || !flags->is_object()) return fail("flags file has no 'flags' object");
+  // The variants as the file stood before (edits are what changed since then).
+  std::map<std::string, std::string> earlier;
+  if (before != nullptr) {
+    const Json prev = Json::parse(*before, nullptr, false);
+    if (prev.is_object() && prev.contains("flags") && prev["flags"].is_object()) {
+      for (auto it = prev["flags"].begin(); it != prev["flags"].end(); ++it) {
+        if (it->is_object() && it->contains("defaultVariant") && (*it)["defaultVariant"].is_string()) {
+          earlier[it.key()] = (*it)["defaultVariant"].get<std::string>();
+        }
+      }
+    }
+  }
   std::vector<std::pair<std::string, std::string>> todo;
   for (auto it = flags->begin(); it != flags->end(); ++it) {
     const FlagDef* def = nullptr;
@@ -187,6 +201,7 @@ bool apply_flagd_json(Assistant& a, const std::string& text, const std::string& 
     if (!def->variants.count(variant)) {
       return fail("flag '" + it.key() + "' has no variant '" + variant + "'");
     }
+    if (auto e = earlier.find(it.key()); e != earlier.end() && e->second == variant) continue;
     if (!def->enabled || def->default_variant != variant) todo.emplace_back(it.key(), variant);
   }
   for (const auto& [name, variant] : todo) {

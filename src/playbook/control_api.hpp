@@ -33,8 +33,11 @@ std::string flags_to_flagd_json(const Assistant& assistant);
 /// Applies the defaultVariant of each flag in a flagd document that differs from the
 /// assistant's, journaled with `by`. Validates the whole document first: on error (invalid JSON,
 /// unknown flag or variant) nothing changes and false is returned with `error`. `changes`
-/// receives "name from -> to" for each change.
+/// receives "name from -> to" for each change. With `before` (the document as it was handed
+/// out), only flags whose variant differs from `before` are applied, so a stale copy does not
+/// undo changes made meanwhile through the control API.
 bool apply_flagd_json(Assistant& assistant, const std::string& json, const std::string& by,
-                      std::vector<std::string>* changes, std::string* error);
+                      std::vector<std::string>* changes, std::string* error,
+                      const std::string* before = nullptr);
 
 }  // namespace gameday

@@ -412,7 +412,7 @@ void PlaybookRunner::exec(const std::shared_ptr<Run>& run, const StepSpec& step,
   if (r.flags_file_read && r.flags_json_after != req.flags_json) {
     std::vector<std::string> changes;
     std::string err;
-    if (!apply_flagd_json(assistant_, r.flags_json_after, by, &changes, &err)) {
+    if (!apply_flagd_json(assistant_, r.flags_json_after, by, &changes, &err, &req.flags_json)) {
       flags_ok = false;
       notes += "; flags file rejected: " + err;
     } else if (!changes.empty()) {

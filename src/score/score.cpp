@@ -25,6 +25,10 @@ struct Req {
   bool unsafe = false;
   Duration latency = 0;
   const RequestEvent* ev = nullptr;
+  /// Harm beyond the answer: identifiers sent to the vendor or written to logs unredacted.
+  /// Counts as impact (t_i) and blocks mitigation (t_m) like an unsafe answer.
+  bool phi_exposed = false;
+  bool harmful() const { return unsafe || phi_exposed; }
 };
 
 enum class SloKind { kAvailability, kLatency, kCitationValidity, kSchemaValidity, kSafety, kRefusal };
@@ -78,14 +82,14 @@ bool meets(long good, long total, double objective) {
 }
 
 // The earliest T ≥ t_i (t_i or a later completion time) whose [T, T + sustain] window ends by
-// `end`, holds no unsafe answer and meets every SLO. O(n log n) with prefix sums.
+// `end`, holds no harmful request (unsafe answer or PHI exposure) and meets every SLO. O(n log n) with prefix sums.
 std::optional<SimTime> find_mitigation(const std::vector<Req>& reqs, const RunStartEvent& run,
                                        const std::vector<SloKind>& kinds, SimTime t_i, SimTime end) {
   const std::size_t n = reqs.size();
   std::vector<long> unsafe_prefix(n + 1, 0);
   std::vector<std::vector<long>> good_prefix(run.slos.size(), std::vector<long>(n + 1, 0));
   for (std::size_t k = 0; k < n; ++k) {
-    unsafe_prefix[k + 1] = unsafe_prefix[k] + (reqs[k].unsafe ? 1 : 0);
+    unsafe_prefix[k + 1] = unsafe_prefix[k] + (reqs[k].harmful() ? 1 : 0);
     for (std::size_t s = 0; s < run.slos.size(); ++s) {
       good_prefix[s][k + 1] =
           good_prefix[s][k] + (slo_good(run.slos[s], kinds[s], reqs[k]) ? 1 : 0);
@@ -232,7 +236,7 @@ Score score_journal(const std::vector<Event>& events) {
                 return;
               }
               const bool ok = r.status == RequestStatus::kOk;
-              reqs.push_back(Req{t, ok, r.unsafe, r.latency, &r});
+              reqs.push_back(Req{t, ok, r.unsafe, r.latency, &r, r.phi_to_vendor || r.phi_in_logs});
               if (r.unsafe) {
                 ++m.unsafe_by_kind[r.unsafe_kind.empty() ? "unspecified" : r.unsafe_kind];
                 if (!r.citations_valid || !r.schema_valid || r.canary_seen || r.phi_detected) {
@@ -349,7 +353,7 @@ Score score_journal(const std::vector<Event>& events) {
     if (!r.ok) ++m.failed;
     if (slow) ++m.slow;
     if (r.unsafe) ++m.unsafe;
-    if (!tl.t_i && (!tl.t_f || r.t >= *tl.t_f) && (!r.ok || r.unsafe || slow)) tl.t_i = r.t;
+    if (!tl.t_i && (!tl.t_f || r.t >= *tl.t_f) && (!r.ok || r.harmful() || slow)) tl.t_i = r.t;
   }
   if (m.requests > 0) {
     m.failed_ratio = static_cast<double>(m.failed) / static_cast<double>(m.requests);

@@ -15,7 +15,9 @@ namespace gameday {
 /// The incident's key instants (each nullopt when it never happened).
 struct Timeline {
   std::optional<SimTime> t_f;  ///< first fault start
-  std::optional<SimTime> t_i;  ///< impact: first bad user request completed at or after t_f
+  /// impact: first bad user request (failed, slow, unsafe, or exposing PHI to the vendor or
+  /// logs) completed at or after t_f
+  std::optional<SimTime> t_i;
   std::optional<SimTime> t_d;  ///< detection: first alert fired at or after t_f
   std::optional<SimTime> t_a;  ///< first acknowledgement at or after t_d
   std::optional<SimTime> t_m;  ///< mitigation: start of the first sustained window inside SLOs

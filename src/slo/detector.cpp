@@ -23,7 +23,8 @@ constexpr std::size_t kUnsafeOutput = 7;     // canary_seen || phi_detected (saf
 constexpr std::size_t kCorrections = 8;      // clinician corrections received
 constexpr std::size_t kProbeCases = 9;       // golden probe cases run
 constexpr std::size_t kProbeFailedCases = 10;
-constexpr std::size_t kFixedCounters = 11;
+constexpr std::size_t kPhiLogged = 11;        // phi_in_logs (the log DLP scanner's finding)
+constexpr std::size_t kFixedCounters = 12;
 
 // History floors so sli() can answer typical wait_for windows even when no rule needs them, and
 // bucket caps that bound memory and evaluation cost whatever the windows are.
@@ -49,7 +50,7 @@ constexpr SliDef kSlis[] = {
     {"phi_output_ratio", Unit::kRatio},    {"refusal_ratio", Unit::kRatio},
     {"request_rate", Unit::kPerSecond},    {"correction_rate", Unit::kPerMinute},
     {"correction_count", Unit::kCount},    {"probe_failure", Unit::kFlag},
-    {"probe_failure_ratio", Unit::kRatio},
+    {"probe_failure_ratio", Unit::kRatio}, {"phi_log_ratio", Unit::kRatio},
 };
 
 struct SloKindDef {
@@ -249,6 +250,7 @@ void Detector::observe(SimTime completed_at, const RequestEvent& r) {
     c[kRefused] += r.refused;
     c[kCanary] += r.canary_seen;
     c[kPhi] += r.phi_detected;
+    c[kPhiLogged] += r.phi_in_logs;
     c[kUnsafeOutput] += r.canary_seen || r.phi_detected;
     for (std::size_t i = 0; i < latency_thresholds_.size(); ++i) {
       c[kFixedCounters + i] += error || r.latency > latency_thresholds_[i];
@@ -381,6 +383,8 @@ std::optional<double> Detector::sli_value(Sli sli, Duration window) const {
     }
     case Sli::kProbeFailureRatio:
       return ratio(kProbeFailedCases, kProbeCases, window);
+    case Sli::kPhiLogRatio:
+      return ratio(kPhiLogged, kTotal, window);
   }
   return std::nullopt;
 }

@@ -139,6 +139,7 @@ class Detector {
     kCorrectionCount,
     kProbeFailure,
     kProbeFailureRatio,
+    kPhiLogRatio,
   };
   struct Rule {
     AlertSpec spec;

@@ -266,7 +266,7 @@ TEST_CASE("Scenario loader rejects unknown fault targets and misplaced fault key
   const std::string head = "name: s\nduration: 60m\nworkload: {rate: 1}\nfaults:\n";
   CHECK(scenario_error(head + "  - {target: database, kind: error, at: 1m}\n") ==
         "scenarios/s.yaml:5:14: unknown fault target 'database' (expected vendor:<id>, vendor:*, "
-        "ehr or assistant)");
+        "ehr, ehr:replica or assistant)");
   CHECK(scenario_error(head + "  - {target: ehr, kind: latency, at: 1m, delay: 1s, status: 502}\n") ==
         "scenarios/s.yaml:5:53: key 'status' applies only to error faults");
   CHECK(scenario_error(head + "  - {target: ehr, kind: latency, at: 1m}\n") ==

@@ -203,6 +203,6 @@ TEST_CASE("The fakes embedded in the binary load", "[config][validate]") {
   const Fakes f = load_fakes("fakes", embedded_files());
   CHECK(f.vendors.size() == 2);
   CHECK(f.world.policies.size() == 20);
-  CHECK(f.flags.size() == 5);
+  CHECK(f.flags.size() == 8);
   CHECK(f.prompts.size() == 3);
 }

@@ -136,6 +136,8 @@ class XmlCheck {
 std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 const std::string kSpike = "scenarios/vendor-latency-spike.yaml";
+// The two latency-spike scenarios: one passes, one fails its expectations.
+const std::string kPair = kSpike + " scenarios/vendor-latency-spike-no-playbook.yaml";
 
 }  // namespace
 
@@ -149,7 +151,7 @@ TEST_CASE("The XML check accepts well-formed documents and rejects broken ones",
 
 TEST_CASE("gameday ci runs every scenario x seed and writes JUnit and a summary", "[e2e][ci]") {
   TempDir dir;
-  const auto r = gameday("ci scenarios --seeds 2 --summary " + q(dir / "summary.json") + " --junit " +
+  const auto r = gameday("ci " + kPair + " --seeds 2 --summary " + q(dir / "summary.json") + " --junit " +
                          q(dir / "junit.xml"));
   INFO(r.out << r.err);
   // The no-playbook scenario cannot meet its expectations: the sweep fails.
@@ -195,11 +197,11 @@ TEST_CASE("Seed 0 of ci is the scenario's own seed, as gameday run uses", "[e2e]
 
 TEST_CASE("Shard summaries merge into the unsharded summary and JUnit byte for byte", "[e2e][ci]") {
   TempDir dir;
-  const auto whole = gameday("ci scenarios --seeds 2 -j 2 --summary " + q(dir / "all.json") +
+  const auto whole = gameday("ci " + kPair + " --seeds 2 -j 2 --summary " + q(dir / "all.json") +
                              " --junit " + q(dir / "all.xml"));
   REQUIRE(whole.code == 1);
   for (int i = 1; i <= 2; ++i) {
-    const auto r = gameday("ci scenarios --seeds 2 -j 1 --shard " + std::to_string(i) + "/2 --summary " +
+    const auto r = gameday("ci " + kPair + " --seeds 2 -j 1 --shard " + std::to_string(i) + "/2 --summary " +
                            q(dir / ("part" + std::to_string(i) + ".json")));
     INFO(r.out << r.err);
     REQUIRE(r.code <= 1);
@@ -253,7 +255,7 @@ TEST_CASE("A baseline much better than reality fails ci with a regression", "[e2
 
 TEST_CASE("gameday ci rejects bad shards, baselines and directories with exit 2", "[e2e][ci]") {
   TempDir dir;
-  auto bad_shard = gameday("ci scenarios --shard 3/2 --summary " + q(dir / "s.json"));
+  auto bad_shard = gameday("ci " + kPair + " --shard 3/2 --summary " + q(dir / "s.json"));
   CHECK(bad_shard.code == 2);
   CHECK(bad_shard.err.find("--shard") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "s.json"));
@@ -265,7 +267,7 @@ TEST_CASE("gameday ci rejects bad shards, baselines and directories with exit 2"
   CHECK(bad_baseline.err.find("junk.json:1:1: not a gameday ci summary") != std::string::npos);
 
   CHECK(gameday("ci " + q(dir / "nowhere") + " --summary " + q(dir / "s.json")).code == 2);
-  CHECK(gameday("ci scenarios --shard 1/2 --baseline " + q(dir / "junk.json")).code == 2);
+  CHECK(gameday("ci " + kPair + " --shard 1/2 --baseline " + q(dir / "junk.json")).code == 2);
 }
 
 TEST_CASE("gameday ci on a directory runs its scenarios, skips golden sets, and names a broken file", "[e2e][ci]") {

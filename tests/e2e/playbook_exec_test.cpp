@@ -65,7 +65,8 @@ TEST_CASE("An exec step's script changes the simulated assistant at the step's v
                std::string(kCurl) + " -X PUT -H 'Content-Type: application/json' -d '{\"variant\":\"on\"}' "
                "\"$GAMEDAY_CONTROL_URL/v1/assistant/flags/safe-mode\" > /dev/null || exit 3\n" +
                kCurl + " -X PUT -d '{\"version\":\"v1\"}' \"$GAMEDAY_CONTROL_URL/v1/assistant/prompt\" > /dev/null || exit 4\n"
-               "sed 's/\"defaultVariant\": \"off\"/\"defaultVariant\": \"on\"/' \"$GAMEDAY_FLAGS_FILE\" > flags.tmp\n"
+               "sed '/\"auto-failover\"/,/defaultVariant/ s/\"defaultVariant\": \"off\"/\"defaultVariant\": \"on\"/' "
+               "\"$GAMEDAY_FLAGS_FILE\" > flags.tmp\n"
                "mv flags.tmp \"$GAMEDAY_FLAGS_FILE\"\n"
                "echo 'patient Alma Testwell looked fine'\n");
   write_drill(dir, R"(  - name: run the mitigation script
@@ -84,6 +85,7 @@ TEST_CASE("An exec step's script changes the simulated assistant at the step's v
   REQUIRE(r.code == 0);
   const auto events = journal(dir / "out/journal.jsonl");
   const auto changes = of_type(events, "control_change");
+  for (const auto& c : changes) UNSCOPED_INFO(c.dump());
   REQUIRE(changes.size() == 3);
   for (const auto& c : changes) {
     INFO(c.dump());

@@ -325,7 +325,7 @@ TEST_CASE("The detector rejects unknown SLO kinds, presets and scales", "[slo]")
 
 TEST_CASE("The detector lists its SLIs and SLO kinds for loaders", "[slo]") {
   for (const auto& name : Detector::sli_names()) CHECK(Detector::known_sli(name));
-  CHECK(Detector::sli_names().size() == 13);
+  CHECK(Detector::sli_names().size() == 14);
   CHECK(Detector::is_ratio_sli("canary_ratio"));
   CHECK(Detector::is_ratio_sli("probe_failure_ratio"));
   CHECK_FALSE(Detector::is_ratio_sli("correction_rate"));
