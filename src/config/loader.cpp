@@ -167,17 +167,18 @@ class CrossCheck {
       }
     }
     if (sc) conditions_against_scenario(pb, *sc);
-    if (sc && !pb.trigger.alert.empty()) {
+    for (const std::string& trigger_alert : pb.trigger.alerts) {
+      if (!sc) break;
       std::vector<std::string> names;
       const AlertSpec* alert = nullptr;
       for (const auto& a : sc->alerts) {
         names.push_back(a.name);
-        if (a.name == pb.trigger.alert) alert = &a;
+        if (a.name == trigger_alert) alert = &a;
       }
       if (!alert) {
-        std::string msg = "trigger alert '" + pb.trigger.alert + "' is not defined by scenario '" +
+        std::string msg = "trigger alert '" + trigger_alert + "' is not defined by scenario '" +
                           sc->file + "'";
-        if (auto c = loader::closest(pb.trigger.alert, names)) {
+        if (auto c = loader::closest(trigger_alert, names)) {
           msg += " (did you mean '" + *c + "'?)";
         } else {
           msg += names.empty() ? " (it defines no alerts)" : " (it defines: " + loader::join(names) + ")";

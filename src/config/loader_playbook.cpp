@@ -580,7 +580,14 @@ Playbook read_playbook(Session& s, const std::string& path) {
     MapReader t(ctx, top.value("trigger"), "trigger", "for 'trigger'", top.mark_of("trigger"));
     if (t.ok()) {
       t.allow({"alert", "labels", "manual", "at"});
-      pb.trigger.alert = t.str("alert").value_or("");
+      // alert: a name, or a list of names any of which starts the playbook.
+      if (t.has("alert") && t.value("alert").IsSequence()) {
+        pb.trigger.alerts = t.strings("alert").value_or(std::vector<std::string>{});
+        if (pb.trigger.alerts.empty()) t.error_at("alert", "expected at least one alert name in 'alert'");
+      } else if (auto a = t.str("alert")) {
+        pb.trigger.alerts = {*a};
+      }
+      if (!pb.trigger.alerts.empty()) pb.trigger.alert = pb.trigger.alerts.front();
       pb.trigger.labels = t.string_map("labels").value_or(std::map<std::string, std::string>{});
       const auto manual = t.boolean("manual");
       pb.trigger.manual = manual.value_or(false);

@@ -351,6 +351,17 @@ struct StepSpec {
 /// What starts a playbook.
 struct TriggerSpec {
   std::string alert;                          // alert name, "" when not alert-triggered
+  /// Every alert that starts the playbook (`alert: [A, B]`); holds `alert` first. Empty when
+  /// not alert-triggered.
+  std::vector<std::string> alerts;
+  /// True when alert `name` starts the playbook.
+  bool fires_on(const std::string& name) const {
+    if (name == alert) return !alert.empty();
+    for (const auto& a : alerts) {
+      if (a == name) return true;
+    }
+    return false;
+  }
   std::map<std::string, std::string> labels;  // e.g. severity: page
   bool manual = false;
   std::optional<SimTime> at;                  // started at this time since the run began

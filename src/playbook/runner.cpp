@@ -169,7 +169,7 @@ bool PlaybookRunner::any_running() const { return !running_.empty(); }
 void PlaybookRunner::on_alert(const AlertSpec& alert) {
   for (std::size_t i = 0; i < playbooks_.size(); ++i) {
     const TriggerSpec& t = playbooks_[i].trigger;
-    if (t.alert.empty() || t.alert != alert.name) continue;
+    if (!t.fires_on(alert.name)) continue;
     bool labels_match = true;
     for (const auto& [k, v] : t.labels) {
       if (k == "severity" && v != alert.severity) labels_match = false;

@@ -341,3 +341,36 @@ TEST_CASE("A poisoned note in the context is an attempt; echoing its canary foll
   REQUIRE(r.root_cause == "retrieval");  // the poisoned note came in through retrieval
   REQUIRE(r.faults == std::vector<std::string>{"poison", "obey"});
 }
+
+TEST_CASE("With patient-match-check on, another patient's records are dropped and the request fails closed", "[assistant][flags]") {
+  Harness h;
+  FaultSpec& wp = h.fault("ehr", "wrong_patient");  // every search answers for someone else
+  h.board.activate(&wp);
+  Rng rng(5);
+  const Task task = h.factory.random(TaskType::kDischargeSummary, rng);
+  const Answer unchecked = h.ask(task);
+  REQUIRE(unchecked.status == RequestStatus::kOk);
+  REQUIRE(judge(task, unchecked).wrong_patient);
+
+  REQUIRE(h.assistant->set_flag("patient-match-check", "on", "test", nullptr));
+  const Answer checked = h.ask(task);
+  REQUIRE(checked.status == RequestStatus::kFallback);
+  REQUIRE(checked.cause == "patient_mismatch");
+  REQUIRE(checked.ehr_calls == 2);  // searched again once before giving up
+  REQUIRE(checked.other_patient_docs.empty());
+}
+
+TEST_CASE("With ehr-replica on, retrieval goes to the replica route and escapes faults on the primary EHR", "[assistant][flags]") {
+  Harness h;
+  SimEhrClient replica(h.ehr, h.board, h.scheduler, Rng(77), "ehr:replica");
+  h.assistant->set_replica(&replica);
+  h.board.activate(&h.fault("ehr", "timeout"));
+  Rng rng(5);
+  const Task task = h.factory.random(TaskType::kPriorAuthStatus, rng);
+  REQUIRE(h.ask(task).status == RequestStatus::kFallback);
+  REQUIRE(h.assistant->set_flag("ehr-replica", "on", "test", nullptr));
+  const Answer a = h.ask(task);
+  REQUIRE(a.status == RequestStatus::kOk);
+  REQUIRE(a.ehr_fault_ids.empty());
+  REQUIRE(judge(task, a).correct);
+}

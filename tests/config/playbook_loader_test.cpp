@@ -212,3 +212,18 @@ TEST_CASE("Golden set loader validates cases", "[config][errors]") {
   CHECK(golden_error("name: g\ncases:\n  - {id: a, tsk: prior_auth_status, patient: pat-0001}\n") ==
         "g.yaml:3:13: unknown key 'tsk' (did you mean 'task'?)");
 }
+
+TEST_CASE("A playbook trigger may name several alerts, any of which starts it", "[config]") {
+  const MemoryFiles files =
+      with_playbook("name: p\ntrigger: {alert: [ProbeFailing, Corrections]}\nsteps:\n  - {kind: wait, duration: 1s}\n");
+  const Playbook pb = load_playbook("playbooks/p.yaml", files);
+  CHECK(pb.trigger.alert == "ProbeFailing");
+  CHECK(pb.trigger.alerts == std::vector<std::string>{"ProbeFailing", "Corrections"});
+  CHECK(pb.trigger.fires_on("Corrections"));
+  CHECK_FALSE(pb.trigger.fires_on("Other"));
+}
+
+TEST_CASE("A playbook trigger's alert list must not be empty", "[config][errors]") {
+  CHECK(playbook_error("name: p\ntrigger: {alert: []}\nsteps:\n  - {kind: wait, duration: 1s}\n") ==
+        "playbooks/p.yaml:2:18: expected at least one alert name in 'alert'");
+}

@@ -137,7 +137,7 @@ std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 const std::string kSpike = "scenarios/vendor-latency-spike.yaml";
 // The two latency-spike scenarios: one passes, one fails its expectations.
-const std::string kPair = kSpike + " scenarios/vendor-latency-spike-no-playbook.yaml";
+const std::string kPair = kSpike + " examples/vendor-latency-spike-no-playbook.yaml";
 
 }  // namespace
 
@@ -160,7 +160,7 @@ TEST_CASE("gameday ci runs every scenario x seed and writes JUnit and a summary"
   CHECK(r.out.find('\r') == std::string::npos);
   CHECK(r.out.find("vendor-latency-spike ") != std::string::npos);
   CHECK(r.out.find("FAIL vendor-latency-spike-no-playbook seed 7: ttm <= 10m") != std::string::npos);
-  CHECK(r.out.find("replay: gameday run scenarios/vendor-latency-spike-no-playbook.yaml --seed 8 "
+  CHECK(r.out.find("replay: gameday run examples/vendor-latency-spike-no-playbook.yaml --seed 8 "
                    "--out reports/vendor-latency-spike-no-playbook-8") != std::string::npos);
   CHECK(r.err.empty());
 
@@ -215,7 +215,7 @@ TEST_CASE("Shard summaries merge into the unsharded summary and JUnit byte for b
   REQUIRE(merged.code == 1);
   CHECK(slurp(dir / "merged.json") == slurp(dir / "all.json"));
   CHECK(slurp(dir / "merged.xml") == slurp(dir / "all.xml"));
-  CHECK(merged.out.find("replay: gameday run scenarios/vendor-latency-spike-no-playbook.yaml --seed 7") !=
+  CHECK(merged.out.find("replay: gameday run examples/vendor-latency-spike-no-playbook.yaml --seed 7") !=
         std::string::npos);
 
   // One shard alone is not the whole result.

@@ -57,7 +57,7 @@ TEST_CASE("The same scenario and seed give byte-identical journals and reports",
 TEST_CASE("The playbook shortens mitigation compared with the same incident without it", "[e2e][run]") {
   TempDir dir;
   const auto with = gameday("run scenarios/vendor-latency-spike.yaml -q --out '" + (dir / "with").string() + "'");
-  const auto without = gameday("run scenarios/vendor-latency-spike-no-playbook.yaml -q --out '" +
+  const auto without = gameday("run examples/vendor-latency-spike-no-playbook.yaml -q --out '" +
                                (dir / "without").string() + "'");
   REQUIRE(with.code == 0);
   REQUIRE(without.code == 1);  // its expectations (ttm <= 10m) cannot hold without a failover
@@ -105,7 +105,7 @@ TEST_CASE("Journals and reports never contain synthetic patient identifiers", "[
 
 TEST_CASE("gameday validate accepts every shipped scenario, playbook and golden set", "[e2e][validate]") {
   const auto r = gameday(
-      "validate scenarios/vendor-latency-spike.yaml scenarios/vendor-latency-spike-no-playbook.yaml "
+      "validate scenarios/vendor-latency-spike.yaml examples/vendor-latency-spike-no-playbook.yaml "
       "playbooks/vendor-failover.yaml scenarios/golden/core.yaml");
   INFO(r.err);
   REQUIRE(r.code == 0);

@@ -219,3 +219,18 @@ TEST_CASE("EHR data faults replay exactly from the same rng seed", "[fakes][ehr]
   REQUIRE(run(7) == run(7));
   REQUIRE(run(7) != run(8));
 }
+
+TEST_CASE("A status=current policy search is not served superseded versions by a stale index", "[fakes][ehr][faults]") {
+  const FaultSpec f = fault("stale", "ehr", "stale_docs");
+  Rng rng(3);
+  EhrRequest req = policies("GOLD-PPO");
+  req.status = "current";
+  const EhrOutcome o = respond(req, rng, &f);
+  REQUIRE(o.status == 200);
+  REQUIRE(o.fault_ids.empty());
+  REQUIRE(o.documents.size() == 2);
+  for (const Document* d : o.documents) REQUIRE(d->status == "current");
+  // Only current and superseded are statuses.
+  req.status = "draft";
+  REQUIRE(respond(req, rng, nullptr).status == 400);
+}

@@ -87,7 +87,8 @@ inline Fakes small_fakes() {
                {"v3", "You are a helpful assistant. Answer from the context.", false, false}};
   f.flags = {bool_flag("auto-failover", false), bool_flag("citation-check", true),
              bool_flag("phi-redaction", true), bool_flag("schema-check", true),
-             bool_flag("safe-mode", false)};
+             bool_flag("safe-mode", false), bool_flag("patient-match-check", false),
+             bool_flag("current-docs-only", false), bool_flag("ehr-replica", false)};
   return f;
 }
 
