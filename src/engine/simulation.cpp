@@ -210,15 +210,26 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
   });
 
   detector.start(scenario.duration);
-  scheduler.run_until(scenario.duration);
+  if (options.stop == nullptr) {
+    scheduler.run_until(scenario.duration);
+  } else {
+    // In slices of virtual time, so an interrupt is seen promptly; the slicing changes nothing
+    // else (events are ordered by time and sequence either way).
+    for (SimTime t = 0; t < scenario.duration && !stats.interrupted;) {
+      t = std::min(scenario.duration, t + kMinute);
+      scheduler.run_until(t);
+      stats.interrupted = options.stop->load();
+    }
+  }
+  const SimTime ended = stats.interrupted ? scheduler.now() : scenario.duration;
 
   for (const FaultSpec* f : board.active()) {
-    journal.append(scenario.duration, FaultEndEvent{f->id, f->target, f->kind});
+    journal.append(ended, FaultEndEvent{f->id, f->target, f->kind});
   }
   // Playbooks still running at the end are interrupted and their rollback lists run to
   // completion (virtual time goes on, bounded), so a run never ends halfway through a change.
-  finish_interrupted(playbooks, scheduler, "run ended", kHour);
-  journal.append(scheduler.now(), RunEndEvent{"completed"});
+  finish_interrupted(playbooks, scheduler, stats.interrupted ? "interrupted" : "run ended", kHour);
+  journal.append(scheduler.now(), RunEndEvent{stats.interrupted ? "interrupted" : "completed"});
   stats.events = scheduler.executed();
   return stats;
 }

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 // Wires the world, the fakes, the assistant, the workload, detection, playbooks and the journal
 // together and runs a scenario in virtual time.
 #include <cstdint>
@@ -28,12 +29,17 @@ struct SimOptions {
   /// Runs playbook exec/http/notify steps (the CLI passes net::NetStepEffects); null: those
   /// steps fail. Virtual time stands still while one runs.
   StepEffects* step_effects = nullptr;
+  /// When set and it becomes true (e.g. on SIGINT), the run stops at the next minute of virtual
+  /// time (or as soon as a blocking step returns): running playbooks are interrupted, their
+  /// rollback lists run, and the journal ends with run_end "interrupted".
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// Counters of a finished simulation (for benchmarks and logs; the journal is the record).
 struct SimStats {
   std::uint64_t events = 0;    // scheduler events executed
   std::uint64_t requests = 0;  // user requests submitted
+  bool interrupted = false;    // SimOptions::stop ended the run early
 };
 
 /// Runs `bundle` in virtual time, single-threaded, appending every event to `journal`.

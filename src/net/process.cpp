@@ -169,6 +169,10 @@ ExecResult run_process(const ProcessSpec& spec, const std::function<void()>& idl
     const pid_t w = ::waitpid(pid, &wstatus, WNOHANG);
     if (w == pid) {
       exited = true;
+    } else if (spec.cancel != nullptr && spec.cancel->load()) {
+      ::kill(-pid, SIGKILL);
+      ::waitpid(pid, &wstatus, 0);
+      exited = true;
     } else if (std::chrono::steady_clock::now() >= deadline) {
       ::kill(-pid, SIGKILL);
       ::waitpid(pid, &wstatus, 0);

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 // Running a process for an exec step: an argument vector (never a shell), a real timeout, output
 // captured (bounded) and kept out of journals. The calling thread waits, calling an idle
 // callback meanwhile (to serve the control API while the process runs).
@@ -17,6 +18,9 @@ struct ProcessSpec {
   std::map<std::string, std::string> env;  // added to (and overriding) this process's environment
   std::string cwd;                         // "" = inherit
   Duration timeout = 30 * kSecond;         // real time
+  /// When set and it turns true while the process runs, the process group is killed (SIGKILL)
+  /// and the result is kSignaled with signal SIGKILL (an interrupted run).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Runs `spec` to completion. The child gets its own process group, stdin from /dev/null, and

@@ -143,6 +143,7 @@ ExecResult NetStepEffects::exec(const ExecRequest& request, ControlHandler& cont
   spec.env["GAMEDAY_FLAGS_FILE"] = flags_file.string();
   spec.cwd = request.cwd;
   spec.timeout = request.timeout;
+  if (stop_ != nullptr && !stop_->load()) spec.cancel = stop_;
   ExecResult r = run_process(spec, [&] { state_->queue.drain(control); });
   state_->queue.drain(control);  // requests that arrived as the process exited
   r.flags_json_after = slurp(flags_file, &r.flags_file_read);

@@ -30,9 +30,15 @@ class NetStepEffects final : public StepEffects {
   /// std::runtime_error when it cannot listen.
   std::string control_url();
 
+  /// An interrupt flag: a process running when it turns true is killed, so an interrupted run
+  /// moves on to its rollbacks. Processes started after it is set (the rollback's own exec
+  /// steps) run normally, within their timeouts.
+  void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
+
  private:
   struct State;
   std::unique_ptr<State> state_;
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 /// Replaces ${GAMEDAY_CONTROL_URL} in `text` with `control_url`.

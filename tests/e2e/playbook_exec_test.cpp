@@ -141,3 +141,37 @@ TEST_CASE("A failing exec step runs the playbook's rollback list", "[e2e][playbo
   REQUIRE(end[0]["outcome"] == "aborted");
   REQUIRE(slurp(dir / "out/journal.jsonl").find("could not verify") == std::string::npos);
 }
+
+TEST_CASE("Interrupting a run stops the step in flight, journals the rollback, writes reports and exits 3", "[e2e][playbook][interrupt]") {
+  TempDir dir;
+  // The step flips a flag through the control API, then hangs until it is killed.
+  write_script(dir, "slow.sh",
+               std::string(kCurl) + " -X PUT -d '{\"variant\":\"on\"}' "
+               "\"$GAMEDAY_CONTROL_URL/v1/assistant/flags/safe-mode\" > /dev/null\n"
+               "touch started\nsleep 60\n");
+  write_drill(dir, "  - {name: slow mitigation, kind: exec, argv: [./slow.sh], timeout: 90s}\n",
+              "  - {name: leave safe mode, kind: flag.set, flag: safe-mode, variant: \"off\"}\n");
+  const std::string script = "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) +
+                             "' run scenario.yaml -q --out out > stdout 2> stderr < /dev/null & }; pid=$!; "
+                             "for i in $(seq 1 400); do [ -f started ] && break; sleep 0.05; done; "
+                             "kill -INT $pid; wait $pid; echo $? > code";
+  REQUIRE(std::system(script.c_str()) == 0);
+  INFO(slurp(dir / "stderr"));
+  REQUIRE(slurp(dir / "code") == "3\n");
+  const auto events = journal(dir / "out/journal.jsonl");
+  const auto ends = of_type(events, "step_end");
+  REQUIRE(ends.size() == 2);
+  REQUIRE(ends[0]["name"] == "slow mitigation");
+  REQUIRE(ends[0]["outcome"] != "ok");
+  REQUIRE(ends[1]["name"] == "leave safe mode");
+  REQUIRE(ends[1]["rollback"] == true);
+  REQUIRE(ends[1]["outcome"] == "ok");
+  const auto changes = of_type(events, "control_change");
+  REQUIRE(changes.size() == 2);
+  REQUIRE(changes[0]["to"] == "on");
+  REQUIRE(changes[1]["to"] == "off");
+  REQUIRE(events.back()["type"] == "run_end");
+  REQUIRE(events.back()["reason"] == "interrupted");
+  REQUIRE(std::filesystem::exists(dir / "out/report.json"));
+  REQUIRE(std::filesystem::exists(dir / "out/report.md"));
+}
