@@ -4,6 +4,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -193,6 +194,13 @@ HttpServer::~HttpServer() {
   asio::post(s.ioc, [&s] { s.ioc.stop(); });
   if (s.thread.joinable()) s.thread.join();
   s.registry.sessions.clear();
+}
+
+void HttpServer::after(Duration delay, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, std::chrono::microseconds(delay));
+  timer->async_wait([timer, fn = std::move(fn)](beast::error_code ec) {
+    if (!ec) fn();
+  });
 }
 
 std::uint16_t HttpServer::port() const { return impl_->port; }

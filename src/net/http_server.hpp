@@ -53,6 +53,10 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  /// Runs `fn` on the server thread after `delay` of real time (dropped if the server stops
+  /// first). Thread-safe. How a handler delays a reply without blocking the server.
+  void after(Duration delay, std::function<void()> fn);
+
   /// The port it listens on.
   std::uint16_t port() const;
   /// "http://127.0.0.1:PORT".

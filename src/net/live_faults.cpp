@@ -1,0 +1,69 @@
+#include "net/live_faults.hpp"
+
+#include <algorithm>
+#include <memory>
+
+namespace gameday::net {
+
+bool LiveFaults::add(const FaultSpec& spec) {
+  if (spec.id.empty()) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto owned = std::make_unique<FaultSpec>(spec);
+  board_.activate(owned.get());  // replaces an active fault with the same id, in place
+  // Drop the spec the board no longer points to (a replaced one).
+  std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == spec.id; });
+  specs_.push_back(std::move(owned));
+  return true;
+}
+
+bool LiveFaults::remove(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto before = specs_.size();
+  board_.deactivate(id);
+  std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == id; });
+  return specs_.size() != before;
+}
+
+std::size_t LiveFaults::reset() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::size_t n = specs_.size();
+  board_.clear();
+  specs_.clear();
+  return n;
+}
+
+std::vector<FaultSpec> LiveFaults::list() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<FaultSpec> out;
+  for (const FaultSpec* s : board_.active()) out.push_back(*s);
+  return out;
+}
+
+std::optional<FaultSpec> LiveFaults::get(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const FaultSpec* s : board_.active()) {
+    if (s->id == id) return *s;
+  }
+  return std::nullopt;
+}
+
+void LiveFaults::select(const std::string& target, const RequestInfo& info, std::vector<FaultSpec>& out) {
+  out.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  board_.select(target, info, scratch_);
+  for (const FaultSpec* s : scratch_) out.push_back(*s);
+}
+
+std::uint64_t LiveFaults::matched(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return board_.matched(id);
+}
+
+std::vector<const FaultSpec*> pointers_to(const std::vector<FaultSpec>& specs) {
+  std::vector<const FaultSpec*> out;
+  out.reserve(specs.size());
+  for (const auto& s : specs) out.push_back(&s);
+  return out;
+}
+
+}  // namespace gameday::net

@@ -1,0 +1,47 @@
+#pragma once
+// The faults active in live mode, shared by the fake servers (each on its own thread) and the
+// control API: a FaultBoard behind a mutex, owning its fault specs. Servers take a snapshot of
+// the faults that apply to one request (copies, so a fault removed meanwhile cannot dangle).
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "fakes/faults.hpp"
+
+namespace gameday::net {
+
+/// Thread-safe set of live faults. Fault ids are unique; adding an id that is active replaces it.
+class LiveFaults {
+ public:
+  /// Activates `spec` (copied). Returns false when its id is empty.
+  bool add(const FaultSpec& spec);
+  /// Deactivates the fault `id`; false when it was not active.
+  bool remove(const std::string& id);
+  /// Deactivates every fault (POST /reset). Returns how many were active.
+  std::size_t reset();
+  /// The active faults, in activation order.
+  std::vector<FaultSpec> list() const;
+  /// The active fault `id`, if any.
+  std::optional<FaultSpec> get(const std::string& id) const;
+  /// The faults that apply to one request to `target` ("vendor:<id>", "ehr"): target, filters
+  /// and every_nth/first_n counters (FaultBoard::select), copied into `out` (cleared first).
+  /// Advances the counters: call once per request.
+  void select(const std::string& target, const RequestInfo& info, std::vector<FaultSpec>& out);
+  /// Requests counted for the active fault `id` since it was added (0 when not active).
+  std::uint64_t matched(const std::string& id) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<FaultSpec>> specs_;  // owned; the board points into them
+  FaultBoard board_;
+  std::vector<const FaultSpec*> scratch_;
+};
+
+/// Pointers to `specs` (for FakeVendor/FakeEhr::respond, which take pointers).
+std::vector<const FaultSpec*> pointers_to(const std::vector<FaultSpec>& specs);
+
+}  // namespace gameday::net
