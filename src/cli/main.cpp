@@ -14,6 +14,7 @@
 
 #include "cli/bundle.hpp"
 #include "cli/ci.hpp"
+#include "cli/serve.hpp"
 #include "config/error.hpp"
 #include "config/files.hpp"
 #include "config/loader.hpp"
@@ -168,6 +169,8 @@ int main(int argc, char** argv) {
   auto* ci = add_ci_command(app, ci_options);
   GoldenOptions golden_options;
   auto* golden = add_golden_command(app, golden_options);
+  ServeOptions serve_options;
+  auto* serve = add_serve_command(app, serve_options);
 
   try {
     app.parse(argc, argv);
@@ -185,6 +188,7 @@ int main(int argc, char** argv) {
     if (*report) return cmd_report(journal_path, report_out, quiet);
     if (*ci) return cmd_ci(ci_options);
     if (*golden) return cmd_golden(golden_options);
+    if (*serve) return cmd_serve(serve_options);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
     return kExitInvalid;

@@ -39,6 +39,46 @@ Playbook load_playbook(const std::string& path, const FileSource& files) {
   return pb;
 }
 
+std::vector<FaultSpec> load_fault_file(const std::string& path, const FileSource& files) {
+  Diagnostics d;
+  Session s(files, d);
+  std::vector<FaultSpec> out;
+  if (auto doc = s.parse_yaml(path)) {
+    loader::FileCtx ctx(s, path);
+    loader::MapReader top(ctx, *doc, "", "at the top level", YAML::Mark());
+    if (top.ok()) {
+      top.allow({"faults"});
+      if (auto list = top.list("faults", true)) {
+        std::set<std::string> ids;
+        std::size_t i = 0;
+        for (const auto& item : *list) {
+          const std::string p = "faults[" + std::to_string(i++) + "]";
+          loader::MapReader m(ctx, item, p, "for each item of 'faults'", top.mark_of("faults"));
+          if (!m.ok()) continue;
+          out.push_back(loader::read_fault(m, i, &ids, std::nullopt, false));
+        }
+      }
+    }
+  }
+  d.throw_if_any();
+  return out;
+}
+
+FaultSpec parse_fault(const std::string& text, const std::string& source) {
+  MemoryFiles files;
+  files.add(source, text);
+  Diagnostics d;
+  Session s(files, d);
+  FaultSpec f;
+  if (auto doc = s.parse_yaml(source)) {
+    loader::FileCtx ctx(s, source);
+    loader::MapReader m(ctx, *doc, "", "for a fault", YAML::Mark());
+    if (m.ok()) f = loader::read_fault(m, 1, nullptr, std::nullopt, false);
+  }
+  d.throw_if_any();
+  return f;
+}
+
 GoldenSet load_golden_set(const std::string& path, const FileSource& files) {
   Diagnostics d;
   Session s(files, d);

@@ -29,6 +29,16 @@ Scenario load_scenario(const std::string& path, const FileSource& files);
 /// none. Throws ConfigError at the first problem.
 Playbook load_playbook(const std::string& path, const FileSource& files);
 
+/// Loads a fault file for live mode (`gameday serve --faults`): a top-level `faults` list in the
+/// scenario syntax, where `at` is optional (live faults start when loaded). Throws ConfigError
+/// at the first problem.
+std::vector<FaultSpec> load_fault_file(const std::string& path, const FileSource& files);
+
+/// Parses one fault from a JSON (or YAML) object, as the control API receives it. Errors name
+/// `source` with line and column, and the field (e.g. "request body:1:30: unknown fault kind
+/// 'slow' ..."). Throws ConfigError.
+FaultSpec parse_fault(const std::string& text, const std::string& source = "request body");
+
 /// Loads and validates a golden set. Throws ConfigError at the first problem.
 GoldenSet load_golden_set(const std::string& path, const FileSource& files);
 

@@ -220,6 +220,10 @@ HallucinationMaterial read_hallucinations(Session& s, const std::string& path);
 
 /// Reads the `faults` list of a scenario (loader_faults.cpp).
 void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_duration);
+/// Reads one fault from its map (item `n`, 1-based, names it "fault-<n>" when it has no id);
+/// `ids` (optional) catches duplicate ids.
+FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
+                     std::optional<Duration> run_duration, bool at_required = true);
 /// Checks a scenario's faults against its fakes, reporting at the recorded key positions:
 /// `models` name models of the target vendor, `payload` a payload of injections.yaml,
 /// `prompt_version` a prompt version, `flag` / `variant` a flag and one of its variants.

@@ -117,11 +117,8 @@ std::vector<std::string> read_names(MapReader& m, const std::string& key,
 
 }  // namespace
 
-void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_duration) {
-  auto list = top.list("faults");
-  if (!list) return;
-  std::set<std::string> ids;
-  std::size_t i = 0;
+FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
+                     std::optional<Duration> run_duration, bool at_required) {
   static const std::vector<std::string> kEveryKey = [] {
     std::vector<std::string> all = {"id", "at", "for", "target", "kind", "models"};
     all.insert(all.end(), kTriggerKeys.begin(), kTriggerKeys.end());
@@ -132,117 +129,125 @@ void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_durat
     }
     return all;
   }();
+  FaultSpec f;
+  f.loc = m.ctx().loc(m.mark());
+  // Unknown keys first, so a misspelt key is reported as a typo, not as missing.
+  m.allow(kEveryKey);
+  f.id = m.str("id").value_or("fault-" + std::to_string(n));
+  if (ids != nullptr && !ids->insert(f.id).second) m.error_at("id", "duplicate fault id '" + f.id + "'");
+
+  // The target decides which kinds exist; the kind decides which parameters apply.
+  std::optional<Target> target;
+  if (auto t = m.str("target", kRequired)) {
+    f.target = *t;
+    if (*t == "ehr" || *t == "ehr:replica") {
+      target = Target::kEhr;
+    } else if (*t == "assistant") {
+      target = Target::kAssistant;
+    } else if (t->rfind("vendor:", 0) == 0 && t->size() > 7) {
+      target = Target::kVendor;
+    } else {
+      m.error_at("target", "unknown fault target '" + *t +
+                               "' (expected vendor:<id>, vendor:*, ehr, ehr:replica or assistant)");
+    }
+  }
+  std::optional<std::string> kind;
+  if (auto k = m.str("kind", kRequired)) {
+    const auto& allowed = kinds_of(target);
+    if (std::find(allowed.begin(), allowed.end(), *k) == allowed.end()) {
+      m.error_at("kind", unknown_value_message("fault kind", *k, allowed, target ? f.target : ""));
+    } else {
+      kind = *k;
+    }
+  }
+  f.kind = kind.value_or("");
+
+  // The keys this fault may have; the others say where they belong.
+  const bool change = target == Target::kAssistant;
+  std::vector<std::string> keys = {"id", "at", "target", "kind"};
+  std::map<std::string, std::string> elsewhere = key_owners();
+  if (change) {
+    const std::string why = "does not apply to assistant faults (a change applies once at 'at' "
+                            "and stays until undone)";
+    for (const auto& k : kTriggerKeys) elsewhere[k] = why;
+    elsewhere["for"] = why;
+    elsewhere["models"] = why;
+  } else {
+    keys.push_back("for");
+    keys.insert(keys.end(), kTriggerKeys.begin(), kTriggerKeys.end());
+    if (target != Target::kEhr) keys.push_back("models");
+  }
+  if (kind) {
+    auto own = kind_keys().find(*kind);
+    if (own != kind_keys().end()) keys.insert(keys.end(), own->second.begin(), own->second.end());
+  } else {
+    // Kind unknown: accept every parameter rather than report misplaced keys twice.
+    for (const auto& [_, ks] : kind_keys()) keys.insert(keys.end(), ks.begin(), ks.end());
+  }
+  for (const auto& k : keys) elsewhere.erase(k);
+  m.allow(keys, elsewhere);
+
+  if (auto at = m.duration("at", at_required)) {
+    f.at = *at;
+    if (run_duration && *at >= *run_duration) {
+      m.error_at("at", "fault '" + f.id + "' starts at " + format_duration(*at) +
+                           ", after the scenario ends (duration " + format_duration(*run_duration) + ")");
+    }
+  }
+  if (m.has("for")) f.duration = m.positive_duration("for").value_or(0);
+
+  // Trigger.
+  f.probability = m.number_in("probability", 0, 1).value_or(1.0);
+  f.every_nth = static_cast<int>(m.integer("every_nth", 1, 1'000'000'000).value_or(0));
+  f.first_n = static_cast<int>(m.integer("first_n", 1, 1'000'000'000).value_or(0));
+  {
+    static const std::vector<std::string> kTasks(std::begin(kTaskTypes), std::end(kTaskTypes));
+    f.task_types = read_names(m, "task_types", &kTasks, "task type",
+                              "leave 'task_types' out to match every task");
+  }
+  f.models = read_names(m, "models", nullptr, "model", "leave 'models' out to match every model");
+
+  // Parameters.
+  if (f.kind == "latency") {
+    if (auto d = m.dist("delay", kRequired)) f.delay = *d;
+  }
+  f.status = target.value_or(Target::kVendor) == Target::kVendor ? 503 : 500;
+  if (f.kind == "error") {
+    f.status = static_cast<int>(m.integer("status", 400, 599).value_or(f.status));
+    f.retry_after = m.duration("retry_after").value_or(0);
+    f.message = m.str("message").value_or("");
+  }
+  if (f.kind == "hallucination") {
+    f.mode = m.one_of("mode", kHallucinationModes, "hallucination mode").value_or("mixed");
+  } else if (f.kind == "schema_break") {
+    f.mode = m.one_of("mode", kSchemaModes, "schema_break mode").value_or("mixed");
+  } else if (f.kind == "injection_following") {
+    f.susceptibility = m.number_in("susceptibility", 0, 1).value_or(1.0);
+  } else if (f.kind == "drift") {
+    f.model_version = m.str("model_version", kRequired).value_or("");
+    f.hallucination_rate = m.number_in("hallucination_rate", 0, 1).value_or(0);
+    f.refusal_rate = m.number_in("refusal_rate", 0, 1).value_or(0);
+  } else if (f.kind == "poisoned_note") {
+    f.payload = m.str("payload").value_or("");
+  } else if (f.kind == "prompt_deploy") {
+    f.prompt_version = m.str("prompt_version", kRequired).value_or("");
+  } else if (f.kind == "config_change") {
+    f.flag = m.str("flag", kRequired).value_or("");
+    f.variant = m.str("variant", kRequired).value_or("");
+  }
+  return f;
+}
+
+void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_duration) {
+  auto list = top.list("faults");
+  if (!list) return;
+  std::set<std::string> ids;
+  std::size_t i = 0;
   for (const auto& item : *list) {
     const std::string path = "faults[" + std::to_string(i++) + "]";
     MapReader m(top.ctx(), item, path, "for each item of 'faults'", top.mark_of("faults"));
     if (!m.ok()) continue;
-    FaultSpec f;
-    f.loc = top.ctx().loc(m.mark());
-    // Unknown keys first, so a misspelt key is reported as a typo, not as missing.
-    m.allow(kEveryKey);
-    f.id = m.str("id").value_or("fault-" + std::to_string(i));
-    if (!ids.insert(f.id).second) m.error_at("id", "duplicate fault id '" + f.id + "'");
-
-    // The target decides which kinds exist; the kind decides which parameters apply.
-    std::optional<Target> target;
-    if (auto t = m.str("target", kRequired)) {
-      f.target = *t;
-      if (*t == "ehr" || *t == "ehr:replica") {
-        target = Target::kEhr;
-      } else if (*t == "assistant") {
-        target = Target::kAssistant;
-      } else if (t->rfind("vendor:", 0) == 0 && t->size() > 7) {
-        target = Target::kVendor;
-      } else {
-        m.error_at("target", "unknown fault target '" + *t +
-                                 "' (expected vendor:<id>, vendor:*, ehr, ehr:replica or assistant)");
-      }
-    }
-    std::optional<std::string> kind;
-    if (auto k = m.str("kind", kRequired)) {
-      const auto& allowed = kinds_of(target);
-      if (std::find(allowed.begin(), allowed.end(), *k) == allowed.end()) {
-        m.error_at("kind", unknown_value_message("fault kind", *k, allowed, target ? f.target : ""));
-      } else {
-        kind = *k;
-      }
-    }
-    f.kind = kind.value_or("");
-
-    // The keys this fault may have; the others say where they belong.
-    const bool change = target == Target::kAssistant;
-    std::vector<std::string> keys = {"id", "at", "target", "kind"};
-    std::map<std::string, std::string> elsewhere = key_owners();
-    if (change) {
-      const std::string why = "does not apply to assistant faults (a change applies once at 'at' "
-                              "and stays until undone)";
-      for (const auto& k : kTriggerKeys) elsewhere[k] = why;
-      elsewhere["for"] = why;
-      elsewhere["models"] = why;
-    } else {
-      keys.push_back("for");
-      keys.insert(keys.end(), kTriggerKeys.begin(), kTriggerKeys.end());
-      if (target != Target::kEhr) keys.push_back("models");
-    }
-    if (kind) {
-      auto own = kind_keys().find(*kind);
-      if (own != kind_keys().end()) keys.insert(keys.end(), own->second.begin(), own->second.end());
-    } else {
-      // Kind unknown: accept every parameter rather than report misplaced keys twice.
-      for (const auto& [_, ks] : kind_keys()) keys.insert(keys.end(), ks.begin(), ks.end());
-    }
-    for (const auto& k : keys) elsewhere.erase(k);
-    m.allow(keys, elsewhere);
-
-    if (auto at = m.duration("at", kRequired)) {
-      f.at = *at;
-      if (run_duration && *at >= *run_duration) {
-        m.error_at("at", "fault '" + f.id + "' starts at " + format_duration(*at) +
-                             ", after the scenario ends (duration " + format_duration(*run_duration) + ")");
-      }
-    }
-    if (m.has("for")) f.duration = m.positive_duration("for").value_or(0);
-
-    // Trigger.
-    f.probability = m.number_in("probability", 0, 1).value_or(1.0);
-    f.every_nth = static_cast<int>(m.integer("every_nth", 1, 1'000'000'000).value_or(0));
-    f.first_n = static_cast<int>(m.integer("first_n", 1, 1'000'000'000).value_or(0));
-    {
-      static const std::vector<std::string> kTasks(std::begin(kTaskTypes), std::end(kTaskTypes));
-      f.task_types = read_names(m, "task_types", &kTasks, "task type",
-                                "leave 'task_types' out to match every task");
-    }
-    f.models = read_names(m, "models", nullptr, "model", "leave 'models' out to match every model");
-
-    // Parameters.
-    if (f.kind == "latency") {
-      if (auto d = m.dist("delay", kRequired)) f.delay = *d;
-    }
-    f.status = target.value_or(Target::kVendor) == Target::kVendor ? 503 : 500;
-    if (f.kind == "error") {
-      f.status = static_cast<int>(m.integer("status", 400, 599).value_or(f.status));
-      f.retry_after = m.duration("retry_after").value_or(0);
-      f.message = m.str("message").value_or("");
-    }
-    if (f.kind == "hallucination") {
-      f.mode = m.one_of("mode", kHallucinationModes, "hallucination mode").value_or("mixed");
-    } else if (f.kind == "schema_break") {
-      f.mode = m.one_of("mode", kSchemaModes, "schema_break mode").value_or("mixed");
-    } else if (f.kind == "injection_following") {
-      f.susceptibility = m.number_in("susceptibility", 0, 1).value_or(1.0);
-    } else if (f.kind == "drift") {
-      f.model_version = m.str("model_version", kRequired).value_or("");
-      f.hallucination_rate = m.number_in("hallucination_rate", 0, 1).value_or(0);
-      f.refusal_rate = m.number_in("refusal_rate", 0, 1).value_or(0);
-    } else if (f.kind == "poisoned_note") {
-      f.payload = m.str("payload").value_or("");
-    } else if (f.kind == "prompt_deploy") {
-      f.prompt_version = m.str("prompt_version", kRequired).value_or("");
-    } else if (f.kind == "config_change") {
-      f.flag = m.str("flag", kRequired).value_or("");
-      f.variant = m.str("variant", kRequired).value_or("");
-    }
-    sc.faults.push_back(std::move(f));
+    sc.faults.push_back(read_fault(m, i, &ids, run_duration));
   }
 }
 

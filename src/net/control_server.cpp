@@ -1,0 +1,161 @@
+#include "net/control_server.hpp"
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "config/error.hpp"
+#include "config/loader.hpp"
+#include "sim/distribution.hpp"
+
+namespace gameday::net {
+namespace {
+
+using Json = nlohmann::json;
+
+ServerResponse json_response(int status, const Json& body) {
+  return ServerResponse{status, "application/json", body.dump() + "\n"};
+}
+
+ServerResponse error(int status, const std::string& message, const std::string& field = "") {
+  Json e = {{"message", message}};
+  if (!field.empty()) e["field"] = field;
+  return json_response(status, Json{{"error", e}});
+}
+
+std::string path_of(const std::string& target) {
+  const auto q = target.find('?');
+  return q == std::string::npos ? target : target.substr(0, q);
+}
+
+Json fault_object(const FaultSpec& f) {
+  Json j = {{"id", f.id}, {"target", f.target}, {"kind", f.kind}, {"probability", f.probability}};
+  if (f.every_nth > 0) j["every_nth"] = f.every_nth;
+  if (f.first_n > 0) j["first_n"] = f.first_n;
+  if (!f.task_types.empty()) j["task_types"] = f.task_types;
+  if (!f.models.empty()) j["models"] = f.models;
+  if (f.kind == "error") {
+    j["status"] = f.status;
+    if (f.retry_after > 0) j["retry_after_s"] = to_seconds(f.retry_after);
+  }
+  if (f.kind == "latency") j["delay"] = describe(f.delay);
+  if (!f.mode.empty()) j["mode"] = f.mode;
+  if (f.kind == "injection_following") j["susceptibility"] = f.susceptibility;
+  if (!f.payload.empty()) j["payload"] = f.payload;
+  if (!f.model_version.empty()) j["model_version"] = f.model_version;
+  return j;
+}
+
+bool authorized(const ServerRequest& req, const std::string& token) {
+  if (token.empty()) return true;
+  for (const auto& [k, v] : req.headers) {
+    if ((k == "Authorization" || k == "authorization") && v == "Bearer " + token) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string fault_json(const FaultSpec& f) { return fault_object(f).dump(); }
+
+ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
+                                   const std::map<std::string, std::string>& servers) {
+  const std::string path = path_of(req.target);
+  if (path == "/faults" || path == "/faults/") {
+    if (req.method == "GET") {
+      Json list = Json::array();
+      for (const auto& f : ctx.faults.list()) list.push_back(fault_object(f));
+      return json_response(200, Json{{"faults", list}});
+    }
+    if (req.method == "POST") {
+      FaultSpec f;
+      try {
+        f = parse_fault(req.body);
+      } catch (const ConfigError& e) {
+        return error(400, e.what());
+      }
+      if (f.target == "assistant") {
+        return error(400, "assistant change faults apply only in a drill or a run", "target");
+      }
+      const bool replaced = ctx.faults.get(f.id).has_value();
+      ctx.faults.add(f);
+      return json_response(replaced ? 200 : 201, fault_object(f));
+    }
+    return error(405, "method " + req.method + " not allowed on /faults");
+  }
+  if (path.rfind("/faults/", 0) == 0) {
+    const std::string id = path.substr(8);
+    if (req.method == "GET") {
+      if (auto f = ctx.faults.get(id)) return json_response(200, fault_object(*f));
+      return error(404, "no active fault '" + id + "'", "id");
+    }
+    if (req.method == "DELETE") {
+      if (ctx.faults.remove(id)) return ServerResponse{204, "application/json", ""};
+      return error(404, "no active fault '" + id + "'", "id");
+    }
+    return error(405, "method " + req.method + " not allowed on /faults/{id}");
+  }
+  if (path == "/reset") {
+    if (req.method != "POST") return error(405, "use POST /reset");
+    return json_response(200, Json{{"removed", ctx.faults.reset()}});
+  }
+  if (path == "/metrics") {
+    if (req.method != "GET") return error(405, "use GET /metrics");
+    return ServerResponse{200, "text/plain; version=0.0.4", ctx.metrics.prometheus_text()};
+  }
+  if (path == "/status") {
+    Json s = {{"faults", ctx.faults.list().size()}, {"servers", servers}};
+    return json_response(200, s);
+  }
+  return error(404, "unknown route " + req.method + " " + path);
+}
+
+struct ControlServer::Impl {
+  Impl(LiveContext c, std::string t, std::map<std::string, std::string> s)
+      : ctx(c), token(std::move(t)), servers(std::move(s)) {}
+  LiveContext ctx;
+  std::string token;
+  std::map<std::string, std::string> servers;
+  std::mutex mu;
+  std::vector<ControlRoute> routes;
+  std::unique_ptr<HttpServer> server;
+};
+
+ControlServer::ControlServer(LiveContext ctx, ServerOptions options, std::string token,
+                             std::map<std::string, std::string> servers)
+    : impl_(std::make_unique<Impl>(ctx, std::move(token), std::move(servers))) {
+  Impl* self = impl_.get();
+  impl_->server = std::make_unique<HttpServer>(
+      [self](ServerRequest req, ReplyFn reply) {
+        if (!authorized(req, self->token)) {
+          ServerResponse r = error(401, "missing or wrong bearer token");
+          reply(std::move(r));
+          return;
+        }
+        const std::string path = path_of(req.target);
+        {
+          std::lock_guard<std::mutex> lock(self->mu);
+          for (const auto& route : self->routes) {
+            if (route.method == req.method && path.rfind(route.prefix, 0) == 0) {
+              const auto handle = route.handle;
+              reply(handle(req));
+              return;
+            }
+          }
+        }
+        reply(handle_live_control(self->ctx, req, self->servers));
+      },
+      std::move(options));
+}
+
+ControlServer::~ControlServer() = default;
+
+void ControlServer::add_route(ControlRoute route) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->routes.push_back(std::move(route));
+}
+
+std::string ControlServer::url() const { return impl_->server->url(); }
+std::uint16_t ControlServer::port() const { return impl_->server->port(); }
+
+}  // namespace gameday::net

@@ -1,0 +1,59 @@
+#pragma once
+// The live control API (its own port; 127.0.0.1 by default, a bearer token required when bound
+// elsewhere): list, add and remove faults at run time, POST /reset, /metrics, /status.
+//   GET    /faults            -> {"faults": [...]}
+//   POST   /faults            body: one fault in the scenario syntax, as JSON -> 201 {fault}
+//   GET    /faults/{id}       -> {fault} | 404
+//   DELETE /faults/{id}       -> 204 | 404
+//   POST   /reset             -> {"removed": N}
+//   GET    /metrics           -> Prometheus text
+//   GET    /status            -> {"faults": N, "servers": {...}}
+// Errors are {"error": {"message": ..., "field": ...}} with a 4xx status.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "net/live.hpp"
+
+namespace gameday::net {
+
+/// Extra routes a command adds (e.g. the assistant's controls in a drill): method + path
+/// prefix -> handler. A route answers when the request path starts with its prefix.
+struct ControlRoute {
+  std::string method;
+  std::string prefix;
+  std::function<ServerResponse(const ServerRequest&)> handle;
+};
+
+/// The control API server.
+class ControlServer {
+ public:
+  /// `token`: when non-empty, every request needs "Authorization: Bearer <token>".
+  /// `servers`: name -> base URL, reported by /status.
+  ControlServer(LiveContext ctx, ServerOptions options, std::string token,
+                std::map<std::string, std::string> servers = {});
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  /// Adds a route (before or while serving; thread-safe).
+  void add_route(ControlRoute route);
+  /// "http://HOST:PORT".
+  std::string url() const;
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// One fault as the control API shows it.
+std::string fault_json(const FaultSpec& f);
+
+/// Handles one control request against `ctx` (no network; what the server calls).
+ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
+                                   const std::map<std::string, std::string>& servers);
+
+}  // namespace gameday::net
