@@ -9,9 +9,15 @@ cd "$(dirname "$0")/.."
 run_demo=1
 [[ "${1:-}" == "--no-run" ]] && run_demo=0
 
+# Build: compiler, CMake/Ninja and the libraries. Tests: curl (scripts in playbook exec steps),
+# Prometheus and Alertmanager (the compatibility tests run the real ones on loopback).
 packages=(build-essential cmake ninja-build pkg-config
           libboost-dev libyaml-cpp-dev libcurl4-openssl-dev libspdlog-dev libcli11-dev
-          catch2 nlohmann-json3-dev)
+          catch2 nlohmann-json3-dev
+          curl prometheus prometheus-alertmanager)
+# Node.js runs the real client SDKs in the end-to-end tests (openai, @langchain/openai,
+# fhir-kit-client); any installed Node >= 18 with npm will do, else Debian's.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,6 +28,11 @@ if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The npm clients the end-to-end tests drive (pinned by tests/node/package-lock.json).
+if [[ ! -d tests/node/node_modules || tests/node/package-lock.json -nt tests/node/node_modules ]]; then
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
