@@ -64,7 +64,7 @@ TEST_CASE("The control API adds, lists and removes faults, rejects bad ones with
   CHECK(json::parse(slurp(dir / "add.json"))["id"] == "slow");
   CHECK(slurp(dir / "bad.code") == "400");
   CHECK_THAT(json::parse(slurp(dir / "bad.json"))["error"]["message"].get<std::string>(),
-             Catch::StartsWith("request body:1:50: unknown fault kind 'slowness'"));
+             Catch::StartsWith("request body:1:44: unknown fault kind 'slowness'"));
   const json list = json::parse(slurp(dir / "list.json"));
   REQUIRE(list["faults"].size() == 2);
   CHECK(list["faults"][0]["id"] == "boot");
