@@ -13,7 +13,10 @@ enum class Target { kVendor, kEhr, kAssistant };
 
 const std::vector<std::string> kVendorKinds = {"latency",       "error",       "hang",
                                                "hallucination", "injection_following",
-                                               "schema_break",  "refusal_storm", "drift"};
+                                               "schema_break",  "refusal_storm", "drift",
+                                               // live-only (the HTTP server acts them out;
+                                               // simulated as a failure without a status)
+                                               "reset",         "stream_stall", "stream_break"};
 const std::vector<std::string> kEhrKinds = {"latency",         "error",          "timeout",
                                             "wrong_patient",   "irrelevant_docs", "stale_docs",
                                             "empty_results",   "truncated_paging",
@@ -48,6 +51,8 @@ const std::map<std::string, std::vector<std::string>>& kind_keys() {
       {"schema_break", {"mode"}},
       {"injection_following", {"susceptibility"}},
       {"drift", {"model_version", "hallucination_rate", "refusal_rate"}},
+      {"stream_stall", {"after_tokens"}},
+      {"stream_break", {"after_tokens"}},
       {"poisoned_note", {"payload"}},
       {"prompt_deploy", {"prompt_version"}},
       {"config_change", {"flag", "variant"}},
@@ -67,6 +72,7 @@ const std::map<std::string, std::string>& key_owners() {
       {"model_version", "applies only to drift faults"},
       {"hallucination_rate", "applies only to drift faults"},
       {"refusal_rate", "applies only to drift faults"},
+      {"after_tokens", "applies only to stream_stall and stream_break faults"},
       {"payload", "applies only to poisoned_note faults"},
       {"prompt_version", "applies only to prompt_deploy faults"},
       {"flag", "applies only to config_change faults"},
@@ -227,6 +233,8 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
     f.model_version = m.str("model_version", kRequired).value_or("");
     f.hallucination_rate = m.number_in("hallucination_rate", 0, 1).value_or(0);
     f.refusal_rate = m.number_in("refusal_rate", 0, 1).value_or(0);
+  } else if (f.kind == "stream_stall" || f.kind == "stream_break") {
+    f.after_tokens = static_cast<int>(m.integer("after_tokens", 0, 1'000'000).value_or(5));
   } else if (f.kind == "poisoned_note") {
     f.payload = m.str("payload").value_or("");
   } else if (f.kind == "prompt_deploy") {

@@ -138,7 +138,8 @@ struct FaultSpec {
   Duration duration = 0;      // "for"; 0 = until the end of the run
   std::string target;         // "vendor:primary", "vendor:secondary", "vendor:*", "ehr", "assistant"
   /// vendor: latency | error | hang | hallucination | injection_following | schema_break |
-  ///         refusal_storm | drift
+  ///         refusal_storm | drift | reset | stream_stall | stream_break (the last three cut
+  ///         the connection in live mode; simulated: a status-0 failure, or a hang for a stall)
   /// ehr: latency | error | timeout | wrong_patient | irrelevant_docs | stale_docs |
   ///      empty_results | truncated_paging | poisoned_note
   /// assistant: prompt_deploy | config_change (applied once at `at`; they persist until undone)
@@ -147,6 +148,7 @@ struct FaultSpec {
   double probability = 1.0;   // share of matching requests affected
   int every_nth = 0;          // only every Nth matching request (0 = off)
   int first_n = 0;            // only the first N matching requests (0 = off)
+  int after_tokens = 5;       // stream_stall / stream_break: answer tokens sent before the cut
   std::vector<std::string> task_types;  // only requests for these task types (empty = all)
   std::vector<std::string> models;      // vendor faults: only requests for these models
   // --- parameters ---

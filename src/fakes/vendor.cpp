@@ -1004,6 +1004,8 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
 
   const FaultSpec* error_fault = nullptr;
   const FaultSpec* hang_fault = nullptr;
+  const FaultSpec* reset_fault = nullptr;
+  const FaultSpec* stream_fault = nullptr;  // stream_stall or stream_break (live-only kinds)
   Bends bends;
   for (const FaultSpec* f : faults) {
     if (f == nullptr || !fault_filters_match(*f, req.task_type, model)) continue;
@@ -1016,6 +1018,10 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
       if (error_fault == nullptr) error_fault = f;
     } else if (kind == "hang") {
       if (hang_fault == nullptr) hang_fault = f;
+    } else if (kind == "reset") {
+      if (reset_fault == nullptr) reset_fault = f;
+    } else if (kind == "stream_stall" || kind == "stream_break") {
+      if (stream_fault == nullptr) stream_fault = f;
     } else if (kind == "hallucination") {
       if (bends.hallucination == nullptr) bends.hallucination = f;
     } else if (kind == "injection_following") {
@@ -1035,6 +1041,12 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
     o.hang = true;
     o.status = 0;
     o.fault_ids.push_back(hang_fault->id);
+    return o;
+  }
+  if (reset_fault != nullptr) {
+    o.status = 0;
+    o.disconnect = "reset";
+    o.fault_ids.push_back(reset_fault->id);
     return o;
   }
   if (error_fault != nullptr) {
@@ -1081,7 +1093,23 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
     o.delay += static_cast<Duration>(
         std::llround(r.usage.completion_tokens * 1e6 / profile_.tokens_per_second));
   }
+  if (stream_fault != nullptr) {
+    // The answer starts and dies on the way: the caller gets no status (or never a reply).
+    o.disconnect = stream_fault->kind;
+    o.after_tokens = stream_fault_after_tokens(*stream_fault);
+    o.status = 0;
+    o.hang = o.disconnect == "stream_stall";
+    if (profile_.tokens_per_second > 0) {
+      const int sent = std::min(o.after_tokens, r.usage.completion_tokens);
+      o.delay = o.ttft + static_cast<Duration>(std::llround(sent * 1e6 / profile_.tokens_per_second));
+    }
+    o.fault_ids.push_back(stream_fault->id);
+  }
   return o;
+}
+
+int stream_fault_after_tokens(const FaultSpec& f) {
+  return f.after_tokens >= 0 ? f.after_tokens : 5;
 }
 
 std::string to_openai_json(const ChatResponse& r, long long created) {

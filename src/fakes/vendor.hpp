@@ -73,6 +73,15 @@ struct VendorOutcome {
   /// the vendor records what PHI it received, so a scenario can show whether redaction worked.
   /// Set on every outcome, errors and hangs included (the request was received).
   int phi_received = 0;
+  /// A live-only transport fault that decided the outcome (the HTTP server acts it out): "" |
+  /// "reset" (the connection is reset, nothing sent; status 0 after `delay`) | "stream_break"
+  /// (the answer is sent up to `after_tokens` tokens, then the connection closes; status 0
+  /// after `delay`, the time of the break; `response` holds the whole answer) |
+  /// "stream_stall" (the same, then nothing more: also `hang`). In simulation these are
+  /// failures without a status: reset and stream_break reach the caller as status 0 (like its
+  /// own timeout), stream_stall as a hang.
+  std::string disconnect;
+  int after_tokens = 0;  ///< stream_break / stream_stall: answer tokens sent before it happens
 };
 
 /// A fake vendor with a profile. Answers only from the context in the prompt, extractively,
@@ -139,7 +148,8 @@ class FakeVendor {
   /// bending fault applied: drift (refusal, hallucination), hallucination (mode when mixed,
   /// then material picks), injection (susceptibility), schema_break (mode when mixed,
   /// missing field).
-  /// Precedence: hang > first applied error fault > baseline error (500) > answer. Latency
+  /// Precedence: hang > reset > first applied error fault > baseline error (500) > answer
+  /// (stream_stall, then stream_break, bend an answer only; see VendorOutcome::disconnect). Latency
   /// faults add to ttft and delay in every case. delay = ttft + completion_tokens /
   /// tokens_per_second on success, ttft on errors. fault_ids: applied latency faults, the hang
   /// or error fault that decided the outcome, then on success the bending faults that changed
@@ -162,6 +172,9 @@ int count_phi_identifiers(std::string_view text);
 std::string to_openai_json(const ChatResponse& r, long long created);
 /// Renders an error as an OpenAI error JSON object.
 std::string to_openai_error_json(const VendorError& e);
+
+/// The `after_tokens` parameter of a stream_stall or stream_break fault (default 5).
+int stream_fault_after_tokens(const FaultSpec& f);
 
 /// Rough token count (about 4 characters a token), as vendors bill.
 int estimate_tokens(const std::string& text);

@@ -6,10 +6,15 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
+#include <cstdio>
+#include <atomic>
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -41,12 +46,34 @@ struct Registry {
   std::set<std::shared_ptr<Session>> sessions;  // touched on the io thread only
 };
 
+// How long a connection closed after an error answer keeps reading what the client still
+// sends (so the client reads the answer instead of a reset).
+constexpr auto kLingerDrain = std::chrono::seconds(1);
+
+}  // namespace
+
+// An exchange's link to its session: which connection, on which executor, while the server runs.
+struct Exchange::State {
+  std::weak_ptr<Session> session;
+  asio::any_io_executor executor;
+  std::shared_ptr<Gate> gate;
+  std::atomic<bool> alive{true};
+  bool finished = false;  // io thread only: reply/end/close/reset/hang seen
+
+  // Runs `fn(session, state)` on the io thread, while the server runs and the session lives.
+  template <typename Fn>
+  void post(std::shared_ptr<State> self, Fn fn);
+};
+
+namespace {
+
 /// One connection: owns the socket, its timeouts and buffers, and nothing else.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const RequestHandler& handler, const ServerOptions& options,
+  Session(tcp::socket socket, const ExchangeHandler& handler, const ServerOptions& options,
           Registry& registry, std::shared_ptr<Gate> gate)
       : stream_(std::move(socket)),
+        deadline_(stream_.get_executor()),
         handler_(handler),
         options_(options),
         registry_(registry),
@@ -57,47 +84,161 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
   }
 
-  /// Writes a response (on the io thread).
+  /// Writes a whole response (on the io thread).
   void write(ServerResponse r) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), 11);
     res->set(http::field::server, "gameday");
     res->set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res->insert(name, value);
     res->keep_alive(keep_alive_);
     res->body() = std::move(r.body);
     res->prepare_payload();
     stream_.expires_after(std::chrono::microseconds(options_.io_timeout));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec || !self->keep_alive_) return self->close();
+                        self->finish_exchange();
+                        if (ec) return self->close();
+                        if (!self->keep_alive_) return self->linger_close();
                         self->read();
                       });
   }
 
+  /// Closes the connection (FIN) and forgets it.
   void close() {
+    if (closed_) return;
+    closed_ = true;
+    finish_exchange();
     beast::error_code ec;
+    deadline_.cancel();
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
     registry_.sessions.erase(shared_from_this());
   }
 
+  // --- the exchange's operations (io thread; `st` must be the current exchange) ---
+
+  bool current(const std::shared_ptr<Exchange::State>& st) const {
+    return !closed_ && st == exchange_ && !st->finished;
+  }
+
+  void begin(const std::shared_ptr<Exchange::State>& st, int status, const std::string& content_type,
+             const HeaderList& headers, long long content_length) {
+    if (!current(st) || began_) return;
+    began_ = true;
+    chunked_ = content_length < 0;
+    std::string h = "HTTP/1.1 " + std::to_string(status) + " " + status_reason(status) + "\r\n";
+    h += "Server: gameday\r\nContent-Type: " + content_type + "\r\n";
+    if (chunked_) {
+      h += "Transfer-Encoding: chunked\r\n";
+    } else {
+      h += "Content-Length: " + std::to_string(content_length) + "\r\n";
+    }
+    if (!keep_alive_) h += "Connection: close\r\n";
+    for (const auto& [name, value] : headers) h += name + ": " + value + "\r\n";
+    h += "\r\n";
+    queue(std::move(h));
+  }
+
+  void write_body(const std::shared_ptr<Exchange::State>& st, std::string data) {
+    if (!current(st) || !began_ || data.empty()) return;
+    if (chunked_) {
+      char size[32];
+      std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+      queue(size + std::move(data) + "\r\n");
+    } else {
+      queue(std::move(data));
+    }
+  }
+
+  void end(const std::shared_ptr<Exchange::State>& st) {
+    if (!current(st) || !began_) return;
+    if (chunked_) queue("0\r\n\r\n");
+    st->finished = true;
+    then_ = keep_alive_ ? Then::kNext : Then::kClose;
+    pump();
+  }
+
+  void close_after_queue(const std::shared_ptr<Exchange::State>& st) {
+    if (!current(st)) return;
+    st->finished = true;
+    then_ = Then::kClose;
+    pump();
+  }
+
+  void reset(const std::shared_ptr<Exchange::State>& st) {
+    if (!current(st)) return;
+    st->finished = true;
+    beast::error_code ec;
+    stream_.socket().set_option(asio::socket_base::linger(true, 0), ec);
+    // Closing without shutdown sends RST with linger 0.
+    closed_ = true;
+    finish_exchange();
+    deadline_.cancel();
+    stream_.socket().close(ec);
+    registry_.sessions.erase(shared_from_this());
+  }
+
+  void hang(const std::shared_ptr<Exchange::State>& st) {
+    if (!current(st)) return;
+    st->finished = true;  // nothing more is sent, but the exchange stays alive until close
+    hanging_ = true;
+    stream_.expires_never();
+    watch();
+  }
+
  private:
+  enum class Then { kNone, kNext, kClose };
+
   void read() {
+    if (closed_) return;
+    exchange_.reset();
+    began_ = false;
+    hanging_ = false;
+    then_ = Then::kNone;
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
-    stream_.expires_after(std::chrono::microseconds(options_.io_timeout));
+    // Our own deadline rather than the stream's: a client that sent part of a request gets 408.
+    stream_.expires_never();
+    timed_out_ = false;
+    deadline_.expires_after(std::chrono::microseconds(options_.io_timeout));
+    deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->on_deadline();
+    });
+    reading_ = true;
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_read(ec);
                      });
   }
 
+  void on_deadline() {
+    if (closed_ || !reading_) return;
+    timed_out_ = true;
+    beast::error_code ec;
+    stream_.socket().cancel(ec);
+  }
+
   void on_read(beast::error_code ec) {
-    if (ec == http::error::body_limit) {
-      keep_alive_ = false;
-      return write(ServerResponse{413, "application/json", R"({"error":"request body too large"})"});
+    reading_ = false;
+    deadline_.cancel();
+    if (closed_) return;
+    if (timed_out_ && ec) {
+      // An idle keep-alive connection just closes; a half-sent request gets 408.
+      if (buffer_.size() == 0 && !parser_->got_some()) return close();
+      return error_reply(408, "the request was not received in time");
     }
-    if (ec) return close();  // end of stream, timeout, bad request line
+    if (ec == http::error::body_limit) {
+      return error_reply(413, "request body too large (limit " +
+                                  std::to_string(options_.body_limit) + " bytes)");
+    }
+    if (ec == http::error::header_limit) return error_reply(431, "request headers too large");
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) return close();
+    if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+      return error_reply(400, "malformed HTTP request: " + ec.message());
+    }
+    if (ec) return close();  // reset by the peer, stopped
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
     ServerRequest out;
@@ -107,38 +248,194 @@ class Session : public std::enable_shared_from_this<Session> {
       out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     out.body = std::move(req.body());
-    // The reply may come from another thread: it goes through the gate back onto this
-    // connection's executor, and only while the server runs.
-    std::weak_ptr<Session> weak = shared_from_this();
-    auto executor = stream_.get_executor();
-    ReplyFn reply = [weak, executor, gate = gate_](ServerResponse r) {
-      std::lock_guard<std::mutex> lock(gate->mu);
-      if (!gate->open) return;
-      asio::post(executor, [weak, r = std::move(r)]() mutable {
-        if (auto self = weak.lock()) self->write(std::move(r));
-      });
-    };
-    handler_(std::move(out), std::move(reply));
+    parser_.reset();
+    auto st = std::make_shared<Exchange::State>();
+    st->session = weak_from_this();
+    st->executor = stream_.get_executor();
+    st->gate = gate_;
+    exchange_ = st;
+    handler_(std::move(out), std::make_shared<Exchange>(std::move(st)));
+  }
+
+  // An answer the server makes itself; the connection closes after it.
+  void error_reply(int status, const std::string& message) {
+    keep_alive_ = false;
+    ServerResponse r = options_.error_response
+                           ? options_.error_response(status, message)
+                           : ServerResponse{status, "application/json",
+                                            "{\"error\":\"" + message + "\"}"};
+    r.status = status;
+    write(std::move(r));
+  }
+
+  // Half-closes, then reads and drops what the client still sends for a moment, so it reads
+  // our answer rather than a reset (closing with unread input sends RST).
+  void linger_close() {
+    if (closed_) return;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(kLingerDrain);
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->drain();
+    });
+  }
+
+  // Reads (and drops) while the exchange hangs, only to notice the client going away.
+  void watch() {
+    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->watch();
+    });
+  }
+
+  void queue(std::string data) {
+    out_.push_back(std::move(data));
+    pump();
+  }
+
+  // Writes what is queued (one write at a time, coalesced), then does what comes after.
+  void pump() {
+    if (writing_ || closed_) return;
+    if (out_.empty()) {
+      const Then then = then_;
+      then_ = Then::kNone;
+      if (then == Then::kNext) {
+        finish_exchange();
+        read();
+      } else if (then == Then::kClose) {
+        finish_exchange();
+        close();
+      }
+      return;
+    }
+    auto data = std::make_shared<std::string>();
+    for (auto& piece : out_) *data += piece;
+    out_.clear();
+    writing_ = true;
+    // A hung exchange waits for nobody: no write timeout then.
+    if (hanging_) {
+      stream_.expires_never();
+    } else {
+      stream_.expires_after(std::chrono::microseconds(options_.io_timeout));
+    }
+    asio::async_write(stream_, asio::buffer(*data),
+                      [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) return self->close();
+                        self->pump();
+                      });
+  }
+
+  void finish_exchange() {
+    if (exchange_) {
+      exchange_->finished = true;
+      exchange_->alive = false;
+    }
   }
 
   beast::tcp_stream stream_;
+  asio::steady_timer deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = false;
-  const RequestHandler& handler_;
+  bool reading_ = false;
+  bool timed_out_ = false;
+  bool closed_ = false;
+  // The exchange in progress (null while reading a request) and its streamed body.
+  std::shared_ptr<Exchange::State> exchange_;
+  bool began_ = false;
+  bool chunked_ = false;
+  bool hanging_ = false;
+  bool writing_ = false;
+  Then then_ = Then::kNone;
+  std::deque<std::string> out_;
+  std::array<char, 4096> scratch_{};
+  const ExchangeHandler& handler_;
   const ServerOptions& options_;
   Registry& registry_;
   std::shared_ptr<Gate> gate_;
 };
 
+// A plain handler as an exchange handler.
+ExchangeHandler adapt(RequestHandler handler) {
+  return [handler = std::move(handler)](ServerRequest req, std::shared_ptr<Exchange> exchange) {
+    handler(std::move(req), [exchange](ServerResponse r) { exchange->reply(std::move(r)); });
+  };
+}
+
 }  // namespace
 
+template <typename Fn>
+void Exchange::State::post(std::shared_ptr<State> self, Fn fn) {
+  std::lock_guard<std::mutex> lock(gate->mu);
+  if (!gate->open) return;
+  asio::post(executor, [self = std::move(self), fn = std::move(fn)]() mutable {
+    if (auto s = self->session.lock()) fn(*s, self);
+  });
+}
+
+Exchange::Exchange(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+void Exchange::reply(ServerResponse response) {
+  state_->post(state_, [r = std::move(response)](Session& s, const std::shared_ptr<State>& st) mutable {
+    if (!s.current(st)) return;
+    st->finished = true;
+    s.write(std::move(r));
+  });
+}
+
+void Exchange::begin(int status, const std::string& content_type, HeaderList headers,
+                     long long content_length) {
+  state_->post(state_, [status, content_type, headers = std::move(headers), content_length](
+                           Session& s, const std::shared_ptr<State>& st) {
+    s.begin(st, status, content_type, headers, content_length);
+  });
+}
+
+void Exchange::write(std::string data) {
+  if (data.empty()) return;
+  state_->post(state_, [d = std::move(data)](Session& s, const std::shared_ptr<State>& st) mutable {
+    s.write_body(st, std::move(d));
+  });
+}
+
+void Exchange::end() {
+  state_->post(state_, [](Session& s, const std::shared_ptr<State>& st) { s.end(st); });
+}
+
+void Exchange::close() {
+  state_->post(state_, [](Session& s, const std::shared_ptr<State>& st) { s.close_after_queue(st); });
+}
+
+void Exchange::reset() {
+  state_->post(state_, [](Session& s, const std::shared_ptr<State>& st) { s.reset(st); });
+}
+
+void Exchange::hang() {
+  state_->post(state_, [](Session& s, const std::shared_ptr<State>& st) { s.hang(st); });
+}
+
+bool Exchange::alive() const { return state_->alive.load(); }
+
 struct HttpServer::Impl {
-  Impl(RequestHandler h, ServerOptions o) : handler(std::move(h)), options(std::move(o)) {}
+  Impl(ExchangeHandler h, ServerOptions o) : handler(std::move(h)), options(std::move(o)) {}
 
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec) return;  // stopped
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;  // stopped
+      if (ec) {
+        // Out of file descriptors or similar: try again shortly rather than stop accepting.
+        auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
+        timer->async_wait([this, timer](beast::error_code e) {
+          if (!e) accept();
+        });
+        return;
+      }
       auto s = std::make_shared<Session>(std::move(socket), handler, options, registry, gate);
       registry.sessions.insert(s);
       s->start();
@@ -146,7 +443,7 @@ struct HttpServer::Impl {
     });
   }
 
-  RequestHandler handler;
+  ExchangeHandler handler;
   ServerOptions options;
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
@@ -157,6 +454,9 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(RequestHandler handler, ServerOptions options)
+    : HttpServer(adapt(std::move(handler)), std::move(options)) {}
+
+HttpServer::HttpServer(ExchangeHandler handler, ServerOptions options)
     : impl_(std::make_unique<Impl>(std::move(handler), std::move(options))) {
   Impl& s = *impl_;
   beast::error_code ec;

@@ -22,11 +22,15 @@ struct ServerRequest {
   std::string body;
 };
 
+/// Extra response headers, in order (name, value).
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
 /// The handler's answer.
 struct ServerResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  HeaderList headers;  ///< extra headers (e.g. retry-after); Content-Type/Length are set for you
 };
 
 /// Replies to one request; may be called from any thread, at most once.
@@ -41,7 +45,52 @@ struct ServerOptions {
   std::uint16_t port = 0;                    // 0: the OS picks a free port
   Duration io_timeout = 10 * kSecond;        // reading a request, writing a response
   std::size_t body_limit = 1024 * 1024;      // larger requests get 413
+  /// The body of the answers the server makes itself: 400 (malformed request), 408 (a client
+  /// too slow to send its request), 413 (body over the limit), 431 (headers too large). Unset:
+  /// {"error": "<message>"} as application/json.
+  std::function<ServerResponse(int status, const std::string& message)> error_response;
 };
+
+/// One request's answer channel, for handlers that answer over time (a streamed body),
+/// abruptly (a reset) or never (a hang). Every member is thread-safe and may be called from any
+/// thread; calls after the exchange finished or its connection closed are ignored. Work is
+/// queued onto the server thread in call order.
+class Exchange {
+ public:
+  struct State;
+  explicit Exchange(std::shared_ptr<State> state);
+
+  /// Answers in one piece (what a ReplyFn does).
+  void reply(ServerResponse response);
+  /// Starts a response written over time: the status line and headers now, the body in
+  /// write() calls. Chunked (Transfer-Encoding: chunked) unless `content_length` >= 0, in which
+  /// case the writes must add up to it (or the exchange ends with close() or reset()).
+  void begin(int status, const std::string& content_type, HeaderList headers = {},
+             long long content_length = -1);
+  /// Sends a piece of the body started with begin() (empty pieces are skipped).
+  void write(std::string data);
+  /// Ends the streamed body (the last chunk); the connection then serves its next request.
+  void end();
+  /// Closes the connection gracefully (FIN) once what was queued is sent, however much of the
+  /// response that is: a connection dropped mid-answer.
+  void close();
+  /// Closes the connection abruptly (TCP RST: SO_LINGER 0) right away, discarding unsent data.
+  void reset();
+  /// Never sends anything more: the connection stays open with no timeout until the client
+  /// closes it or the server stops (a hung vendor, or a stream that stalls after begin()).
+  void hang();
+  /// False once the connection closed (client gone, reset, server stopping) or the exchange
+  /// ended. Read it on the server thread (e.g. in HttpServer::after callbacks) to stop
+  /// producing a stream nobody reads.
+  bool alive() const;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+/// Receives each request on the server thread with its exchange; answers through it (now or
+/// later). Must not block.
+using ExchangeHandler = std::function<void(ServerRequest, std::shared_ptr<Exchange>)>;
 
 /// An HTTP server listening from construction until destruction. Connections still waiting
 /// for a reply when it stops are closed (owners answer what they queued before that).
@@ -49,6 +98,8 @@ class HttpServer {
  public:
   /// Binds and starts serving; throws std::runtime_error when it cannot bind.
   HttpServer(RequestHandler handler, ServerOptions options = {});
+  /// The same for a handler that may stream, reset or hang (see Exchange).
+  HttpServer(ExchangeHandler handler, ServerOptions options = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -1,28 +1,308 @@
 #include "net/vendor_server.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <mutex>
 #include <stdexcept>
+#include <vector>
+
+#include "fakes/vendor.hpp"
+#include "net/openai_wire.hpp"
+#include "sim/rng.hpp"
 
 namespace gameday::net {
+namespace {
 
-// Placeholder until the OpenAI wire format lands: every route answers 501.
-struct VendorServer::Impl {
-  Impl(LiveContext c, ServerOptions o)
-      : ctx(c), server([](ServerRequest, ReplyFn reply) {
-          reply(ServerResponse{501, "application/json",
-                               R"({"error":{"message":"not implemented","type":"server_error","param":null,"code":null}})"});
-        }, std::move(o)) {}
-  LiveContext ctx;
-  HttpServer server;
+using Clock = std::chrono::steady_clock;
+
+std::string path_of(const std::string& target) {
+  const auto q = target.find('?');
+  std::string p = q == std::string::npos ? target : target.substr(0, q);
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  // Clients configured without the /v1 prefix reach the same routes.
+  if (p.rfind("/v1/", 0) != 0 && p != "/v1") p = "/v1" + p;
+  return p;
+}
+
+Duration since(Clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
+}
+
+long long unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ServerResponse error_response(const openai::WireError& e, HeaderList headers = {}) {
+  return ServerResponse{e.status, "application/json", openai::error_json(e), std::move(headers)};
+}
+
+openai::WireError plain_error(int status, std::string message, std::string type, std::string code) {
+  openai::WireError e;
+  e.status = status;
+  e.message = std::move(message);
+  e.type = std::move(type);
+  e.code = std::move(code);
+  return e;
+}
+
+// A streamed answer in ticks: each tick is written at once, ticks `gap` apart.
+struct StreamJob {
+  std::shared_ptr<Exchange> exchange;
+  std::vector<std::string> ticks;
+  std::size_t next = 0;
+  Duration gap = 0;
+  std::string disconnect;  // "", "stream_stall" or "stream_break": what happens after the ticks
+  Clock::time_point started;
 };
 
+}  // namespace
+
+struct VendorServer::Impl {
+  Impl(LiveContext c, const VendorProfile& profile, ServerOptions o)
+      : ctx(c),
+        vendor(profile, c.fakes.hallucinations),
+        target("vendor:" + profile.id),
+        rng(Rng::for_component(c.seed, "live.vendor." + profile.id)),
+        started(Clock::now()) {
+    o.error_response = [](int status, const std::string& message) {
+      std::string code = status == 413 ? "request_too_large" : status == 408 ? "request_timeout" : "";
+      return error_response(plain_error(status, message, "invalid_request_error", code));
+    };
+    server = std::make_unique<HttpServer>(
+        ExchangeHandler([this](ServerRequest req, std::shared_ptr<Exchange> ex) {
+          handle(std::move(req), std::move(ex));
+        }),
+        std::move(o));
+  }
+  ~Impl() { server.reset(); }  // stop serving before the members it uses go
+
+  void handle(ServerRequest req, std::shared_ptr<Exchange> ex);
+  void chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  void stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage,
+              const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  void partial_body(const ChatResponse& r, const VendorOutcome& o,
+                    const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  void step(const std::shared_ptr<StreamJob>& job);
+  // Replies now or after `delay`, recording the request.
+  void reply_after(Duration delay, const std::shared_ptr<Exchange>& ex, ServerResponse r,
+                   const std::string& route, Clock::time_point t0);
+
+  LiveContext ctx;
+  FakeVendor vendor;
+  std::string target;
+  std::mutex rng_mu;
+  Rng rng;
+  Clock::time_point started;
+  std::unique_ptr<HttpServer> server;  // last: its handler uses the members above
+};
+
+void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Exchange>& ex,
+                                     ServerResponse r, const std::string& route,
+                                     Clock::time_point t0) {
+  auto send = [this, ex, r = std::move(r), route, t0]() mutable {
+    const int status = r.status;
+    ex->reply(std::move(r));
+    ctx.metrics.observe("vendor", route, status, since(t0));
+  };
+  if (delay <= 0) {
+    send();
+  } else {
+    server->after(delay, std::move(send));
+  }
+}
+
+void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex) {
+  const auto t0 = Clock::now();
+  const std::string path = path_of(req.target);
+  auto method_not_allowed = [&](const std::string& route, const std::string& allow) {
+    reply_after(0, ex,
+                error_response(plain_error(405, "Method " + req.method + " is not allowed on " + path +
+                                                    " (use " + allow + ").",
+                                           "invalid_request_error", "method_not_allowed"),
+                               {{"allow", allow}}),
+                route, t0);
+  };
+  if (path == "/v1/chat/completions") {
+    if (req.method != "POST") return method_not_allowed(path, "POST");
+    return chat(req, ex, t0);
+  }
+  if (path == "/v1/embeddings") {
+    if (req.method != "POST") return method_not_allowed(path, "POST");
+    openai::EmbeddingCall call;
+    openai::WireError err;
+    if (!openai::parse_embedding_request(req.body, call, err)) {
+      return reply_after(0, ex, error_response(err), path, t0);
+    }
+    return reply_after(0, ex, ServerResponse{200, "application/json", openai::embeddings_json(call)},
+                       path, t0);
+  }
+  if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0) {
+    const std::string route = "/v1/models";
+    if (req.method != "GET") return method_not_allowed(route, "GET");
+    const VendorProfile& p = vendor.profile();
+    if (path == route) {
+      return reply_after(0, ex, ServerResponse{200, "application/json", openai::models_json(p)}, route, t0);
+    }
+    const std::string id = path.substr(route.size() + 1);
+    std::vector<std::string> models = p.models;
+    if (models.empty()) models.push_back(p.id);
+    if (std::find(models.begin(), models.end(), id) == models.end()) {
+      openai::WireError e = plain_error(404, "The model '" + id + "' does not exist.",
+                                        "invalid_request_error", "model_not_found");
+      e.param = "model";
+      return reply_after(0, ex, error_response(e), route, t0);
+    }
+    return reply_after(0, ex, ServerResponse{200, "application/json", openai::model_json(p, id)},
+                       route, t0);
+  }
+  reply_after(0, ex,
+              error_response(plain_error(404, "Unknown request URL: " + req.method + " " + path + ".",
+                                         "invalid_request_error", "unknown_url")),
+              "other", t0);
+}
+
+void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
+                              Clock::time_point t0) {
+  const std::string route = "/v1/chat/completions";
+  openai::ChatCall call;
+  openai::WireError err;
+  if (!openai::parse_chat_request(req.body, call, err)) {
+    return reply_after(0, ex, error_response(err), route, t0);
+  }
+  std::vector<FaultSpec> faults;
+  const std::string model(vendor.model_for(call.request));
+  ctx.faults.select(target, RequestInfo{call.request.task_type, model}, faults);
+  VendorOutcome o;
+  {
+    std::lock_guard<std::mutex> lock(rng_mu);
+    o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
+  }
+  if (o.disconnect == "reset") {
+    server->after(o.delay, [this, ex, route, t0] {
+      ex->reset();
+      ctx.metrics.observe("vendor", route, 0, since(t0));
+    });
+    return;
+  }
+  if (o.hang && o.disconnect.empty()) {
+    // Never answers; recorded now, as a request without a status.
+    ex->hang();
+    ctx.metrics.observe("vendor", route, 0, since(t0));
+    return;
+  }
+  if (o.status != 200 && o.disconnect.empty()) {
+    return reply_after(o.delay, ex,
+                       error_response(openai::outcome_error(o), openai::error_headers(o.status, o.retry_after)),
+                       route, t0);
+  }
+  if (call.stream) return stream(o.response, o, call.include_usage, ex, t0);
+  if (!o.disconnect.empty()) return partial_body(o.response, o, ex, t0);
+  reply_after(o.delay, ex, ServerResponse{200, "application/json", to_openai_json(o.response, unix_now())},
+              route, t0);
+}
+
+void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage,
+                                const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
+  const std::vector<openai::StreamEvent> events = openai::stream_events(r, unix_now(), include_usage);
+  auto job = std::make_shared<StreamJob>();
+  job->exchange = ex;
+  job->disconnect = o.disconnect;
+  job->started = t0;
+  // Ticks: everything up to the first token, then each token with the events that follow it.
+  // A stream fault stops right after its last token (no finish chunk, no [DONE]).
+  const int limit = o.disconnect.empty() ? -1 : o.after_tokens;
+  int tokens = 0;
+  std::string tick;
+  bool stopped = false;
+  for (const auto& e : events) {
+    if (e.token) {
+      if (limit >= 0 && tokens >= limit) {
+        stopped = true;
+        break;
+      }
+      if (tokens > 0) {
+        job->ticks.push_back(std::move(tick));
+        tick.clear();
+      }
+      ++tokens;
+    }
+    tick += e.data;
+  }
+  if (limit >= 0 && !stopped) {
+    // Fewer tokens than after_tokens: the answer arrives, its end does not.
+    const auto finish = tick.find("\"finish_reason\":\"");
+    if (finish != std::string::npos) tick.resize(tick.rfind("data: ", finish));
+  }
+  if (!tick.empty()) job->ticks.push_back(std::move(tick));
+  const int total_tokens = std::max(1, tokens);
+  const double tps = vendor.profile().tokens_per_second;
+  if (tps > 0) {
+    job->gap = static_cast<Duration>(r.usage.completion_tokens * 1e6 / tps / total_tokens);
+  }
+  server->after(o.ttft, [this, job, ex] {
+    ex->begin(200, "text/event-stream", {{"cache-control", "no-cache"}});
+    step(job);
+  });
+}
+
+void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
+  const std::string route = "/v1/chat/completions";
+  if (!job->exchange->alive()) {
+    // The client went away mid-stream.
+    ctx.metrics.observe("vendor", route, 0, since(job->started));
+    return;
+  }
+  // Without token pacing, write everything at once.
+  while (job->next < job->ticks.size()) {
+    job->exchange->write(std::move(job->ticks[job->next++]));
+    if (job->gap > 0) break;
+  }
+  if (job->next < job->ticks.size()) {
+    server->after(job->gap, [this, job] { step(job); });
+    return;
+  }
+  if (job->disconnect == "stream_stall") {
+    job->exchange->hang();
+  } else if (job->disconnect == "stream_break") {
+    job->exchange->close();
+  } else {
+    job->exchange->end();
+  }
+  ctx.metrics.observe("vendor", route, job->disconnect.empty() ? 200 : 0, since(job->started));
+}
+
+void VendorServer::Impl::partial_body(const ChatResponse& r, const VendorOutcome& o,
+                                      const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
+  // A non-streamed answer cut the same way: its headers promise the whole body, part comes.
+  std::string body = to_openai_json(r, unix_now());
+  const std::size_t pieces = std::max<std::size_t>(1, openai::split_pieces(r.content).size());
+  const std::size_t sent = std::min<std::size_t>(pieces, static_cast<std::size_t>(std::max(0, o.after_tokens)));
+  const std::size_t cut = std::min(body.size() - 1, body.size() * sent / (pieces + 1));
+  const bool stall = o.disconnect == "stream_stall";
+  server->after(o.delay, [this, ex, body = std::move(body), cut, stall, t0] {
+    ex->begin(200, "application/json", {}, static_cast<long long>(body.size()));
+    ex->write(body.substr(0, cut));
+    if (stall) {
+      ex->hang();
+    } else {
+      ex->close();
+    }
+    ctx.metrics.observe("vendor", "/v1/chat/completions", 0, since(t0));
+  });
+}
+
 VendorServer::VendorServer(LiveContext ctx, const std::string& vendor_id, ServerOptions options) {
-  bool known = false;
-  for (const auto& v : ctx.fakes.vendors) known = known || v.id == vendor_id;
-  if (!known) throw std::runtime_error("unknown vendor '" + vendor_id + "'");
-  impl_ = std::make_unique<Impl>(ctx, std::move(options));
+  const VendorProfile* profile = nullptr;
+  for (const auto& v : ctx.fakes.vendors) {
+    if (v.id == vendor_id) profile = &v;
+  }
+  if (profile == nullptr) throw std::runtime_error("unknown vendor '" + vendor_id + "'");
+  impl_ = std::make_unique<Impl>(ctx, *profile, std::move(options));
 }
 VendorServer::~VendorServer() = default;
-std::string VendorServer::base_url() const { return impl_->server.url() + "/v1"; }
-std::uint16_t VendorServer::port() const { return impl_->server.port(); }
+std::string VendorServer::base_url() const { return impl_->server->url() + "/v1"; }
+std::uint16_t VendorServer::port() const { return impl_->server->port(); }
 
 }  // namespace gameday::net

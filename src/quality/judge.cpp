@@ -254,7 +254,8 @@ std::string root_cause(const Answer& a, const Judgement& j, RequestStatus status
   bool model_shaped = false, model_unknown = false;
   for (const auto& id : a.model_fault_ids) {
     const std::string_view k = kind_of(id);
-    if (is_one_of(k, {"latency", "error", "hang"})) continue;  // they fail answers, not shape them
+    // They fail or cut answers, not shape them.
+    if (is_one_of(k, {"latency", "error", "hang", "reset", "stream_stall", "stream_break"})) continue;
     if (k.empty()) {
       model_unknown = true;
     } else {

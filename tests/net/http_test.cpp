@@ -2,6 +2,12 @@
 // ports and short timeouts.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -185,4 +191,89 @@ TEST_CASE("Stopping a server with a request waiting for its reply does not hang"
     REQUIRE(got);
   }
   client.join();
+}
+
+namespace {
+
+// Sends `request` on a raw connection and reads until the peer closes or `wait` passes; sets
+// `closed` when it closed.
+std::string raw_exchange(std::uint16_t port, const std::string& request, std::chrono::milliseconds wait,
+                         bool& closed) {
+  closed = false;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size()));
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  char buf[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) break;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      closed = true;
+      break;
+    }
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("An exchange streams a chunked body written over time", "[net][server]") {
+  HttpServer* self = nullptr;
+  HttpServer server(ExchangeHandler([&](ServerRequest, std::shared_ptr<Exchange> ex) {
+    ex->begin(200, "text/event-stream", {{"x-stream", "yes"}});
+    ex->write("data: 1\n\n");
+    self->after(30 * kMillisecond, [ex] {
+      ex->write("data: 2\n\n");
+      ex->end();
+    });
+  }));
+  self = &server;
+  HttpRequest req = request("GET", server.url() + "/events");
+  const HttpResult r = http_request(req);
+  REQUIRE(r.status == 200);
+  REQUIRE(r.body == "data: 1\n\ndata: 2\n\n");
+}
+
+TEST_CASE("A hung exchange outlives the io timeout and a reset one closes at once", "[net][server]") {
+  ServerOptions options;
+  options.io_timeout = 100 * kMillisecond;
+  HttpServer server(ExchangeHandler([](ServerRequest req, std::shared_ptr<Exchange> ex) {
+    if (req.target == "/hang") {
+      ex->hang();
+    } else {
+      ex->reset();
+    }
+  }), options);
+  bool closed = false;
+  const std::string get_hang = "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(raw_exchange(server.port(), get_hang, std::chrono::milliseconds(400), closed).empty());
+  REQUIRE_FALSE(closed);
+  const std::string get_reset = "GET /reset HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(raw_exchange(server.port(), get_reset, std::chrono::seconds(2), closed).empty());
+  REQUIRE(closed);
+}
+
+TEST_CASE("HttpServer answers malformed requests with 400 in the owner's error shape", "[net][server]") {
+  Recorder rec;
+  ServerOptions options;
+  options.error_response = [](int status, const std::string& message) {
+    return ServerResponse{status, "application/problem+json", "{\"problem\":\"" + message + "\"}"};
+  };
+  HttpServer server(rec.handler(), options);
+  bool closed = false;
+  const std::string r = raw_exchange(server.port(), "BAD REQUEST LINE\r\n\r\n", std::chrono::seconds(2), closed);
+  REQUIRE(r.rfind("HTTP/1.1 400", 0) == 0);
+  REQUIRE(r.find("application/problem+json") != std::string::npos);
+  REQUIRE(closed);
+  REQUIRE(rec.requests.empty());
 }

@@ -1,0 +1,102 @@
+#pragma once
+// The OpenAI wire format of the fake vendor (REFERENCE.md): request JSON -> ChatRequest and the
+// embedding request, ChatResponse -> chat.completion JSON and chat.completion.chunk SSE events,
+// OpenAI error bodies and their retry headers. No I/O: the server (vendor_server.cpp) sends
+// what these build.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/model.hpp"
+#include "fakes/vendor.hpp"
+#include "net/http_server.hpp"
+
+namespace gameday::net::openai {
+
+/// An error as OpenAI reports it: {"error": {"message", "type", "param", "code"}} with an HTTP
+/// status. Empty `param` / `code` are rendered as null.
+struct WireError {
+  int status = 400;
+  std::string message;
+  std::string type = "invalid_request_error";
+  std::string param;  ///< the request field at fault ("messages[0].content"), "" = none
+  std::string code;   ///< "missing_required_parameter", "invalid_type", ... "" = none
+};
+
+/// A parsed POST /v1/chat/completions request.
+struct ChatCall {
+  ChatRequest request;         ///< model, messages, max_tokens, json_output, task_type
+  bool stream = false;         ///< `stream: true`: answer as server-sent events
+  bool include_usage = false;  ///< `stream_options.include_usage`: a final usage chunk
+  int tool_count = 0;          ///< how many `tools` the caller offered (validated, not used)
+};
+
+/// Parses a chat completion request body. Returns false with `error` naming the offending field
+/// (in `param`) when the body is not JSON or a field has the wrong type or value. Accepts and
+/// ignores the fields gameday does not model (temperature, n, tool_choice, ...). Message content
+/// may be a string, null, or an array of text parts (joined). `response_format` json_object or
+/// json_schema sets json_output; `metadata.task_type` sets task_type; `max_completion_tokens`
+/// wins over `max_tokens`.
+bool parse_chat_request(std::string_view body, ChatCall& out, WireError& error);
+
+/// A parsed POST /v1/embeddings request.
+struct EmbeddingCall {
+  std::string model;
+  std::vector<std::string> inputs;  ///< token-array inputs are kept as their decimal text
+  int dimensions = 1536;
+  bool base64 = false;  ///< `encoding_format: "base64"` (little-endian float32, base64)
+};
+
+/// Parses an embeddings request body (input: a string, an array of strings, an array of token
+/// ids or an array of such arrays; `dimensions` 1..8192). False with `error` when invalid.
+bool parse_embedding_request(std::string_view body, EmbeddingCall& out, WireError& error);
+
+/// A deterministic unit vector for `input`: its lowercase words hashed into `dimensions` signed
+/// buckets (so texts sharing words point the same way), or, for text without words, hashed
+/// noise. The same input and dimensions always give the same vector.
+std::vector<float> embedding_vector(std::string_view input, int dimensions);
+
+/// The embeddings response: {"object": "list", "data": [{"object": "embedding", "index",
+/// "embedding"}], "model", "usage": {"prompt_tokens", "total_tokens"}}.
+std::string embeddings_json(const EmbeddingCall& call);
+
+/// GET /v1/models: {"object": "list", "data": [{"id", "object": "model", "created": 0,
+/// "owned_by"}]} with the profile's models (its id when it lists none).
+std::string models_json(const VendorProfile& profile);
+/// GET /v1/models/{id}: one model object.
+std::string model_json(const VendorProfile& profile, const std::string& model);
+
+/// An OpenAI error body.
+std::string error_json(const WireError& e);
+/// The error a vendor outcome with a non-200 status carries, as a WireError.
+WireError outcome_error(const VendorOutcome& o);
+
+/// The headers of an error answer: `retry-after` (whole seconds, rounded up) and
+/// `retry-after-ms` when `retry_after` > 0, and `x-should-retry: true` for 429 and 5xx.
+HeaderList error_headers(int status, Duration retry_after);
+
+/// One server-sent event: "data: <payload>\n\n".
+std::string sse_event(std::string_view payload);
+/// The stream's terminator: "data: [DONE]\n\n".
+std::string sse_done();
+
+/// One event of a streamed chat completion.
+struct StreamEvent {
+  std::string data;    ///< a whole SSE event ("data: {...}\n\n")
+  bool token = false;  ///< carries a piece of the answer (content or tool-call arguments): the
+                       ///< events a stream_stall / stream_break counts and paces
+};
+
+/// The events of a streamed chat completion, in order: a role chunk (delta role "assistant",
+/// content ""), one chunk per piece of content (a word with its leading whitespace), or per
+/// tool call a chunk with its index, id, type and name followed by chunks of argument pieces;
+/// a chunk with an empty delta and the finish_reason; with `include_usage` a chunk with
+/// `choices: []` and the usage (and `usage: null` on every earlier chunk); then [DONE]. Every
+/// chunk has the response's id, object "chat.completion.chunk", `created` and model.
+std::vector<StreamEvent> stream_events(const ChatResponse& r, long long created, bool include_usage);
+
+/// Splits text into stream pieces: each word with the whitespace before it (concatenated, the
+/// pieces give back the text).
+std::vector<std::string> split_pieces(std::string_view text);
+
+}  // namespace gameday::net::openai
