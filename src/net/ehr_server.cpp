@@ -1,22 +1,108 @@
 #include "net/ehr_server.hpp"
 
-namespace gameday::net {
+#include <chrono>
+#include <mutex>
+#include <utility>
+#include <vector>
 
-// Placeholder until the FHIR routes land: every route answers 501 with an OperationOutcome.
+#include "fakes/ehr.hpp"
+#include "net/fhir_wire.hpp"
+#include "sim/rng.hpp"
+
+namespace gameday::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Duration since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+}
+
+// A request header's value by case-insensitive name ("" when absent).
+std::string_view header_value(const ServerRequest& req, std::string_view name) {
+  for (const auto& [k, v] : req.headers) {
+    if (k.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < k.size() && same; ++i) {
+      const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+      same = lower(k[i]) == lower(name[i]);
+    }
+    if (same) return v;
+  }
+  return {};
+}
+
+}  // namespace
+
+// Identifiers and bodies are PHI-shaped: nothing here logs a target, a header value or a body.
 struct EhrServer::Impl {
   Impl(LiveContext c, ServerOptions o)
-      : ctx(c), server([](ServerRequest, ReplyFn reply) {
-          reply(ServerResponse{501, "application/fhir+json",
-                               R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-supported","diagnostics":"not implemented"}]})"});
-        }, std::move(o)) {}
+      : ctx(c),
+        ehr(c.world),
+        rng(Rng::for_component(c.seed, "live.ehr")),
+        started(Clock::now()),
+        server([this](ServerRequest req, ReplyFn reply) { handle(std::move(req), std::move(reply)); },
+               std::move(o)) {}
+
+  std::string base_url() const { return server.url() + "/fhir"; }
+
+  // Runs on the server thread; never blocks (delays go through HttpServer::after).
+  void handle(ServerRequest req, ReplyFn reply) {
+    const Clock::time_point received = Clock::now();
+    FhirTarget t = parse_fhir_target(req.target);
+    auto send = [&](int status, std::string body) {
+      ctx.metrics.observe("ehr", t.route_name, status, since(received));
+      reply(ServerResponse{status, kFhirJson, std::move(body)});
+    };
+    if (!t.ok() && t.status == 404) return send(404, fhir_error_json(404, t.diagnostics));
+    if (req.method != "GET") {
+      return send(405, fhir_error_json(405, "Method " + req.method +
+                                                " is not supported: this server is read-only "
+                                                "(GET)"));
+    }
+    if (!t.ok()) return send(t.status, fhir_error_json(t.status, t.diagnostics));
+    // The capability statement is static: faults (and their counters) apply to reads and
+    // searches only.
+    if (t.route == FhirRoute::kMetadata) {
+      return send(200, fhir_capability_statement_json(base_url()));
+    }
+
+    EhrRequest& er = t.request;
+    er.task_type = std::string(header_value(req, kTaskTypeHeader));
+    std::vector<FaultSpec> faults;
+    ctx.faults.select("ehr", RequestInfo{er.task_type, ""}, faults);
+    EhrOutcome o;
+    {
+      std::lock_guard<std::mutex> lock(rng_mu);
+      o = ehr.respond(er, since(started), rng, pointers_to(faults));
+    }
+    if (o.hang) {
+      // Never answered: the connection stays open until the client gives up (or the server
+      // stops). Counted now, as a dropped request.
+      ctx.metrics.observe("ehr", t.route_name, 0, o.delay);
+      return;
+    }
+    std::string body = fhir_outcome_json(o, er, base_url());
+    const int status = o.status;
+    server.after(o.delay, [this, received, status, route = std::move(t.route_name),
+                           body = std::move(body), reply = std::move(reply)]() mutable {
+      ctx.metrics.observe("ehr", route, status, since(received));
+      reply(ServerResponse{status, kFhirJson, std::move(body)});
+    });
+  }
+
   LiveContext ctx;
-  HttpServer server;
+  FakeEhr ehr;
+  std::mutex rng_mu;
+  Rng rng;
+  Clock::time_point started;
+  HttpServer server;  // last: stops (and drops pending timers) before the rest goes
 };
 
 EhrServer::EhrServer(LiveContext ctx, ServerOptions options)
     : impl_(std::make_unique<Impl>(ctx, std::move(options))) {}
 EhrServer::~EhrServer() = default;
-std::string EhrServer::base_url() const { return impl_->server.url() + "/fhir"; }
+std::string EhrServer::base_url() const { return impl_->base_url(); }
 std::uint16_t EhrServer::port() const { return impl_->server.port(); }
 
 }  // namespace gameday::net

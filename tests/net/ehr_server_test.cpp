@@ -1,0 +1,261 @@
+// The live EHR: a real FHIR server on 127.0.0.1 (OS-assigned port), exercised with the libcurl
+// client, with live faults added and removed while it runs.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "net/ehr_server.hpp"
+#include "net/fhir_wire.hpp"
+#include "net/http_client.hpp"
+#include "support/fixtures.hpp"
+
+using namespace gameday;
+using namespace gameday::net;
+using nlohmann::json;
+
+namespace {
+
+// Everything a live EHR needs, with a small world.
+struct LiveEhr {
+  LiveEhr() : fakes(testing::small_fakes()), world(World::generate(fakes.world)) {}
+
+  HttpResult get(const std::string& path, const std::string& task_type = "",
+                 Duration timeout = 5 * kSecond) {
+    return send("GET", path, task_type, timeout);
+  }
+  HttpResult send(const std::string& method, const std::string& path,
+                  const std::string& task_type = "", Duration timeout = 5 * kSecond) {
+    HttpRequest r;
+    r.method = method;
+    r.url = path.starts_with("http") ? path : server.base_url() + path;
+    r.timeout = timeout;
+    if (!task_type.empty()) r.headers.emplace_back(kTaskTypeHeader, task_type);
+    return http_request(r);
+  }
+
+  // A patient with at least `n` chart notes.
+  const Patient& patient_with_notes(std::size_t n) const {
+    for (const Patient& p : world.patients()) {
+      if (world.notes_of(p.id).size() >= n) return p;
+    }
+    FAIL("no patient with enough notes");
+    return world.patients().front();
+  }
+
+  Fakes fakes;
+  World world;
+  LiveFaults faults;
+  LiveMetrics metrics;
+  EhrServer server{LiveContext{fakes, world, faults, metrics, 7}, ServerOptions{}};
+};
+
+FaultSpec ehr_fault(const std::string& id, const std::string& kind) {
+  FaultSpec f;
+  f.id = id;
+  f.target = "ehr";
+  f.kind = kind;
+  return f;
+}
+
+json body(const HttpResult& r) {
+  INFO("status " << r.status << " error " << r.error);
+  REQUIRE_FALSE(r.body.empty());
+  return json::parse(r.body);
+}
+
+const json* link(const json& bundle, const std::string& relation) {
+  for (const auto& l : bundle["link"]) {
+    if (l["relation"] == relation) return &l;
+  }
+  return nullptr;
+}
+
+void require_outcome(const HttpResult& r, int status, const std::string& code) {
+  REQUIRE(r.status == status);
+  const json j = body(r);
+  REQUIRE(j["resourceType"] == "OperationOutcome");
+  REQUIRE(j["issue"][0]["severity"] == "error");
+  REQUIRE(j["issue"][0]["code"] == code);
+}
+
+}  // namespace
+
+TEST_CASE("Live EHR serves its capability statement at /fhir/metadata", "[net][ehr]") {
+  LiveEhr ehr;
+  REQUIRE(ehr.server.port() != 0);
+  REQUIRE(ehr.server.base_url() == "http://127.0.0.1:" + std::to_string(ehr.server.port()) + "/fhir");
+  const HttpResult r = ehr.get("/metadata");
+  REQUIRE(r.status == 200);
+  const json c = body(r);
+  REQUIRE(c["resourceType"] == "CapabilityStatement");
+  REQUIRE(c["fhirVersion"] == "4.0.1");
+  REQUIRE(c["implementation"]["url"] == ehr.server.base_url());
+  REQUIRE(c["rest"][0]["resource"].size() == 4);
+}
+
+TEST_CASE("Live EHR reads a Patient by id and answers 404 for an unknown id", "[net][ehr]") {
+  LiveEhr ehr;
+  const Patient& p = ehr.world.patients().at(1);
+  const HttpResult r = ehr.get("/Patient/" + p.id);
+  REQUIRE(r.status == 200);
+  const json pat = body(r);
+  REQUIRE(pat["resourceType"] == "Patient");
+  REQUIRE(pat["id"] == p.id);
+  REQUIRE(pat["name"][0]["family"] == p.family);
+
+  const HttpResult missing = ehr.get("/ClaimResponse/pa-999999");
+  require_outcome(missing, 404, "not-found");
+}
+
+TEST_CASE("Live EHR search pages through DocumentReferences by following the next link", "[net][ehr]") {
+  LiveEhr ehr;
+  const Patient& p = ehr.patient_with_notes(3);
+  const std::size_t total = ehr.world.notes_of(p.id).size();
+  std::string url = ehr.server.base_url() + "/DocumentReference?patient=Patient/" + p.id + "&_count=2";
+  std::vector<std::string> ids;
+  int pages = 0;
+  while (!url.empty()) {
+    REQUIRE(++pages <= 10);
+    const HttpResult r = ehr.get(url);
+    REQUIRE(r.status == 200);
+    const json b = body(r);
+    REQUIRE(b["resourceType"] == "Bundle");
+    REQUIRE(b["type"] == "searchset");
+    REQUIRE(b["total"] == total);
+    for (const auto& e : b["entry"]) {
+      REQUIRE(e["resource"]["subject"]["reference"] == "Patient/" + p.id);
+      REQUIRE(e["fullUrl"].get<std::string>().starts_with(ehr.server.base_url() + "/DocumentReference/"));
+      ids.push_back(e["resource"]["id"]);
+    }
+    const json* next = link(b, "next");
+    url = next ? (*next)["url"].get<std::string>() : "";
+  }
+  REQUIRE(pages == static_cast<int>((total + 1) / 2));
+  REQUIRE(ids.size() == total);
+  std::vector<std::string> expected;
+  for (const Document* d : ehr.world.notes_of(p.id)) expected.push_back(d->id);
+  REQUIRE(ids == expected);
+}
+
+TEST_CASE("Live EHR searches coverage and prior auths and policies", "[net][ehr]") {
+  LiveEhr ehr;
+  const Patient& p = ehr.world.patients().at(0);
+  const json cov = body(ehr.get("/Coverage?patient=" + p.id));
+  REQUIRE(cov["total"] == 1);
+  REQUIRE(cov["entry"][0]["resource"]["beneficiary"]["reference"] == "Patient/" + p.id);
+  const PriorAuth& pa = ehr.world.prior_auths().front();
+  const json pas = body(ehr.get("/ClaimResponse?patient=" + pa.patient_id));
+  REQUIRE(pas["total"] == ehr.world.prior_auths_of(pa.patient_id).size());
+  REQUIRE(pas["entry"].size() == ehr.world.prior_auths_of(pa.patient_id).size());
+  for (const auto& e : pas["entry"]) REQUIRE(e["resource"]["use"] == "preauthorization");
+  const json pol = body(ehr.get("/DocumentReference?category=policy&plan=GOLD-PPO&status=current"));
+  REQUIRE(pol["total"] == 2);
+  // The fake's own validation: Coverage needs a patient.
+  require_outcome(ehr.get("/Coverage"), 400, "invalid");
+}
+
+TEST_CASE("Live EHR answers an error fault with its status and an OperationOutcome", "[net][ehr][faults]") {
+  LiveEhr ehr;
+  FaultSpec down = ehr_fault("down", "error");
+  down.status = 503;
+  down.task_types = {"prior_auth_status"};
+  REQUIRE(ehr.faults.add(down));
+  const std::string path = "/ClaimResponse?patient=" + ehr.world.patients().at(0).id;
+
+  // Filtered on the task type header.
+  REQUIRE(ehr.get(path).status == 200);
+  const HttpResult hit = ehr.get(path, "prior_auth_status");
+  require_outcome(hit, 503, "exception");
+  REQUIRE_THAT(body(hit)["issue"][0]["diagnostics"].get<std::string>(), Catch::Contains("503"));
+  REQUIRE(ehr.faults.matched("down") == 1);
+  // The capability statement is never faulted.
+  REQUIRE(ehr.get("/metadata", "prior_auth_status").status == 200);
+
+  REQUIRE(ehr.faults.remove("down"));
+  REQUIRE(ehr.get(path, "prior_auth_status").status == 200);
+}
+
+TEST_CASE("Live EHR delays a reply under a latency fault without blocking other requests", "[net][ehr][faults]") {
+  LiveEhr ehr;
+  FaultSpec slow = ehr_fault("slow", "latency");
+  slow.delay = testing::fixed(800 * kMillisecond);
+  slow.task_types = {"discharge_summary"};
+  REQUIRE(ehr.faults.add(slow));
+  using Clock = std::chrono::steady_clock;
+  const std::string path = "/Patient/" + ehr.world.patients().at(0).id;
+
+  const auto started = Clock::now();
+  auto delayed = std::async(std::launch::async, [&] {
+    const HttpResult r = ehr.get(path, "discharge_summary");
+    return std::make_pair(r.status, Clock::now());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const HttpResult quick = ehr.get(path);
+  const auto quick_done = Clock::now();
+  const auto [status, slow_done] = delayed.get();
+  REQUIRE(quick.status == 200);
+  REQUIRE(status == 200);
+  REQUIRE(slow_done - started >= std::chrono::milliseconds(800));
+  // The server thread kept serving while the delayed reply waited on its timer.
+  REQUIRE(quick_done < slow_done);
+}
+
+TEST_CASE("Live EHR never answers under a timeout fault", "[net][ehr][faults]") {
+  LiveEhr ehr;
+  REQUIRE(ehr.faults.add(ehr_fault("hang", "timeout")));
+  const HttpResult r = ehr.get("/Patient/" + ehr.world.patients().at(0).id, "", 300 * kMillisecond);
+  REQUIRE(r.status == 0);
+  REQUIRE_THAT(r.error, Catch::Contains("imeout"));
+  REQUIRE_THAT(ehr.metrics.prometheus_text(), Catch::Contains("status=\"0\""));
+  // Still serving others once the fault is gone.
+  REQUIRE(ehr.faults.remove("hang"));
+  REQUIRE(ehr.get("/Patient/" + ehr.world.patients().at(0).id).status == 200);
+}
+
+TEST_CASE("Live EHR bends searches with data faults", "[net][ehr][faults]") {
+  LiveEhr ehr;
+  REQUIRE(ehr.faults.add(ehr_fault("empty", "empty_results")));
+  const Patient& p = ehr.patient_with_notes(2);
+  const json b = body(ehr.get("/DocumentReference?patient=" + p.id));
+  REQUIRE(b["total"] == 0);
+  REQUIRE_FALSE(b.contains("entry"));
+  // Reads are never bent.
+  REQUIRE(ehr.get("/Patient/" + p.id).status == 200);
+}
+
+TEST_CASE("Live EHR answers 405 for other methods and 404 for unknown routes and 400 naming a bad parameter", "[net][ehr][errors]") {
+  LiveEhr ehr;
+  require_outcome(ehr.send("POST", "/Patient"), 405, "not-supported");
+  require_outcome(ehr.send("DELETE", "/Patient/pat-0001"), 405, "not-supported");
+  require_outcome(ehr.get(ehr.server.base_url().substr(0, ehr.server.base_url().size() - 5) + "/nothing"),
+                  404, "not-found");
+  require_outcome(ehr.get("/Patient/pat-0001/_history"), 404, "not-found");
+
+  const HttpResult bad = ehr.get("/DocumentReference?patient=pat-0001&colour=red");
+  require_outcome(bad, 400, "invalid");
+  REQUIRE_THAT(body(bad)["issue"][0]["diagnostics"].get<std::string>(), Catch::Contains("'colour'"));
+  const HttpResult count = ehr.get("/Patient?_count=lots");
+  require_outcome(count, 400, "invalid");
+  REQUIRE_THAT(body(count)["issue"][0]["diagnostics"].get<std::string>(), Catch::Contains("_count"));
+  require_outcome(ehr.get("/Observation?patient=pat-0001"), 400, "invalid");
+  require_outcome(ehr.get("/Patient?_id=%G1"), 400, "invalid");
+}
+
+TEST_CASE("Live EHR records each request in the metrics by route and status", "[net][ehr]") {
+  LiveEhr ehr;
+  REQUIRE(ehr.get("/metadata").status == 200);
+  REQUIRE(ehr.get("/Patient/pat-0001").status == 200);
+  REQUIRE(ehr.get("/Patient/nobody").status == 404);
+  REQUIRE(ehr.get("/Coverage?patient=pat-0001").status == 200);
+  const std::string text = ehr.metrics.prometheus_text();
+  REQUIRE_THAT(text, Catch::Contains("route=\"/fhir/metadata\""));
+  REQUIRE_THAT(text, Catch::Contains("route=\"/fhir/Patient/{id}\""));
+  REQUIRE_THAT(text, Catch::Contains("route=\"/fhir/Coverage\""));
+  REQUIRE_THAT(text, Catch::Contains("status=\"404\""));
+  // No identifier reaches a label.
+  REQUIRE(text.find("pat-0001") == std::string::npos);
+}
