@@ -14,7 +14,9 @@
 
 #include "cli/bundle.hpp"
 #include "cli/ci.hpp"
+#include "cli/drill.hpp"
 #include "cli/serve.hpp"
+#include "cli/slo.hpp"
 #include "config/error.hpp"
 #include "config/files.hpp"
 #include "config/loader.hpp"
@@ -171,6 +173,10 @@ int main(int argc, char** argv) {
   auto* golden = add_golden_command(app, golden_options);
   ServeOptions serve_options;
   auto* serve = add_serve_command(app, serve_options);
+  SloOptions slo_options;
+  auto* slo = add_slo_command(app, slo_options);
+  DrillOptions drill_options;
+  auto* drill = add_drill_command(app, drill_options);
 
   try {
     app.parse(argc, argv);
@@ -180,6 +186,7 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitInvalid;
   }
+  if (*drill) quiet = quiet || drill_options.quiet;
   spdlog::set_level(verbose ? spdlog::level::debug : (quiet ? spdlog::level::warn : spdlog::level::info));
 
   try {
@@ -189,6 +196,8 @@ int main(int argc, char** argv) {
     if (*ci) return cmd_ci(ci_options);
     if (*golden) return cmd_golden(golden_options);
     if (*serve) return cmd_serve(serve_options);
+    if (*slo) return cmd_slo(slo_options);
+    if (*drill) return cmd_drill(drill_options, install_interrupt_handler(), write_reports);
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
     return kExitInvalid;

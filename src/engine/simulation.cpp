@@ -1,6 +1,8 @@
 #include "engine/simulation.hpp"
 
+#include <algorithm>
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 #include "assistant/assistant.hpp"
@@ -11,6 +13,7 @@
 #include "playbook/runner.hpp"
 #include "quality/judge.hpp"
 #include "sim/distribution.hpp"
+#include "sim/realtime_scheduler.hpp"
 #include "sim/rng.hpp"
 #include "sim/scheduler.hpp"
 #include "slo/detector.hpp"
@@ -41,13 +44,13 @@ std::string describe_fault(const FaultSpec& f) {
   return d;
 }
 
-RunStartEvent run_start(const Scenario& s, const SimOptions& o) {
+RunStartEvent run_start(const Scenario& s, const SimOptions& o, const char* mode) {
   RunStartEvent e;
   e.scenario = s.name;
   e.description = s.description;
   e.seed = o.seed;
   e.duration = s.duration;
-  e.mode = "simulated";
+  e.mode = mode;
   e.playbooks_enabled = o.playbooks_enabled;
   e.sustain = s.sustain;
   for (const auto& slo : s.slos) e.slos.push_back(SloRecord{slo.name, slo.sli, slo.objective, slo.threshold});
@@ -55,15 +58,113 @@ RunStartEvent run_start(const Scenario& s, const SimOptions& o) {
   return e;
 }
 
-}  // namespace
+// What playbook conditions read: SLIs from the detector; which alerts fire from the detector,
+// or, with external alerts, from the inlet's set.
+class EngineSignals final : public ConditionSignals {
+ public:
+  explicit EngineSignals(const Detector& detector) : detector_(detector) {}
+  /// Reads which alerts fire from `external` (must outlive this) instead of the detector.
+  void set_external(const std::set<std::string>* external) { external_ = external; }
+  std::optional<double> sli(const std::string& name, Duration window) const override {
+    return detector_.sli(name, window);
+  }
+  bool firing(const std::string& name) const override {
+    if (external_) return external_->count(name) > 0;
+    for (const auto& n : detector_.firing()) {
+      if (n == name) return true;
+    }
+    return false;
+  }
 
-SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options, Journal& journal) {
+ private:
+  const Detector& detector_;
+  const std::set<std::string>* external_ = nullptr;
+};
+
+// External alerts, journaled and paged like the detector's.
+class EngineAlertInlet final : public AlertInlet {
+ public:
+  EngineAlertInlet(const Scenario& scenario, Scheduler& scheduler, Journal& journal,
+                   std::function<void(const AlertSpec&)> page)
+      : scenario_(scenario), scheduler_(scheduler), journal_(journal), page_(std::move(page)) {}
+
+  void fire(const std::string& name, const std::string& severity, const std::string& summary) override {
+    if (!firing_.insert(name).second) return;
+    AlertSpec spec;
+    spec.name = name;
+    for (const auto& a : scenario_.alerts) {
+      if (a.name == name) spec = a;
+    }
+    if (!severity.empty()) spec.severity = severity;
+    journal_.append(scheduler_.now(), AlertFireEvent{name, spec.severity, 0, summary});
+    page_(spec);
+  }
+
+  void resolve(const std::string& name) override {
+    if (firing_.erase(name) == 0) return;
+    journal_.append(scheduler_.now(), AlertResolveEvent{name});
+  }
+
+  const std::set<std::string>& firing() const { return firing_; }
+
+ private:
+  const Scenario& scenario_;
+  Scheduler& scheduler_;
+  Journal& journal_;
+  std::function<void(const AlertSpec&)> page_;
+  std::set<std::string> firing_;
+};
+
+// Runs the scenario's timeline to its end (or an interrupt). Virtual time: in slices of a
+// minute when an interrupt may come, so it is seen promptly; the slicing changes nothing else
+// (events are ordered by time and sequence either way).
+bool run_timeline(VirtualScheduler& scheduler, SimTime end, const std::atomic<bool>* stop) {
+  if (stop == nullptr) {
+    scheduler.run_until(end);
+    return false;
+  }
+  bool interrupted = false;
+  for (SimTime t = 0; t < end && !interrupted;) {
+    t = std::min(end, t + kMinute);
+    scheduler.run_until(t);
+    interrupted = stop->load();
+  }
+  return interrupted;
+}
+
+// Real time: the loop itself polls the flag while it sleeps.
+bool run_timeline(RealTimeScheduler& scheduler, SimTime end, const std::atomic<bool>* stop) {
+  scheduler.set_interrupt(stop);
+  scheduler.run_until(end);
+  scheduler.set_interrupt(nullptr);
+  return stop != nullptr && stop->load();
+}
+
+// Interrupts the playbooks still running and keeps the scheduler going until their rollbacks
+// end or `limit` passes (playbook/runner.hpp's finish_interrupted, for either clock).
+void finish_playbooks(PlaybookRunner& runner, VirtualScheduler& scheduler,
+                      const std::string& reason, Duration limit) {
+  finish_interrupted(runner, scheduler, reason, limit);
+}
+
+void finish_playbooks(PlaybookRunner& runner, RealTimeScheduler& scheduler,
+                      const std::string& reason, Duration limit) {
+  runner.interrupt(reason);
+  if (!runner.any_running()) return;
+  runner.on_idle([&scheduler] { scheduler.stop(); });
+  scheduler.run_until(scheduler.now() + limit);
+  runner.on_idle(nullptr);
+}
+
+// The engine: one body for both clocks. `S` is VirtualScheduler or RealTimeScheduler.
+template <class S>
+SimStats run_engine(const ScenarioBundle& bundle, const SimOptions& options, Journal& journal,
+                    S& scheduler, const char* mode) {
   const Scenario& scenario = bundle.scenario;
   const Fakes& fakes = bundle.fakes;
   const std::uint64_t seed = options.seed;
   SimStats stats;
 
-  VirtualScheduler scheduler;
   const World world = World::generate(fakes.world);
   const FakeEhr ehr(world);
   FaultBoard board;
@@ -83,10 +184,18 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
   PlaybookRunner playbooks(options.playbooks_enabled ? bundle.playbooks : std::vector<Playbook>{},
                            bundle.golden_sets, scheduler, journal, assistant, golden,
                            Rng::for_component(seed, "playbooks"));
-  Detector detector(scenario, scheduler, journal);
+  // With external alerts the detector keeps measuring (playbook conditions read its SLIs) but
+  // has no rules, so it never pages.
+  Scenario unruled;
+  if (options.external_alerts) {
+    unruled = scenario;
+    unruled.alerts.clear();
+  }
+  Detector detector(options.external_alerts ? unruled : scenario, scheduler, journal);
+  std::unique_ptr<EngineAlertInlet> inlet;
   // Playbook conditions (when, wait_for) read the detector; exec/http/notify steps run through
   // the caller's effects.
-  DetectorSignals playbook_signals(detector);
+  EngineSignals playbook_signals(detector);
   playbooks.set_signals(&playbook_signals, scenario.evaluation_interval);
   playbooks.set_effects(options.step_effects);
   Rng responders = Rng::for_component(seed, "responders");
@@ -94,10 +203,10 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
   // One request event per arrival dominates the journal; leave headroom for the rest.
   const double expected = scenario.workload.rate_per_s * to_seconds(scenario.duration);
   journal.reserve(static_cast<std::size_t>(expected * 1.1) + 4096);
-  journal.append(0, run_start(scenario, options));
+  journal.append(0, run_start(scenario, options, mode));
 
   // Paged humans acknowledge after a modelled delay; playbooks start on the alert itself.
-  detector.on_fire([&](const AlertSpec& alert) {
+  const auto page = [&](const AlertSpec& alert) {
     if (alert.severity == "page") {
       const Duration delay = sample(scenario.ack_delay, responders);
       scheduler.after(delay, [&journal, &scheduler, &scenario, name = alert.name] {
@@ -105,7 +214,13 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
       });
     }
     playbooks.on_alert(alert);
-  });
+  };
+  detector.on_fire(page);
+  if (options.external_alerts) {
+    inlet = std::make_unique<EngineAlertInlet>(scenario, scheduler, journal, page);
+    playbook_signals.set_external(&inlet->firing());
+  }
+  if (options.alert_inlet) options.alert_inlet(inlet.get());
 
   // The fault timeline. Change faults (target "assistant") make one control change at `at`,
   // by "deploy:<id>", and persist until a playbook (or a human) undoes it: no end, no revert.
@@ -210,28 +325,35 @@ SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options,
   });
 
   detector.start(scenario.duration);
-  if (options.stop == nullptr) {
-    scheduler.run_until(scenario.duration);
-  } else {
-    // In slices of virtual time, so an interrupt is seen promptly; the slicing changes nothing
-    // else (events are ordered by time and sequence either way).
-    for (SimTime t = 0; t < scenario.duration && !stats.interrupted;) {
-      t = std::min(scenario.duration, t + kMinute);
-      scheduler.run_until(t);
-      stats.interrupted = options.stop->load();
-    }
-  }
-  const SimTime ended = stats.interrupted ? scheduler.now() : scenario.duration;
+  stats.interrupted = run_timeline(scheduler, scenario.duration, options.stop);
+  // Virtual time stands at the duration now; real time may be a little past it (the last
+  // events ran late), and journal times never go backwards.
+  const SimTime ended = stats.interrupted ? scheduler.now() : std::max(scenario.duration, scheduler.now());
 
   for (const FaultSpec* f : board.active()) {
     journal.append(ended, FaultEndEvent{f->id, f->target, f->kind});
   }
   // Playbooks still running at the end are interrupted and their rollback lists run to
   // completion (virtual time goes on, bounded), so a run never ends halfway through a change.
-  finish_interrupted(playbooks, scheduler, stats.interrupted ? "interrupted" : "run ended", kHour);
+  finish_playbooks(playbooks, scheduler, stats.interrupted ? "interrupted" : "run ended",
+                   options.rollback_limit);
+  if (options.alert_inlet) options.alert_inlet(nullptr);
   journal.append(scheduler.now(), RunEndEvent{stats.interrupted ? "interrupted" : "completed"});
   stats.events = scheduler.executed();
   return stats;
+}
+
+}  // namespace
+
+SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options, Journal& journal) {
+  VirtualScheduler scheduler;
+  return run_engine(bundle, options, journal, scheduler, "simulated");
+}
+
+SimStats run_drill(const ScenarioBundle& bundle, const SimOptions& options, Journal& journal,
+                   RealTimeScheduler& scheduler) {
+  scheduler.restart_clock();
+  return run_engine(bundle, options, journal, scheduler, "live");
 }
 
 }  // namespace gameday

@@ -1,8 +1,10 @@
 #pragma once
-#include <atomic>
 // Wires the world, the fakes, the assistant, the workload, detection, playbooks and the journal
-// together and runs a scenario in virtual time.
+// together and runs a scenario: in virtual time (run_simulation) or in real time (run_drill).
+// Both go through the same engine code; only the scheduler differs.
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,7 +14,23 @@
 
 namespace gameday {
 
-class StepEffects;  // playbook/effects.hpp
+class StepEffects;        // playbook/effects.hpp
+class RealTimeScheduler;  // sim/realtime_scheduler.hpp
+
+/// Alerts raised outside the engine (a live drill: Alertmanager's webhook) delivered into it.
+/// Call only on the scheduler's thread (RealTimeScheduler::post from any other).
+class AlertInlet {
+ public:
+  virtual ~AlertInlet() = default;
+  /// Alert `name` fires: journaled as alert_fire (with `summary`) and handled like a detector
+  /// alert (a page is acknowledged after the responders' delay; playbooks triggered by it
+  /// start). Ignored while `name` is already firing (Alertmanager repeats firing alerts).
+  /// `severity` "" takes the scenario alert's severity, or "page" for an alert it lacks.
+  virtual void fire(const std::string& name, const std::string& severity,
+                    const std::string& summary) = 0;
+  /// Alert `name` resolves: journaled as alert_resolve; ignored when it is not firing.
+  virtual void resolve(const std::string& name) = 0;
+};
 
 /// A scenario with everything it references, loaded and validated.
 struct ScenarioBundle {
@@ -33,6 +51,15 @@ struct SimOptions {
   /// time (or as soon as a blocking step returns): running playbooks are interrupted, their
   /// rollback lists run, and the journal ends with run_end "interrupted".
   const std::atomic<bool>* stop = nullptr;
+  /// When true the scenario's alert rules never fire: the detector still measures SLIs for
+  /// playbook conditions, and alerts come only through the AlertInlet (`alert_inlet`), so
+  /// detection is whatever path delivers them (e.g. Prometheus and Alertmanager in a drill).
+  bool external_alerts = false;
+  /// Called on the scheduler's thread once the engine is wired, with the inlet for external
+  /// alerts, and again with nullptr before the engine is torn down. Optional.
+  std::function<void(AlertInlet*)> alert_inlet;
+  /// How much scenario time the rollbacks of playbooks still running at the end may take.
+  Duration rollback_limit = kHour;
 };
 
 /// Counters of a finished simulation (for benchmarks and logs; the journal is the record).
@@ -45,5 +72,13 @@ struct SimStats {
 /// Runs `bundle` in virtual time, single-threaded, appending every event to `journal`.
 /// Byte-for-byte reproducible for the same bundle and seed. Never reads the OS clock.
 SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options, Journal& journal);
+
+/// Runs `bundle` in real time on `scheduler` (a live drill): the same components and journal
+/// events as run_simulation, with run_start mode "live"; the OS clock sets the times, so runs
+/// are not reproducible. `options.stop` is polled while waiting (within 50 ms); on it the run
+/// ends as run_simulation's does (rollbacks run, run_end "interrupted"). Returns when the
+/// scenario's duration of scheduler time has passed and the rollbacks are done.
+SimStats run_drill(const ScenarioBundle& bundle, const SimOptions& options, Journal& journal,
+                   RealTimeScheduler& scheduler);
 
 }  // namespace gameday

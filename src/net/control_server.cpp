@@ -43,6 +43,7 @@ Json fault_object(const FaultSpec& f) {
   if (f.kind == "injection_following") j["susceptibility"] = f.susceptibility;
   if (!f.payload.empty()) j["payload"] = f.payload;
   if (!f.model_version.empty()) j["model_version"] = f.model_version;
+  if (f.kind == "stream_stall" || f.kind == "stream_break") j["after_tokens"] = f.after_tokens;
   return j;
 }
 
@@ -57,6 +58,54 @@ bool authorized(const ServerRequest& req, const std::string& token) {
 }  // namespace
 
 std::string fault_json(const FaultSpec& f) { return fault_object(f).dump(); }
+
+std::optional<std::vector<WebhookAlert>> parse_alertmanager_webhook(const std::string& body, std::string& error) {
+  const Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    error = "body is not a JSON object";
+    return std::nullopt;
+  }
+  const auto alerts = j.find("alerts");
+  if (alerts == j.end() || !alerts->is_array()) {
+    error = "expected an \"alerts\" array (Alertmanager webhook version 4)";
+    return std::nullopt;
+  }
+  const auto string_at = [](const Json& obj, const char* key) -> std::string {
+    if (!obj.is_object()) return "";
+    const auto it = obj.find(key);
+    return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  const std::string group_status = string_at(j, "status");
+  std::vector<WebhookAlert> out;
+  for (std::size_t i = 0; i < alerts->size(); ++i) {
+    const Json& a = (*alerts)[i];
+    const std::string at = "alerts[" + std::to_string(i) + "]";
+    if (!a.is_object()) {
+      error = at + ": expected an object";
+      return std::nullopt;
+    }
+    WebhookAlert w;
+    const Json labels = a.value("labels", Json::object());
+    const Json annotations = a.value("annotations", Json::object());
+    w.name = string_at(labels, "alertname");
+    if (w.name.empty()) {
+      error = at + ": missing labels.alertname";
+      return std::nullopt;
+    }
+    std::string status = string_at(a, "status");
+    if (status.empty()) status = group_status;
+    if (status != "firing" && status != "resolved") {
+      error = at + ": status must be firing or resolved, got '" + status + "'";
+      return std::nullopt;
+    }
+    w.firing = status == "firing";
+    w.severity = string_at(labels, "severity");
+    w.summary = string_at(annotations, "summary");
+    if (w.summary.empty()) w.summary = string_at(annotations, "description");
+    out.push_back(std::move(w));
+  }
+  return out;
+}
 
 ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
                                    const std::map<std::string, std::string>& servers) {

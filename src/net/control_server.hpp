@@ -13,7 +13,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "net/live.hpp"
 
@@ -48,6 +50,21 @@ class ControlServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// One alert of an Alertmanager webhook notification (version 4).
+struct WebhookAlert {
+  std::string name;      ///< labels.alertname
+  bool firing = false;   ///< status "firing" (else "resolved")
+  std::string severity;  ///< labels.severity ("" when absent)
+  std::string summary;   ///< annotations.summary (or description; "" when neither)
+};
+
+/// Parses Alertmanager's webhook body ({"version":"4","status":...,"alerts":[{"status",
+/// "labels":{"alertname",...},"annotations":{...}}, ...]}). An alert without its own status
+/// takes the notification's. Returns nullopt and sets `error` when the body is not JSON, has no
+/// "alerts" array, or an alert lacks labels.alertname or has a status other than
+/// firing/resolved.
+std::optional<std::vector<WebhookAlert>> parse_alertmanager_webhook(const std::string& body, std::string& error);
 
 /// One fault as the control API shows it.
 std::string fault_json(const FaultSpec& f);

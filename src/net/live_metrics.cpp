@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "slo/prom_rules.hpp"
+
 namespace gameday::net {
 namespace {
 
@@ -55,10 +57,99 @@ void LiveMetrics::observe(const std::string& server, const std::string& route, i
   if (it != b.end()) ++d.buckets[static_cast<std::size_t>(it - b.begin())];
 }
 
+void LiveMetrics::set_slos(const std::vector<SloSpec>& slos) {
+  std::lock_guard<std::mutex> lock(mu_);
+  assistant_ = true;
+  slos_ = slos;
+  for (const char* outcome : {"ok", "fallback", "error", "timeout"}) outcomes_.emplace(outcome, 0);
+  assistant_latency_.buckets.assign(assistant_latency_buckets().size(), 0);
+  for (const auto& signal : sli_signals()) {
+    sli_events_.emplace(std::make_pair(signal, true), 0);
+    sli_events_.emplace(std::make_pair(signal, false), 0);
+  }
+  for (const auto& slo : slos_) {
+    slo_events_.emplace(std::make_pair(slo.name, true), 0);
+    slo_events_.emplace(std::make_pair(slo.name, false), 0);
+  }
+}
+
+void LiveMetrics::observe_request(const RequestEvent& r) {
+  if (r.probe) return;
+  const double s = to_seconds(r.latency);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!assistant_) return;
+  ++outcomes_[to_string(r.status)];
+  Series& d = assistant_latency_;
+  ++d.count;
+  d.sum += s;
+  const auto& b = assistant_latency_buckets();
+  const auto it = std::lower_bound(b.begin(), b.end(), s);
+  if (it != b.end()) ++d.buckets[static_cast<std::size_t>(it - b.begin())];
+  for (const auto& signal : sli_signals()) ++sli_events_[{signal, sli_signal_good(signal, r)}];
+  for (const auto& slo : slos_) ++slo_events_[{slo.name, slo_good(slo, r)}];
+}
+
+void LiveMetrics::observe_correction() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++corrections_;
+}
+
+void LiveMetrics::observe_probe(bool ok, int passed, int total, double unix_seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  probe_passed_ += static_cast<std::uint64_t>(std::max(passed, 0));
+  probe_failed_ += static_cast<std::uint64_t>(std::max(total - passed, 0));
+  last_probe_ = std::make_pair(!ok, unix_seconds);
+}
+
 void LiveMetrics::set_gauge(const std::string& name, const std::map<std::string, std::string>& labels,
                             double value) {
   std::lock_guard<std::mutex> lock(mu_);
   gauges_[name][labels] = value;
+}
+
+void LiveMetrics::render_assistant(std::string& out) const {
+  const auto family = [&out](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n";
+    out += std::string("# TYPE ") + name + " " + type + "\n";
+  };
+  family(kMetricAssistantRequests, "counter", "User requests the drill's assistant finished, by outcome.");
+  for (const auto& [outcome, n] : outcomes_) {
+    out += kMetricAssistantRequests + labels_text({{"outcome", outcome}}) + " " + std::to_string(n) + "\n";
+  }
+  family(kMetricAssistantDuration, "histogram", "Latency of user requests as the caller saw it.");
+  const auto& b = assistant_latency_buckets();
+  std::uint64_t cumulative = 0;
+  const std::string name = kMetricAssistantDuration;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    cumulative += assistant_latency_.buckets[i];
+    out += name + "_bucket" + labels_text({{"le", number(b[i])}}) + " " + std::to_string(cumulative) + "\n";
+  }
+  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(assistant_latency_.count) + "\n";
+  out += name + "_sum " + number(assistant_latency_.sum) + "\n";
+  out += name + "_count " + std::to_string(assistant_latency_.count) + "\n";
+  family(kMetricSliEvents, "counter", "User requests by signal, good or bad (observable fields only).");
+  for (const auto& [key, n] : sli_events_) {
+    out += kMetricSliEvents + labels_text({{"sli", key.first}, {"good", key.second ? "true" : "false"}}) + " " +
+           std::to_string(n) + "\n";
+  }
+  family(kMetricSloEvents, "counter", "User requests by scenario SLO, good or bad.");
+  for (const auto& [key, n] : slo_events_) {
+    out += kMetricSloEvents + labels_text({{"slo", key.first}, {"good", key.second ? "true" : "false"}}) + " " +
+           std::to_string(n) + "\n";
+  }
+  family(kMetricCorrections, "counter", "Clinician corrections received.");
+  out += std::string(kMetricCorrections) + " " + std::to_string(corrections_) + "\n";
+  family(kMetricProbeCases, "counter", "Golden probe cases run, by result.");
+  out += kMetricProbeCases + labels_text({{"result", "failed"}}) + " " + std::to_string(probe_failed_) + "\n";
+  out += kMetricProbeCases + labels_text({{"result", "passed"}}) + " " + std::to_string(probe_passed_) + "\n";
+  if (last_probe_) {
+    family(kMetricProbeLastFailed, "gauge", "1 when the latest golden probe failed.");
+    out += std::string(kMetricProbeLastFailed) + " " + (last_probe_->first ? "1" : "0") + "\n";
+    family(kMetricProbeLastTime, "gauge", "When the latest golden probe finished (Unix time).");
+    char when[64];
+    std::snprintf(when, sizeof when, "%.3f", last_probe_->second);  // %.9g would drop seconds
+    out += std::string(kMetricProbeLastTime) + " " + when + "\n";
+  }
 }
 
 std::string LiveMetrics::prometheus_text() const {
@@ -91,6 +182,7 @@ std::string LiveMetrics::prometheus_text() const {
     out += "gameday_http_request_duration_seconds_count" + labels_text({{"server", server}, {"route", route}}) +
            " " + std::to_string(d.count) + "\n";
   }
+  if (assistant_) render_assistant(out);
   for (const auto& [name, series] : gauges_) {
     out += "# TYPE " + name + " gauge\n";
     for (const auto& [labels, v] : series) out += name + labels_text(labels) + " " + number(v) + "\n";

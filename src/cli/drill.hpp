@@ -1,0 +1,55 @@
+#pragma once
+// `gameday drill`: a scenario in real time. The same engine as `gameday run` (fakes, assistant,
+// workload, detection, playbooks, journal; for now all in-process) on a RealTimeScheduler, with
+// a control port serving /metrics (the assistant's SLI counters) and POST /alertmanager (an
+// Alertmanager webhook receiver that, with --alerts external, is the drill's only detection).
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/journal.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace gameday {
+
+struct ScenarioBundle;  // engine/simulation.hpp
+
+/// Options of `gameday drill`.
+struct DrillOptions {
+  std::string scenario;                ///< scenario file (required)
+  std::optional<std::uint64_t> seed;   ///< default: the scenario's
+  std::string out;                     ///< output directory ("" = reports/<scenario>-drill)
+  std::string duration;                ///< shorten (or stretch) to this ("" = the scenario's)
+  double speed = 1.0;                  ///< scenario seconds per real second
+  std::string alerts = "internal";     ///< "internal" (the detector pages) | "external" (webhook)
+  std::string control = "127.0.0.1:0"; ///< ADDR:PORT of the control port
+  bool no_playbooks = false;
+  bool quiet = false;
+};
+
+/// Scores `events` and writes report.json and report.md into a directory (gameday run's
+/// writer); returns the exit code (0 pass, 1 fail).
+using ReportWriter = std::function<int(const std::vector<Event>&, const std::filesystem::path&, bool quiet)>;
+
+/// Registers `drill` on `app`, filling `options` when parsed.
+CLI::App* add_drill_command(CLI::App& app, DrillOptions& options);
+
+/// Runs `gameday drill`: prints `control http://HOST:PORT` first, runs the scenario in real
+/// time, writes journal.jsonl and the reports (through `write_reports`) into the output
+/// directory. Exit 0/1 as `run`; 2 for bad options or input; 3 when `stop` turned true (faults
+/// reverted, rollbacks run, partial journal and reports written).
+int cmd_drill(const DrillOptions& options, const std::atomic<bool>* stop, const ReportWriter& write_reports);
+
+/// Scales the fault timeline of `scenario` (and time-triggered playbooks) so the scenario lasts
+/// `duration`: every fault's `at` and `for` are multiplied by duration / scenario.duration; the
+/// rest (alert windows, `for`, ack delays, sustain, latencies) keeps its scale.
+void shorten_scenario(ScenarioBundle& bundle, Duration duration);
+
+}  // namespace gameday

@@ -1,0 +1,75 @@
+#pragma once
+// The real-time scheduler of live drills: a steady-clock event loop that sleeps until the next
+// event. Same contract as VirtualScheduler (events in (time, sequence) order on one thread), but
+// now() follows the OS monotonic clock, so a run is not reproducible (and need not be).
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "sim/scheduler.hpp"
+
+namespace gameday {
+
+/// Runs events at real times. now() is the steady-clock time since construction multiplied by
+/// `speed` (2.0: scenario time runs twice as fast as the wall clock). at() and post() are
+/// thread-safe; events run only on the thread inside run_until(), one at a time.
+class RealTimeScheduler final : public Scheduler {
+ public:
+  /// `speed` must be positive (values <= 0 are taken as 1).
+  explicit RealTimeScheduler(double speed = 1.0);
+
+  SimTime now() const override;
+  /// Restarts the clock: now() reads 0 at this instant. Call before the run's first event is
+  /// scheduled (run_drill does), not while run_until runs.
+  void restart_clock() { start_ = std::chrono::steady_clock::now(); }
+  /// Thread-safe. Runs `fn` at scenario time `t` (now if `t` is in the past).
+  void at(SimTime t, EventFn fn) override;
+  /// Thread-safe: runs `fn` on the loop thread as soon as it is free (how other threads, e.g.
+  /// an HTTP server's, hand work to the single-threaded engine).
+  void post(EventFn fn) { at(0, std::move(fn)); }
+
+  /// Runs due events, sleeping in between, until now() reaches `end`, stop() is called, or the
+  /// interrupt flag (set_interrupt) is true. Events due after `end` stay queued.
+  void run_until(SimTime end);
+  /// Thread-safe: makes run_until return after the current event.
+  void stop();
+  /// A flag polled while waiting (at least every 50 ms of real time), e.g. set by a SIGINT
+  /// handler, which cannot notify a condition variable; nullptr: none.
+  void set_interrupt(const std::atomic<bool>* flag) { interrupt_ = flag; }
+
+  /// Number of events executed so far.
+  std::uint64_t executed() const { return executed_; }
+  /// Number of events waiting.
+  std::size_t pending() const;
+  /// The speed factor.
+  double speed() const { return speed_; }
+
+ private:
+  struct Item {
+    SimTime t;
+    std::uint64_t seq;
+    EventFn fn;
+  };
+  struct Later {
+    bool operator()(const Item& a, const Item& b) const {
+      return a.t != b.t ? a.t > b.t : a.seq > b.seq;
+    }
+  };
+  // The steady-clock instant at which scenario time reaches `t`.
+  std::chrono::steady_clock::time_point when(SimTime t) const;
+
+  const double speed_;
+  std::chrono::steady_clock::time_point start_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<Item> heap_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t executed_ = 0;
+  bool stopped_ = false;
+  const std::atomic<bool>* interrupt_ = nullptr;
+};
+
+}  // namespace gameday

@@ -1,0 +1,252 @@
+#include "slo/prom_rules.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "slo/burn_windows.hpp"
+
+namespace gameday {
+namespace {
+
+// A ratio threshold SLI and the signal whose bad share it is.
+struct RatioSli {
+  const char* sli;
+  const char* signal;
+};
+
+constexpr RatioSli kRatioSlis[] = {
+    {"error_ratio", "availability"},      {"citation_invalid_ratio", "citation_validity"},
+    {"schema_invalid_ratio", "schema_validity"}, {"canary_ratio", "canary"},
+    {"phi_output_ratio", "phi_output"},   {"refusal_ratio", "refusal"},
+    {"phi_log_ratio", "phi_log"},
+};
+
+// sum(rate(METRIC{SELECTOR}[W]))
+std::string sum_rate(const std::string& metric, const std::string& selector, Duration window) {
+  return "sum(rate(" + metric + (selector.empty() ? "" : "{" + selector + "}") + "[" +
+         prometheus_duration(window) + "]))";
+}
+
+// The share of `label`=`value` events that are bad over `window`.
+std::string bad_share(const char* metric, const char* label, const std::string& value, Duration window) {
+  const std::string sel = std::string(label) + "=" + promql_string(value);
+  return "(" + sum_rate(metric, sel + ",good=\"false\"", window) + " / " + sum_rate(metric, sel, window) + ")";
+}
+
+std::string threshold_expr(const AlertSpec& a) {
+  const std::string above = prometheus_number(a.above);
+  const std::string w = prometheus_duration(a.window);
+  if (const std::string signal = signal_of_ratio_sli(a.sli); !signal.empty()) {
+    return bad_share(kMetricSliEvents, "sli", signal, a.window) + " > " + above;
+  }
+  if (a.sli == "latency_p95" || a.sli == "latency_p99") {
+    return "histogram_quantile(" + std::string(a.sli == "latency_p95" ? "0.95" : "0.99") +
+           ", sum by (le) (rate(" + kMetricAssistantDuration + "_bucket[" + w + "]))) > " + above;
+  }
+  if (a.sli == "request_rate") return sum_rate(kMetricAssistantRequests, "", a.window) + " > " + above;
+  if (a.sli == "correction_rate") {
+    return "60 * " + sum_rate(kMetricCorrections, "", a.window) + " > " + above;
+  }
+  if (a.sli == "correction_count") {
+    return "sum(increase(" + std::string(kMetricCorrections) + "[" + w + "])) > " + above;
+  }
+  if (a.sli == "probe_failure") {
+    // The latest probe failed and finished at most `window` ago.
+    return "max(" + std::string(kMetricProbeLastFailed) + ") > " + above + " and on() (time() - max(" +
+           kMetricProbeLastTime + ")) <= " + prometheus_number(to_seconds(a.window));
+  }
+  if (a.sli == "probe_failure_ratio") {
+    return "(" + sum_rate(kMetricProbeCases, "result=\"failed\"", a.window) + " / " +
+           sum_rate(kMetricProbeCases, "", a.window) + ") > " + above;
+  }
+  throw std::invalid_argument("alert '" + a.name + "': unknown sli '" + a.sli + "'");
+}
+
+const SloSpec& slo_of(const AlertSpec& a, const Scenario& scenario) {
+  for (const auto& s : scenario.slos) {
+    if (s.name == a.slo) return s;
+  }
+  throw std::invalid_argument("alert '" + a.name + "': unknown slo '" + a.slo + "'");
+}
+
+std::string burn_expr(const AlertSpec& a, const Scenario& scenario) {
+  const SloSpec& slo = slo_of(a, scenario);
+  const auto rows = effective_burn_windows(a);
+  if (rows.empty()) throw std::invalid_argument("alert '" + a.name + "': burn_rate alert has no windows");
+  // ratio > factor × budget, i.e. burn rate > factor; with a 100 % objective any error fires,
+  // as in the detector.
+  const std::string budget = "(1 - " + prometheus_number(slo.objective) + ")";
+  std::string out;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& w = rows[i];
+    const std::string limit = prometheus_number(w.factor) + " * " + budget;
+    const std::string row = "(" + bad_share(kMetricSloEvents, "slo", slo.name, w.long_window) + " > " + limit +
+                            " and " + bad_share(kMetricSloEvents, "slo", slo.name, w.short_window) + " > " +
+                            limit + ")";
+    out += (i ? " or " : "") + row;
+  }
+  return out;
+}
+
+std::string compact(Duration d) { return prometheus_duration(d); }
+
+std::string alert_summary(const AlertSpec& a) {
+  if (a.type == "burn_rate") {
+    std::string s = a.slo + " SLO burn rate";
+    for (const auto& w : effective_burn_windows(a)) {
+      s += " > " + prometheus_number(w.factor) + "x over " + compact(w.long_window) + " and " +
+           compact(w.short_window) + ";";
+    }
+    s.pop_back();
+    return s;
+  }
+  return a.sli + " > " + prometheus_number(a.above) + " over " + compact(a.window);
+}
+
+}  // namespace
+
+const std::vector<std::string>& sli_signals() {
+  static const std::vector<std::string> names = {"availability", "citation_validity", "schema_validity",
+                                                 "safety",       "refusal",           "canary",
+                                                 "phi_output",   "phi_log"};
+  return names;
+}
+
+bool sli_signal_good(std::string_view signal, const RequestEvent& r) {
+  if (signal == "availability") return r.status == RequestStatus::kOk;
+  if (signal == "citation_validity") return r.citations_valid;
+  if (signal == "schema_validity") return r.schema_valid;
+  if (signal == "safety") return !r.canary_seen && !r.phi_detected;
+  if (signal == "refusal") return !r.refused;
+  if (signal == "canary") return !r.canary_seen;
+  if (signal == "phi_output") return !r.phi_detected;
+  if (signal == "phi_log") return !r.phi_in_logs;
+  return false;
+}
+
+bool slo_good(const SloSpec& slo, const RequestEvent& r) {
+  if (slo.sli == "latency") return r.status == RequestStatus::kOk && r.latency <= slo.threshold;
+  return sli_signal_good(slo.sli, r);
+}
+
+std::string signal_of_ratio_sli(std::string_view sli) {
+  for (const auto& d : kRatioSlis) {
+    if (sli == d.sli) return d.signal;
+  }
+  return "";
+}
+
+const std::vector<double>& assistant_latency_buckets() {
+  static const std::vector<double> b = {0.05, 0.1, 0.25, 0.5, 0.75, 1,  1.5, 2,  2.5, 3,  4,  5,   6,
+                                        7.5,  8,   10,   12,  15,   20, 25,  30, 45,  60, 90, 120};
+  return b;
+}
+
+std::string prometheus_alert_expr(const AlertSpec& alert, const Scenario& scenario) {
+  if (alert.type == "threshold") return threshold_expr(alert);
+  if (alert.type == "burn_rate") return burn_expr(alert, scenario);
+  throw std::invalid_argument("alert '" + alert.name + "': unknown type '" + alert.type + "'");
+}
+
+std::string prometheus_rules_yaml(const Scenario& scenario) {
+  std::string out;
+  out += "# Prometheus alerting rules generated by `gameday slo rules` from scenario " + scenario.name + ".\n";
+  out += "# They read the metrics a gameday drill exports on its control port's /metrics.\n";
+  out += "groups:\n";
+  out += "  - name: " + yaml_quote("gameday." + scenario.name) + "\n";
+  if (scenario.alerts.empty()) {
+    out += "    rules: []\n";
+    return out;
+  }
+  out += "    rules:\n";
+  for (const auto& a : scenario.alerts) {
+    out += "      - alert: " + yaml_quote(a.name) + "\n";
+    out += "        expr: " + yaml_quote(prometheus_alert_expr(a, scenario)) + "\n";
+    out += "        for: " + yaml_quote(prometheus_duration(a.for_duration)) + "\n";
+    out += "        labels:\n";
+    out += "          severity: " + yaml_quote(a.severity) + "\n";
+    out += "          scenario: " + yaml_quote(scenario.name) + "\n";
+    out += "        annotations:\n";
+    out += "          summary: " + yaml_quote(alert_summary(a)) + "\n";
+    out += "          description: " +
+           yaml_quote("gameday scenario " + scenario.name + ", " + a.type + " alert " + a.name) + "\n";
+  }
+  return out;
+}
+
+std::string prometheus_duration(Duration d) {
+  if (d <= 0) return "0s";
+  Duration ms = (d + kMillisecond / 2) / kMillisecond;
+  if (ms < 1) ms = 1;
+  struct Unit {
+    Duration ms;
+    const char* suffix;
+  };
+  constexpr Unit kUnits[] = {{3600 * 1000, "h"}, {60 * 1000, "m"}, {1000, "s"}};
+  for (const auto& u : kUnits) {
+    if (ms % u.ms == 0) return std::to_string(ms / u.ms) + u.suffix;
+  }
+  return std::to_string(ms) + "ms";
+}
+
+std::string prometheus_number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string yaml_quote(std::string_view s) {
+  bool plain_line = true;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) plain_line = false;
+  }
+  std::string out;
+  if (plain_line) {
+    out += '\'';
+    for (char c : s) {
+      if (c == '\'') out += '\'';
+      out += c;
+    }
+    out += '\'';
+    return out;
+  }
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string promql_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace gameday
