@@ -42,7 +42,18 @@ struct EhrServer::Impl {
         rng(Rng::for_component(c.seed, "live.ehr")),
         started(Clock::now()),
         server([this](ServerRequest req, ReplyFn reply) { handle(std::move(req), std::move(reply)); },
-               std::move(o)) {}
+               with_fhir_errors(std::move(o))) {}
+
+  // The HTTP layer's own errors (malformed request, slow client, body or headers too large)
+  // are OperationOutcomes too.
+  static ServerOptions with_fhir_errors(ServerOptions o) {
+    if (!o.error_response) {
+      o.error_response = [](int status, const std::string& message) {
+        return ServerResponse{status, kFhirJson, fhir_error_json(status, message)};
+      };
+    }
+    return o;
+  }
 
   std::string base_url() const { return server.url() + "/fhir"; }
 
@@ -56,9 +67,12 @@ struct EhrServer::Impl {
     };
     if (!t.ok() && t.status == 404) return send(404, fhir_error_json(404, t.diagnostics));
     if (req.method != "GET") {
-      return send(405, fhir_error_json(405, "Method " + req.method +
-                                                " is not supported: this server is read-only "
-                                                "(GET)"));
+      ctx.metrics.observe("ehr", t.route_name, 405, since(received));
+      ServerResponse r{405, kFhirJson,
+                       fhir_error_json(405, "Method " + req.method +
+                                                " is not supported: this server is read-only (GET)")};
+      r.headers.emplace_back("Allow", "GET");
+      return reply(std::move(r));
     }
     if (!t.ok()) return send(t.status, fhir_error_json(t.status, t.diagnostics));
     // The capability statement is static: faults (and their counters) apply to reads and

@@ -259,3 +259,15 @@ TEST_CASE("Live EHR records each request in the metrics by route and status", "[
   // No identifier reaches a label.
   REQUIRE(text.find("pat-0001") == std::string::npos);
 }
+
+TEST_CASE("Live EHR answers the HTTP layer's own errors with an OperationOutcome", "[net][ehr][errors]") {
+  LiveEhr ehr;
+  HttpRequest r;
+  r.method = "POST";
+  r.url = ehr.server.base_url() + "/Patient";
+  r.body = std::string(1100 * 1024, 'x');  // over the 1 MiB body limit
+  r.timeout = 5 * kSecond;
+  const HttpResult res = http_request(r);
+  REQUIRE(res.status == 413);
+  REQUIRE(body(res)["resourceType"] == "OperationOutcome");
+}
