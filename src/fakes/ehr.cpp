@@ -445,6 +445,7 @@ std::string query_string(const EhrRequest& req, int offset) {
   if (req.resource_type != "Patient") add("patient", req.patient);
   add("category", req.category);
   add("plan", req.plan);
+  add("status", req.status);
   add("_count", std::to_string(std::max(0, req.count)));
   add("_offset", std::to_string(std::max(0, offset)));
   return q;

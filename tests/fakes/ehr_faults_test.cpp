@@ -234,3 +234,17 @@ TEST_CASE("A status=current policy search is not served superseded versions by a
   req.status = "draft";
   REQUIRE(respond(req, rng, nullptr).status == 400);
 }
+
+TEST_CASE("A status filter survives in a search bundle's paging links", "[fakes][ehr]") {
+  Rng rng(3);
+  EhrRequest req = policies("GOLD-PPO");
+  req.status = "current";
+  req.count = 1;
+  const auto bundle = nlohmann::json::parse(to_fhir_bundle_json(respond(req, rng, nullptr), req, "http://ehr/fhir"));
+  bool next = false;
+  for (const auto& l : bundle["link"]) {
+    REQUIRE(l["url"].get<std::string>().find("status=current") != std::string::npos);
+    next = next || l["relation"] == "next";
+  }
+  REQUIRE(next);
+}
