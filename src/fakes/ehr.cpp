@@ -526,6 +526,8 @@ std::string to_fhir_json(const Coverage& c) { return coverage_json(c).dump(); }
 std::string to_fhir_json(const PriorAuth& pa) { return prior_auth_json(pa).dump(); }
 std::string to_fhir_json(const Document& d) { return document_json(d).dump(); }
 
+std::string to_fhir_search_query(const EhrRequest& req, int offset) { return query_string(req, offset); }
+
 std::string to_fhir_bundle_json(const EhrOutcome& o, const EhrRequest& req,
                                 const std::string& base_url) {
   std::string base = base_url;
@@ -560,7 +562,8 @@ std::string to_fhir_bundle_json(const EhrOutcome& o, const EhrRequest& req,
   for (const Coverage* c : o.coverages) add("Coverage", c->id, coverage_json(*c));
   for (const PriorAuth* pa : o.prior_auths) add("ClaimResponse", pa->id, prior_auth_json(*pa));
   for (const Document* d : o.documents) add("DocumentReference", d->id, document_json(*d));
-  b["entry"] = std::move(entries);
+  // FHIR JSON has no empty arrays: an empty page has no "entry".
+  if (!entries.empty()) b["entry"] = std::move(entries);
   return b.dump();
 }
 

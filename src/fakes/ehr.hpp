@@ -99,8 +99,11 @@ std::string to_fhir_json(const Patient& p);
 std::string to_fhir_json(const Coverage& c);
 std::string to_fhir_json(const PriorAuth& pa);
 std::string to_fhir_json(const Document& d);
+/// The query string (without '?') of one page of `req`'s search starting at `offset`: every
+/// search parameter (task_type excluded, values percent-encoded), `_count` and `_offset`.
+std::string to_fhir_search_query(const EhrRequest& req, int offset);
 /// A searchset Bundle for an outcome (self/next/previous links built from `base_url` and req;
-/// no next link when the outcome is truncated).
+/// no next link when the outcome is truncated; no "entry" on an empty page).
 std::string to_fhir_bundle_json(const EhrOutcome& o, const EhrRequest& req,
                                 const std::string& base_url);
 /// The OperationOutcome for a failed outcome (issue code by status: 404 not-found,

@@ -92,22 +92,6 @@ bool patient_reference(std::string_view v, std::string& id) {
   return true;
 }
 
-// Percent-encodes everything but RFC 3986 unreserved characters.
-void append_encoded(std::string& out, std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-}
-
 const char* issue_code(int status) {
   return status == 404                  ? "not-found"
          : status == 400                ? "invalid"
@@ -338,74 +322,12 @@ FhirTarget parse_fhir_target(std::string_view target, std::string_view base_path
 }
 
 std::string fhir_search_query(const EhrRequest& req, int offset) {
-  std::string q;
-  auto add = [&q](std::string_view key, std::string_view value) {
-    if (value.empty()) return;
-    if (!q.empty()) q += '&';
-    q += key;
-    q += '=';
-    append_encoded(q, value);
-  };
-  if (req.resource_type == "Patient") {
-    add("_id", req.id.empty() ? req.patient : req.id);
-  } else {
-    add("patient", req.patient);
-  }
-  add("category", req.category);
-  add("status", req.status);
-  add("plan", req.plan);
-  add("_count", std::to_string(std::max(0, req.count)));
-  add(kFhirOffsetParam, std::to_string(std::max(0, offset)));
-  return q;
+  return to_fhir_search_query(req, offset);
 }
 
 std::string fhir_bundle_json(const EhrOutcome& o, const EhrRequest& req,
                              const std::string& base_url) {
-  std::string base = base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  const std::string search_url = base + "/" + req.resource_type + "?";
-  const int count = std::max(0, req.count);
-  const int offset = std::max(0, req.offset);
-
-  Json b;
-  b["resourceType"] = "Bundle";
-  b["type"] = "searchset";
-  b["total"] = o.total;
-  Json links = Json::array();
-  links.push_back({{"relation", "self"}, {"url", search_url + fhir_search_query(req, offset)}});
-  if (count > 0 && offset + count < o.total && !o.truncated) {
-    links.push_back(
-        {{"relation", "next"}, {"url", search_url + fhir_search_query(req, offset + count)}});
-  }
-  if (offset > 0) {
-    links.push_back({{"relation", "previous"},
-                     {"url", search_url + fhir_search_query(req, std::max(0, offset - count))}});
-  }
-  b["link"] = std::move(links);
-
-  // Entries are spliced in as the fake's own resource JSON (no re-parse). FHIR JSON has no
-  // empty arrays, so an empty page has no "entry".
-  std::string out = b.dump();
-  std::string entries;
-  auto add = [&](std::string_view type, const std::string& id, const std::string& resource) {
-    entries += entries.empty() ? "" : ",";
-    entries += "{\"fullUrl\":";
-    entries += Json(base + "/" + std::string(type) + "/" + id).dump();
-    entries += ",\"resource\":";
-    entries += resource;
-    entries += ",\"search\":{\"mode\":\"match\"}}";
-  };
-  for (const Patient* p : o.patients) add("Patient", p->id, to_fhir_json(*p));
-  for (const Coverage* c : o.coverages) add("Coverage", c->id, to_fhir_json(*c));
-  for (const PriorAuth* pa : o.prior_auths) add("ClaimResponse", pa->id, to_fhir_json(*pa));
-  for (const Document* d : o.documents) add("DocumentReference", d->id, to_fhir_json(*d));
-  if (!entries.empty()) {
-    out.pop_back();  // the closing brace
-    out += ",\"entry\":[";
-    out += entries;
-    out += "]}";
-  }
-  return out;
+  return to_fhir_bundle_json(o, req, base_url);
 }
 
 std::string fhir_outcome_json(const EhrOutcome& o, const EhrRequest& req,
