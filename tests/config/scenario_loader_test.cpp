@@ -369,3 +369,15 @@ TEST_CASE("Scenario loader rejects assistant overrides it does not know", "[conf
   CHECK(scenario_error("name: s\nduration: 60m\nworkload: {rate: 1}\nassistant: {model_timeot: 3s}\n") ==
         "scenarios/s.yaml:4:13: unknown key 'model_timeot' (did you mean 'model_timeout'?)");
 }
+
+TEST_CASE("Scenario loader reports bad probes, corrections, burn-rate presets and scales, and CI tolerances at their position", "[config][errors]") {
+  const std::string head = "name: s\nduration: 60m\nworkload: {rate: 1}\n";
+  const std::string slo = "slos: [{name: avail, sli: availability, objective: 0.99}]\n";
+  CHECK(scenario_error(head + "probes: {set: golden/none.yaml}\n") == "scenarios/s.yaml:4:15: golden set 'golden/none.yaml' not found (looked for scenarios/golden/none.yaml)");
+  CHECK(scenario_error(head + "probes: {set: ../playbooks/failover.yaml, min_pass_rate: 2}\n") == "scenarios/s.yaml:4:58: expected a number between 0 and 1 for 'min_pass_rate', got '2'");
+  CHECK(scenario_error(head + "corrections: {delay: 5m}\n") == "scenarios/s.yaml:4:14: missing required key 'share'");
+  CHECK(scenario_error(head + slo + "alerts: [{name: b, type: burn_rate, slo: avail, preset: standart}]\n") == "scenarios/s.yaml:5:57: unknown burn-rate preset 'standart' (did you mean 'standard'? "
+        "expected one of: standard, standard_page, standard_ticket)");
+  CHECK(scenario_error(head + slo + "alerts: [{name: b, type: burn_rate, slo: avail, preset: standard, scale: 0/60}]\n") == "scenarios/s.yaml:5:74: expected a positive number or fraction like 1/60 for 'scale', got '0/60'");
+  CHECK(scenario_error(head + "ci: {tolerance: {tmm: 30s}}\n") == "scenarios/s.yaml:4:18: unknown key 'tmm' (did you mean 'ttm'?)");
+}
