@@ -100,9 +100,24 @@ bool is_refusal(const std::string& text);
 /// Extracts the ids of "[doc:ID]" citations in order of first appearance.
 std::vector<std::string> extract_citations(const std::string& text);
 
+/// The answer in progress of one request, for a caller that gives up before its answer comes:
+/// the service points it at the answer's spans when it knows them (at once, or later on the
+/// scheduler's thread). May be null when the caller keeps no such view.
+using AnswerProgress = std::shared_ptr<std::weak_ptr<const Answer>>;
+
+/// What user traffic and golden probes ask: the built-in assistant in-process, or (in a live
+/// drill) an HTTP service, the built-in assistant's server or the team's own (`--sut`).
+class AnswerService {
+ public:
+  virtual ~AnswerService() = default;
+  /// Asks `task`; `done` runs exactly once with the answer, on the scheduler's thread. `task`
+  /// must stay alive and unchanged until `done` has run.
+  virtual void ask(const Task& task, AnswerFn done, const AnswerProgress& progress) = 0;
+};
+
 /// The reference assistant. Runs on a Scheduler; its flags, prompt version and route can be
 /// changed at run time (each change is journaled).
-class Assistant {
+class Assistant final : public AnswerService {
  public:
   Assistant(AssistantConfig config, std::vector<PromptVersion> prompts, std::vector<FlagDef> flags,
             Scheduler& scheduler, EhrClient& ehr, ModelClient& model, Journal& journal);
@@ -123,6 +138,11 @@ class Assistant {
   /// replica route (set_replica). The output PHI filter and canary check only
   /// observe (Answer::phi_detected, canary_seen); they do not block.
   std::weak_ptr<const Answer> handle(const Task& task, AnswerFn done);
+  /// AnswerService: handle(), with the answer in progress in `progress`.
+  void ask(const Task& task, AnswerFn done, const AnswerProgress& progress) override {
+    auto view = handle(task, std::move(done));
+    if (progress) *progress = std::move(view);
+  }
 
   /// Gives the assistant a second EHR route, the read replica, used while the ehr-replica flag
   /// is on (without one, the flag changes nothing). `replica` must outlive the assistant.

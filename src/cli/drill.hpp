@@ -1,7 +1,10 @@
 #pragma once
 // `gameday drill`: a scenario in real time. The same engine as `gameday run` (fakes, assistant,
-// workload, detection, playbooks, journal; for now all in-process) on a RealTimeScheduler, with
-// a control port serving /metrics (the assistant's SLI counters) and POST /alertmanager (an
+// workload, detection, playbooks, journal) on a RealTimeScheduler, with real HTTP around it:
+// the workload asks the system under test over HTTP (the built-in assistant's server, or the
+// team's own service with --sut URL); the fake vendor and EHR serve over HTTP with the
+// scenario's faults; a control port serves /faults, /reset, the assistant's controls, /status,
+// /metrics, a live journal stream (GET /events, server-sent events) and POST /alertmanager (an
 // Alertmanager webhook receiver that, with --alerts external, is the drill's only detection).
 #include <atomic>
 #include <cstdint>
@@ -30,6 +33,10 @@ struct DrillOptions {
   double speed = 1.0;                  ///< scenario seconds per real second
   std::string alerts = "internal";     ///< "internal" (the detector pages) | "external" (webhook)
   std::string control = "127.0.0.1:0"; ///< ADDR:PORT of the control port
+  std::string vendor = "127.0.0.1:0";  ///< ADDR:PORT of the fake vendor (the assistant's route)
+  std::string ehr = "127.0.0.1:0";     ///< ADDR:PORT of the fake EHR
+  std::string assistant = "127.0.0.1:0";  ///< ADDR:PORT of the built-in assistant's server
+  std::string sut;                     ///< the team's own answer service ("" = the built-in)
   bool no_playbooks = false;
   bool quiet = false;
 };
@@ -41,9 +48,10 @@ using ReportWriter = std::function<int(const std::vector<Event>&, const std::fil
 /// Registers `drill` on `app`, filling `options` when parsed.
 CLI::App* add_drill_command(CLI::App& app, DrillOptions& options);
 
-/// Runs `gameday drill`: prints `control http://HOST:PORT` first, runs the scenario in real
-/// time, writes journal.jsonl and the reports (through `write_reports`) into the output
-/// directory. Exit 0/1 as `run`; 2 for bad options or input; 3 when `stop` turned true (faults
+/// Runs `gameday drill`: prints `vendor URL/v1`, `vendor:<id> URL/v1` (one per vendor
+/// profile), `ehr URL/fhir`, `assistant URL` (unless --sut) and `control URL` first, runs the
+/// scenario in real time, writes journal.jsonl and the reports (through `write_reports`) into
+/// the output directory. Exit 0/1 as `run`; 2 for bad options or input; 3 when `stop` turned true (faults
 /// reverted, rollbacks run, partial journal and reports written).
 int cmd_drill(const DrillOptions& options, const std::atomic<bool>* stop, const ReportWriter& write_reports);
 

@@ -1,6 +1,7 @@
 #include "engine/simulation.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -115,6 +116,115 @@ class EngineAlertInlet final : public AlertInlet {
   std::set<std::string> firing_;
 };
 
+// Starts and ends faults (the timeline's and those added at run time through the
+// EngineHandle), journals each, and tells the observer (a drill's HTTP fakes).
+class FaultControl {
+ public:
+  FaultControl(FaultBoard& board, Journal& journal, Scheduler& scheduler, Assistant& assistant,
+               const std::function<void(const FaultSpec&, bool)>& observer)
+      : board_(board), journal_(journal), scheduler_(scheduler), assistant_(assistant), observer_(observer) {}
+
+  // Starts `f` (which must outlive its activation). Change faults make their change.
+  void start(const FaultSpec* f) {
+    journal_.append(scheduler_.now(), FaultStartEvent{f->id, f->target, f->kind, describe_fault(*f)});
+    if (f->target == "assistant") {
+      const std::string by = std::string(kDeployBy) + f->id;
+      // The loader validates versions and flags; an unknown one changes nothing.
+      if (f->kind == "prompt_deploy") {
+        assistant_.set_prompt(f->prompt_version, by, nullptr);
+      } else if (f->kind == "config_change") {
+        assistant_.set_flag(f->flag, f->variant, by, nullptr);
+      }
+      return;
+    }
+    board_.activate(f);
+    if (observer_) observer_(*f, true);
+  }
+
+  // Ends `f` if it is the active fault of its id (it may have been removed or replaced).
+  bool end(const FaultSpec* f) {
+    if (find(f->id) != f) return false;
+    board_.deactivate(f->id);
+    journal_.append(scheduler_.now(), FaultEndEvent{f->id, f->target, f->kind});
+    if (observer_) observer_(*f, false);
+    return true;
+  }
+
+  // Ends every active fault at `at` (the run's end).
+  void end_all(SimTime at) {
+    const std::vector<const FaultSpec*> active = board_.active();
+    for (const FaultSpec* f : active) {
+      board_.deactivate(f->id);
+      journal_.append(at, FaultEndEvent{f->id, f->target, f->kind});
+      if (observer_) observer_(*f, false);
+    }
+  }
+
+  const FaultSpec* find(const std::string& id) const {
+    for (const FaultSpec* f : board_.active()) {
+      if (f->id == id) return f;
+    }
+    return nullptr;
+  }
+  const FaultBoard& board() const { return board_; }
+  Scheduler& scheduler() { return scheduler_; }
+
+ private:
+  FaultBoard& board_;
+  Journal& journal_;
+  Scheduler& scheduler_;
+  Assistant& assistant_;
+  const std::function<void(const FaultSpec&, bool)>& observer_;
+};
+
+// The engine as a live drill's servers reach it.
+class EngineHandleImpl final : public EngineHandle {
+ public:
+  EngineHandleImpl(Assistant& assistant, const TaskFactory& tasks, FaultControl& faults)
+      : assistant_(assistant), tasks_(tasks), faults_(faults) {}
+
+  Assistant& assistant() override { return assistant_; }
+  const TaskFactory& tasks() const override { return tasks_; }
+
+  bool add_fault(const FaultSpec& fault, std::string* error) override {
+    if (fault.target != "assistant" && faults_.find(fault.id) != nullptr) {
+      if (error) *error = "a fault with id '" + fault.id + "' is active: remove it first";
+      return false;
+    }
+    // Owned here for the rest of the run (the board and scheduled ends point into it).
+    const FaultSpec* f = &added_.emplace_back(fault);
+    faults_.start(f);
+    if (f->target != "assistant" && f->duration > 0) {
+      faults_.scheduler().after(f->duration, [this, f] { faults_.end(f); });
+    }
+    return true;
+  }
+
+  bool remove_fault(const std::string& id) override {
+    const FaultSpec* f = faults_.find(id);
+    return f != nullptr && faults_.end(f);
+  }
+
+  std::size_t reset_faults() override {
+    const std::vector<const FaultSpec*> active = faults_.board().active();
+    std::size_t n = 0;
+    for (const FaultSpec* f : active) n += faults_.end(f) ? 1 : 0;
+    return n;
+  }
+
+  std::vector<FaultSpec> active_faults() const override {
+    std::vector<FaultSpec> out;
+    for (const FaultSpec* f : faults_.board().active()) out.push_back(*f);
+    return out;
+  }
+
+ private:
+  Assistant& assistant_;
+  const TaskFactory& tasks_;
+  FaultControl& faults_;
+  std::deque<FaultSpec> added_;  // stable addresses
+};
+
 // Runs the scenario's timeline to its end (or an interrupt). Virtual time: in slices of a
 // minute when an interrupt may come, so it is seen promptly; the slicing changes nothing else
 // (events are ordered by time and sequence either way).
@@ -179,7 +289,9 @@ SimStats run_engine(const ScenarioBundle& bundle, const SimOptions& options, Jou
   assistant.set_replica(&replica_client);
   const TaskFactory factory(world);
   const std::vector<FaultSpec>* fault_kinds = &scenario.faults;  // root causes name fault kinds
-  GoldenRunner golden(factory, assistant, scheduler, journal, Rng::for_component(seed, "golden"),
+  // User traffic and probes ask the built-in assistant in-process, or a drill's HTTP transport.
+  AnswerService& service = options.answers != nullptr ? *options.answers : assistant;
+  GoldenRunner golden(factory, service, scheduler, journal, Rng::for_component(seed, "golden"),
                       fault_kinds);
   PlaybookRunner playbooks(options.playbooks_enabled ? bundle.playbooks : std::vector<Playbook>{},
                            bundle.golden_sets, scheduler, journal, assistant, golden,
@@ -224,32 +336,16 @@ SimStats run_engine(const ScenarioBundle& bundle, const SimOptions& options, Jou
 
   // The fault timeline. Change faults (target "assistant") make one control change at `at`,
   // by "deploy:<id>", and persist until a playbook (or a human) undoes it: no end, no revert.
+  FaultControl faults(board, journal, scheduler, assistant, options.on_fault);
   for (const FaultSpec& f : scenario.faults) {
     if (f.at >= scenario.duration) continue;
-    if (f.target == "assistant") {
-      scheduler.at(f.at, [&assistant, &journal, &scheduler, &f] {
-        journal.append(scheduler.now(), FaultStartEvent{f.id, f.target, f.kind, describe_fault(f)});
-        const std::string by = std::string(kDeployBy) + f.id;
-        // The loader validates versions and flags; an unknown one changes nothing.
-        if (f.kind == "prompt_deploy") {
-          assistant.set_prompt(f.prompt_version, by, nullptr);
-        } else if (f.kind == "config_change") {
-          assistant.set_flag(f.flag, f.variant, by, nullptr);
-        }
-      });
-      continue;
-    }
-    scheduler.at(f.at, [&board, &journal, &scheduler, &f] {
-      board.activate(&f);
-      journal.append(scheduler.now(), FaultStartEvent{f.id, f.target, f.kind, describe_fault(f)});
-    });
-    if (f.duration > 0 && f.at + f.duration < scenario.duration) {
-      scheduler.at(f.at + f.duration, [&board, &journal, &scheduler, &f] {
-        board.deactivate(f.id);
-        journal.append(scheduler.now(), FaultEndEvent{f.id, f.target, f.kind});
-      });
+    scheduler.at(f.at, [&faults, &f] { faults.start(&f); });
+    if (f.target != "assistant" && f.duration > 0 && f.at + f.duration < scenario.duration) {
+      scheduler.at(f.at + f.duration, [&faults, &f] { faults.end(&f); });
     }
   }
+  EngineHandleImpl handle(assistant, factory, faults);
+  if (options.engine) options.engine(&handle);
 
   // Scheduled golden-set probes (by "probe"): every `every` from `every` on. Their results are
   // a detector signal; their requests are journaled as probes.
@@ -312,7 +408,9 @@ SimStats run_engine(const ScenarioBundle& bundle, const SimOptions& options, Jou
                                                          fault_kinds));
       detector.observe(scheduler.now(), std::get<RequestEvent>(journal.events().back().body));
     });
-    p->live = assistant.handle(p->task, [&, p](const Answer& a) {
+    // The service points p->live at the answer in progress (an aliasing pointer: no allocation).
+    const AnswerProgress progress(p, &p->live);
+    service.ask(p->task, [&, p](const Answer& a) {
       if (p->done) return;
       p->done = true;
       const Judgement j = judge(p->task, a);
@@ -321,7 +419,7 @@ SimStats run_engine(const ScenarioBundle& bundle, const SimOptions& options, Jou
       const RequestEvent& r = std::get<RequestEvent>(journal.events().back().body);
       maybe_correct(r);
       detector.observe(scheduler.now(), r);
-    });
+    }, progress);
   });
 
   detector.start(scenario.duration);
@@ -330,14 +428,13 @@ SimStats run_engine(const ScenarioBundle& bundle, const SimOptions& options, Jou
   // events ran late), and journal times never go backwards.
   const SimTime ended = stats.interrupted ? scheduler.now() : std::max(scenario.duration, scheduler.now());
 
-  for (const FaultSpec* f : board.active()) {
-    journal.append(ended, FaultEndEvent{f->id, f->target, f->kind});
-  }
+  faults.end_all(ended);
   // Playbooks still running at the end are interrupted and their rollback lists run to
   // completion (virtual time goes on, bounded), so a run never ends halfway through a change.
   finish_playbooks(playbooks, scheduler, stats.interrupted ? "interrupted" : "run ended",
                    options.rollback_limit);
   if (options.alert_inlet) options.alert_inlet(nullptr);
+  if (options.engine) options.engine(nullptr);
   journal.append(scheduler.now(), RunEndEvent{stats.interrupted ? "interrupted" : "completed"});
   stats.events = scheduler.executed();
   return stats;

@@ -16,6 +16,9 @@ namespace gameday {
 
 class StepEffects;        // playbook/effects.hpp
 class RealTimeScheduler;  // sim/realtime_scheduler.hpp
+class Assistant;          // assistant/assistant.hpp
+class AnswerService;      // assistant/assistant.hpp
+class TaskFactory;        // workload/task.hpp
 
 /// Alerts raised outside the engine (a live drill: Alertmanager's webhook) delivered into it.
 /// Call only on the scheduler's thread (RealTimeScheduler::post from any other).
@@ -30,6 +33,27 @@ class AlertInlet {
                     const std::string& summary) = 0;
   /// Alert `name` resolves: journaled as alert_resolve; ignored when it is not firing.
   virtual void resolve(const std::string& name) = 0;
+};
+
+/// The running engine as a live drill's servers reach it (the assistant's HTTP API, the control
+/// API's faults). Call only on the scheduler's thread (RealTimeScheduler::post from any other).
+class EngineHandle {
+ public:
+  virtual ~EngineHandle() = default;
+  /// The built-in assistant (its controls; in-process answers).
+  virtual Assistant& assistant() = 0;
+  /// Builds tasks over the run's world (a task asked over HTTP gets its truth here).
+  virtual const TaskFactory& tasks() const = 0;
+  /// Starts a fault now, journaled as fault_start: vendor and EHR faults go on the run's board
+  /// (`for` > 0 ends it that much later; `at` is ignored), change faults (target assistant) make
+  /// their change. False with `error` when a fault with that id is active.
+  virtual bool add_fault(const FaultSpec& fault, std::string* error) = 0;
+  /// Ends the active fault `id` (journaled fault_end); false when none is active.
+  virtual bool remove_fault(const std::string& id) = 0;
+  /// Ends every active fault; returns how many.
+  virtual std::size_t reset_faults() = 0;
+  /// The active vendor and EHR faults, in activation order.
+  virtual std::vector<FaultSpec> active_faults() const = 0;
 };
 
 /// A scenario with everything it references, loaded and validated.
@@ -60,6 +84,16 @@ struct SimOptions {
   std::function<void(AlertInlet*)> alert_inlet;
   /// How much scenario time the rollbacks of playbooks still running at the end may take.
   Duration rollback_limit = kHour;
+  /// Where user traffic and golden probes are asked (a drill's HTTP transport); null: the
+  /// built-in assistant, in-process. Must outlive the run.
+  AnswerService* answers = nullptr;
+  /// Called on the scheduler's thread with the running engine once it is wired, and again with
+  /// nullptr before it is torn down. Optional.
+  std::function<void(EngineHandle*)> engine;
+  /// Called on the scheduler's thread whenever a vendor or EHR fault starts (true) or ends
+  /// (false), from the timeline or through the EngineHandle (a drill mirrors them onto its
+  /// HTTP fakes). Optional.
+  std::function<void(const FaultSpec&, bool active)> on_fault;
 };
 
 /// Counters of a finished simulation (for benchmarks and logs; the journal is the record).

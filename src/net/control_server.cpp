@@ -175,24 +175,25 @@ ControlServer::ControlServer(LiveContext ctx, ServerOptions options, std::string
     : impl_(std::make_unique<Impl>(ctx, std::move(token), std::move(servers))) {
   Impl* self = impl_.get();
   impl_->server = std::make_unique<HttpServer>(
-      [self](ServerRequest req, ReplyFn reply) {
+      [self](ServerRequest req, std::shared_ptr<Exchange> ex) {
         if (!authorized(req, self->token)) {
-          ServerResponse r = error(401, "missing or wrong bearer token");
-          reply(std::move(r));
+          ex->reply(error(401, "missing or wrong bearer token"));
           return;
         }
         const std::string path = path_of(req.target);
+        ControlRoute route;
         {
           std::lock_guard<std::mutex> lock(self->mu);
-          for (const auto& route : self->routes) {
-            if (route.method == req.method && path.rfind(route.prefix, 0) == 0) {
-              const auto handle = route.handle;
-              reply(handle(req));
-              return;
+          for (const auto& r : self->routes) {
+            if (r.method == req.method && path.rfind(r.prefix, 0) == 0) {
+              route = r;
+              break;
             }
           }
         }
-        reply(handle_live_control(self->ctx, req, self->servers));
+        if (route.exchange) return route.exchange(req, std::move(ex));
+        if (route.handle) return ex->reply(route.handle(req));
+        ex->reply(handle_live_control(self->ctx, req, self->servers));
       },
       std::move(options));
 }

@@ -22,11 +22,16 @@
 namespace gameday::net {
 
 /// Extra routes a command adds (e.g. the assistant's controls in a drill): method + path
-/// prefix -> handler. A route answers when the request path starts with its prefix.
+/// prefix -> handler. A route answers when the request path starts with its prefix; routes
+/// added later win over the built-in ones, earlier routes over later ones.
 struct ControlRoute {
   std::string method;
   std::string prefix;
+  /// Answers at once (on the server thread).
   std::function<ServerResponse(const ServerRequest&)> handle;
+  /// Or answers through the exchange: later, from another thread, or as a stream (SSE).
+  /// Used when set.
+  std::function<void(const ServerRequest&, std::shared_ptr<Exchange>)> exchange;
 };
 
 /// The control API server.

@@ -363,7 +363,7 @@ bool golden_case_passes(const GoldenCase& c, const Answer& answer, const Judgeme
   return true;
 }
 
-GoldenRunner::GoldenRunner(const TaskFactory& factory, Assistant& assistant, Scheduler& scheduler,
+GoldenRunner::GoldenRunner(const TaskFactory& factory, AnswerService& assistant, Scheduler& scheduler,
                            Journal& journal, Rng rng, const std::vector<FaultSpec>* faults)
     : factory_(factory),
       assistant_(assistant),
@@ -413,7 +413,7 @@ void GoldenRunner::run(const GoldenSet& set, double min_pass_rate, const std::st
     task->probe = true;
     const Task& t = state->tasks.emplace_back(std::move(*task));
     const SimTime arrival = scheduler_.now();
-    assistant_.handle(t, [this, state, &c, &t, arrival, finish_one](const Answer& a) {
+    assistant_.ask(t, [this, state, &c, &t, arrival, finish_one](const Answer& a) {
       const Judgement j = judge(t, a);
       journal_.append(scheduler_.now(),
                       make_request_event(t, a, j, arrival, a.status, a.latency, faults_));
@@ -424,7 +424,7 @@ void GoldenRunner::run(const GoldenSet& set, double min_pass_rate, const std::st
         state->result.failures.push_back(c.id + ": " + reason);
       }
       finish_one();
-    });
+    }, nullptr);
   }
 }
 

@@ -83,7 +83,7 @@ class GoldenRunner {
  public:
   /// `faults` (optional, must outlive the runner) name the kinds of fault ids for the probes'
   /// root causes.
-  GoldenRunner(const TaskFactory& factory, Assistant& assistant, Scheduler& scheduler,
+  GoldenRunner(const TaskFactory& factory, AnswerService& assistant, Scheduler& scheduler,
                Journal& journal, Rng rng, const std::vector<FaultSpec>* faults = nullptr);
   /// Outcome of one golden-set run.
   struct Result {
@@ -100,7 +100,7 @@ class GoldenRunner {
 
  private:
   const TaskFactory& factory_;
-  Assistant& assistant_;
+  AnswerService& assistant_;
   Scheduler& scheduler_;
   Journal& journal_;
   Rng rng_;

@@ -10,46 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "drill_support.hpp"
 #include "e2e_support.hpp"
 
 using e2e::gameday;
 using e2e::slurp;
 using e2e::TempDir;
 using nlohmann::json;
+using e2e::journal;
+using e2e::of_type;
+using e2e::with_drill;
+using e2e::kCurl;
 
 namespace {
-
-constexpr const char* kCurl = "curl --noproxy '*' -s --max-time 10";
-
-/// Starts `gameday drill ARGS` in the background from `dir`, waits for its `control` line, runs
-/// `body` (a shell snippet that may use $CONTROL and $PID), then waits for the drill to exit.
-/// Returns the body's exit status; the drill's output is in dir/drill.out and dir/drill.err,
-/// its exit code in dir/drill.code.
-int with_drill(const TempDir& dir, const std::string& args, const std::string& body) {
-  const std::string script =
-      "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) + "' drill " + args +
-      " > drill.out 2> drill.err < /dev/null & }; PID=$!; "
-      "for i in $(seq 1 400); do grep -q '^control ' drill.out 2>/dev/null && break; sleep 0.05; done; "
-      "CONTROL=$(sed -n 's/^control //p' drill.out); "
-      "( " + body + " ); rc=$?; wait $PID; echo $? > drill.code; exit $rc";
-  const int status = std::system(script.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::vector<json> journal(const std::filesystem::path& p) {
-  std::vector<json> out;
-  std::ifstream in(p);
-  for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-  return out;
-}
-
-std::vector<json> of_type(const std::vector<json>& events, const std::string& type) {
-  std::vector<json> out;
-  for (const auto& e : events) {
-    if (e["type"] == type) out.push_back(e);
-  }
-  return out;
-}
 
 /// Every key path of a JSON document ("metrics.ttd_s"), array items collapsed to "[]".
 void key_paths(const json& j, const std::string& prefix, std::set<std::string>& out) {
@@ -74,7 +47,13 @@ TEST_CASE("drill on the latency-spike scenario, shortened to a couple of minutes
                              (dir / "drill").string() + "'");
   INFO(drill.err);
   REQUIRE((drill.code == 0 || drill.code == 1));
-  REQUIRE(std::regex_search(drill.out, std::regex(R"(^control http://127\.0\.0\.1:[1-9][0-9]*\n)")));
+  // It prints where it listens first: the fakes, the assistant's API, then the control port.
+  REQUIRE(std::regex_search(drill.out, std::regex(R"(^vendor http://127\.0\.0\.1:[1-9][0-9]*/v1\n)")));
+  for (const char* line : {R"(\nehr http://127\.0\.0\.1:[1-9][0-9]*/fhir\n)",
+                           R"(\nassistant http://127\.0\.0\.1:[1-9][0-9]*\n)",
+                           R"(\ncontrol http://127\.0\.0\.1:[1-9][0-9]*\n)"}) {
+    REQUIRE(std::regex_search(drill.out, std::regex(line)));
+  }
   const json a = json::parse(slurp(dir / "run/report.json"));
   const json b = json::parse(slurp(dir / "drill/report.json"));
   std::set<std::string> ka, kb;

@@ -1,0 +1,49 @@
+#pragma once
+// `gameday drill` as a background process driven by a shell snippet, and journal readers, for
+// the drill end-to-end tests.
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "e2e_support.hpp"
+
+namespace e2e {
+
+inline constexpr const char* kCurl = "curl --noproxy '*' -s --max-time 10";
+
+/// Starts `gameday drill ARGS` in the background from `dir`, waits for its `control` line, runs
+/// `body` (a shell snippet that may use $CONTROL, $ASSISTANT (absent with --sut), $EHR and $PID), then waits for the drill to exit.
+/// Returns the body's exit status; the drill's output is in dir/drill.out and dir/drill.err,
+/// its exit code in dir/drill.code.
+inline int with_drill(const TempDir& dir, const std::string& args, const std::string& body) {
+  const std::string script =
+      "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) + "' drill " + args +
+      " > drill.out 2> drill.err < /dev/null & }; PID=$!; "
+      "for i in $(seq 1 400); do grep -q '^control ' drill.out 2>/dev/null && break; sleep 0.05; done; "
+      "CONTROL=$(sed -n 's/^control //p' drill.out); ASSISTANT=$(sed -n 's/^assistant //p' drill.out); "
+      "EHR=$(sed -n 's/^ehr //p' drill.out); "
+      "( " + body + " ); rc=$?; wait $PID; echo $? > drill.code; exit $rc";
+  const int status = std::system(script.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+inline std::vector<nlohmann::json> journal(const std::filesystem::path& p) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+inline std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& events, const std::string& type) {
+  std::vector<nlohmann::json> out;
+  for (const auto& e : events) {
+    if (e["type"] == type) out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace e2e
