@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "assistant/assistant.hpp"
 #include "engine/simulation.hpp"
 #include "support/fixtures.hpp"
 
@@ -459,4 +460,88 @@ TEST_CASE("A run with every new signal is reproducible from its seed", "[engine]
   REQUIRE(dump(j1) != dump(j3));
   REQUIRE_FALSE(times_of<CorrectionEvent>(j1).empty());
   REQUIRE(times_of<GoldenResultEvent>(j1).size() == 5);
+}
+
+TEST_CASE("Faults added through the engine handle are journaled, mirrored and ended like the timeline's", "[engine][live]") {
+  ScenarioBundle b = latency_bundle();
+  b.scenario.faults.clear();
+  SimOptions o;
+  o.seed = 3;
+  o.playbooks_enabled = false;
+  std::vector<std::pair<std::string, bool>> mirrored;
+  o.on_fault = [&mirrored](const FaultSpec& f, bool active) { mirrored.emplace_back(f.id, active); };
+  std::size_t active_after_add = 0;
+  bool refused_twice = false;
+  std::string refusal;
+  o.engine = [&](EngineHandle* h) {
+    if (h == nullptr) return;
+    FaultSpec f;
+    f.id = "runtime-503";
+    f.target = "vendor:primary";
+    f.kind = "error";
+    f.status = 503;
+    f.duration = 10 * kMinute;  // ends by itself
+    REQUIRE(h->add_fault(f, nullptr));
+    refused_twice = !h->add_fault(f, &refusal);
+    FaultSpec g = f;
+    g.id = "removed-at-once";
+    g.duration = 0;
+    REQUIRE(h->add_fault(g, nullptr));
+    active_after_add = h->active_faults().size();
+    REQUIRE(h->remove_fault("removed-at-once"));
+    REQUIRE_FALSE(h->remove_fault("removed-at-once"));
+  };
+  Journal j;
+  run_simulation(b, o, j);
+  REQUIRE(refused_twice);
+  REQUIRE(refusal.find("runtime-503") != std::string::npos);
+  REQUIRE(active_after_add == 2);
+  REQUIRE(mirrored == std::vector<std::pair<std::string, bool>>{
+                          {"runtime-503", true}, {"removed-at-once", true}, {"removed-at-once", false}, {"runtime-503", false}});
+  const auto starts = times_of<FaultStartEvent>(j);
+  const auto ends = times_of<FaultEndEvent>(j);
+  REQUIRE(starts == std::vector<SimTime>{0, 0});
+  REQUIRE(ends == std::vector<SimTime>{0, 10 * kMinute});
+  // While it was active, requests failed with it among their faults; afterwards none did.
+  int failed_by_it = 0, later = 0;
+  for (const auto& e : j.events()) {
+    const auto* r = std::get_if<RequestEvent>(&e.body);
+    if (r == nullptr) continue;
+    const bool hit = std::find(r->faults.begin(), r->faults.end(), "runtime-503") != r->faults.end();
+    if (hit && r->arrival < 10 * kMinute) ++failed_by_it;
+    if (hit && r->arrival > 11 * kMinute) ++later;
+  }
+  REQUIRE(failed_by_it > 100);
+  REQUIRE(later == 0);
+}
+
+TEST_CASE("Traffic asked through another answer service is journaled the same way", "[engine][live]") {
+  // A service that answers every task with the canned fallback at once.
+  struct Fallbacks final : AnswerService {
+    int asked = 0;
+    void ask(const Task&, AnswerFn done, const AnswerProgress&) override {
+      ++asked;
+      Answer a;
+      a.status = RequestStatus::kFallback;
+      a.cause = "test_service";
+      a.text = kFallbackText;
+      done(a);
+    }
+  } service;
+  ScenarioBundle b = latency_bundle();
+  SimOptions o;
+  o.seed = 5;
+  o.answers = &service;
+  Journal j;
+  const SimStats stats = run_simulation(b, o, j);
+  REQUIRE(service.asked == static_cast<int>(stats.requests));
+  int requests = 0;
+  for (const auto& e : j.events()) {
+    if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
+      ++requests;
+      REQUIRE(r->cause == "test_service");
+      REQUIRE(r->status == RequestStatus::kFallback);
+    }
+  }
+  REQUIRE(requests == static_cast<int>(stats.requests));
 }
