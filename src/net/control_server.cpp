@@ -30,6 +30,7 @@ std::string path_of(const std::string& target) {
 
 Json fault_object(const FaultSpec& f) {
   Json j = {{"id", f.id}, {"target", f.target}, {"kind", f.kind}, {"probability", f.probability}};
+  if (f.duration > 0) j["for"] = format_duration(f.duration);
   if (f.every_nth > 0) j["every_nth"] = f.every_nth;
   if (f.first_n > 0) j["first_n"] = f.first_n;
   if (!f.task_types.empty()) j["task_types"] = f.task_types;
