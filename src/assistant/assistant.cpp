@@ -406,7 +406,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
     if (call->finished || call->op != op) return;
     if (!out.fault_ids.empty()) append_unique(call->answer.ehr_fault_ids, out.fault_ids);
     if (out.status != 200) {
-      ehr_failed(call, step, attempt, "ehr_error");
+      ehr_failed(call, step, attempt, "ehr_error", out.retry_after);
       return;
     }
     // patient-match-check: records of another patient are dropped; when that leaves nothing,
@@ -471,10 +471,13 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
 }
 
 void Assistant::ehr_failed(const std::shared_ptr<Call>& call, std::size_t step, int attempt,
-                           const char* cause) {
+                           const char* cause, Duration retry_after) {
   if (attempt < config_.ehr_retries) {
+    // As for the model: the backoff, or the server's Retry-After when longer (capped).
+    Duration wait = config_.retry_backoff;
+    if (retry_after > wait) wait = std::min(retry_after, kMaxRetryWait);
     const std::uint64_t wait_op = ++call->op;
-    scheduler_.after(config_.retry_backoff, [this, call, step, attempt, wait_op] {
+    scheduler_.after(wait, [this, call, step, attempt, wait_op] {
       if (call->finished || call->op != wait_op) return;
       ehr_step(call, step, attempt + 1);
     });

@@ -183,8 +183,10 @@ class Assistant final : public AnswerService {
   struct Call;
   void retrieve(const std::shared_ptr<Call>& call);
   void ehr_step(const std::shared_ptr<Call>& call, std::size_t step, int attempt);
+  // Retries the EHR step after the backoff, or after `retry_after` (the failed response's
+  // Retry-After) when that is longer, capped like the model's; falls back once retries run out.
   void ehr_failed(const std::shared_ptr<Call>& call, std::size_t step, int attempt,
-                  const char* cause);
+                  const char* cause, Duration retry_after = 0);
   void call_model(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                   bool failed_over);
   void on_model_result(const std::shared_ptr<Call>& call, const std::string& route, int attempt,

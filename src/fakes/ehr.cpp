@@ -504,6 +504,7 @@ EhrOutcome FakeEhr::respond(const EhrRequest& req, SimTime /*now*/, Rng& rng,
              ? "Injected fault: the server could not process the request (HTTP " +
                    std::to_string(status) + ")"
              : error_fault->message);
+    if (error_fault->retry_after > 0) o.retry_after = error_fault->retry_after;
     o.fault_ids.push_back(error_fault->id);
     return o;
   }

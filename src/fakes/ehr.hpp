@@ -34,6 +34,9 @@ struct EhrOutcome {
   bool hang = false;      // never answers (timeout fault); status is then 0
   int status = 200;
   std::string diagnostics;  // OperationOutcome text when status != 200
+  /// Retry-After of the error fault that decided the outcome (0 = none; only set when that
+  /// fault has retry_after > 0).
+  Duration retry_after = 0;
   int total = 0;            // search: total matches before paging
   std::vector<const Patient*> patients;
   std::vector<const Coverage*> coverages;
@@ -83,10 +86,10 @@ class FakeEhr {
   /// `rng`, drawn in a fixed order (base delay lognormal(median 40ms, sigma 0.4), then one draw
   /// per filtered fault in order plus a delay sample for applied latency faults, then
   /// wrong_patient's and irrelevant_docs' picks when they apply). Precedence: timeout (hang) >
-  /// first applied error fault (its status, default 500) > the request's own result, bent by
-  /// the first applied data fault of each kind (see above). Latency faults add to delay in every
-  /// case. fault_ids: applied latency faults, the timeout or error fault that decided the
-  /// outcome, then the data faults that changed the result.
+  /// first applied error fault (its status, default 500, and its retry_after) > the request's
+  /// own result, bent by the first applied data fault of each kind (see above). Latency faults
+  /// add to delay in every case. fault_ids: applied latency faults, the timeout or error fault
+  /// that decided the outcome, then the data faults that changed the result.
   EhrOutcome respond(const EhrRequest& req, SimTime now, Rng& rng,
                      const std::vector<const FaultSpec*>& faults) const;
 

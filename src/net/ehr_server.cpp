@@ -96,12 +96,15 @@ struct EhrServer::Impl {
       ctx.metrics.observe("ehr", t.route_name, 0, o.delay);
       return;
     }
-    std::string body = fhir_outcome_json(o, er, base_url());
-    const int status = o.status;
-    server.after(o.delay, [this, received, status, route = std::move(t.route_name),
-                           body = std::move(body), reply = std::move(reply)]() mutable {
-      ctx.metrics.observe("ehr", route, status, since(received));
-      reply(ServerResponse{status, kFhirJson, std::move(body)});
+    ServerResponse response{o.status, kFhirJson, fhir_outcome_json(o, er, base_url())};
+    // An error fault's retry_after: Retry-After in delay-seconds (never the HTTP-date form).
+    if (std::string retry_after = fhir_retry_after(o); !retry_after.empty()) {
+      response.headers.emplace_back("Retry-After", std::move(retry_after));
+    }
+    server.after(o.delay, [this, received, route = std::move(t.route_name),
+                           response = std::move(response), reply = std::move(reply)]() mutable {
+      ctx.metrics.observe("ehr", route, response.status, since(received));
+      reply(std::move(response));
     });
   }
 

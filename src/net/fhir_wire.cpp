@@ -342,6 +342,11 @@ std::string fhir_outcome_json(const EhrOutcome& o, const EhrRequest& req,
   return fhir_error_json(404, "Resource " + req.resource_type + "/" + req.id + " not found");
 }
 
+std::string fhir_retry_after(const EhrOutcome& o) {
+  if (o.status == 200 || o.hang || o.retry_after <= 0) return "";
+  return std::to_string((o.retry_after + kSecond - 1) / kSecond);
+}
+
 std::string fhir_error_json(int status, const std::string& diagnostics) {
   return to_operation_outcome_json("error", issue_code(status), diagnostics);
 }

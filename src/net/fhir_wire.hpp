@@ -83,6 +83,10 @@ std::string fhir_bundle_json(const EhrOutcome& o, const EhrRequest& req,
 std::string fhir_outcome_json(const EhrOutcome& o, const EhrRequest& req,
                               const std::string& base_url);
 
+/// The Retry-After header value for an outcome: its retry_after in whole seconds, rounded up,
+/// on a failed outcome with retry_after > 0; "" when the response has no Retry-After.
+std::string fhir_retry_after(const EhrOutcome& o);
+
 /// An OperationOutcome with one error issue whose code follows the HTTP status (400 invalid,
 /// 404 not-found, 405 and 406 not-supported, 429 throttled, 5xx exception, else processing).
 std::string fhir_error_json(int status, const std::string& diagnostics);

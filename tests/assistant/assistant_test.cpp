@@ -76,6 +76,42 @@ TEST_CASE("Assistant waits for Retry-After before retrying a 429", "[assistant]"
   REQUIRE(a.latency < 4 * kSecond);
 }
 
+TEST_CASE("Assistant waits for Retry-After before retrying a failed EHR call", "[assistant]") {
+  const AssistantConfig cfg = small_fakes().assistant;
+  REQUIRE(cfg.ehr_retries >= 1);
+  REQUIRE(cfg.retry_backoff < kSecond);
+  auto answer_under = [](Duration retry_after) {
+    Harness h;
+    FaultSpec& f = h.fault("ehr", "error");
+    f.status = 503;
+    f.retry_after = retry_after;
+    f.first_n = 1;  // the retry goes through
+    h.board.activate(&f);
+    Rng rng(3);
+    return h.ask(h.factory.random(TaskType::kPriorAuthStatus, rng));
+  };
+
+  // Same seeds, same draws: the runs differ only in how long the retry waited.
+  const Answer plain = answer_under(0);  // waits the backoff
+  REQUIRE(plain.status == RequestStatus::kOk);
+  REQUIRE(plain.ehr_calls == 2);
+
+  const Answer waited = answer_under(2 * kSecond);
+  REQUIRE(waited.status == RequestStatus::kOk);
+  REQUIRE(waited.ehr_calls == 2);
+  REQUIRE(waited.latency >= 2 * kSecond);
+  REQUIRE(waited.latency - plain.latency == 2 * kSecond - cfg.retry_backoff);
+
+  // A Retry-After shorter than the backoff changes nothing.
+  REQUIRE(answer_under(cfg.retry_backoff / 2).latency == plain.latency);
+
+  // A Retry-After past the cap (5s, as for the model) waits the cap, then retries.
+  const Answer capped = answer_under(60 * kSecond);
+  REQUIRE(capped.status == RequestStatus::kOk);
+  REQUIRE(capped.ehr_calls == 2);
+  REQUIRE(capped.latency - plain.latency == 5 * kSecond - cfg.retry_backoff);
+}
+
 TEST_CASE("Assistant falls back when the EHR times out", "[assistant]") {
   Harness h;
   h.board.activate(&h.fault("ehr", "timeout"));

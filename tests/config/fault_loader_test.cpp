@@ -110,6 +110,23 @@ TEST_CASE("Scenario loader reads the healthcare fault kinds with triggers and pa
   CHECK(validate_files({"scenarios/s.yaml"}, files).empty());
 }
 
+TEST_CASE("Scenario loader reads retry_after on EHR error faults and checks its value",
+          "[config][scenario][faults]") {
+  const MemoryFiles files = files_with(kHead + R"(  - {id: busy, at: 1m, target: ehr, kind: error, status: 503, retry_after: 2s}
+  - {id: replica-busy, at: 1m, target: "ehr:replica", kind: error, retry_after: 1500ms}
+)");
+  const Scenario s = load_scenario("scenarios/s.yaml", files);
+  CHECK(by_id(s, "busy").retry_after == 2 * kSecond);
+  CHECK(by_id(s, "replica-busy").retry_after == 1500 * kMillisecond);
+  CHECK(by_id(s, "replica-busy").status == 500);
+  CHECK(validate_files({"scenarios/s.yaml"}, files).empty());
+  CHECK(scenario_error("  - {target: ehr, kind: error, retry_after: soon, at: 1m}\n") ==
+        "scenarios/s.yaml:5:45: expected a duration like 250ms, 30s, 5m or 1h for 'retry_after', "
+        "got 'soon'");
+  CHECK(scenario_error("  - {target: ehr, kind: timeout, retry_after: 2s, at: 1m}\n") ==
+        "scenarios/s.yaml:5:34: key 'retry_after' applies only to error faults");
+}
+
 TEST_CASE("Scenario loader lists the kinds of an assistant fault", "[config][errors][faults]") {
   CHECK(scenario_error("  - {target: assistant, kind: rollback, at: 1m}\n") ==
         "scenarios/s.yaml:5:31: unknown fault kind 'rollback' for 'assistant' (expected one of: "

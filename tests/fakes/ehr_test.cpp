@@ -231,6 +231,42 @@ TEST_CASE("Fake EHR faults add latency, errors and timeouts", "[fakes][ehr][faul
   REQUIRE(failed < 570);
 }
 
+TEST_CASE("Fake EHR error faults carry their Retry-After on the outcome", "[fakes][ehr][faults]") {
+  const FakeEhr ehr(world());
+  Rng rng(8);
+  const EhrRequest r = search("Coverage", "pat-0001");
+
+  FaultSpec busy = ehr_fault("ehr-busy", "error");
+  busy.status = 503;
+  busy.retry_after = 2 * kSecond;
+  const auto e = ehr.respond(r, 0, rng, {&busy});
+  REQUIRE(e.status == 503);
+  REQUIRE(e.retry_after == 2 * kSecond);
+
+  // The first applied error fault decides, its Retry-After with it.
+  FaultSpec plain = ehr_fault("ehr-plain", "error");
+  plain.status = 502;
+  const auto first_plain = ehr.respond(r, 0, rng, {&plain, &busy});
+  REQUIRE(first_plain.status == 502);
+  REQUIRE(first_plain.retry_after == 0);
+  REQUIRE(first_plain.fault_ids == std::vector<std::string>{"ehr-plain"});
+
+  // A timeout wins over the error, and a hang has nothing to retry after.
+  FaultSpec timeout = ehr_fault("ehr-timeout", "timeout");
+  const auto t = ehr.respond(r, 0, rng, {&busy, &timeout});
+  REQUIRE(t.hang);
+  REQUIRE(t.retry_after == 0);
+
+  // A latency fault carries no Retry-After.
+  FaultSpec slow = ehr_fault("ehr-slow", "latency");
+  slow.delay.kind = DistKind::kFixed;
+  slow.delay.value = kSecond;
+  slow.retry_after = 2 * kSecond;
+  const auto s = ehr.respond(r, 0, rng, {&slow});
+  REQUIRE(s.status == 200);
+  REQUIRE(s.retry_after == 0);
+}
+
 TEST_CASE("Fake EHR replays exactly from the same rng seed", "[fakes][ehr]") {
   const FakeEhr ehr(world());
   FaultSpec half = ehr_fault("ehr-half", "error", 0.5);

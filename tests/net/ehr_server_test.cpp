@@ -1,7 +1,16 @@
 // The live EHR: a real FHIR server on 127.0.0.1 (OS-assigned port), exercised with the libcurl
-// client, with live faults added and removed while it runs.
+// client, with live faults added and removed while it runs. A raw socket where the response
+// headers matter (the libcurl client keeps only status and body).
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -72,6 +81,68 @@ const json* link(const json& bundle, const std::string& relation) {
     if (l["relation"] == relation) return &l;
   }
   return nullptr;
+}
+
+// A response read off a raw connection: status line, headers (names lowercased) and body.
+struct RawResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  const std::string* header(const std::string& lower_name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == lower_name) return &v;
+    }
+    return nullptr;
+  }
+};
+
+// Sends "GET <target>" with Connection: close and reads until the server closes (at most 3s).
+RawResponse raw_get(std::uint16_t port, const std::string& target) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size()));
+  std::string data;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  char buf[8192];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+
+  RawResponse out;
+  const std::size_t end = data.find("\r\n\r\n");
+  REQUIRE(end != std::string::npos);
+  out.body = data.substr(end + 4);
+  std::size_t line_end = data.find("\r\n");
+  REQUIRE(data.rfind("HTTP/1.1 ", 0) == 0);
+  out.status = std::stoi(data.substr(9, 3));
+  while (line_end < end) {
+    const std::size_t start = line_end + 2;
+    line_end = data.find("\r\n", start);
+    const std::string line = data.substr(start, line_end - start);
+    const std::size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::size_t v = colon + 1;
+    while (v < line.size() && line[v] == ' ') ++v;
+    out.headers.emplace_back(std::move(name), line.substr(v));
+  }
+  return out;
 }
 
 void require_outcome(const HttpResult& r, int status, const std::string& code) {
@@ -177,6 +248,41 @@ TEST_CASE("Live EHR answers an error fault with its status and an OperationOutco
 
   REQUIRE(ehr.faults.remove("down"));
   REQUIRE(ehr.get(path, "prior_auth_status").status == 200);
+}
+
+TEST_CASE("Live EHR sends Retry-After in whole seconds with an error fault that sets retry_after", "[net][ehr][faults]") {
+  LiveEhr ehr;
+  FaultSpec busy = ehr_fault("busy", "error");
+  busy.status = 503;
+  busy.retry_after = 2 * kSecond;
+  busy.first_n = 1;
+  REQUIRE(ehr.faults.add(busy));
+  const std::string target = "/fhir/Coverage?patient=" + ehr.world.patients().at(0).id;
+
+  const RawResponse r = raw_get(ehr.server.port(), target);
+  REQUIRE(r.status == 503);
+  const std::string* retry_after = r.header("retry-after");
+  REQUIRE(retry_after != nullptr);
+  REQUIRE(*retry_after == "2");
+  const json j = json::parse(r.body);
+  REQUIRE(j["resourceType"] == "OperationOutcome");
+  REQUIRE(j["issue"][0]["code"] == "exception");
+
+  // first_n: 1, so the next request succeeds, without the header.
+  const RawResponse ok = raw_get(ehr.server.port(), target);
+  REQUIRE(ok.status == 200);
+  REQUIRE(ok.header("retry-after") == nullptr);
+}
+
+TEST_CASE("Live EHR sends no Retry-After with an error fault without retry_after", "[net][ehr][faults]") {
+  LiveEhr ehr;
+  FaultSpec down = ehr_fault("down", "error");
+  down.status = 503;
+  REQUIRE(ehr.faults.add(down));
+  const RawResponse r = raw_get(ehr.server.port(), "/fhir/Coverage?patient=" + ehr.world.patients().at(0).id);
+  REQUIRE(r.status == 503);
+  REQUIRE(json::parse(r.body)["resourceType"] == "OperationOutcome");
+  REQUIRE(r.header("retry-after") == nullptr);
 }
 
 TEST_CASE("Live EHR delays a reply under a latency fault without blocking other requests", "[net][ehr][faults]") {

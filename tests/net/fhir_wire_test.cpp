@@ -315,6 +315,21 @@ TEST_CASE("Failed outcomes become an OperationOutcome with an issue code by stat
   REQUIRE(code(409) == "processing");
 }
 
+TEST_CASE("Retry-After of a failed outcome is its retry_after in whole seconds rounded up", "[net][fhir][errors]") {
+  EhrOutcome o;
+  o.status = 503;
+  REQUIRE(fhir_retry_after(o).empty());
+  o.retry_after = 2 * kSecond;
+  REQUIRE(fhir_retry_after(o) == "2");
+  o.retry_after = 1500 * kMillisecond;
+  REQUIRE(fhir_retry_after(o) == "2");
+  o.retry_after = 1;  // a microsecond still asks for a second
+  REQUIRE(fhir_retry_after(o) == "1");
+  // Only failures carry one.
+  o.status = 200;
+  REQUIRE(fhir_retry_after(o).empty());
+}
+
 TEST_CASE("Capability statement lists each resource type with its interactions and search parameters", "[net][fhir]") {
   const json c = json::parse(fhir_capability_statement_json("http://ehr/fhir"));
   REQUIRE(c["resourceType"] == "CapabilityStatement");
