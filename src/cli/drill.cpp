@@ -28,6 +28,7 @@
 #include "net/assistant_server.hpp"
 #include "net/async_http_client.hpp"
 #include "net/control_server.hpp"
+#include "net/json_reply.hpp"
 #include "net/ehr_server.hpp"
 #include "net/live.hpp"
 #include "net/vendor_server.hpp"
@@ -49,18 +50,8 @@ int invalid(const std::string& message) {
   return kExitInvalid;
 }
 
-net::ServerResponse json_reply(int status, const nlohmann::json& body) {
-  return net::ServerResponse{status, "application/json", body.dump() + "\n"};
-}
-
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-net::ServerResponse json_error_reply(int status, const std::string& message, const std::string& field = "") {
-  nlohmann::json e = {{"message", message}};
-  if (!field.empty()) e["field"] = field;
-  return json_reply(status, nlohmann::json{{"error", e}});
 }
 
 // The engine's alert inlet and handle as seen from the server threads: set and cleared on the
@@ -282,7 +273,7 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
   auto on_engine = [&scheduler, &slot](std::shared_ptr<net::Exchange> ex,
                                        std::function<net::ServerResponse(EngineHandle&)> fn) {
     scheduler.post([&slot, ex = std::move(ex), fn = std::move(fn)] {
-      if (slot.engine == nullptr) return ex->reply(json_error_reply(503, "the drill is not running"));
+      if (slot.engine == nullptr) return ex->reply(net::json_error(503, "the drill is not running"));
       ex->reply(fn(*slot.engine));
     });
   };
@@ -299,47 +290,47 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
       std::string path = req.target.substr(0, req.target.find('?'));
       const std::string id = path.size() > 8 ? path.substr(8) : "";
       if (path != "/faults" && path.rfind("/faults/", 0) != 0) {
-        return ex->reply(json_error_reply(404, "unknown route " + req.method + " " + path));
+        return ex->reply(net::json_error(404, "unknown route " + req.method + " " + path));
       }
       if (req.method == "POST" && id.empty()) {
         auto f = std::make_shared<FaultSpec>();
         try {
           *f = parse_fault(req.body);
         } catch (const ConfigError& e) {
-          return ex->reply(json_error_reply(400, e.what()));
+          return ex->reply(net::json_error(400, e.what()));
         }
         return on_engine(std::move(ex), [f](EngineHandle& engine) {
           std::string error;
-          if (!engine.add_fault(*f, &error)) return json_error_reply(409, error, "id");
+          if (!engine.add_fault(*f, &error)) return net::json_error(409, error, "id");
           return net::ServerResponse{201, "application/json", net::fault_json(*f) + "\n"};
         });
       }
       if (req.method == "GET" && id.empty()) {
         return on_engine(std::move(ex), [fault_list](EngineHandle& engine) {
-          return json_reply(200, nlohmann::json{{"faults", fault_list(engine)}});
+          return net::json_reply(200, nlohmann::json{{"faults", fault_list(engine)}});
         });
       }
       if (req.method == "GET") {
         return on_engine(std::move(ex), [id, fault_list](EngineHandle& engine) {
           for (const auto& f : fault_list(engine)) {
-            if (f.value("id", "") == id) return json_reply(200, f);
+            if (f.value("id", "") == id) return net::json_reply(200, f);
           }
-          return json_error_reply(404, "no active fault '" + id + "'", "id");
+          return net::json_error(404, "no active fault '" + id + "'", "id");
         });
       }
       if (req.method == "DELETE" && !id.empty()) {
         return on_engine(std::move(ex), [id](EngineHandle& engine) {
           if (engine.remove_fault(id)) return net::ServerResponse{204, "application/json", ""};
-          return json_error_reply(404, "no active fault '" + id + "'", "id");
+          return net::json_error(404, "no active fault '" + id + "'", "id");
         });
       }
-      ex->reply(json_error_reply(405, "method " + req.method + " not allowed on " + path));
+      ex->reply(net::json_error(405, "method " + req.method + " not allowed on " + path));
     }});
   }
   control.add_route(net::ControlRoute{"POST", "/reset", nullptr,
                                       [on_engine](const net::ServerRequest&, std::shared_ptr<net::Exchange> ex) {
     on_engine(std::move(ex), [](EngineHandle& engine) {
-      return json_reply(200, nlohmann::json{{"removed", engine.reset_faults()}});
+      return net::json_reply(200, nlohmann::json{{"removed", engine.reset_faults()}});
     });
   }});
   // The built-in assistant's controls (the same API as its own server's and playbook scripts').
@@ -348,7 +339,7 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
                                         [on_engine, has_sut = !sut.empty()](const net::ServerRequest& req,
                                                                            std::shared_ptr<net::Exchange> ex) {
       if (has_sut) {
-        return ex->reply(json_error_reply(409, "this drill's system under test is --sut: use its own controls"));
+        return ex->reply(net::json_error(409, "this drill's system under test is --sut: use its own controls"));
       }
       auto request = std::make_shared<ControlRequest>(ControlRequest{req.method, req.target, req.body});
       on_engine(std::move(ex), [request](EngineHandle& engine) {
@@ -364,9 +355,9 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
   control.add_route(net::ControlRoute{"POST", "/alertmanager", [&scheduler, &slot, external](const net::ServerRequest& req) {
     std::string error;
     auto alerts = net::parse_alertmanager_webhook(req.body, error);
-    if (!alerts) return json_reply(400, nlohmann::json{{"error", {{"message", error}}}});
+    if (!alerts) return net::json_reply(400, nlohmann::json{{"error", {{"message", error}}}});
     if (!external) {
-      return json_reply(200, nlohmann::json{{"accepted", 0}, {"ignored", alerts->size()},
+      return net::json_reply(200, nlohmann::json{{"accepted", 0}, {"ignored", alerts->size()},
                                             {"reason", "the drill runs with --alerts internal"}});
     }
     const std::size_t n = alerts->size();
@@ -382,7 +373,7 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
         }
       }
     });
-    return json_reply(200, nlohmann::json{{"accepted", n}});
+    return net::json_reply(200, nlohmann::json{{"accepted", n}});
   }, nullptr});
 
   // Live traffic: the workload and the golden probes ask over HTTP. A request may take the

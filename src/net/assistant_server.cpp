@@ -6,6 +6,7 @@
 
 #include "assistant/phi.hpp"
 #include "engine/simulation.hpp"
+#include "net/json_reply.hpp"
 #include "fakes/world.hpp"
 #include "playbook/control_api.hpp"
 #include "sim/realtime_scheduler.hpp"
@@ -15,21 +16,6 @@ namespace gameday::net {
 namespace {
 
 using Json = nlohmann::json;
-
-ServerResponse json_reply(int status, const Json& body) {
-  return ServerResponse{status, "application/json", body.dump() + "\n"};
-}
-
-ServerResponse error_reply(int status, const std::string& message, const std::string& field = "") {
-  Json e = {{"message", message}};
-  if (!field.empty()) e["field"] = field;
-  return json_reply(status, Json{{"error", e}});
-}
-
-std::string path_of(const std::string& target) {
-  const auto q = target.find('?');
-  return q == std::string::npos ? target : target.substr(0, q);
-}
 
 std::string header_value(const ServerRequest& req, std::string_view name) {
   for (const auto& [k, v] : req.headers) {
@@ -235,10 +221,10 @@ struct AssistantServer::Impl {
   void handle(ServerRequest req, ReplyFn reply) {
     const std::string path = path_of(req.target);
     if (path == "/v1/answers") {
-      if (req.method != "POST") return reply(error_reply(405, "use POST /v1/answers"));
+      if (req.method != "POST") return reply(json_error(405, "use POST /v1/answers"));
       auto body = std::make_shared<AskBody>();
       std::string error, field;
-      if (!parse_ask_body(req.body, *body, error, field)) return reply(error_reply(400, error, field));
+      if (!parse_ask_body(req.body, *body, error, field)) return reply(json_error(400, error, field));
       std::uint64_t id = 0;
       const std::string id_text = header_value(req, kRequestHeader);
       if (!id_text.empty()) id = std::strtoull(id_text.c_str(), nullptr, 10);
@@ -248,18 +234,18 @@ struct AssistantServer::Impl {
     if (path == "/v1/assistant" || path.rfind("/v1/assistant/", 0) == 0) {
       auto request = std::make_shared<ControlRequest>(ControlRequest{req.method, req.target, req.body});
       scheduler.post([this, request, reply = std::move(reply)] {
-        if (engine == nullptr) return reply(error_reply(503, "the drill is not running"));
+        if (engine == nullptr) return reply(json_error(503, "the drill is not running"));
         const ControlResponse r = handle_control_request(engine->assistant(), *request, "assistant-api");
         reply(ServerResponse{r.status, "application/json", r.body + "\n"});
       });
       return;
     }
-    reply(error_reply(404, "unknown route " + req.method + " " + path));
+    reply(json_error(404, "unknown route " + req.method + " " + path));
   }
 
   // Scheduler thread.
   void answer(const AskBody& body, std::uint64_t id, ReplyFn reply) {
-    if (engine == nullptr) return reply(error_reply(503, "the drill is not running"));
+    if (engine == nullptr) return reply(json_error(503, "the drill is not running"));
     std::shared_ptr<const Task> task;
     BuiltinExchange::Entry* entry = id != 0 ? exchange.find(id) : nullptr;
     if (entry != nullptr) {
@@ -267,11 +253,11 @@ struct AssistantServer::Impl {
     } else {
       const TaskFactory& factory = engine->tasks();
       if (factory.world().patient(body.patient) == nullptr) {
-        return reply(error_reply(404, "no patient '" + body.patient + "' in the world", "patient"));
+        return reply(json_error(404, "no patient '" + body.patient + "' in the world", "patient"));
       }
       auto made = factory.make(*parse_task_type(body.task_type), body.patient, rng);
       if (!made) {
-        return reply(error_reply(422, "the patient has nothing to ask about for " + body.task_type, "patient"));
+        return reply(json_error(422, "the patient has nothing to ask about for " + body.task_type, "patient"));
       }
       if (!body.question.empty()) made->question = body.question;
       task = std::make_shared<const Task>(std::move(*made));

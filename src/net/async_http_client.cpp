@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include "net/curl_easy.hpp"
+
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -9,36 +11,17 @@
 #include <unordered_map>
 
 namespace gameday::net {
-namespace {
-
-constexpr std::size_t kMaxBody = 1024 * 1024;
-
-std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  const std::size_t bytes = size * n;
-  if (body->size() < kMaxBody) body->append(data, std::min(bytes, kMaxBody - body->size()));
-  return bytes;
-}
-
-}  // namespace
-
 struct AsyncHttpClient::Impl {
   // One transfer: the easy handle and what it owns.
   struct Transfer {
     HttpRequest request;
     std::function<void(HttpResult)> done;
     HttpResult result;
-    CURL* easy = nullptr;
-    curl_slist* headers = nullptr;
-    ~Transfer() {
-      if (headers) curl_slist_free_all(headers);
-      if (easy) curl_easy_cleanup(easy);
-    }
+    std::unique_ptr<CurlEasy> easy;
   };
 
   explicit Impl(std::size_t max_connections) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    curl_global_once();
     multi = curl_multi_init();
     if (multi == nullptr) throw std::runtime_error("cannot initialise libcurl");
     curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(max_connections));
@@ -67,45 +50,13 @@ struct AsyncHttpClient::Impl {
 
   // Configures and adds one transfer (loop thread). False: finished at once with an error.
   bool start(std::unique_ptr<Transfer>& t) {
-    const HttpRequest& r = t->request;
-    if (r.url.rfind("http://", 0) != 0 && r.url.rfind("https://", 0) != 0) {
-      t->result.error = "not an http(s) URL";
+    t->easy = std::make_unique<CurlEasy>(t->request, &t->result.body);
+    if (!t->easy->ok()) {
+      t->result.error = t->easy->error();
       return false;
     }
-    t->easy = curl_easy_init();
-    if (t->easy == nullptr) {
-      t->result.error = "cannot initialise libcurl";
-      return false;
-    }
-    CURL* c = t->easy;
-    curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    const long timeout_ms = static_cast<long>(std::max<Duration>(1, r.timeout / kMillisecond));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t->result.body);
+    CURL* c = t->easy->handle();
     curl_easy_setopt(c, CURLOPT_PRIVATE, t.get());
-    const std::string& m = r.method;
-    if (m == "HEAD") {
-      curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    } else if (m != "GET") {
-      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m.c_str());
-    }
-    if (!r.body.empty() || m == "POST" || m == "PUT" || m == "PATCH") {
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(r.body.size()));
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, r.body.c_str());
-      if (m != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m.c_str());
-    }
-    for (const auto& [name, value] : r.headers) {
-      t->headers = curl_slist_append(t->headers, (name + ": " + value).c_str());
-    }
-    t->headers = curl_slist_append(t->headers, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, t->headers);
     if (curl_multi_add_handle(multi, c) != CURLM_OK) {
       t->result.error = "cannot start the request";
       return false;

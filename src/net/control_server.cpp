@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/error.hpp"
+#include "net/json_reply.hpp"
 #include "config/loader.hpp"
 #include "sim/distribution.hpp"
 
@@ -12,21 +13,6 @@ namespace gameday::net {
 namespace {
 
 using Json = nlohmann::json;
-
-ServerResponse json_response(int status, const Json& body) {
-  return ServerResponse{status, "application/json", body.dump() + "\n"};
-}
-
-ServerResponse error(int status, const std::string& message, const std::string& field = "") {
-  Json e = {{"message", message}};
-  if (!field.empty()) e["field"] = field;
-  return json_response(status, Json{{"error", e}});
-}
-
-std::string path_of(const std::string& target) {
-  const auto q = target.find('?');
-  return q == std::string::npos ? target : target.substr(0, q);
-}
 
 Json fault_object(const FaultSpec& f) {
   Json j = {{"id", f.id}, {"target", f.target}, {"kind", f.kind}, {"probability", f.probability}};
@@ -115,49 +101,49 @@ ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
     if (req.method == "GET") {
       Json list = Json::array();
       for (const auto& f : ctx.faults.list()) list.push_back(fault_object(f));
-      return json_response(200, Json{{"faults", list}});
+      return json_reply(200, Json{{"faults", list}});
     }
     if (req.method == "POST") {
       FaultSpec f;
       try {
         f = parse_fault(req.body);
       } catch (const ConfigError& e) {
-        return error(400, e.what());
+        return json_error(400, e.what());
       }
       if (f.target == "assistant") {
-        return error(400, "assistant change faults apply only in a drill or a run", "target");
+        return json_error(400, "assistant change faults apply only in a drill or a run", "target");
       }
       const bool replaced = ctx.faults.get(f.id).has_value();
       ctx.faults.add(f);
-      return json_response(replaced ? 200 : 201, fault_object(f));
+      return json_reply(replaced ? 200 : 201, fault_object(f));
     }
-    return error(405, "method " + req.method + " not allowed on /faults");
+    return json_error(405, "method " + req.method + " not allowed on /faults");
   }
   if (path.rfind("/faults/", 0) == 0) {
     const std::string id = path.substr(8);
     if (req.method == "GET") {
-      if (auto f = ctx.faults.get(id)) return json_response(200, fault_object(*f));
-      return error(404, "no active fault '" + id + "'", "id");
+      if (auto f = ctx.faults.get(id)) return json_reply(200, fault_object(*f));
+      return json_error(404, "no active fault '" + id + "'", "id");
     }
     if (req.method == "DELETE") {
       if (ctx.faults.remove(id)) return ServerResponse{204, "application/json", ""};
-      return error(404, "no active fault '" + id + "'", "id");
+      return json_error(404, "no active fault '" + id + "'", "id");
     }
-    return error(405, "method " + req.method + " not allowed on /faults/{id}");
+    return json_error(405, "method " + req.method + " not allowed on /faults/{id}");
   }
   if (path == "/reset") {
-    if (req.method != "POST") return error(405, "use POST /reset");
-    return json_response(200, Json{{"removed", ctx.faults.reset()}});
+    if (req.method != "POST") return json_error(405, "use POST /reset");
+    return json_reply(200, Json{{"removed", ctx.faults.reset()}});
   }
   if (path == "/metrics") {
-    if (req.method != "GET") return error(405, "use GET /metrics");
+    if (req.method != "GET") return json_error(405, "use GET /metrics");
     return ServerResponse{200, "text/plain; version=0.0.4", ctx.metrics.prometheus_text()};
   }
   if (path == "/status") {
     Json s = {{"faults", ctx.faults.list().size()}, {"servers", servers}};
-    return json_response(200, s);
+    return json_reply(200, s);
   }
-  return error(404, "unknown route " + req.method + " " + path);
+  return json_error(404, "unknown route " + req.method + " " + path);
 }
 
 struct ControlServer::Impl {
@@ -178,7 +164,7 @@ ControlServer::ControlServer(LiveContext ctx, ServerOptions options, std::string
   impl_->server = std::make_unique<HttpServer>(
       [self](ServerRequest req, std::shared_ptr<Exchange> ex) {
         if (!authorized(req, self->token)) {
-          ex->reply(error(401, "missing or wrong bearer token"));
+          ex->reply(json_error(401, "missing or wrong bearer token"));
           return;
         }
         const std::string path = path_of(req.target);

@@ -1,0 +1,27 @@
+#pragma once
+// JSON answers of the control-style APIs (control port, the assistant's API, a drill's routes):
+// a body with a status, and errors as {"error": {"message", "field"}}.
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "net/http_server.hpp"
+
+namespace gameday::net {
+
+/// `body` as application/json (one line, newline-terminated).
+inline ServerResponse json_reply(int status, const nlohmann::json& body) {
+  return ServerResponse{status, "application/json", body.dump() + "\n"};
+}
+
+/// {"error": {"message": ..., "field": ...}} ("field" only when given) with a 4xx/5xx status.
+inline ServerResponse json_error(int status, const std::string& message, const std::string& field = "") {
+  nlohmann::json e = {{"message", message}};
+  if (!field.empty()) e["field"] = field;
+  return json_reply(status, nlohmann::json{{"error", e}});
+}
+
+/// The path of a request target (without its query).
+inline std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
+
+}  // namespace gameday::net
