@@ -318,16 +318,19 @@ void HttpAnswerService::ask(const Task& task, AnswerFn done, const AnswerProgres
   request.headers = {{"Content-Type", "application/json"}, {kRequestHeader, std::to_string(id)}};
   request.body = ask_body_json(task);
   request.timeout = timeout_;
-  client_.submit(std::move(request), [this, p](HttpResult r) {
-    scheduler_.post([this, p, r = std::move(r)] {
+  // The callback outlives nothing it names: it holds the scheduler, world and exchange (which
+  // the drill keeps alive past the client), never this service.
+  client_.submit(std::move(request), [scheduler = &scheduler_, world = &world_, exchange = exchange_,
+                                      p](HttpResult r) {
+    scheduler->post([scheduler, world, exchange, p, r = std::move(r)] {
       Answer a;
       std::optional<BuiltinExchange::Entry> entry;
-      if (exchange_ != nullptr) entry = exchange_->take(p->id);
+      if (exchange != nullptr) entry = exchange->take(p->id);
       if (r.status == 200 && entry && entry->answer) {
         a = std::move(*entry->answer);  // the built-in's answer, with its spans
       } else if (r.status == 200) {
         std::string error;
-        if (!answer_from_response(r.body, *p->task, world_, a, error)) {
+        if (!answer_from_response(r.body, *p->task, *world, a, error)) {
           a = Answer{};
           a.status = RequestStatus::kError;
           a.cause = "sut_bad_answer";
@@ -336,7 +339,7 @@ void HttpAnswerService::ask(const Task& task, AnswerFn done, const AnswerProgres
         a.status = RequestStatus::kError;
         a.cause = r.status == 0 ? "sut_unreachable" : "sut_http_" + std::to_string(r.status);
       }
-      a.latency = scheduler_.now() - p->sent;
+      a.latency = scheduler->now() - p->sent;
       AnswerFn reply = std::move(p->done);
       reply(a);
     });

@@ -113,6 +113,8 @@ class HttpAnswerService final : public AnswerService {
   /// `base_url`: the service ("http://127.0.0.1:PORT"; POST base_url + "/v1/answers").
   /// `exchange`: non-null for the built-in assistant's server (answers come with spans).
   /// `timeout`: how long one request may take (beyond the workload's own client timeout).
+  /// `scheduler`, `world` and `exchange` must outlive `client` (its callbacks use them); the
+  /// service itself may go first.
   HttpAnswerService(RealTimeScheduler& scheduler, AsyncHttpClient& client, std::string base_url,
                     const World& world, BuiltinExchange* exchange, Duration timeout);
   void ask(const Task& task, AnswerFn done, const AnswerProgress& progress) override;
