@@ -348,6 +348,22 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
       });
     }});
   }
+  // Run status: what is running, how far along, against what, with which faults.
+  control.add_route(net::ControlRoute{"GET", "/status", nullptr,
+                                      [on_engine, &scheduler, &scenario, &servers, &o, &sut, &journal,
+                                       fault_list](const net::ServerRequest&, std::shared_ptr<net::Exchange> ex) {
+    on_engine(std::move(ex), [&scheduler, &scenario, &servers, &o, &sut, &journal, fault_list](EngineHandle& engine) {
+      return net::json_reply(200, nlohmann::json{{"scenario", scenario.name},
+                                                 {"running", true},
+                                                 {"elapsed_s", to_seconds(scheduler.now())},
+                                                 {"duration_s", to_seconds(scenario.duration)},
+                                                 {"speed", o.speed},
+                                                 {"system_under_test", sut.empty() ? "built-in assistant" : sut},
+                                                 {"events", journal.events().size()},
+                                                 {"faults", fault_list(engine)},
+                                                 {"servers", servers}});
+    });
+  }});
   control.add_route(net::ControlRoute{"GET", "/events", nullptr,
                                       [&events](const net::ServerRequest&, std::shared_ptr<net::Exchange> ex) {
     events.add(std::move(ex));

@@ -59,6 +59,7 @@ TEST_CASE("A drill's workload asks the built-in assistant over HTTP, and the con
       c + " -X POST -d '{\"id\":\"live-503\",\"target\":\"vendor:primary\",\"kind\":\"error\",\"status\":503}' -w ' %{http_code}' \"$CONTROL/faults\" > add_again.out; " +
       c + " -X POST -d '{\"id\":\"bad\",\"target\":\"vendor:primary\",\"kind\":\"eror\"}' -w ' %{http_code}' \"$CONTROL/faults\" > add_bad.out; " +
       c + " \"$CONTROL/faults\" > list.out; " +
+      c + " \"$CONTROL/status\" > status.out; " +
       "sleep 1; " +
       c + " -X PUT -d '{\"variant\":\"on\"}' \"$CONTROL/v1/assistant/flags/safe-mode\" > flag.out; " +
       c + " -X DELETE -w '%{http_code}' \"$CONTROL/faults/live-503\" > delete.out; " +
@@ -95,6 +96,11 @@ TEST_CASE("A drill's workload asks the built-in assistant over HTTP, and the con
   REQUIRE(bad.find(" 400") != std::string::npos);
   REQUIRE(bad.find("kind") != std::string::npos);
   REQUIRE(slurp(dir / "list.out").find("live-503") != std::string::npos);
+  const json status = json::parse(slurp(dir / "status.out"));
+  REQUIRE(status["scenario"] == "vendor-latency-spike");
+  REQUIRE(status["running"] == true);
+  REQUIRE(status["faults"].dump().find("live-503") != std::string::npos);
+  REQUIRE(status["servers"].contains("assistant"));
   REQUIRE(slurp(dir / "delete.out") == "204");
   REQUIRE(slurp(dir / "delete_again.out").find(" 404") != std::string::npos);
   REQUIRE(json::parse(slurp(dir / "flag.out"))["variant"] == "on");
