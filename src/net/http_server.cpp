@@ -60,6 +60,10 @@ struct Registry {
 // sends (so the client reads the answer instead of a reset).
 constexpr auto kLingerDrain = std::chrono::seconds(1);
 
+// The io_context the current thread runs, and for which server (null off the io threads).
+thread_local const void* tl_server = nullptr;
+thread_local asio::io_context* tl_ioc = nullptr;
+
 }  // namespace
 
 // An exchange's link to its session: which connection, on which executor (the connection's
@@ -552,7 +556,9 @@ HttpServer::HttpServer(ExchangeHandler handler, ServerOptions options)
   s.port = s.acceptor->local_endpoint().port();
   asio::post(*s.iocs.front(), [&s] { s.accept(); });
   for (auto& ioc : s.iocs) {
-    s.threads.emplace_back([&ioc = *ioc] {
+    s.threads.emplace_back([&s, &ioc = *ioc] {
+      tl_server = &s;
+      tl_ioc = &ioc;
       auto work = asio::make_work_guard(ioc);  // idle threads wait for connections
       ioc.run();
     });
@@ -595,7 +601,11 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::after(Duration delay, std::function<void()> fn) {
-  auto timer = std::make_shared<asio::steady_timer>(impl_->next_ioc(), std::chrono::microseconds(delay));
+  // From one of this server's io threads (a handler, another callback) the timer stays on that
+  // thread: the connection's, so what the callback queues on the exchange needs no wake-up of
+  // another thread. From elsewhere, round-robin.
+  asio::io_context& ioc = tl_server == impl_.get() ? *tl_ioc : impl_->next_ioc();
+  auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::microseconds(delay));
   timer->async_wait([timer, fn = std::move(fn)](beast::error_code ec) {
     if (!ec) fn();
   });
