@@ -7,7 +7,9 @@
 #   3. the RSS of gameday holding many hanging connections under a hang fault.
 # Usage: bench/vendor_bench.sh [path/to/gameday]   (default: build/gameday)
 # Knobs (environment): BENCH_DURATION (wrk duration, default 10s), BENCH_CONNS (default 64),
-# BENCH_HIGH_CONNS (default 2000), BENCH_HANG_CONNS (default 10000).
+# BENCH_HIGH_CONNS (default 2000), BENCH_HANG_CONNS (default 10000), BENCH_IO_THREADS (the
+# vendor's `gameday serve --io-threads`, default 2; nginx keeps 1 worker, mock-llm is one node
+# process).
 # Installs wrk and nginx with apt-get only when they are missing.
 set -u
 
@@ -17,6 +19,7 @@ DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNS:-64}
 HIGH=${BENCH_HIGH_CONNS:-2000}
 HANG=${BENCH_HANG_CONNS:-10000}
+IO_THREADS=${BENCH_IO_THREADS:-2}
 TMP=$(mktemp -d /tmp/gameday-vendor-bench-XXXXXX)
 PIDS=()
 
@@ -77,7 +80,7 @@ vendors:
     price_per_1k_output: 0.01
 EOF
 "$BIN" serve --fakes "$TMP/fakes" --vendor 127.0.0.1:0 --ehr 127.0.0.1:0 --control 127.0.0.1:0 \
-  > "$TMP/serve.out" 2> "$TMP/serve.err" &
+  --io-threads "$IO_THREADS" > "$TMP/serve.out" 2> "$TMP/serve.err" &
 GD_PID=$!
 PIDS+=("$GD_PID")
 for _ in $(seq 100); do
@@ -122,7 +125,7 @@ percentile_ms() {
 errors() { grep -E 'Socket errors|Non-2xx' "$TMP/wrk.out" | tr -s ' ' | paste -sd ';' -; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-echo "gameday vendor bench: $(nproc) cores, wrk $DURATION, response body $BODY_BYTES bytes"
+echo "gameday vendor bench: $(nproc) cores, wrk $DURATION, response body $BODY_BYTES bytes, gameday --io-threads $IO_THREADS"
 echo
 echo "1. non-streaming chat completions, no faults, $CONNS connections"
 run_wrk "$VENDOR/chat/completions" "$CONNS"

@@ -51,6 +51,9 @@ CLI::App* add_serve_command(CLI::App& app, ServeOptions& o) {
   serve->add_option("--fakes", o.fakes, "fakes directory (default: ./fakes when present, else the embedded copy)");
   serve->add_option("--token", o.token, "bearer token for the control API (required when it is not on loopback)");
   serve->add_option("--seed", o.seed, "random seed of the fakes")->capture_default_str();
+  serve->add_option("--io-threads", o.io_threads, "threads serving the fake vendor (the EHR and control API use one each)")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
   return serve;
 }
 
@@ -106,7 +109,9 @@ int cmd_serve(const ServeOptions& o) {
     s.port = port;
     return s;
   };
-  net::VendorServer vendor(ctx, o.vendor_id, options(vendor_host, vendor_port));
+  net::ServerOptions vendor_options = options(vendor_host, vendor_port);
+  vendor_options.io_threads = o.io_threads;
+  net::VendorServer vendor(ctx, o.vendor_id, vendor_options);
   net::EhrServer ehr(ctx, options(ehr_host, ehr_port));
   net::ControlServer control(ctx, options(control_host, control_port), o.token,
                              {{"vendor", vendor.base_url()}, {"ehr", ehr.base_url()}});

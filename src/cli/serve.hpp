@@ -18,6 +18,7 @@ struct ServeOptions {
   std::string fakes;                    ///< fakes directory ("" = ./fakes or the embedded copy)
   std::string token;                    ///< bearer token the control API requires ("" = none)
   std::uint64_t seed = 1;
+  unsigned io_threads = 2;              ///< threads serving the fake vendor
 };
 
 /// Registers `serve` on `app`.

@@ -1112,7 +1112,70 @@ int stream_fault_after_tokens(const FaultSpec& f) {
   return f.after_tokens >= 0 ? f.after_tokens : 5;
 }
 
-std::string to_openai_json(const ChatResponse& r, long long created) {
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no surrogates,
+// at most U+10FFFF, as nlohmann's dump() checks), or 0 when it is not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = at(i);
+  const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return k < s.size() && at(k) >= lo && at(k) <= hi;
+  };
+  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+  if (c == 0xE0) return cont(i + 1, 0xA0) && cont(i + 2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(i + 1) && cont(i + 2) ? 3 : 0;
+  if (c == 0xED) return cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;
+  if (c == 0xF0) return cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  if (c == 0xF4) return cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  return 0;
+}
+
+// Appends `s` as a JSON string byte for byte as nlohmann's dump() writes it (UTF-8 kept as is,
+// the short escapes, other control characters as \u00xx). False when `s` is not valid UTF-8.
+bool append_dump_string(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      const std::size_t n = utf8_sequence(s, i);
+      if (n == 0) return false;
+      i += n;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+        out += buf;
+      }
+    }
+    run = ++i;
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+  return true;
+}
+
+}  // namespace
+
+// The same document built as a tree: the reference the direct writer below must match, and
+// what renders a response whose text is not valid UTF-8 (nlohmann's dump() rejects it).
+std::string to_openai_json_tree(const ChatResponse& r, long long created) {
   nlohmann::ordered_json j;
   j["id"] = r.id;
   j["object"] = "chat.completion";
@@ -1142,6 +1205,55 @@ std::string to_openai_json(const ChatResponse& r, long long created) {
                 {"completion_tokens", r.usage.completion_tokens},
                 {"total_tokens", r.usage.total_tokens}};
   return j.dump();
+}
+
+std::string to_openai_json(const ChatResponse& r, long long created) {
+  // Written directly (no JSON tree: this is on the live vendor's hot path), in the key order
+  // and compact form of to_openai_json_tree, which the vendor tests compare it against.
+  std::string out;
+  std::size_t size = 320 + r.id.size() + r.model.size() + r.content.size() + r.finish_reason.size();
+  for (const ToolCall& tc : r.tool_calls) size += 64 + tc.id.size() + tc.name.size() + tc.arguments.size();
+  out.reserve(size + size / 8);
+  bool ok = true;
+  const auto str = [&](std::string_view v) { ok = append_dump_string(out, v) && ok; };
+  out += "{\"id\":";
+  str(r.id);
+  out += ",\"object\":\"chat.completion\",\"created\":";
+  out += std::to_string(created);
+  out += ",\"model\":";
+  str(r.model);
+  out += ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":";
+  if (r.content.empty() && !r.tool_calls.empty()) {
+    out += "null";
+  } else {
+    str(r.content);
+  }
+  if (!r.tool_calls.empty()) {
+    out += ",\"tool_calls\":[";
+    for (std::size_t k = 0; k < r.tool_calls.size(); ++k) {
+      const ToolCall& tc = r.tool_calls[k];
+      if (k > 0) out += ',';
+      out += "{\"id\":";
+      str(tc.id);
+      out += ",\"type\":\"function\",\"function\":{\"name\":";
+      str(tc.name);
+      out += ",\"arguments\":";
+      str(tc.arguments);
+      out += "}}";
+    }
+    out += ']';
+  }
+  out += "},\"finish_reason\":";
+  str(r.finish_reason);
+  out += "}],\"usage\":{\"prompt_tokens\":";
+  out += std::to_string(r.usage.prompt_tokens);
+  out += ",\"completion_tokens\":";
+  out += std::to_string(r.usage.completion_tokens);
+  out += ",\"total_tokens\":";
+  out += std::to_string(r.usage.total_tokens);
+  out += "}}";
+  if (!ok) return to_openai_json_tree(r, created);  // invalid UTF-8: nlohmann decides
+  return out;
 }
 
 std::string to_openai_error_json(const VendorError& e) {

@@ -170,6 +170,9 @@ int count_phi_identifiers(std::string_view text);
 /// Renders a successful response as an OpenAI chat.completion JSON object (tool calls as
 /// message.tool_calls, content null when empty and there are tool calls).
 std::string to_openai_json(const ChatResponse& r, long long created);
+/// The same, built as an nlohmann JSON tree and dumped (the reference to_openai_json matches
+/// byte for byte; slower).
+std::string to_openai_json_tree(const ChatResponse& r, long long created);
 /// Renders an error as an OpenAI error JSON object.
 std::string to_openai_error_json(const VendorError& e);
 

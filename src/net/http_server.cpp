@@ -2,20 +2,23 @@
 #include "net/http_server.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <array>
-#include <cstdio>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -41,62 +44,100 @@ struct Gate {
 
 class Session;
 
+// A whole response on its way out (kept alive by the write's handler).
+struct Outgoing {
+  std::string head;
+  std::string body;
+};
+
 // What sessions need of the server, without owning it.
 struct Registry {
-  std::set<std::shared_ptr<Session>> sessions;  // touched on the io thread only
+  std::mutex mu;                                // sessions live on several io threads
+  std::set<std::shared_ptr<Session>> sessions;  // guarded by mu
 };
 
 // How long a connection closed after an error answer keeps reading what the client still
 // sends (so the client reads the answer instead of a reset).
 constexpr auto kLingerDrain = std::chrono::seconds(1);
 
+// The io_context the current thread runs, and for which server (null off the io threads).
+thread_local const void* tl_server = nullptr;
+thread_local asio::io_context* tl_ioc = nullptr;
+
 }  // namespace
 
-// An exchange's link to its session: which connection, on which executor, while the server runs.
+// An exchange's link to its session: which connection, on which executor (the connection's
+// io_context, run by exactly one thread), while the server runs.
 struct Exchange::State {
   std::weak_ptr<Session> session;
-  asio::any_io_executor executor;
+  asio::io_context::executor_type executor;
   std::shared_ptr<Gate> gate;
   std::atomic<bool> alive{true};
-  bool finished = false;  // io thread only: reply/end/close/reset/hang seen
+  bool finished = false;  // the connection's io thread only: reply/end/close/reset/hang seen
 
-  // Runs `fn(session, state)` on the io thread, while the server runs and the session lives.
+  State(std::weak_ptr<Session> s, asio::io_context::executor_type e, std::shared_ptr<Gate> g)
+      : session(std::move(s)), executor(std::move(e)), gate(std::move(g)) {}
+
+  // Runs `fn(session, state)` on the connection's io thread, while the server runs and the
+  // session lives.
   template <typename Fn>
   void post(std::shared_ptr<State> self, Fn fn);
 };
 
 namespace {
 
-/// One connection: owns the socket, its timeouts and buffers, and nothing else.
+/// One connection: owns the socket, its timeouts and buffers, and nothing else. Every member
+/// function runs on the thread of the socket's io_context (one thread per io_context), so a
+/// session needs no lock of its own.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const ExchangeHandler& handler, const ServerOptions& options,
-          Registry& registry, std::shared_ptr<Gate> gate)
+  Session(tcp::socket socket, asio::io_context::executor_type executor, const ExchangeHandler& handler,
+          const ServerOptions& options, Registry& registry, std::shared_ptr<Gate> gate)
       : stream_(std::move(socket)),
-        deadline_(stream_.get_executor()),
+        executor_(std::move(executor)),
+        deadline_(executor_),
         handler_(handler),
         options_(options),
         registry_(registry),
         gate_(std::move(gate)) {}
 
   void start() {
-    // Run on the connection's strand (the io thread).
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    // Run on the connection's io thread.
+    asio::dispatch(executor_, [self = shared_from_this()] { self->read(); });
   }
 
-  /// Writes a whole response (on the io thread).
+  const asio::io_context::executor_type& executor() const { return executor_; }
+
+  /// Writes a whole response (on the io thread): the head written by hand as Beast would
+  /// (status line, Server, Content-Type, the extra headers in order, Connection: close when the
+  /// connection ends, Content-Length) and the body, in one gathered write.
   void write(ServerResponse r) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(r.status), 11);
-    res->set(http::field::server, "gameday");
-    res->set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers) res->insert(name, value);
-    res->keep_alive(keep_alive_);
-    res->body() = std::move(r.body);
-    res->prepare_payload();
+    auto out = std::make_shared<Outgoing>();
+    std::string& h = out->head;
+    h.reserve(96 + r.content_type.size() + 32 * r.headers.size());
+    h += "HTTP/1.1 ";
+    h += std::to_string(r.status);
+    h += ' ';
+    const auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    h.append(reason.data(), reason.size());
+    h += "\r\nServer: gameday\r\nContent-Type: ";
+    h += r.content_type;
+    h += "\r\n";
+    for (const auto& [name, value] : r.headers) {
+      h += name;
+      h += ": ";
+      h += value;
+      h += "\r\n";
+    }
+    if (!keep_alive_) h += "Connection: close\r\n";
+    h += "Content-Length: ";
+    h += std::to_string(r.body.size());
+    h += "\r\n\r\n";
+    out->body = std::move(r.body);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(out->head), asio::buffer(out->body)};
     stream_.expires_after(std::chrono::microseconds(options_.io_timeout));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+    asio::async_write(stream_, buffers,
+                      [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
                         self->finish_exchange();
                         if (ec) return self->close();
                         if (!self->keep_alive_) return self->linger_close();
@@ -113,7 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
     deadline_.cancel();
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
-    registry_.sessions.erase(shared_from_this());
+    forget();
   }
 
   // --- the exchange's operations (io thread; `st` must be the current exchange) ---
@@ -176,7 +217,7 @@ class Session : public std::enable_shared_from_this<Session> {
     finish_exchange();
     deadline_.cancel();
     stream_.socket().close(ec);
-    registry_.sessions.erase(shared_from_this());
+    forget();
   }
 
   void hang(const std::shared_ptr<Exchange::State>& st) {
@@ -249,10 +290,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     out.body = std::move(req.body());
     parser_.reset();
-    auto st = std::make_shared<Exchange::State>();
-    st->session = weak_from_this();
-    st->executor = stream_.get_executor();
-    st->gate = gate_;
+    auto st = std::make_shared<Exchange::State>(weak_from_this(), executor_, gate_);
     exchange_ = st;
     handler_(std::move(out), std::make_shared<Exchange>(std::move(st)));
   }
@@ -331,6 +369,11 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  void forget() {
+    std::lock_guard<std::mutex> lock(registry_.mu);
+    registry_.sessions.erase(shared_from_this());
+  }
+
   void finish_exchange() {
     if (exchange_) {
       exchange_->finished = true;
@@ -339,6 +382,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  asio::io_context::executor_type executor_;  // the socket's io_context
   asio::steady_timer deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -423,34 +467,72 @@ void Exchange::hang() {
 bool Exchange::alive() const { return state_->alive.load(); }
 
 struct HttpServer::Impl {
-  Impl(ExchangeHandler h, ServerOptions o) : handler(std::move(h)), options(std::move(o)) {}
+  Impl(ExchangeHandler h, ServerOptions o) : handler(std::move(h)), options(std::move(o)) {
+    const unsigned n = std::max(1u, options.io_threads);
+    for (unsigned i = 0; i < n; ++i) iocs.push_back(std::make_unique<asio::io_context>(1));
+    acceptor.emplace(iocs.front()->get_executor());
+  }
 
+  // The io_context of the next connection or timer (round-robin).
+  asio::io_context& next_ioc() {
+    return *iocs[next.fetch_add(1, std::memory_order_relaxed) % iocs.size()];
+  }
+
+  // On the first io thread (the acceptor's).
   void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;  // stopped
+    asio::io_context& ioc = next_ioc();
+    acceptor->async_accept(ioc, [this, &ioc](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;  // stopped
       if (ec) {
         // Out of file descriptors or similar: try again shortly rather than stop accepting.
-        auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
+        auto timer = std::make_shared<asio::steady_timer>(acceptor->get_executor(),
+                                                          std::chrono::milliseconds(50));
         timer->async_wait([this, timer](beast::error_code e) {
           if (!e) accept();
         });
         return;
       }
-      auto s = std::make_shared<Session>(std::move(socket), handler, options, registry, gate);
-      registry.sessions.insert(s);
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);  // small answers go out at once
+      auto s = std::make_shared<Session>(std::move(socket), ioc.get_executor(), handler, options,
+                                         registry, gate);
+      {
+        std::lock_guard<std::mutex> lock(registry.mu);
+        registry.sessions.insert(s);
+      }
       s->start();
       accept();
     });
   }
 
+  // Runs `fn` on each of `executors` and waits until every one has run.
+  template <typename Fn>
+  static void run_on_each(const std::vector<asio::io_context::executor_type>& executors, Fn fn) {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t left = executors.size();
+    for (const auto& ex : executors) {
+      asio::post(ex, [&, fn] {
+        fn();
+        std::lock_guard<std::mutex> lock(mu);
+        if (--left == 0) cv.notify_all();
+      });
+    }
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return left == 0; });
+  }
+
   ExchangeHandler handler;
   ServerOptions options;
-  asio::io_context ioc{1};
-  tcp::acceptor acceptor{ioc};
+  // One io_context per io thread, each run by that thread only (a connection's handlers are
+  // thereby serialised without strands). iocs[0] also runs the acceptor.
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::atomic<std::size_t> next{0};
+  std::optional<tcp::acceptor> acceptor;
   Registry registry;
   std::shared_ptr<Gate> gate = std::make_shared<Gate>();
   std::uint16_t port = 0;
-  std::thread thread;
+  std::vector<std::thread> threads;
 };
 
 HttpServer::HttpServer(RequestHandler handler, ServerOptions options)
@@ -463,17 +545,24 @@ HttpServer::HttpServer(ExchangeHandler handler, ServerOptions options)
   const auto address = asio::ip::make_address(s.options.address, ec);
   if (ec) throw std::runtime_error("bad listen address '" + s.options.address + "'");
   const tcp::endpoint endpoint(address, s.options.port);
-  s.acceptor.open(endpoint.protocol(), ec);
-  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) s.acceptor.bind(endpoint, ec);
-  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     throw std::runtime_error("cannot listen on " + s.options.address + ":" +
                              std::to_string(s.options.port) + ": " + ec.message());
   }
-  s.port = s.acceptor.local_endpoint().port();
-  s.accept();
-  s.thread = std::thread([&s] { s.ioc.run(); });
+  s.port = s.acceptor->local_endpoint().port();
+  asio::post(*s.iocs.front(), [&s] { s.accept(); });
+  for (auto& ioc : s.iocs) {
+    s.threads.emplace_back([&s, &ioc = *ioc] {
+      tl_server = &s;
+      tl_ioc = &ioc;
+      auto work = asio::make_work_guard(ioc);  // idle threads wait for connections
+      ioc.run();
+    });
+  }
 }
 
 HttpServer::~HttpServer() {
@@ -483,21 +572,40 @@ HttpServer::~HttpServer() {
     std::lock_guard<std::mutex> lock(s.gate->mu);
     s.gate->open = false;
   }
-  // Answer what is still waiting for a reply, close every connection, then stop.
-  asio::post(s.ioc, [&s] {
+  // Stop accepting (on the acceptor's thread), then close every connection on its own thread
+  // (answering what is still waiting for a reply), then stop whatever is left.
+  Impl::run_on_each({s.iocs.front()->get_executor()}, [&s] {
     beast::error_code ec;
-    s.acceptor.close(ec);
-    auto sessions = s.registry.sessions;
-    for (const auto& session : sessions) session->close();
+    s.acceptor->close(ec);
   });
-  // Give the io thread a moment to flush, then stop it whatever is left.
-  asio::post(s.ioc, [&s] { s.ioc.stop(); });
-  if (s.thread.joinable()) s.thread.join();
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(s.registry.mu);
+    sessions.assign(s.registry.sessions.begin(), s.registry.sessions.end());
+  }
+  std::vector<asio::io_context::executor_type> executors;
+  for (auto& ioc : s.iocs) executors.push_back(ioc->get_executor());
+  Impl::run_on_each(executors, [&sessions] {
+    for (const auto& session : sessions) {
+      if (session->executor().running_in_this_thread()) session->close();
+    }
+  });
+  // Give the io threads a moment to flush, then stop them whatever is left.
+  for (auto& ioc : s.iocs) asio::post(*ioc, [&ioc = *ioc] { ioc.stop(); });
+  for (auto& t : s.threads) {
+    if (t.joinable()) t.join();
+  }
+  sessions.clear();
+  std::lock_guard<std::mutex> lock(s.registry.mu);
   s.registry.sessions.clear();
 }
 
 void HttpServer::after(Duration delay, std::function<void()> fn) {
-  auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, std::chrono::microseconds(delay));
+  // From one of this server's io threads (a handler, another callback) the timer stays on that
+  // thread: the connection's, so what the callback queues on the exchange needs no wake-up of
+  // another thread. From elsewhere, round-robin.
+  asio::io_context& ioc = tl_server == impl_.get() ? *tl_ioc : impl_->next_ioc();
+  auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::microseconds(delay));
   timer->async_wait([timer, fn = std::move(fn)](beast::error_code ec) {
     if (!ec) fn();
   });

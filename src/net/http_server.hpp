@@ -1,8 +1,13 @@
 #pragma once
 // A small HTTP/1.1 server on loopback (Boost.Beast on Boost.Asio, confined to http_server.cpp so
-// only one translation unit pays for Beast). It runs its own io_context on a background thread
-// and moves bytes only: what a request means is the handler's business (for the control API,
+// only one translation unit pays for Beast). It runs its own io threads (one by default) and
+// moves bytes only: what a request means is the handler's business (for the control API,
 // handle_control_request in src/playbook). Reusable for live mode.
+//
+// Threading: each io thread runs its own io_context; a connection belongs to one of them
+// (round-robin at accept) for its whole life, so its handlers never run concurrently and its
+// Exchange's work is queued onto that thread. With io_threads > 1 the handler is called from
+// several threads at once and must be thread-safe.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,7 +40,7 @@ struct ServerResponse {
 
 /// Replies to one request; may be called from any thread, at most once.
 using ReplyFn = std::function<void(ServerResponse)>;
-/// Receives each request on the server thread and must reply (now, or later via `reply`).
+/// Receives each request on its connection's io thread and must reply (now, or later via `reply`).
 /// It must not block: a reply that needs another thread is queued there (see NetStepEffects).
 using RequestHandler = std::function<void(ServerRequest, ReplyFn reply)>;
 
@@ -45,6 +50,9 @@ struct ServerOptions {
   std::uint16_t port = 0;                    // 0: the OS picks a free port
   Duration io_timeout = 10 * kSecond;        // reading a request, writing a response
   std::size_t body_limit = 1024 * 1024;      // larger requests get 413
+  /// Threads serving connections (at least 1). With more than one, the handler and `after`
+  /// callbacks run on several threads at once (each connection stays on one thread).
+  unsigned io_threads = 1;
   /// The body of the answers the server makes itself: 400 (malformed request), 408 (a client
   /// too slow to send its request), 413 (body over the limit), 431 (headers too large). Unset:
   /// {"error": "<message>"} as application/json.
@@ -54,7 +62,7 @@ struct ServerOptions {
 /// One request's answer channel, for handlers that answer over time (a streamed body),
 /// abruptly (a reset) or never (a hang). Every member is thread-safe and may be called from any
 /// thread; calls after the exchange finished or its connection closed are ignored. Work is
-/// queued onto the server thread in call order.
+/// queued onto the connection's io thread in call order.
 class Exchange {
  public:
   struct State;
@@ -80,16 +88,16 @@ class Exchange {
   /// closes it or the server stops (a hung vendor, or a stream that stalls after begin()).
   void hang();
   /// False once the connection closed (client gone, reset, server stopping) or the exchange
-  /// ended. Read it on the server thread (e.g. in HttpServer::after callbacks) to stop
-  /// producing a stream nobody reads.
+  /// ended. Readable from any thread (e.g. in HttpServer::after callbacks) to stop producing a
+  /// stream nobody reads.
   bool alive() const;
 
  private:
   std::shared_ptr<State> state_;
 };
 
-/// Receives each request on the server thread with its exchange; answers through it (now or
-/// later). Must not block.
+/// Receives each request on its connection's io thread with its exchange; answers through it
+/// (now or later). Must not block.
 using ExchangeHandler = std::function<void(ServerRequest, std::shared_ptr<Exchange>)>;
 
 /// An HTTP server listening from construction until destruction. Connections still waiting
@@ -104,8 +112,10 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Runs `fn` on the server thread after `delay` of real time (dropped if the server stops
-  /// first). Thread-safe. How a handler delays a reply without blocking the server.
+  /// Runs `fn` on one of the server's io threads after `delay` of real time (dropped if the
+  /// server stops first). Thread-safe. How a handler delays a reply without blocking the
+  /// server. With several io threads, callbacks may run concurrently with each other and with
+  /// the handler.
   void after(Duration delay, std::function<void()> fn);
 
   /// The port it listens on.

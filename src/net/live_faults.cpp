@@ -13,6 +13,7 @@ bool LiveFaults::add(const FaultSpec& spec) {
   // Drop the spec the board no longer points to (a replaced one).
   std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == spec.id; });
   specs_.push_back(std::move(owned));
+  active_.store(specs_.size(), std::memory_order_release);
   return true;
 }
 
@@ -21,6 +22,7 @@ bool LiveFaults::remove(const std::string& id) {
   const auto before = specs_.size();
   board_.deactivate(id);
   std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == id; });
+  active_.store(specs_.size(), std::memory_order_release);
   return specs_.size() != before;
 }
 
@@ -29,6 +31,7 @@ std::size_t LiveFaults::reset() {
   const std::size_t n = specs_.size();
   board_.clear();
   specs_.clear();
+  active_.store(0, std::memory_order_release);
   return n;
 }
 
@@ -49,6 +52,9 @@ std::optional<FaultSpec> LiveFaults::get(const std::string& id) const {
 
 void LiveFaults::select(const std::string& target, const RequestInfo& info, std::vector<FaultSpec>& out) {
   out.clear();
+  // No fault: nothing to copy and no counter to advance. A fault added meanwhile applies from
+  // the next request (as if this one had come first).
+  if (active_.load(std::memory_order_acquire) == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   board_.select(target, info, scratch_);
   for (const FaultSpec* s : scratch_) out.push_back(*s);

@@ -2,6 +2,7 @@
 // The faults active in live mode, shared by the fake servers (each on its own thread) and the
 // control API: a FaultBoard behind a mutex, owning its fault specs. Servers take a snapshot of
 // the faults that apply to one request (copies, so a fault removed meanwhile cannot dangle).
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,9 @@ class LiveFaults {
 
  private:
   mutable std::mutex mu_;
+  // How many faults are active (written under mu_): select() skips the lock and the copies
+  // while the board is empty, the usual case on the live vendor's hot path.
+  std::atomic<std::size_t> active_{0};
   std::vector<std::unique_ptr<FaultSpec>> specs_;  // owned; the board points into them
   FaultBoard board_;
   std::vector<const FaultSpec*> scratch_;

@@ -47,8 +47,14 @@ std::string prometheus_label_value(const std::string& v) {
 void LiveMetrics::observe(const std::string& server, const std::string& route, int status, Duration latency) {
   const double s = to_seconds(latency);
   std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[{server, route, status}];
-  Series& d = durations_[{server, route}];
+  if (auto it = requests_.find(std::forward_as_tuple(server, route, status)); it != requests_.end()) {
+    ++it->second;
+  } else {
+    requests_.emplace(std::make_tuple(server, route, status), 1);
+  }
+  auto di = durations_.find(std::forward_as_tuple(server, route));
+  if (di == durations_.end()) di = durations_.emplace(std::make_tuple(server, route), Series{}).first;
+  Series& d = di->second;
   if (d.buckets.empty()) d.buckets.assign(buckets().size(), 0);
   ++d.count;
   d.sum += s;

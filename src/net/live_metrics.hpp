@@ -2,6 +2,7 @@
 // Request counters and latency histograms of the live servers, rendered in the Prometheus text
 // exposition format for /metrics. Thread-safe: every server thread records into one instance.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -55,8 +56,9 @@ class LiveMetrics {
   void render_assistant(std::string& out) const;
 
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, Series> durations_;  // (server, route)
+  // Transparent comparators: observe() looks series up without building key strings.
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;
+  std::map<std::tuple<std::string, std::string>, Series, std::less<>> durations_;  // (server, route)
   std::map<std::string, std::map<std::map<std::string, std::string>, double>> gauges_;
   // Assistant SLI families (rendered only after set_slos()).
   bool assistant_ = false;

@@ -89,12 +89,18 @@ struct VendorServer::Impl {
   void reply_after(Duration delay, const std::shared_ptr<Exchange>& ex, ServerResponse r,
                    const std::string& route, Clock::time_point t0);
 
+  // Thread safety: handle() and the after() callbacks run on several io threads at once
+  // (ServerOptions::io_threads). Everything below is either immutable after construction
+  // (ctx's fakes and world, vendor: respond() is const, target, started), internally locked
+  // (ctx.faults, ctx.metrics), or guarded by rng_mu (rng: the draws of one request stay
+  // together, so a seed replays the same per-request sequence in arrival order). Per-request
+  // state (StreamJob) is touched by one callback at a time: each step schedules the next.
   LiveContext ctx;
-  FakeVendor vendor;
-  std::string target;
+  const FakeVendor vendor;
+  const std::string target;
   std::mutex rng_mu;
-  Rng rng;
-  Clock::time_point started;
+  Rng rng;  // guarded by rng_mu
+  const Clock::time_point started;
   std::unique_ptr<HttpServer> server;  // last: its handler uses the members above
 };
 

@@ -365,6 +365,39 @@ TEST_CASE("Chat completion JSON has the OpenAI shape", "[fakes][vendor]") {
   REQUIRE(j["usage"]["total_tokens"] == 12);
 }
 
+TEST_CASE("Chat completion JSON is written byte for byte as the JSON tree dumps it", "[fakes][vendor]") {
+  ChatResponse r;
+  r.id = "chatcmpl-0123456789abcdef";
+  r.model = "fake-gpt-large";
+  r.usage = {123, 45, 168};
+  const std::vector<std::string> texts = {
+      "",
+      "Plain answer. [doc:policy-gold-pt-v2]",
+      "Quotes \"and\" back\\slashes / slash, tabs\tnewlines\ncr\r bs\b ff\f",
+      "controls \x01\x1f and DEL \x7f",
+      "UTF-8: caf\xc3\xa9, \xe2\x82\xac 20, \xf0\x9f\x98\x80, \xed\x9f\xbf, \xf4\x8f\xbf\xbf",
+  };
+  for (const auto& text : texts) {
+    r.content = text;
+    r.tool_calls.clear();
+    r.finish_reason = "stop";
+    CHECK(to_openai_json(r, 1700000000) == to_openai_json_tree(r, 1700000000));
+    r.tool_calls.push_back(ToolCall{"call_1", "lookup_patient", "{\"mrn\":\"SYN-0000001\"}"});
+    r.tool_calls.push_back(ToolCall{"call_2", "search\n", text});
+    r.finish_reason = "tool_calls";
+    CHECK(to_openai_json(r, 1700000000) == to_openai_json_tree(r, 1700000000));
+    r.content.clear();
+    CHECK(to_openai_json(r, -1) == to_openai_json_tree(r, -1));
+  }
+  // Not UTF-8 (a lone continuation byte, an overlong, a surrogate, a cut sequence): both refuse.
+  for (const std::string bad : {"\x80", "\xc0\xaf", "\xed\xa0\x80", "ab\xe2\x82"}) {
+    r.content = bad;
+    r.tool_calls.clear();
+    CHECK_THROWS(to_openai_json_tree(r, 1));
+    CHECK_THROWS(to_openai_json(r, 1));
+  }
+}
+
 TEST_CASE("Fake vendor respond cost per call", "[.][bench]") {
   // A figure, not a pass/fail timing: run with "[.bench]" in a Release build.
   WorldConfig c;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "net/http_client.hpp"
@@ -276,4 +277,60 @@ TEST_CASE("HttpServer answers malformed requests with 400 in the owner's error s
   REQUIRE(r.find("application/problem+json") != std::string::npos);
   REQUIRE(closed);
   REQUIRE(rec.requests.empty());
+}
+
+TEST_CASE("HttpServer with several io threads serves concurrent clients, delayed and streamed replies, and stops", "[net][server]") {
+  ServerOptions options;
+  options.io_threads = 3;
+  std::mutex mu;
+  std::set<std::thread::id> handler_threads;
+  std::thread client_hold;
+  std::atomic<bool> waiting{false};
+  {
+    HttpServer* self = nullptr;
+    HttpServer server(ExchangeHandler([&](ServerRequest req, std::shared_ptr<Exchange> ex) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        handler_threads.insert(std::this_thread::get_id());
+      }
+      if (req.target == "/later") {
+        self->after(5 * kMillisecond, [ex] { ex->reply(ServerResponse{200, "text/plain", "later"}); });
+      } else if (req.target == "/stream") {
+        ex->begin(200, "text/plain");
+        self->after(2 * kMillisecond, [self, ex] {
+          ex->write("a");
+          self->after(2 * kMillisecond, [ex] {
+            ex->write("b");
+            ex->end();
+          });
+        });
+      } else if (req.target == "/wait") {
+        waiting = true;  // never answered: the server stops with it pending
+      } else {
+        ex->reply(ServerResponse{200, "text/plain", "now"});
+      }
+    }), options);
+    self = &server;
+    std::atomic<int> ok{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 6; ++i) {
+      clients.emplace_back([&] {
+        for (int k = 0; k < 10; ++k) {
+          const HttpResult now = http_request(request("GET", server.url() + "/now"));
+          const HttpResult later = http_request(request("GET", server.url() + "/later"));
+          const HttpResult stream = http_request(request("GET", server.url() + "/stream"));
+          if (now.body == "now" && later.body == "later" && stream.body == "ab") ++ok;
+        }
+      });
+    }
+    for (auto& t : clients) t.join();
+    REQUIRE(ok == 60);
+    const std::string url = server.url();
+    client_hold = std::thread([url] { http_request(request("GET", url + "/wait")); });
+    for (int i = 0; i < 200 && !waiting; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(waiting);
+  }
+  client_hold.join();
+  // Connections are spread over the io threads.
+  REQUIRE(handler_threads.size() > 1);
 }
