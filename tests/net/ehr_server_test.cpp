@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "net/ehr_server.hpp"
+#include "support/raw_http.hpp"
 #include "net/fhir_wire.hpp"
 #include "net/http_client.hpp"
 #include "support/fixtures.hpp"
@@ -99,29 +100,8 @@ struct RawResponse {
 
 // Sends "GET <target>" with Connection: close and reads until the server closes (at most 3s).
 RawResponse raw_get(std::uint16_t port, const std::string& target) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  const std::string request =
-      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size()));
-  std::string data;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  char buf[8192];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-
+  const std::string data =
+      testing::raw(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").data;
   RawResponse out;
   const std::size_t end = data.find("\r\n\r\n");
   REQUIRE(end != std::string::npos);
