@@ -20,20 +20,20 @@
 
 #include "cli/bundle.hpp"
 #include "cli/serve.hpp"
+#include "config/error.hpp"
 #include "config/files.hpp"
 #include "config/loader.hpp"
 #include "engine/simulation.hpp"
 #include "fakes/world.hpp"
-#include "config/error.hpp"
 #include "net/assistant_server.hpp"
 #include "net/async_http_client.hpp"
 #include "net/control_server.hpp"
-#include "net/json_reply.hpp"
 #include "net/ehr_server.hpp"
+#include "net/json_reply.hpp"
 #include "net/live.hpp"
+#include "net/step_effects.hpp"
 #include "net/vendor_server.hpp"
 #include "playbook/control_api.hpp"
-#include "net/step_effects.hpp"
 #include "sim/realtime_scheduler.hpp"
 
 namespace gameday {

@@ -215,7 +215,16 @@ struct AssistantServer::Impl {
         exchange(x),
         rng(Rng::for_component(1, "live.assistant.adhoc")),
         server([this](ServerRequest req, ReplyFn reply) { handle(std::move(req), std::move(reply)); },
-               std::move(o)) {}
+               with_json_errors(std::move(o))) {}
+
+  // The HTTP layer's own errors (malformed request, slow client, body too large) in the API's
+  // error shape too.
+  static ServerOptions with_json_errors(ServerOptions o) {
+    if (!o.error_response) {
+      o.error_response = [](int status, const std::string& message) { return json_error(status, message); };
+    }
+    return o;
+  }
 
   // Server thread: checks what needs no engine, then hands the request to the engine's thread.
   void handle(ServerRequest req, ReplyFn reply) {

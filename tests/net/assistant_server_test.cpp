@@ -10,7 +10,9 @@
 
 #include "net/assistant_server.hpp"
 #include "net/async_http_client.hpp"
+#include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "sim/realtime_scheduler.hpp"
 #include "quality/judge.hpp"
 #include "support/fixtures.hpp"
 #include "workload/task.hpp"
@@ -246,4 +248,29 @@ TEST_CASE("AsyncHttpClient reports an unreachable server, a bad URL and a client
   REQUIRE(results[1].error.find("http") != std::string::npos);
   REQUIRE(results[2].status == 0);
   REQUIRE(results[2].error == "client stopped");
+}
+
+TEST_CASE("The assistant's server answers bad requests itself with JSON errors and stays up", "[net][assistant]") {
+  RealTimeScheduler scheduler;  // not running: nothing here needs the engine
+  BuiltinExchange exchange;
+  AssistantServer server(scheduler, exchange, ServerOptions{});
+  auto send = [&](const std::string& method, const std::string& path, const std::string& body) {
+    HttpRequest r;
+    r.method = method;
+    r.url = server.url() + path;
+    r.body = body;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.timeout = 5 * kSecond;
+    return http_request(r);
+  };
+  const HttpResult bad = send("POST", "/v1/answers", "{\"task_type\": 3}");
+  REQUIRE(bad.status == 400);
+  REQUIRE(nlohmann::json::parse(bad.body)["error"]["field"] == "task_type");
+  const HttpResult big = send("POST", "/v1/answers", std::string(2 * 1024 * 1024, 'x'));
+  REQUIRE(big.status == 413);
+  REQUIRE(nlohmann::json::parse(big.body)["error"]["message"].is_string());
+  REQUIRE(send("GET", "/v1/answers", "").status == 405);
+  REQUIRE(send("GET", "/v1/nothing", "").status == 404);
+  // Still serving.
+  REQUIRE(send("POST", "/v1/answers", "not json").status == 400);
 }
