@@ -113,7 +113,7 @@ void shorten_scenario(ScenarioBundle& bundle, Duration duration) {
 }
 
 CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
-  auto* drill = app.add_subcommand("drill", "run a scenario in real time, with /metrics and an Alertmanager webhook receiver");
+  auto* drill = app.add_subcommand("drill", "run a scenario in real time: live traffic to the assistant (or --sut) over HTTP, HTTP fakes, a control API");
   drill->add_option("scenario", o.scenario, "scenario file")->required();
   drill->add_option("--seed", o.seed, "random seed (default: the scenario's)");
   drill->add_option("--out", o.out, "output directory (default: reports/<scenario name>-drill)");
@@ -134,7 +134,7 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
                     "the team's own answer service (http://HOST:PORT): the workload and golden probes ask it "
                     "(POST /v1/answers) instead of the built-in assistant");
   drill->add_flag("--no-playbooks", o.no_playbooks, "run without playbooks");
-  drill->add_flag("-q,--quiet", o.quiet, "print only the control address");
+  drill->add_flag("-q,--quiet", o.quiet, "print only the addresses it listens on");
   return drill;
 }
 
