@@ -383,7 +383,8 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
       for (const auto& a : *alerts) {
         if (a.firing) {
           slot.inlet->fire(a.name, a.severity,
-                           "via Alertmanager" + (a.summary.empty() ? std::string() : ": " + a.summary));
+                           "via Alertmanager" + (a.summary.empty() ? std::string() : ": " + a.summary),
+                           "alertmanager");
         } else {
           slot.inlet->resolve(a.name);
         }

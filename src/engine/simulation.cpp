@@ -89,7 +89,8 @@ class EngineAlertInlet final : public AlertInlet {
                    std::function<void(const AlertSpec&)> page)
       : scenario_(scenario), scheduler_(scheduler), journal_(journal), page_(std::move(page)) {}
 
-  void fire(const std::string& name, const std::string& severity, const std::string& summary) override {
+  void fire(const std::string& name, const std::string& severity, const std::string& summary,
+            const std::string& source) override {
     if (!firing_.insert(name).second) return;
     AlertSpec spec;
     spec.name = name;
@@ -97,7 +98,7 @@ class EngineAlertInlet final : public AlertInlet {
       if (a.name == name) spec = a;
     }
     if (!severity.empty()) spec.severity = severity;
-    journal_.append(scheduler_.now(), AlertFireEvent{name, spec.severity, 0, summary});
+    journal_.append(scheduler_.now(), AlertFireEvent{name, spec.severity, 0, summary, source});
     page_(spec);
   }
 

@@ -29,8 +29,9 @@ class AlertInlet {
   /// alert (a page is acknowledged after the responders' delay; playbooks triggered by it
   /// start). Ignored while `name` is already firing (Alertmanager repeats firing alerts).
   /// `severity` "" takes the scenario alert's severity, or "page" for an alert it lacks.
-  virtual void fire(const std::string& name, const std::string& severity,
-                    const std::string& summary) = 0;
+  /// `source` names the path it came by (journaled: alert_fire's "source", e.g. "alertmanager").
+  virtual void fire(const std::string& name, const std::string& severity, const std::string& summary,
+                    const std::string& source) = 0;
   /// Alert `name` resolves: journaled as alert_resolve; ignored when it is not firing.
   virtual void resolve(const std::string& name) = 0;
 };

@@ -28,11 +28,18 @@ template <class T, class M>
 struct Field {
   std::string_view name;
   M T::*member;
+  bool optional = false;  // a line without it keeps the member's default (added later)
 };
 
 template <class T, class M>
 constexpr Field<T, M> field(std::string_view name, M T::*member) {
-  return {name, member};
+  return {name, member, false};
+}
+
+// A field added after journals were first written: always written, read when present.
+template <class T, class M>
+constexpr Field<T, M> optional_field(std::string_view name, M T::*member) {
+  return {name, member, true};
 }
 
 template <class T>
@@ -117,7 +124,8 @@ struct Schema<AlertFireEvent> {
   static constexpr const char* kType = "alert_fire";
   static constexpr auto kFields =
       std::tuple{field("name", &AlertFireEvent::name), field("severity", &AlertFireEvent::severity),
-                 field("value", &AlertFireEvent::value), field("summary", &AlertFireEvent::summary)};
+                 field("value", &AlertFireEvent::value), field("summary", &AlertFireEvent::summary),
+                 optional_field("source", &AlertFireEvent::source)};
 };
 
 template <>
@@ -484,7 +492,10 @@ void read_fields(const json& obj, T& out, const LineContext& line, std::string_v
             [&] {
               const FieldContext ctx{line, type, prefix + std::string(f.name)};
               const auto it = obj.find(std::string(f.name));
-              if (it == obj.end()) line.fail(std::string(type) + ": missing field \"" + ctx.path + "\"");
+              if (it == obj.end()) {
+                if (f.optional) return;
+                line.fail(std::string(type) + ": missing field \"" + ctx.path + "\"");
+              }
               read_value(*it, out.*(f.member), ctx);
             }(),
             ...);

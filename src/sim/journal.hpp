@@ -115,6 +115,9 @@ struct AlertFireEvent {
   std::string severity;
   double value = 0;       // the measured value that crossed the threshold
   std::string summary;
+  /// Who raised it: "detector" (the scenario's alert rules) or "alertmanager" (a drill's
+  /// webhook receiver). Journals written before this field read as "detector".
+  std::string source = "detector";
 };
 
 /// An alert stopped firing.

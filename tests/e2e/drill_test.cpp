@@ -150,6 +150,7 @@ TEST_CASE("With --alerts external only webhook alerts page, and they trigger the
   REQUIRE(fires.size() == 1);
   REQUIRE(fires[0]["name"] == "AssistantLatencyHigh");
   REQUIRE(fires[0]["summary"] == "via Alertmanager: p95 over 5s");
+  REQUIRE(fires[0]["source"] == "alertmanager");
   const auto playbooks = of_type(events, "playbook_start");
   REQUIRE(playbooks.size() == 1);
   REQUIRE(playbooks[0]["trigger"] == "alert:AssistantLatencyHigh");

@@ -178,7 +178,7 @@ TEST_CASE("Journal doubles round-trip bit for bit in shortest form", "[sim][jour
     REQUIRE(bits(std::get<AlertFireEvent>(back.body).value) == bits(v));
   }
   REQUIRE(line_of({0, AlertFireEvent{"A", "", 0.1 + 0.2, ""}}) ==
-          R"({"t_us":0,"type":"alert_fire","name":"A","severity":"","value":0.30000000000000004,"summary":""})");
+          R"({"t_us":0,"type":"alert_fire","name":"A","severity":"","value":0.30000000000000004,"summary":"","source":"detector"})");
   REQUIRE(line_of({0, GoldenResultEvent{"g", 1, 2, 0.5, false, ""}}).find(R"("min_pass_rate":0.5,)") !=
           std::string::npos);
 }
@@ -450,4 +450,15 @@ TEST_CASE("Journal request status names round-trip", "[sim][journal]") {
   REQUIRE(std::string(to_string(RequestStatus::kTimeout)) == "timeout");
   REQUIRE_FALSE(parse_request_status("OK").has_value());
   REQUIRE_FALSE(parse_request_status("").has_value());
+}
+
+TEST_CASE("An alert_fire line from before the source field reads as the detector's", "[sim][journal]") {
+  const Event e = parse_event_line(R"({"t_us":7,"type":"alert_fire","name":"A","severity":"page","value":1,"summary":"s"})", 1);
+  REQUIRE(std::get<AlertFireEvent>(e.body).source == "detector");
+  const Event m = parse_event_line(
+      R"({"t_us":7,"type":"alert_fire","name":"A","severity":"page","value":1,"summary":"s","source":"alertmanager"})", 1);
+  REQUIRE(std::get<AlertFireEvent>(m.body).source == "alertmanager");
+  // A required field is still required.
+  REQUIRE_THROWS_WITH(parse_event_line(R"({"t_us":7,"type":"alert_fire","name":"A","value":1,"summary":"s"})", 3),
+                      Catch::Contains("severity"));
 }
