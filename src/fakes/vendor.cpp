@@ -396,28 +396,67 @@ std::pair<Pick, Pick> best_two(std::string_view user, const Keywords& k) {
   return {best, second};
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
+// Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no surrogates,
+// at most U+10FFFF, as nlohmann's dump() checks), or 0 when it is not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = at(i);
+  const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return k < s.size() && at(k) >= lo && at(k) <= hi;
+  };
+  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+  if (c == 0xE0) return cont(i + 1, 0xA0) && cont(i + 2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(i + 1) && cont(i + 2) ? 3 : 0;
+  if (c == 0xED) return cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;
+  if (c == 0xF0) return cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  if (c == 0xF4) return cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  return 0;
+}
+
+// Appends `s` as a JSON string byte for byte as nlohmann's dump() writes it (UTF-8 kept as is,
+// the short escapes, other control characters as \u00xx). False when `s` is not valid UTF-8
+// (its invalid bytes are copied as they are; nlohmann's dump() would throw).
+bool append_dump_string(std::string& out, std::string_view s) {
+  bool valid = true;
   out += '"';
-  for (char c : s) {
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      const std::size_t n = utf8_sequence(s, i);
+      valid = valid && n > 0;
+      i += n > 0 ? n : 1;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+        out += buf;
+      }
     }
+    run = ++i;
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
+  return valid;
 }
+
+// Appends `s` as a JSON string (for the JSON the fake model writes inside its answers).
+void append_json_string(std::string& out, std::string_view s) { append_dump_string(out, s); }
 
 // The extractive answer to the prompt (see FakeVendor's prompt contract).
 std::string answer(const ChatRequest& req) {
@@ -1112,66 +1151,6 @@ int stream_fault_after_tokens(const FaultSpec& f) {
   return f.after_tokens >= 0 ? f.after_tokens : 5;
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no surrogates,
-// at most U+10FFFF, as nlohmann's dump() checks), or 0 when it is not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = at(i);
-  const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    return k < s.size() && at(k) >= lo && at(k) <= hi;
-  };
-  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
-  if (c == 0xE0) return cont(i + 1, 0xA0) && cont(i + 2) ? 3 : 0;
-  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(i + 1) && cont(i + 2) ? 3 : 0;
-  if (c == 0xED) return cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;
-  if (c == 0xF0) return cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3) return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  if (c == 0xF4) return cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  return 0;
-}
-
-// Appends `s` as a JSON string byte for byte as nlohmann's dump() writes it (UTF-8 kept as is,
-// the short escapes, other control characters as \u00xx). False when `s` is not valid UTF-8.
-bool append_dump_string(std::string& out, std::string_view s) {
-  out += '"';
-  std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      const std::size_t n = utf8_sequence(s, i);
-      if (n == 0) return false;
-      i += n;
-      continue;
-    }
-    out.append(s.data() + run, i - run);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-        out += buf;
-      }
-    }
-    run = ++i;
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-  return true;
-}
-
-}  // namespace
 
 // The same document built as a tree: the reference the direct writer below must match, and
 // what renders a response whose text is not valid UTF-8 (nlohmann's dump() rejects it).

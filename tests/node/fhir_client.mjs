@@ -5,18 +5,12 @@
 // (the control API, to add and remove a fault). Exits 0 when every check passes, else 1 with a
 // message on stderr. Prints no identifiers or bodies on success.
 import Client from 'fhir-kit-client';
+import { checks, controlApi } from './checks.mjs';
 
 const ehrUrl = process.env.GAMEDAY_EHR_URL;
 const controlUrl = process.env.GAMEDAY_CONTROL_URL;
 
-function fail(message) {
-  console.error(`fhir_client: ${message}`);
-  process.exit(1);
-}
-
-function check(condition, message) {
-  if (!condition) fail(message);
-}
+const { fail, check } = checks('fhir_client');
 
 // Calls `fn`, which must throw fhir-kit-client's HTTP error; returns its { status, data }.
 async function httpError(fn, what) {
@@ -29,14 +23,7 @@ async function httpError(fn, what) {
   return fail(`${what}: expected an HTTP error, got a success`);
 }
 
-async function control(method, path, body) {
-  const res = await fetch(controlUrl + path, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  check(res.ok, `control API ${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-}
+const control = controlApi(controlUrl, fail);
 
 function nextLink(bundle) {
   return (bundle.link || []).find((l) => l.relation === 'next');

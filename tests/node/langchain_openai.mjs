@@ -5,17 +5,11 @@
 // when every check passes (printing "langchain_openai: ok"), else 1 with the reason on stderr.
 import { ChatOpenAI } from '@langchain/openai';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
+import { checks } from './checks.mjs';
 
 const baseURL = process.env.GAMEDAY_VENDOR_URL || process.argv[2];
 
-function fail(message) {
-  console.error(`langchain_openai: ${message}`);
-  process.exit(1);
-}
-
-function check(condition, message) {
-  if (!condition) fail(message);
-}
+const { fail, check } = checks('langchain_openai');
 
 check(baseURL, 'set GAMEDAY_VENDOR_URL');
 const llm = new ChatOpenAI({

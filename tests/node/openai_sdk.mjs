@@ -5,28 +5,15 @@
 // GAMEDAY_CONTROL_URL (the control API, to add and remove faults). Exits 0 when every check
 // passes (printing "openai_sdk: ok"), else 1 with the reason on stderr. Prints no bodies.
 import OpenAI from 'openai';
+import { checks, controlApi } from './checks.mjs';
 
 const baseURL = process.env.GAMEDAY_VENDOR_URL || process.argv[2];
 const controlUrl = process.env.GAMEDAY_CONTROL_URL || process.argv[3];
 const model = 'nw-clinical-large';
 
-function fail(message) {
-  console.error(`openai_sdk: ${message}`);
-  process.exit(1);
-}
+const { fail, check } = checks('openai_sdk');
 
-function check(condition, message) {
-  if (!condition) fail(message);
-}
-
-async function control(method, path, body) {
-  const res = await fetch(controlUrl + path, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  check(res.ok, `control API ${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-}
+const control = controlApi(controlUrl, fail);
 
 // Runs `fn`, which must throw; returns the error.
 async function thrown(fn, what) {
