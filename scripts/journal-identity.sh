@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every shipped scenario (scenarios/*.yaml and examples/*.yaml) at seeds 1..N with one
+# gameday binary and keeps each run's journal.jsonl, report.json and report.md under OUTDIR, so
+# two builds (or two revisions) can be compared byte for byte with `diff -r`.
+#   scripts/journal-identity.sh BIN OUTDIR [SEEDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$1 out=$2 seeds=${3:-5}
+rm -rf "$out"
+mkdir -p "$out"
+for f in scenarios/*.yaml examples/*.yaml; do
+  name=$(basename "$f" .yaml)
+  for ((s = 1; s <= seeds; s++)); do
+    dir="$out/$name/$s"
+    # Exit 1 (an expectation failed) is a result like any other here.
+    "$bin" run "$f" --seed "$s" --out "$dir" -q || [[ $? -eq 1 ]]
+  done
+done
