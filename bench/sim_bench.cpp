@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "cli/bundle.hpp"
-#include "config/files.hpp"
+#include "load/files.hpp"
 #include "engine/simulation.hpp"
 #include "report/report.hpp"
 #include "score/score.hpp"

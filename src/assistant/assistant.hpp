@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "assistant/clients.hpp"
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "sim/journal.hpp"
 #include "sim/scheduler.hpp"
 #include "workload/task.hpp"

@@ -1,6 +1,6 @@
 #include "cli/bundle.hpp"
 
-#include "config/loader.hpp"
+#include "load/loader.hpp"
 
 namespace gameday {
 

@@ -2,7 +2,7 @@
 // Loads a scenario and everything it references (fakes, playbooks, golden sets).
 #include <string>
 
-#include "config/files.hpp"
+#include "load/files.hpp"
 #include "engine/simulation.hpp"
 
 namespace gameday {

@@ -21,9 +21,9 @@
 #include <thread>
 
 #include "cli/bundle.hpp"
-#include "config/error.hpp"
-#include "config/files.hpp"
-#include "config/loader.hpp"
+#include "load/error.hpp"
+#include "load/files.hpp"
+#include "load/loader.hpp"
 #include "engine/simulation.hpp"
 #include "report/report.hpp"
 #include "score/aggregate.hpp"

@@ -20,9 +20,9 @@
 
 #include "cli/bundle.hpp"
 #include "cli/serve.hpp"
-#include "config/error.hpp"
-#include "config/files.hpp"
-#include "config/loader.hpp"
+#include "load/error.hpp"
+#include "load/files.hpp"
+#include "load/loader.hpp"
 #include "engine/simulation.hpp"
 #include "fakes/world.hpp"
 #include "net/assistant_server.hpp"

@@ -7,9 +7,9 @@
 #include <iostream>
 
 #include "cli/ci.hpp"
-#include "config/error.hpp"
-#include "config/files.hpp"
-#include "config/loader.hpp"
+#include "load/error.hpp"
+#include "load/files.hpp"
+#include "load/loader.hpp"
 #include "engine/golden.hpp"
 #include "sim/journal.hpp"
 

@@ -8,9 +8,9 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
-#include "config/error.hpp"
-#include "config/files.hpp"
-#include "config/loader.hpp"
+#include "load/error.hpp"
+#include "load/files.hpp"
+#include "load/loader.hpp"
 #include "net/control_server.hpp"
 #include "net/ehr_server.hpp"
 #include "net/vendor_server.hpp"

@@ -10,8 +10,8 @@
 #include <stdexcept>
 
 #include "cli/bundle.hpp"
-#include "config/files.hpp"
-#include "config/loader.hpp"
+#include "load/files.hpp"
+#include "load/loader.hpp"
 #include "slo/prom_rules.hpp"
 
 namespace gameday {

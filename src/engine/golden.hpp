@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "sim/journal.hpp"
 #include "sim/time.hpp"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "sim/journal.hpp"
 
 namespace gameday {

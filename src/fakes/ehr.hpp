@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "fakes/world.hpp"
 #include "sim/rng.hpp"
 #include "sim/time.hpp"

@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 
 namespace gameday {
 

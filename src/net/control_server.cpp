@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "config/error.hpp"
+#include "load/error.hpp"
 #include "net/json_reply.hpp"
-#include "config/loader.hpp"
+#include "load/loader.hpp"
 #include "sim/distribution.hpp"
 
 namespace gameday::net {

@@ -4,7 +4,7 @@
 // outlive them.
 #include <cstdint>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "fakes/world.hpp"
 #include "net/http_server.hpp"
 #include "net/live_faults.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "fakes/faults.hpp"
 
 namespace gameday::net {

@@ -10,7 +10,7 @@
 #include <tuple>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "sim/journal.hpp"
 #include "sim/time.hpp"
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "fakes/vendor.hpp"
 #include "net/http_server.hpp"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "assistant/assistant.hpp"
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "playbook/condition.hpp"
 #include "playbook/effects.hpp"
 #include "quality/judge.hpp"

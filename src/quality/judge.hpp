@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "assistant/assistant.hpp"
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "sim/journal.hpp"
 #include "workload/task.hpp"
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 
 namespace gameday {
 

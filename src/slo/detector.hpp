@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "sim/journal.hpp"
 #include "sim/scheduler.hpp"
 #include "slo/ring.hpp"

@@ -30,7 +30,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "sim/journal.hpp"
 
 namespace gameday {

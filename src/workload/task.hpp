@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/model.hpp"
+#include "spec/model.hpp"
 #include "fakes/world.hpp"
 #include "sim/rng.hpp"
 #include "sim/scheduler.hpp"

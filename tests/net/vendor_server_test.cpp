@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "config/loader.hpp"
+#include "load/loader.hpp"
 #include "fakes/vendor.hpp"
 #include "net/http_client.hpp"
 #include "net/vendor_server.hpp"

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "config/config_fixture.hpp"
-#include "config/loader.hpp"
+#include "load/config_fixture.hpp"
+#include "load/loader.hpp"
 
 using namespace gameday;
 using gameday::config_test::error_of;

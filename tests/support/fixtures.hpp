@@ -1,6 +1,6 @@
 #pragma once
 // Small in-code worlds and fakes for unit tests (no files, no YAML).
-#include "config/model.hpp"
+#include "spec/model.hpp"
 
 namespace gameday::testing {
 

@@ -9,7 +9,7 @@
 #include <set>
 #include <tuple>
 
-#include "config/loader_detail.hpp"
+#include "load/loader_detail.hpp"
 #include "sim/time.hpp"
 
 namespace gameday::loader {

@@ -1,4 +1,4 @@
-#include "config/files.hpp"
+#include "load/files.hpp"
 
 #include <algorithm>
 #include <filesystem>

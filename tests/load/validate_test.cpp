@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "config/loader.hpp"
+#include "load/loader.hpp"
 #include "config_fixture.hpp"
 
 using namespace gameday;

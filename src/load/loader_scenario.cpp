@@ -3,8 +3,8 @@
 #include <climits>
 #include <set>
 
-#include "config/loader.hpp"
-#include "config/loader_detail.hpp"
+#include "load/loader.hpp"
+#include "load/loader_detail.hpp"
 #include "score/aggregate.hpp"
 #include "score/expect.hpp"
 #include "slo/burn_windows.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// Plain structs for every file gameday reads. Loaders (config/loader.hpp, the only yaml-cpp user)
+// Plain structs for every file gameday reads. Loaders (load/loader.hpp, the only yaml-cpp user)
 // fill them and validate; the core only ever sees these.
 #include <cstdint>
 #include <map>

@@ -1,5 +1,5 @@
 #pragma once
-// Internals shared by config/loader*.cpp: collected diagnostics, a per-load session with caches,
+// Internals shared by load/loader*.cpp: collected diagnostics, a per-load session with caches,
 // and a checked reader over yaml-cpp mappings. Only loader*.cpp include this (it pulls yaml-cpp).
 #include <yaml-cpp/yaml.h>
 
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "config/error.hpp"
-#include "config/files.hpp"
-#include "config/model.hpp"
+#include "load/error.hpp"
+#include "load/files.hpp"
+#include "spec/model.hpp"
 
 namespace gameday::loader {
 

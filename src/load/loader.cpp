@@ -1,5 +1,5 @@
 // The public loaders, file-kind detection and cross-file validation.
-#include "config/loader.hpp"
+#include "load/loader.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <initializer_list>
 #include <optional>
 
-#include "config/loader_detail.hpp"
+#include "load/loader_detail.hpp"
 
 namespace gameday {
 

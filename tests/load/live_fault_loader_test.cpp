@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "config/loader.hpp"
+#include "load/loader.hpp"
 #include "config_fixture.hpp"
 
 using namespace gameday;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "config/loader.hpp"
-#include "config/loader_detail.hpp"
+#include "load/loader.hpp"
+#include "load/loader_detail.hpp"
 
 namespace gameday::loader {
 namespace {

@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "config/loader_detail.hpp"
+#include "load/loader_detail.hpp"
 #include "fakes/injection.hpp"
 
 namespace gameday::loader {

@@ -3,8 +3,8 @@
 // capture the "file:line:col: message" a loader throws.
 #include <string>
 
-#include "config/error.hpp"
-#include "config/files.hpp"
+#include "load/error.hpp"
+#include "load/files.hpp"
 
 namespace gameday::config_test {
 

@@ -7,7 +7,7 @@
 #include <climits>
 #include <set>
 
-#include "config/loader_detail.hpp"
+#include "load/loader_detail.hpp"
 
 namespace gameday::loader {
 

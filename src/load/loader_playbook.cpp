@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/loader.hpp"
-#include "config/loader_detail.hpp"
+#include "load/loader.hpp"
+#include "load/loader_detail.hpp"
 
 namespace gameday::loader {
 namespace {

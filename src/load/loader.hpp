@@ -1,13 +1,13 @@
 #pragma once
 // Loading and validating gameday's input files (scenarios, playbooks, golden sets, fakes/).
-// The implementation (config/loader*.cpp) is the only code that uses yaml-cpp; everything else
-// sees the plain structs of config/model.hpp. File formats: docs/file-formats.md.
+// The implementation (load/loader*.cpp) is the only code that uses yaml-cpp; everything else
+// sees the plain structs of spec/model.hpp. File formats: docs/file-formats.md.
 #include <string>
 #include <vector>
 
-#include "config/error.hpp"
-#include "config/files.hpp"
-#include "config/model.hpp"
+#include "load/error.hpp"
+#include "load/files.hpp"
+#include "spec/model.hpp"
 
 namespace gameday {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "config/loader.hpp"
+#include "load/loader.hpp"
 #include "config_fixture.hpp"
 
 using namespace gameday;

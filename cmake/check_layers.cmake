@@ -1,0 +1,35 @@
+cmake_minimum_required(VERSION 3.25)
+# Fails when a file under SRC/<module>/ includes "<other>/..." for a module <other> that
+# <module> does not link. TABLE is "module=allowed1,allowed2|module=..." (from
+# cmake/modules.cmake); directories of SRC not in TABLE (the executable's cli/) may include
+# anything.
+string(REPLACE "|" ";" rows "${TABLE}")
+set(modules "")
+foreach(row ${rows})
+  string(REPLACE "=" ";" kv "${row}")
+  list(GET kv 0 m)
+  list(GET kv 1 allowed)
+  string(REPLACE "," ";" allowed "${allowed}")
+  set(allowed_${m} ${allowed})
+  list(APPEND modules ${m})
+endforeach()
+
+set(problems "")
+foreach(m ${modules})
+  file(GLOB files ${SRC}/${m}/*.hpp ${SRC}/${m}/*.cpp)
+  foreach(f ${files})
+    file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"[a-z_]+/")
+    foreach(line ${lines})
+      string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([a-z_]+)/.*" "\\1" dep "${line}")
+      if(dep IN_LIST modules AND NOT dep IN_LIST allowed_${m})
+        file(RELATIVE_PATH rel ${SRC}/.. ${f})
+        string(REPLACE ";" ", " may "${allowed_${m}}")
+        string(APPEND problems "${rel}: ${m} includes ${dep}/, which it does not link "
+                               "(${m} may include: ${may})\n")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(problems)
+  message(FATAL_ERROR "upward includes (see cmake/modules.cmake for the layer order):\n${problems}")
+endif()

@@ -1,0 +1,3 @@
+#pragma once
+// Fixture for the layering check: a bottom-layer header that reaches up into spec/.
+#include "spec/model.hpp"

@@ -1,0 +1,3 @@
+#pragma once
+// Fixture for the layering check: a header of the upper layer.
+#include "sim/clock.hpp"
