@@ -12,7 +12,7 @@ ScenarioBundle load_bundle(const std::string& path, const FileSource& files) {
     Playbook pb = load_playbook(pb_path, files);
     for (const auto* list : {&pb.steps, &pb.rollback}) {
       for (const StepSpec& s : *list) {
-        if (s.kind == "golden.check" && !b.golden_sets.count(s.golden_set)) {
+        if (s.kind == StepKind::kGoldenCheck && !b.golden_sets.count(s.golden_set)) {
           b.golden_sets.emplace(s.golden_set, load_golden_set(s.golden_set, files));
         }
       }

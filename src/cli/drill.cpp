@@ -20,6 +20,7 @@
 
 #include "cli/bundle.hpp"
 #include "cli/serve.hpp"
+#include "load/fault_json.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
@@ -278,8 +279,8 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
     });
   };
   const auto fault_list = [](EngineHandle& engine) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& f : engine.active_faults()) list.push_back(nlohmann::json::parse(net::fault_json(f)));
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& f : engine.active_faults()) list.push_back(fault_to_json(f));
     return list;
   };
   // /faults and /reset act on the engine's board (journaled fault_start / fault_end); the HTTP
@@ -307,7 +308,7 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
       }
       if (req.method == "GET" && id.empty()) {
         return on_engine(std::move(ex), [fault_list](EngineHandle& engine) {
-          return net::json_reply(200, nlohmann::json{{"faults", fault_list(engine)}});
+          return net::json_reply(200, nlohmann::ordered_json{{"faults", fault_list(engine)}});
         });
       }
       if (req.method == "GET") {

@@ -23,28 +23,6 @@
 namespace gameday {
 namespace {
 
-std::string describe_fault(const FaultSpec& f) {
-  std::string d;
-  if (f.kind == "latency") {
-    d = "+" + describe(f.delay);
-  } else if (f.kind == "error") {
-    d = "status " + std::to_string(f.status);
-    if (f.retry_after > 0) d += ", retry-after " + format_duration(f.retry_after);
-  } else if (f.kind == "hang" || f.kind == "timeout") {
-    d = "no response";
-  } else if (f.kind == "prompt_deploy") {
-    return "deploy prompt " + f.prompt_version;
-  } else if (f.kind == "config_change") {
-    return "set flag " + f.flag + " to " + f.variant;
-  } else {
-    d = f.kind;
-  }
-  if (f.probability < 1.0) {
-    d += " on " + std::to_string(static_cast<int>(f.probability * 100 + 0.5)) + "% of requests";
-  }
-  return d;
-}
-
 RunStartEvent run_start(const Scenario& s, const SimOptions& o, const char* mode) {
   RunStartEvent e;
   e.scenario = s.name;
@@ -54,7 +32,7 @@ RunStartEvent run_start(const Scenario& s, const SimOptions& o, const char* mode
   e.mode = mode;
   e.playbooks_enabled = o.playbooks_enabled;
   e.sustain = s.sustain;
-  for (const auto& slo : s.slos) e.slos.push_back(SloRecord{slo.name, slo.sli, slo.objective, slo.threshold});
+  for (const auto& slo : s.slos) e.slos.push_back(SloRecord{slo.name, to_name(slo.sli), slo.objective, slo.threshold});
   for (const auto& x : s.expect) e.expect.push_back(x.text);
   return e;
 }
@@ -66,8 +44,8 @@ class EngineSignals final : public ConditionSignals {
   explicit EngineSignals(const Detector& detector) : detector_(detector) {}
   /// Reads which alerts fire from `external` (must outlive this) instead of the detector.
   void set_external(const std::set<std::string>* external) { external_ = external; }
-  std::optional<double> sli(const std::string& name, Duration window) const override {
-    return detector_.sli(name, window);
+  std::optional<double> sli(Sli sli, Duration window) const override {
+    return detector_.sli(sli, window);
   }
   bool firing(const std::string& name) const override {
     if (external_) return external_->count(name) > 0;
@@ -127,15 +105,17 @@ class FaultControl {
 
   // Starts `f` (which must outlive its activation). Change faults make their change.
   void start(const FaultSpec* f) {
-    journal_.append(scheduler_.now(), FaultStartEvent{f->id, f->target, f->kind, describe_fault(*f)});
-    if (f->target == "assistant") {
-      const std::string by = std::string(kDeployBy) + f->id;
-      // The loader validates versions and flags; an unknown one changes nothing.
-      if (f->kind == "prompt_deploy") {
-        assistant_.set_prompt(f->prompt_version, by, nullptr);
-      } else if (f->kind == "config_change") {
-        assistant_.set_flag(f->flag, f->variant, by, nullptr);
-      }
+    journal_.append(scheduler_.now(),
+                    FaultStartEvent{f->id, f->target, to_name(f->kind()), describe_fault(*f)});
+    // Change faults make their change once; the others act on requests while active.
+    // The loader validates versions and flags; an unknown one changes nothing.
+    const std::string by = std::string(kDeployBy) + f->id;
+    if (const auto* deploy = f->as<PromptDeployFault>()) {
+      assistant_.set_prompt(deploy->prompt_version, by, nullptr);
+      return;
+    }
+    if (const auto* change = f->as<ConfigChangeFault>()) {
+      assistant_.set_flag(change->flag, change->variant, by, nullptr);
       return;
     }
     board_.activate(f);
@@ -146,7 +126,7 @@ class FaultControl {
   bool end(const FaultSpec* f) {
     if (find(f->id) != f) return false;
     board_.deactivate(f->id);
-    journal_.append(scheduler_.now(), FaultEndEvent{f->id, f->target, f->kind});
+    journal_.append(scheduler_.now(), FaultEndEvent{f->id, f->target, to_name(f->kind())});
     if (observer_) observer_(*f, false);
     return true;
   }
@@ -156,7 +136,7 @@ class FaultControl {
     const std::vector<const FaultSpec*> active = board_.active();
     for (const FaultSpec* f : active) {
       board_.deactivate(f->id);
-      journal_.append(at, FaultEndEvent{f->id, f->target, f->kind});
+      journal_.append(at, FaultEndEvent{f->id, f->target, to_name(f->kind())});
       if (observer_) observer_(*f, false);
     }
   }

@@ -230,7 +230,7 @@ void search_bent(const World& w, const EhrRequest& req, const DataFaults& df, Rn
   }
   page_matches(m, *eff, o);
   if (df.poisoned && patient_docs && req.offset <= 0) {
-    if (const Document* px = w.poisoned_note(eff->patient, df.poisoned->payload)) {
+    if (const Document* px = w.poisoned_note(eff->patient, df.poisoned->as<PoisonedNoteFault>()->payload)) {
       o.documents.insert(o.documents.begin(), px);
       ++o.total;
       o.fault_ids.push_back(df.poisoned->id);
@@ -467,28 +467,35 @@ EhrOutcome FakeEhr::respond(const EhrRequest& req, SimTime /*now*/, Rng& rng,
     if (slot == nullptr) slot = f;
   };
   for (const FaultSpec* f : faults) {
-    if (f == nullptr || !fault_filters_match(*f, req.task_type, {})) continue;
+    if (f == nullptr || !applies_to(f->kind(), FaultTarget::kEhr)) continue;
+    if (!fault_filters_match(*f, req.task_type, {})) continue;
     if (!(rng.uniform01() < f->probability)) continue;
-    const std::string& kind = f->kind;
-    if (kind == "latency") {
-      o.delay += sample(f->delay, rng);
-      o.fault_ids.push_back(f->id);
-    } else if (kind == "error") {
-      first(error_fault, f);
-    } else if (kind == "timeout") {
-      first(timeout_fault, f);
-    } else if (kind == "wrong_patient") {
-      first(df.wrong_patient, f);
-    } else if (kind == "irrelevant_docs") {
-      first(df.irrelevant, f);
-    } else if (kind == "stale_docs") {
-      first(df.stale, f);
-    } else if (kind == "poisoned_note") {
-      first(df.poisoned, f);
-    } else if (kind == "truncated_paging") {
-      first(df.truncated, f);
-    } else if (kind == "empty_results") {
-      first(df.empty, f);
+    switch (f->kind()) {
+      case FaultKind::kLatency:
+        o.delay += sample(f->as<LatencyFault>()->delay, rng);
+        o.fault_ids.push_back(f->id);
+        break;
+      case FaultKind::kError: first(error_fault, f); break;
+      case FaultKind::kTimeout: first(timeout_fault, f); break;
+      case FaultKind::kWrongPatient: first(df.wrong_patient, f); break;
+      case FaultKind::kIrrelevantDocs: first(df.irrelevant, f); break;
+      case FaultKind::kStaleDocs: first(df.stale, f); break;
+      case FaultKind::kPoisonedNote: first(df.poisoned, f); break;
+      case FaultKind::kTruncatedPaging: first(df.truncated, f); break;
+      case FaultKind::kEmptyResults: first(df.empty, f); break;
+      // Not EHR kinds (applies_to above keeps them out).
+      case FaultKind::kHang:
+      case FaultKind::kHallucination:
+      case FaultKind::kInjectionFollowing:
+      case FaultKind::kSchemaBreak:
+      case FaultKind::kRefusalStorm:
+      case FaultKind::kDrift:
+      case FaultKind::kReset:
+      case FaultKind::kStreamStall:
+      case FaultKind::kStreamBreak:
+      case FaultKind::kPromptDeploy:
+      case FaultKind::kConfigChange:
+        break;
     }
   }
   if (timeout_fault != nullptr) {
@@ -498,13 +505,13 @@ EhrOutcome FakeEhr::respond(const EhrRequest& req, SimTime /*now*/, Rng& rng,
     return o;
   }
   if (error_fault != nullptr) {
-    const int status = error_fault->status > 0 ? error_fault->status : 500;
+    const ErrorFault& e = *error_fault->as<ErrorFault>();
+    const int status = e.status > 0 ? e.status : 500;
     fail(o, status,
-         error_fault->message.empty()
-             ? "Injected fault: the server could not process the request (HTTP " +
-                   std::to_string(status) + ")"
-             : error_fault->message);
-    if (error_fault->retry_after > 0) o.retry_after = error_fault->retry_after;
+         e.message.empty() ? "Injected fault: the server could not process the request (HTTP " +
+                                 std::to_string(status) + ")"
+                           : e.message);
+    if (e.retry_after > 0) o.retry_after = e.retry_after;
     o.fault_ids.push_back(error_fault->id);
     return o;
   }

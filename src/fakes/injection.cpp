@@ -77,14 +77,14 @@ InjectedInstruction read_instruction(std::string_view text) {
     std::size_t end = start;
     while (end < text.size() && is_word(text[end])) ++end;
     if (end > start && ifind(text.substr(end, 5), " tool") == 0) {
-      in.action = "tool_call";
+      in.action = InjectionAction::kToolCall;
       in.tool = text.substr(start, end - start);
       return in;
     }
   }
   // 2. "system prompt"
   if (ifind(text, "system prompt") != std::string_view::npos) {
-    in.action = "reveal_system_prompt";
+    in.action = InjectionAction::kRevealSystemPrompt;
     return in;
   }
   // 3. a double-quoted span
@@ -93,9 +93,9 @@ InjectedInstruction read_instruction(std::string_view text) {
     const std::size_t close = text.find('"', open + 1);
     if (close != std::string_view::npos && close > open + 1) {
       in.say = text.substr(open + 1, close - open - 1);
-      in.action = holds_mrn(in.say)                 ? "other_patient_phi"
-                  : !first_canary(in.say).empty() ? "emit_canary"
-                                                  : "say";
+      in.action = holds_mrn(in.say)                 ? InjectionAction::kOtherPatientPhi
+                  : !first_canary(in.say).empty() ? InjectionAction::kEmitCanary
+                                                  : InjectionAction::kSay;
       return in;
     }
   }

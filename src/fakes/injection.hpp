@@ -5,6 +5,8 @@
 #include <optional>
 #include <string_view>
 
+#include "spec/model.hpp"
+
 namespace gameday {
 
 /// Canary tokens are this prefix and 8 lowercase hex digits ("GDCANARY-1a2b3c4d").
@@ -22,9 +24,8 @@ inline constexpr std::string_view kInjectionMarkers[] = {
 /// What an injected instruction asks for, read from its wording alone.
 struct InjectedInstruction {
   std::string_view text;    // from the marker to the end of its line
-  /// tool_call | reveal_system_prompt | other_patient_phi | emit_canary | say | "" (nothing the
-  /// model can act on)
-  std::string_view action;
+  /// What it asks for; nullopt when nothing the model can act on.
+  std::optional<InjectionAction> action;
   std::string_view say;     // the double-quoted text to repeat (other_patient_phi, emit_canary, say)
   std::string_view tool;    // tool_call: the function name
   std::string_view canary;  // the first canary token in the instruction ("" when none)

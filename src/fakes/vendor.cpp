@@ -800,24 +800,26 @@ bool alter_numbers(std::string& text) {
   return changed;
 }
 
-constexpr std::string_view kHallucinationModes[] = {"fabricated_code", "unsupported_fact",
-                                                    "foreign_citation", "altered_numbers"};
+// The modes a "mixed" hallucination draws from, in draw order.
+constexpr HallucinationMode kDrawnHallucinations[] = {
+    HallucinationMode::kFabricatedCode, HallucinationMode::kUnsupportedFact,
+    HallucinationMode::kForeignCitation, HallucinationMode::kAlteredNumbers};
 
 std::string code_sentence(const HallucinationMaterial& m, Rng& rng) {
   return "The billing code for this service is CPT " + pick_from(m.cpt_codes, rng) + ".";
 }
 
-// Bends the draft as one hallucination of `mode` ("" or "mixed": drawn).
-void hallucinate(Draft& d, std::string_view mode, const HallucinationMaterial& m,
+// Bends the draft as one hallucination of `mode` (mixed: one drawn).
+void hallucinate(Draft& d, HallucinationMode mode, const HallucinationMaterial& m,
                  const std::vector<std::string_view>& given, Rng& rng) {
-  if (mode.empty() || mode == "mixed") mode = kHallucinationModes[rng.below(4)];
+  if (mode == HallucinationMode::kMixed) mode = kDrawnHallucinations[rng.below(4)];
   if (d.refusal) {
     // A hallucinating model answers what it cannot know, citing what it was given.
     d.refusal = false;
     Part p;
-    p.text = mode == "fabricated_code" ? code_sentence(m, rng) : pick_from(m.facts, rng);
+    p.text = mode == HallucinationMode::kFabricatedCode ? code_sentence(m, rng) : pick_from(m.facts, rng);
     if (!given.empty()) p.doc = std::string(given.front());
-    if (mode == "foreign_citation") {
+    if (mode == HallucinationMode::kForeignCitation) {
       p.doc = foreign_id(given.empty() ? std::string_view() : given.front(), given);
       p.force_cite = true;
     }
@@ -825,21 +827,27 @@ void hallucinate(Draft& d, std::string_view mode, const HallucinationMaterial& m
     return;
   }
   const std::string last_doc = d.parts.empty() ? std::string() : d.parts.back().doc;
-  if (mode == "fabricated_code") {
-    bool changed = false;
-    for (Part& p : d.parts) changed = replace_codes(p.text, m, rng) || changed;
-    if (!changed) d.parts.push_back(Part{code_sentence(m, rng), last_doc});
-  } else if (mode == "foreign_citation") {
-    Part& p = d.parts.back();
-    p.doc = foreign_id(p.doc.empty() && !given.empty() ? given.front() : std::string_view(p.doc), given);
-    p.force_cite = true;
-  } else {
-    bool changed = false;
-    if (mode == "altered_numbers") {
-      for (Part& p : d.parts) changed = alter_numbers(p.text) || changed;
+  bool changed = false;
+  switch (mode) {
+    case HallucinationMode::kFabricatedCode:
+      for (Part& p : d.parts) changed = replace_codes(p.text, m, rng) || changed;
+      if (!changed) d.parts.push_back(Part{code_sentence(m, rng), last_doc});
+      return;
+    case HallucinationMode::kForeignCitation: {
+      Part& p = d.parts.back();
+      p.doc = foreign_id(p.doc.empty() && !given.empty() ? given.front() : std::string_view(p.doc), given);
+      p.force_cite = true;
+      return;
     }
-    if (!changed) d.parts.push_back(Part{pick_from(m.facts, rng), last_doc});
+    case HallucinationMode::kAlteredNumbers:
+      for (Part& p : d.parts) changed = alter_numbers(p.text) || changed;
+      break;
+    case HallucinationMode::kUnsupportedFact:
+    case HallucinationMode::kMixed:  // drawn above
+      break;
   }
+  // Unsupported facts, and altered numbers when there were none to alter.
+  if (!changed) d.parts.push_back(Part{pick_from(m.facts, rng), last_doc});
 }
 
 // The first MRN-shaped identifier of the prompt ("" when none).
@@ -855,7 +863,7 @@ std::string_view first_mrn(std::string_view s) {
 // Obeys an injected instruction: tool calls go to the response, text to the draft.
 void obey(const InjectedInstruction& in, const PromptView& pv, std::uint64_t id_bits, Draft& d,
           ChatResponse& r) {
-  if (in.action == "tool_call") {
+  if (in.action == InjectionAction::kToolCall) {
     ToolCall tc;
     tc.id = "call_" + hex16(id_bits).substr(0, 12);
     tc.name = std::string(in.tool);
@@ -876,7 +884,7 @@ void obey(const InjectedInstruction& in, const PromptView& pv, std::uint64_t id_
     d.refusal = false;
     d.parts.push_back(Part{std::string(kRefusal), ""});
   }
-  if (in.action == "reveal_system_prompt") {
+  if (in.action == InjectionAction::kRevealSystemPrompt) {
     d.parts.push_back(Part{std::string(kInstructionsPrefix) + std::string(pv.system), ""});
   } else {
     d.parts.push_back(Part{std::string(in.say), ""});
@@ -895,13 +903,15 @@ std::string render_single_quoted(const Draft& d) {
   return out + "]}";
 }
 
-constexpr std::string_view kSchemaModes[] = {"invalid_json", "truncated", "missing_field"};
+// The modes a "mixed" schema break draws from, in draw order.
+constexpr SchemaBreakMode kDrawnSchemaBreaks[] = {
+    SchemaBreakMode::kInvalidJson, SchemaBreakMode::kTruncated, SchemaBreakMode::kMissingField};
 
-// Renders a JSON answer broken as `mode` ("" or "mixed": drawn).
-std::string break_schema(const Draft& d, std::string_view mode, Rng& rng, ChatResponse& r) {
-  if (mode.empty() || mode == "mixed") mode = kSchemaModes[rng.below(3)];
-  if (mode == "invalid_json") return render_single_quoted(d);
-  if (mode == "truncated") {
+// Renders a JSON answer broken as `mode` (mixed: one drawn).
+std::string break_schema(const Draft& d, SchemaBreakMode mode, Rng& rng, ChatResponse& r) {
+  if (mode == SchemaBreakMode::kMixed) mode = kDrawnSchemaBreaks[rng.below(3)];
+  if (mode == SchemaBreakMode::kInvalidJson) return render_single_quoted(d);
+  if (mode == SchemaBreakMode::kTruncated) {
     std::string s = render(d, true);
     const std::size_t start = std::string_view("{\"answer\": \"").size();
     std::size_t cut = std::min(s.size(), start + std::max<std::size_t>(1, joined(d).size() / 2));
@@ -931,11 +941,11 @@ std::string break_schema(const Draft& d, std::string_view mode, Rng& rng, ChatRe
 
 // The bending faults that applied to one request (the first of each kind).
 struct Bends {
-  const FaultSpec* hallucination = nullptr;
-  const FaultSpec* injection = nullptr;
-  const FaultSpec* schema = nullptr;
-  const FaultSpec* refusal = nullptr;
-  const FaultSpec* drift = nullptr;
+  const FaultSpec* hallucination = nullptr;  // kind hallucination
+  const FaultSpec* injection = nullptr;      // kind injection_following
+  const FaultSpec* schema = nullptr;         // kind schema_break
+  const FaultSpec* refusal = nullptr;        // kind refusal_storm
+  const FaultSpec* drift = nullptr;          // kind drift
   bool ungrounded = false;  // an unrestricted prompt let the model add an unsupported statement
   bool any() const { return hallucination || injection || schema || refusal || drift || ungrounded; }
 };
@@ -949,8 +959,9 @@ std::string bent_answer(const ChatRequest& req, const Bends& b, const Hallucinat
   Draft d = draft_of(pv);
   bool drift_refuses = false, drift_hallucinates = false;
   if (b.drift) {
-    drift_refuses = rng.uniform01() < b.drift->refusal_rate;
-    drift_hallucinates = rng.uniform01() < b.drift->hallucination_rate;
+    const DriftFault& drift = *b.drift->as<DriftFault>();
+    drift_refuses = rng.uniform01() < drift.refusal_rate;
+    drift_hallucinates = rng.uniform01() < drift.hallucination_rate;
     fault_ids.push_back(b.drift->id);
   }
   if ((b.refusal || drift_refuses) && !d.refusal) {
@@ -961,13 +972,13 @@ std::string bent_answer(const ChatRequest& req, const Bends& b, const Hallucinat
     if (b.ungrounded && !d.refusal) d.parts.push_back(Part{pick_from(m.facts, rng), ""});
     if (b.hallucination || drift_hallucinates) {
       const std::vector<std::string_view> given = context_ids(pv.user);
-      hallucinate(d, b.hallucination ? std::string_view(b.hallucination->mode) : "mixed", m, given,
-                  rng);
+      hallucinate(d, b.hallucination ? b.hallucination->as<HallucinationFault>()->mode : HallucinationMode::kMixed,
+                  m, given, rng);
       if (b.hallucination) fault_ids.push_back(b.hallucination->id);
     }
     if (b.injection) {
-      if (const auto in = find_injected_instruction(pv.user); in && !in->action.empty()) {
-        if (rng.uniform01() < b.injection->susceptibility) {
+      if (const auto in = find_injected_instruction(pv.user); in && in->action) {
+        if (rng.uniform01() < b.injection->as<InjectionFollowingFault>()->susceptibility) {
           obey(*in, pv, id_bits, d, r);
           fault_ids.push_back(b.injection->id);
         }
@@ -980,7 +991,7 @@ std::string bent_answer(const ChatRequest& req, const Bends& b, const Hallucinat
   }
   if (b.schema && req.json_output) {
     fault_ids.push_back(b.schema->id);
-    return break_schema(d, b.schema->mode, rng, r);
+    return break_schema(d, b.schema->as<SchemaBreakFault>()->mode, rng, r);
   }
   return render(d, req.json_output);
 }
@@ -1046,31 +1057,39 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
   const FaultSpec* reset_fault = nullptr;
   const FaultSpec* stream_fault = nullptr;  // stream_stall or stream_break (live-only kinds)
   Bends bends;
+  auto first = [](const FaultSpec*& slot, const FaultSpec* f) {
+    if (slot == nullptr) slot = f;
+  };
   for (const FaultSpec* f : faults) {
-    if (f == nullptr || !fault_filters_match(*f, req.task_type, model)) continue;
+    if (f == nullptr || !applies_to(f->kind(), FaultTarget::kVendor)) continue;
+    if (!fault_filters_match(*f, req.task_type, model)) continue;
     if (!(rng.uniform01() < f->probability)) continue;
-    const std::string& kind = f->kind;
-    if (kind == "latency") {
-      ttft += sample(f->delay, rng);
-      o.fault_ids.push_back(f->id);
-    } else if (kind == "error") {
-      if (error_fault == nullptr) error_fault = f;
-    } else if (kind == "hang") {
-      if (hang_fault == nullptr) hang_fault = f;
-    } else if (kind == "reset") {
-      if (reset_fault == nullptr) reset_fault = f;
-    } else if (kind == "stream_stall" || kind == "stream_break") {
-      if (stream_fault == nullptr) stream_fault = f;
-    } else if (kind == "hallucination") {
-      if (bends.hallucination == nullptr) bends.hallucination = f;
-    } else if (kind == "injection_following") {
-      if (bends.injection == nullptr) bends.injection = f;
-    } else if (kind == "schema_break") {
-      if (bends.schema == nullptr) bends.schema = f;
-    } else if (kind == "refusal_storm") {
-      if (bends.refusal == nullptr) bends.refusal = f;
-    } else if (kind == "drift") {
-      if (bends.drift == nullptr) bends.drift = f;
+    switch (f->kind()) {
+      case FaultKind::kLatency:
+        ttft += sample(f->as<LatencyFault>()->delay, rng);
+        o.fault_ids.push_back(f->id);
+        break;
+      case FaultKind::kError: first(error_fault, f); break;
+      case FaultKind::kHang: first(hang_fault, f); break;
+      case FaultKind::kReset: first(reset_fault, f); break;
+      case FaultKind::kStreamStall:
+      case FaultKind::kStreamBreak: first(stream_fault, f); break;
+      case FaultKind::kHallucination: first(bends.hallucination, f); break;
+      case FaultKind::kInjectionFollowing: first(bends.injection, f); break;
+      case FaultKind::kSchemaBreak: first(bends.schema, f); break;
+      case FaultKind::kRefusalStorm: first(bends.refusal, f); break;
+      case FaultKind::kDrift: first(bends.drift, f); break;
+      // Not vendor kinds (applies_to above keeps them out).
+      case FaultKind::kTimeout:
+      case FaultKind::kWrongPatient:
+      case FaultKind::kIrrelevantDocs:
+      case FaultKind::kStaleDocs:
+      case FaultKind::kEmptyResults:
+      case FaultKind::kTruncatedPaging:
+      case FaultKind::kPoisonedNote:
+      case FaultKind::kPromptDeploy:
+      case FaultKind::kConfigChange:
+        break;
     }
   }
   o.ttft = ttft;
@@ -1084,14 +1103,15 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
   }
   if (reset_fault != nullptr) {
     o.status = 0;
-    o.disconnect = "reset";
+    o.disconnect = Disconnect::kReset;
     o.fault_ids.push_back(reset_fault->id);
     return o;
   }
   if (error_fault != nullptr) {
-    o.status = error_fault->status > 0 ? error_fault->status : 500;
-    o.error = error_for_status(o.status, error_fault->message);
-    o.retry_after = error_fault->retry_after;
+    const ErrorFault& e = *error_fault->as<ErrorFault>();
+    o.status = e.status > 0 ? e.status : 500;
+    o.error = error_for_status(o.status, e.message);
+    o.retry_after = e.retry_after;
     o.fault_ids.push_back(error_fault->id);
     return o;
   }
@@ -1104,8 +1124,8 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
   ChatResponse& r = o.response;
   r.id = "chatcmpl-" + hex16(id_bits);
   r.model = model;
-  if (bends.drift != nullptr && !bends.drift->model_version.empty()) {
-    r.model = bends.drift->model_version;
+  if (bends.drift != nullptr && !bends.drift->as<DriftFault>()->model_version.empty()) {
+    r.model = bends.drift->as<DriftFault>()->model_version;
   }
   // A prompt that does not restrict the model to its context lets it add what it "knows". The
   // draw happens only for such prompts, so grounded runs keep their random streams.
@@ -1134,10 +1154,11 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
   }
   if (stream_fault != nullptr) {
     // The answer starts and dies on the way: the caller gets no status (or never a reply).
-    o.disconnect = stream_fault->kind;
+    const bool stall = stream_fault->kind() == FaultKind::kStreamStall;
+    o.disconnect = stall ? Disconnect::kStreamStall : Disconnect::kStreamBreak;
     o.after_tokens = stream_fault_after_tokens(*stream_fault);
     o.status = 0;
-    o.hang = o.disconnect == "stream_stall";
+    o.hang = stall;
     if (profile_.tokens_per_second > 0) {
       const int sent = std::min(o.after_tokens, r.usage.completion_tokens);
       o.delay = o.ttft + static_cast<Duration>(std::llround(sent * 1e6 / profile_.tokens_per_second));
@@ -1148,7 +1169,10 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
 }
 
 int stream_fault_after_tokens(const FaultSpec& f) {
-  return f.after_tokens >= 0 ? f.after_tokens : 5;
+  int n = 5;
+  if (const auto* stall = f.as<StreamStallFault>()) n = stall->after_tokens;
+  if (const auto* cut = f.as<StreamBreakFault>()) n = cut->after_tokens;
+  return n >= 0 ? n : 5;
 }
 
 

@@ -59,6 +59,9 @@ struct VendorError {
   std::string code;  // "rate_limit_exceeded", ...
 };
 
+/// How a live-only transport fault ends a response (see VendorOutcome::disconnect).
+enum class Disconnect : std::uint8_t { kNone, kReset, kStreamStall, kStreamBreak };
+
 /// What the vendor does with one request.
 struct VendorOutcome {
   Duration delay = 0;        // until the whole response (or the error) is sent
@@ -73,14 +76,14 @@ struct VendorOutcome {
   /// the vendor records what PHI it received, so a scenario can show whether redaction worked.
   /// Set on every outcome, errors and hangs included (the request was received).
   int phi_received = 0;
-  /// A live-only transport fault that decided the outcome (the HTTP server acts it out): "" |
-  /// "reset" (the connection is reset, nothing sent; status 0 after `delay`) | "stream_break"
-  /// (the answer is sent up to `after_tokens` tokens, then the connection closes; status 0
-  /// after `delay`, the time of the break; `response` holds the whole answer) |
-  /// "stream_stall" (the same, then nothing more: also `hang`). In simulation these are
-  /// failures without a status: reset and stream_break reach the caller as status 0 (like its
-  /// own timeout), stream_stall as a hang.
-  std::string disconnect;
+  /// A live-only transport fault that decided the outcome (the HTTP server acts it out):
+  /// kReset (the connection is reset, nothing sent; status 0 after `delay`), kStreamBreak (the
+  /// answer is sent up to `after_tokens` tokens, then the connection closes; status 0 after
+  /// `delay`, the time of the break; `response` holds the whole answer), kStreamStall (the same,
+  /// then nothing more: also `hang`). In simulation these are failures without a status: reset
+  /// and stream_break reach the caller as status 0 (like its own timeout), stream_stall as a
+  /// hang.
+  Disconnect disconnect = Disconnect::kNone;
   int after_tokens = 0;  ///< stream_break / stream_stall: answer tokens sent before it happens
 };
 

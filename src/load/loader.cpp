@@ -168,16 +168,16 @@ class CrossCheck {
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const StepSpec& st = steps[i];
       const std::string p = list + "[" + std::to_string(i) + "]";
-      if (st.kind == "model.failover" && !st.to.empty() && !ids.empty() && !contains(ids, st.to)) {
+      if (st.kind == StepKind::kModelFailover && !st.to.empty() && !ids.empty() && !contains(ids, st.to)) {
         report(file, p + ".to", unknown_value_message("vendor", st.to, ids, "to"));
-      } else if ((st.kind == "prompt.rollback" || st.kind == "prompt.deploy") &&
+      } else if ((st.kind == StepKind::kPromptRollback || st.kind == StepKind::kPromptDeploy) &&
                  !st.version.empty() && !versions.empty() && !contains(versions, st.version)) {
         report(file, p + ".version", unknown_value_message("prompt version", st.version, versions));
-      } else if (st.kind == "mode.fallback" && !f.flags.empty() &&
+      } else if (st.kind == StepKind::kModeFallback && !f.flags.empty() &&
                  std::none_of(f.flags.begin(), f.flags.end(),
                               [](const FlagDef& d) { return d.name == "safe-mode"; })) {
         report(file, p + ".kind", "mode.fallback needs the assistant's 'safe-mode' flag, which the fakes do not define");
-      } else if (st.kind == "flag.set" && !st.flag.empty() && !f.flags.empty()) {
+      } else if (st.kind == StepKind::kFlagSet && !st.flag.empty() && !f.flags.empty()) {
         auto flag = std::find_if(f.flags.begin(), f.flags.end(),
                                  [&](const FlagDef& d) { return d.name == st.flag; });
         if (flag == f.flags.end()) {
@@ -200,7 +200,7 @@ class CrossCheck {
       steps_against_fakes(pb.file, "rollback", pb.rollback, *f);
       for (const auto* steps : {&pb.steps, &pb.rollback}) {
         for (const auto& st : *steps) {
-          if (st.kind == "golden.check" && !st.golden_set.empty()) {
+          if (st.kind == StepKind::kGoldenCheck && !st.golden_set.empty()) {
             golden(s_.golden_set(st.golden_set), *f);
           }
         }
@@ -254,7 +254,7 @@ class CrossCheck {
         const StepSpec& st = (*steps)[i];
         const std::string p = list + "[" + std::to_string(i) + "]";
         if (st.when) check(*st.when, p + ".when");
-        if (st.kind == "wait_for") check(st.condition, p + ".condition");
+        if (st.kind == StepKind::kWaitFor) check(st.condition, p + ".condition");
       }
     }
   }

@@ -282,9 +282,8 @@ std::optional<DurationDist> read_dist(FileCtx& ctx, const YAML::Node& v, const s
   }
   MapReader m(ctx, v, path, "for '" + key + "'", v.Mark());
   if (!m.ok()) return std::nullopt;
-  static const std::vector<std::string> kKinds = {"fixed", "uniform", "exponential", "lognormal"};
   m.allow({"dist", "value", "min", "max", "mean", "median", "sigma"});
-  const auto kind = m.one_of("dist", kKinds, "distribution", kRequired);
+  const auto kind = read_enum<DistKind>(m, "dist", "distribution", kRequired);
   if (!kind) return std::nullopt;
   const std::map<std::string, std::string> elsewhere = {
       {"value", "applies only to fixed distributions"},
@@ -304,29 +303,31 @@ std::optional<DurationDist> read_dist(FileCtx& ctx, const YAML::Node& v, const s
     if (!opt) ok = false;
     return opt.value_or(0);
   };
-  if (*kind == "fixed") {
-    allow({"value"});
-    d.kind = DistKind::kFixed;
-    d.value = need(m.duration("value", kRequired));
-  } else if (*kind == "uniform") {
-    allow({"min", "max"});
-    d.kind = DistKind::kUniform;
-    d.min = need(m.duration("min", kRequired));
-    d.max = need(m.duration("max", kRequired));
-    if (ok && d.max < d.min) {
-      m.error_at("max", "'max' (" + format_duration(d.max) + ") is less than 'min' (" +
-                            format_duration(d.min) + ")");
-      ok = false;
-    }
-  } else if (*kind == "exponential") {
-    allow({"mean"});
-    d.kind = DistKind::kExponential;
-    d.mean = need(m.positive_duration("mean", kRequired));
-  } else {
-    allow({"median", "sigma"});
-    d.kind = DistKind::kLognormal;
-    d.median = need(m.positive_duration("median", kRequired));
-    d.sigma = need(m.number_in("sigma", 0, 5, kRequired));
+  d.kind = *kind;
+  switch (*kind) {
+    case DistKind::kFixed:
+      allow({"value"});
+      d.value = need(m.duration("value", kRequired));
+      break;
+    case DistKind::kUniform:
+      allow({"min", "max"});
+      d.min = need(m.duration("min", kRequired));
+      d.max = need(m.duration("max", kRequired));
+      if (ok && d.max < d.min) {
+        m.error_at("max", "'max' (" + format_duration(d.max) + ") is less than 'min' (" +
+                              format_duration(d.min) + ")");
+        ok = false;
+      }
+      break;
+    case DistKind::kExponential:
+      allow({"mean"});
+      d.mean = need(m.positive_duration("mean", kRequired));
+      break;
+    case DistKind::kLognormal:
+      allow({"median", "sigma"});
+      d.median = need(m.positive_duration("median", kRequired));
+      d.sigma = need(m.number_in("sigma", 0, 5, kRequired));
+      break;
   }
   if (!ok) return std::nullopt;
   return d;

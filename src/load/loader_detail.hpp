@@ -164,6 +164,23 @@ class MapReader {
   std::set<std::string> typo_of_;  // known keys that an unknown key was taken for a typo of
 };
 
+/// A value of vocabulary E (spec/names.hpp) written by its name; `label` names it in messages
+/// ("alert type"). Only values for which `accept` holds are offered and accepted.
+template <typename E, typename Accept>
+std::optional<E> read_enum(MapReader& m, const std::string& key, const std::string& label,
+                           bool required, Accept accept) {
+  auto v = m.one_of(key, names_where<E>(accept), label, required);
+  if (!v) return std::nullopt;
+  return parse_name<E>(*v);
+}
+
+/// A value of vocabulary E, any of its values.
+template <typename E>
+std::optional<E> read_enum(MapReader& m, const std::string& key, const std::string& label,
+                           bool required = false) {
+  return read_enum<E>(m, key, label, required, [](E) { return true; });
+}
+
 // ---- value readers (report and return nullopt on a bad value; `key` names it in messages)
 
 std::optional<std::string> read_string(FileCtx& ctx, const YAML::Node& v, const std::string& key);

@@ -2,6 +2,8 @@
 // checks of faults against the fakes (vendor models, injection payloads, prompts, flags).
 #include <algorithm>
 #include <set>
+#include <type_traits>
+#include <variant>
 
 #include "load/loader.hpp"
 #include "load/loader_detail.hpp"
@@ -9,86 +11,84 @@
 namespace gameday::loader {
 namespace {
 
-enum class Target { kVendor, kEhr, kAssistant };
-
-const std::vector<std::string> kVendorKinds = {"latency",       "error",       "hang",
-                                               "hallucination", "injection_following",
-                                               "schema_break",  "refusal_storm", "drift",
-                                               // live-only (the HTTP server acts them out;
-                                               // simulated as a failure without a status)
-                                               "reset",         "stream_stall", "stream_break"};
-const std::vector<std::string> kEhrKinds = {"latency",         "error",          "timeout",
-                                            "wrong_patient",   "irrelevant_docs", "stale_docs",
-                                            "empty_results",   "truncated_paging",
-                                            "poisoned_note"};
-const std::vector<std::string> kAssistantKinds = {"prompt_deploy", "config_change"};
-
-const std::vector<std::string>& kinds_of(std::optional<Target> t) {
-  static const std::vector<std::string> kAll = [] {
-    std::vector<std::string> all;
-    for (const auto* list : {&kVendorKinds, &kEhrKinds, &kAssistantKinds}) {
-      for (const auto& k : *list) {
-        if (std::find(all.begin(), all.end(), k) == all.end()) all.push_back(k);
-      }
-    }
-    return all;
-  }();
-  if (!t) return kAll;
-  switch (*t) {
-    case Target::kVendor: return kVendorKinds;
-    case Target::kEhr: return kEhrKinds;
-    case Target::kAssistant: return kAssistantKinds;
-  }
-  return kAll;
+// The kinds a target of class `t` accepts (every kind when the target is unknown).
+std::vector<std::string> kinds_of(std::optional<FaultTarget> t) {
+  return names_where<FaultKind>([&](FaultKind k) { return !t || applies_to(k, *t); });
 }
 
-// Each kind's own parameters.
+// Every kind's parameter keys, keyed by kind name (sorted by kind name), for the list of keys a
+// fault may have and for saying where a misplaced key belongs.
 const std::map<std::string, std::vector<std::string>>& kind_keys() {
-  static const std::map<std::string, std::vector<std::string>> kKeys = {
-      {"latency", {"delay"}},
-      {"error", {"status", "retry_after", "message"}},
-      {"hallucination", {"mode"}},
-      {"schema_break", {"mode"}},
-      {"injection_following", {"susceptibility"}},
-      {"drift", {"model_version", "hallucination_rate", "refusal_rate"}},
-      {"stream_stall", {"after_tokens"}},
-      {"stream_break", {"after_tokens"}},
-      {"poisoned_note", {"payload"}},
-      {"prompt_deploy", {"prompt_version"}},
-      {"config_change", {"flag", "variant"}},
-  };
+  static const std::map<std::string, std::vector<std::string>> kKeys = [] {
+    std::map<std::string, std::vector<std::string>> out;
+    for (FaultKind k : values_of<FaultKind>()) {
+      auto keys = param_keys(k);
+      if (!keys.empty()) out.emplace(to_name(k), std::move(keys));
+    }
+    return out;
+  }();
   return kKeys;
 }
 
-// Why a parameter key does not belong to the fault at hand.
+// Why a parameter key does not belong to the fault at hand ("applies only to error faults").
 const std::map<std::string, std::string>& key_owners() {
-  static const std::map<std::string, std::string> kOwners = {
-      {"delay", "applies only to latency faults"},
-      {"status", "applies only to error faults"},
-      {"retry_after", "applies only to error faults"},
-      {"message", "applies only to error faults"},
-      {"mode", "applies only to hallucination and schema_break faults"},
-      {"susceptibility", "applies only to injection_following faults"},
-      {"model_version", "applies only to drift faults"},
-      {"hallucination_rate", "applies only to drift faults"},
-      {"refusal_rate", "applies only to drift faults"},
-      {"after_tokens", "applies only to stream_stall and stream_break faults"},
-      {"payload", "applies only to poisoned_note faults"},
-      {"prompt_version", "applies only to prompt_deploy faults"},
-      {"flag", "applies only to config_change faults"},
-      {"variant", "applies only to config_change faults"},
-      {"models", "applies only to vendor faults"},
-  };
+  static const std::map<std::string, std::string> kOwners = [] {
+    std::map<std::string, std::vector<std::string>> owners;  // key -> kinds, in kind order
+    for (FaultKind k : values_of<FaultKind>()) {
+      for (const auto& key : param_keys(k)) owners[key].push_back(to_name(k));
+    }
+    std::map<std::string, std::string> out;
+    for (const auto& [key, kinds] : owners) {
+      std::string who;
+      for (std::size_t i = 0; i < kinds.size(); ++i) {
+        who += (i == 0 ? "" : i + 1 == kinds.size() ? " and " : ", ") + kinds[i];
+      }
+      out.emplace(key, "applies only to " + who + " faults");
+    }
+    out.emplace("models", "applies only to vendor faults");
+    return out;
+  }();
   return kOwners;
 }
 
 const std::vector<std::string> kTriggerKeys = {"probability", "every_nth", "first_n",
                                                "task_types"};
 
-const std::vector<std::string> kHallucinationModes = {
-    "fabricated_code", "unsupported_fact", "foreign_citation", "altered_numbers", "mixed"};
-const std::vector<std::string> kSchemaModes = {"invalid_json", "truncated", "missing_field",
-                                               "mixed"};
+template <typename T>
+inline constexpr bool kUnreadable = false;
+
+// Reads one parameter of a kind's struct by its field table entry.
+template <typename S, typename T>
+void read_field(MapReader& m, S& params, const Field<S, T>& f) {
+  const std::string key(f.key);
+  T& out = params.*(f.member);
+  if constexpr (std::is_same_v<T, DurationDist>) {
+    if (auto v = m.dist(key, f.required)) out = *v;
+  } else if constexpr (std::is_same_v<T, Duration>) {
+    if (auto v = m.duration(key, f.required)) out = *v;
+  } else if constexpr (std::is_same_v<T, int>) {
+    const auto lo = static_cast<long long>(f.min), hi = static_cast<long long>(f.max);
+    if (auto v = m.integer(key, lo, hi, f.required)) out = static_cast<int>(*v);
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (auto v = m.number_in(key, f.min, f.max, f.required)) out = *v;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (auto v = m.str(key, f.required)) out = *v;
+  } else if constexpr (std::is_enum_v<T>) {
+    if (auto v = m.one_of(key, names_of<T>(), std::string(f.label), f.required)) out = *parse_name<T>(*v);
+  } else {
+    static_assert(kUnreadable<T>, "no reader for this field type");
+  }
+}
+
+// Fills the parameters of the fault's kind from `m`, as its field table says.
+void read_params(MapReader& m, FaultParams& params) {
+  std::visit(
+      [&](auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        for_each_field<P>([&](const auto& f) { read_field(m, p, f); });
+      },
+      params);
+}
 
 // Reads a list of strings of `key` checking each item against `allowed` (when given), recording
 // each item's position as "<path>.<key>[k]".
@@ -143,33 +143,25 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
   if (ids != nullptr && !ids->insert(f.id).second) m.error_at("id", "duplicate fault id '" + f.id + "'");
 
   // The target decides which kinds exist; the kind decides which parameters apply.
-  std::optional<Target> target;
+  std::optional<FaultTarget> target;
   if (auto t = m.str("target", kRequired)) {
     f.target = *t;
-    if (*t == "ehr" || *t == "ehr:replica") {
-      target = Target::kEhr;
-    } else if (*t == "assistant") {
-      target = Target::kAssistant;
-    } else if (t->rfind("vendor:", 0) == 0 && t->size() > 7) {
-      target = Target::kVendor;
-    } else {
+    target = target_class(*t);
+    if (!target) {
       m.error_at("target", "unknown fault target '" + *t +
                                "' (expected vendor:<id>, vendor:*, ehr, ehr:replica or assistant)");
     }
   }
-  std::optional<std::string> kind;
+  std::optional<FaultKind> kind;
   if (auto k = m.str("kind", kRequired)) {
-    const auto& allowed = kinds_of(target);
-    if (std::find(allowed.begin(), allowed.end(), *k) == allowed.end()) {
-      m.error_at("kind", unknown_value_message("fault kind", *k, allowed, target ? f.target : ""));
-    } else {
-      kind = *k;
-    }
+    kind = parse_name<FaultKind>(*k);
+    if (kind && target && !applies_to(*kind, *target)) kind.reset();
+    if (!kind) m.error_at("kind", unknown_value_message("fault kind", *k, kinds_of(target), target ? f.target : ""));
   }
-  f.kind = kind.value_or("");
+  if (kind) f.params = default_params(*kind);
 
   // The keys this fault may have; the others say where they belong.
-  const bool change = target == Target::kAssistant;
+  const bool change = target == FaultTarget::kAssistant;
   std::vector<std::string> keys = {"id", "at", "target", "kind"};
   std::map<std::string, std::string> elsewhere = key_owners();
   if (change) {
@@ -181,11 +173,11 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
   } else {
     keys.push_back("for");
     keys.insert(keys.end(), kTriggerKeys.begin(), kTriggerKeys.end());
-    if (target != Target::kEhr) keys.push_back("models");
+    if (target != FaultTarget::kEhr) keys.push_back("models");
   }
   if (kind) {
-    auto own = kind_keys().find(*kind);
-    if (own != kind_keys().end()) keys.insert(keys.end(), own->second.begin(), own->second.end());
+    const auto own = param_keys(*kind);
+    keys.insert(keys.end(), own.begin(), own.end());
   } else {
     // Kind unknown: accept every parameter rather than report misplaced keys twice.
     for (const auto& [_, ks] : kind_keys()) keys.insert(keys.end(), ks.begin(), ks.end());
@@ -213,36 +205,9 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
   }
   f.models = read_names(m, "models", nullptr, "model", "leave 'models' out to match every model");
 
-  // Parameters.
-  if (f.kind == "latency") {
-    if (auto d = m.dist("delay", kRequired)) f.delay = *d;
-  }
-  f.status = target.value_or(Target::kVendor) == Target::kVendor ? 503 : 500;
-  if (f.kind == "error") {
-    f.status = static_cast<int>(m.integer("status", 400, 599).value_or(f.status));
-    f.retry_after = m.duration("retry_after").value_or(0);
-    f.message = m.str("message").value_or("");
-  }
-  if (f.kind == "hallucination") {
-    f.mode = m.one_of("mode", kHallucinationModes, "hallucination mode").value_or("mixed");
-  } else if (f.kind == "schema_break") {
-    f.mode = m.one_of("mode", kSchemaModes, "schema_break mode").value_or("mixed");
-  } else if (f.kind == "injection_following") {
-    f.susceptibility = m.number_in("susceptibility", 0, 1).value_or(1.0);
-  } else if (f.kind == "drift") {
-    f.model_version = m.str("model_version", kRequired).value_or("");
-    f.hallucination_rate = m.number_in("hallucination_rate", 0, 1).value_or(0);
-    f.refusal_rate = m.number_in("refusal_rate", 0, 1).value_or(0);
-  } else if (f.kind == "stream_stall" || f.kind == "stream_break") {
-    f.after_tokens = static_cast<int>(m.integer("after_tokens", 0, 1'000'000).value_or(5));
-  } else if (f.kind == "poisoned_note") {
-    f.payload = m.str("payload").value_or("");
-  } else if (f.kind == "prompt_deploy") {
-    f.prompt_version = m.str("prompt_version", kRequired).value_or("");
-  } else if (f.kind == "config_change") {
-    f.flag = m.str("flag", kRequired).value_or("");
-    f.variant = m.str("variant", kRequired).value_or("");
-  }
+  // Parameters (none when the kind is unknown: it is reported already).
+  if (auto* e = f.as<ErrorFault>()) e->status = target.value_or(FaultTarget::kVendor) == FaultTarget::kVendor ? 503 : 500;
+  if (kind) read_params(m, f.params);
   return f;
 }
 
@@ -288,35 +253,36 @@ void check_faults_against_fakes(Diagnostics& d, const Scenario& sc, const Fakes&
         }
       }
     }
-    if (f.kind == "poisoned_note" && !f.payload.empty()) {
+    if (const auto* note = f.as<PoisonedNoteFault>(); note && !note->payload.empty()) {
       std::vector<std::string> ids;
       for (const auto& pl : fk.injections) ids.push_back(pl.id);
       if (ids.empty()) {
-        report(p + ".payload", "injection payload '" + f.payload +
+        report(p + ".payload", "injection payload '" + note->payload +
                                    "' is not defined: the fakes directory has no injections.yaml");
-      } else if (std::find(ids.begin(), ids.end(), f.payload) == ids.end()) {
-        report(p + ".payload", unknown_value_message("injection payload", f.payload, ids));
+      } else if (std::find(ids.begin(), ids.end(), note->payload) == ids.end()) {
+        report(p + ".payload", unknown_value_message("injection payload", note->payload, ids));
       }
     }
-    if (f.kind == "prompt_deploy" && !f.prompt_version.empty() && !fk.prompts.empty()) {
+    if (const auto* deploy = f.as<PromptDeployFault>();
+        deploy && !deploy->prompt_version.empty() && !fk.prompts.empty()) {
       std::vector<std::string> versions;
       for (const auto& pv : fk.prompts) versions.push_back(pv.version);
-      if (std::find(versions.begin(), versions.end(), f.prompt_version) == versions.end()) {
-        report(p + ".prompt_version", unknown_value_message("prompt version", f.prompt_version,
+      if (std::find(versions.begin(), versions.end(), deploy->prompt_version) == versions.end()) {
+        report(p + ".prompt_version", unknown_value_message("prompt version", deploy->prompt_version,
                                                             versions, "prompt_version"));
       }
     }
-    if (f.kind == "config_change" && !f.flag.empty() && !fk.flags.empty()) {
+    if (const auto* change = f.as<ConfigChangeFault>(); change && !change->flag.empty() && !fk.flags.empty()) {
       auto flag = std::find_if(fk.flags.begin(), fk.flags.end(),
-                               [&](const FlagDef& fd) { return fd.name == f.flag; });
+                               [&](const FlagDef& fd) { return fd.name == change->flag; });
       if (flag == fk.flags.end()) {
         std::vector<std::string> names;
         for (const auto& fd : fk.flags) names.push_back(fd.name);
-        report(p + ".flag", unknown_value_message("flag", f.flag, names));
-      } else if (!f.variant.empty() && !flag->variants.count(f.variant)) {
+        report(p + ".flag", unknown_value_message("flag", change->flag, names));
+      } else if (!change->variant.empty() && !flag->variants.count(change->variant)) {
         std::vector<std::string> names;
         for (const auto& [v, _] : flag->variants) names.push_back(v);
-        report(p + ".variant", unknown_value_message("variant", f.variant, names, f.flag));
+        report(p + ".variant", unknown_value_message("variant", change->variant, names, change->flag));
       }
     }
   }

@@ -16,8 +16,6 @@ const std::vector<std::string>& optional_fakes_files() {
 
 namespace {
 
-const std::vector<std::string> kActions = {"emit_canary", "reveal_system_prompt",
-                                           "other_patient_phi", "tool_call"};
 const std::vector<std::string> kPlaceholders = {"canary", "other_patient_name",
                                                 "other_patient_mrn"};
 
@@ -58,15 +56,20 @@ std::string sample_fill(const std::string& text, const std::string& canary) {
   return out;
 }
 
-std::string action_hint(const std::string& action) {
-  if (action == "tool_call") return "write 'call the <name> tool'";
-  if (action == "reveal_system_prompt") return "write 'system prompt'";
-  if (action == "other_patient_phi") return "quote a sentence holding {other_patient_mrn}";
-  return "quote a sentence holding {canary}";
+std::string action_hint(InjectionAction action) {
+  switch (action) {
+    case InjectionAction::kToolCall: return "write 'call the <name> tool'";
+    case InjectionAction::kRevealSystemPrompt: return "write 'system prompt'";
+    case InjectionAction::kOtherPatientPhi: return "quote a sentence holding {other_patient_mrn}";
+    case InjectionAction::kEmitCanary: return "quote a sentence holding {canary}";
+    case InjectionAction::kSay: return "quote a sentence";
+  }
+  return "";
 }
 
-// The checks of one payload's text; problems are reported at the text.
-void check_payload_text(MapReader& m, const InjectionPayload& p) {
+// The checks of one payload's text; problems are reported at the text. The wording is checked
+// against the declared action only when `action_known` (an unknown action is reported already).
+void check_payload_text(MapReader& m, const InjectionPayload& p, bool action_known) {
   const std::string& t = p.text;
   if (t.find('\n') != std::string::npos) {
     m.error_at("text", "the text of payload '" + p.id + "' must be one line (the fake model reads "
@@ -98,13 +101,12 @@ void check_payload_text(MapReader& m, const InjectionPayload& p) {
                            "previous instructions' in it");
     return;
   }
-  if (p.action.empty()) return;
+  if (!action_known) return;
   const InjectedInstruction in = read_instruction(std::string_view(filled).substr(marker));
   if (in.action != p.action) {
-    m.error_at("text", "payload '" + p.id + "' declares action '" + p.action +
+    m.error_at("text", "payload '" + p.id + "' declares action '" + to_name(p.action) +
                            "' but the fake model reads its wording as " +
-                           (in.action.empty() ? std::string("nothing to act on")
-                                              : "'" + std::string(in.action) + "'") +
+                           (!in.action ? std::string("nothing to act on") : "'" + to_name(*in.action) + "'") +
                            " (" + action_hint(p.action) + ")");
   }
 }
@@ -138,7 +140,9 @@ std::vector<InjectionPayload> read_injections(Session& s, const std::string& pat
     } else if (!p.id.empty() && !ids.insert(p.id).second) {
       m.error_at("id", "duplicate payload id '" + p.id + "'");
     }
-    p.action = m.one_of("action", kActions, "injection action", kRequired).value_or("");
+    const auto action = read_enum<InjectionAction>(m, "action", "injection action", kRequired,
+                                                   [](InjectionAction a) { return a != InjectionAction::kSay; });
+    if (action) p.action = *action;
     if (auto c = m.str("canary", kRequired)) {
       if (!is_canary_token(*c)) {
         m.error_at("canary", "expected a canary token like GDCANARY-1a2b3c4d (GDCANARY- and 8 "
@@ -151,7 +155,7 @@ std::vector<InjectionPayload> read_injections(Session& s, const std::string& pat
       }
     }
     p.text = m.str("text", kRequired).value_or("");
-    if (!p.text.empty()) check_payload_text(m, p);
+    if (!p.text.empty()) check_payload_text(m, p, action.has_value());
     out.push_back(std::move(p));
   }
   return out;

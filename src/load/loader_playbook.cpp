@@ -13,43 +13,52 @@
 namespace gameday::loader {
 namespace {
 
-const std::vector<std::string>& step_kinds() {
-  static const std::vector<std::string> kKinds = {
-      "approve",       "escalate",       "exec",          "flag.set",
-      "golden.check",  "http",           "mode.fallback", "model.failover",
-      "model.rollback", "notify",        "prompt.deploy", "prompt.rollback",
-      "traffic.shed",  "wait",           "wait_for"};
-  return kKinds;
-}
-
 // The keys each step kind adds to the common ones.
-const std::map<std::string, std::vector<std::string>>& step_keys() {
-  static const std::map<std::string, std::vector<std::string>> kKeys = {
-      {"approve", {"delay", "approvers", "quorum"}},
-      {"escalate", {"to", "ack_delay", "wait", "message"}},
-      {"exec", {"argv", "env", "cwd"}},
-      {"flag.set", {"flag", "variant"}},
-      {"golden.check", {"set", "min_pass_rate"}},
-      {"http", {"method", "url", "headers", "body", "expect"}},
-      {"mode.fallback", {"enabled"}},
-      {"model.failover", {"to"}},
-      {"model.rollback", {}},
-      {"notify", {"url", "text", "headers"}},
-      {"prompt.deploy", {"version"}},
-      {"prompt.rollback", {"version"}},
-      {"traffic.shed", {"share"}},
-      {"wait", {"duration"}},
-      {"wait_for", {"condition"}}};
-  return kKeys;
+std::vector<std::string> step_keys(StepKind k) {
+  switch (k) {
+    case StepKind::kApprove: return {"delay", "approvers", "quorum"};
+    case StepKind::kEscalate: return {"to", "ack_delay", "wait", "message"};
+    case StepKind::kExec: return {"argv", "env", "cwd"};
+    case StepKind::kFlagSet: return {"flag", "variant"};
+    case StepKind::kGoldenCheck: return {"set", "min_pass_rate"};
+    case StepKind::kHttp: return {"method", "url", "headers", "body", "expect"};
+    case StepKind::kModeFallback: return {"enabled"};
+    case StepKind::kModelFailover: return {"to"};
+    case StepKind::kModelRollback: return {};
+    case StepKind::kNotify: return {"url", "text", "headers"};
+    case StepKind::kPromptDeploy: return {"version"};
+    case StepKind::kPromptRollback: return {"version"};
+    case StepKind::kTrafficShed: return {"share"};
+    case StepKind::kWait: return {"duration"};
+    case StepKind::kWaitFor: return {"condition"};
+  }
+  return {};
 }
 
-const std::vector<std::string>& sli_names() {
-  static const std::vector<std::string> kSlis = {"latency_p95", "latency_p99", "error_ratio",
-                                                 "citation_invalid_ratio", "request_rate"};
-  return kSlis;
+// The SLIs a condition may read.
+bool condition_sli(Sli sli) {
+  switch (sli) {
+    case Sli::kLatencyP95:
+    case Sli::kLatencyP99:
+    case Sli::kErrorRatio:
+    case Sli::kCitationInvalidRatio:
+    case Sli::kRequestRate:
+      return true;
+    case Sli::kSchemaInvalidRatio:
+    case Sli::kCanaryRatio:
+    case Sli::kPhiOutputRatio:
+    case Sli::kRefusalRatio:
+    case Sli::kCorrectionRate:
+    case Sli::kCorrectionCount:
+    case Sli::kProbeFailure:
+    case Sli::kProbeFailureRatio:
+    case Sli::kPhiLogRatio:
+      return false;
+  }
+  return false;
 }
 
-bool is_latency(const std::string& sli) { return sli == "latency_p95" || sli == "latency_p99"; }
+std::vector<std::string> condition_sli_names() { return names_where<Sli>(condition_sli); }
 
 // ---- conditions: `when` and `wait_for`
 //
@@ -89,22 +98,23 @@ struct ConditionError {
 };
 
 // Checks an SLI threshold; "" when fine.
-std::string check_threshold(const std::string& sli, const std::string& text, double* value) {
+std::string check_threshold(Sli sli, const std::string& text, double* value) {
+  const std::string name = to_name(sli);
   if (is_latency(sli)) {
     auto d = parse_duration(text);
-    if (!d) return "expected a duration like 6s or 800ms for the " + sli + " threshold, got '" + text + "'";
+    if (!d) return "expected a duration like 6s or 800ms for the " + name + " threshold, got '" + text + "'";
     *value = to_seconds(*d);
     return "";
   }
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size()) {
-    return "expected a number for the " + sli + " threshold, got '" + text + "'";
+    return "expected a number for the " + name + " threshold, got '" + text + "'";
   }
-  if (sli != "request_rate" && (v < 0 || v > 1)) {
-    return "expected a ratio between 0 and 1 for " + sli + ", got '" + text + "'";
+  if (unit_of(sli) == SliUnit::kRatio && (v < 0 || v > 1)) {
+    return "expected a ratio between 0 and 1 for " + name + ", got '" + text + "'";
   }
-  if (v < 0) return "expected a number >= 0 for " + sli + ", got '" + text + "'";
+  if (v < 0) return "expected a number >= 0 for " + name + ", got '" + text + "'";
   *value = v;
   return "";
 }
@@ -127,21 +137,21 @@ std::variant<ConditionSpec, ConditionError> parse_condition(const std::string& t
     if (t.size() > 3) return ConditionError{t[3].at, "unexpected '" + t[3].text + "' after the condition"};
     return c;
   }
-  const auto& slis = sli_names();
-  if (std::find(slis.begin(), slis.end(), t[0].text) == slis.end()) {
-    std::vector<std::string> starts = slis;
+  const auto sli = parse_name<Sli>(t[0].text);
+  if (!sli || !condition_sli(*sli)) {
+    std::vector<std::string> starts = condition_sli_names();
     starts.push_back("alert");
     return ConditionError{t[0].at, unknown_value_message("SLI", t[0].text, starts) +
                                        " (" + hint + ")"};
   }
-  c.sli = t[0].text;
-  static const std::vector<std::string> kOps = {"<", "<=", ">", ">="};
-  if (t.size() < 2 || std::find(kOps.begin(), kOps.end(), t[1].text) == kOps.end()) {
-    return ConditionError{end_at(1), "expected one of <, <=, >, >= after '" + c.sli + "'" +
+  c.sli = *sli;
+  const auto op = t.size() < 2 ? std::nullopt : parse_name<CompareOp>(t[1].text);
+  if (!op || *op == CompareOp::kEqual) {
+    return ConditionError{end_at(1), "expected one of <, <=, >, >= after '" + t[0].text + "'" +
                                          (t.size() < 2 ? std::string() : ", got '" + t[1].text + "'")};
   }
-  c.op = t[1].text;
-  if (t.size() < 3) return ConditionError{text.size(), "expected a threshold after '" + c.op + "'"};
+  c.op = *op;
+  if (t.size() < 3) return ConditionError{text.size(), "expected a threshold after '" + t[1].text + "'"};
   if (auto e = check_threshold(c.sli, t[2].text, &c.value); !e.empty()) return ConditionError{t[2].at, e};
   if (t.size() == 3) return c;
   if (t[3].text != "over") {
@@ -205,7 +215,7 @@ std::optional<ConditionSpec> read_condition(MapReader& m, const std::string& key
     out.text = "alert " + out.alert + (out.firing ? " firing" : " resolved");
     return out;
   }
-  auto sli = c.one_of("sli", sli_names(), "SLI");
+  auto sli = read_enum<Sli>(c, "sli", "SLI", false, condition_sli);
   if (!sli) return std::nullopt;
   out.sli = *sli;
   if (c.has("below") == c.has("above")) {
@@ -213,7 +223,7 @@ std::optional<ConditionSpec> read_condition(MapReader& m, const std::string& key
     return std::nullopt;
   }
   const std::string bound = c.has("below") ? "below" : "above";
-  out.op = bound == "below" ? "<" : ">";
+  out.op = bound == "below" ? CompareOp::kLess : CompareOp::kGreater;
   const YAML::Node b = c.value(bound);
   if (!b.IsScalar()) {
     c.error_at(bound, "expected a threshold for '" + bound + "', got " + describe_node(b));
@@ -225,7 +235,7 @@ std::optional<ConditionSpec> read_condition(MapReader& m, const std::string& key
   }
   out.window = c.positive_duration("window").value_or(out.window);
   const YAML::Node w = c.value("window");
-  out.text = out.sli + " " + out.op + " " + b.Scalar() + " over " + (w.IsScalar() ? w.Scalar() : "2m");
+  out.text = to_name(out.sli) + " " + to_name(out.op) + " " + b.Scalar() + " over " + (w.IsScalar() ? w.Scalar() : "2m");
   return out;
 }
 
@@ -377,7 +387,7 @@ void read_on_failure(MapReader& m, StepSpec& st, bool in_rollback, std::vector<G
         m.error_at("on_failure", "on_failure: rollback is not allowed in a rollback step (use abort or continue)");
         return;
       }
-      st.on_failure = *f;
+      st.on_failure = *parse_name<OnFailure>(*f);
       return;
     } else {
       m.error_at("on_failure", unknown_value_message("on_failure value", *f, kValues));
@@ -388,9 +398,138 @@ void read_on_failure(MapReader& m, StepSpec& st, bool in_rollback, std::vector<G
     m.error_at("on_failure", "on_failure: goto is not allowed in a rollback step (use abort or continue)");
     return;
   }
-  st.on_failure = "goto";
+  st.on_failure = OnFailure::kGoto;
   st.goto_step = target;
   if (gotos) gotos->push_back(GotoRef{index, target, m.mark_of("on_failure")});
+}
+
+// Reads the keys of the step's kind into `st`.
+void read_step_params(Session& s, MapReader& m, StepSpec& st, StepKind kind,
+                      const std::string& playbook_path) {
+  switch (kind) {
+    case StepKind::kApprove: {
+      if (auto d = m.dist("delay", kRequired)) st.delay = *d;
+      st.approvers = m.strings("approvers").value_or(std::vector<std::string>{});
+      if (auto q = m.integer("quorum", 1, 100)) {
+        if (st.approvers.size() < static_cast<std::size_t>(*q)) {
+          m.error_at("quorum", "quorum " + std::to_string(*q) + " needs at least " + std::to_string(*q) +
+                                   " approvers (got " + std::to_string(st.approvers.size()) + ")");
+        } else {
+          st.quorum = static_cast<int>(*q);
+        }
+      }
+      break;
+    }
+    case StepKind::kFlagSet: {
+      st.flag = m.str("flag", kRequired).value_or("");
+      st.variant = m.str("variant", kRequired).value_or("");
+      break;
+    }
+    case StepKind::kModelFailover: {
+      st.to = m.str("to", kRequired).value_or("");
+      break;
+    }
+    case StepKind::kPromptRollback: {
+      st.version = m.str("version").value_or("");
+      break;
+    }
+    case StepKind::kPromptDeploy: {
+      st.version = m.str("version", kRequired).value_or("");
+      break;
+    }
+    case StepKind::kModeFallback: {
+      st.enabled = m.boolean("enabled").value_or(true);
+      break;
+    }
+    case StepKind::kTrafficShed: {
+      st.share = m.number_in("share", 0, 1, kRequired).value_or(0);
+      break;
+    }
+    case StepKind::kWait: {
+      st.duration = m.positive_duration("duration", kRequired).value_or(0);
+      break;
+    }
+    case StepKind::kWaitFor: {
+      if (auto c = read_condition(m, "condition", kRequired)) st.condition = *c;
+      break;
+    }
+    case StepKind::kEscalate: {
+      st.to = m.str("to", kRequired).value_or("");
+      DurationDist ack;
+      ack.kind = DistKind::kLognormal;
+      ack.median = 2 * kMinute;
+      ack.sigma = 0.5;
+      st.ack_delay = m.dist("ack_delay").value_or(ack);
+      st.wait_for_ack = m.boolean("wait").value_or(true);
+      st.message = m.str("message").value_or("");
+      break;
+    }
+    case StepKind::kNotify: {
+      st.url = read_url(m, "url");
+      st.text = m.str("text", kRequired).value_or("");
+      st.headers = read_headers(m);
+      break;
+    }
+    case StepKind::kHttp: {
+      static const std::vector<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+      st.method = m.one_of("method", kMethods, "HTTP method").value_or("GET");
+      st.url = read_url(m, "url");
+      st.headers = read_headers(m);
+      if (m.has("body")) {
+        const YAML::Node b = m.value("body");
+        st.body = b.IsScalar() ? b.Scalar() : to_json(b).dump();
+        if (st.method == "GET" || st.method == "HEAD") {
+          m.error_at("body", "a " + st.method + " request has no body (use POST, PUT, PATCH or DELETE)");
+        }
+      }
+      read_http_expect(m, st.expect);
+      break;
+    }
+    case StepKind::kExec: {
+      if (auto argv = m.strings("argv", kRequired)) {
+        if (argv->empty()) {
+          m.error_at("argv", "expected at least one item in 'argv' (the program to run)");
+        } else if (argv->front().empty()) {
+          m.error_at("argv", "expected a program as the first item of 'argv', got an empty string");
+        } else {
+          st.argv = *argv;
+        }
+      }
+      if (auto env = m.string_map("env")) {
+        for (const auto& [k, v] : *env) {
+          if (!is_env_name(k)) {
+            m.error_at("env", "invalid environment variable name '" + k + "' in 'env'");
+          } else if (k.rfind("GAMEDAY_", 0) == 0) {
+            m.error_at("env", "'" + k + "': GAMEDAY_* variables are set by gameday");
+          } else {
+            st.env[k] = v;
+          }
+        }
+      }
+      // Paths in a playbook are relative to the playbook's directory, the working directory too.
+      st.cwd = resolve_path(dir_of(playbook_path), m.str("cwd").value_or(""));
+      if (st.cwd.empty()) st.cwd = dir_of(playbook_path);
+      break;
+    }
+    case StepKind::kGoldenCheck: {
+      auto rate = m.number_in("min_pass_rate", 0, 1);
+      if (auto set = m.str("set", kRequired)) {
+        const std::string resolved = resolve_path(dir_of(playbook_path), *set);
+        if (!s.exists(resolved)) {
+          m.error_at("set", "golden set file '" + *set + "' not found" +
+                                (resolved != *set ? " (looked for " + resolved + ")" : ""));
+        } else {
+          st.golden_set = resolved;
+          const GoldenSet& gs = s.golden_set(resolved);
+          st.min_pass_rate = rate.value_or(gs.min_pass_rate);
+        }
+      }
+      if (rate) st.min_pass_rate = *rate;
+      break;
+    }
+    case StepKind::kModelRollback:
+      break;
+  }
 }
 
 StepSpec read_step(Session& s, MapReader& m, const std::string& playbook_path, std::size_t index,
@@ -400,16 +539,18 @@ StepSpec read_step(Session& s, MapReader& m, const std::string& playbook_path, s
   std::vector<std::string> keys = {"name", "kind", "timeout", "retries", "retry_delay", "on_failure", "when"};
   // Unknown keys first, so a misspelt 'kind' is reported as a typo, not as missing.
   std::vector<std::string> all_keys = keys;
-  for (const auto& [_, extra] : step_keys()) {
-    for (const auto& k : extra) {
-      if (std::find(all_keys.begin(), all_keys.end(), k) == all_keys.end()) all_keys.push_back(k);
+  for (StepKind k : values_of<StepKind>()) {
+    for (const auto& key : step_keys(k)) {
+      if (std::find(all_keys.begin(), all_keys.end(), key) == all_keys.end()) all_keys.push_back(key);
     }
   }
   m.allow(all_keys);
-  auto kind = m.one_of("kind", step_kinds(), "step kind", kRequired);
+  const auto kind_value = read_enum<StepKind>(m, "kind", "step kind", kRequired);
+  const std::optional<std::string> kind =
+      kind_value ? std::optional<std::string>(to_name(*kind_value)) : std::nullopt;
   std::map<std::string, std::vector<std::string>> owners;  // key -> the kinds it belongs to
-  for (const auto& [k, extra] : step_keys()) {
-    for (const auto& key : extra) owners[key].push_back(k);
+  for (StepKind k : values_of<StepKind>()) {
+    for (const auto& key : step_keys(k)) owners[key].push_back(to_name(k));
   }
   std::map<std::string, std::string> elsewhere;
   for (const auto& [key, kinds] : owners) {
@@ -426,106 +567,14 @@ StepSpec read_step(Session& s, MapReader& m, const std::string& playbook_path, s
     }
   }
   m.allow(keys, elsewhere);
-  st.kind = kind.value_or("");
-  st.name = m.str("name").value_or(st.kind + " #" + std::to_string(index + 1));
+  st.kind = kind_value.value_or(StepKind::kWait);
+  st.name = m.str("name").value_or(kind.value_or("") + " #" + std::to_string(index + 1));
   st.timeout = m.positive_duration("timeout").value_or(0);
   st.retries = static_cast<int>(m.integer("retries", 0, 100).value_or(0));
   st.retry_delay = m.duration("retry_delay").value_or(st.retry_delay);
   read_on_failure(m, st, in_rollback, gotos, index);
   st.when = read_condition(m, "when", false);
-  if (st.kind == "approve") {
-    if (auto d = m.dist("delay", kRequired)) st.delay = *d;
-    st.approvers = m.strings("approvers").value_or(std::vector<std::string>{});
-    if (auto q = m.integer("quorum", 1, 100)) {
-      if (st.approvers.size() < static_cast<std::size_t>(*q)) {
-        m.error_at("quorum", "quorum " + std::to_string(*q) + " needs at least " + std::to_string(*q) +
-                                 " approvers (got " + std::to_string(st.approvers.size()) + ")");
-      } else {
-        st.quorum = static_cast<int>(*q);
-      }
-    }
-  } else if (st.kind == "flag.set") {
-    st.flag = m.str("flag", kRequired).value_or("");
-    st.variant = m.str("variant", kRequired).value_or("");
-  } else if (st.kind == "model.failover") {
-    st.to = m.str("to", kRequired).value_or("");
-  } else if (st.kind == "prompt.rollback") {
-    st.version = m.str("version").value_or("");
-  } else if (st.kind == "prompt.deploy") {
-    st.version = m.str("version", kRequired).value_or("");
-  } else if (st.kind == "mode.fallback") {
-    st.enabled = m.boolean("enabled").value_or(true);
-  } else if (st.kind == "traffic.shed") {
-    st.share = m.number_in("share", 0, 1, kRequired).value_or(0);
-  } else if (st.kind == "wait") {
-    st.duration = m.positive_duration("duration", kRequired).value_or(0);
-  } else if (st.kind == "wait_for") {
-    if (auto c = read_condition(m, "condition", kRequired)) st.condition = *c;
-  } else if (st.kind == "escalate") {
-    st.to = m.str("to", kRequired).value_or("");
-    DurationDist ack;
-    ack.kind = DistKind::kLognormal;
-    ack.median = 2 * kMinute;
-    ack.sigma = 0.5;
-    st.ack_delay = m.dist("ack_delay").value_or(ack);
-    st.wait_for_ack = m.boolean("wait").value_or(true);
-    st.message = m.str("message").value_or("");
-  } else if (st.kind == "notify") {
-    st.url = read_url(m, "url");
-    st.text = m.str("text", kRequired).value_or("");
-    st.headers = read_headers(m);
-  } else if (st.kind == "http") {
-    static const std::vector<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
-    st.method = m.one_of("method", kMethods, "HTTP method").value_or("GET");
-    st.url = read_url(m, "url");
-    st.headers = read_headers(m);
-    if (m.has("body")) {
-      const YAML::Node b = m.value("body");
-      st.body = b.IsScalar() ? b.Scalar() : to_json(b).dump();
-      if (st.method == "GET" || st.method == "HEAD") {
-        m.error_at("body", "a " + st.method + " request has no body (use POST, PUT, PATCH or DELETE)");
-      }
-    }
-    read_http_expect(m, st.expect);
-  } else if (st.kind == "exec") {
-    if (auto argv = m.strings("argv", kRequired)) {
-      if (argv->empty()) {
-        m.error_at("argv", "expected at least one item in 'argv' (the program to run)");
-      } else if (argv->front().empty()) {
-        m.error_at("argv", "expected a program as the first item of 'argv', got an empty string");
-      } else {
-        st.argv = *argv;
-      }
-    }
-    if (auto env = m.string_map("env")) {
-      for (const auto& [k, v] : *env) {
-        if (!is_env_name(k)) {
-          m.error_at("env", "invalid environment variable name '" + k + "' in 'env'");
-        } else if (k.rfind("GAMEDAY_", 0) == 0) {
-          m.error_at("env", "'" + k + "': GAMEDAY_* variables are set by gameday");
-        } else {
-          st.env[k] = v;
-        }
-      }
-    }
-    // Paths in a playbook are relative to the playbook's directory, the working directory too.
-    st.cwd = resolve_path(dir_of(playbook_path), m.str("cwd").value_or(""));
-    if (st.cwd.empty()) st.cwd = dir_of(playbook_path);
-  } else if (st.kind == "golden.check") {
-    auto rate = m.number_in("min_pass_rate", 0, 1);
-    if (auto set = m.str("set", kRequired)) {
-      const std::string resolved = resolve_path(dir_of(playbook_path), *set);
-      if (!s.exists(resolved)) {
-        m.error_at("set", "golden set file '" + *set + "' not found" +
-                              (resolved != *set ? " (looked for " + resolved + ")" : ""));
-      } else {
-        st.golden_set = resolved;
-        const GoldenSet& gs = s.golden_set(resolved);
-        st.min_pass_rate = rate.value_or(gs.min_pass_rate);
-      }
-    }
-    if (rate) st.min_pass_rate = *rate;
-  }
+  if (kind_value) read_step_params(s, m, st, *kind_value, playbook_path);
   return st;
 }
 

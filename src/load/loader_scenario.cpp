@@ -59,15 +59,13 @@ void read_slos(MapReader& top, Scenario& sc) {
     SloSpec slo;
     // Unknown keys first, so a misspelt discriminator is reported as a typo, not as missing.
     m.allow({"name", "sli", "objective", "threshold", "window"});
-    auto sli = m.one_of("sli",
-                        {"availability", "latency", "citation_validity", "schema_validity", "safety", "refusal"},
-                        "SLI", kRequired);
-    if (sli && *sli == "latency") {
+    const auto sli = read_enum<SloKind>(m, "sli", "SLI", kRequired);
+    if (sli == SloKind::kLatency) {
       m.allow({"name", "sli", "objective", "threshold", "window"});
     } else {
       m.allow({"name", "sli", "objective", "window"}, {{"threshold", "applies only to latency SLOs"}});
     }
-    slo.sli = sli.value_or("");
+    slo.sli = sli.value_or(SloKind::kAvailability);
     slo.name = m.str("name", kRequired).value_or("");
     if (!slo.name.empty() && !names.insert(slo.name).second) {
       m.error_at("name", "duplicate SLO name '" + slo.name + "'");
@@ -81,10 +79,28 @@ void read_slos(MapReader& top, Scenario& sc) {
         slo.objective = *o;
       }
     }
-    if (slo.sli == "latency") slo.threshold = m.positive_duration("threshold", kRequired).value_or(0);
+    if (sli == SloKind::kLatency) slo.threshold = m.positive_duration("threshold", kRequired).value_or(0);
     slo.window = m.positive_duration("window").value_or(slo.window);
     sc.slos.push_back(std::move(slo));
   }
+}
+
+// The `above` of a threshold alert, in the SLI's unit.
+double read_threshold(MapReader& m, Sli sli) {
+  switch (unit_of(sli)) {
+    case SliUnit::kSeconds:
+      if (auto d = m.duration("above", kRequired)) return to_seconds(*d);
+      return 0;
+    case SliUnit::kPerSecond:
+    case SliUnit::kPerMinute:
+    case SliUnit::kCount:
+      return m.number_in("above", 0, 1e9, kRequired).value_or(0);
+    case SliUnit::kFlag:
+      return m.number_in("above", 0, 0).value_or(0);
+    case SliUnit::kRatio:
+      return m.number_in("above", 0, 1, kRequired).value_or(0);
+  }
+  return 0;
 }
 
 void read_alerts(MapReader& top, Scenario& sc) {
@@ -101,12 +117,12 @@ void read_alerts(MapReader& top, Scenario& sc) {
     AlertSpec a;
     a.loc = top.ctx().loc(m.mark());
     m.allow({"name", "type", "severity", "for", "sli", "window", "above", "slo", "windows", "preset", "scale"});
-    auto type = m.one_of("type", {"threshold", "burn_rate"}, "alert type", kRequired);
+    const auto type = read_enum<AlertType>(m, "type", "alert type", kRequired);
     const std::vector<std::string> common = {"name", "type", "severity", "for"};
     std::vector<std::string> threshold_keys = common, burn_keys = common;
     for (const char* k : {"sli", "window", "above"}) threshold_keys.push_back(k);
     for (const char* k : {"slo", "windows", "preset", "scale"}) burn_keys.push_back(k);
-    if (type && *type == "threshold") {
+    if (type == AlertType::kThreshold) {
       m.allow(threshold_keys, {{"slo", "applies only to burn_rate alerts"},
                                {"windows", "applies only to burn_rate alerts"},
                                {"preset", "applies only to burn_rate alerts"},
@@ -116,26 +132,19 @@ void read_alerts(MapReader& top, Scenario& sc) {
                           {"window", "applies only to threshold alerts"},
                           {"above", "applies only to threshold alerts"}});
     }
-    a.type = type.value_or("");
+    a.type = type.value_or(AlertType::kThreshold);
     a.name = m.str("name", kRequired).value_or("");
     if (!a.name.empty() && !names.insert(a.name).second) {
       m.error_at("name", "duplicate alert name '" + a.name + "'");
     }
     a.severity = m.one_of("severity", {"page", "ticket"}, "severity").value_or("page");
     a.for_duration = m.duration("for").value_or(0);
-    if (a.type == "threshold") {
-      a.sli = m.one_of("sli", Detector::sli_names(), "alert SLI", kRequired).value_or("");
+    if (type == AlertType::kThreshold) {
+      const auto sli = read_enum<Sli>(m, "sli", "alert SLI", kRequired);
+      if (sli) a.sli = *sli;
       a.window = m.positive_duration("window").value_or(a.window);
-      if (Detector::is_latency_sli(a.sli)) {
-        if (auto d = m.duration("above", kRequired)) a.above = to_seconds(*d);
-      } else if (a.sli == "request_rate" || a.sli == "correction_rate" || a.sli == "correction_count") {
-        a.above = m.number_in("above", 0, 1e9, kRequired).value_or(0);
-      } else if (a.sli == "probe_failure") {
-        a.above = m.number_in("above", 0, 0).value_or(0);
-      } else if (!a.sli.empty()) {
-        a.above = m.number_in("above", 0, 1, kRequired).value_or(0);
-      }
-    } else if (a.type == "burn_rate") {
+      if (sli) a.above = read_threshold(m, *sli);
+    } else if (type == AlertType::kBurnRate) {
       if (auto slo = m.str("slo", kRequired)) {
         if (std::find(slo_names.begin(), slo_names.end(), *slo) == slo_names.end()) {
           m.error_at("slo", slo_names.empty()
@@ -144,14 +153,9 @@ void read_alerts(MapReader& top, Scenario& sc) {
         }
         a.slo = *slo;
       }
-      if (auto preset = m.str("preset")) {
-        if (!burn_window_preset(*preset)) {
-          std::vector<std::string> presets;
-          for (const char* n : {"standard", "standard_page", "standard_ticket"}) presets.emplace_back(n);
-          m.error_at("preset", unknown_value_message("burn-rate preset", *preset, presets));
-        }
-        a.preset = *preset;
-      }
+      a.preset = read_enum<BurnPreset>(m, "preset", "burn-rate preset", false,
+                                       [](BurnPreset p) { return p != BurnPreset::kNone; })
+                     .value_or(BurnPreset::kNone);
       if (m.has("scale")) {
         const YAML::Node v = m.value("scale");
         const auto scale = v.IsScalar() ? parse_burn_scale(v.Scalar()) : std::nullopt;
@@ -163,7 +167,7 @@ void read_alerts(MapReader& top, Scenario& sc) {
         }
       }
       if (auto windows = m.list("windows", !m.has("preset"))) {
-        if (windows->size() == 0 && a.preset.empty()) m.error_at("windows", "expected at least one item in 'windows'");
+        if (windows->size() == 0 && a.preset == BurnPreset::kNone) m.error_at("windows", "expected at least one item in 'windows'");
         std::size_t k = 0;
         for (const auto& w : *windows) {
           MapReader wm(m.ctx(), w, item_path(path + ".windows", k++), "for each item of 'windows'",

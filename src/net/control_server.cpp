@@ -6,6 +6,7 @@
 
 #include "load/error.hpp"
 #include "net/json_reply.hpp"
+#include "load/fault_json.hpp"
 #include "load/loader.hpp"
 #include "sim/distribution.hpp"
 
@@ -13,26 +14,6 @@ namespace gameday::net {
 namespace {
 
 using Json = nlohmann::json;
-
-Json fault_object(const FaultSpec& f) {
-  Json j = {{"id", f.id}, {"target", f.target}, {"kind", f.kind}, {"probability", f.probability}};
-  if (f.duration > 0) j["for"] = format_duration(f.duration);
-  if (f.every_nth > 0) j["every_nth"] = f.every_nth;
-  if (f.first_n > 0) j["first_n"] = f.first_n;
-  if (!f.task_types.empty()) j["task_types"] = f.task_types;
-  if (!f.models.empty()) j["models"] = f.models;
-  if (f.kind == "error") {
-    j["status"] = f.status;
-    if (f.retry_after > 0) j["retry_after_s"] = to_seconds(f.retry_after);
-  }
-  if (f.kind == "latency") j["delay"] = describe(f.delay);
-  if (!f.mode.empty()) j["mode"] = f.mode;
-  if (f.kind == "injection_following") j["susceptibility"] = f.susceptibility;
-  if (!f.payload.empty()) j["payload"] = f.payload;
-  if (!f.model_version.empty()) j["model_version"] = f.model_version;
-  if (f.kind == "stream_stall" || f.kind == "stream_break") j["after_tokens"] = f.after_tokens;
-  return j;
-}
 
 bool authorized(const ServerRequest& req, const std::string& token) {
   if (token.empty()) return true;
@@ -44,7 +25,7 @@ bool authorized(const ServerRequest& req, const std::string& token) {
 
 }  // namespace
 
-std::string fault_json(const FaultSpec& f) { return fault_object(f).dump(); }
+std::string fault_json(const FaultSpec& f) { return fault_to_json(f).dump(); }
 
 std::optional<std::vector<WebhookAlert>> parse_alertmanager_webhook(const std::string& body, std::string& error) {
   const Json j = Json::parse(body, nullptr, false);
@@ -99,9 +80,9 @@ ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
   const std::string path = path_of(req.target);
   if (path == "/faults" || path == "/faults/") {
     if (req.method == "GET") {
-      Json list = Json::array();
-      for (const auto& f : ctx.faults.list()) list.push_back(fault_object(f));
-      return json_reply(200, Json{{"faults", list}});
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (const auto& f : ctx.faults.list()) list.push_back(fault_to_json(f));
+      return json_reply(200, nlohmann::ordered_json{{"faults", list}});
     }
     if (req.method == "POST") {
       FaultSpec f;
@@ -110,19 +91,19 @@ ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
       } catch (const ConfigError& e) {
         return json_error(400, e.what());
       }
-      if (f.target == "assistant") {
+      if (target_class(f.target) == FaultTarget::kAssistant) {
         return json_error(400, "assistant change faults apply only in a drill or a run", "target");
       }
       const bool replaced = ctx.faults.get(f.id).has_value();
       ctx.faults.add(f);
-      return json_reply(replaced ? 200 : 201, fault_object(f));
+      return json_reply(replaced ? 200 : 201, fault_to_json(f));
     }
     return json_error(405, "method " + req.method + " not allowed on /faults");
   }
   if (path.rfind("/faults/", 0) == 0) {
     const std::string id = path.substr(8);
     if (req.method == "GET") {
-      if (auto f = ctx.faults.get(id)) return json_reply(200, fault_object(*f));
+      if (auto f = ctx.faults.get(id)) return json_reply(200, fault_to_json(*f));
       return json_error(404, "no active fault '" + id + "'", "id");
     }
     if (req.method == "DELETE") {

@@ -14,6 +14,11 @@ inline ServerResponse json_reply(int status, const nlohmann::json& body) {
   return ServerResponse{status, "application/json", body.dump() + "\n"};
 }
 
+/// `body` (keys in insertion order) as application/json.
+inline ServerResponse json_reply(int status, const nlohmann::ordered_json& body) {
+  return ServerResponse{status, "application/json", body.dump() + "\n"};
+}
+
 /// {"error": {"message": ..., "field": ...}} ("field" only when given) with a 4xx/5xx status.
 inline ServerResponse json_error(int status, const std::string& message, const std::string& field = "") {
   nlohmann::json e = {{"message", message}};

@@ -69,9 +69,9 @@ void LiveMetrics::set_slos(const std::vector<SloSpec>& slos) {
   slos_ = slos;
   for (const char* outcome : {"ok", "fallback", "error", "timeout"}) outcomes_.emplace(outcome, 0);
   assistant_latency_.buckets.assign(assistant_latency_buckets().size(), 0);
-  for (const auto& signal : sli_signals()) {
-    sli_events_.emplace(std::make_pair(signal, true), 0);
-    sli_events_.emplace(std::make_pair(signal, false), 0);
+  for (const RequestSignal signal : values_of<RequestSignal>()) {
+    sli_events_.emplace(std::make_pair(to_name(signal), true), 0);
+    sli_events_.emplace(std::make_pair(to_name(signal), false), 0);
   }
   for (const auto& slo : slos_) {
     slo_events_.emplace(std::make_pair(slo.name, true), 0);
@@ -91,7 +91,9 @@ void LiveMetrics::observe_request(const RequestEvent& r) {
   const auto& b = assistant_latency_buckets();
   const auto it = std::lower_bound(b.begin(), b.end(), s);
   if (it != b.end()) ++d.buckets[static_cast<std::size_t>(it - b.begin())];
-  for (const auto& signal : sli_signals()) ++sli_events_[{signal, sli_signal_good(signal, r)}];
+  for (const RequestSignal signal : values_of<RequestSignal>()) {
+    ++sli_events_[{to_name(signal), sli_signal_good(signal, r)}];
+  }
   for (const auto& slo : slos_) ++slo_events_[{slo.name, slo_good(slo, r)}];
 }
 

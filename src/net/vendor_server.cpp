@@ -53,7 +53,7 @@ struct StreamJob {
   std::vector<std::string> ticks;
   std::size_t next = 0;
   Duration gap = 0;
-  std::string disconnect;  // "", "stream_stall" or "stream_break": what happens after the ticks
+  Disconnect disconnect = Disconnect::kNone;  // what happens after the ticks
   Clock::time_point started;
 };
 
@@ -185,26 +185,26 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
     std::lock_guard<std::mutex> lock(rng_mu);
     o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
   }
-  if (o.disconnect == "reset") {
+  if (o.disconnect == Disconnect::kReset) {
     server->after(o.delay, [this, ex, route, t0] {
       ex->reset();
       ctx.metrics.observe("vendor", route, 0, since(t0));
     });
     return;
   }
-  if (o.hang && o.disconnect.empty()) {
+  if (o.hang && o.disconnect == Disconnect::kNone) {
     // Never answers; recorded now, as a request without a status.
     ex->hang();
     ctx.metrics.observe("vendor", route, 0, since(t0));
     return;
   }
-  if (o.status != 200 && o.disconnect.empty()) {
+  if (o.status != 200 && o.disconnect == Disconnect::kNone) {
     return reply_after(o.delay, ex,
                        error_response(openai::outcome_error(o), openai::error_headers(o.status, o.retry_after)),
                        route, t0);
   }
   if (call.stream) return stream(o.response, o, call.include_usage, ex, t0);
-  if (!o.disconnect.empty()) return partial_body(o.response, o, ex, t0);
+  if (o.disconnect != Disconnect::kNone) return partial_body(o.response, o, ex, t0);
   reply_after(o.delay, ex, ServerResponse{200, "application/json", to_openai_json(o.response, unix_now())},
               route, t0);
 }
@@ -218,7 +218,7 @@ void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, b
   job->started = t0;
   // Ticks: everything up to the first token, then each token with the events that follow it.
   // A stream fault stops right after its last token (no finish chunk, no [DONE]).
-  const int limit = o.disconnect.empty() ? -1 : o.after_tokens;
+  const int limit = o.disconnect == Disconnect::kNone ? -1 : o.after_tokens;
   int tokens = 0;
   std::string tick;
   bool stopped = false;
@@ -269,14 +269,14 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
     server->after(job->gap, [this, job] { step(job); });
     return;
   }
-  if (job->disconnect == "stream_stall") {
+  if (job->disconnect == Disconnect::kStreamStall) {
     job->exchange->hang();
-  } else if (job->disconnect == "stream_break") {
+  } else if (job->disconnect == Disconnect::kStreamBreak) {
     job->exchange->close();
   } else {
     job->exchange->end();
   }
-  ctx.metrics.observe("vendor", route, job->disconnect.empty() ? 200 : 0, since(job->started));
+  ctx.metrics.observe("vendor", route, job->disconnect == Disconnect::kNone ? 200 : 0, since(job->started));
 }
 
 void VendorServer::Impl::partial_body(const ChatResponse& r, const VendorOutcome& o,
@@ -286,7 +286,7 @@ void VendorServer::Impl::partial_body(const ChatResponse& r, const VendorOutcome
   const std::size_t pieces = std::max<std::size_t>(1, openai::split_pieces(r.content).size());
   const std::size_t sent = std::min<std::size_t>(pieces, static_cast<std::size_t>(std::max(0, o.after_tokens)));
   const std::size_t cut = std::min(body.size() - 1, body.size() * sent / (pieces + 1));
-  const bool stall = o.disconnect == "stream_stall";
+  const bool stall = o.disconnect == Disconnect::kStreamStall;
   server->after(o.delay, [this, ex, body = std::move(body), cut, stall, t0] {
     ex->begin(200, "application/json", {}, static_cast<long long>(body.size()));
     ex->write(body.substr(0, cut));

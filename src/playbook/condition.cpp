@@ -20,21 +20,17 @@ std::string compact_duration(Duration d) {
   return format_duration(d);
 }
 
-std::string value_text(const std::string& sli, double v) {
-  if (is_latency_sli(sli)) return compact_duration(static_cast<Duration>(v * 1e6 + (v >= 0 ? 0.5 : -0.5)));
+std::string value_text(Sli sli, double v) {
+  if (is_latency(sli)) return compact_duration(static_cast<Duration>(v * 1e6 + (v >= 0 ? 0.5 : -0.5)));
   return number_text(v);
 }
 
 }  // namespace
 
-bool is_latency_sli(const std::string& name) {
-  return name == "latency_p95" || name == "latency_p99";
-}
-
 std::string describe_condition(const ConditionSpec& c) {
   if (!c.text.empty()) return c.text;
   if (!c.alert.empty()) return "alert " + c.alert + (c.firing ? " firing" : " resolved");
-  return c.sli + " " + c.op + " " + value_text(c.sli, c.value) + " over " + compact_duration(c.window);
+  return to_name(c.sli) + " " + to_name(c.op) + " " + value_text(c.sli, c.value) + " over " + compact_duration(c.window);
 }
 
 ConditionReading evaluate_condition(const ConditionSpec& c, const ConditionSignals* signals) {
@@ -54,11 +50,8 @@ ConditionReading evaluate_condition(const ConditionSpec& c, const ConditionSigna
     r.observed = "no requests in " + format_duration(c.window);
     return r;
   }
-  r.observed = c.sli + " " + value_text(c.sli, *v);
-  if (c.op == "<") r.holds = *v < c.value;
-  else if (c.op == "<=") r.holds = *v <= c.value;
-  else if (c.op == ">") r.holds = *v > c.value;
-  else if (c.op == ">=") r.holds = *v >= c.value;
+  r.observed = to_name(c.sli) + " " + value_text(c.sli, *v);
+  r.holds = compare(*v, c.op, c.value);
   return r;
 }
 

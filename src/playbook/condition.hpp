@@ -15,8 +15,8 @@ namespace gameday {
 class ConditionSignals {
  public:
   virtual ~ConditionSignals() = default;
-  /// The SLI over the trailing `window` ending now; nullopt when unknown or without data.
-  virtual std::optional<double> sli(const std::string& name, Duration window) const = 0;
+  /// The SLI over the trailing `window` ending now; nullopt without data.
+  virtual std::optional<double> sli(Sli sli, Duration window) const = 0;
   /// Whether alert `name` is firing now.
   virtual bool firing(const std::string& name) const = 0;
 };
@@ -25,8 +25,8 @@ class ConditionSignals {
 class DetectorSignals final : public ConditionSignals {
  public:
   explicit DetectorSignals(const Detector& detector) : detector_(detector) {}
-  std::optional<double> sli(const std::string& name, Duration window) const override {
-    return detector_.sli(name, window);
+  std::optional<double> sli(Sli sli, Duration window) const override {
+    return detector_.sli(sli, window);
   }
   bool firing(const std::string& name) const override {
     for (const auto& n : detector_.firing()) {
@@ -51,8 +51,5 @@ ConditionReading evaluate_condition(const ConditionSpec& c, const ConditionSigna
 
 /// The condition as text ("error_ratio < 0.01 over 2m", "alert X firing"): `c.text` when set.
 std::string describe_condition(const ConditionSpec& c);
-
-/// Whether `name` is an SLI conditions may name (the Detector's SLIs).
-bool is_latency_sli(const std::string& name);
 
 }  // namespace gameday

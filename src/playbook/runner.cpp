@@ -10,23 +10,9 @@
 
 namespace gameday {
 
-const std::vector<std::string>& known_step_kinds() {
-  static const std::vector<std::string> kKinds = {
-      "flag.set", "prompt.rollback", "prompt.deploy", "model.failover", "model.rollback",
-      "mode.fallback", "traffic.shed", "golden.check", "wait", "wait_for", "approve", "escalate",
-      "notify", "http", "exec"};
-  return kKinds;
-}
-
 namespace {
 
 using Json = nlohmann::json;
-
-// Steps that wait on the real world run synchronously, with a real-time limit: a virtual-time
-// timer could never fire before they return.
-bool real_time_step(const std::string& kind) {
-  return kind == "exec" || kind == "http" || kind == "notify";
-}
 
 std::string percent(double share) {
   char buf[32];
@@ -223,8 +209,8 @@ void PlaybookRunner::run_step(const std::shared_ptr<Run>& run) {
   if (run->attempt == 0) run->step_started = scheduler_.now();
   run->in_step = true;
   journal_.append(scheduler_.now(),
-                  StepStartEvent{pb.name, run->id, static_cast<int>(run->step), step.name, step.kind,
-                                 run->rolling_back});
+                  StepStartEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
+                                 to_name(step.kind), run->rolling_back});
   if (step.when && run->attempt == 0) {
     const ConditionReading r = evaluate_condition(*step.when, signals_);
     if (!r.holds) {
@@ -233,7 +219,9 @@ void PlaybookRunner::run_step(const std::shared_ptr<Run>& run) {
       return;
     }
   }
-  if (step.timeout > 0 && !real_time_step(step.kind) && step.kind != "wait_for") {
+  // Steps that wait on the real world run synchronously, with a real-time limit (a virtual-time
+  // timer could never fire before they return); wait_for checks its own limit as it polls.
+  if (step.timeout > 0 && !is_real_time(step.kind) && step.kind != StepKind::kWaitFor) {
     scheduler_.after(step.timeout, [this, run, op, timeout = step.timeout] {
       step_done(run, op, "timeout", "no result within " + format_duration(timeout));
     });
@@ -245,80 +233,110 @@ void PlaybookRunner::execute(const std::shared_ptr<Run>& run, const StepSpec& st
                              std::uint64_t op) {
   const std::string by = "playbook:" + playbooks_[run->playbook].name;
   std::string error;
-  if (step.kind == "flag.set") {
-    const bool ok = assistant_.set_flag(step.flag, step.variant, by, &error);
-    step_done(run, op, ok ? "ok" : "failed", ok ? step.flag + " = " + step.variant : error);
-  } else if (step.kind == "prompt.rollback" || step.kind == "prompt.deploy") {
-    const std::string from = assistant_.prompt_version();
-    const bool ok = step.version.empty() ? assistant_.rollback_prompt(by, &error)
-                                         : assistant_.set_prompt(step.version, by, &error);
-    step_done(run, op, ok ? "ok" : "failed",
-              ok ? "prompt " + from + " -> " + assistant_.prompt_version() : error);
-  } else if (step.kind == "model.failover" || step.kind == "model.rollback") {
-    const std::string from = assistant_.route();
-    const std::string to = step.kind == "model.rollback" ? assistant_.config().primary_route : step.to;
-    if (step.kind == "model.rollback" && from == to) {
-      step_done(run, op, "ok", "route already " + to);
+  switch (step.kind) {
+    case StepKind::kFlagSet: {
+      const bool ok = assistant_.set_flag(step.flag, step.variant, by, &error);
+      step_done(run, op, ok ? "ok" : "failed", ok ? step.flag + " = " + step.variant : error);
       return;
     }
-    const bool ok = assistant_.set_route(to, by, &error);
-    step_done(run, op, ok ? "ok" : "failed", ok ? "route " + from + " -> " + to : error);
-  } else if (step.kind == "mode.fallback") {
-    // Fallback mode is the safe-mode flag: canned answers that pass the request to staff.
-    const bool was = assistant_.flag_on("safe-mode");
-    if (was == step.enabled) {
-      step_done(run, op, "ok", step.enabled ? "already in fallback mode" : "already in normal mode");
+    case StepKind::kPromptRollback:
+    case StepKind::kPromptDeploy: {
+      const std::string from = assistant_.prompt_version();
+      const bool ok = step.version.empty() ? assistant_.rollback_prompt(by, &error)
+                                           : assistant_.set_prompt(step.version, by, &error);
+      step_done(run, op, ok ? "ok" : "failed",
+                ok ? "prompt " + from + " -> " + assistant_.prompt_version() : error);
       return;
     }
-    if (!assistant_.set_flag("safe-mode", step.enabled ? "on" : "off", by, &error)) {
-      step_done(run, op, "failed", "fallback mode needs the safe-mode flag: " + error);
+    case StepKind::kModelFailover:
+    case StepKind::kModelRollback:
+      return set_route(run, step, op, by);
+    case StepKind::kModeFallback:
+      return set_fallback_mode(run, step, op, by);
+    case StepKind::kTrafficShed: {
+      const bool ok = assistant_.set_shed(step.share, by, &error);
+      step_done(run, op, ok ? "ok" : "failed",
+                !ok ? error
+                    : step.share > 0 ? "shedding " + percent(step.share) + " of user traffic"
+                                     : "shedding stopped");
       return;
     }
-    journal_.append(scheduler_.now(),
-                    ControlChangeEvent{"mode", "", was ? "fallback" : "normal",
-                                       step.enabled ? "fallback" : "normal", by});
-    step_done(run, op, "ok",
-              step.enabled ? "fallback mode on: canned answers, requests passed to staff"
-                           : "fallback mode off");
-  } else if (step.kind == "traffic.shed") {
-    const bool ok = assistant_.set_shed(step.share, by, &error);
-    step_done(run, op, ok ? "ok" : "failed",
-              !ok ? error
-                  : step.share > 0 ? "shedding " + percent(step.share) + " of user traffic"
-                                   : "shedding stopped");
-  } else if (step.kind == "wait") {
-    scheduler_.after(step.duration, [this, run, op, d = step.duration] {
-      step_done(run, op, "ok", "waited " + format_duration(d));
-    });
-  } else if (step.kind == "wait_for") {
-    const Duration limit = step.timeout > 0 ? step.timeout : kDefaultWaitForTimeout;
-    poll_condition(run, step, op, scheduler_.now() + limit);
-  } else if (step.kind == "approve") {
-    approve(run, step, op);
-  } else if (step.kind == "escalate") {
-    escalate(run, step, op);
-  } else if (step.kind == "golden.check") {
-    auto it = golden_sets_.find(step.golden_set);
-    if (it == golden_sets_.end()) {
-      step_done(run, op, "failed", "golden set not loaded: " + step.golden_set);
+    case StepKind::kWait:
+      scheduler_.after(step.duration, [this, run, op, d = step.duration] {
+        step_done(run, op, "ok", "waited " + format_duration(d));
+      });
       return;
+    case StepKind::kWaitFor: {
+      const Duration limit = step.timeout > 0 ? step.timeout : kDefaultWaitForTimeout;
+      return poll_condition(run, step, op, scheduler_.now() + limit);
     }
-    golden_.run(it->second, step.min_pass_rate, by, [this, run, op](const GoldenRunner::Result& r) {
-      std::string reason = std::to_string(r.passed) + "/" + std::to_string(r.total) + " passed";
-      if (!r.failures.empty()) reason += "; first failure: " + r.failures.front();
-      step_done(run, op, r.ok ? "ok" : "failed", reason);
-    });
-  } else if (real_time_step(step.kind)) {
-    if (!effects_) {
-      step_done(run, op, "failed", "no step effects configured: " + step.kind + " steps cannot run here");
-      return;
-    }
-    if (step.kind == "exec") exec(run, step, op);
-    else if (step.kind == "http") http(run, step, op);
-    else notify(run, step, op);
-  } else {
-    step_done(run, op, "failed", "unknown step kind '" + step.kind + "'");
+    case StepKind::kApprove:
+      return approve(run, step, op);
+    case StepKind::kEscalate:
+      return escalate(run, step, op);
+    case StepKind::kGoldenCheck:
+      return golden_check(run, step, op, by);
+    case StepKind::kExec:
+    case StepKind::kHttp:
+    case StepKind::kNotify:
+      if (!effects_) {
+        step_done(run, op, "failed",
+                  "no step effects configured: " + to_name(step.kind) + " steps cannot run here");
+        return;
+      }
+      if (step.kind == StepKind::kExec) return exec(run, step, op);
+      if (step.kind == StepKind::kHttp) return http(run, step, op);
+      return notify(run, step, op);
   }
+}
+
+void PlaybookRunner::set_route(const std::shared_ptr<Run>& run, const StepSpec& step,
+                               std::uint64_t op, const std::string& by) {
+  const bool rollback = step.kind == StepKind::kModelRollback;
+  const std::string from = assistant_.route();
+  const std::string to = rollback ? assistant_.config().primary_route : step.to;
+  if (rollback && from == to) {
+    step_done(run, op, "ok", "route already " + to);
+    return;
+  }
+  std::string error;
+  const bool ok = assistant_.set_route(to, by, &error);
+  step_done(run, op, ok ? "ok" : "failed", ok ? "route " + from + " -> " + to : error);
+}
+
+void PlaybookRunner::set_fallback_mode(const std::shared_ptr<Run>& run, const StepSpec& step,
+                                       std::uint64_t op, const std::string& by) {
+  // Fallback mode is the safe-mode flag: canned answers that pass the request to staff.
+  const bool was = assistant_.flag_on("safe-mode");
+  if (was == step.enabled) {
+    step_done(run, op, "ok", step.enabled ? "already in fallback mode" : "already in normal mode");
+    return;
+  }
+  std::string error;
+  if (!assistant_.set_flag("safe-mode", step.enabled ? "on" : "off", by, &error)) {
+    step_done(run, op, "failed", "fallback mode needs the safe-mode flag: " + error);
+    return;
+  }
+  journal_.append(scheduler_.now(),
+                  ControlChangeEvent{"mode", "", was ? "fallback" : "normal",
+                                     step.enabled ? "fallback" : "normal", by});
+  step_done(run, op, "ok",
+            step.enabled ? "fallback mode on: canned answers, requests passed to staff"
+                         : "fallback mode off");
+}
+
+void PlaybookRunner::golden_check(const std::shared_ptr<Run>& run, const StepSpec& step,
+                                  std::uint64_t op, const std::string& by) {
+  auto it = golden_sets_.find(step.golden_set);
+  if (it == golden_sets_.end()) {
+    step_done(run, op, "failed", "golden set not loaded: " + step.golden_set);
+    return;
+  }
+  golden_.run(it->second, step.min_pass_rate, by, [this, run, op](const GoldenRunner::Result& r) {
+    std::string reason = std::to_string(r.passed) + "/" + std::to_string(r.total) + " passed";
+    if (!r.failures.empty()) reason += "; first failure: " + r.failures.front();
+    step_done(run, op, r.ok ? "ok" : "failed", reason);
+  });
 }
 
 void PlaybookRunner::approve(const std::shared_ptr<Run>& run, const StepSpec& step,
@@ -534,7 +552,7 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
   // Where a failure goes next, decided before journaling so the reason can say so.
   std::optional<std::size_t> jump;
   std::string journaled = reason;
-  if (!passed && !retry && !run->rolling_back && step.on_failure == "goto") {
+  if (!passed && !retry && !run->rolling_back && step.on_failure == OnFailure::kGoto) {
     for (std::size_t i = 0; i < steps.size(); ++i) {
       if (steps[i].name == step.goto_step) {
         jump = i;
@@ -544,7 +562,8 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
     if (jump && run->gotos < kMaxGotos) journaled += "; goto '" + step.goto_step + "'";
   }
   journal_.append(scheduler_.now(),
-                  StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name, step.kind,
+                  StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
+                               to_name(step.kind),
                                outcome, journaled, run->rolling_back});
   if (passed) {
     run->attempt = 0;
@@ -562,14 +581,14 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
     return;
   }
   run->attempt = 0;
-  if (run->rolling_back || step.on_failure == "continue") {
+  if (run->rolling_back || step.on_failure == OnFailure::kContinue) {
     // A failing rollback step does not stop the rest of the rollback list.
     ++run->step;
     run_step(run);
     return;
   }
   const std::string why = "step '" + step.name + "' " + outcome + ": " + reason;
-  if (step.on_failure == "goto") {
+  if (step.on_failure == OnFailure::kGoto) {
     if (!jump) {
       start_rollback(run, "aborted", why + " (goto target '" + step.goto_step + "' not found)");
     } else if (run->gotos >= kMaxGotos) {
@@ -581,7 +600,7 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
     }
     return;
   }
-  start_rollback(run, step.on_failure == "rollback" ? "rolled_back" : "aborted", why);
+  start_rollback(run, step.on_failure == OnFailure::kRollback ? "rolled_back" : "aborted", why);
 }
 
 void PlaybookRunner::start_rollback(const std::shared_ptr<Run>& run, const std::string& outcome,
@@ -606,7 +625,7 @@ void PlaybookRunner::interrupt(const std::string& reason) {
       run->in_step = false;
       journal_.append(scheduler_.now(),
                       StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
-                                   step.kind, "interrupted", reason, false});
+                                   to_name(step.kind), "interrupted", reason, false});
     } else {
       ++run->op;  // a pending retry is dropped
     }

@@ -20,9 +20,6 @@
 
 namespace gameday {
 
-/// The step kinds this runner executes.
-const std::vector<std::string>& known_step_kinds();
-
 /// Real-time limits of steps that wait on the real world, when the step sets no `timeout`.
 inline constexpr Duration kDefaultExecTimeout = 30 * kSecond;
 inline constexpr Duration kDefaultHttpTimeout = 10 * kSecond;
@@ -76,6 +73,12 @@ class PlaybookRunner {
   void step_done(const std::shared_ptr<Run>& run, std::uint64_t op, const std::string& outcome,
                  const std::string& reason);
   void execute(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
+  void set_route(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
+                 const std::string& by);
+  void set_fallback_mode(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
+                         const std::string& by);
+  void golden_check(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
+                    const std::string& by);
   void approve(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
   void escalate(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
   void poll_condition(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,

@@ -6,6 +6,7 @@
 
 #include "report/report.hpp"
 #include "report/text.hpp"
+#include "spec/verdict.hpp"
 
 namespace gameday {
 namespace {
@@ -236,23 +237,25 @@ std::string what_happened(const Score& s) {
 
 // Why answers can cite valid documents and still be wrong, by the dominant unsafe kind.
 std::string why_citations_miss(const std::string& kind) {
-  if (kind == "wrong_patient") {
-    return "retrieval returned another patient's records, and the answers cited them faithfully.";
+  const auto k = parse_name<UnsafeKind>(kind);
+  if (!k) return "a citation check cannot tell a faithful citation of the wrong record from a right answer.";
+  switch (*k) {
+    case UnsafeKind::kWrongPatient:
+      return "retrieval returned another patient's records, and the answers cited them faithfully.";
+    case UnsafeKind::kHallucination:
+      return "the model added facts its sources did not support, next to citations that were real.";
+    case UnsafeKind::kInjectionFollowed:
+      return "answers obeyed instructions planted in the records and cited the very notes that "
+             "carried them.";
+    case UnsafeKind::kIncorrect:
+      return "the cited documents were real but did not hold the right facts (stale, irrelevant or "
+             "incomplete records).";
+    case UnsafeKind::kPhiLeak:
+      return "answers repeated identifiers from their sources, which citations cannot show.";
+    case UnsafeKind::kInvalidSchema:
+      return "outputs broke their schema while citing valid documents.";
   }
-  if (kind == "hallucination") {
-    return "the model added facts its sources did not support, next to citations that were real.";
-  }
-  if (kind == "injection_followed") {
-    return "answers obeyed instructions planted in the records and cited the very notes that "
-           "carried them.";
-  }
-  if (kind == "incorrect") {
-    return "the cited documents were real but did not hold the right facts (stale, irrelevant or "
-           "incomplete records).";
-  }
-  if (kind == "phi_leak") return "answers repeated identifiers from their sources, which citations cannot show.";
-  if (kind == "invalid_schema") return "outputs broke their schema while citing valid documents.";
-  return "a citation check cannot tell a faithful citation of the wrong record from a right answer.";
+  return "";
 }
 
 std::string kinds_list(const std::map<std::string, long>& by_kind) {

@@ -88,7 +88,7 @@ std::optional<Expectation> parse_expectation(std::string_view text, std::string*
   Expectation e;
   e.text = std::string(s);
   e.metric = metric;
-  e.op = op;
+  e.op = *parse_name<CompareOp>(op);  // one of kOps
   if (*kind == MetricKind::kDuration) {
     const auto d = parse_duration(value);
     if (!d) {
@@ -115,12 +115,7 @@ std::optional<Expectation> parse_expectation(std::string_view text, std::string*
 
 bool expectation_holds(const Expectation& e, std::optional<double> actual) {
   if (!actual) return false;
-  const double a = *actual;
-  if (e.op == "<=") return a <= e.value;
-  if (e.op == "<") return a < e.value;
-  if (e.op == ">=") return a >= e.value;
-  if (e.op == ">") return a > e.value;
-  return a == e.value;
+  return compare(*actual, e.op, e.value);
 }
 
 }  // namespace gameday

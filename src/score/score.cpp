@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "score/expect.hpp"
+#include "spec/verdict.hpp"
 
 namespace gameday {
 namespace {
@@ -31,15 +32,9 @@ struct Req {
   bool harmful() const { return unsafe || phi_exposed; }
 };
 
-enum class SloKind { kAvailability, kLatency, kCitationValidity, kSchemaValidity, kSafety, kRefusal };
-
+// The kind of a journaled SLO (journals name it; availability for a name this build lacks).
 SloKind slo_kind(const std::string& sli) {
-  if (sli == "latency") return SloKind::kLatency;
-  if (sli == "citation_validity") return SloKind::kCitationValidity;
-  if (sli == "schema_validity") return SloKind::kSchemaValidity;
-  if (sli == "safety") return SloKind::kSafety;
-  if (sli == "refusal") return SloKind::kRefusal;
-  return SloKind::kAvailability;
+  return parse_name<SloKind>(sli).value_or(SloKind::kAvailability);
 }
 
 // The root causes always listed, in this order, before any other value seen.
@@ -183,7 +178,7 @@ Score score_journal(const std::vector<Event>& events) {
   std::vector<SloKind> slo_kinds;
   for (const auto& slo : s.run.slos) {
     slo_kinds.push_back(slo_kind(slo.sli));
-    if (slo.sli == "latency" && (!slow_threshold || slo.threshold < *slow_threshold)) {
+    if (slo_kinds.back() == SloKind::kLatency && (!slow_threshold || slo.threshold < *slow_threshold)) {
       slow_threshold = slo.threshold;
     }
   }
@@ -242,7 +237,7 @@ Score score_journal(const std::vector<Event>& events) {
                 if (!r.citations_valid || !r.schema_valid || r.canary_seen || r.phi_detected) {
                   ++dv.unsafe_flagged;
                 }
-                if (r.unsafe_kind == "phi_leak") ++m.phi.leaked_to_users;
+                if (parse_name<UnsafeKind>(r.unsafe_kind) == UnsafeKind::kPhiLeak) ++m.phi.leaked_to_users;
               }
               if (!ok || r.unsafe) {
                 ++m.bad;

@@ -1,6 +1,7 @@
 #pragma once
 // A random duration (or number) described as data, e.g. a human's reaction time or a fault delay.
 #include <string>
+#include <string_view>
 
 #include "sim/rng.hpp"
 #include "sim/time.hpp"
@@ -9,6 +10,18 @@ namespace gameday {
 
 /// The shape of a distribution.
 enum class DistKind { kFixed, kUniform, kExponential, kLognormal };
+
+/// "fixed", "uniform", "exponential", "lognormal" (the `dist` of a distribution in files; a
+/// vocabulary in the sense of spec/names.hpp).
+constexpr std::string_view name_of(DistKind k) {
+  switch (k) {
+    case DistKind::kFixed: return "fixed";
+    case DistKind::kUniform: return "uniform";
+    case DistKind::kExponential: return "exponential";
+    case DistKind::kLognormal: return "lognormal";
+  }
+  return {};
+}
 
 /// A distribution of durations. Fields used per kind:
 /// fixed: `value`; uniform: `min`..`max`; exponential: `mean`; lognormal: `median`, `sigma`.

@@ -32,6 +32,17 @@ std::string format_duration(Duration d) {
   return sign + buf;
 }
 
+std::string format_duration_exact(Duration d) {
+  if (d == 0) return "0s";
+  const std::string sign = d < 0 ? "-" : "";
+  const long long u = std::llabs(d);
+  if (u % kHour == 0) return sign + std::to_string(u / kHour) + "h";
+  if (u % kMinute == 0) return sign + std::to_string(u / kMinute) + "m";
+  if (u % kSecond == 0) return sign + std::to_string(u / kSecond) + "s";
+  if (u % kMillisecond == 0) return sign + std::to_string(u / kMillisecond) + "ms";
+  return sign + std::to_string(u) + "us";
+}
+
 std::string format_offset(SimTime t) {
   const long long u = std::llabs(t);
   const long long s = u / kSecond;

@@ -26,6 +26,10 @@ inline double to_seconds(Duration d) { return static_cast<double>(d) / 1e6; }
 /// Formats a time as a compact human duration: "1h02m03s", "4m05s", "12.5s", "250ms".
 std::string format_duration(Duration d);
 
+/// Formats a duration exactly, in the largest unit that divides it ("2h", "90s", "250ms",
+/// "1500us", "0s"), so that parse_duration reads back the same value.
+std::string format_duration_exact(Duration d);
+
 /// Parses a duration such as "250ms", "30s", "5m", "1h", "1h30m", "1.5s" or "0".
 /// Returns nullopt for anything else ("5 minutes", "-3s", "").
 std::optional<Duration> parse_duration(std::string_view text);

@@ -49,30 +49,23 @@ std::optional<double> parse_burn_scale(std::string_view text) {
   return v;
 }
 
-std::optional<std::vector<BurnWindow>> burn_window_preset(std::string_view name) {
+std::vector<BurnWindow> burn_window_preset(BurnPreset preset) {
   const auto& rows = standard_rows();
-  if (name == "standard") return rows;
-  if (name == "standard_page") return std::vector<BurnWindow>(rows.begin(), rows.begin() + 2);
-  if (name == "standard_ticket") return std::vector<BurnWindow>(rows.begin() + 2, rows.end());
-  return std::nullopt;
+  switch (preset) {
+    case BurnPreset::kNone: return {};
+    case BurnPreset::kStandard: return rows;
+    case BurnPreset::kStandardPage: return std::vector<BurnWindow>(rows.begin(), rows.begin() + 2);
+    case BurnPreset::kStandardTicket: return std::vector<BurnWindow>(rows.begin() + 2, rows.end());
+  }
+  return {};
 }
-
-const char* known_burn_presets() { return "standard, standard_page, standard_ticket"; }
 
 std::vector<BurnWindow> effective_burn_windows(const AlertSpec& alert) {
   if (!std::isfinite(alert.scale) || alert.scale <= 0) {
     throw std::invalid_argument("alert '" + alert.name + "': scale must be a positive number, got " +
                                 std::to_string(alert.scale));
   }
-  std::vector<BurnWindow> out;
-  if (!alert.preset.empty()) {
-    auto rows = burn_window_preset(alert.preset);
-    if (!rows) {
-      throw std::invalid_argument("alert '" + alert.name + "': unknown windows preset '" +
-                                  alert.preset + "' (known: " + known_burn_presets() + ")");
-    }
-    out = std::move(*rows);
-  }
+  std::vector<BurnWindow> out = burn_window_preset(alert.preset);
   out.insert(out.end(), alert.windows.begin(), alert.windows.end());
   if (alert.scale != 1.0) {
     for (auto& w : out) {

@@ -9,13 +9,9 @@
 
 namespace gameday {
 
-/// The rows of a named preset, unscaled: "standard" = {1h, 5m, 14.4}, {6h, 30m, 6},
-/// {3d, 6h, 1}; "standard_page" = its first two rows; "standard_ticket" = its last row.
-/// nullopt for any other name.
-std::optional<std::vector<BurnWindow>> burn_window_preset(std::string_view name);
-
-/// Preset names, comma-separated, for error messages ("standard, standard_page, standard_ticket").
-const char* known_burn_presets();
+/// The rows of a preset, unscaled: standard = {1h, 5m, 14.4}, {6h, 30m, 6}, {3d, 6h, 1};
+/// standard_page = its first two rows; standard_ticket = its last row; none = no rows.
+std::vector<BurnWindow> burn_window_preset(BurnPreset preset);
 
 /// Parses a scale as a scenario writes it: a positive decimal ("0.5", "2") or a fraction of two
 /// positive numbers ("1/60"); nullopt for anything else (zero, negative, non-finite, malformed).
@@ -23,8 +19,8 @@ std::optional<double> parse_burn_scale(std::string_view text);
 
 /// The (long, short, factor) rows a burn_rate alert evaluates: its preset's rows, then its
 /// explicit `windows`, each window multiplied by `scale` (rounded to the microsecond, at least
-/// 1 µs; factors unchanged). Throws std::invalid_argument for an unknown preset or a scale that
-/// is not a positive finite number.
+/// 1 µs; factors unchanged). Throws std::invalid_argument for a scale that is not a positive
+/// finite number.
 std::vector<BurnWindow> effective_burn_windows(const AlertSpec& alert);
 
 }  // namespace gameday

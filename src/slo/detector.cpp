@@ -35,47 +35,24 @@ constexpr std::size_t kMaxLatencyBuckets = 1024;
 // The fine ring answers windows up to this at 1 s resolution.
 constexpr Duration kFineLimit = static_cast<Duration>(kMaxCountBuckets) * kSecond;
 
-enum class Unit { kSeconds, kRatio, kPerSecond, kPerMinute, kCount, kFlag };
-
-struct SliDef {
-  const char* name;
-  Unit unit;
-};
-
-// In the order of the Sli enum.
-constexpr SliDef kSlis[] = {
-    {"latency_p95", Unit::kSeconds},       {"latency_p99", Unit::kSeconds},
-    {"error_ratio", Unit::kRatio},         {"citation_invalid_ratio", Unit::kRatio},
-    {"schema_invalid_ratio", Unit::kRatio}, {"canary_ratio", Unit::kRatio},
-    {"phi_output_ratio", Unit::kRatio},    {"refusal_ratio", Unit::kRatio},
-    {"request_rate", Unit::kPerSecond},    {"correction_rate", Unit::kPerMinute},
-    {"correction_count", Unit::kCount},    {"probe_failure", Unit::kFlag},
-    {"probe_failure_ratio", Unit::kRatio}, {"phi_log_ratio", Unit::kRatio},
-};
-
-struct SloKindDef {
-  const char* name;
-  std::size_t counter;  // bad counter; latency SLOs get their own
-};
-
-constexpr SloKindDef kSloKinds[] = {
-    {"availability", kErrors},        {"latency", 0},
-    {"citation_validity", kCitationInvalid}, {"schema_validity", kSchemaInvalid},
-    {"safety", kUnsafeOutput},        {"refusal", kRefused},
-};
-
-Unit unit_of(std::string_view name) {
-  for (const auto& d : kSlis) {
-    if (name == d.name) return d.unit;
+// Counter index of the bad requests of an SLO kind (latency SLOs get one counter each).
+std::size_t bad_counter_of(SloKind k) {
+  switch (k) {
+    case SloKind::kAvailability: return kErrors;
+    case SloKind::kLatency: return 0;  // per SLO, see the constructor
+    case SloKind::kCitationValidity: return kCitationInvalid;
+    case SloKind::kSchemaValidity: return kSchemaInvalid;
+    case SloKind::kSafety: return kUnsafeOutput;
+    case SloKind::kRefusal: return kRefused;
   }
-  return Unit::kRatio;
+  return kErrors;
 }
 
 Duration longest_count_window(const Scenario& sc) {
   Duration d = kMinCountHistory;
   for (const auto& a : sc.alerts) {
-    if (a.type == "threshold" && !Detector::is_latency_sli(a.sli)) d = std::max(d, a.window);
-    if (a.type == "burn_rate") {
+    if (a.type == AlertType::kThreshold && !is_latency(a.sli)) d = std::max(d, a.window);
+    if (a.type == AlertType::kBurnRate) {
       for (const auto& w : effective_burn_windows(a)) d = std::max({d, w.long_window, w.short_window});
     }
   }
@@ -85,7 +62,7 @@ Duration longest_count_window(const Scenario& sc) {
 Duration longest_latency_window(const Scenario& sc) {
   Duration d = kMinLatencyHistory;
   for (const auto& a : sc.alerts) {
-    if (a.type == "threshold" && Detector::is_latency_sli(a.sli)) d = std::max(d, a.window);
+    if (a.type == AlertType::kThreshold && is_latency(a.sli)) d = std::max(d, a.window);
   }
   return d;
 }
@@ -104,7 +81,7 @@ std::optional<BucketRing> make_coarse_ring(Duration longest, std::size_t stride)
 
 std::size_t count_latency_slos(const Scenario& sc) {
   std::size_t n = 0;
-  for (const auto& s : sc.slos) n += s.sli == "latency" ? 1 : 0;
+  for (const auto& s : sc.slos) n += s.sli == SloKind::kLatency ? 1 : 0;
   return n;
 }
 
@@ -137,48 +114,6 @@ std::string fmt_number(double v, const char* suffix) {
 
 }  // namespace
 
-const std::vector<std::string>& Detector::sli_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> v;
-    for (const auto& d : kSlis) v.emplace_back(d.name);
-    return v;
-  }();
-  return names;
-}
-
-bool Detector::known_sli(std::string_view name) { return parse_sli(name).has_value(); }
-
-bool Detector::is_latency_sli(std::string_view name) {
-  return name == "latency_p95" || name == "latency_p99";
-}
-
-bool Detector::is_ratio_sli(std::string_view name) {
-  return known_sli(name) && unit_of(name) == Unit::kRatio;
-}
-
-const std::vector<std::string>& Detector::slo_kinds() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> v;
-    for (const auto& d : kSloKinds) v.emplace_back(d.name);
-    return v;
-  }();
-  return names;
-}
-
-bool Detector::known_slo_kind(std::string_view kind) {
-  for (const auto& d : kSloKinds) {
-    if (kind == d.name) return true;
-  }
-  return false;
-}
-
-std::optional<Detector::Sli> Detector::parse_sli(std::string_view name) {
-  for (std::size_t i = 0; i < std::size(kSlis); ++i) {
-    if (name == kSlis[i].name) return static_cast<Sli>(i);
-  }
-  return std::nullopt;
-}
-
 Detector::Detector(const Scenario& scenario, Scheduler& scheduler, Journal& journal)
     : scheduler_(scheduler),
       journal_(journal),
@@ -198,26 +133,21 @@ Detector::Detector(const Scenario& scenario, Scheduler& scheduler, Journal& jour
   // "slow" depends on its threshold.
   std::vector<std::size_t> slo_counter;
   for (const auto& s : scenario.slos) {
-    if (s.sli == "latency") {
+    if (s.sli == SloKind::kLatency) {
       slo_counter.push_back(kFixedCounters + latency_thresholds_.size());
       latency_thresholds_.push_back(s.threshold);
       continue;
     }
-    const SloKindDef* def = nullptr;
-    for (const auto& d : kSloKinds) {
-      if (s.sli == d.name) def = &d;
-    }
-    if (!def) throw std::invalid_argument("slo '" + s.name + "': unknown sli '" + s.sli + "'");
-    slo_counter.push_back(def->counter);
+    slo_counter.push_back(bad_counter_of(s.sli));
   }
   for (const auto& a : scenario.alerts) {
     Rule r;
     r.spec = a;
-    if (a.type == "threshold") {
-      const auto sli = parse_sli(a.sli);
-      if (!sli) throw std::invalid_argument("alert '" + a.name + "': unknown sli '" + a.sli + "'");
-      r.sli = *sli;
-    } else if (a.type == "burn_rate") {
+    switch (a.type) {
+      case AlertType::kThreshold:
+        r.sli = a.sli;
+        break;
+      case AlertType::kBurnRate: {
       r.burn = true;
       std::size_t i = 0;
       while (i < scenario.slos.size() && scenario.slos[i].name != a.slo) ++i;
@@ -232,8 +162,8 @@ Detector::Detector(const Scenario& scenario, Scheduler& scheduler, Journal& jour
       r.bad_counter = slo_counter[i];
       r.objective = slo.objective;
       r.slo_label = slo.name + " " + fmt_number(slo.objective * 100, "%");
-    } else {
-      throw std::invalid_argument("alert '" + a.name + "': unknown type '" + a.type + "'");
+      break;
+      }
     }
     rules_.push_back(std::move(r));
   }
@@ -345,11 +275,11 @@ std::optional<double> Detector::rate(std::size_t counter, Duration window, Durat
 
 std::optional<double> Detector::sli_value(Sli sli, Duration window) const {
   switch (sli) {
-    case Sli::kP95:
-    case Sli::kP99: {
+    case Sli::kLatencyP95:
+    case Sli::kLatencyP99: {
       LatencyCounts counts{};
       latencies_.sum(scheduler_.now(), window, counts.data());
-      const Duration q = latency_quantile(counts, sli == Sli::kP95 ? 0.95 : 0.99);
+      const Duration q = latency_quantile(counts, sli == Sli::kLatencyP95 ? 0.95 : 0.99);
       if (q < 0) return std::nullopt;
       return to_seconds(q);
     }
@@ -389,10 +319,8 @@ std::optional<double> Detector::sli_value(Sli sli, Duration window) const {
   return std::nullopt;
 }
 
-std::optional<double> Detector::sli(const std::string& name, Duration window) const {
-  const auto s = parse_sli(name);
-  if (!s) return std::nullopt;
-  return sli_value(*s, window);
+std::optional<double> Detector::sli(Sli s, Duration window) const {
+  return sli_value(s, window);
 }
 
 std::string Detector::threshold_summary(const Rule& rule, double v) const {
@@ -400,32 +328,32 @@ std::string Detector::threshold_summary(const Rule& rule, double v) const {
   const std::string over = " over " + compact(a.window);
   std::string shown, limit;
   switch (unit_of(a.sli)) {
-    case Unit::kSeconds:
+    case SliUnit::kSeconds:
       shown = fmt_seconds(v);
       limit = fmt_seconds(a.above);
       break;
-    case Unit::kPerSecond:
+    case SliUnit::kPerSecond:
       shown = fmt_number(v, "/s");
       limit = fmt_number(a.above, "/s");
       break;
-    case Unit::kPerMinute:
+    case SliUnit::kPerMinute:
       shown = fmt_number(v, "/min");
       limit = fmt_number(a.above, "/min");
       break;
-    case Unit::kCount:
+    case SliUnit::kCount:
       shown = fmt_number(v, "");
       limit = fmt_number(a.above, "");
       break;
-    case Unit::kFlag:
+    case SliUnit::kFlag:
       // probe_failure: say what failed rather than "1 > 0".
       return "latest golden probe failed (" + std::to_string(probe_passed_) + "/" +
              std::to_string(probe_total_) + " passed) within " + compact(a.window);
-    case Unit::kRatio:
+    case SliUnit::kRatio:
       shown = fmt_number(v * 100, "%");
       limit = fmt_number(a.above * 100, "%");
       break;
   }
-  return a.sli + " " + shown + " > " + limit + over;
+  return to_name(a.sli) + " " + shown + " > " + limit + over;
 }
 
 Detector::Reading Detector::read(const Rule& rule) const {

@@ -96,26 +96,10 @@ class Detector {
   ///   passed; "probe_failure_ratio": failed probe cases / probe cases in the window.
   /// nullopt for an unknown name, or when the window holds no requests (no probe for the probe
   /// SLIs). Windows longer than the kept history are clamped to it (see history()).
-  std::optional<double> sli(const std::string& name, Duration window) const;
+  std::optional<double> sli(Sli sli, Duration window) const;
 
   /// Names of the alerts currently firing, in the scenario's rule order.
   std::vector<std::string> firing() const;
-
-  /// Whether `name` is an SLI that sli() and threshold rules understand.
-  static bool known_sli(std::string_view name);
-  /// Every SLI name, in documentation order.
-  static const std::vector<std::string>& sli_names();
-  /// Whether `name` is an SLI measured in seconds (its threshold `above` is a duration).
-  static bool is_latency_sli(std::string_view name);
-  /// Whether `name` is an SLI whose value is a share in [0, 1] (its `above` is a ratio).
-  static bool is_ratio_sli(std::string_view name);
-
-  /// Every SLO kind burn-rate rules understand: availability, latency, citation_validity,
-  /// schema_validity, safety (good = no canary and no PHI pattern), refusal (good = not
-  /// refused). Each counts all user requests; a request is good or bad as in SloSpec::sli.
-  static const std::vector<std::string>& slo_kinds();
-  /// Whether `kind` is one of slo_kinds().
-  static bool known_slo_kind(std::string_view kind);
 
   /// The longest window answerable for counting SLIs (ratios, rates, burn rates): at least 1 h
   /// and the longest such window of the scenario's rules (after scaling).
@@ -125,22 +109,6 @@ class Detector {
   Duration latency_history() const { return latencies_.span(); }
 
  private:
-  enum class Sli {
-    kP95,
-    kP99,
-    kErrorRatio,
-    kCitationInvalidRatio,
-    kSchemaInvalidRatio,
-    kCanaryRatio,
-    kPhiOutputRatio,
-    kRefusalRatio,
-    kRequestRate,
-    kCorrectionRate,
-    kCorrectionCount,
-    kProbeFailure,
-    kProbeFailureRatio,
-    kPhiLogRatio,
-  };
   struct Rule {
     AlertSpec spec;
     bool burn = false;
@@ -159,7 +127,6 @@ class Detector {
     std::string summary;
   };
 
-  static std::optional<Sli> parse_sli(std::string_view name);
   std::optional<double> sli_value(Sli sli, Duration window) const;
   std::optional<double> ratio(std::size_t counter, std::size_t total, Duration window) const;
   std::optional<double> rate(std::size_t counter, Duration window, Duration per,

@@ -10,19 +10,6 @@
 namespace gameday {
 namespace {
 
-// A ratio threshold SLI and the signal whose bad share it is.
-struct RatioSli {
-  const char* sli;
-  const char* signal;
-};
-
-constexpr RatioSli kRatioSlis[] = {
-    {"error_ratio", "availability"},      {"citation_invalid_ratio", "citation_validity"},
-    {"schema_invalid_ratio", "schema_validity"}, {"canary_ratio", "canary"},
-    {"phi_output_ratio", "phi_output"},   {"refusal_ratio", "refusal"},
-    {"phi_log_ratio", "phi_log"},
-};
-
 // sum(rate(METRIC{SELECTOR}[W]))
 std::string sum_rate(const std::string& metric, const std::string& selector, Duration window) {
   return "sum(rate(" + metric + (selector.empty() ? "" : "{" + selector + "}") + "[" +
@@ -38,30 +25,37 @@ std::string bad_share(const char* metric, const char* label, const std::string& 
 std::string threshold_expr(const AlertSpec& a) {
   const std::string above = prometheus_number(a.above);
   const std::string w = prometheus_duration(a.window);
-  if (const std::string signal = signal_of_ratio_sli(a.sli); !signal.empty()) {
-    return bad_share(kMetricSliEvents, "sli", signal, a.window) + " > " + above;
+  if (const auto signal = signal_of_ratio_sli(a.sli)) {
+    return bad_share(kMetricSliEvents, "sli", to_name(*signal), a.window) + " > " + above;
   }
-  if (a.sli == "latency_p95" || a.sli == "latency_p99") {
-    return "histogram_quantile(" + std::string(a.sli == "latency_p95" ? "0.95" : "0.99") +
-           ", sum by (le) (rate(" + kMetricAssistantDuration + "_bucket[" + w + "]))) > " + above;
+  switch (a.sli) {
+    case Sli::kLatencyP95:
+    case Sli::kLatencyP99:
+      return "histogram_quantile(" + std::string(a.sli == Sli::kLatencyP95 ? "0.95" : "0.99") +
+             ", sum by (le) (rate(" + kMetricAssistantDuration + "_bucket[" + w + "]))) > " + above;
+    case Sli::kRequestRate:
+      return sum_rate(kMetricAssistantRequests, "", a.window) + " > " + above;
+    case Sli::kCorrectionRate:
+      return "60 * " + sum_rate(kMetricCorrections, "", a.window) + " > " + above;
+    case Sli::kCorrectionCount:
+      return "sum(increase(" + std::string(kMetricCorrections) + "[" + w + "])) > " + above;
+    case Sli::kProbeFailure:
+      // The latest probe failed and finished at most `window` ago.
+      return "max(" + std::string(kMetricProbeLastFailed) + ") > " + above + " and on() (time() - max(" +
+             kMetricProbeLastTime + ")) <= " + prometheus_number(to_seconds(a.window));
+    case Sli::kProbeFailureRatio:
+      return "(" + sum_rate(kMetricProbeCases, "result=\"failed\"", a.window) + " / " +
+             sum_rate(kMetricProbeCases, "", a.window) + ") > " + above;
+    case Sli::kErrorRatio:
+    case Sli::kCitationInvalidRatio:
+    case Sli::kSchemaInvalidRatio:
+    case Sli::kCanaryRatio:
+    case Sli::kPhiOutputRatio:
+    case Sli::kRefusalRatio:
+    case Sli::kPhiLogRatio:
+      break;  // ratios of request signals, above
   }
-  if (a.sli == "request_rate") return sum_rate(kMetricAssistantRequests, "", a.window) + " > " + above;
-  if (a.sli == "correction_rate") {
-    return "60 * " + sum_rate(kMetricCorrections, "", a.window) + " > " + above;
-  }
-  if (a.sli == "correction_count") {
-    return "sum(increase(" + std::string(kMetricCorrections) + "[" + w + "])) > " + above;
-  }
-  if (a.sli == "probe_failure") {
-    // The latest probe failed and finished at most `window` ago.
-    return "max(" + std::string(kMetricProbeLastFailed) + ") > " + above + " and on() (time() - max(" +
-           kMetricProbeLastTime + ")) <= " + prometheus_number(to_seconds(a.window));
-  }
-  if (a.sli == "probe_failure_ratio") {
-    return "(" + sum_rate(kMetricProbeCases, "result=\"failed\"", a.window) + " / " +
-           sum_rate(kMetricProbeCases, "", a.window) + ") > " + above;
-  }
-  throw std::invalid_argument("alert '" + a.name + "': unknown sli '" + a.sli + "'");
+  throw std::logic_error("alert '" + a.name + "': no PromQL for sli '" + to_name(a.sli) + "'");
 }
 
 const SloSpec& slo_of(const AlertSpec& a, const Scenario& scenario) {
@@ -93,7 +87,7 @@ std::string burn_expr(const AlertSpec& a, const Scenario& scenario) {
 std::string compact(Duration d) { return prometheus_duration(d); }
 
 std::string alert_summary(const AlertSpec& a) {
-  if (a.type == "burn_rate") {
+  if (a.type == AlertType::kBurnRate) {
     std::string s = a.slo + " SLO burn rate";
     for (const auto& w : effective_burn_windows(a)) {
       s += " > " + prometheus_number(w.factor) + "x over " + compact(w.long_window) + " and " +
@@ -102,40 +96,56 @@ std::string alert_summary(const AlertSpec& a) {
     s.pop_back();
     return s;
   }
-  return a.sli + " > " + prometheus_number(a.above) + " over " + compact(a.window);
+  return to_name(a.sli) + " > " + prometheus_number(a.above) + " over " + compact(a.window);
 }
 
 }  // namespace
 
-const std::vector<std::string>& sli_signals() {
-  static const std::vector<std::string> names = {"availability", "citation_validity", "schema_validity",
-                                                 "safety",       "refusal",           "canary",
-                                                 "phi_output",   "phi_log"};
-  return names;
-}
-
-bool sli_signal_good(std::string_view signal, const RequestEvent& r) {
-  if (signal == "availability") return r.status == RequestStatus::kOk;
-  if (signal == "citation_validity") return r.citations_valid;
-  if (signal == "schema_validity") return r.schema_valid;
-  if (signal == "safety") return !r.canary_seen && !r.phi_detected;
-  if (signal == "refusal") return !r.refused;
-  if (signal == "canary") return !r.canary_seen;
-  if (signal == "phi_output") return !r.phi_detected;
-  if (signal == "phi_log") return !r.phi_in_logs;
+bool sli_signal_good(RequestSignal signal, const RequestEvent& r) {
+  switch (signal) {
+    case RequestSignal::kAvailability: return r.status == RequestStatus::kOk;
+    case RequestSignal::kCitationValidity: return r.citations_valid;
+    case RequestSignal::kSchemaValidity: return r.schema_valid;
+    case RequestSignal::kSafety: return !r.canary_seen && !r.phi_detected;
+    case RequestSignal::kRefusal: return !r.refused;
+    case RequestSignal::kCanary: return !r.canary_seen;
+    case RequestSignal::kPhiOutput: return !r.phi_detected;
+    case RequestSignal::kPhiLog: return !r.phi_in_logs;
+  }
   return false;
 }
 
 bool slo_good(const SloSpec& slo, const RequestEvent& r) {
-  if (slo.sli == "latency") return r.status == RequestStatus::kOk && r.latency <= slo.threshold;
-  return sli_signal_good(slo.sli, r);
+  switch (slo.sli) {
+    case SloKind::kLatency: return r.status == RequestStatus::kOk && r.latency <= slo.threshold;
+    case SloKind::kAvailability: return sli_signal_good(RequestSignal::kAvailability, r);
+    case SloKind::kCitationValidity: return sli_signal_good(RequestSignal::kCitationValidity, r);
+    case SloKind::kSchemaValidity: return sli_signal_good(RequestSignal::kSchemaValidity, r);
+    case SloKind::kSafety: return sli_signal_good(RequestSignal::kSafety, r);
+    case SloKind::kRefusal: return sli_signal_good(RequestSignal::kRefusal, r);
+  }
+  return false;
 }
 
-std::string signal_of_ratio_sli(std::string_view sli) {
-  for (const auto& d : kRatioSlis) {
-    if (sli == d.sli) return d.signal;
+std::optional<RequestSignal> signal_of_ratio_sli(Sli sli) {
+  switch (sli) {
+    case Sli::kErrorRatio: return RequestSignal::kAvailability;
+    case Sli::kCitationInvalidRatio: return RequestSignal::kCitationValidity;
+    case Sli::kSchemaInvalidRatio: return RequestSignal::kSchemaValidity;
+    case Sli::kCanaryRatio: return RequestSignal::kCanary;
+    case Sli::kPhiOutputRatio: return RequestSignal::kPhiOutput;
+    case Sli::kRefusalRatio: return RequestSignal::kRefusal;
+    case Sli::kPhiLogRatio: return RequestSignal::kPhiLog;
+    case Sli::kLatencyP95:
+    case Sli::kLatencyP99:
+    case Sli::kRequestRate:
+    case Sli::kCorrectionRate:
+    case Sli::kCorrectionCount:
+    case Sli::kProbeFailure:
+    case Sli::kProbeFailureRatio:
+      return std::nullopt;
   }
-  return "";
+  return std::nullopt;
 }
 
 const std::vector<double>& assistant_latency_buckets() {
@@ -145,9 +155,11 @@ const std::vector<double>& assistant_latency_buckets() {
 }
 
 std::string prometheus_alert_expr(const AlertSpec& alert, const Scenario& scenario) {
-  if (alert.type == "threshold") return threshold_expr(alert);
-  if (alert.type == "burn_rate") return burn_expr(alert, scenario);
-  throw std::invalid_argument("alert '" + alert.name + "': unknown type '" + alert.type + "'");
+  switch (alert.type) {
+    case AlertType::kThreshold: return threshold_expr(alert);
+    case AlertType::kBurnRate: return burn_expr(alert, scenario);
+  }
+  throw std::logic_error("alert '" + alert.name + "': unknown type");
 }
 
 std::string prometheus_rules_yaml(const Scenario& scenario) {
@@ -171,7 +183,7 @@ std::string prometheus_rules_yaml(const Scenario& scenario) {
     out += "        annotations:\n";
     out += "          summary: " + yaml_quote(alert_summary(a)) + "\n";
     out += "          description: " +
-           yaml_quote("gameday scenario " + scenario.name + ", " + a.type + " alert " + a.name) + "\n";
+           yaml_quote("gameday scenario " + scenario.name + ", " + to_name(a.type) + " alert " + a.name) + "\n";
   }
   return out;
 }

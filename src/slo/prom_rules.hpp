@@ -26,6 +26,7 @@
 // - burn_rate: for each effective_burn_windows() row, bad/all of gameday_slo_events_total for
 //   the SLO over the long and the short window both > factor × (1 − objective); rows or-ed.
 // `for` is the alert's for_duration; labels carry severity and scenario.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,22 +45,42 @@ inline constexpr const char* kMetricProbeCases = "gameday_golden_probe_cases_tot
 inline constexpr const char* kMetricProbeLastFailed = "gameday_golden_probe_last_failed";
 inline constexpr const char* kMetricProbeLastTime = "gameday_golden_probe_last_timestamp_seconds";
 
-/// The `sli` label values of gameday_sli_events_total, in order: availability (good: status
-/// ok), citation_validity, schema_validity, safety (no canary and no PHI pattern), refusal (not
-/// refused), canary (no canary token), phi_output (no PHI pattern), phi_log (logs clean).
-const std::vector<std::string>& sli_signals();
+/// The `sli` label values of gameday_sli_events_total: what one request is good or bad for.
+enum class RequestSignal : std::uint8_t {
+  kAvailability,      // good: status ok
+  kCitationValidity,  // citations valid
+  kSchemaValidity,    // schema valid
+  kSafety,            // no canary and no PHI pattern in the output
+  kRefusal,           // not refused
+  kCanary,            // no canary token
+  kPhiOutput,         // no PHI pattern in the output
+  kPhiLog,            // log lines clean
+};
 
-/// Whether request `r` is good for signal `signal` (one of sli_signals(); false otherwise).
-/// Observable fields only, as the Detector counts them.
-bool sli_signal_good(std::string_view signal, const RequestEvent& r);
+constexpr std::string_view name_of(RequestSignal s) {
+  switch (s) {
+    case RequestSignal::kAvailability: return "availability";
+    case RequestSignal::kCitationValidity: return "citation_validity";
+    case RequestSignal::kSchemaValidity: return "schema_validity";
+    case RequestSignal::kSafety: return "safety";
+    case RequestSignal::kRefusal: return "refusal";
+    case RequestSignal::kCanary: return "canary";
+    case RequestSignal::kPhiOutput: return "phi_output";
+    case RequestSignal::kPhiLog: return "phi_log";
+  }
+  return {};
+}
+
+/// Whether request `r` is good for `signal`. Observable fields only, as the Detector counts them.
+bool sli_signal_good(RequestSignal signal, const RequestEvent& r);
 
 /// Whether request `r` is good for `slo` as the Detector's burn-rate rules count it (latency:
 /// ok and latency <= threshold).
 bool slo_good(const SloSpec& slo, const RequestEvent& r);
 
-/// The signal whose bad share a ratio threshold SLI is ("error_ratio" -> "availability"), or ""
+/// The signal whose bad share a ratio threshold SLI is (error_ratio -> availability); nullopt
 /// when `sli` is not a ratio of request signals.
-std::string signal_of_ratio_sli(std::string_view sli);
+std::optional<RequestSignal> signal_of_ratio_sli(Sli sli);
 
 /// Bucket upper bounds (seconds) of gameday_assistant_request_duration_seconds.
 const std::vector<double>& assistant_latency_buckets();

@@ -65,8 +65,8 @@ TEST_CASE("Assistant fails over to the secondary vendor when auto-failover is on
 TEST_CASE("Assistant waits for Retry-After before retrying a 429", "[assistant]") {
   Harness h;
   FaultSpec& f = h.fault("vendor:primary", "error");
-  f.status = 429;
-  f.retry_after = 2 * kSecond;
+  f.as<ErrorFault>()->status = 429;
+  f.as<ErrorFault>()->retry_after = 2 * kSecond;
   h.board.activate(&f);
   Rng rng(3);
   const Answer a = h.ask(h.factory.random(TaskType::kPriorAuthStatus, rng));
@@ -83,8 +83,8 @@ TEST_CASE("Assistant waits for Retry-After before retrying a failed EHR call", "
   auto answer_under = [](Duration retry_after) {
     Harness h;
     FaultSpec& f = h.fault("ehr", "error");
-    f.status = 503;
-    f.retry_after = retry_after;
+    f.as<ErrorFault>()->status = 503;
+    f.as<ErrorFault>()->retry_after = retry_after;
     f.first_n = 1;  // the retry goes through
     h.board.activate(&f);
     Rng rng(3);
@@ -181,9 +181,9 @@ TEST_CASE("Citations are extracted once each in order of appearance", "[assistan
 TEST_CASE("Spans record the faults of the EHR and model calls a request made", "[assistant][spans]") {
   Harness h;
   FaultSpec& ehr = h.fault("ehr", "latency");
-  ehr.delay = fixed(100 * kMillisecond);
+  ehr.as<LatencyFault>()->delay = fixed(100 * kMillisecond);
   FaultSpec& vendor = h.fault("vendor:primary", "latency");
-  vendor.delay = fixed(kSecond);
+  vendor.as<LatencyFault>()->delay = fixed(kSecond);
   h.board.activate(&ehr);
   h.board.activate(&vendor);
   Rng rng(3);
@@ -225,7 +225,7 @@ TEST_CASE("Requests carry the change faults whose deploy is in effect at arrival
 TEST_CASE("The live view shows where an unfinished request is waiting", "[assistant][spans]") {
   Harness h;
   FaultSpec& slow = h.fault("vendor:primary", "latency");
-  slow.delay = fixed(8 * kSecond);
+  slow.as<LatencyFault>()->delay = fixed(8 * kSecond);
   h.board.activate(&slow);
   Rng rng(3);
   const Task task = h.factory.random(TaskType::kPriorAuthStatus, rng);
@@ -317,7 +317,7 @@ TEST_CASE("A retrieval that returns another patient's record is recorded and jud
   REQUIRE(j.unsafe_kind == "wrong_patient");
   FaultSpec f;
   f.id = "wrong-pt";
-  f.kind = "wrong_patient";
+  f.params = default_params(FaultKind::kWrongPatient);
   const std::vector<FaultSpec> faults{f};
   const RequestEvent r = make_request_event(task, a, j, 0, a.status, a.latency, &faults);
   REQUIRE(r.root_cause == "retrieval");
@@ -348,7 +348,7 @@ TEST_CASE("A poisoned note in the context is an attempt; echoing its canary foll
   auto assistant = h.assistant_with(ehr, model);
   FaultSpec f;
   f.id = "poison";
-  f.kind = "poisoned_note";
+  f.params = default_params(FaultKind::kPoisonedNote);
   const std::vector<FaultSpec> faults{f};
 
   // A model that ignores the instruction: attempted, not followed, and correct.

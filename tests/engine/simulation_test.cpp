@@ -19,11 +19,11 @@ ScenarioBundle latency_bundle() {
   s.name = "unit-latency";
   s.duration = 40 * kMinute;
   s.workload.rate_per_s = 2;
-  s.slos = {SloSpec{"availability", "availability", 0.99, 0, 30 * 24 * kHour}};
+  s.slos = {SloSpec{"availability", SloKind::kAvailability, 0.99, 0, 30 * 24 * kHour}};
   AlertSpec a;
   a.name = "Slow";
-  a.type = "threshold";
-  a.sli = "latency_p95";
+  a.type = AlertType::kThreshold;
+  a.sli = Sli::kLatencyP95;
   a.window = 2 * kMinute;
   a.above = 5;
   a.for_duration = kMinute;
@@ -34,15 +34,15 @@ ScenarioBundle latency_bundle() {
   f.at = 5 * kMinute;
   f.duration = 20 * kMinute;
   f.target = "vendor:primary";
-  f.kind = "latency";
-  f.delay = fixed(12 * kSecond);
+  f.params = default_params(FaultKind::kLatency);
+  f.as<LatencyFault>()->delay = fixed(12 * kSecond);
   s.faults = {f};
   s.sustain = 2 * kMinute;
   Playbook pb;
   pb.name = "failover";
   pb.trigger.alert = "Slow";
   StepSpec st;
-  st.kind = "model.failover";
+  st.kind = StepKind::kModelFailover;
   st.name = "failover";
   st.to = "secondary";
   pb.steps = {st};
@@ -127,7 +127,7 @@ ScenarioBundle quiet_bundle(Duration duration = 30 * kMinute, double rate = 2) {
   s.name = "unit-quiet";
   s.duration = duration;
   s.workload.rate_per_s = rate;
-  s.slos = {SloSpec{"availability", "availability", 0.99, 0, 30 * 24 * kHour}};
+  s.slos = {SloSpec{"availability", SloKind::kAvailability, 0.99, 0, 30 * 24 * kHour}};
   s.ack_delay = fixed(60 * kSecond);
   return b;
 }
@@ -137,7 +137,7 @@ FaultSpec change_fault(const std::string& id, SimTime at, const std::string& kin
   f.id = id;
   f.at = at;
   f.target = "assistant";
-  f.kind = kind;
+  f.params = default_params(parse_name<FaultKind>(kind).value());
   return f;
 }
 
@@ -168,7 +168,7 @@ PolicyDoc trap_policy() {
 TEST_CASE("A prompt_deploy fault deploys at its time and persists past its end", "[engine][change]") {
   ScenarioBundle b = quiet_bundle();
   FaultSpec f = change_fault("bad-prompt", 10 * kMinute, "prompt_deploy");
-  f.prompt_version = "v3";
+  f.as<PromptDeployFault>()->prompt_version = "v3";
   f.duration = 5 * kMinute;  // a deploy does not revert when the fault "ends"
   b.scenario.faults = {f};
   Journal j;
@@ -209,13 +209,13 @@ TEST_CASE("A prompt_deploy fault deploys at its time and persists past its end",
 TEST_CASE("A bad config change stays until a playbook undoes it", "[engine][change]") {
   ScenarioBundle b = quiet_bundle(40 * kMinute);
   FaultSpec f = change_fault("safe-mode-on", 5 * kMinute, "config_change");
-  f.flag = "safe-mode";
-  f.variant = "on";
+  f.as<ConfigChangeFault>()->flag = "safe-mode";
+  f.as<ConfigChangeFault>()->variant = "on";
   b.scenario.faults = {f};
   AlertSpec a;
   a.name = "Errors";
-  a.type = "threshold";
-  a.sli = "error_ratio";
+  a.type = AlertType::kThreshold;
+  a.sli = Sli::kErrorRatio;
   a.window = 2 * kMinute;
   a.above = 0.2;
   a.for_duration = kMinute;
@@ -224,7 +224,7 @@ TEST_CASE("A bad config change stays until a playbook undoes it", "[engine][chan
   pb.name = "undo";
   pb.trigger.alert = "Errors";
   StepSpec st;
-  st.kind = "flag.set";
+  st.kind = StepKind::kFlagSet;
   st.name = "safe mode off";
   st.flag = "safe-mode";
   st.variant = "off";
@@ -262,8 +262,8 @@ TEST_CASE("A config_change fault turning redaction off exposes PHI to the vendor
   ScenarioBundle b = quiet_bundle();
   b.scenario.workload.mix = {{"discharge_summary", 1}};
   FaultSpec f = change_fault("redaction-off", 10 * kMinute, "config_change");
-  f.flag = "phi-redaction";
-  f.variant = "off";
+  f.as<ConfigChangeFault>()->flag = "phi-redaction";
+  f.as<ConfigChangeFault>()->variant = "off";
   b.scenario.faults = {f};
   Journal j;
   run_simulation(b, SimOptions{5, true}, j);
@@ -396,15 +396,15 @@ TEST_CASE("Bad requests name the faults they met and their root cause", "[engine
   ehr.at = 2 * kMinute;
   ehr.duration = 3 * kMinute;
   ehr.target = "ehr";
-  ehr.kind = "error";
-  ehr.status = 503;
+  ehr.params = default_params(FaultKind::kError);
+  ehr.as<ErrorFault>()->status = 503;
   FaultSpec vendor;
   vendor.id = "vendor-slow";
   vendor.at = 10 * kMinute;
   vendor.duration = 5 * kMinute;
   vendor.target = "vendor:primary";
-  vendor.kind = "latency";
-  vendor.delay = fixed(40 * kSecond);
+  vendor.params = default_params(FaultKind::kLatency);
+  vendor.as<LatencyFault>()->delay = fixed(40 * kSecond);
   b.scenario.faults = {ehr, vendor};
   b.scenario.workload.client_timeout = 15 * kSecond;
   Journal j;
@@ -435,8 +435,8 @@ TEST_CASE("A run with every new signal is reproducible from its seed", "[engine]
   ScenarioBundle b = quiet_bundle(30 * kMinute, 3);
   b.fakes.world.policies.push_back(trap_policy());
   FaultSpec f = change_fault("redaction-off", 5 * kMinute, "config_change");
-  f.flag = "phi-redaction";
-  f.variant = "off";
+  f.as<ConfigChangeFault>()->flag = "phi-redaction";
+  f.as<ConfigChangeFault>()->variant = "off";
   b.scenario.faults = {f};
   b.scenario.corrections.share = 0.3;
   b.scenario.corrections.delay.kind = DistKind::kLognormal;
@@ -478,8 +478,8 @@ TEST_CASE("Faults added through the engine handle are journaled, mirrored and en
     FaultSpec f;
     f.id = "runtime-503";
     f.target = "vendor:primary";
-    f.kind = "error";
-    f.status = 503;
+    f.params = default_params(FaultKind::kError);
+    f.as<ErrorFault>()->status = 503;
     f.duration = 10 * kMinute;  // ends by itself
     REQUIRE(h->add_fault(f, nullptr));
     refused_twice = !h->add_fault(f, &refusal);

@@ -154,7 +154,7 @@ TEST_CASE("Poisoned note searches carry the payload and its canary", "[fakes][eh
   for (const Document* d : world().notes_of(p.id)) REQUIRE(d->payload_id.empty());
 
   for (const InjectionPayload& pl : payloads()) {
-    f.payload = pl.id;
+    f.as<PoisonedNoteFault>()->payload = pl.id;
     const EhrOutcome o = respond(req, rng, &f);
     REQUIRE(o.total == 2);
     REQUIRE(o.documents.size() == 2);
@@ -169,7 +169,7 @@ TEST_CASE("Poisoned note searches carry the payload and its canary", "[fakes][eh
     REQUIRE(o.fault_ids == std::vector<std::string>{"px"});
   }
   // Payload "" is the one drawn for the patient: fixed per patient, varied across patients.
-  f.payload = "";
+  f.as<PoisonedNoteFault>()->payload = "";
   std::set<std::string> drawn;
   for (const Patient& q : world().patients()) {
     const EhrOutcome a = respond(search("DocumentReference", q.id), rng, &f);

@@ -57,7 +57,7 @@ FaultSpec ehr_fault(const std::string& id, const std::string& kind, double proba
   FaultSpec f;
   f.id = id;
   f.target = "ehr";
-  f.kind = kind;
+  f.params = default_params(parse_name<FaultKind>(kind).value());
   f.probability = probability;
   return f;
 }
@@ -199,22 +199,22 @@ TEST_CASE("Fake EHR faults add latency, errors and timeouts", "[fakes][ehr][faul
   const EhrRequest r = search("Coverage", "pat-0001");
 
   FaultSpec slow = ehr_fault("ehr-slow", "latency");
-  slow.delay.kind = DistKind::kFixed;
-  slow.delay.value = 2 * kSecond;
+  slow.as<LatencyFault>()->delay.kind = DistKind::kFixed;
+  slow.as<LatencyFault>()->delay.value = 2 * kSecond;
   const auto s = ehr.respond(r, 0, rng, {&slow});
   REQUIRE(s.status == 200);
   REQUIRE(s.delay > 2 * kSecond);
   REQUIRE(s.fault_ids == std::vector<std::string>{"ehr-slow"});
 
   FaultSpec err = ehr_fault("ehr-500", "error");
-  err.status = 502;
+  err.as<ErrorFault>()->status = 502;
   const auto e = ehr.respond(r, 0, rng, {&err});
   REQUIRE(e.status == 502);
   REQUIRE(!e.diagnostics.empty());
   REQUIRE(e.coverages.empty());
   REQUIRE(json::parse(to_fhir_error_json(e))["issue"][0]["code"] == "exception");
-  err.message = "database unavailable";
-  err.status = 0;
+  err.as<ErrorFault>()->message = "database unavailable";
+  err.as<ErrorFault>()->status = 0;
   const auto e2 = ehr.respond(r, 0, rng, {&err});
   REQUIRE(e2.status == 500);
   REQUIRE(e2.diagnostics == "database unavailable");
@@ -237,15 +237,15 @@ TEST_CASE("Fake EHR error faults carry their Retry-After on the outcome", "[fake
   const EhrRequest r = search("Coverage", "pat-0001");
 
   FaultSpec busy = ehr_fault("ehr-busy", "error");
-  busy.status = 503;
-  busy.retry_after = 2 * kSecond;
+  busy.as<ErrorFault>()->status = 503;
+  busy.as<ErrorFault>()->retry_after = 2 * kSecond;
   const auto e = ehr.respond(r, 0, rng, {&busy});
   REQUIRE(e.status == 503);
   REQUIRE(e.retry_after == 2 * kSecond);
 
   // The first applied error fault decides, its Retry-After with it.
   FaultSpec plain = ehr_fault("ehr-plain", "error");
-  plain.status = 502;
+  plain.as<ErrorFault>()->status = 502;
   const auto first_plain = ehr.respond(r, 0, rng, {&plain, &busy});
   REQUIRE(first_plain.status == 502);
   REQUIRE(first_plain.retry_after == 0);
@@ -259,9 +259,8 @@ TEST_CASE("Fake EHR error faults carry their Retry-After on the outcome", "[fake
 
   // A latency fault carries no Retry-After.
   FaultSpec slow = ehr_fault("ehr-slow", "latency");
-  slow.delay.kind = DistKind::kFixed;
-  slow.delay.value = kSecond;
-  slow.retry_after = 2 * kSecond;
+  slow.as<LatencyFault>()->delay.kind = DistKind::kFixed;
+  slow.as<LatencyFault>()->delay.value = kSecond;
   const auto s = ehr.respond(r, 0, rng, {&slow});
   REQUIRE(s.status == 200);
   REQUIRE(s.retry_after == 0);
@@ -271,9 +270,9 @@ TEST_CASE("Fake EHR replays exactly from the same rng seed", "[fakes][ehr]") {
   const FakeEhr ehr(world());
   FaultSpec half = ehr_fault("ehr-half", "error", 0.5);
   FaultSpec slow = ehr_fault("ehr-slow", "latency", 0.5);
-  slow.delay.kind = DistKind::kUniform;
-  slow.delay.min = kSecond;
-  slow.delay.max = 3 * kSecond;
+  slow.as<LatencyFault>()->delay.kind = DistKind::kUniform;
+  slow.as<LatencyFault>()->delay.min = kSecond;
+  slow.as<LatencyFault>()->delay.max = 3 * kSecond;
   Rng a(77), b(77);
   for (int i = 0; i < 200; ++i) {
     const auto x = ehr.respond(search("ClaimResponse", "pat-0002"), 0, a, {&slow, &half});

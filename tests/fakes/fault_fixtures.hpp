@@ -13,7 +13,7 @@ inline InjectionPayload payload(const std::string& id, const std::string& action
                                 const std::string& canary, const std::string& text) {
   InjectionPayload p;
   p.id = id;
-  p.action = action;
+  p.action = parse_name<InjectionAction>(action).value();
   p.canary = canary;
   p.text = text;
   return p;
@@ -125,7 +125,7 @@ inline FaultSpec fault(const std::string& id, const std::string& target, const s
   FaultSpec f;
   f.id = id;
   f.target = target;
-  f.kind = kind;
+  f.params = default_params(parse_name<FaultKind>(kind).value());
   return f;
 }
 

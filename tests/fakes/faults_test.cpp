@@ -13,7 +13,7 @@ FaultSpec spec(const std::string& id, const std::string& target) {
   FaultSpec f;
   f.id = id;
   f.target = target;
-  f.kind = "latency";
+  f.params = default_params(FaultKind::kLatency);
   return f;
 }
 

@@ -65,7 +65,7 @@ FaultSpec fault(const std::string& id, const std::string& kind, double probabili
   FaultSpec f;
   f.id = id;
   f.target = "vendor:primary";
-  f.kind = kind;
+  f.params = default_params(parse_name<FaultKind>(kind).value());
   f.probability = probability;
   return f;
 }
@@ -227,8 +227,8 @@ TEST_CASE("Latency fault with probability one half slows about half the requests
           "[fakes][vendor][faults]") {
   const FakeVendor v(profile());
   FaultSpec slow = fault("slow", "latency", 0.5);
-  slow.delay.kind = DistKind::kFixed;
-  slow.delay.value = 5 * kSecond;
+  slow.as<LatencyFault>()->delay.kind = DistKind::kFixed;
+  slow.as<LatencyFault>()->delay.value = 5 * kSecond;
   Rng rng(10);
   const ChatRequest r = request(kCiteSystem, "What is the discharge diagnosis?", chart_context());
   int slowed = 0;
@@ -253,8 +253,8 @@ TEST_CASE("Error fault returns its status, Retry-After and an OpenAI error body"
           "[fakes][vendor][faults]") {
   const FakeVendor v(profile());
   FaultSpec limited = fault("rate-limit", "error", 1.0);
-  limited.status = 429;
-  limited.retry_after = 20 * kSecond;
+  limited.as<ErrorFault>()->status = 429;
+  limited.as<ErrorFault>()->retry_after = 20 * kSecond;
   Rng rng(11);
   const auto o = v.respond(request(kCiteSystem, "What is the discharge diagnosis?", chart_context()),
                            0, rng, {&limited});
@@ -272,8 +272,8 @@ TEST_CASE("Error fault returns its status, Retry-After and an OpenAI error body"
   REQUIRE(!e.at("message").get<std::string>().empty());
 
   FaultSpec down = fault("down", "error", 1.0);
-  down.status = 503;
-  down.message = "upstream overloaded";
+  down.as<ErrorFault>()->status = 503;
+  down.as<ErrorFault>()->message = "upstream overloaded";
   const auto o2 = v.respond(request(kCiteSystem, "Q?", ""), 0, rng, {&down});
   REQUIRE(o2.status == 503);
   REQUIRE(o2.retry_after == 0);
@@ -283,7 +283,7 @@ TEST_CASE("Error fault returns its status, Retry-After and an OpenAI error body"
   REQUIRE(j2["error"]["message"] == "upstream overloaded");
 
   FaultSpec bad = fault("bad", "error", 1.0);
-  bad.status = 400;
+  bad.as<ErrorFault>()->status = 400;
   REQUIRE(v.respond(request(kCiteSystem, "Q?", ""), 0, rng, {&bad}).error.type ==
           "invalid_request_error");
 }
@@ -327,10 +327,10 @@ TEST_CASE("Fake vendor replays exactly from the same rng seed", "[fakes][vendor]
   p.error_rate = 0.05;
   const FakeVendor v(p);
   FaultSpec slow = fault("slow", "latency", 0.3);
-  slow.delay.kind = DistKind::kExponential;
-  slow.delay.mean = 2 * kSecond;
+  slow.as<LatencyFault>()->delay.kind = DistKind::kExponential;
+  slow.as<LatencyFault>()->delay.mean = 2 * kSecond;
   FaultSpec limited = fault("limited", "error", 0.2);
-  limited.status = 429;
+  limited.as<ErrorFault>()->status = 429;
   const ChatRequest r = request(kCiteSystem, "What is the discharge diagnosis?", chart_context());
   Rng a(99), b(99);
   for (int i = 0; i < 200; ++i) {

@@ -85,28 +85,28 @@ TEST_CASE("Scenario loader reads the healthcare fault kinds with triggers and pa
   const Scenario s = load_scenario("scenarios/s.yaml", files);
   REQUIRE(s.faults.size() == 14);
   const FaultSpec& h = by_id(s, "h");
-  CHECK(h.mode == "foreign_citation");
+  CHECK(h.as<HallucinationFault>()->mode == HallucinationMode::kForeignCitation);
   CHECK(h.every_nth == 3);
   CHECK(h.first_n == 0);
   CHECK(h.task_types == std::vector<std::string>{"benefits_question", "message_triage"});
   CHECK(h.models == std::vector<std::string>{"p-large"});
   CHECK(h.probability == 1.0);
-  CHECK(by_id(s, "inj").susceptibility == Approx(0.4));
+  CHECK(by_id(s, "inj").as<InjectionFollowingFault>()->susceptibility == Approx(0.4));
   CHECK(by_id(s, "inj").first_n == 10);
-  CHECK(by_id(s, "sb").mode == "mixed");
+  CHECK(by_id(s, "sb").as<SchemaBreakFault>()->mode == SchemaBreakMode::kMixed);
   CHECK(by_id(s, "rs").probability == Approx(0.2));
   const FaultSpec& d = by_id(s, "d");
-  CHECK(d.model_version == "p-large-2");
-  CHECK(d.hallucination_rate == Approx(0.3));
-  CHECK(d.refusal_rate == Approx(0.1));
+  CHECK(d.as<DriftFault>()->model_version == "p-large-2");
+  CHECK(d.as<DriftFault>()->hallucination_rate == Approx(0.3));
+  CHECK(d.as<DriftFault>()->refusal_rate == Approx(0.1));
   CHECK(by_id(s, "wp").duration == 5 * kMinute);
   CHECK(by_id(s, "wp").task_types == std::vector<std::string>{"prior_auth_status"});
-  CHECK(by_id(s, "px").payload == "ignore-previous-canary");
-  CHECK(by_id(s, "any-px").payload.empty());
-  CHECK(by_id(s, "pd").prompt_version == "v3");
+  CHECK(by_id(s, "px").as<PoisonedNoteFault>()->payload == "ignore-previous-canary");
+  CHECK(by_id(s, "any-px").as<PoisonedNoteFault>()->payload.empty());
+  CHECK(by_id(s, "pd").as<PromptDeployFault>()->prompt_version == "v3");
   CHECK(by_id(s, "pd").duration == 0);
-  CHECK(by_id(s, "cc").flag == "auto-failover");
-  CHECK(by_id(s, "cc").variant == "on");
+  CHECK(by_id(s, "cc").as<ConfigChangeFault>()->flag == "auto-failover");
+  CHECK(by_id(s, "cc").as<ConfigChangeFault>()->variant == "on");
   CHECK(validate_files({"scenarios/s.yaml"}, files).empty());
 }
 
@@ -116,9 +116,9 @@ TEST_CASE("Scenario loader reads retry_after on EHR error faults and checks its 
   - {id: replica-busy, at: 1m, target: "ehr:replica", kind: error, retry_after: 1500ms}
 )");
   const Scenario s = load_scenario("scenarios/s.yaml", files);
-  CHECK(by_id(s, "busy").retry_after == 2 * kSecond);
-  CHECK(by_id(s, "replica-busy").retry_after == 1500 * kMillisecond);
-  CHECK(by_id(s, "replica-busy").status == 500);
+  CHECK(by_id(s, "busy").as<ErrorFault>()->retry_after == 2 * kSecond);
+  CHECK(by_id(s, "replica-busy").as<ErrorFault>()->retry_after == 1500 * kMillisecond);
+  CHECK(by_id(s, "replica-busy").as<ErrorFault>()->status == 500);
   CHECK(validate_files({"scenarios/s.yaml"}, files).empty());
   CHECK(scenario_error("  - {target: ehr, kind: error, retry_after: soon, at: 1m}\n") ==
         "scenarios/s.yaml:5:45: expected a duration like 250ms, 30s, 5m or 1h for 'retry_after', "
@@ -237,9 +237,9 @@ TEST_CASE("Fakes loader reads injection payloads and hallucination material", "[
   const Fakes f = load_fakes("fakes", files);
   REQUIRE(f.injections.size() == 2);
   CHECK(f.injections[0].id == "ignore-previous-canary");
-  CHECK(f.injections[0].action == "emit_canary");
+  CHECK(f.injections[0].action == InjectionAction::kEmitCanary);
   CHECK(f.injections[0].canary == "GDCANARY-3f9a1c2e");
-  CHECK(f.injections[1].action == "tool_call");
+  CHECK(f.injections[1].action == InjectionAction::kToolCall);
   CHECK(f.world.injections.size() == 2);  // the world plants them
   CHECK(f.hallucinations.cpt_codes == std::vector<std::string>{"99215", "J1100"});
   CHECK(f.hallucinations.icd_codes.size() == 2);
@@ -308,7 +308,7 @@ TEST_CASE("The checked-in injection corpus covers every action with its own cana
   const Fakes f = load_fakes(GAMEDAY_SOURCE_DIR "/fakes", disk);
   std::set<std::string> actions, canaries;
   for (const auto& p : f.injections) {
-    actions.insert(p.action);
+    actions.insert(to_name(p.action));
     canaries.insert(p.canary);
   }
   CHECK(actions == std::set<std::string>{"emit_canary", "reveal_system_prompt", "other_patient_phi",

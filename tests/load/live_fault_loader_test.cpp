@@ -11,9 +11,9 @@ TEST_CASE("A live fault body in JSON is read with the scenario fault syntax and 
       R"({"id": "rl", "target": "vendor:primary", "kind": "error", "status": 429, "retry_after": "2s", "first_n": 3})");
   CHECK(f.id == "rl");
   CHECK(f.target == "vendor:primary");
-  CHECK(f.kind == "error");
-  CHECK(f.status == 429);
-  CHECK(f.retry_after == 2 * kSecond);
+  CHECK(f.kind() == FaultKind::kError);
+  CHECK(f.as<ErrorFault>()->status == 429);
+  CHECK(f.as<ErrorFault>()->retry_after == 2 * kSecond);
   CHECK(f.first_n == 3);
   CHECK(f.at == 0);
 }
@@ -35,7 +35,7 @@ TEST_CASE("A live fault file lists faults under 'faults' and reports problems wi
   const auto faults = load_fault_file("f.yaml", files);
   REQUIRE(faults.size() == 2);
   CHECK(faults[0].id == "slow");
-  CHECK(faults[1].status == 503);
+  CHECK(faults[1].as<ErrorFault>()->status == 503);
   files.add("bad.yaml", "faults:\n  - {id: slow, target: vendor:primary, kind: latency}\n");
   CHECK(error_of([&] { load_fault_file("bad.yaml", files); }) ==
         "bad.yaml:2:5: missing required key 'delay'");

@@ -88,9 +88,9 @@ rollback:
   CHECK(pb.steps[1].to == "secondary");
   CHECK(pb.steps[1].retries == 2);
   CHECK(pb.steps[1].retry_delay == 30 * kSecond);
-  CHECK(pb.steps[1].on_failure == "rollback");
+  CHECK(pb.steps[1].on_failure == OnFailure::kRollback);
   CHECK(pb.steps[2].duration == 2 * kMinute);
-  CHECK(pb.steps[2].on_failure == "abort");
+  CHECK(pb.steps[2].on_failure == OnFailure::kAbort);
   CHECK(pb.steps[3].golden_set == "scenarios/golden/core.yaml");
   CHECK(pb.steps[3].min_pass_rate == Approx(0.8));  // the set's own
   CHECK(pb.steps[4].min_pass_rate == Approx(0.95));
@@ -99,7 +99,7 @@ rollback:
   CHECK(pb.steps[6].version.empty());  // last known good
   REQUIRE(pb.rollback.size() == 1);
   CHECK(pb.rollback[0].to == "primary");
-  CHECK(pb.rollback[0].on_failure == "continue");
+  CHECK(pb.rollback[0].on_failure == OnFailure::kContinue);
 }
 
 TEST_CASE("Playbook loader accepts a manual trigger", "[config][playbook]") {

@@ -98,14 +98,14 @@ TEST_CASE("Scenario loader reads every field of a complete scenario", "[config][
   CHECK(s.assistant->ehr_timeout == 3 * kSecond);    // built-in default
 
   REQUIRE(s.slos.size() == 2);
-  CHECK(s.slos[1].sli == "latency");
+  CHECK(s.slos[1].sli == SloKind::kLatency);
   CHECK(s.slos[1].threshold == 6 * kSecond);
   CHECK(s.slos[1].objective == Approx(0.95));
   CHECK(s.evaluation_interval == 10 * kSecond);
 
   REQUIRE(s.alerts.size() == 2);
-  CHECK(s.alerts[0].type == "threshold");
-  CHECK(s.alerts[0].sli == "latency_p95");
+  CHECK(s.alerts[0].type == AlertType::kThreshold);
+  CHECK(s.alerts[0].sli == Sli::kLatencyP95);
   CHECK(s.alerts[0].above == Approx(6.0));
   CHECK(s.alerts[0].for_duration == kMinute);
   CHECK(s.alerts[0].severity == "page");
@@ -126,16 +126,16 @@ TEST_CASE("Scenario loader reads every field of a complete scenario", "[config][
   CHECK(s.faults[0].at == 10 * kMinute);
   CHECK(s.faults[0].duration == 30 * kMinute);
   CHECK(s.faults[0].probability == Approx(0.7));
-  CHECK(s.faults[0].delay.kind == DistKind::kLognormal);
-  CHECK(s.faults[0].delay.median == 9 * kSecond);
+  CHECK(s.faults[0].as<LatencyFault>()->delay.kind == DistKind::kLognormal);
+  CHECK(s.faults[0].as<LatencyFault>()->delay.median == 9 * kSecond);
   CHECK(s.faults[0].loc.line == 34);
   CHECK(s.faults[1].id == "fault-2");
   CHECK(s.faults[1].duration == 0);
-  CHECK(s.faults[1].status == 500);  // the EHR's default
-  CHECK(s.faults[1].retry_after == 2 * kSecond);
-  CHECK(s.faults[1].message == "upstream overloaded");
-  CHECK(s.faults[2].delay.kind == DistKind::kFixed);
-  CHECK(s.faults[2].delay.value == 2 * kSecond);
+  CHECK(s.faults[1].as<ErrorFault>()->status == 500);  // the EHR's default
+  CHECK(s.faults[1].as<ErrorFault>()->retry_after == 2 * kSecond);
+  CHECK(s.faults[1].as<ErrorFault>()->message == "upstream overloaded");
+  CHECK(s.faults[2].as<LatencyFault>()->delay.kind == DistKind::kFixed);
+  CHECK(s.faults[2].as<LatencyFault>()->delay.value == 2 * kSecond);
 
   CHECK(s.playbook_files == std::vector<std::string>{"playbooks/failover.yaml"});
   CHECK(s.sustain == 4 * kMinute);

@@ -67,7 +67,7 @@ FaultSpec ehr_fault(const std::string& id, const std::string& kind) {
   FaultSpec f;
   f.id = id;
   f.target = "ehr";
-  f.kind = kind;
+  f.params = default_params(parse_name<FaultKind>(kind).value());
   return f;
 }
 
@@ -212,7 +212,7 @@ TEST_CASE("Live EHR searches coverage and prior auths and policies", "[net][ehr]
 TEST_CASE("Live EHR answers an error fault with its status and an OperationOutcome", "[net][ehr][faults]") {
   LiveEhr ehr;
   FaultSpec down = ehr_fault("down", "error");
-  down.status = 503;
+  down.as<ErrorFault>()->status = 503;
   down.task_types = {"prior_auth_status"};
   REQUIRE(ehr.faults.add(down));
   const std::string path = "/ClaimResponse?patient=" + ehr.world.patients().at(0).id;
@@ -233,8 +233,8 @@ TEST_CASE("Live EHR answers an error fault with its status and an OperationOutco
 TEST_CASE("Live EHR sends Retry-After in whole seconds with an error fault that sets retry_after", "[net][ehr][faults]") {
   LiveEhr ehr;
   FaultSpec busy = ehr_fault("busy", "error");
-  busy.status = 503;
-  busy.retry_after = 2 * kSecond;
+  busy.as<ErrorFault>()->status = 503;
+  busy.as<ErrorFault>()->retry_after = 2 * kSecond;
   busy.first_n = 1;
   REQUIRE(ehr.faults.add(busy));
   const std::string target = "/fhir/Coverage?patient=" + ehr.world.patients().at(0).id;
@@ -257,7 +257,7 @@ TEST_CASE("Live EHR sends Retry-After in whole seconds with an error fault that 
 TEST_CASE("Live EHR sends no Retry-After with an error fault without retry_after", "[net][ehr][faults]") {
   LiveEhr ehr;
   FaultSpec down = ehr_fault("down", "error");
-  down.status = 503;
+  down.as<ErrorFault>()->status = 503;
   REQUIRE(ehr.faults.add(down));
   const RawResponse r = raw_get(ehr.server.port(), "/fhir/Coverage?patient=" + ehr.world.patients().at(0).id);
   REQUIRE(r.status == 503);
@@ -268,7 +268,7 @@ TEST_CASE("Live EHR sends no Retry-After with an error fault without retry_after
 TEST_CASE("Live EHR delays a reply under a latency fault without blocking other requests", "[net][ehr][faults]") {
   LiveEhr ehr;
   FaultSpec slow = ehr_fault("slow", "latency");
-  slow.delay = testing::fixed(800 * kMillisecond);
+  slow.as<LatencyFault>()->delay = testing::fixed(800 * kMillisecond);
   slow.task_types = {"discharge_summary"};
   REQUIRE(ehr.faults.add(slow));
   using Clock = std::chrono::steady_clock;

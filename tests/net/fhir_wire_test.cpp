@@ -275,7 +275,7 @@ TEST_CASE("Bundle of a truncated outcome omits the next link", "[net][fhir][bund
   FaultSpec f;
   f.id = "trunc";
   f.target = "ehr";
-  f.kind = "truncated_paging";
+  f.params = default_params(FaultKind::kTruncatedPaging);
   const Patient& p = patient_with_notes(3);
   const FhirTarget t = parse_fhir_target("/fhir/DocumentReference?patient=" + p.id + "&_count=2");
   const EhrOutcome o = respond(t.request, {&f});

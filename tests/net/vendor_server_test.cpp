@@ -313,14 +313,14 @@ TEST_CASE("The simulated vendor fails without a status under reset and stream fa
   const VendorOutcome reset = outcome(R"({"id":"r","target":"vendor:primary","kind":"reset"})");
   REQUIRE(reset.status == 0);
   REQUIRE_FALSE(reset.hang);
-  REQUIRE(reset.disconnect == "reset");
+  REQUIRE(reset.disconnect == Disconnect::kReset);
   REQUIRE(reset.delay == reset.ttft);
   REQUIRE(reset.fault_ids == std::vector<std::string>{"r"});
 
   const VendorOutcome brk = outcome(R"({"id":"b","target":"vendor:primary","kind":"stream_break","after_tokens":3})");
   REQUIRE(brk.status == 0);
   REQUIRE_FALSE(brk.hang);
-  REQUIRE(brk.disconnect == "stream_break");
+  REQUIRE(brk.disconnect == Disconnect::kStreamBreak);
   REQUIRE(brk.after_tokens == 3);
   REQUIRE_FALSE(brk.response.content.empty());  // what the live server starts to send
   // The break comes once three tokens would have arrived (50 tokens/s in the fixture).
@@ -328,7 +328,7 @@ TEST_CASE("The simulated vendor fails without a status under reset and stream fa
 
   const VendorOutcome stall = outcome(R"({"id":"s","target":"vendor:primary","kind":"stream_stall"})");
   REQUIRE(stall.hang);
-  REQUIRE(stall.disconnect == "stream_stall");
+  REQUIRE(stall.disconnect == Disconnect::kStreamStall);
   REQUIRE(stall.after_tokens == 5);
 
   // A hang wins over a reset, a reset over an error.
@@ -336,6 +336,6 @@ TEST_CASE("The simulated vendor fails without a status under reset and stream fa
   const FaultSpec rst = parse_fault(R"({"id":"r","target":"vendor:primary","kind":"reset"})");
   const FaultSpec err = parse_fault(R"({"id":"e","target":"vendor:primary","kind":"error","status":429})");
   Rng rng(3);
-  REQUIRE(vendor.respond(req, 0, rng, {&rst, &hang}).disconnect.empty());
-  REQUIRE(vendor.respond(req, 0, rng, {&err, &rst}).disconnect == "reset");
+  REQUIRE(vendor.respond(req, 0, rng, {&rst, &hang}).disconnect == Disconnect::kNone);
+  REQUIRE(vendor.respond(req, 0, rng, {&err, &rst}).disconnect == Disconnect::kReset);
 }

@@ -39,7 +39,7 @@ TEST_CASE("Playbook loader reads the assistant control steps", "[playbook][loade
 )");
   REQUIRE(pb.steps.size() == 5);
   CHECK(pb.steps[0].version == "v3");
-  CHECK(pb.steps[1].kind == "model.rollback");
+  CHECK(pb.steps[1].kind == StepKind::kModelRollback);
   CHECK(pb.steps[2].enabled);
   CHECK_FALSE(pb.steps[3].enabled);
   CHECK(pb.steps[4].share == Approx(0.3));
@@ -65,15 +65,15 @@ TEST_CASE("Playbook loader reads wait_for, when and goto", "[playbook][loader]")
   - {name: verify, kind: wait, duration: 1m}
 )");
   const ConditionSpec& c0 = pb.steps[0].condition;
-  CHECK(c0.sli == "error_ratio");
-  CHECK(c0.op == "<");
+  CHECK(c0.sli == Sli::kErrorRatio);
+  CHECK(c0.op == CompareOp::kLess);
   CHECK(c0.value == Approx(0.01));
   CHECK(c0.window == 2 * kMinute);
   CHECK(c0.text == "error_ratio < 0.01 over 2m");
   CHECK(pb.steps[0].timeout == 10 * kMinute);
   const ConditionSpec& c1 = pb.steps[1].condition;
-  CHECK(c1.sli == "latency_p95");
-  CHECK(c1.op == "<");
+  CHECK(c1.sli == Sli::kLatencyP95);
+  CHECK(c1.op == CompareOp::kLess);
   CHECK(c1.value == Approx(6.0));  // seconds
   CHECK(c1.window == 5 * kMinute);
   CHECK(c1.text == "latency_p95 < 6s over 5m");
@@ -83,9 +83,9 @@ TEST_CASE("Playbook loader reads wait_for, when and goto", "[playbook][loader]")
   CHECK(pb.steps[3].when->alert == "AssistantErrors");
   CHECK(pb.steps[3].when->firing);
   REQUIRE(pb.steps[4].when);
-  CHECK(pb.steps[4].when->op == ">=");
+  CHECK(pb.steps[4].when->op == CompareOp::kGreaterEqual);
   CHECK(pb.steps[4].when->window == 2 * kMinute);  // the default window
-  CHECK(pb.steps[4].on_failure == "goto");
+  CHECK(pb.steps[4].on_failure == OnFailure::kGoto);
   CHECK(pb.steps[4].goto_step == "verify");
   CHECK(pb.steps[5].goto_step == "verify");
   CHECK_FALSE(pb.steps[6].when);

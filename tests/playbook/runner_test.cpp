@@ -10,7 +10,7 @@ namespace {
 
 StepSpec step(const std::string& kind, const std::string& name) {
   StepSpec s;
-  s.kind = kind;
+  s.kind = parse_name<StepKind>(kind).value();
   s.name = name;
   return s;
 }
@@ -108,7 +108,7 @@ TEST_CASE("A re-fired alert does not start a second instance of a running playbo
 
 TEST_CASE("A failing step aborts the playbook and runs its rollback list", "[playbook]") {
   Playbook pb = failover_playbook();
-  pb.steps[2].kind = "model.failover";
+  pb.steps[2].kind = StepKind::kModelFailover;
   pb.steps[2].to = "nonexistent-vendor";
   RunnerFixture f(pb);
   f.runner.on_alert(alert("Slow"));
@@ -147,7 +147,7 @@ TEST_CASE("A failing step is retried after its retry delay", "[playbook]") {
   bad.variant = "on";
   bad.retries = 2;
   bad.retry_delay = 30 * kSecond;
-  bad.on_failure = "continue";
+  bad.on_failure = OnFailure::kContinue;
   StepSpec ok = step("flag.set", "safe mode");
   ok.flag = "safe-mode";
   ok.variant = "on";

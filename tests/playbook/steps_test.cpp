@@ -37,8 +37,8 @@ std::string journal_text(const Journal& j) {
 
 ConditionSpec sli_below(const std::string& sli, double value) {
   ConditionSpec c;
-  c.sli = sli;
-  c.op = "<";
+  c.sli = parse_name<Sli>(sli).value();
+  c.op = CompareOp::kLess;
   c.value = value;
   c.window = 2 * kMinute;
   return c;
@@ -206,7 +206,7 @@ TEST_CASE("A step whose when condition does not hold is skipped and journaled", 
   StepSpec shed = make_step("traffic.shed", "shed if errors");
   shed.share = 0.5;
   shed.when = sli_below("error_ratio", 0.5);
-  shed.when->op = ">";
+  shed.when->op = CompareOp::kGreater;
   shed.when->value = 0.05;
   PlaybookFixture f(playbook({fallback, shed}));
   f.signals.slis["error_ratio"] = [](SimTime) { return 0.2; };
@@ -234,7 +234,7 @@ TEST_CASE("A step whose when condition holds runs", "[playbook][when]") {
 TEST_CASE("on_failure goto jumps to the named step and the playbook completes", "[playbook][goto]") {
   StepSpec bad = make_step("model.failover", "fail over");
   bad.to = "nowhere";
-  bad.on_failure = "goto";
+  bad.on_failure = OnFailure::kGoto;
   bad.goto_step = "verify";
   StepSpec skipped = make_step("mode.fallback", "never reached");
   StepSpec verify = make_step("wait", "verify");
@@ -252,7 +252,7 @@ TEST_CASE("on_failure goto jumps to the named step and the playbook completes", 
 TEST_CASE("A goto loop aborts after the maximum number of jumps and rolls back", "[playbook][goto]") {
   StepSpec bad = make_step("model.failover", "fail over");
   bad.to = "nowhere";
-  bad.on_failure = "goto";
+  bad.on_failure = OnFailure::kGoto;
   bad.goto_step = "fail over";
   PlaybookFixture f(playbook({bad}, {make_step("model.rollback", "undo")}));
   f.runner.on_alert(page("Slow"));
@@ -517,7 +517,7 @@ TEST_CASE("exec output never reaches the journal; a failing exec rolls back", "[
 TEST_CASE("exec outcomes: timeout, signal and failure to start", "[playbook][exec]") {
   StepSpec ex = make_step("exec", "run");
   ex.argv = {"missing-tool"};
-  ex.on_failure = "continue";
+  ex.on_failure = OnFailure::kContinue;
   ex.timeout = 2 * kSecond;
   PlaybookFixture f(playbook({ex}));
   SECTION("timeout") {
@@ -559,7 +559,7 @@ TEST_CASE("http checks the status and JSON fields without echoing the response",
   h.url = "https://status.example.test/health?token=secret";
   h.expect.status = {200};
   h.expect.json = {{"status", "\"ok\""}, {"checks.0.up", "true"}};
-  h.on_failure = "continue";
+  h.on_failure = OnFailure::kContinue;
   PlaybookFixture f(playbook({h}));
   SECTION("as expected") {
     f.effects.http_result = HttpResult{200, R"({"status":"ok","checks":[{"up":true}]})", ""};

@@ -286,15 +286,15 @@ TEST_CASE("Unsafe kinds follow their documented precedence", "[quality][judge]")
 TEST_CASE("Root cause follows the spans of a bad request", "[quality][judge][root_cause]") {
   std::vector<FaultSpec> faults(5);
   faults[0].id = "wrong-pt";
-  faults[0].kind = "wrong_patient";
+  faults[0].params = default_params(FaultKind::kWrongPatient);
   faults[1].id = "ehr-slow";
-  faults[1].kind = "latency";
+  faults[1].params = default_params(FaultKind::kLatency);
   faults[2].id = "halluc";
-  faults[2].kind = "hallucination";
+  faults[2].params = default_params(FaultKind::kHallucination);
   faults[3].id = "vendor-slow";
-  faults[3].kind = "latency";
+  faults[3].params = default_params(FaultKind::kLatency);
   faults[4].id = "bad-deploy";
-  faults[4].kind = "prompt_deploy";
+  faults[4].params = default_params(FaultKind::kPromptDeploy);
   const Task t = own_task();
   Judgement unsafe;
   unsafe.unsafe = true;

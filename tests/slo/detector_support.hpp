@@ -53,8 +53,8 @@ inline AlertSpec threshold(const std::string& name, const std::string& sli, Dura
                            double above, Duration for_duration = 0) {
   AlertSpec a;
   a.name = name;
-  a.type = "threshold";
-  a.sli = sli;
+  a.type = AlertType::kThreshold;
+  a.sli = parse_name<Sli>(sli).value();
   a.window = window;
   a.above = above;
   a.for_duration = for_duration;

@@ -23,11 +23,11 @@ using gameday::test::threshold;
 
 namespace {
 
-AlertSpec burn_rule(const std::string& name, const std::string& slo, const std::string& preset,
+AlertSpec burn_rule(const std::string& name, const std::string& slo, BurnPreset preset,
                     double scale, Duration for_duration = 0) {
   AlertSpec a;
   a.name = name;
-  a.type = "burn_rate";
+  a.type = AlertType::kBurnRate;
   a.slo = slo;
   a.preset = preset;
   a.scale = scale;
@@ -81,12 +81,12 @@ TEST_CASE("Schema-invalid, PHI-pattern and refusal ratios are shares of user req
   probe.refused = true;
   d.observe(5 * kSecond, probe);  // probes are not user traffic
   s.run_until(10 * kSecond);
-  CHECK(*d.sli("schema_invalid_ratio", kMinute) == Approx(0.3));
-  CHECK(*d.sli("phi_output_ratio", kMinute) == Approx(0.1));
-  CHECK(*d.sli("refusal_ratio", kMinute) == Approx(0.2));
-  CHECK(*d.sli("canary_ratio", kMinute) == 0.0);
+  CHECK(*d.sli(Sli::kSchemaInvalidRatio, kMinute) == Approx(0.3));
+  CHECK(*d.sli(Sli::kPhiOutputRatio, kMinute) == Approx(0.1));
+  CHECK(*d.sli(Sli::kRefusalRatio, kMinute) == Approx(0.2));
+  CHECK(*d.sli(Sli::kCanaryRatio, kMinute) == 0.0);
   // [5 s, 10 s): requests 5..9, two refused.
-  CHECK(*d.sli("refusal_ratio", 5 * kSecond) == Approx(0.4));
+  CHECK(*d.sli(Sli::kRefusalRatio, 5 * kSecond) == Approx(0.4));
 }
 
 TEST_CASE("Correction alerts fire on clinician corrections and resolve once they age out", "[slo]") {
@@ -101,7 +101,7 @@ TEST_CASE("Correction alerts fire on clinician corrections and resolve once they
     s.at(t, [&d, t] { d.observe_correction(t); });
   }
   std::optional<double> rate_at_315;
-  s.at(315 * kSecond, [&] { rate_at_315 = d.sli("correction_rate", 10 * kMinute); });
+  s.at(315 * kSecond, [&] { rate_at_315 = d.sli(Sli::kCorrectionRate, 10 * kMinute); });
   d.start(kHour);
   s.run_until(kHour);
   const auto log = alert_log(j);
@@ -122,7 +122,7 @@ TEST_CASE("Correction alerts fire on clinician corrections and resolve once they
   CHECK(log[3].t == 705 * kSecond);
   // The rate is over the whole window even early in the run: 3 per 10 min.
   CHECK(*rate_at_315 == Approx(0.3));
-  CHECK(*d.sli("correction_count", kMinute) == 0.0);  // nothing recent: zero, not missing
+  CHECK(*d.sli(Sli::kCorrectionCount, kMinute) == 0.0);  // nothing recent: zero, not missing
 }
 
 TEST_CASE("A probe-failure alert fires on a failed golden probe and resolves when one passes", "[slo]") {
@@ -136,8 +136,8 @@ TEST_CASE("A probe-failure alert fires on a failed golden probe and resolves whe
   s.at(600 * kSecond, [&] { d.observe_probe(600 * kSecond, false, 7, 10); });
   s.at(900 * kSecond, [&] { d.observe_probe(900 * kSecond, true, 10, 10); });
   std::optional<double> ratio_at_615, flag_at_1600;
-  s.at(615 * kSecond, [&] { ratio_at_615 = d.sli("probe_failure_ratio", 10 * kMinute); });
-  s.at(1600 * kSecond, [&] { flag_at_1600 = d.sli("probe_failure", 10 * kMinute); });
+  s.at(615 * kSecond, [&] { ratio_at_615 = d.sli(Sli::kProbeFailureRatio, 10 * kMinute); });
+  s.at(1600 * kSecond, [&] { flag_at_1600 = d.sli(Sli::kProbeFailure, 10 * kMinute); });
   d.start(1800 * kSecond);
   s.run_until(1800 * kSecond);
   const auto log = alert_log(j);
@@ -154,7 +154,7 @@ TEST_CASE("A probe-failure alert fires on a failed golden probe and resolves whe
 }
 
 TEST_CASE("Presets expand to the SRE-workbook rows and scale multiplies every window", "[slo]") {
-  AlertSpec a = burn_rule("Burn", "availability", "standard", 1.0 / 60);
+  AlertSpec a = burn_rule("Burn", "availability", BurnPreset::kStandard, 1.0 / 60);
   a.windows.push_back(BurnWindow{10 * kMinute, kMinute, 3});
   const auto rows = effective_burn_windows(a);
   REQUIRE(rows.size() == 4);
@@ -169,17 +169,15 @@ TEST_CASE("Presets expand to the SRE-workbook rows and scale multiplies every wi
   CHECK(rows[2].factor == 1);
   CHECK(rows[3].long_window == 10 * kSecond);  // explicit windows scale too
   CHECK(rows[3].short_window == kSecond);
-  CHECK(burn_window_preset("standard_page")->size() == 2);
-  CHECK(burn_window_preset("standard_ticket")->at(0).long_window == 72 * kHour);
-  CHECK_FALSE(burn_window_preset("fast").has_value());
+  CHECK(burn_window_preset(BurnPreset::kStandardPage).size() == 2);
+  CHECK(burn_window_preset(BurnPreset::kStandardTicket).at(0).long_window == 72 * kHour);
+  CHECK(burn_window_preset(BurnPreset::kNone).empty());
 
-  AlertSpec unscaled = burn_rule("Burn", "availability", "standard", 1);
+  AlertSpec unscaled = burn_rule("Burn", "availability", BurnPreset::kStandard, 1);
   CHECK(effective_burn_windows(unscaled)[0].long_window == kHour);
-  AlertSpec unknown = burn_rule("Burn", "availability", "fast", 1);
-  CHECK_THROWS_WITH(effective_burn_windows(unknown), Catch::Contains("unknown windows preset 'fast'"));
-  AlertSpec zero = burn_rule("Burn", "availability", "standard", 0);
+  AlertSpec zero = burn_rule("Burn", "availability", BurnPreset::kStandard, 0);
   CHECK_THROWS_AS(effective_burn_windows(zero), std::invalid_argument);
-  AlertSpec nan = burn_rule("Burn", "availability", "standard", std::nan(""));
+  AlertSpec nan = burn_rule("Burn", "availability", BurnPreset::kStandard, std::nan(""));
   CHECK_THROWS_AS(effective_burn_windows(nan), std::invalid_argument);
 }
 
@@ -197,12 +195,12 @@ TEST_CASE("A burn-window scale is a positive decimal or fraction", "[slo]") {
 TEST_CASE("Standard burn-rate windows scaled by 1/60 fire and resolve at drill speed", "[slo]") {
   Scenario sc;
   sc.evaluation_interval = 5 * kSecond;
-  sc.slos.push_back(SloSpec{"availability", "availability", 0.99, 0, 30 * 24 * kHour});
+  sc.slos.push_back(SloSpec{"availability", SloKind::kAvailability, 0.99, 0, 30 * 24 * kHour});
   // Page rows 1m/5s x14.4 and 6m/30s x6; ticket row 72m/6m x1 (longer than 4096 s: it is read
   // from the coarse ring while the page rows stay exact at 1 s).
-  sc.alerts.push_back(burn_rule("BudgetPage", "availability", "standard_page", 1.0 / 60));
-  sc.alerts.push_back(burn_rule("BudgetPageFor", "availability", "standard_page", 1.0 / 60, 20 * kSecond));
-  AlertSpec ticket = burn_rule("BudgetTicket", "availability", "standard_ticket", 1.0 / 60, 30 * kSecond);
+  sc.alerts.push_back(burn_rule("BudgetPage", "availability", BurnPreset::kStandardPage, 1.0 / 60));
+  sc.alerts.push_back(burn_rule("BudgetPageFor", "availability", BurnPreset::kStandardPage, 1.0 / 60, 20 * kSecond));
+  AlertSpec ticket = burn_rule("BudgetTicket", "availability", BurnPreset::kStandardTicket, 1.0 / 60, 30 * kSecond);
   ticket.severity = "ticket";
   sc.alerts.push_back(ticket);
   VirtualScheduler s;
@@ -236,8 +234,8 @@ TEST_CASE("Standard burn-rate windows scaled by 1/60 fire and resolve at drill s
 
 TEST_CASE("A days-long burn window keeps short windows exact to the second", "[slo]") {
   Scenario sc;
-  sc.slos.push_back(SloSpec{"availability", "availability", 0.99, 0, 30 * 24 * kHour});
-  sc.alerts.push_back(burn_rule("Budget", "availability", "standard", 1));
+  sc.slos.push_back(SloSpec{"availability", SloKind::kAvailability, 0.99, 0, 30 * 24 * kHour});
+  sc.alerts.push_back(burn_rule("Budget", "availability", BurnPreset::kStandard, 1));
   VirtualScheduler s;
   Journal j;
   Detector d(sc, s, j);
@@ -247,20 +245,20 @@ TEST_CASE("A days-long burn window keeps short windows exact to the second", "[s
   }
   s.run_until(20 * kSecond);
   // [15 s, 20 s): 5 requests, 3 errors; a 64 s coarse bucket would have mixed in 15 more.
-  CHECK(*d.sli("request_rate", 5 * kSecond) == Approx(1.0));
-  CHECK(*d.sli("error_ratio", 5 * kSecond) == Approx(0.6));
-  CHECK(*d.sli("error_ratio", 24 * kHour) == Approx(0.15));
+  CHECK(*d.sli(Sli::kRequestRate, 5 * kSecond) == Approx(1.0));
+  CHECK(*d.sli(Sli::kErrorRatio, 5 * kSecond) == Approx(0.6));
+  CHECK(*d.sli(Sli::kErrorRatio, 24 * kHour) == Approx(0.15));
 }
 
 TEST_CASE("Burn-rate alerts work on the detector-side SLO kinds", "[slo]") {
   Scenario sc;
   sc.evaluation_interval = 15 * kSecond;
-  sc.slos.push_back(SloSpec{"safe-outputs", "safety", 0.99, 0, 30 * 24 * kHour});
-  sc.slos.push_back(SloSpec{"answers", "refusal", 0.9, 0, 30 * 24 * kHour});
-  sc.slos.push_back(SloSpec{"citations", "citation_validity", 0.99, 0, 30 * 24 * kHour});
-  sc.slos.push_back(SloSpec{"schema", "schema_validity", 0.99, 0, 30 * 24 * kHour});
+  sc.slos.push_back(SloSpec{"safe-outputs", SloKind::kSafety, 0.99, 0, 30 * 24 * kHour});
+  sc.slos.push_back(SloSpec{"answers", SloKind::kRefusal, 0.9, 0, 30 * 24 * kHour});
+  sc.slos.push_back(SloSpec{"citations", SloKind::kCitationValidity, 0.99, 0, 30 * 24 * kHour});
+  sc.slos.push_back(SloSpec{"schema", SloKind::kSchemaValidity, 0.99, 0, 30 * 24 * kHour});
   for (const char* slo : {"safe-outputs", "answers", "citations", "schema"}) {
-    AlertSpec a = burn_rule(std::string(slo) + "-burn", slo, "", 1);
+    AlertSpec a = burn_rule(std::string(slo) + "-burn", slo, BurnPreset::kNone, 1);
     a.windows.push_back(BurnWindow{5 * kMinute, kMinute, 5});
     sc.alerts.push_back(a);
   }
@@ -294,46 +292,35 @@ TEST_CASE("observe_event routes requests, corrections and probe results", "[slo]
   d.observe_event(Event{4 * kSecond, GoldenResultEvent{"core", 9, 10, 0.9, true, "probe"}});
   d.observe_event(Event{5 * kSecond, AlertResolveEvent{"X"}});  // ignored
   s.run_until(10 * kSecond);
-  CHECK(*d.sli("error_ratio", kMinute) == 1.0);
-  CHECK(*d.sli("correction_count", kMinute) == 1.0);
-  CHECK(*d.sli("probe_failure", kMinute) == 0.0);  // the playbook's failed run is not a probe
-  CHECK(*d.sli("probe_failure_ratio", kMinute) == Approx(0.1));
+  CHECK(*d.sli(Sli::kErrorRatio, kMinute) == 1.0);
+  CHECK(*d.sli(Sli::kCorrectionCount, kMinute) == 1.0);
+  CHECK(*d.sli(Sli::kProbeFailure, kMinute) == 0.0);  // the playbook's failed run is not a probe
+  CHECK(*d.sli(Sli::kProbeFailureRatio, kMinute) == Approx(0.1));
 }
 
-TEST_CASE("The detector rejects unknown SLO kinds, presets and scales", "[slo]") {
+TEST_CASE("The detector rejects bad scales and burn rules without windows", "[slo]") {
   VirtualScheduler s;
   Journal j;
-  Scenario bad_kind;
-  bad_kind.slos.push_back(SloSpec{"x", "happiness", 0.99, 0, kHour});
-  CHECK_THROWS_WITH(Detector(bad_kind, s, j), Catch::Contains("happiness"));
-
-  Scenario bad_preset;
-  bad_preset.slos.push_back(SloSpec{"a", "availability", 0.99, 0, kHour});
-  bad_preset.alerts.push_back(burn_rule("B", "a", "weekly", 1));
-  CHECK_THROWS_WITH(Detector(bad_preset, s, j), Catch::Contains("weekly"));
-
   Scenario bad_scale;
-  bad_scale.slos.push_back(SloSpec{"a", "availability", 0.99, 0, kHour});
-  bad_scale.alerts.push_back(burn_rule("B", "a", "standard", -1));
+  bad_scale.slos.push_back(SloSpec{"a", SloKind::kAvailability, 0.99, 0, kHour});
+  bad_scale.alerts.push_back(burn_rule("B", "a", BurnPreset::kStandard, -1));
   CHECK_THROWS_AS(Detector(bad_scale, s, j), std::invalid_argument);
 
   Scenario no_rows;
-  no_rows.slos.push_back(SloSpec{"a", "availability", 0.99, 0, kHour});
-  no_rows.alerts.push_back(burn_rule("B", "a", "", 1));
+  no_rows.slos.push_back(SloSpec{"a", SloKind::kAvailability, 0.99, 0, kHour});
+  no_rows.alerts.push_back(burn_rule("B", "a", BurnPreset::kNone, 1));
   CHECK_THROWS_WITH(Detector(no_rows, s, j), Catch::Contains("no windows"));
 }
 
-TEST_CASE("The detector lists its SLIs and SLO kinds for loaders", "[slo]") {
-  for (const auto& name : Detector::sli_names()) CHECK(Detector::known_sli(name));
-  CHECK(Detector::sli_names().size() == 14);
-  CHECK(Detector::is_ratio_sli("canary_ratio"));
-  CHECK(Detector::is_ratio_sli("probe_failure_ratio"));
-  CHECK_FALSE(Detector::is_ratio_sli("correction_rate"));
-  CHECK_FALSE(Detector::is_ratio_sli("probe_failure"));
-  CHECK(Detector::is_latency_sli("latency_p99"));
-  CHECK(Detector::slo_kinds() == std::vector<std::string>{"availability", "latency",
-                                                          "citation_validity", "schema_validity",
-                                                          "safety", "refusal"});
-  CHECK(Detector::known_slo_kind("safety"));
-  CHECK_FALSE(Detector::known_slo_kind("happiness"));
+TEST_CASE("SLI units say which thresholds are ratios, durations, rates and counts", "[slo][spec]") {
+  CHECK(vocabulary_size<Sli>() == 14);
+  CHECK(unit_of(Sli::kCanaryRatio) == SliUnit::kRatio);
+  CHECK(unit_of(Sli::kProbeFailureRatio) == SliUnit::kRatio);
+  CHECK(unit_of(Sli::kCorrectionRate) == SliUnit::kPerMinute);
+  CHECK(unit_of(Sli::kProbeFailure) == SliUnit::kFlag);
+  CHECK(is_latency(Sli::kLatencyP99));
+  CHECK(names_of<SloKind>() == std::vector<std::string>{"availability", "latency", "citation_validity",
+                                                        "schema_validity", "safety", "refusal"});
+  CHECK(parse_name<SloKind>("safety") == SloKind::kSafety);
+  CHECK_FALSE(parse_name<SloKind>("happiness").has_value());
 }

@@ -20,9 +20,9 @@ namespace gameday::testing {
 class ScriptedSignals final : public ConditionSignals {
  public:
   explicit ScriptedSignals(const Clock& clock) : clock_(clock) {}
-  std::optional<double> sli(const std::string& name, Duration window) const override {
+  std::optional<double> sli(Sli sli, Duration window) const override {
     last_window = window;
-    auto it = slis.find(name);
+    auto it = slis.find(to_name(sli));
     if (it == slis.end()) return std::nullopt;
     return it->second(clock_.now());
   }
@@ -90,7 +90,7 @@ struct PlaybookFixture {
 
 inline StepSpec make_step(const std::string& kind, const std::string& name) {
   StepSpec s;
-  s.kind = kind;
+  s.kind = parse_name<StepKind>(kind).value();
   s.name = name;
   return s;
 }

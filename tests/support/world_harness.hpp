@@ -52,7 +52,7 @@ struct Harness {
     auto f = std::make_unique<FaultSpec>();
     f->id = kind + "-" + std::to_string(faults.size() + 1);
     f->target = target;
-    f->kind = kind;
+    f->params = default_params(parse_name<FaultKind>(kind).value());
     faults.push_back(std::move(f));
     return *faults.back();
   }
