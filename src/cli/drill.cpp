@@ -10,7 +10,6 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -19,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/bundle.hpp"
+#include "cli/common.hpp"
 #include "cli/serve.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
@@ -39,20 +39,8 @@
 namespace gameday {
 namespace {
 
-constexpr int kExitInvalid = 2;
-constexpr int kExitInterrupted = 3;
-
 // Rollbacks of playbooks still running at the end get this much scenario time.
 constexpr Duration kDrillRollbackLimit = 5 * kMinute;
-
-int invalid(const std::string& message) {
-  std::cerr << "gameday drill: " << message << "\n";
-  return kExitInvalid;
-}
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // The engine's alert inlet and handle as seen from the server threads: set and cleared on the
 // loop thread, read only by events posted to it.
@@ -143,14 +131,14 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
   if (!o.duration.empty()) {
     duration = parse_duration(o.duration);
     if (!duration || *duration <= 0) {
-      return invalid("--duration: expected a positive duration such as 2m or 90s, got '" + o.duration + "'");
+      return invalid("drill", "--duration: expected a positive duration such as 2m or 90s, got '" + o.duration + "'");
     }
   }
   if (!std::isfinite(o.speed) || o.speed <= 0) {
-    return invalid("--speed: expected a positive number, got " + std::to_string(o.speed));
+    return invalid("drill", "--speed: expected a positive number, got " + std::to_string(o.speed));
   }
   if (o.alerts != "internal" && o.alerts != "external") {
-    return invalid("--alerts: expected internal or external, got '" + o.alerts + "'");
+    return invalid("drill", "--alerts: expected internal or external, got '" + o.alerts + "'");
   }
   struct Bind {
     const char* flag;
@@ -162,19 +150,19 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
       assistant_bind{"--assistant", o.assistant};
   for (Bind* b : {&control_bind, &vendor_bind, &ehr_bind, &assistant_bind}) {
     if (!split_host_port(b->text, b->host, b->port)) {
-      return invalid(std::string(b->flag) + ": expected ADDR:PORT, got '" + b->text + "'");
+      return invalid("drill", std::string(b->flag) + ": expected ADDR:PORT, got '" + b->text + "'");
     }
   }
   if (!is_loopback(control_bind.host)) {
-    return invalid("--control: the drill's control port has no token: bind it to loopback (127.0.0.1)");
+    return invalid("drill", "--control: the drill's control port has no token: bind it to loopback (127.0.0.1)");
   }
   if (!is_loopback(assistant_bind.host)) {
-    return invalid("--assistant: the assistant's API changes its flags and has no token: bind it to loopback (127.0.0.1)");
+    return invalid("drill", "--assistant: the assistant's API changes its flags and has no token: bind it to loopback (127.0.0.1)");
   }
   std::string sut = o.sut;
   while (!sut.empty() && sut.back() == '/') sut.pop_back();
   if (!o.sut.empty() && sut.rfind("http://", 0) != 0 && sut.rfind("https://", 0) != 0) {
-    return invalid("--sut: expected an http:// or https:// URL, got '" + o.sut + "'");
+    return invalid("drill", "--sut: expected an http:// or https:// URL, got '" + o.sut + "'");
   }
 
   const DiskFiles disk;
@@ -231,7 +219,7 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
     } else if (std::holds_alternative<CorrectionEvent>(e.body)) {
       metrics.observe_correction();
     } else if (const auto* g = std::get_if<GoldenResultEvent>(&e.body); g && g->by == "probe") {
-      metrics.observe_probe(g->ok, g->passed, g->total, unix_now());
+      metrics.observe_probe(g->ok, g->passed, g->total, net::unix_now());
     }
     events.publish(e);
   });
