@@ -20,6 +20,9 @@
 #include <sstream>
 #include <thread>
 
+#include "ci/baseline.hpp"
+#include "ci/junit.hpp"
+#include "ci/text.hpp"
 #include "cli/bundle.hpp"
 #include "cli/common.hpp"
 #include "load/error.hpp"
@@ -27,7 +30,6 @@
 #include "load/loader.hpp"
 #include "engine/simulation.hpp"
 #include "report/report.hpp"
-#include "score/aggregate.hpp"
 #include "score/score.hpp"
 #include "sim/journal.hpp"
 

@@ -5,7 +5,7 @@
 
 #include "load/loader.hpp"
 #include "load/loader_detail.hpp"
-#include "score/aggregate.hpp"
+#include "ci/record.hpp"
 #include "score/expect.hpp"
 #include "slo/burn_windows.hpp"
 #include "slo/detector.hpp"
