@@ -176,112 +176,92 @@ Json metrics_json(const Score& s) {
   return metrics;
 }
 
-Json expectations_json(const std::vector<ExpectationResult>& results) {
-  Json expectations = Json::array();
-  for (const auto& e : results) {
-    Json x;
-    x["text"] = e.text;
-    x["metric"] = e.metric.empty() ? Json(nullptr) : Json(e.metric);
-    x["actual"] = expectation_actual(e);
-    x["pass"] = e.pass;
-    expectations.push_back(std::move(x));
-  }
-  return expectations;
+// A JSON array of `items`, each through `to_json`.
+template <class T, class ToJson>
+Json array_of(const std::vector<T>& items, ToJson to_json) {
+  Json out = Json::array();
+  for (const auto& item : items) out.push_back(to_json(item));
+  return out;
 }
 
-Json faults_json(const Score& s) {
-  Json faults = Json::array();
-  for (const auto& f : s.faults) {
-    Json x;
-    x["id"] = f.id;
-    x["target"] = f.target;
-    x["kind"] = f.kind;
-    x["detail"] = f.detail;
-    x["start_s"] = to_seconds(f.start);
-    x["end_s"] = opt_seconds(f.end);
-    faults.push_back(std::move(x));
-  }
-  return faults;
+Json expectation_json(const ExpectationResult& e) {
+  Json x;
+  x["text"] = e.text;
+  x["metric"] = e.metric.empty() ? Json(nullptr) : Json(e.metric);
+  x["actual"] = expectation_actual(e);
+  x["pass"] = e.pass;
+  return x;
 }
 
-Json alerts_json(const Score& s) {
-  Json alerts = Json::array();
-  for (const auto& a : s.alerts) {
-    Json x;
-    x["name"] = a.name;
-    x["severity"] = a.severity;
-    x["fired_at_s"] = to_seconds(a.fired_at);
-    x["resolved_at_s"] = opt_seconds(a.resolved_at);
-    x["value"] = finite(a.value);
-    x["summary"] = a.summary;
-    alerts.push_back(std::move(x));
-  }
-  return alerts;
+Json fault_json(const FaultRecord& f) {
+  Json x;
+  x["id"] = f.id;
+  x["target"] = f.target;
+  x["kind"] = f.kind;
+  x["detail"] = f.detail;
+  x["start_s"] = to_seconds(f.start);
+  x["end_s"] = opt_seconds(f.end);
+  return x;
 }
 
-Json steps_json(const PlaybookRecord& p) {
-  Json steps = Json::array();
-  for (const auto& st : p.steps) {
-    Json y;
-    y["index"] = st.index;
-    y["name"] = st.name;
-    y["kind"] = st.kind;
-    y["rollback"] = st.rollback;
-    y["started_at_s"] = to_seconds(st.started_at);
-    y["ended_at_s"] = opt_seconds(st.ended_at);
-    y["outcome"] = st.ended_at ? Json(st.outcome) : Json(nullptr);
-    y["reason"] = st.reason;
-    steps.push_back(std::move(y));
-  }
-  return steps;
+Json alert_json(const AlertRecord& a) {
+  Json x;
+  x["name"] = a.name;
+  x["severity"] = a.severity;
+  x["fired_at_s"] = to_seconds(a.fired_at);
+  x["resolved_at_s"] = opt_seconds(a.resolved_at);
+  x["value"] = finite(a.value);
+  x["summary"] = a.summary;
+  return x;
 }
 
-Json playbooks_json(const Score& s) {
-  Json playbooks = Json::array();
-  for (const auto& p : s.playbooks) {
-    Json x;
-    x["playbook"] = p.playbook;
-    x["run"] = p.run;
-    x["trigger"] = p.trigger;
-    x["started_at_s"] = to_seconds(p.started_at);
-    x["ended_at_s"] = opt_seconds(p.ended_at);
-    x["outcome"] = p.ended_at ? Json(p.outcome) : Json(nullptr);
-    x["reason"] = p.reason;
-    x["steps"] = steps_json(p);
-    playbooks.push_back(std::move(x));
-  }
-  return playbooks;
+Json step_json(const StepRecord& st) {
+  Json y;
+  y["index"] = st.index;
+  y["name"] = st.name;
+  y["kind"] = st.kind;
+  y["rollback"] = st.rollback;
+  y["started_at_s"] = to_seconds(st.started_at);
+  y["ended_at_s"] = opt_seconds(st.ended_at);
+  y["outcome"] = st.ended_at ? Json(st.outcome) : Json(nullptr);
+  y["reason"] = st.reason;
+  return y;
 }
 
-Json changes_json(const Score& s) {
-  Json changes = Json::array();
-  for (const auto& c : s.changes) {
-    Json x;
-    x["at_s"] = to_seconds(c.at);
-    x["what"] = c.what;
-    x["key"] = c.key;
-    x["from"] = c.from;
-    x["to"] = c.to;
-    x["by"] = c.by;
-    changes.push_back(std::move(x));
-  }
-  return changes;
+Json playbook_json(const PlaybookRecord& p) {
+  Json x;
+  x["playbook"] = p.playbook;
+  x["run"] = p.run;
+  x["trigger"] = p.trigger;
+  x["started_at_s"] = to_seconds(p.started_at);
+  x["ended_at_s"] = opt_seconds(p.ended_at);
+  x["outcome"] = p.ended_at ? Json(p.outcome) : Json(nullptr);
+  x["reason"] = p.reason;
+  x["steps"] = array_of(p.steps, step_json);
+  return x;
 }
 
-Json golden_json(const Score& s) {
-  Json golden = Json::array();
-  for (const auto& g : s.golden) {
-    Json x;
-    x["at_s"] = to_seconds(g.at);
-    x["set"] = g.set;
-    x["passed"] = g.passed;
-    x["total"] = g.total;
-    x["min_pass_rate"] = g.min_pass_rate;
-    x["ok"] = g.ok;
-    x["by"] = g.by;
-    golden.push_back(std::move(x));
-  }
-  return golden;
+Json change_json(const ChangeRecord& c) {
+  Json x;
+  x["at_s"] = to_seconds(c.at);
+  x["what"] = c.what;
+  x["key"] = c.key;
+  x["from"] = c.from;
+  x["to"] = c.to;
+  x["by"] = c.by;
+  return x;
+}
+
+Json golden_json(const GoldenRecord& g) {
+  Json x;
+  x["at_s"] = to_seconds(g.at);
+  x["set"] = g.set;
+  x["passed"] = g.passed;
+  x["total"] = g.total;
+  x["min_pass_rate"] = g.min_pass_rate;
+  x["ok"] = g.ok;
+  x["by"] = g.by;
+  return x;
 }
 
 }  // namespace
@@ -297,12 +277,12 @@ std::string report_json(const Score& s) {
   j["duration_s"] = to_seconds(s.end);
   j["timeline"] = timeline_json(s.timeline);
   j["metrics"] = metrics_json(s);
-  j["expectations"] = expectations_json(s.expectations);
-  j["faults"] = faults_json(s);
-  j["alerts"] = alerts_json(s);
-  j["playbooks"] = playbooks_json(s);
-  j["changes"] = changes_json(s);
-  j["golden"] = golden_json(s);
+  j["expectations"] = array_of(s.expectations, expectation_json);
+  j["faults"] = array_of(s.faults, fault_json);
+  j["alerts"] = array_of(s.alerts, alert_json);
+  j["playbooks"] = array_of(s.playbooks, playbook_json);
+  j["changes"] = array_of(s.changes, change_json);
+  j["golden"] = array_of(s.golden, golden_json);
   j["false_alerts"] = s.false_alerts;
 
   // Replace rather than throw on invalid UTF-8 (e.g. a fault detail from a hand-edited file).
