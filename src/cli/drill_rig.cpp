@@ -5,7 +5,6 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -73,12 +72,18 @@ std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& 
     return "--alerts: expected internal or external, got '" + o.alerts + "'";
   }
   setup.external_alerts = o.alerts == "external";
-  const std::pair<const std::string&, Endpoint&> binds[] = {
-      {o.control, setup.control}, {o.vendor, setup.vendor}, {o.ehr, setup.ehr}, {o.assistant, setup.assistant}};
-  const char* const flags[] = {"--control", "--vendor", "--ehr", "--assistant"};
-  for (std::size_t i = 0; i < std::size(binds); ++i) {
-    if (!split_host_port(binds[i].first, binds[i].second.host, binds[i].second.port)) {
-      return std::string(flags[i]) + ": expected ADDR:PORT, got '" + binds[i].first + "'";
+  struct Bind {
+    const char* flag;
+    const std::string& text;
+    Endpoint& endpoint;
+  };
+  const Bind binds[] = {{"--control", o.control, setup.control},
+                        {"--vendor", o.vendor, setup.vendor},
+                        {"--ehr", o.ehr, setup.ehr},
+                        {"--assistant", o.assistant, setup.assistant}};
+  for (const Bind& b : binds) {
+    if (!split_host_port(b.text, b.endpoint.host, b.endpoint.port)) {
+      return std::string(b.flag) + ": expected ADDR:PORT, got '" + b.text + "'";
     }
   }
   if (!is_loopback(setup.control.host)) {
@@ -186,7 +191,8 @@ void DrillRig::start_fakes() {
 
 void DrillRig::start_system_under_test() {
   if (setup_.sut.empty()) {
-    assistant_server_ = std::make_unique<net::AssistantServer>(scheduler_, builtin_, server_options(setup_.assistant));
+    assistant_server_ =
+        std::make_unique<net::AssistantServer>(scheduler_, builtin_, server_options(setup_.assistant));
     servers_["assistant"] = assistant_server_->url();
   } else {
     servers_["sut"] = setup_.sut;
@@ -218,10 +224,10 @@ void DrillRig::start_control() {
 }
 
 void DrillRig::add_route(const char* method, const char* prefix, Serve serve) {
-  control_->add_route(net::ControlRoute{method, prefix, nullptr,
-                                        [this, serve](const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
-                                          (this->*serve)(req, std::move(ex));
-                                        }});
+  auto exchange = [this, serve](const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
+    (this->*serve)(req, std::move(ex));
+  };
+  control_->add_route(net::ControlRoute{method, prefix, nullptr, exchange});
 }
 
 // Runs `fn` against the engine on its thread and answers with what it returns (503 once the
@@ -294,12 +300,13 @@ void DrillRig::serve_assistant(const net::ServerRequest& req, std::shared_ptr<ne
 // Run status: what is running, how far along, against what, with which faults.
 void DrillRig::serve_status(const net::ServerRequest&, std::shared_ptr<net::Exchange> ex) {
   on_engine(std::move(ex), [this](EngineHandle& engine) {
+    const std::string system_under_test = setup_.sut.empty() ? "built-in assistant" : setup_.sut;
     return net::json_reply(200, nlohmann::json{{"scenario", scenario_.name},
                                                {"running", true},
                                                {"elapsed_s", to_seconds(scheduler_.now())},
                                                {"duration_s", to_seconds(scenario_.duration)},
                                                {"speed", o_.speed},
-                                               {"system_under_test", setup_.sut.empty() ? "built-in assistant" : setup_.sut},
+                                               {"system_under_test", system_under_test},
                                                {"events", journal_.events().size()},
                                                {"faults", fault_list(engine)},
                                                {"servers", servers_}});
@@ -338,7 +345,9 @@ net::ServerResponse DrillRig::serve_alertmanager(const net::ServerRequest& req) 
 void DrillRig::print_addresses() {
   // operator[]: a primary route without a vendor profile prints (and reports) an empty URL.
   std::cout << "vendor " << servers_["vendor:" + primary_route_] << "\n";
-  for (const auto& v : bundle_.fakes.vendors) std::cout << "vendor:" << v.id << " " << servers_["vendor:" + v.id] << "\n";
+  for (const auto& v : bundle_.fakes.vendors) {
+    std::cout << "vendor:" << v.id << " " << servers_["vendor:" + v.id] << "\n";
+  }
   std::cout << "ehr " << ehr_->base_url() << "\n";
   if (assistant_server_) std::cout << "assistant " << assistant_server_->url() << "\n";
   std::cout << "control " << control_->url() << std::endl;
