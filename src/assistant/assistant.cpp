@@ -65,45 +65,10 @@ void append_unique(std::vector<std::string>& to, const std::vector<std::string>&
   }
 }
 
-// Request metadata for fault filters (trigger: task_types). Written only when the request type
-// has the field, so this builds against fakes with or without it.
-// Requests are reused across calls, so the field is written once.
-template <class Req>
-void set_task_type(Req& req, TaskType type) {
-  if constexpr (requires { req.task_type = std::string(); }) {
-    if (req.task_type.empty()) req.task_type = to_string(type);
-  }
-}
-
-// How many identifiers the vendor says it received, when its outcome reports that.
-template <class Out>
-int phi_received(const Out& out) {
-  if constexpr (requires { static_cast<int>(out.phi_received); }) {
-    return static_cast<int>(out.phi_received);
-  } else {
-    return 0;
-  }
-}
-
-template <class ToolCall>
-std::string describe_tool_call(const ToolCall& tc) {
-  if constexpr (requires { tc.function.name + tc.function.arguments; }) {
-    return tc.function.name + "(" + tc.function.arguments + ")";
-  } else if constexpr (requires { tc.name + tc.arguments; }) {
-    return tc.name + "(" + tc.arguments + ")";
-  } else if constexpr (requires { std::string(tc); }) {
-    return std::string(tc);
-  } else {
-    return "tool_call()";
-  }
-}
-
-// The tool calls of a response, when the response type carries them.
-template <class Response>
-void collect_tool_calls(const Response& r, std::vector<std::string>& out) {
-  if constexpr (requires { r.tool_calls.begin(); }) {
-    for (const auto& tc : r.tool_calls) out.push_back(describe_tool_call(tc));
-  }
+// Request metadata for fault filters (trigger: task_types). Requests are reused across calls,
+// so the field is written once.
+void set_task_type(std::string& task_type, TaskType type) {
+  if (task_type.empty()) task_type = to_string(type);
 }
 
 // Records a document placed in the context, and where its line sits (without the newline).
@@ -391,7 +356,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
       }
       break;
   }
-  set_task_type(req, call->task.type);
+  set_task_type(req.task_type, call->task.type);
   const std::uint64_t op = ++call->op;
   ++call->answer.ehr_calls;
   scheduler_.after(config_.ehr_timeout, [this, call, op, step, attempt] {
@@ -503,7 +468,7 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
     ChatRequest& req = call->request;
     req.max_tokens = config_.max_tokens;
     req.json_output = a.json_output;
-    set_task_type(req, call->task.type);
+    set_task_type(req.task_type, call->task.type);
     req.messages.reserve(2);
     req.messages.push_back(
         ChatMessage{"system", call->prompt ? call->prompt->system : std::string()});
@@ -527,14 +492,16 @@ void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::st
   const int status = out ? out->status : 0;  // 0: our own timeout fired
   if (out) {
     if (!out->fault_ids.empty()) append_unique(call->answer.model_fault_ids, out->fault_ids);
-    if (phi_received(*out) > 0) call->answer.phi_to_vendor = true;
+    if (out->phi_received > 0) call->answer.phi_to_vendor = true;
   }
   if (out && status == 200) {
     Answer& a = call->answer;
     a.vendor = route;
     a.model = out->response.model;
     a.text = out->response.content;
-    collect_tool_calls(out->response, a.tool_calls);
+    for (const ToolCall& tc : out->response.tool_calls) {
+      a.tool_calls.push_back(tc.name + "(" + tc.arguments + ")");
+    }
     if (a.json_output) {
       validate_json(a);
       if (!a.schema_valid) {

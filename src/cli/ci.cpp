@@ -20,27 +20,21 @@
 #include <sstream>
 #include <thread>
 
+#include "ci/baseline.hpp"
+#include "ci/junit.hpp"
+#include "ci/text.hpp"
 #include "cli/bundle.hpp"
+#include "cli/common.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
 #include "engine/simulation.hpp"
 #include "report/report.hpp"
-#include "score/aggregate.hpp"
 #include "score/score.hpp"
 #include "sim/journal.hpp"
 
 namespace gameday {
 namespace {
-
-constexpr int kExitPass = 0;
-constexpr int kExitFail = 1;
-constexpr int kExitInvalid = 2;
-
-int invalid(const std::string& message) {
-  std::cerr << "gameday ci: " << message << "\n";
-  return kExitInvalid;
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -48,14 +42,6 @@ std::string read_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& contents) {
-  const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  std::ofstream out(path, std::ios::binary);
-  out << contents;
-  if (!out) throw std::runtime_error("cannot write " + path);
 }
 
 /// Reads a summary file; a malformed one is invalid input naming the file.
@@ -171,8 +157,8 @@ RunRecord run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::s
   journal.flush();
   const Score score = score_journal(journal.events());
   if (!out.empty()) {
-    write_file((dir / "report.json").string(), report_json(score));
-    write_file((dir / "report.md").string(), report_markdown(score));
+    write_file(dir / "report.json", report_json(score));
+    write_file(dir / "report.md", report_markdown(score));
   }
   return make_run_record(score);
 }
@@ -280,7 +266,7 @@ int finish(CiSummary& summary, const CiOptions& o, const std::optional<CiSummary
 }
 
 int cmd_merge(const CiOptions& o) {
-  if (!o.shard.empty()) return invalid("--merge combines shard summaries: it takes no --shard");
+  if (!o.shard.empty()) return invalid("ci", "--merge combines shard summaries: it takes no --shard");
   std::optional<CiSummary> baseline;
   if (!o.baseline.empty()) baseline = load_summary(o.baseline);
   std::vector<CiSummary> parts;
@@ -289,7 +275,7 @@ int cmd_merge(const CiOptions& o) {
   try {
     merged = merge_summaries(parts);
   } catch (const std::invalid_argument& e) {
-    return invalid(std::string("--merge: ") + e.what());
+    return invalid("ci", std::string("--merge: ") + e.what());
   }
   std::cout << "gameday ci: merged " << parts.size() << (parts.size() == 1 ? " summary" : " summaries")
             << ": " << merged.scenarios.size() << (merged.scenarios.size() == 1 ? " scenario, " : " scenarios, ")
@@ -325,10 +311,10 @@ int cmd_ci(const CiOptions& o) {
   if (!o.shard.empty()) {
     std::string error;
     shard = parse_shard(o.shard, &error);
-    if (!shard) return invalid("--shard: " + error);
+    if (!shard) return invalid("ci", "--shard: " + error);
     // Percentiles of a shard's share of the seeds are not comparable with a whole baseline.
     if (!o.baseline.empty()) {
-      return invalid("--baseline compares whole results: pass it to `gameday ci --merge` instead of a shard");
+      return invalid("ci", "--baseline compares whole results: pass it to `gameday ci --merge` instead of a shard");
     }
   }
   std::optional<CiSummary> baseline;
@@ -338,8 +324,8 @@ int cmd_ci(const CiOptions& o) {
   std::vector<std::string> all;
   for (const auto& p : o.paths) {
     const auto found = scenario_files(p, disk);
-    if (!found) return invalid(p + ": no such file or directory");
-    if (found->empty()) return invalid(p + ": no scenario files (*.yaml) in it");
+    if (!found) return invalid("ci", p + ": no such file or directory");
+    if (found->empty()) return invalid("ci", p + ": no scenario files (*.yaml) in it");
     for (const auto& f : *found) {
       if (std::find(all.begin(), all.end(), f) == all.end()) all.push_back(f);
     }

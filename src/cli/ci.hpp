@@ -1,7 +1,7 @@
 #pragma once
 // `gameday ci` (every scenario × seed in simulated time, in parallel; summary JSON, JUnit,
 // baseline regressions, shards and merge) and `gameday golden` (a golden set on its own).
-// The logic lives in score/aggregate and engine/golden; this is the CLI glue: files, threads,
+// The logic lives in ci/ and engine/golden; this is the CLI glue: files, threads,
 // terminal output. Exit codes as for every command: 0 pass, 1 failed, 2 invalid input.
 #include <cstdint>
 #include <string>

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/ci.hpp"
+#include "cli/exit_codes.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
@@ -15,10 +16,6 @@
 
 namespace gameday {
 namespace {
-
-constexpr int kExitPass = 0;
-constexpr int kExitFail = 1;
-constexpr int kExitInvalid = 2;
 
 std::string percent(double ratio) {
   char buf[32];

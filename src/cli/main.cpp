@@ -1,5 +1,6 @@
 // gameday: a chaos and playbook simulator for AI-assisted healthcare systems.
-// Exit codes: 0 expectations hold, 1 they do not, 2 invalid input, 3 internal error.
+// Exit codes (cli/exit_codes.hpp): 0 expectations hold, 1 they do not, 2 invalid input,
+// 3 internal error or interrupted.
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +15,7 @@
 
 #include "cli/bundle.hpp"
 #include "cli/ci.hpp"
+#include "cli/common.hpp"
 #include "cli/drill.hpp"
 #include "cli/serve.hpp"
 #include "cli/slo.hpp"
@@ -29,17 +31,6 @@
 namespace {
 
 using namespace gameday;
-
-constexpr int kExitPass = 0;
-constexpr int kExitFail = 1;
-constexpr int kExitInvalid = 2;
-constexpr int kExitInternal = 3;
-
-void write_file(const std::filesystem::path& path, const std::string& contents) {
-  std::ofstream out(path, std::ios::binary);
-  out << contents;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
 
 /// Scores a journal and writes report.json and report.md into `out_dir`.
 int write_reports(const std::vector<Event>& events, const std::filesystem::path& out_dir,
@@ -102,7 +93,7 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   const int code = write_reports(journal.events(), out_dir, quiet);
   if (stats.interrupted) {
     spdlog::warn("interrupted: partial journal and reports in {}/", out_dir);
-    return kExitInternal;
+    return kExitInterrupted;
   }
   return code;
 }

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/exit_codes.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
@@ -17,9 +18,6 @@
 
 namespace gameday {
 namespace {
-
-constexpr int kExitPass = 0;
-constexpr int kExitInvalid = 2;
 
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
 

@@ -10,17 +10,12 @@
 #include <stdexcept>
 
 #include "cli/bundle.hpp"
+#include "cli/exit_codes.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
 #include "slo/prom_rules.hpp"
 
 namespace gameday {
-namespace {
-
-constexpr int kExitPass = 0;
-constexpr int kExitInvalid = 2;
-
-}  // namespace
 
 CLI::App* add_slo_command(CLI::App& app, SloOptions& options) {
   auto* slo = app.add_subcommand("slo", "SLO tooling for live drills");

@@ -247,77 +247,154 @@ void finish_playbooks(PlaybookRunner& runner, RealTimeScheduler& scheduler,
   runner.on_idle(nullptr);
 }
 
-// The engine: one body for both clocks. `S` is VirtualScheduler or RealTimeScheduler.
+// A user request in flight. The caller gives up after client_timeout; whichever of the answer
+// and the timeout comes first is journaled.
+struct PendingRequest {
+  PendingRequest(Task&& t, SimTime at) : task(std::move(t)), arrival(at) {}
+  Task task;
+  SimTime arrival;
+  bool done = false;
+  std::weak_ptr<const Answer> live;  // the answer in progress (its spans), for a timeout
+};
+
+// With external alerts the detector keeps measuring (playbook conditions read its SLIs) but
+// has no rules, so it never pages: the scenario it is given then has no alerts.
+Scenario without_alerts(const Scenario& scenario, bool external_alerts) {
+  Scenario unruled;
+  if (external_alerts) {
+    unruled = scenario;
+    unruled.alerts.clear();
+  }
+  return unruled;
+}
+
+// One run of the engine: its parts, built in dependency order (the order of their random
+// streams and first scheduled events is part of every journal), and the wiring between them.
+// One body for both clocks: `S` is VirtualScheduler or RealTimeScheduler.
 template <class S>
-SimStats run_engine(const ScenarioBundle& bundle, const SimOptions& options, Journal& journal,
-                    S& scheduler, const char* mode) {
+struct EngineRun {
+  EngineRun(const ScenarioBundle& b, const SimOptions& o, Journal& j, S& s);
+  EngineRun(const EngineRun&) = delete;
+  EngineRun& operator=(const EngineRun&) = delete;
+
+  // Runs the scenario to its end (or an interrupt) and closes the journal; `mode` goes into
+  // run_start ("simulated" | "live").
+  SimStats run(const char* mode);
+
+  void start_journal(const char* mode);
+  void wire_alerts();
+  void page(const AlertSpec& alert);
+  void schedule_faults();
+  void schedule_probes();
+  void on_arrival(Task&& task);
+  void give_up(const std::shared_ptr<PendingRequest>& p);
+  void answered(const std::shared_ptr<PendingRequest>& p, const Answer& a);
+  void maybe_correct(const RequestEvent& r);
+  SimStats finish();
+
+  const ScenarioBundle& bundle;
+  const SimOptions& options;
+  Journal& journal;
+  S& scheduler;
   const Scenario& scenario = bundle.scenario;
   const Fakes& fakes = bundle.fakes;
   const std::uint64_t seed = options.seed;
   SimStats stats;
 
   const World world = World::generate(fakes.world);
-  const FakeEhr ehr(world);
+  const FakeEhr ehr{world};
   FaultBoard board;
-  SimEhrClient ehr_client(ehr, board, scheduler, Rng::for_component(seed, "ehr"));
-  SimEhrClient replica_client(ehr, board, scheduler, Rng::for_component(seed, "ehr.replica"), "ehr:replica");
-  SimModelClient model_client(board, scheduler);
-  for (const auto& v : fakes.vendors) {
-    model_client.add_vendor(v, Rng::for_component(seed, "vendor." + v.id), fakes.hallucinations);
-  }
-  Assistant assistant(scenario.assistant.value_or(fakes.assistant), fakes.prompts, fakes.flags,
-                      scheduler, ehr_client, model_client, journal);
-  assistant.set_replica(&replica_client);
-  const TaskFactory factory(world);
+  SimEhrClient ehr_client{ehr, board, scheduler, Rng::for_component(seed, "ehr")};
+  SimEhrClient replica_client{ehr, board, scheduler, Rng::for_component(seed, "ehr.replica"), "ehr:replica"};
+  SimModelClient model_client{board, scheduler};
+  Assistant assistant{scenario.assistant.value_or(fakes.assistant), fakes.prompts, fakes.flags,
+                      scheduler, ehr_client, model_client, journal};
+  const TaskFactory factory{world};
   const std::vector<FaultSpec>* fault_kinds = &scenario.faults;  // root causes name fault kinds
   // User traffic and probes ask the built-in assistant in-process, or a drill's HTTP transport.
   AnswerService& service = options.answers != nullptr ? *options.answers : assistant;
-  GoldenRunner golden(factory, service, scheduler, journal, Rng::for_component(seed, "golden"),
-                      fault_kinds);
-  PlaybookRunner playbooks(options.playbooks_enabled ? bundle.playbooks : std::vector<Playbook>{},
+  GoldenRunner golden{factory, service, scheduler, journal, Rng::for_component(seed, "golden"),
+                      fault_kinds};
+  PlaybookRunner playbooks{options.playbooks_enabled ? bundle.playbooks : std::vector<Playbook>{},
                            bundle.golden_sets, scheduler, journal, assistant, golden,
-                           Rng::for_component(seed, "playbooks"));
-  // With external alerts the detector keeps measuring (playbook conditions read its SLIs) but
-  // has no rules, so it never pages.
-  Scenario unruled;
-  if (options.external_alerts) {
-    unruled = scenario;
-    unruled.alerts.clear();
-  }
-  Detector detector(options.external_alerts ? unruled : scenario, scheduler, journal);
+                           Rng::for_component(seed, "playbooks")};
+  const Scenario unruled = without_alerts(scenario, options.external_alerts);
+  Detector detector{options.external_alerts ? unruled : scenario, scheduler, journal};
   std::unique_ptr<EngineAlertInlet> inlet;
   // Playbook conditions (when, wait_for) read the detector; exec/http/notify steps run through
   // the caller's effects.
-  EngineSignals playbook_signals(detector);
+  EngineSignals playbook_signals{detector};
+  Rng responders = Rng::for_component(seed, "responders");
+  FaultControl fault_control{board, journal, scheduler, assistant, options.on_fault};
+  EngineHandleImpl handle{assistant, factory, fault_control};
+  // Clinician corrections draw from their own random stream: the draws shift nothing else.
+  Rng correction_rng = Rng::for_component(seed, "corrections");
+  const Duration client_timeout = scenario.workload.client_timeout;
+  Workload workload{scenario.workload, factory, scheduler, Rng::for_component(seed, "workload.arrivals"),
+                    Rng::for_component(seed, "workload.tasks")};
+};
+
+template <class S>
+EngineRun<S>::EngineRun(const ScenarioBundle& b, const SimOptions& o, Journal& j, S& s)
+    : bundle(b), options(o), journal(j), scheduler(s) {
+  for (const auto& v : fakes.vendors) {
+    model_client.add_vendor(v, Rng::for_component(seed, "vendor." + v.id), fakes.hallucinations);
+  }
+  assistant.set_replica(&replica_client);
   playbooks.set_signals(&playbook_signals, scenario.evaluation_interval);
   playbooks.set_effects(options.step_effects);
-  Rng responders = Rng::for_component(seed, "responders");
+}
 
+template <class S>
+SimStats EngineRun<S>::run(const char* mode) {
+  start_journal(mode);
+  wire_alerts();
+  schedule_faults();
+  if (options.engine) options.engine(&handle);
+  schedule_probes();
+  workload.start(scenario.duration, [this](Task&& task) { on_arrival(std::move(task)); });
+  detector.start(scenario.duration);
+  stats.interrupted = run_timeline(scheduler, scenario.duration, options.stop);
+  return finish();
+}
+
+template <class S>
+void EngineRun<S>::start_journal(const char* mode) {
   // One request event per arrival dominates the journal; leave headroom for the rest.
   const double expected = scenario.workload.rate_per_s * to_seconds(scenario.duration);
   journal.reserve(static_cast<std::size_t>(expected * 1.1) + 4096);
   journal.append(0, run_start(scenario, options, mode));
+}
 
-  // Paged humans acknowledge after a modelled delay; playbooks start on the alert itself.
-  const auto page = [&](const AlertSpec& alert) {
-    if (alert.severity == "page") {
-      const Duration delay = sample(scenario.ack_delay, responders);
-      scheduler.after(delay, [&journal, &scheduler, &scenario, name = alert.name] {
-        journal.append(scheduler.now(), AckEvent{scenario.responder, name});
-      });
-    }
-    playbooks.on_alert(alert);
-  };
-  detector.on_fire(page);
+// Alerts page through page(): the detector's, or with external alerts the inlet's.
+template <class S>
+void EngineRun<S>::wire_alerts() {
+  detector.on_fire([this](const AlertSpec& alert) { page(alert); });
   if (options.external_alerts) {
-    inlet = std::make_unique<EngineAlertInlet>(scenario, scheduler, journal, page);
+    inlet = std::make_unique<EngineAlertInlet>(scenario, scheduler, journal,
+                                               [this](const AlertSpec& alert) { page(alert); });
     playbook_signals.set_external(&inlet->firing());
   }
   if (options.alert_inlet) options.alert_inlet(inlet.get());
+}
 
+// Paged humans acknowledge after a modelled delay; playbooks start on the alert itself.
+template <class S>
+void EngineRun<S>::page(const AlertSpec& alert) {
+  if (alert.severity == kSeverityPage) {
+    const Duration delay = sample(scenario.ack_delay, responders);
+    scheduler.after(delay, [this, name = alert.name] {
+      journal.append(scheduler.now(), AckEvent{scenario.responder, name});
+    });
+  }
+  playbooks.on_alert(alert);
+}
+
+template <class S>
+void EngineRun<S>::schedule_faults() {
   // The fault timeline. Change faults (target "assistant") make one control change at `at`,
   // by "deploy:<id>", and persist until a playbook (or a human) undoes it: no end, no revert.
-  FaultControl faults(board, journal, scheduler, assistant, options.on_fault);
+  FaultControl& faults = fault_control;
   for (const FaultSpec& f : scenario.faults) {
     if (f.at >= scenario.duration) continue;
     scheduler.at(f.at, [&faults, &f] { faults.start(&f); });
@@ -325,91 +402,88 @@ SimStats run_engine(const ScenarioBundle& bundle, const SimOptions& options, Jou
       scheduler.at(f.at + f.duration, [&faults, &f] { faults.end(&f); });
     }
   }
-  EngineHandleImpl handle(assistant, factory, faults);
-  if (options.engine) options.engine(&handle);
+}
 
-  // Scheduled golden-set probes (by "probe"): every `every` from `every` on. Their results are
-  // a detector signal; their requests are journaled as probes.
-  if (scenario.probes && scenario.probes->every > 0) {
-    const ProbeSpec& probes = *scenario.probes;
-    auto set = bundle.golden_sets.find(probes.golden_set);
-    if (set == bundle.golden_sets.end()) {
-      throw std::invalid_argument("probe golden set not loaded: " + probes.golden_set);
-    }
-    for (SimTime t = probes.every; t < scenario.duration; t += probes.every) {
-      scheduler.at(t, [&golden, &detector, &scheduler, &probes, &gs = set->second] {
-        auto observed = [&detector, &scheduler](const GoldenRunner::Result& r) {
-          detector.observe_probe(scheduler.now(), r.ok, r.passed, r.total);
-        };
-        golden.run(gs, probes.min_pass_rate, "probe", observed);
-      });
-    }
+// Scheduled golden-set probes (by "probe"): every `every` from `every` on. Their results are
+// a detector signal; their requests are journaled as probes.
+template <class S>
+void EngineRun<S>::schedule_probes() {
+  if (!scenario.probes || scenario.probes->every <= 0) return;
+  const ProbeSpec& probes = *scenario.probes;
+  auto set = bundle.golden_sets.find(probes.golden_set);
+  if (set == bundle.golden_sets.end()) {
+    throw std::invalid_argument("probe golden set not loaded: " + probes.golden_set);
   }
+  for (SimTime t = probes.every; t < scenario.duration; t += probes.every) {
+    scheduler.at(t, [this, &probes, &gs = set->second] {
+      auto observed = [this](const GoldenRunner::Result& r) {
+        detector.observe_probe(scheduler.now(), r.ok, r.passed, r.total);
+      };
+      golden.run(gs, probes.min_pass_rate, "probe", observed);
+    });
+  }
+}
 
-  // Clinician corrections: a share of the unsafe answers served to users is reported back after
-  // a sampled delay (own random stream: the draws shift nothing else).
+// User traffic: the caller gives up after client_timeout; whichever comes first is journaled.
+template <class S>
+void EngineRun<S>::on_arrival(Task&& task) {
+  ++stats.requests;
+  auto p = std::make_shared<PendingRequest>(std::move(task), scheduler.now());
+  scheduler.after(client_timeout, [this, p] { give_up(p); });
+  // The service points p->live at the answer in progress (an aliasing pointer: no allocation).
+  const AnswerProgress progress(p, &p->live);
+  service.ask(p->task, [this, p](const Answer& a) { answered(p, a); }, progress);
+}
+
+// The caller gave up: journal what the request had been through so far.
+template <class S>
+void EngineRun<S>::give_up(const std::shared_ptr<PendingRequest>& p) {
+  if (p->done) return;
+  p->done = true;
+  Answer partial;
+  if (auto live = p->live.lock()) partial = *live;
+  partial.status = RequestStatus::kTimeout;
+  if (partial.prompt_version.empty()) partial.prompt_version = assistant.prompt_version();
+  const Judgement j = judge(p->task, partial);
+  journal.append(scheduler.now(), make_request_event(p->task, partial, j, p->arrival,
+                                                     RequestStatus::kTimeout, client_timeout,
+                                                     fault_kinds));
+  detector.observe(scheduler.now(), std::get<RequestEvent>(journal.events().back().body));
+}
+
+template <class S>
+void EngineRun<S>::answered(const std::shared_ptr<PendingRequest>& p, const Answer& a) {
+  if (p->done) return;
+  p->done = true;
+  const Judgement j = judge(p->task, a);
+  journal.append(scheduler.now(), make_request_event(p->task, a, j, p->arrival, a.status,
+                                                     a.latency, fault_kinds));
+  const RequestEvent& r = std::get<RequestEvent>(journal.events().back().body);
+  maybe_correct(r);
+  detector.observe(scheduler.now(), r);
+}
+
+// Clinician corrections: a share of the unsafe answers served to users is reported back after
+// a sampled delay.
+template <class S>
+void EngineRun<S>::maybe_correct(const RequestEvent& r) {
   const CorrectionSpec& corrections = scenario.corrections;
-  Rng correction_rng = Rng::for_component(seed, "corrections");
-  auto maybe_correct = [&](const RequestEvent& r) {
-    if (corrections.share <= 0 || !r.unsafe || r.probe) return;
-    if (!(correction_rng.uniform01() < corrections.share)) return;
-    const Duration delay = sample(corrections.delay, correction_rng);
-    scheduler.after(delay, [&journal, &scheduler, &detector,
-                            c = CorrectionEvent{r.id, r.task_type, r.patient_ref}]() mutable {
-      journal.append(scheduler.now(), std::move(c));
-      detector.observe_correction(scheduler.now());
-    });
-  };
-
-  // User traffic: the caller gives up after client_timeout; whichever comes first is journaled.
-  Workload workload(scenario.workload, factory, scheduler, Rng::for_component(seed, "workload.arrivals"),
-                    Rng::for_component(seed, "workload.tasks"));
-  const Duration client_timeout = scenario.workload.client_timeout;
-  workload.start(scenario.duration, [&](Task&& task) {
-    ++stats.requests;
-    struct Pending {
-      Pending(Task&& t, SimTime at) : task(std::move(t)), arrival(at) {}
-      Task task;
-      SimTime arrival;
-      bool done = false;
-      std::weak_ptr<const Answer> live;  // the answer in progress (its spans), for a timeout
-    };
-    auto p = std::make_shared<Pending>(std::move(task), scheduler.now());
-    scheduler.after(client_timeout, [&, p] {
-      if (p->done) return;
-      p->done = true;
-      // The caller gave up: journal what the request had been through so far.
-      Answer partial;
-      if (auto live = p->live.lock()) partial = *live;
-      partial.status = RequestStatus::kTimeout;
-      if (partial.prompt_version.empty()) partial.prompt_version = assistant.prompt_version();
-      const Judgement j = judge(p->task, partial);
-      journal.append(scheduler.now(), make_request_event(p->task, partial, j, p->arrival,
-                                                         RequestStatus::kTimeout, client_timeout,
-                                                         fault_kinds));
-      detector.observe(scheduler.now(), std::get<RequestEvent>(journal.events().back().body));
-    });
-    // The service points p->live at the answer in progress (an aliasing pointer: no allocation).
-    const AnswerProgress progress(p, &p->live);
-    service.ask(p->task, [&, p](const Answer& a) {
-      if (p->done) return;
-      p->done = true;
-      const Judgement j = judge(p->task, a);
-      journal.append(scheduler.now(), make_request_event(p->task, a, j, p->arrival, a.status,
-                                                         a.latency, fault_kinds));
-      const RequestEvent& r = std::get<RequestEvent>(journal.events().back().body);
-      maybe_correct(r);
-      detector.observe(scheduler.now(), r);
-    }, progress);
+  if (corrections.share <= 0 || !r.unsafe || r.probe) return;
+  if (!(correction_rng.uniform01() < corrections.share)) return;
+  const Duration delay = sample(corrections.delay, correction_rng);
+  scheduler.after(delay, [this, c = CorrectionEvent{r.id, r.task_type, r.patient_ref}]() mutable {
+    journal.append(scheduler.now(), std::move(c));
+    detector.observe_correction(scheduler.now());
   });
+}
 
-  detector.start(scenario.duration);
-  stats.interrupted = run_timeline(scheduler, scenario.duration, options.stop);
+template <class S>
+SimStats EngineRun<S>::finish() {
   // Virtual time stands at the duration now; real time may be a little past it (the last
   // events ran late), and journal times never go backwards.
   const SimTime ended = stats.interrupted ? scheduler.now() : std::max(scenario.duration, scheduler.now());
 
-  faults.end_all(ended);
+  fault_control.end_all(ended);
   // Playbooks still running at the end are interrupted and their rollback lists run to
   // completion (virtual time goes on, bounded), so a run never ends halfway through a change.
   finish_playbooks(playbooks, scheduler, stats.interrupted ? "interrupted" : "run ended",
@@ -425,13 +499,15 @@ SimStats run_engine(const ScenarioBundle& bundle, const SimOptions& options, Jou
 
 SimStats run_simulation(const ScenarioBundle& bundle, const SimOptions& options, Journal& journal) {
   VirtualScheduler scheduler;
-  return run_engine(bundle, options, journal, scheduler, "simulated");
+  EngineRun<VirtualScheduler> run(bundle, options, journal, scheduler);
+  return run.run("simulated");
 }
 
 SimStats run_drill(const ScenarioBundle& bundle, const SimOptions& options, Journal& journal,
                    RealTimeScheduler& scheduler) {
   scheduler.restart_clock();
-  return run_engine(bundle, options, journal, scheduler, "live");
+  EngineRun<RealTimeScheduler> run(bundle, options, journal, scheduler);
+  return run.run("live");
 }
 
 }  // namespace gameday

@@ -5,7 +5,7 @@
 
 #include "load/loader.hpp"
 #include "load/loader_detail.hpp"
-#include "score/aggregate.hpp"
+#include "ci/record.hpp"
 #include "score/expect.hpp"
 #include "slo/burn_windows.hpp"
 #include "slo/detector.hpp"
@@ -137,7 +137,8 @@ void read_alerts(MapReader& top, Scenario& sc) {
     if (!a.name.empty() && !names.insert(a.name).second) {
       m.error_at("name", "duplicate alert name '" + a.name + "'");
     }
-    a.severity = m.one_of("severity", {"page", "ticket"}, "severity").value_or("page");
+    a.severity = m.one_of("severity", {std::string(kSeverityPage), std::string(kSeverityTicket)}, "severity")
+                     .value_or(std::string(kSeverityPage));
     a.for_duration = m.duration("for").value_or(0);
     if (type == AlertType::kThreshold) {
       const auto sli = read_enum<Sli>(m, "sli", "alert SLI", kRequired);

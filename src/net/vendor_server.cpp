@@ -28,11 +28,8 @@ Duration since(Clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
 }
 
-long long unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// OpenAI's `created`: whole Unix seconds.
+long long created_now() { return static_cast<long long>(unix_now()); }
 
 ServerResponse error_response(const openai::WireError& e, HeaderList headers = {}) {
   return ServerResponse{e.status, "application/json", openai::error_json(e), std::move(headers)};
@@ -205,13 +202,13 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
   }
   if (call.stream) return stream(o.response, o, call.include_usage, ex, t0);
   if (o.disconnect != Disconnect::kNone) return partial_body(o.response, o, ex, t0);
-  reply_after(o.delay, ex, ServerResponse{200, "application/json", to_openai_json(o.response, unix_now())},
+  reply_after(o.delay, ex, ServerResponse{200, "application/json", to_openai_json(o.response, created_now())},
               route, t0);
 }
 
 void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage,
                                 const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
-  const std::vector<openai::StreamEvent> events = openai::stream_events(r, unix_now(), include_usage);
+  const std::vector<openai::StreamEvent> events = openai::stream_events(r, created_now(), include_usage);
   auto job = std::make_shared<StreamJob>();
   job->exchange = ex;
   job->disconnect = o.disconnect;
@@ -282,7 +279,7 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
 void VendorServer::Impl::partial_body(const ChatResponse& r, const VendorOutcome& o,
                                       const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
   // A non-streamed answer cut the same way: its headers promise the whole body, part comes.
-  std::string body = to_openai_json(r, unix_now());
+  std::string body = to_openai_json(r, created_now());
   const std::size_t pieces = std::max<std::size_t>(1, openai::split_pieces(r.content).size());
   const std::size_t sent = std::min<std::size_t>(pieces, static_cast<std::size_t>(std::max(0, o.after_tokens)));
   const std::size_t cut = std::min(body.size() - 1, body.size() * sent / (pieces + 1));

@@ -1,6 +1,8 @@
 // report.json: stable key order (nlohmann::ordered_json), nulls for what never happened.
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "report/report.hpp"
 #include "score/expect.hpp"
@@ -34,20 +36,7 @@ Json expectation_actual(const ExpectationResult& e) {
   return finite(*e.actual);
 }
 
-}  // namespace
-
-std::string report_json(const Score& s) {
-  const Timeline& tl = s.timeline;
-  const Metrics& m = s.metrics;
-  Json j;
-  j["scenario"] = s.run.scenario;
-  j["description"] = s.run.description;
-  j["seed"] = s.run.seed;
-  j["mode"] = s.run.mode;
-  j["playbooks_enabled"] = s.run.playbooks_enabled;
-  j["verdict"] = s.pass ? "pass" : "fail";
-  j["duration_s"] = to_seconds(s.end);
-
+Json timeline_json(const Timeline& tl) {
   Json timeline;
   timeline["t_f_s"] = opt_seconds(tl.t_f);
   timeline["t_i_s"] = opt_seconds(tl.t_i);
@@ -55,23 +44,12 @@ std::string report_json(const Score& s) {
   timeline["t_a_s"] = opt_seconds(tl.t_a);
   timeline["t_m_s"] = opt_seconds(tl.t_m);
   timeline["t_r_s"] = opt_seconds(tl.t_r);
-  j["timeline"] = std::move(timeline);
+  return timeline;
+}
 
-  Json metrics;
-  metrics["ttd_s"] = opt_number(m.ttd_s);
-  metrics["ttd_from_fault_s"] = opt_number(m.ttd_from_fault_s);
-  metrics["tta_s"] = opt_number(m.tta_s);
-  metrics["ttm_s"] = opt_number(m.ttm_s);
-  metrics["ttr_s"] = opt_number(m.ttr_s);
-  metrics["requests"] = m.requests;
-  metrics["failed_requests"] = m.failed;
-  metrics["slow_requests"] = m.slow;
-  metrics["unsafe_responses"] = m.unsafe;
-  metrics["probe_requests"] = m.probes;
-  metrics["failed_ratio"] = m.failed_ratio;
-  metrics["unsafe_ratio"] = m.unsafe_ratio;
+Json error_budget_json(const std::vector<SloResult>& slos) {
   Json budget = Json::object();
-  for (const auto& slo : s.slos) {
+  for (const auto& slo : slos) {
     Json b;
     b["sli"] = slo.sli;
     b["objective"] = slo.objective;
@@ -81,15 +59,17 @@ std::string report_json(const Score& s) {
     b["budget_consumed"] = finite(slo.budget_consumed);
     budget[slo.name] = std::move(b);
   }
-  metrics["error_budget"] = std::move(budget);
+  return budget;
+}
 
-  // Truth over the whole run, by kind (unsafe_responses is its total).
-  Json by_kind = Json::object();
-  for (const auto& [kind, n] : m.unsafe_by_kind) by_kind[kind] = n;
-  metrics["unsafe_by_kind"] = std::move(by_kind);
+Json counts_json(const std::map<std::string, long>& counts) {
+  Json out = Json::object();
+  for (const auto& [key, n] : counts) out[key] = n;
+  return out;
+}
 
-  // Truth inside the impact window [t_i, t_m] (to the run's end when never mitigated).
-  const Exposure& ex = m.exposure;
+// Truth inside the impact window [t_i, t_m] (to the run's end when never mitigated).
+Json exposure_json(const Exposure& ex) {
   Json exposure;
   if (ex.from) {
     exposure["window_s"] = Json::array({to_seconds(*ex.from), to_seconds(*ex.to)});
@@ -98,9 +78,7 @@ std::string report_json(const Score& s) {
   }
   exposure["until"] = !ex.from ? Json(nullptr) : Json(ex.mitigated ? "mitigation" : "run_end");
   exposure["total"] = ex.total;
-  Json exposure_kinds = Json::object();
-  for (const auto& [kind, n] : ex.by_kind) exposure_kinds[kind] = n;
-  exposure["by_kind"] = std::move(exposure_kinds);
+  exposure["by_kind"] = counts_json(ex.by_kind);
   exposure["patients_affected"] = ex.patients_affected;
   Json per_patient = Json::array();
   for (const auto& p : ex.per_patient) {
@@ -110,9 +88,10 @@ std::string report_json(const Score& s) {
     per_patient.push_back(std::move(y));
   }
   exposure["per_patient"] = std::move(per_patient);
-  metrics["exposure"] = std::move(exposure);
+  return exposure;
+}
 
-  metrics["bad_requests"] = m.bad;
+Json root_cause_json(const Metrics& m) {
   Json causes = Json::object();
   for (const auto& c : m.root_cause) {
     Json y;
@@ -120,31 +99,37 @@ std::string report_json(const Score& s) {
     y["share"] = c.share;
     causes[c.cause] = std::move(y);
   }
-  metrics["root_cause"] = std::move(causes);
+  return causes;
+}
 
+Json attack_json(const Metrics& m) {
   Json attack;
   attack["attempted"] = m.attack.attempted;
   attack["succeeded"] = m.attack.succeeded;
   attack["attack_success_rate"] = opt_number(m.attack.success_rate);
   attack["answered_correctly"] = m.attack.answered_correctly;
   attack["utility_under_attack"] = opt_number(m.attack.utility_under_attack);
-  metrics["attack"] = std::move(attack);
+  return attack;
+}
 
+Json phi_json(const Metrics& m) {
   Json phi;
   phi["to_vendor"] = m.phi.to_vendor;
   phi["in_logs"] = m.phi.in_logs;
   phi["leaked_to_users"] = m.phi.leaked_to_users;
-  metrics["phi"] = std::move(phi);
+  return phi;
+}
 
+Json correctness_json(const Metrics& m) {
   Json correctness;
   correctness["served"] = m.correctness.served;
   correctness["correct"] = m.correctness.correct;
   correctness["correct_ratio"] = opt_number(m.correctness.correct_ratio);
-  metrics["correctness"] = std::move(correctness);
+  return correctness;
+}
 
-  // What the observable signals showed (the detector's view), whole run.
-  const DetectorView& dv = m.detectors;
-  metrics["citation_validity"] = opt_number(dv.citation_validity);
+// What the observable signals showed (the detector's view), whole run.
+Json detectors_json(const DetectorView& dv) {
   Json detectors;
   detectors["citation_invalid"] = dv.citation_invalid;
   detectors["schema_invalid"] = dv.schema_invalid;
@@ -159,100 +144,145 @@ std::string report_json(const Score& s) {
   detectors["probe_runs"] = dv.probe_runs;
   detectors["probe_failures"] = dv.probe_failures;
   detectors["first_probe_failure_s"] = opt_seconds(dv.first_probe_failure);
-  metrics["detectors"] = std::move(detectors);
-  j["metrics"] = std::move(metrics);
+  return detectors;
+}
 
-  Json expectations = Json::array();
-  for (const auto& e : s.expectations) {
-    Json x;
-    x["text"] = e.text;
-    x["metric"] = e.metric.empty() ? Json(nullptr) : Json(e.metric);
-    x["actual"] = expectation_actual(e);
-    x["pass"] = e.pass;
-    expectations.push_back(std::move(x));
-  }
-  j["expectations"] = std::move(expectations);
+Json metrics_json(const Score& s) {
+  const Metrics& m = s.metrics;
+  Json metrics;
+  metrics["ttd_s"] = opt_number(m.ttd_s);
+  metrics["ttd_from_fault_s"] = opt_number(m.ttd_from_fault_s);
+  metrics["tta_s"] = opt_number(m.tta_s);
+  metrics["ttm_s"] = opt_number(m.ttm_s);
+  metrics["ttr_s"] = opt_number(m.ttr_s);
+  metrics["requests"] = m.requests;
+  metrics["failed_requests"] = m.failed;
+  metrics["slow_requests"] = m.slow;
+  metrics["unsafe_responses"] = m.unsafe;
+  metrics["probe_requests"] = m.probes;
+  metrics["failed_ratio"] = m.failed_ratio;
+  metrics["unsafe_ratio"] = m.unsafe_ratio;
+  metrics["error_budget"] = error_budget_json(s.slos);
+  // Truth over the whole run, by kind (unsafe_responses is its total).
+  metrics["unsafe_by_kind"] = counts_json(m.unsafe_by_kind);
+  metrics["exposure"] = exposure_json(m.exposure);
+  metrics["bad_requests"] = m.bad;
+  metrics["root_cause"] = root_cause_json(m);
+  metrics["attack"] = attack_json(m);
+  metrics["phi"] = phi_json(m);
+  metrics["correctness"] = correctness_json(m);
+  metrics["citation_validity"] = opt_number(m.detectors.citation_validity);
+  metrics["detectors"] = detectors_json(m.detectors);
+  return metrics;
+}
 
-  Json faults = Json::array();
-  for (const auto& f : s.faults) {
-    Json x;
-    x["id"] = f.id;
-    x["target"] = f.target;
-    x["kind"] = f.kind;
-    x["detail"] = f.detail;
-    x["start_s"] = to_seconds(f.start);
-    x["end_s"] = opt_seconds(f.end);
-    faults.push_back(std::move(x));
-  }
-  j["faults"] = std::move(faults);
+// A JSON array of `items`, each through `to_json`.
+template <class T, class ToJson>
+Json array_of(const std::vector<T>& items, ToJson to_json) {
+  Json out = Json::array();
+  for (const auto& item : items) out.push_back(to_json(item));
+  return out;
+}
 
-  Json alerts = Json::array();
-  for (const auto& a : s.alerts) {
-    Json x;
-    x["name"] = a.name;
-    x["severity"] = a.severity;
-    x["fired_at_s"] = to_seconds(a.fired_at);
-    x["resolved_at_s"] = opt_seconds(a.resolved_at);
-    x["value"] = finite(a.value);
-    x["summary"] = a.summary;
-    alerts.push_back(std::move(x));
-  }
-  j["alerts"] = std::move(alerts);
+Json expectation_json(const ExpectationResult& e) {
+  Json x;
+  x["text"] = e.text;
+  x["metric"] = e.metric.empty() ? Json(nullptr) : Json(e.metric);
+  x["actual"] = expectation_actual(e);
+  x["pass"] = e.pass;
+  return x;
+}
 
-  Json playbooks = Json::array();
-  for (const auto& p : s.playbooks) {
-    Json x;
-    x["playbook"] = p.playbook;
-    x["run"] = p.run;
-    x["trigger"] = p.trigger;
-    x["started_at_s"] = to_seconds(p.started_at);
-    x["ended_at_s"] = opt_seconds(p.ended_at);
-    x["outcome"] = p.ended_at ? Json(p.outcome) : Json(nullptr);
-    x["reason"] = p.reason;
-    Json steps = Json::array();
-    for (const auto& st : p.steps) {
-      Json y;
-      y["index"] = st.index;
-      y["name"] = st.name;
-      y["kind"] = st.kind;
-      y["rollback"] = st.rollback;
-      y["started_at_s"] = to_seconds(st.started_at);
-      y["ended_at_s"] = opt_seconds(st.ended_at);
-      y["outcome"] = st.ended_at ? Json(st.outcome) : Json(nullptr);
-      y["reason"] = st.reason;
-      steps.push_back(std::move(y));
-    }
-    x["steps"] = std::move(steps);
-    playbooks.push_back(std::move(x));
-  }
-  j["playbooks"] = std::move(playbooks);
+Json fault_json(const FaultRecord& f) {
+  Json x;
+  x["id"] = f.id;
+  x["target"] = f.target;
+  x["kind"] = f.kind;
+  x["detail"] = f.detail;
+  x["start_s"] = to_seconds(f.start);
+  x["end_s"] = opt_seconds(f.end);
+  return x;
+}
 
-  Json changes = Json::array();
-  for (const auto& c : s.changes) {
-    Json x;
-    x["at_s"] = to_seconds(c.at);
-    x["what"] = c.what;
-    x["key"] = c.key;
-    x["from"] = c.from;
-    x["to"] = c.to;
-    x["by"] = c.by;
-    changes.push_back(std::move(x));
-  }
-  j["changes"] = std::move(changes);
+Json alert_json(const AlertRecord& a) {
+  Json x;
+  x["name"] = a.name;
+  x["severity"] = a.severity;
+  x["fired_at_s"] = to_seconds(a.fired_at);
+  x["resolved_at_s"] = opt_seconds(a.resolved_at);
+  x["value"] = finite(a.value);
+  x["summary"] = a.summary;
+  return x;
+}
 
-  Json golden = Json::array();
-  for (const auto& g : s.golden) {
-    Json x;
-    x["at_s"] = to_seconds(g.at);
-    x["set"] = g.set;
-    x["passed"] = g.passed;
-    x["total"] = g.total;
-    x["min_pass_rate"] = g.min_pass_rate;
-    x["ok"] = g.ok;
-    x["by"] = g.by;
-    golden.push_back(std::move(x));
-  }
-  j["golden"] = std::move(golden);
+Json step_json(const StepRecord& st) {
+  Json y;
+  y["index"] = st.index;
+  y["name"] = st.name;
+  y["kind"] = st.kind;
+  y["rollback"] = st.rollback;
+  y["started_at_s"] = to_seconds(st.started_at);
+  y["ended_at_s"] = opt_seconds(st.ended_at);
+  y["outcome"] = st.ended_at ? Json(st.outcome) : Json(nullptr);
+  y["reason"] = st.reason;
+  return y;
+}
+
+Json playbook_json(const PlaybookRecord& p) {
+  Json x;
+  x["playbook"] = p.playbook;
+  x["run"] = p.run;
+  x["trigger"] = p.trigger;
+  x["started_at_s"] = to_seconds(p.started_at);
+  x["ended_at_s"] = opt_seconds(p.ended_at);
+  x["outcome"] = p.ended_at ? Json(p.outcome) : Json(nullptr);
+  x["reason"] = p.reason;
+  x["steps"] = array_of(p.steps, step_json);
+  return x;
+}
+
+Json change_json(const ChangeRecord& c) {
+  Json x;
+  x["at_s"] = to_seconds(c.at);
+  x["what"] = c.what;
+  x["key"] = c.key;
+  x["from"] = c.from;
+  x["to"] = c.to;
+  x["by"] = c.by;
+  return x;
+}
+
+Json golden_json(const GoldenRecord& g) {
+  Json x;
+  x["at_s"] = to_seconds(g.at);
+  x["set"] = g.set;
+  x["passed"] = g.passed;
+  x["total"] = g.total;
+  x["min_pass_rate"] = g.min_pass_rate;
+  x["ok"] = g.ok;
+  x["by"] = g.by;
+  return x;
+}
+
+}  // namespace
+
+std::string report_json(const Score& s) {
+  Json j;
+  j["scenario"] = s.run.scenario;
+  j["description"] = s.run.description;
+  j["seed"] = s.run.seed;
+  j["mode"] = s.run.mode;
+  j["playbooks_enabled"] = s.run.playbooks_enabled;
+  j["verdict"] = s.pass ? "pass" : "fail";
+  j["duration_s"] = to_seconds(s.end);
+  j["timeline"] = timeline_json(s.timeline);
+  j["metrics"] = metrics_json(s);
+  j["expectations"] = array_of(s.expectations, expectation_json);
+  j["faults"] = array_of(s.faults, fault_json);
+  j["alerts"] = array_of(s.alerts, alert_json);
+  j["playbooks"] = array_of(s.playbooks, playbook_json);
+  j["changes"] = array_of(s.changes, change_json);
+  j["golden"] = array_of(s.golden, golden_json);
   j["false_alerts"] = s.false_alerts;
 
   // Replace rather than throw on invalid UTF-8 (e.g. a fault detail from a hand-edited file).

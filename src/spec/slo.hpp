@@ -136,6 +136,12 @@ constexpr std::string_view name_of(BurnPreset p) {
   return {};
 }
 
+/// The severity that pages a human (scenario alerts are `page` or `ticket`; alerts arriving
+/// from a team's Alertmanager keep whatever severity label they carry, so it stays a string).
+inline constexpr std::string_view kSeverityPage = "page";
+/// The severity of alerts that open a ticket instead of paging.
+inline constexpr std::string_view kSeverityTicket = "ticket";
+
 /// A service level objective over the user requests.
 struct SloSpec {
   std::string name;

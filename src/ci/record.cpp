@@ -1,0 +1,26 @@
+#include "ci/record.hpp"
+
+#include "ci/text.hpp"
+#include "score/expect.hpp"
+
+namespace gameday {
+
+RunRecord make_run_record(const Score& score) {
+  RunRecord r;
+  r.scenario = score.run.scenario;
+  r.seed = score.run.seed;
+  r.pass = score.pass;
+  for (const char* m : kCiMetrics) r.metrics[m] = metric_value(score.metrics, m);
+  for (const auto& e : score.expectations) {
+    if (e.pass) continue;
+    const std::string actual = e.actual ? format_metric(e.metric, e.actual) : "n/a";
+    r.failures.push_back(e.text + " (actual " + actual + ")");
+  }
+  return r;
+}
+
+bool by_scenario_then_seed(const RunRecord& a, const RunRecord& b) {
+  return a.scenario != b.scenario ? a.scenario < b.scenario : a.seed < b.seed;
+}
+
+}  // namespace gameday

@@ -1,0 +1,381 @@
+#include "cli/drill_rig.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "cli/serve.hpp"
+#include "load/error.hpp"
+#include "load/fault_json.hpp"
+#include "load/loader.hpp"
+#include "net/json_reply.hpp"
+#include "net/live_faults.hpp"
+#include "playbook/control_api.hpp"
+
+namespace gameday {
+namespace {
+
+// Rollbacks of playbooks still running at the end get this much scenario time.
+constexpr Duration kDrillRollbackLimit = 5 * kMinute;
+
+bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1"; }
+
+net::ServerOptions server_options(const Endpoint& e) {
+  net::ServerOptions s;
+  s.address = e.host;
+  s.port = e.port;
+  return s;
+}
+
+SimOptions drill_sim_options(const DrillOptions& o, const DrillSetup& setup, const Scenario& scenario,
+                             const std::atomic<bool>* stop, net::NetStepEffects& step_effects) {
+  SimOptions options;
+  options.seed = o.seed.value_or(scenario.seed);
+  options.playbooks_enabled = !o.no_playbooks;
+  options.stop = stop;
+  options.external_alerts = setup.external_alerts;
+  options.rollback_limit = kDrillRollbackLimit;
+  step_effects.set_stop(stop);
+  options.step_effects = &step_effects;
+  return options;
+}
+
+std::ofstream open_journal(const std::string& out_dir) {
+  std::filesystem::create_directories(out_dir);
+  std::ofstream journal_file(std::filesystem::path(out_dir) / "journal.jsonl", std::ios::binary);
+  if (!journal_file) throw std::runtime_error("cannot write " + out_dir + "/journal.jsonl");
+  return journal_file;
+}
+
+// The active faults in the scenario syntax (each can be POSTed again as it is).
+nlohmann::ordered_json fault_list(EngineHandle& engine) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& f : engine.active_faults()) list.push_back(fault_to_json(f));
+  return list;
+}
+
+}  // namespace
+
+std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& setup) {
+  if (!o.duration.empty()) {
+    setup.duration = parse_duration(o.duration);
+    if (!setup.duration || *setup.duration <= 0) {
+      return "--duration: expected a positive duration such as 2m or 90s, got '" + o.duration + "'";
+    }
+  }
+  if (!std::isfinite(o.speed) || o.speed <= 0) {
+    return "--speed: expected a positive number, got " + std::to_string(o.speed);
+  }
+  if (o.alerts != "internal" && o.alerts != "external") {
+    return "--alerts: expected internal or external, got '" + o.alerts + "'";
+  }
+  setup.external_alerts = o.alerts == "external";
+  struct Bind {
+    const char* flag;
+    const std::string& text;
+    Endpoint& endpoint;
+  };
+  const Bind binds[] = {{"--control", o.control, setup.control},
+                        {"--vendor", o.vendor, setup.vendor},
+                        {"--ehr", o.ehr, setup.ehr},
+                        {"--assistant", o.assistant, setup.assistant}};
+  for (const Bind& b : binds) {
+    if (!split_host_port(b.text, b.endpoint.host, b.endpoint.port)) {
+      return std::string(b.flag) + ": expected ADDR:PORT, got '" + b.text + "'";
+    }
+  }
+  if (!is_loopback(setup.control.host)) {
+    return "--control: the drill's control port has no token: bind it to loopback (127.0.0.1)";
+  }
+  if (!is_loopback(setup.assistant.host)) {
+    return "--assistant: the assistant's API changes its flags and has no token: bind it to loopback (127.0.0.1)";
+  }
+  setup.sut = o.sut;
+  while (!setup.sut.empty() && setup.sut.back() == '/') setup.sut.pop_back();
+  if (!o.sut.empty() && setup.sut.rfind("http://", 0) != 0 && setup.sut.rfind("https://", 0) != 0) {
+    return "--sut: expected an http:// or https:// URL, got '" + o.sut + "'";
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- EventHub
+
+void EventHub::add(std::shared_ptr<net::Exchange> ex) {
+  ex->begin(200, "text/event-stream", {{"Cache-Control", "no-cache"}});
+  ex->write(": gameday drill journal\n\n");
+  std::lock_guard<std::mutex> lock(mu_);
+  streams_.push_back(std::move(ex));
+}
+
+void EventHub::publish(const Event& e) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (streams_.empty()) return;
+  std::string line = "data: ";
+  append_json(line, e);
+  line += "\n\n";
+  std::erase_if(streams_, [](const auto& ex) { return !ex->alive(); });
+  for (const auto& ex : streams_) ex->write(line);
+}
+
+void EventHub::close_all() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& ex : streams_) ex->end();
+  streams_.clear();
+}
+
+// ---------------------------------------------------------------- DrillRig
+
+DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const ScenarioBundle& bundle,
+                   const std::atomic<bool>* stop)
+    : o_(o),
+      setup_(setup),
+      bundle_(bundle),
+      scenario_(bundle.scenario),
+      primary_route_(scenario_.assistant.value_or(bundle.fakes.assistant).primary_route),
+      options_(drill_sim_options(o, setup, scenario_, stop, step_effects_)),
+      out_dir_(o.out.empty() ? "reports/" + scenario_.name + "-drill" : o.out),
+      journal_file_(open_journal(out_dir_)),
+      scheduler_(o.speed),
+      world_(World::generate(bundle.fakes.world)),
+      ctx_{bundle.fakes, world_, faults_, metrics_, options_.seed} {
+  metrics_.set_slos(scenario_.slos);
+  options_.on_fault = [this](const FaultSpec& f, bool active) {
+    if (active) {
+      faults_.add(f);
+    } else {
+      faults_.remove(f.id);
+    }
+  };
+  journal_.set_sink(&journal_file_);
+  journal_.subscribe([this](const Event& e) { observe(e); });
+  start_fakes();
+  start_system_under_test();
+  wire_engine();
+  start_control();
+  // Live traffic: the workload and the golden probes ask over HTTP. A request may take the
+  // workload's client timeout and a margin (the engine gives up at the timeout itself).
+  http_client_ = std::make_unique<net::AsyncHttpClient>();
+  const bool builtin = setup_.sut.empty();
+  answers_ = std::make_unique<net::HttpAnswerService>(
+      scheduler_, *http_client_, builtin ? assistant_server_->url() : setup_.sut, world_,
+      builtin ? &builtin_ : nullptr, scenario_.workload.client_timeout + 30 * kSecond);
+  options_.answers = answers_.get();
+}
+
+// The journal's subscriber: /metrics counts what the journal says; /events streams it.
+void DrillRig::observe(const Event& e) {
+  if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
+    metrics_.observe_request(*r);
+  } else if (std::holds_alternative<CorrectionEvent>(e.body)) {
+    metrics_.observe_correction();
+  } else if (const auto* g = std::get_if<GoldenResultEvent>(&e.body); g && g->by == "probe") {
+    metrics_.observe_probe(g->ok, g->passed, g->total, net::unix_now());
+  }
+  events_.publish(e);
+}
+
+// A server per vendor profile (the assistant's route on --vendor, the others on any free port
+// of its host) and the EHR.
+void DrillRig::start_fakes() {
+  for (const auto& v : bundle_.fakes.vendors) {
+    const Endpoint any{setup_.vendor.host, 0};
+    const Endpoint& at = v.id == primary_route_ ? setup_.vendor : any;
+    vendors_.push_back(std::make_unique<net::VendorServer>(ctx_, v.id, server_options(at)));
+    servers_["vendor:" + v.id] = vendors_.back()->base_url();
+  }
+  ehr_ = std::make_unique<net::EhrServer>(ctx_, server_options(setup_.ehr));
+  servers_["ehr"] = ehr_->base_url();
+}
+
+void DrillRig::start_system_under_test() {
+  if (setup_.sut.empty()) {
+    assistant_server_ =
+        std::make_unique<net::AssistantServer>(scheduler_, builtin_, server_options(setup_.assistant));
+    servers_["assistant"] = assistant_server_->url();
+  } else {
+    servers_["sut"] = setup_.sut;
+  }
+}
+
+// The engine tells the rig where its alert inlet and handle are (and when they are gone).
+void DrillRig::wire_engine() {
+  options_.alert_inlet = [this](AlertInlet* inlet) { slot_.inlet = inlet; };
+  options_.engine = [this](EngineHandle* engine) {
+    slot_.engine = engine;
+    if (assistant_server_) assistant_server_->attach(engine);
+  };
+}
+
+// The control port: /faults and /reset act on the engine's board (journaled fault_start /
+// fault_end; the HTTP fakes follow through the mirror), /v1/assistant are the built-in
+// assistant's controls (the same API as its own server's and playbook scripts'), /status,
+// /events and the Alertmanager webhook.
+void DrillRig::start_control() {
+  control_ = std::make_unique<net::ControlServer>(ctx_, server_options(setup_.control), "", servers_);
+  for (const char* method : {"GET", "POST", "DELETE"}) add_route(method, "/faults", &DrillRig::serve_faults);
+  add_route("POST", "/reset", &DrillRig::serve_reset);
+  for (const char* method : {"GET", "PUT", "POST"}) add_route(method, "/v1/assistant", &DrillRig::serve_assistant);
+  add_route("GET", "/status", &DrillRig::serve_status);
+  add_route("GET", "/events", &DrillRig::serve_events);
+  control_->add_route(net::ControlRoute{
+      "POST", "/alertmanager", [this](const net::ServerRequest& req) { return serve_alertmanager(req); }, nullptr});
+}
+
+void DrillRig::add_route(const char* method, const char* prefix, Serve serve) {
+  auto exchange = [this, serve](const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
+    (this->*serve)(req, std::move(ex));
+  };
+  control_->add_route(net::ControlRoute{method, prefix, nullptr, exchange});
+}
+
+// Runs `fn` against the engine on its thread and answers with what it returns (503 once the
+// run is over).
+void DrillRig::on_engine(std::shared_ptr<net::Exchange> ex, EngineCall fn) {
+  scheduler_.post([this, ex = std::move(ex), fn = std::move(fn)] {
+    if (slot_.engine == nullptr) return ex->reply(net::json_error(503, "the drill is not running"));
+    ex->reply(fn(*slot_.engine));
+  });
+}
+
+void DrillRig::serve_faults(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
+  std::string path = req.target.substr(0, req.target.find('?'));
+  const std::string id = path.size() > 8 ? path.substr(8) : "";
+  if (path != "/faults" && path.rfind("/faults/", 0) != 0) {
+    return ex->reply(net::json_error(404, "unknown route " + req.method + " " + path));
+  }
+  if (req.method == "POST" && id.empty()) {
+    auto f = std::make_shared<FaultSpec>();
+    try {
+      *f = parse_fault(req.body);
+    } catch (const ConfigError& e) {
+      return ex->reply(net::json_error(400, e.what()));
+    }
+    return on_engine(std::move(ex), [f](EngineHandle& engine) {
+      std::string error;
+      if (!engine.add_fault(*f, &error)) return net::json_error(409, error, "id");
+      return net::ServerResponse{201, "application/json", net::fault_json(*f) + "\n"};
+    });
+  }
+  if (req.method == "GET" && id.empty()) {
+    return on_engine(std::move(ex), [](EngineHandle& engine) {
+      return net::json_reply(200, nlohmann::ordered_json{{"faults", fault_list(engine)}});
+    });
+  }
+  if (req.method == "GET") {
+    return on_engine(std::move(ex), [id](EngineHandle& engine) {
+      for (const auto& f : fault_list(engine)) {
+        if (f.value("id", "") == id) return net::json_reply(200, f);
+      }
+      return net::json_error(404, "no active fault '" + id + "'", "id");
+    });
+  }
+  if (req.method == "DELETE" && !id.empty()) {
+    return on_engine(std::move(ex), [id](EngineHandle& engine) {
+      if (engine.remove_fault(id)) return net::ServerResponse{204, "application/json", ""};
+      return net::json_error(404, "no active fault '" + id + "'", "id");
+    });
+  }
+  ex->reply(net::json_error(405, "method " + req.method + " not allowed on " + path));
+}
+
+void DrillRig::serve_reset(const net::ServerRequest&, std::shared_ptr<net::Exchange> ex) {
+  on_engine(std::move(ex), [](EngineHandle& engine) {
+    return net::json_reply(200, nlohmann::json{{"removed", engine.reset_faults()}});
+  });
+}
+
+void DrillRig::serve_assistant(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
+  if (!setup_.sut.empty()) {
+    return ex->reply(net::json_error(409, "this drill's system under test is --sut: use its own controls"));
+  }
+  auto request = std::make_shared<ControlRequest>(ControlRequest{req.method, req.target, req.body});
+  on_engine(std::move(ex), [request](EngineHandle& engine) {
+    const ControlResponse r = handle_control_request(engine.assistant(), *request, "control-api");
+    return net::ServerResponse{r.status, "application/json", r.body + "\n"};
+  });
+}
+
+// Run status: what is running, how far along, against what, with which faults.
+void DrillRig::serve_status(const net::ServerRequest&, std::shared_ptr<net::Exchange> ex) {
+  on_engine(std::move(ex), [this](EngineHandle& engine) {
+    const std::string system_under_test = setup_.sut.empty() ? "built-in assistant" : setup_.sut;
+    return net::json_reply(200, nlohmann::json{{"scenario", scenario_.name},
+                                               {"running", true},
+                                               {"elapsed_s", to_seconds(scheduler_.now())},
+                                               {"duration_s", to_seconds(scenario_.duration)},
+                                               {"speed", o_.speed},
+                                               {"system_under_test", system_under_test},
+                                               {"events", journal_.events().size()},
+                                               {"faults", nlohmann::json::parse(fault_list(engine).dump())},
+                                               {"servers", servers_}});
+  });
+}
+
+void DrillRig::serve_events(const net::ServerRequest&, std::shared_ptr<net::Exchange> ex) {
+  events_.add(std::move(ex));
+}
+
+net::ServerResponse DrillRig::serve_alertmanager(const net::ServerRequest& req) {
+  std::string error;
+  auto alerts = net::parse_alertmanager_webhook(req.body, error);
+  if (!alerts) return net::json_reply(400, nlohmann::json{{"error", {{"message", error}}}});
+  if (!setup_.external_alerts) {
+    return net::json_reply(200, nlohmann::json{{"accepted", 0}, {"ignored", alerts->size()},
+                                               {"reason", "the drill runs with --alerts internal"}});
+  }
+  const std::size_t n = alerts->size();
+  // Hand the alerts to the engine's thread; the inlet exists only while the engine runs.
+  scheduler_.post([this, alerts = std::make_shared<std::vector<net::WebhookAlert>>(std::move(*alerts))] {
+    if (slot_.inlet == nullptr) return;
+    for (const auto& a : *alerts) {
+      if (a.firing) {
+        slot_.inlet->fire(a.name, a.severity,
+                          "via Alertmanager" + (a.summary.empty() ? std::string() : ": " + a.summary),
+                          "alertmanager");
+      } else {
+        slot_.inlet->resolve(a.name);
+      }
+    }
+  });
+  return net::json_reply(200, nlohmann::json{{"accepted", n}});
+}
+
+void DrillRig::print_addresses() {
+  // operator[]: a primary route without a vendor profile prints (and reports) an empty URL.
+  std::cout << "vendor " << servers_["vendor:" + primary_route_] << "\n";
+  for (const auto& v : bundle_.fakes.vendors) {
+    std::cout << "vendor:" << v.id << " " << servers_["vendor:" + v.id] << "\n";
+  }
+  std::cout << "ehr " << ehr_->base_url() << "\n";
+  if (assistant_server_) std::cout << "assistant " << assistant_server_->url() << "\n";
+  std::cout << "control " << control_->url() << std::endl;
+}
+
+void DrillRig::warn_about_assistant_faults() const {
+  if (setup_.sut.empty()) return;
+  for (const auto& f : scenario_.faults) {
+    if (effect_of(f.kind()) == FaultEffect::kChangesConfig) {
+      spdlog::warn("fault {} changes the built-in assistant, not the --sut service: it is journaled but the "
+                   "service is unchanged", f.id);
+    }
+  }
+}
+
+SimStats DrillRig::run() {
+  warn_about_assistant_faults();
+  spdlog::info("drilling {} (seed {}) in real time: {} at speed {}, alerts {}, {}; system under test: {}",
+               o_.scenario, options_.seed, format_duration(scenario_.duration), o_.speed, o_.alerts,
+               options_.playbooks_enabled ? "playbooks on" : "playbooks off",
+               setup_.sut.empty() ? "the built-in assistant (over HTTP)" : setup_.sut);
+  const SimStats stats = run_drill(bundle_, options_, journal_, scheduler_);
+  events_.close_all();
+  journal_.flush();
+  journal_file_.flush();
+  return stats;
+}
+
+}  // namespace gameday

@@ -1,0 +1,37 @@
+#include <catch2/catch.hpp>
+
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "ci/record.hpp"
+#include "ci/text.hpp"
+
+using namespace gameday;
+
+TEST_CASE("A run record keeps the verdict, CI metrics and failing expectations", "[ci][record]") {
+  Score score;
+  score.run.scenario = "s";
+  score.run.seed = 4;
+  score.metrics.ttd_s = 75.5;
+  score.metrics.failed = 12;
+  score.metrics.failed_ratio = 0.25;
+  score.pass = false;
+  score.expectations.push_back(ExpectationResult{"ttd <= 1m", "ttd", 75.5, false});
+  score.expectations.push_back(ExpectationResult{"ttr <= 20m", "ttr", std::nullopt, false});
+  score.expectations.push_back(ExpectationResult{"unsafe <= 0", "unsafe", 0.0, true});
+  const RunRecord r = make_run_record(score);
+  CHECK(r.scenario == "s");
+  CHECK(r.seed == 4);
+  CHECK_FALSE(r.pass);
+  CHECK(r.metrics.size() == std::size(kCiMetrics));
+  CHECK(*r.metrics.at("ttd") == 75.5);
+  CHECK_FALSE(r.metrics.at("ttm"));
+  CHECK(*r.metrics.at("failed") == 12);
+  REQUIRE(r.failures.size() == 2);
+  CHECK(r.failures[0] == "ttd <= 1m (actual 1m15s)");
+  CHECK(r.failures[1] == "ttr <= 20m (actual n/a)");
+  CHECK(format_metric("failed_ratio", 0.012345) == "0.01235");
+  CHECK(format_metric("unsafe", 3.0) == "3");
+  CHECK(format_metric("ttm", std::nullopt) == "-");
+}
