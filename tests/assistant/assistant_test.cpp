@@ -324,7 +324,7 @@ TEST_CASE("A retrieval that returns another patient's record is recorded and jud
   REQUIRE(r.faults == std::vector<std::string>{"wrong-pt"});
 }
 
-TEST_CASE("A poisoned note in the context is an attempt; echoing its canary follows it", "[assistant][spans]") {
+TEST_CASE("A poisoned note in the context is an attempt, and echoing its canary follows it", "[assistant][spans]") {
   Harness h;
   ScriptedEhr ehr(h.scheduler);
   ScriptedModel model(h.scheduler, &h.model_client);
