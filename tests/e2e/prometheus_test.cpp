@@ -85,7 +85,7 @@ recovery:
 
 }  // namespace
 
-TEST_CASE("A drill's TTD comes from real Prometheus and Alertmanager through the webhook", "[e2e][drill][prometheus]") {
+TEST_CASE("A drill's TTD comes from real Prometheus and Alertmanager through the webhook", "[e2e][drill][prometheus][slow]") {
   if (!std::filesystem::exists(kPrometheus) || !std::filesystem::exists(kAlertmanager)) {
     WARN("SKIPPED: " << kPrometheus << " or " << kAlertmanager
                      << " not found (apt-get install prometheus prometheus-alertmanager)");
