@@ -46,6 +46,7 @@ TEST_CASE("gameday serve prints its three addresses first and exits 0 on SIGINT"
 }
 
 TEST_CASE("The control API adds, lists and removes faults, rejects bad ones with their position, and resets", "[e2e][serve][control]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   const std::string c = kCurl;
   const std::string body =

@@ -15,6 +15,7 @@
 #include "net/step_effects.hpp"
 #include "playbook/control_api.hpp"
 #include "support/playbook_harness.hpp"
+#include "support/skip.hpp"
 
 using namespace gameday;
 using namespace gameday::net;
@@ -161,6 +162,9 @@ TEST_CASE("NetStepEffects gives exec the control URL and a flags file it reads b
 }
 
 TEST_CASE("A script flips a flag through the control API while its exec step waits", "[net][exec][control]") {
+  if (test_support::find_tool({"curl"}).empty()) {
+    return test_support::skip_because("curl not found in PATH (apt-get install curl)");
+  }
   Scratch dir;
   Harness h;
   ApiControl control(*h.assistant);
