@@ -156,7 +156,7 @@ TEST_CASE("Interrupting a run stops the step in flight, journals the rollback, w
               "  - {name: leave safe mode, kind: flag.set, flag: safe-mode, variant: \"off\"}\n");
   const std::string script = "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) +
                              "' run scenario.yaml -q --out out > stdout 2> stderr < /dev/null & }; pid=$!; "
-                             "for i in $(seq 1 400); do [ -f started ] && break; sleep 0.05; done; "
+                             "for i in $(seq 1 600); do [ -f started ] && break; sleep 0.05; done; "
                              "kill -INT $pid; wait $pid; echo $? > code";
   REQUIRE(std::system(script.c_str()) == 0);
   INFO(slurp(dir / "stderr"));

@@ -133,7 +133,7 @@ alerting:
   const std::string script =
       "cd '" + dir.path().string() + "' && { timeout -s INT 150 '" + std::string(GAMEDAY_BIN) +
       "' drill scenario.yaml --alerts external -q --out out > drill.out 2> drill.err < /dev/null & }; DRILL=$!; "
-      "for i in $(seq 1 400); do grep -q '^control ' drill.out 2>/dev/null && break; sleep 0.05; done; "
+      "for i in $(seq 1 600); do grep -q '^control ' drill.out 2>/dev/null && break; sleep 0.05; done; "
       "CONTROL=$(sed -n 's|^control http://||p' drill.out); "
       "sed -i \"s|CONTROL|$CONTROL|\" alertmanager.yml prometheus.yml; "
       "{ '" + alertmanager + "' --config.file=alertmanager.yml --storage.path=am-data "
