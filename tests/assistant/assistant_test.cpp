@@ -245,33 +245,14 @@ TEST_CASE("The live view shows where an unfinished request is waiting", "[assist
   REQUIRE(live.expired());  // released once answered
 }
 
-namespace {
-
-// Tool calls are engineer A's addition to ChatResponse; these compile with or without it.
-template <class Response>
-constexpr bool kHasToolCalls = requires(Response r) { r.tool_calls.begin(); };
-
-template <class Outcome>
-void add_tool_call(Outcome& o) {
-  if constexpr (requires { o.response.tool_calls.emplace_back(); }) {
-    o.response.tool_calls.emplace_back();
-    o.response.finish_reason = "tool_calls";
-  }
-}
-
-}  // namespace
-
 TEST_CASE("An answer with tool calls is served, never executed", "[assistant][spans]") {
-  if (!kHasToolCalls<ChatResponse>) {
-    SUCCEED("ChatResponse has no tool_calls yet");
-    return;
-  }
   Harness h;
   ScriptedModel model(h.scheduler);
   auto assistant = h.assistant_with(h.ehr_client, model);
   model.script = [](const ChatRequest&) {
     VendorOutcome o = vendor_says("");
-    add_tool_call(o);
+    o.response.tool_calls.emplace_back();
+    o.response.finish_reason = "tool_calls";
     return o;
   };
   Rng rng(3);
@@ -324,7 +305,7 @@ TEST_CASE("A retrieval that returns another patient's record is recorded and jud
   REQUIRE(r.faults == std::vector<std::string>{"wrong-pt"});
 }
 
-TEST_CASE("A poisoned note in the context is an attempt; echoing its canary follows it", "[assistant][spans]") {
+TEST_CASE("A poisoned note in the context is an attempt, and echoing its canary follows it", "[assistant][spans]") {
   Harness h;
   ScriptedEhr ehr(h.scheduler);
   ScriptedModel model(h.scheduler, &h.model_client);

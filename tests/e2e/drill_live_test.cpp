@@ -47,10 +47,11 @@ std::string scenario(const std::string& name) {
 }  // namespace
 
 TEST_CASE("A drill's workload asks the built-in assistant over HTTP, and the control API adds faults, flips flags and streams the journal", "[e2e][drill][live]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   const std::string c = kCurl;
   const std::string body =
-      "sleep 1; " +
+      "poll '" + std::string(e2e::kDrillRunning) + "'; " +
       c + " -X POST -d '{\"task_type\":\"discharge_summary\",\"patient\":\"pat-0002\"}' \"$ASSISTANT/v1/answers\" > ask.out; " +
       c + " -X POST -d '{\"task_type\":\"discharge_summary\"}' -w ' %{http_code}' \"$ASSISTANT/v1/answers\" > ask_bad.out; " +
       c + " -X POST -d '{\"task_type\":\"discharge_summary\",\"patient\":\"pat-9999\"}' -w ' %{http_code}' \"$ASSISTANT/v1/answers\" > ask_unknown.out; " +
@@ -60,7 +61,8 @@ TEST_CASE("A drill's workload asks the built-in assistant over HTTP, and the con
       c + " -X POST -d '{\"id\":\"bad\",\"target\":\"vendor:primary\",\"kind\":\"eror\"}' -w ' %{http_code}' \"$CONTROL/faults\" > add_bad.out; " +
       c + " \"$CONTROL/faults\" > list.out; " +
       c + " \"$CONTROL/status\" > status.out; " +
-      "sleep 1; " +
+      // Flip safe mode once a journaled request met the fault (the journal streams on /events).
+      "poll '" + c + " -N --max-time 2 \"$CONTROL/events\" | grep -q \"type.:.request.*live-503\"'; " +
       c + " -X PUT -d '{\"variant\":\"on\"}' \"$CONTROL/v1/assistant/flags/safe-mode\" > flag.out; " +
       c + " -X DELETE -w '%{http_code}' \"$CONTROL/faults/live-503\" > delete.out; " +
       c + " -X DELETE -w ' %{http_code}' \"$CONTROL/faults/live-503\" > delete_again.out";
@@ -131,10 +133,7 @@ TEST_CASE("A drill's workload asks the built-in assistant over HTTP, and the con
 }
 
 TEST_CASE("A drill drives the team's own service with --sut and scores its answers against the truth", "[e2e][drill][sut]") {
-  if (std::system("command -v node > /dev/null 2>&1") != 0 ||
-      !std::filesystem::exists(std::filesystem::path(GAMEDAY_SOURCE_DIR) / "tests/node/node_modules/openai")) {
-    FAIL("needs node and the openai and fhir-kit-client packages: run `npm ci` in tests/node");
-  }
+  if (const auto why = e2e::missing_node({"openai", "fhir-kit-client"}); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   const int vendor_port = free_port();
   const int ehr_port = free_port();
@@ -143,7 +142,7 @@ TEST_CASE("A drill drives the team's own service with --sut and scores its answe
       "cd '" + dir.path().string() + "' || exit 1; GAMEDAY_VENDOR_URL=http://127.0.0.1:" + std::to_string(vendor_port) +
       "/v1 GAMEDAY_EHR_URL=http://127.0.0.1:" + std::to_string(ehr_port) + "/fhir timeout 120 node '" +
       GAMEDAY_SOURCE_DIR + "/tests/node/sut.mjs' > sut.out 2> sut.err & echo $! > sut.pid; "
-      "for i in $(seq 1 100); do grep -q '^sut ' sut.out 2>/dev/null && break; sleep 0.1; done";
+      "for i in $(seq 1 300); do grep -q '^sut ' sut.out 2>/dev/null && break; sleep 0.1; done";
   REQUIRE(std::system(start_sut.c_str()) == 0);
   const std::string sut_line = slurp(dir / "sut.out");
   REQUIRE(sut_line.rfind("sut http://127.0.0.1:", 0) == 0);

@@ -13,17 +13,28 @@
 
 namespace e2e {
 
-inline constexpr const char* kCurl = "curl --noproxy '*' -s --max-time 10";
+/// curl for the drill's loopback URLs; no single quotes, so it can go inside a `poll '...'`.
+inline constexpr const char* kCurl = "curl --noproxy 127.0.0.1 -s --max-time 10";
+
+/// A shell function, `poll 'CONDITION'`: evaluates CONDITION every 50 ms until it holds (status
+/// 0) or 30 s pass (status 1, naming it on stderr). Scripts wait for what they need with it,
+/// never for a fixed time.
+inline constexpr const char* kPollFunction =
+    "poll() { for i in $(seq 1 600); do eval \"$1\" && return 0; sleep 0.05; done; "
+    "echo \"poll: gave up waiting for: $1\" >&2; return 1; }; ";
+
+/// A shell condition for `poll`: the drill's engine is running (its control API answers /faults).
+inline constexpr const char* kDrillRunning = "curl --noproxy 127.0.0.1 -sf --max-time 10 \"$CONTROL/faults\" > /dev/null";
 
 /// Starts `gameday drill ARGS` in the background from `dir`, waits for its `control` line, runs
-/// `body` (a shell snippet that may use $CONTROL, $ASSISTANT (absent with --sut), $EHR and $PID), then waits for the drill to exit.
-/// Returns the body's exit status; the drill's output is in dir/drill.out and dir/drill.err,
-/// its exit code in dir/drill.code.
+/// `body` (a shell snippet that may use $CONTROL, $ASSISTANT (absent with --sut), $EHR and $PID,
+/// and `poll`), then waits for the drill to exit. Returns the body's exit status; the drill's
+/// output is in dir/drill.out and dir/drill.err, its exit code in dir/drill.code.
 inline int with_drill(const TempDir& dir, const std::string& args, const std::string& body) {
   const std::string script =
-      "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) + "' drill " + args +
-      " > drill.out 2> drill.err < /dev/null & }; PID=$!; "
-      "for i in $(seq 1 400); do grep -q '^control ' drill.out 2>/dev/null && break; sleep 0.05; done; "
+      std::string(kPollFunction) + "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) +
+      "' drill " + args + " > drill.out 2> drill.err < /dev/null & }; PID=$!; "
+      "poll \"grep -q '^control ' drill.out 2>/dev/null\"; "
       "CONTROL=$(sed -n 's/^control //p' drill.out); ASSISTANT=$(sed -n 's/^assistant //p' drill.out); "
       "EHR=$(sed -n 's/^ehr //p' drill.out); "
       "( " + body + " ); rc=$?; wait $PID; echo $? > drill.code; exit $rc";

@@ -92,8 +92,12 @@ TEST_CASE("drill on the latency-spike scenario, shortened to a couple of minutes
 }
 
 TEST_CASE("A drill serves the assistant's SLI counters on /metrics", "[e2e][drill][metrics]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
-  const std::string body = std::string("sleep 2; ") + kCurl + " \"$CONTROL/metrics\" > metrics.txt; kill -INT $PID";
+  // Read /metrics once the first answer is counted, then stop the drill.
+  const std::string body = std::string("poll '") + kCurl + " \"$CONTROL/metrics\" > metrics.txt && "
+                           "grep -q \"gameday_assistant_requests_total{outcome=.ok.} [1-9]\" metrics.txt'; "
+                           "kill -INT $PID";
   REQUIRE(with_drill(dir, std::string("'") + GAMEDAY_SOURCE_DIR +
                               "/scenarios/vendor-latency-spike.yaml' --speed 10 -q --out out",
                      body) == 0);
@@ -107,11 +111,13 @@ TEST_CASE("A drill serves the assistant's SLI counters on /metrics", "[e2e][dril
 }
 
 TEST_CASE("Interrupting a drill reverts faults, writes the journal and a partial report, and exits 3", "[e2e][drill][interrupt]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
-  // At 60x the fault starts after 10 s of wall clock; interrupt after it started.
+  // At 60x the fault starts after 10 s of wall clock; interrupt once it is active.
   REQUIRE(with_drill(dir, std::string("'") + GAMEDAY_SOURCE_DIR +
                               "/scenarios/vendor-latency-spike.yaml' --speed 60 -q --out out",
-                     "sleep 13; kill -INT $PID") == 0);
+                     std::string("poll '") + kCurl + " \"$CONTROL/faults\" | grep -q primary-latency'; "
+                     "kill -INT $PID") == 0);
   INFO(slurp(dir / "drill.err"));
   REQUIRE(slurp(dir / "drill.code") == "3\n");
   const auto events = journal(dir / "out/journal.jsonl");
@@ -127,13 +133,14 @@ TEST_CASE("Interrupting a drill reverts faults, writes the journal and a partial
 }
 
 TEST_CASE("With --alerts external only webhook alerts page, and they trigger the playbook", "[e2e][drill][alertmanager]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   const std::string firing =
       R"({"version":"4","status":"firing","receiver":"gameday","groupLabels":{},"commonLabels":{},)"
       R"("alerts":[{"status":"firing","labels":{"alertname":"AssistantLatencyHigh","severity":"page"},)"
       R"("annotations":{"summary":"p95 over 5s"},"startsAt":"2026-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z"}]})";
   dir.write("firing.json", firing);
-  const std::string body = std::string("sleep 4; ") + kCurl +
+  const std::string body = std::string("poll '") + e2e::kDrillRunning + "'; " + kCurl +
                            " -X POST -H 'Content-Type: application/json' --data-binary @firing.json "
                            "\"$CONTROL/alertmanager\" > webhook.out; " +
                            kCurl + " -X POST -d 'not json' -w '%{http_code}' \"$CONTROL/alertmanager\" > bad.out";

@@ -6,10 +6,35 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
+#include <string_view>
+
+#include "support/skip.hpp"
 
 namespace e2e {
+
+using test_support::find_tool;
+using test_support::skip_because;
+
+/// "" when `program` is in $PATH, else a skip reason naming the Debian package that has it.
+inline std::string missing(std::string_view program, std::string_view package) {
+  if (!find_tool({program}).empty()) return "";
+  return std::string(program) + " not found in PATH (apt-get install " + std::string(package) + ")";
+}
+
+/// "" when node and the npm `packages` the tests/node scripts import are installed, else why not.
+inline std::string missing_node(std::initializer_list<std::string_view> packages) {
+  if (auto why = missing("node", "nodejs npm"); !why.empty()) return why;
+  const auto modules = std::filesystem::path(GAMEDAY_SOURCE_DIR) / "tests" / "node" / "node_modules";
+  for (const std::string_view p : packages) {
+    if (!std::filesystem::exists(modules / p)) {
+      return "npm package " + std::string(p) + " not installed (run `npm ci` in tests/node)";
+    }
+  }
+  return "";
+}
 
 /// Result of running a command.
 struct Result {

@@ -20,10 +20,7 @@ using e2e::TempDir;
 
 TEST_CASE("A real FHIR client reads and pages the live EHR and gets an OperationOutcome from an error fault", "[e2e][live][ehr]") {
   const std::filesystem::path node_dir = std::filesystem::path(GAMEDAY_SOURCE_DIR) / "tests" / "node";
-  if (std::system("command -v node > /dev/null 2>&1") != 0 ||
-      !std::filesystem::exists(node_dir / "node_modules" / "fhir-kit-client")) {
-    FAIL("needs node and fhir-kit-client: run `npm ci` in tests/node");
-  }
+  if (const auto why = e2e::missing_node({"fhir-kit-client"}); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   ServeProcess serve(dir);
   const std::string ehr = serve.url("ehr");

@@ -39,7 +39,7 @@ long exposure(const json& report) { return report["metrics"]["exposure"]["total"
 
 }  // namespace
 
-TEST_CASE("Every library scenario's playbook shortens mitigation and cuts unsafe exposure", "[e2e][library]") {
+TEST_CASE("Every library scenario's playbook shortens mitigation and cuts unsafe exposure", "[e2e][library][slow]") {
   TempDir dir;
   for (const auto& scenario : kLibrary) {
     for (int seed : {1, 2, 3}) {
@@ -86,7 +86,7 @@ TEST_CASE("Prompt injection is measured by canaries as attack success and utilit
   REQUIRE(r["metrics"]["unsafe_by_kind"]["injection_followed"].get<long>() > 0);
 }
 
-TEST_CASE("No output of the scenario library holds a synthetic patient identifier", "[e2e][library][phi]") {
+TEST_CASE("No output of the scenario library holds a synthetic patient identifier", "[e2e][library][phi][slow]") {
   TempDir dir;
   const std::regex phi(R"(SYN-\d|SYNM-\d|PA-SYN-\d|\(\d{3}\) 555-01\d\d|pat-\d{4})");
   for (const auto& scenario : kLibrary) {

@@ -54,13 +54,6 @@ std::filesystem::path fast_fakes(const TempDir& dir) {
   return fakes;
 }
 
-void require_node(const std::string& package) {
-  if (std::system("command -v node > /dev/null 2>&1") != 0 ||
-      !std::filesystem::exists(kNodeDir / "node_modules" / package)) {
-    FAIL("needs node and " + package + ": run `npm ci` in tests/node");
-  }
-}
-
 struct NodeRun {
   int code = -1;
   std::string out;
@@ -81,7 +74,7 @@ NodeRun run_node(const TempDir& dir, const std::string& script, const ServeProce
 }  // namespace
 
 TEST_CASE("The official openai SDK chats, streams, calls tools, gets JSON and embeddings, and meets faults", "[e2e][live][vendor]") {
-  require_node("openai");
+  if (const auto why = e2e::missing_node({"openai"}); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   ServeProcess server(dir, fast_fakes(dir));
   INFO("gameday serve stderr:\n" << server.stderr_text());
@@ -96,7 +89,7 @@ TEST_CASE("The official openai SDK chats, streams, calls tools, gets JSON and em
 }
 
 TEST_CASE("LangChain's ChatOpenAI invokes and streams through the live fake vendor", "[e2e][live][vendor]") {
-  require_node("@langchain/openai");
+  if (const auto why = e2e::missing_node({"@langchain/openai"}); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   ServeProcess server(dir, fast_fakes(dir));
   INFO("gameday serve stderr:\n" << server.stderr_text());

@@ -60,6 +60,7 @@ constexpr const char* kCurl = "curl --noproxy '*' -sf";
 }  // namespace
 
 TEST_CASE("An exec step's script changes the simulated assistant at the step's virtual time", "[e2e][playbook][exec]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   write_script(dir, "mitigate.sh",
                std::string(kCurl) + " -X PUT -H 'Content-Type: application/json' -d '{\"variant\":\"on\"}' "
@@ -113,6 +114,7 @@ TEST_CASE("An exec step's script changes the simulated assistant at the step's v
 }
 
 TEST_CASE("A failing exec step runs the playbook's rollback list", "[e2e][playbook][exec]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   write_script(dir, "half.sh",
                std::string(kCurl) + " -X PUT -d '{\"vendor\":\"secondary\"}' "
@@ -143,6 +145,7 @@ TEST_CASE("A failing exec step runs the playbook's rollback list", "[e2e][playbo
 }
 
 TEST_CASE("Interrupting a run stops the step in flight, journals the rollback, writes reports and exits 3", "[e2e][playbook][interrupt]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   // The step flips a flag through the control API, then hangs until it is killed.
   write_script(dir, "slow.sh",
@@ -153,7 +156,7 @@ TEST_CASE("Interrupting a run stops the step in flight, journals the rollback, w
               "  - {name: leave safe mode, kind: flag.set, flag: safe-mode, variant: \"off\"}\n");
   const std::string script = "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) +
                              "' run scenario.yaml -q --out out > stdout 2> stderr < /dev/null & }; pid=$!; "
-                             "for i in $(seq 1 400); do [ -f started ] && break; sleep 0.05; done; "
+                             "for i in $(seq 1 600); do [ -f started ] && break; sleep 0.05; done; "
                              "kill -INT $pid; wait $pid; echo $? > code";
   REQUIRE(std::system(script.c_str()) == 0);
   INFO(slurp(dir / "stderr"));

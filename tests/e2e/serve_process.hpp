@@ -50,18 +50,18 @@ class ServeProcess {
   }
   ~ServeProcess() { stop(); }
 
-  /// Sends SIGINT and waits (at most 10 s, then SIGKILL); returns the exit code (-1: killed).
+  /// Sends SIGINT and waits (at most 30 s, then SIGKILL); returns the exit code (-1: killed).
   int stop() {
     if (pid_ <= 0) return code_;
     ::kill(pid_, SIGINT);
     int status = 0;
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 600; ++i) {
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      if (i == 199) {
+      if (i == 599) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, &status, 0);
         code_ = -1;
@@ -80,10 +80,10 @@ class ServeProcess {
   std::string stderr_text() const { return slurp(stderr_path_); }
 
  private:
-  // Reads lines until vendor, ehr and control are known (10 s at most).
+  // Reads lines until vendor, ehr and control are known (30 s at most: only a hang takes that).
   void read_urls() {
     std::string buffer;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (urls_.size() < 3 && std::chrono::steady_clock::now() < deadline) {
       pollfd p{out_, POLLIN, 0};
       if (::poll(&p, 1, 100) <= 0) continue;

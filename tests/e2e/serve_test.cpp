@@ -24,7 +24,7 @@ int with_serve(const TempDir& dir, const std::string& args, const std::string& b
   const std::string script =
       "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) + "' serve " + args +
       " > serve.out 2> serve.err < /dev/null & }; pid=$!; "
-      "for i in $(seq 1 200); do [ \"$(cat serve.out 2>/dev/null | wc -l)\" -ge 3 ] && break; sleep 0.05; done; "
+      "for i in $(seq 1 600); do [ \"$(cat serve.out 2>/dev/null | wc -l)\" -ge 3 ] && break; sleep 0.05; done; "
       "VENDOR=$(sed -n 's/^vendor //p' serve.out); EHR=$(sed -n 's/^ehr //p' serve.out); "
       "CONTROL=$(sed -n 's/^control //p' serve.out); "
       "( " + body + " ); rc=$?; kill -INT $pid; wait $pid; echo $? > serve.code; exit $rc";
@@ -46,6 +46,7 @@ TEST_CASE("gameday serve prints its three addresses first and exits 0 on SIGINT"
 }
 
 TEST_CASE("The control API adds, lists and removes faults, rejects bad ones with their position, and resets", "[e2e][serve][control]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   const std::string c = kCurl;
   const std::string body =

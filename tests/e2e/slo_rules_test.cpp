@@ -9,14 +9,15 @@
 #include "e2e_support.hpp"
 
 using e2e::gameday;
+using e2e::missing;
+using e2e::skip_because;
 using e2e::slurp;
 using e2e::TempDir;
 
 namespace {
 
-constexpr const char* kPromtool = "/usr/bin/promtool";
-
-bool have_promtool() { return std::filesystem::exists(kPromtool); }
+// promtool, which Debian's prometheus package installs.
+std::string promtool() { return e2e::find_tool({"promtool"}).string(); }
 
 /// Runs a shell command; returns its exit code, with stdout+stderr in `output`.
 int shell(const std::string& cmd, std::string& output) {
@@ -39,10 +40,7 @@ std::vector<std::filesystem::path> shipped_scenarios() {
 }  // namespace
 
 TEST_CASE("gameday slo rules writes rules promtool accepts for every shipped scenario", "[e2e][slo][promtool]") {
-  if (!have_promtool()) {
-    WARN("SKIPPED: " << kPromtool << " not found (apt-get install prometheus)");
-    return;
-  }
+  if (const auto why = missing("promtool", "prometheus"); !why.empty()) return skip_because(why);
   TempDir dir;
   const auto scenarios = shipped_scenarios();
   REQUIRE(scenarios.size() >= 10);
@@ -56,7 +54,7 @@ TEST_CASE("gameday slo rules writes rules promtool accepts for every shipped sce
     REQUIRE(text.find("groups:") != std::string::npos);
     REQUIRE(text.find("- alert: ") != std::string::npos);
     std::string output;
-    const int code = shell(std::string(kPromtool) + " check rules '" + rules.string() + "'", output);
+    const int code = shell(promtool() + " check rules '" + rules.string() + "'", output);
     INFO(output);
     REQUIRE(code == 0);
     REQUIRE(output.find("SUCCESS") != std::string::npos);
@@ -82,10 +80,7 @@ TEST_CASE("gameday slo rules rejects a missing scenario and a missing argument w
 }
 
 TEST_CASE("Rules from a scaled burn-rate scenario fire in promtool's rule tests", "[e2e][slo][promtool]") {
-  if (!have_promtool()) {
-    WARN("SKIPPED: " << kPromtool << " not found (apt-get install prometheus)");
-    return;
-  }
+  if (const auto why = missing("promtool", "prometheus"); !why.empty()) return skip_because(why);
   TempDir dir;
   dir.write("scenario.yaml", R"(name: burn-unit
 duration: 10m
@@ -120,7 +115,7 @@ tests:
               description: 'gameday scenario burn-unit, burn_rate alert FastBurn'
 )");
   std::string output;
-  const int code = shell("cd '" + dir.path().string() + "' && " + kPromtool + " test rules test.yml", output);
+  const int code = shell("cd '" + dir.path().string() + "' && " + promtool() + " test rules test.yml", output);
   INFO(slurp(dir / "rules.yml"));
   INFO(output);
   REQUIRE(code == 0);

@@ -15,6 +15,7 @@
 #include "sim/realtime_scheduler.hpp"
 #include "quality/judge.hpp"
 #include "support/fixtures.hpp"
+#include "support/wait.hpp"
 #include "workload/task.hpp"
 
 using namespace gameday;
@@ -67,7 +68,7 @@ struct Latch {
   }
   bool wait() {
     std::unique_lock<std::mutex> lock(mu);
-    return cv.wait_for(lock, std::chrono::seconds(20), [this] { return left <= 0; });
+    return cv.wait_for(lock, test_support::kHangLimit, [this] { return left <= 0; });
   }
 };
 
@@ -195,7 +196,7 @@ TEST_CASE("AsyncHttpClient keeps many requests in flight on one thread", "[net][
     r.method = "POST";
     r.url = server->url() + "/x";
     r.body = std::to_string(i);
-    r.timeout = 10 * kSecond;
+    r.timeout = test_support::kHangLimitUs;
     client.submit(std::move(r), [&, i](HttpResult res) {
       {
         std::lock_guard<std::mutex> lock(mu);
@@ -217,7 +218,11 @@ TEST_CASE("AsyncHttpClient reports an unreachable server, a bad URL and a client
     HttpServer gone([](ServerRequest, ReplyFn reply) { reply(ServerResponse{}); });
     dead = gone.url();
   }
-  HttpServer hangs([](ServerRequest, std::shared_ptr<Exchange> ex) { ex->hang(); });
+  std::atomic<bool> arrived{false};
+  HttpServer hangs([&](ServerRequest, std::shared_ptr<Exchange> ex) {
+    arrived = true;
+    ex->hang();
+  });
   std::vector<HttpResult> results(3);
   {
     AsyncHttpClient client;
@@ -240,7 +245,7 @@ TEST_CASE("AsyncHttpClient reports an unreachable server, a bad URL and a client
     c.url = hangs.url() + "/";
     c.timeout = 30 * kSecond;
     client.submit(c, [&](HttpResult r) { results[2] = std::move(r); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    REQUIRE(test_support::wait_until([&] { return arrived.load(); }));
   }  // the client stops with the hanging request in flight
   REQUIRE(results[0].status == 0);
   REQUIRE_FALSE(results[0].error.empty());
@@ -260,7 +265,7 @@ TEST_CASE("The assistant's server answers bad requests itself with JSON errors a
     r.url = server.url() + path;
     r.body = body;
     r.headers = {{"Content-Type", "application/json"}};
-    r.timeout = 5 * kSecond;
+    r.timeout = test_support::kHangLimitUs;
     return http_request(r);
   };
   const HttpResult bad = send("POST", "/v1/answers", "{\"task_type\": 3}");

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "net/fhir_wire.hpp"
 #include "net/http_client.hpp"
 #include "support/fixtures.hpp"
+#include "support/wait.hpp"
 
 using namespace gameday;
 using namespace gameday::net;
@@ -34,11 +36,11 @@ struct LiveEhr {
   LiveEhr() : fakes(testing::small_fakes()), world(World::generate(fakes.world)) {}
 
   HttpResult get(const std::string& path, const std::string& task_type = "",
-                 Duration timeout = 5 * kSecond) {
+                 Duration timeout = test_support::kHangLimitUs) {
     return send("GET", path, task_type, timeout);
   }
   HttpResult send(const std::string& method, const std::string& path,
-                  const std::string& task_type = "", Duration timeout = 5 * kSecond) {
+                  const std::string& task_type = "", Duration timeout = test_support::kHangLimitUs) {
     HttpRequest r;
     r.method = method;
     r.url = path.starts_with("http") ? path : server.base_url() + path;
@@ -266,28 +268,36 @@ TEST_CASE("Live EHR sends no Retry-After with an error fault without retry_after
 }
 
 TEST_CASE("Live EHR delays a reply under a latency fault without blocking other requests", "[net][ehr][faults]") {
-  LiveEhr ehr;
-  FaultSpec slow = ehr_fault("slow", "latency");
-  slow.as<LatencyFault>()->delay = testing::fixed(800 * kMillisecond);
-  slow.task_types = {"discharge_summary"};
-  REQUIRE(ehr.faults.add(slow));
   using Clock = std::chrono::steady_clock;
-  const std::string path = "/Patient/" + ehr.world.patients().at(0).id;
-
-  const auto started = Clock::now();
-  auto delayed = std::async(std::launch::async, [&] {
-    const HttpResult r = ehr.get(path, "discharge_summary");
-    return std::make_pair(r.status, Clock::now());
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  const HttpResult quick = ehr.get(path);
-  const auto quick_done = Clock::now();
-  const auto [status, slow_done] = delayed.get();
-  REQUIRE(quick.status == 200);
-  REQUIRE(status == 200);
-  REQUIRE(slow_done - started >= std::chrono::milliseconds(800));
-  // The server thread kept serving while the delayed reply waited on its timer.
-  REQUIRE(quick_done < slow_done);
+  FaultSpec slow = ehr_fault("slow", "latency");
+  slow.task_types = {"discharge_summary"};
+  SECTION("the reply comes after the delay") {
+    LiveEhr ehr;
+    slow.as<LatencyFault>()->delay = testing::fixed(800 * kMillisecond);
+    REQUIRE(ehr.faults.add(slow));
+    const auto started = Clock::now();
+    REQUIRE(ehr.get("/Patient/" + ehr.world.patients().at(0).id, "discharge_summary").status == 200);
+    REQUIRE(Clock::now() - started >= std::chrono::milliseconds(800));
+  }
+  SECTION("other requests are served while a delayed reply waits on its timer") {
+    auto ehr = std::make_unique<LiveEhr>();
+    // An hour: the delayed reply cannot come first however slow the machine is.
+    slow.as<LatencyFault>()->delay = testing::fixed(kHour);
+    REQUIRE(ehr->faults.add(slow));
+    const std::string url = ehr->server.base_url() + "/Patient/" + ehr->world.patients().at(0).id;
+    auto delayed = std::async(std::launch::async, [url] {
+      HttpRequest r;
+      r.url = url;
+      r.timeout = test_support::kHangLimitUs;
+      r.headers.emplace_back(kTaskTypeHeader, "discharge_summary");
+      return http_request(r).status;
+    });
+    REQUIRE(test_support::wait_until([&] { return ehr->faults.matched("slow") >= 1; }));
+    REQUIRE(ehr->get(url).status == 200);
+    REQUIRE(delayed.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+    ehr.reset();  // the server stops and closes the delayed request's connection
+    REQUIRE(delayed.get() == 0);
+  }
 }
 
 TEST_CASE("Live EHR never answers under a timeout fault", "[net][ehr][faults]") {
@@ -352,7 +362,7 @@ TEST_CASE("Live EHR answers the HTTP layer's own errors with an OperationOutcome
   r.method = "POST";
   r.url = ehr.server.base_url() + "/Patient";
   r.body = std::string(1100 * 1024, 'x');  // over the 1 MiB body limit
-  r.timeout = 5 * kSecond;
+  r.timeout = test_support::kHangLimitUs;
   const HttpResult res = http_request(r);
   REQUIRE(res.status == 413);
   REQUIRE(body(res)["resourceType"] == "OperationOutcome");

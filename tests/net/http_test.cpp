@@ -1,5 +1,5 @@
 // The Beast server and the libcurl client against each other, on 127.0.0.1 with OS-assigned
-// ports and short timeouts.
+// ports. Short timeouts only where a timeout is what is tested.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -16,9 +16,13 @@
 
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "support/wait.hpp"
 
 using namespace gameday;
 using namespace gameday::net;
+using test_support::kHangLimit;
+using test_support::kHangLimitUs;
+using test_support::wait_until;
 
 namespace {
 
@@ -53,7 +57,7 @@ HttpRequest request(const std::string& method, const std::string& url, const std
   r.method = method;
   r.url = url;
   r.body = body;
-  r.timeout = 2 * kSecond;
+  r.timeout = kHangLimitUs;
   return r;
 }
 
@@ -137,12 +141,9 @@ TEST_CASE("http_request gives up after its timeout when no reply comes", "[net][
   HttpServer server([](ServerRequest, ReplyFn) { /* never replies */ });
   HttpRequest req = request("GET", server.url() + "/hang");
   req.timeout = 300 * kMillisecond;
-  const auto started = std::chrono::steady_clock::now();
-  const HttpResult r = http_request(req);
-  const auto took = std::chrono::steady_clock::now() - started;
+  const HttpResult r = http_request(req);  // without its timeout it would hang the test
   REQUIRE(r.status == 0);
   REQUIRE(r.error.find("imeout") != std::string::npos);
-  REQUIRE(took < std::chrono::seconds(3));
 }
 
 TEST_CASE("http_request rejects URLs that are not http or https", "[net][client]") {
@@ -185,11 +186,10 @@ TEST_CASE("Stopping a server with a request waiting for its reply does not hang"
     client = std::thread([url] {
       HttpRequest req;
       req.url = url + "/wait";
-      req.timeout = 2 * kSecond;
+      req.timeout = kHangLimitUs;
       http_request(req);
     });
-    for (int i = 0; i < 200 && !got; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    REQUIRE(got);
+    REQUIRE(wait_until([&] { return got.load(); }));
   }
   client.join();
 }
@@ -260,7 +260,7 @@ TEST_CASE("A hung exchange outlives the io timeout and a reset one closes at onc
   REQUIRE(raw_exchange(server.port(), get_hang, std::chrono::milliseconds(400), closed).empty());
   REQUIRE_FALSE(closed);
   const std::string get_reset = "GET /reset HTTP/1.1\r\nHost: x\r\n\r\n";
-  REQUIRE(raw_exchange(server.port(), get_reset, std::chrono::seconds(2), closed).empty());
+  REQUIRE(raw_exchange(server.port(), get_reset, kHangLimit, closed).empty());
   REQUIRE(closed);
 }
 
@@ -272,7 +272,7 @@ TEST_CASE("HttpServer answers malformed requests with 400 in the owner's error s
   };
   HttpServer server(rec.handler(), options);
   bool closed = false;
-  const std::string r = raw_exchange(server.port(), "BAD REQUEST LINE\r\n\r\n", std::chrono::seconds(2), closed);
+  const std::string r = raw_exchange(server.port(), "BAD REQUEST LINE\r\n\r\n", kHangLimit, closed);
   REQUIRE(r.rfind("HTTP/1.1 400", 0) == 0);
   REQUIRE(r.find("application/problem+json") != std::string::npos);
   REQUIRE(closed);
@@ -327,8 +327,7 @@ TEST_CASE("HttpServer with several io threads serves concurrent clients, delayed
     REQUIRE(ok == 60);
     const std::string url = server.url();
     client_hold = std::thread([url] { http_request(request("GET", url + "/wait")); });
-    for (int i = 0; i < 200 && !waiting; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    REQUIRE(waiting);
+    REQUIRE(wait_until([&] { return waiting.load(); }));
   }
   client_hold.join();
   // Connections are spread over the io threads.

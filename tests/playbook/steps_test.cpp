@@ -494,7 +494,7 @@ TEST_CASE("exec control API calls land at the virtual time of the step, by the s
   REQUIRE(timed<StepEndEvent>(f.h.journal)[0].second.reason == "exit 0; 1 control API call");
 }
 
-TEST_CASE("exec output never reaches the journal; a failing exec rolls back", "[playbook][exec]") {
+TEST_CASE("exec output never reaches the journal, and a failing exec rolls back", "[playbook][exec]") {
   StepSpec out = make_step("model.failover", "out");
   out.to = "secondary";
   StepSpec ex = make_step("exec", "check");

@@ -15,6 +15,8 @@
 #include <string>
 #include <thread>
 
+#include "support/wait.hpp"
+
 namespace gameday::testing {
 
 // What came back on a raw connection.
@@ -25,8 +27,9 @@ struct Raw {
   bool timed_out = false;  // still open when we stopped waiting
 };
 
-// Sends `request` as is and reads until the peer closes or `wait` passes without an end.
-inline Raw raw(std::uint16_t port, const std::string& request, std::chrono::milliseconds wait = std::chrono::seconds(3),
+// Sends `request` as is and reads until the peer closes or `wait` passes without an end. Pass a
+// short `wait` only to see that nothing more comes; the default is for answers that must come.
+inline Raw raw(std::uint16_t port, const std::string& request, std::chrono::milliseconds wait = test_support::kHangLimit,
         std::chrono::milliseconds pause_after_send = std::chrono::milliseconds(0)) {
   Raw out;
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -108,7 +108,7 @@ TEST_CASE("Triage tasks quote the patient's portal message and carry its urgency
       }
     }
     const auto t = factory.make(TaskType::kMessageTriage, p.id, rng);
-    // Worlds without portal messages (before the fakes generate them) have no triage tasks.
+    // A patient without a portal message has no triage task.
     REQUIRE(t.has_value() == (message != nullptr));
     if (!t) continue;
     ++built;
@@ -117,6 +117,5 @@ TEST_CASE("Triage tasks quote the patient's portal message and carry its urgency
     REQUIRE(t->truth.supporting_docs.at(0) == message->id);
     REQUIRE(t->subject == message->id);
   }
-  INFO("patients with a portal message: " << built);
-  SUCCEED();
+  REQUIRE(built > 0);  // else nothing above was checked
 }
