@@ -208,21 +208,26 @@ std::vector<PromptVersion> read_prompts(Session& s, const std::string& path) {
 // ---------------------------------------------------------------- flags.json
 
 // Positions of the values (and, under pointer + "#key", of the keys) of a JSON text that is
-// already known to be valid, by JSON pointer. nlohmann keeps no positions after parsing.
+// already known to be valid, by JSON pointer: nlohmann keeps no positions after parsing, and
+// yaml-cpp, which reads JSON as the YAML subset it is, keeps a mark on every node.
 class JsonPositions {
  public:
-  explicit JsonPositions(const std::string& text) : t_(text) {
-    ws();
-    if (i_ < t_.size()) value("");
+  explicit JsonPositions(const std::string& text) {
+    try {
+      walk(YAML::Load(text), "");
+    } catch (const YAML::Exception&) {
+      // Valid JSON that yaml-cpp does not read (rare escapes): positions fall back to 1:1.
+    }
   }
   std::pair<int, int> at(const std::string& pointer) const {
     auto it = pos_.find(pointer);
     return it == pos_.end() ? std::pair<int, int>{1, 1} : it->second;
   }
   std::pair<int, int> key(const std::string& pointer) const { return at(pointer + "#key"); }
-  static std::string escape(const std::string& token) {
+  /// A JSON pointer token for `key` ("~" as "~0", "/" as "~1").
+  static std::string escape(const std::string& key) {
     std::string out;
-    for (char c : token) {
+    for (char c : key) {
       if (c == '~') out += "~0";
       else if (c == '/') out += "~1";
       else out += c;
@@ -231,84 +236,23 @@ class JsonPositions {
   }
 
  private:
-  void adv() {
-    if (i_ >= t_.size()) return;
-    if (t_[i_] == '\n') {
-      ++line_;
-      col_ = 1;
-    } else {
-      ++col_;
-    }
-    ++i_;
+  static std::pair<int, int> one_based(const YAML::Mark& m) {
+    return {m.line < 0 ? 1 : m.line + 1, m.column < 0 ? 1 : m.column + 1};
   }
-  char cur() const { return i_ < t_.size() ? t_[i_] : '\0'; }
-  void ws() {
-    while (i_ < t_.size() && std::isspace(static_cast<unsigned char>(t_[i_]))) adv();
-  }
-  std::string string() {
-    std::string out;
-    adv();  // opening quote
-    while (i_ < t_.size() && cur() != '"') {
-      if (cur() == '\\') {
-        adv();
-        switch (cur()) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'u': out += "\\u"; break;  // rare in keys; position lookups just miss
-          default: out += cur();
-        }
-        adv();
-        continue;
+  void walk(const YAML::Node& n, const std::string& ptr) {
+    pos_[ptr] = one_based(n.Mark());
+    if (n.IsMap()) {
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        const std::string child = ptr + "/" + escape(it->first.Scalar());
+        pos_[child + "#key"] = one_based(it->first.Mark());
+        walk(it->second, child);
       }
-      out += cur();
-      adv();
-    }
-    adv();  // closing quote
-    return out;
-  }
-  void value(const std::string& ptr) {
-    ws();
-    pos_[ptr] = {line_, col_};
-    if (cur() == '{') {
-      adv();
-      ws();
-      while (i_ < t_.size() && cur() != '}') {
-        ws();
-        const auto kpos = std::pair<int, int>{line_, col_};
-        const std::string child = ptr + "/" + escape(string());
-        pos_[child + "#key"] = kpos;
-        ws();
-        adv();  // ':'
-        value(child);
-        ws();
-        if (cur() == ',') adv();
-        ws();
-      }
-      adv();
-    } else if (cur() == '[') {
-      adv();
-      ws();
-      for (int n = 0; i_ < t_.size() && cur() != ']'; ++n) {
-        value(ptr + "/" + std::to_string(n));
-        ws();
-        if (cur() == ',') adv();
-        ws();
-      }
-      adv();
-    } else if (cur() == '"') {
-      string();
-    } else {
-      while (i_ < t_.size() && std::string_view(",]} \t\r\n").find(cur()) == std::string_view::npos) adv();
+    } else if (n.IsSequence()) {
+      std::size_t k = 0;
+      for (const auto& item : n) walk(item, ptr + "/" + std::to_string(k++));
     }
   }
 
-  const std::string& t_;
-  std::size_t i_ = 0;
-  int line_ = 1;
-  int col_ = 1;
   std::map<std::string, std::pair<int, int>> pos_;
 };
 
