@@ -17,11 +17,34 @@
 #include "sim/realtime_scheduler.hpp"
 #include "sim/rng.hpp"
 #include "sim/scheduler.hpp"
+#include "slo/burn_windows.hpp"
 #include "slo/detector.hpp"
 #include "workload/task.hpp"
 
 namespace gameday {
 namespace {
+
+// An alert rule as the scorer needs it (see AlertRuleRecord).
+AlertRuleRecord rule_record(const AlertSpec& a, const Scenario& s) {
+  AlertRuleRecord r;
+  r.name = a.name;
+  switch (a.type) {
+    case AlertType::kThreshold:
+      r.sli = to_name(a.sli);
+      r.window = a.window;
+      r.above = a.above;
+      break;
+    case AlertType::kBurnRate:
+      for (const auto& slo : s.slos) {
+        if (slo.name != a.slo) continue;
+        r.slo_kind = to_name(slo.sli);
+        r.threshold = slo.threshold;
+      }
+      for (const auto& w : effective_burn_windows(a)) r.window = std::max(r.window, w.short_window);
+      break;
+  }
+  return r;
+}
 
 RunStartEvent run_start(const Scenario& s, const SimOptions& o, const char* mode) {
   RunStartEvent e;
@@ -34,6 +57,8 @@ RunStartEvent run_start(const Scenario& s, const SimOptions& o, const char* mode
   e.sustain = s.sustain;
   for (const auto& slo : s.slos) e.slos.push_back(SloRecord{slo.name, to_name(slo.sli), slo.objective, slo.threshold});
   for (const auto& x : s.expect) e.expect.push_back(x.text);
+  for (const auto& a : s.alerts) e.alerts.push_back(rule_record(a, s));
+  e.evaluation_interval = s.evaluation_interval;
   return e;
 }
 
@@ -106,7 +131,7 @@ class FaultControl {
   // Starts `f` (which must outlive its activation). Change faults make their change.
   void start(const FaultSpec* f) {
     journal_.append(scheduler_.now(),
-                    FaultStartEvent{f->id, f->target, to_name(f->kind()), describe_fault(*f)});
+                    FaultStartEvent{f->id, f->target, to_name(f->kind()), describe_fault(*f), f->incident});
     // Change faults make their change once; the others act on requests while active.
     // The loader validates versions and flags; an unknown one changes nothing.
     const std::string by = std::string(kDeployBy) + f->id;
@@ -363,7 +388,11 @@ void EngineRun<S>::start_journal(const char* mode) {
   // One request event per arrival dominates the journal; leave headroom for the rest.
   const double expected = scenario.workload.rate_per_s * to_seconds(scenario.duration);
   journal.reserve(static_cast<std::size_t>(expected * 1.1) + 4096);
-  journal.append(0, run_start(scenario, options, mode));
+  RunStartEvent start = run_start(scenario, options, mode);
+  start.initial_state = {"route=" + assistant.route(), "prompt=" + assistant.prompt_version(),
+                         "mode=" + std::string(assistant.flag_on("safe-mode") ? "fallback" : "normal")};
+  for (const auto& f : assistant.flags()) start.initial_state.push_back("flag." + f.name + "=" + assistant.flag_variant(f.name));
+  journal.append(0, std::move(start));
 }
 
 // Alerts page through page(): the detector's, or with external alerts the inlet's.

@@ -161,6 +161,39 @@ class CrossCheck {
     }
   }
 
+  // Expectations on playbooks and on the final state name playbooks, flags, vendors and prompt
+  // versions that exist.
+  void expectations_against(const Scenario& sc, const Fakes* f, const std::vector<const Playbook*>& playbooks) {
+    std::vector<std::string> names;
+    for (const auto* pb : playbooks) names.push_back(pb->name);
+    for (const auto& e : sc.expect) {
+      const auto at = [&](const std::string& message) { s_.diag().add(e.loc, message); };
+      if (e.scope == ExpectScope::kPlaybook && !contains(names, e.arg)) {
+        at(names.empty() ? "playbook '" + e.arg + "' is not in play: the scenario lists no playbooks"
+                         : unknown_value_message("playbook", e.arg, names));
+      }
+      if (e.scope != ExpectScope::kFinal || !f) continue;
+      if (e.metric == "route" && !f->vendors.empty() && !contains(vendor_ids(*f), e.word)) {
+        at(unknown_value_message("vendor", e.word, vendor_ids(*f), "final.route"));
+      } else if (e.metric == "prompt" && !f->prompts.empty() && !contains(prompt_versions(*f), e.word)) {
+        at(unknown_value_message("prompt version", e.word, prompt_versions(*f), "final.prompt"));
+      } else if (e.metric == "mode" && e.word != "normal" && e.word != "fallback") {
+        at("unknown mode '" + e.word + "' for final.mode (expected normal or fallback)");
+      } else if (e.metric == "flag" && !f->flags.empty()) {
+        auto flag = std::find_if(f->flags.begin(), f->flags.end(), [&](const FlagDef& d) { return d.name == e.arg; });
+        if (flag == f->flags.end()) {
+          std::vector<std::string> flags;
+          for (const auto& d : f->flags) flags.push_back(d.name);
+          at(unknown_value_message("flag", e.arg, flags));
+        } else if (!flag->variants.count(e.word)) {
+          std::vector<std::string> variants;
+          for (const auto& [v, _] : flag->variants) variants.push_back(v);
+          at(unknown_value_message("variant", e.word, variants, e.arg));
+        }
+      }
+    }
+  }
+
   void steps_against_fakes(const std::string& file, const std::string& list,
                            const std::vector<StepSpec>& steps, const Fakes& f) {
     const auto ids = vendor_ids(f);
@@ -339,7 +372,12 @@ std::vector<std::string> validate_files(const std::vector<std::string>& paths,
         const Scenario& sc = s.scenario(path);
         const Fakes* f = is_fakes_dir(s, sc.fakes_dir) ? &s.fakes(sc.fakes_dir) : nullptr;
         if (f) check.scenario_against_fakes(sc, *f);
-        for (const auto& pb : sc.playbook_files) check.playbook(s.playbook(pb), f, &sc);
+        std::vector<const Playbook*> playbooks;
+        for (const auto& pb : sc.playbook_files) {
+          playbooks.push_back(&s.playbook(pb));
+          check.playbook(*playbooks.back(), f, &sc);
+        }
+        check.expectations_against(sc, f, playbooks);
         break;
       }
       case FileKind::kPlaybook:

@@ -126,7 +126,7 @@ std::vector<std::string> read_names(MapReader& m, const std::string& key,
 FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
                      std::optional<Duration> run_duration, bool at_required) {
   static const std::vector<std::string> kEveryKey = [] {
-    std::vector<std::string> all = {"id", "at", "for", "target", "kind", "models"};
+    std::vector<std::string> all = {"id", "at", "for", "target", "kind", "models", "incident"};
     all.insert(all.end(), kTriggerKeys.begin(), kTriggerKeys.end());
     for (const auto& [_, keys] : kind_keys()) {
       for (const auto& k : keys) {
@@ -140,6 +140,7 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
   // Unknown keys first, so a misspelt key is reported as a typo, not as missing.
   m.allow(kEveryKey);
   f.id = m.str("id").value_or("fault-" + std::to_string(n));
+  f.incident = m.str("incident").value_or("");
   if (ids != nullptr && !ids->insert(f.id).second) m.error_at("id", "duplicate fault id '" + f.id + "'");
 
   // The target decides which kinds exist; the kind decides which parameters apply.
@@ -162,7 +163,7 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
 
   // The keys this fault may have; the others say where they belong.
   const bool change = target == FaultTarget::kAssistant;
-  std::vector<std::string> keys = {"id", "at", "target", "kind"};
+  std::vector<std::string> keys = {"id", "at", "target", "kind", "incident"};
   std::map<std::string, std::string> elsewhere = key_owners();
   if (change) {
     const std::string why = "does not apply to assistant faults (a change applies once at 'at' "

@@ -146,7 +146,7 @@ std::variant<ConditionSpec, ConditionError> parse_condition(const std::string& t
   }
   c.sli = *sli;
   const auto op = t.size() < 2 ? std::nullopt : parse_name<CompareOp>(t[1].text);
-  if (!op || *op == CompareOp::kEqual) {
+  if (!op || *op == CompareOp::kEqual || *op == CompareOp::kNotEqual) {
     return ConditionError{end_at(1), "expected one of <, <=, >, >= after '" + t[0].text + "'" +
                                          (t.size() < 2 ? std::string() : ", got '" + t[1].text + "'")};
   }

@@ -216,6 +216,32 @@ void read_expectations(MapReader& top, std::vector<Expectation>& out) {
   }
 }
 
+// Names an expectation may use within the scenario itself: incidents are named by fault ids or
+// `incident:` names (a relapse adds #N), alerts by the scenario's alert names.
+void check_expectation_names(FileCtx& ctx, const Scenario& sc) {
+  std::vector<std::string> incidents, alerts;
+  for (const auto& f : sc.faults) {
+    incidents.push_back(f.id);
+    if (!f.incident.empty() && std::find(incidents.begin(), incidents.end(), f.incident) == incidents.end()) {
+      incidents.push_back(f.incident);
+    }
+  }
+  for (const auto& a : sc.alerts) alerts.push_back(a.name);
+  for (const auto& e : sc.expect) {
+    const auto at = [&](const std::string& message) { ctx.session().diag().add(e.loc, message); };
+    if (e.scope == ExpectScope::kIncident) {
+      const std::string base = e.arg.substr(0, e.arg.find('#'));
+      if (std::find(incidents.begin(), incidents.end(), base) == incidents.end()) {
+        at(incidents.empty() ? "incident '" + e.arg + "' names no fault: the scenario has no faults"
+                             : unknown_value_message("incident (a fault id or incident name)", e.arg, incidents));
+      }
+    } else if (e.scope == ExpectScope::kAlert && std::find(alerts.begin(), alerts.end(), e.arg) == alerts.end()) {
+      at(alerts.empty() ? "alert '" + e.arg + "' is not defined: the scenario has no alerts"
+                        : unknown_value_message("alert", e.arg, alerts));
+    }
+  }
+}
+
 }  // namespace
 
 Scenario read_scenario(Session& s, const std::string& path) {
@@ -342,6 +368,7 @@ Scenario read_scenario(Session& s, const std::string& path) {
   }
 
   read_expectations(top, sc.expect);
+  check_expectation_names(ctx, sc);
 
   // ci: {tolerance: {metric: slack}}: how far a metric may move past its baseline before
   // `gameday ci --baseline` calls it a regression (seconds for durations).

@@ -68,11 +68,22 @@ Json counts_json(const std::map<std::string, long>& counts) {
   return out;
 }
 
-// Truth inside the impact window [t_i, t_m] (to the run's end when never mitigated).
+Json per_patient_json(const std::vector<PatientExposure>& patients) {
+  Json per_patient = Json::array();
+  for (const auto& p : patients) {
+    Json y;
+    y["patient_ref"] = p.patient_ref;
+    y["count"] = p.count;
+    per_patient.push_back(std::move(y));
+  }
+  return per_patient;
+}
+
+// Every incident's unsafe answers, from the first incident's impact to the last harm.
 Json exposure_json(const Exposure& ex) {
   Json exposure;
   if (ex.from) {
-    exposure["window_s"] = Json::array({to_seconds(*ex.from), to_seconds(*ex.to)});
+    exposure["window_s"] = Json::array({to_seconds(*ex.from), to_seconds(ex.to.value_or(*ex.from))});
   } else {
     exposure["window_s"] = nullptr;
   }
@@ -80,15 +91,64 @@ Json exposure_json(const Exposure& ex) {
   exposure["total"] = ex.total;
   exposure["by_kind"] = counts_json(ex.by_kind);
   exposure["patients_affected"] = ex.patients_affected;
-  Json per_patient = Json::array();
-  for (const auto& p : ex.per_patient) {
-    Json y;
-    y["patient_ref"] = p.patient_ref;
-    y["count"] = p.count;
-    per_patient.push_back(std::move(y));
-  }
-  exposure["per_patient"] = std::move(per_patient);
+  exposure["per_patient"] = per_patient_json(ex.per_patient);
   return exposure;
+}
+
+Json opt_string(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return s;
+}
+
+Json incident_json(const Incident& x) {
+  Json j;
+  j["id"] = x.id;
+  j["faults"] = x.faults;
+  j["relapse_of"] = x.relapse_of ? Json(*x.relapse_of) : Json(nullptr);
+  j["t_f_s"] = opt_seconds(x.t_f);
+  j["t_i_s"] = to_seconds(x.t_i);
+  j["t_d_s"] = opt_seconds(x.t_d);
+  j["t_a_s"] = opt_seconds(x.t_a);
+  j["t_m_s"] = opt_seconds(x.t_m);
+  j["t_r_s"] = opt_seconds(x.t_r);
+  j["ttd_s"] = opt_number(x.ttd_s);
+  j["ttd_from_fault_s"] = opt_number(x.ttd_from_fault_s);
+  j["tta_s"] = opt_number(x.tta_s);
+  j["ttm_s"] = opt_number(x.ttm_s);
+  j["ttr_s"] = opt_number(x.ttr_s);
+  j["detected_by"] = opt_string(x.detected_by);
+  j["mitigated_by"] = opt_string(x.mitigated_by);
+  j["harm_until_s"] = opt_seconds(x.harm_until);
+  j["harmed"] = x.harmed;
+  j["failed"] = x.failed;
+  j["slow"] = x.slow;
+  j["unsafe"] = x.unsafe;
+  j["unsafe_by_kind"] = counts_json(x.unsafe_by_kind);
+  j["patients_affected"] = x.patients_affected;
+  j["per_patient"] = per_patient_json(x.per_patient);
+  j["phi_to_vendor"] = x.phi_to_vendor;
+  j["phi_in_logs"] = x.phi_in_logs;
+  return j;
+}
+
+Json background_json(const Background& b) {
+  Json j;
+  j["harmed"] = b.harmed;
+  j["failed"] = b.failed;
+  j["slow"] = b.slow;
+  j["unsafe"] = b.unsafe;
+  j["by_kind"] = counts_json(b.by_kind);
+  return j;
+}
+
+Json false_alert_json(const FalseAlert& a) {
+  Json j;
+  j["name"] = a.name;
+  j["sli"] = opt_string(a.sli);
+  j["fired_at_s"] = to_seconds(a.fired_at);
+  j["value"] = finite(a.value);
+  j["summary"] = a.summary;
+  return j;
 }
 
 Json root_cause_json(const Metrics& m) {
@@ -283,7 +343,9 @@ std::string report_json(const Score& s) {
   j["playbooks"] = array_of(s.playbooks, playbook_json);
   j["changes"] = array_of(s.changes, change_json);
   j["golden"] = array_of(s.golden, golden_json);
-  j["false_alerts"] = s.false_alerts;
+  j["incidents"] = array_of(s.incidents, incident_json);
+  j["background"] = background_json(s.background);
+  j["false_alerts"] = array_of(s.false_alert_list, false_alert_json);
 
   // Replace rather than throw on invalid UTF-8 (e.g. a fault detail from a hand-edited file).
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -32,6 +32,13 @@ struct Row {
   std::string text;
 };
 
+// How an incident was mitigated, in words.
+std::string mitigation_words(const Incident& x) {
+  if (x.mitigated_by == "fault_end") return "its faults ended; nobody acted";
+  if (x.mitigated_by == "automatic") return "contained while its faults were active, with no change";
+  return "by " + x.mitigated_by;
+}
+
 std::vector<Row> timeline_rows(const Score& s) {
   std::vector<Row> rows;
   for (const auto& f : s.faults) {
@@ -40,13 +47,17 @@ std::vector<Row> timeline_rows(const Score& s) {
     rows.push_back({f.start, text});
     if (f.end) rows.push_back({*f.end, "Fault " + code(f.id) + " ended"});
   }
-  if (s.timeline.t_i) {
-    rows.push_back({*s.timeline.t_i, "**Impact**: first failed, slow or unsafe answer to a user"});
+  const bool several = s.incidents.size() > 1;
+  for (const auto& x : s.incidents) {
+    const std::string who = several ? " (incident " + code(x.id) + ")" : "";
+    rows.push_back({x.t_i, "**Impact**" + who + ": first failed, slow or unsafe answer to a user"});
   }
   for (const auto& a : s.alerts) {
     std::string text = "Alert **" + a.name + "** (" + a.severity + ") fired";
     if (!a.summary.empty()) text += ": " + a.summary;
-    if (s.timeline.t_f && a.fired_at < *s.timeline.t_f) text += " (before any fault: false alert)";
+    for (const auto& f : s.false_alert_list) {
+      if (f.name == a.name && f.fired_at == a.fired_at) text += " (detected no incident: false alert)";
+    }
     rows.push_back({a.fired_at, text});
     if (a.resolved_at) rows.push_back({*a.resolved_at, "Alert **" + a.name + "** resolved"});
   }
@@ -87,13 +98,16 @@ std::vector<Row> timeline_rows(const Score& s) {
                               std::to_string(g.passed) + "/" + std::to_string(g.total) +
                               " passed (needs " + rt::percent(g.min_pass_rate) + ")"});
   }
-  if (s.timeline.t_m) {
-    rows.push_back({*s.timeline.t_m, "**Mitigated**: SLIs back inside SLOs with no unsafe answers for " +
-                                         format_duration(s.run.sustain)});
-  }
-  if (s.timeline.t_r) {
-    rows.push_back({*s.timeline.t_r,
-                    "**Recovered**: no alert firing, no playbook running, golden set green"});
+  for (const auto& x : s.incidents) {
+    const std::string who = several ? " (incident " + code(x.id) + ")" : "";
+    if (x.t_m) {
+      rows.push_back({*x.t_m, "**Mitigated**" + who + ": its harm within the SLOs' allowance, no unsafe answer, for " +
+                                  format_duration(s.run.sustain) + " (" + mitigation_words(x) + ")"});
+    }
+    if (x.t_r) {
+      rows.push_back({*x.t_r, "**Recovered**" + who + ": its alert resolved, no harm for " +
+                                  format_duration(s.run.sustain) + ", golden check green"});
+    }
   }
   // Same-time rows keep the order above (fault, impact, alert, ack, playbook, change, golden,
   // mitigation, recovery), which reads as cause before effect.
@@ -397,28 +411,93 @@ std::string detectors_vs_truth_words(const Score& s) {
 
 constexpr std::size_t kPatientsShown = 10;
 
+std::string patient_table(const std::vector<PatientExposure>& patients) {
+  std::string out = "| Patient (pseudonym) | Unsafe answers |\n|---|---|\n";
+  for (std::size_t i = 0; i < patients.size() && i < kPatientsShown; ++i) {
+    out += "| " + code(patients[i].patient_ref) + " | " + std::to_string(patients[i].count) + " |\n";
+  }
+  if (patients.size() > kPatientsShown) {
+    out += "\n…and " + rt::count(static_cast<long>(patients.size() - kPatientsShown), "more patient",
+                                 "more patients") + " (see report.json).\n";
+  }
+  return out;
+}
+
 std::string exposure_section(const Score& s) {
   const Exposure& x = s.metrics.exposure;
   std::string out = "### Unsafe exposure\n\n";
-  if (!x.from) return out + "No user was affected, so there was no exposure window.\n\n";
-  const std::string window = x.mitigated
-                                 ? "Between impact at " + format_offset(*x.from) + " and mitigation at " +
-                                       format_offset(*x.to)
-                                 : "From impact at " + format_offset(*x.from) +
-                                       " to the end of the run (never mitigated)";
+  if (!x.from) return out + "No incident harmed a user, so there was no exposure.\n\n";
+  const std::string window = "Over " + rt::count(static_cast<long>(s.incidents.size()), "incident", "incidents") +
+                             ", from the first impact at " + format_offset(*x.from) +
+                             (x.mitigated ? "" : " (not every incident was mitigated)");
   if (x.total == 0) return out + window + ", no unsafe answer was served.\n\n";
   out += window + ", " + rt::count(x.total, "unsafe answer", "unsafe answers") + " reached " +
          rt::count(x.patients_affected, "patient", "patients") + " (" + kinds_list(x.by_kind) +
          "). Patients are listed by pseudonym only.\n\n";
-  out += "| Patient (pseudonym) | Unsafe answers |\n|---|---|\n";
-  for (std::size_t i = 0; i < x.per_patient.size() && i < kPatientsShown; ++i) {
-    out += "| " + code(x.per_patient[i].patient_ref) + " | " + std::to_string(x.per_patient[i].count) + " |\n";
+  return out + patient_table(x.per_patient) + "\n";
+}
+
+std::string time_cell(const std::optional<SimTime>& t) { return t ? format_offset(*t) : "never"; }
+
+std::string incident_section(const Incident& x, const Score& s) {
+  std::string out = "### Incident " + code(x.id) + "\n\n";
+  std::string faults;
+  for (const auto& f : x.faults) faults += (faults.empty() ? "" : ", ") + code(f);
+  out += "Faults: " + faults + ".";
+  if (x.relapse_of) out += " A relapse of " + code(*x.relapse_of) + ": its harm came back after mitigation.";
+  out += "\n\n| | Time | Since impact |\n|---|---|---|\n";
+  out += "| Fault start | " + time_cell(x.t_f) + " | |\n";
+  out += "| Impact | " + format_offset(x.t_i) + " | |\n";
+  out += "| Detected" + std::string(x.detected_by.empty() ? "" : " by **" + x.detected_by + "**") + " | " +
+         time_cell(x.t_d) + " | " + rt::seconds(x.ttd_s) + " |\n";
+  out += "| Acknowledged | " + time_cell(x.t_a) + " | " +
+         (x.tta_s ? rt::seconds(x.tta_s) + " after detection" : std::string("n/a")) + " |\n";
+  out += "| Mitigated | " + time_cell(x.t_m) + " | " + rt::seconds(x.ttm_s) + " |\n";
+  out += "| Recovered | " + time_cell(x.t_r) + " | " + rt::seconds(x.ttr_s) + " |\n\n";
+  if (x.t_m) out += "Mitigated " + mitigation_words(x) + ". ";
+  out += "It harmed " + rt::count(x.harmed, "request", "requests") + ": " + std::to_string(x.failed) +
+         " failed, " + std::to_string(x.slow) + " slow, " + std::to_string(x.unsafe) + " unsafe";
+  if (x.phi_to_vendor + x.phi_in_logs > 0) {
+    out += ", PHI to the vendor in " + std::to_string(x.phi_to_vendor) + " and in logs in " +
+           std::to_string(x.phi_in_logs);
   }
-  if (x.per_patient.size() > kPatientsShown) {
-    out += "\n…and " + rt::count(static_cast<long>(x.per_patient.size() - kPatientsShown), "more patient",
-                                 "more patients") + " (see report.json).\n";
+  out += ".";
+  if (x.unsafe == 0) return out + "\n\n";
+  out += " Its unsafe answers (" + kinds_list(x.unsafe_by_kind) + ") reached " +
+         rt::count(x.patients_affected, "patient", "patients") + ", listed by pseudonym only:\n\n";
+  (void)s;
+  return out + patient_table(x.per_patient) + "\n";
+}
+
+std::string incidents_section(const Score& s) {
+  std::string out = "## Incidents\n\n";
+  if (s.incidents.empty()) {
+    out += "No fault harmed a request: the run had no incident.\n\n";
+  } else {
+    out += rt::count(static_cast<long>(s.incidents.size()), "incident", "incidents") +
+           ": harm attributed by cause to the faults in each request's spans.\n\n";
+    for (const auto& x : s.incidents) out += incident_section(x, s);
   }
-  return out + "\n";
+  const Background& b = s.background;
+  out += "### Background\n\n";
+  if (b.harmed == 0) {
+    out += "No harm without a fault behind it.\n\n";
+  } else {
+    out += rt::count(b.harmed, "request was", "requests were") + " harmed with no fault behind it (" +
+           std::to_string(b.failed) + " failed, " + std::to_string(b.slow) + " slow, " +
+           std::to_string(b.unsafe) + " unsafe" + (b.by_kind.empty() ? "" : ": " + kinds_list(b.by_kind)) +
+           "): the system's normal noise, never an incident.\n\n";
+  }
+  if (!s.false_alert_list.empty()) {
+    out += "### False alerts\n\n";
+    for (const auto& a : s.false_alert_list) {
+      out += "- **" + a.name + "** at " + format_offset(a.fired_at) +
+             (a.sli.empty() ? "" : " (" + a.sli + ")") + ": counted no incident's requests" +
+             (a.summary.empty() ? "" : " — " + a.summary) + "\n";
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 std::string root_cause_section(const Score& s) {
@@ -458,8 +537,11 @@ std::string report_markdown(const Score& s) {
     out += "\n";
   }
 
-  out += "## Metrics\n\n| Metric | Value |\n|---|---|\n";
-  out += "| TTD (impact → first alert) | " + rt::seconds(m.ttd_s) + " |\n";
+  out += "## Metrics\n\n";
+  if (s.incidents.size() > 1) out += "Times are the worst incident's (" + code(s.incidents[*s.worst].id) + ").\n\n";
+  out += "| Metric | Value |\n|---|---|\n";
+  out += "| Incidents | " + std::to_string(s.incidents.size()) + " |\n";
+  out += "| TTD (impact → detecting alert) | " + rt::seconds(m.ttd_s) + " |\n";
   out += "| TTD from fault start | " + rt::seconds(m.ttd_from_fault_s) + " |\n";
   out += "| TTA (alert → acknowledged) | " + rt::seconds(m.tta_s) + " |\n";
   out += "| TTM (impact → mitigated) | " + rt::seconds(m.ttm_s) + " |\n";
@@ -470,6 +552,8 @@ std::string report_markdown(const Score& s) {
   out += "| Unsafe answers | " + std::to_string(m.unsafe) + " (" + rt::percent(m.unsafe_ratio) + ") |\n";
   out += "| Probe requests | " + std::to_string(m.probes) + " |\n";
   out += "| False alerts | " + std::to_string(s.false_alerts) + " |\n\n";
+
+  out += incidents_section(s);
 
   out += "## SLOs and error budget\n\n";
   if (s.slos.empty()) {

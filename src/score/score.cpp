@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -40,11 +41,6 @@ SloKind slo_kind(const std::string& sli) {
 // The root causes always listed, in this order, before any other value seen.
 constexpr const char* kRootCauses[] = {"retrieval", "prompt_config", "model", "ehr_dependency"};
 
-std::optional<double> seconds_between(const std::optional<SimTime>& from,
-                                      const std::optional<SimTime>& to) {
-  if (!from || !to) return std::nullopt;
-  return to_seconds(*to - *from);
-}
 
 // Good requests per SLO kind: observable fields only, as the detector sees them.
 bool slo_good(const SloRecord& slo, SloKind kind, const Req& r) {
@@ -70,50 +66,127 @@ std::optional<double> share(long part, long whole) {
   return static_cast<double>(part) / static_cast<double>(whole);
 }
 
-// Share-of-good comparisons in doubles: 99 of 100 must meet 0.99 even though 0.99 is inexact.
-bool meets(long good, long total, double objective) {
-  if (total == 0) return true;
-  return static_cast<double>(good) / static_cast<double>(total) >= objective - 1e-12;
+
+// Failed or slow requests allowed per bucket: 1 − the strictest availability or latency
+// objective (0 without either).
+double transport_allowance(const RunStartEvent& run) {
+  std::optional<double> strictest;
+  for (const auto& slo : run.slos) {
+    const SloKind k = slo_kind(slo.sli);
+    if (k != SloKind::kAvailability && k != SloKind::kLatency) continue;
+    strictest = std::max(strictest.value_or(slo.objective), slo.objective);
+  }
+  return strictest ? std::max(0.0, 1.0 - *strictest) : 0.0;
 }
 
-// The earliest T ≥ t_i (t_i or a later completion time) whose [T, T + sustain] window ends by
-// `end`, holds no harmful request (unsafe answer or PHI exposure) and meets every SLO. O(n log n) with prefix sums.
-std::optional<SimTime> find_mitigation(const std::vector<Req>& reqs, const RunStartEvent& run,
-                                       const std::vector<SloKind>& kinds, SimTime t_i, SimTime end) {
-  const std::size_t n = reqs.size();
-  std::vector<long> unsafe_prefix(n + 1, 0);
-  std::vector<std::vector<long>> good_prefix(run.slos.size(), std::vector<long>(n + 1, 0));
-  for (std::size_t k = 0; k < n; ++k) {
-    unsafe_prefix[k + 1] = unsafe_prefix[k] + (reqs[k].harmful() ? 1 : 0);
-    for (std::size_t s = 0; s < run.slos.size(); ++s) {
-      good_prefix[s][k + 1] =
-          good_prefix[s][k] + (slo_good(run.slos[s], kinds[s], reqs[k]) ? 1 : 0);
-    }
+ScoredRequest scored(const Req& r, const std::optional<Duration>& slow_threshold) {
+  ScoredRequest out;
+  out.t = r.t;
+  out.ev = r.ev;
+  out.failed = !r.ok;
+  out.slow = r.ok && slow_threshold && r.latency > *slow_threshold;
+  out.unsafe = r.unsafe;
+  out.phi = r.phi_exposed;
+  return out;
+}
+
+IncidentInput incident_input(const Score& s, const std::vector<Req>& reqs, const std::vector<Req>& probes,
+                             const std::vector<std::pair<SimTime, std::uint64_t>>& corrections,
+                             const std::vector<std::string>& fault_incident,
+                             const std::optional<Duration>& slow_threshold) {
+  IncidentInput in;
+  in.end = s.end;
+  in.sustain = s.run.sustain > 0 ? s.run.sustain : 5 * kMinute;
+  in.interval = s.run.evaluation_interval > 0 ? s.run.evaluation_interval : 15 * kSecond;
+  in.allowance = transport_allowance(s.run);
+  for (const auto& r : reqs) in.requests.push_back(scored(r, slow_threshold));
+  for (const auto& r : probes) in.probes.push_back(scored(r, slow_threshold));
+  in.corrections = corrections;
+  for (std::size_t i = 0; i < s.faults.size(); ++i) {
+    const FaultRecord& f = s.faults[i];
+    in.faults.push_back(FaultActivation{f.id, f.target, f.kind, fault_incident[i], f.start, f.end});
   }
-  const auto by_time = [](const Req& r, SimTime t) { return r.t < t; };
-  std::size_t k = static_cast<std::size_t>(
-      std::lower_bound(reqs.begin(), reqs.end(), t_i, by_time) - reqs.begin());
-  while (k < n) {
-    const SimTime start = reqs[k].t;
-    if (start + run.sustain > end) break;
-    const auto hi = static_cast<std::size_t>(
-        std::upper_bound(reqs.begin() + static_cast<std::ptrdiff_t>(k), reqs.end(),
-                         start + run.sustain,
-                         [](SimTime t, const Req& r) { return t < r.t; }) -
-        reqs.begin());
-    bool ok = unsafe_prefix[hi] == unsafe_prefix[k];
-    const long count = static_cast<long>(hi - k);
-    for (std::size_t s = 0; ok && s < run.slos.size(); ++s) {
-      ok = meets(good_prefix[s][hi] - good_prefix[s][k], count, run.slos[s].objective);
+  for (const auto& a : s.alerts) {
+    AlertFiring fire{a.name, a.fired_at, a.resolved_at, a.value, a.summary, std::nullopt};
+    for (const auto& rule : s.run.alerts) {
+      if (rule.name == a.name) fire.rule = rule;
     }
-    if (ok) return start;
-    // Next candidate: the next distinct completion time.
-    while (k < n && reqs[k].t == start) ++k;
+    in.alerts.push_back(std::move(fire));
   }
-  return std::nullopt;
+  for (const auto& a : s.acks) {
+    in.ack_events.push_back(AckEvent{a.who, a.alert});
+    in.ack_times.push_back(a.at);
+  }
+  for (const auto& c : s.changes) in.changes.push_back(ChangeAt{c.at, c.what, c.key, c.from, c.to, c.by});
+  for (const auto& g : s.golden) in.golden.emplace_back(g.at, g.ok);
+  return in;
+}
+
+// The worst incident: never mitigated first, then the longest TTM, then the longest TTD (an
+// undetected one counts as longest), then the earliest.
+std::optional<std::size_t> worst_incident(const std::vector<Incident>& incidents) {
+  std::optional<std::size_t> worst;
+  const auto key = [](const Incident& x) {
+    const double inf = std::numeric_limits<double>::infinity();
+    return std::make_pair(x.ttm_s.value_or(inf), x.ttd_s.value_or(inf));
+  };
+  for (std::size_t i = 0; i < incidents.size(); ++i) {
+    if (!worst || key(incidents[i]) > key(incidents[*worst])) worst = i;
+  }
+  return worst;
+}
+
+// The run's exposure: every incident's unsafe answers.
+Exposure total_exposure(const std::vector<Incident>& incidents) {
+  Exposure x;
+  std::map<std::string, long> by_patient;
+  x.mitigated = !incidents.empty();
+  for (const auto& inc : incidents) {
+    x.from = std::min(x.from.value_or(inc.t_i), inc.t_i);
+    if (inc.harm_until) x.to = std::max(x.to.value_or(*inc.harm_until), *inc.harm_until);
+    if (!inc.t_m) x.mitigated = false;
+    x.total += inc.unsafe;
+    for (const auto& [kind, n] : inc.unsafe_by_kind) x.by_kind[kind] += n;
+    for (const auto& p : inc.per_patient) by_patient[p.patient_ref] += p.count;
+  }
+  for (const auto& [ref, n] : by_patient) x.per_patient.push_back(PatientExposure{ref, n});
+  std::stable_sort(x.per_patient.begin(), x.per_patient.end(),
+                   [](const PatientExposure& a, const PatientExposure& b) { return a.count > b.count; });
+  x.patients_affected = static_cast<long>(x.per_patient.size());
+  return x;
+}
+
+void score_incidents(Score& s, const std::vector<Req>& reqs, const std::vector<Req>& probes,
+                     const std::vector<std::pair<SimTime, std::uint64_t>>& corrections,
+                     const std::vector<std::string>& fault_incident,
+                     const std::optional<Duration>& slow_threshold) {
+  IncidentResult res =
+      find_incidents(incident_input(s, reqs, probes, corrections, fault_incident, slow_threshold));
+  s.incidents = std::move(res.incidents);
+  s.background = std::move(res.background);
+  s.false_alert_list = std::move(res.false_alerts);
+  s.false_alerts = static_cast<long>(s.false_alert_list.size());
+  s.worst = worst_incident(s.incidents);
+  Metrics& m = s.metrics;
+  m.exposure = total_exposure(s.incidents);
+  if (!s.worst) return;
+  const Incident& w = s.incidents[*s.worst];
+  s.timeline = Timeline{w.t_f, w.t_i, w.t_d, w.t_a, w.t_m, w.t_r};
+  m.ttd_s = w.ttd_s;
+  m.ttd_from_fault_s = w.ttd_from_fault_s;
+  m.tta_s = w.tta_s;
+  m.ttm_s = w.ttm_s;
+  m.ttr_s = w.ttr_s;
 }
 
 }  // namespace
+
+std::optional<double> metric_value(const Score& s, const std::string& metric) {
+  if (metric == "incidents") return static_cast<double>(s.incidents.size());
+  if (metric == "alerts") return static_cast<double>(s.alerts.size());
+  if (metric == "false_alerts") return static_cast<double>(s.false_alerts);
+  return metric_value(s.metrics, metric);
+}
 
 std::optional<double> metric_value(const Metrics& m, const std::string& metric) {
   if (metric == "ttd") return m.ttd_s;
@@ -144,6 +217,132 @@ std::optional<double> metric_value(const Metrics& m, const std::string& metric) 
     return static_cast<double>(it == m.unsafe_by_kind.end() ? 0 : it->second);
   }
   return std::nullopt;
+}
+
+std::map<std::string, std::string> final_state(const Score& s) {
+  std::map<std::string, std::string> state;
+  for (const auto& kv : s.run.initial_state) {
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos) state[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& c : s.changes) state[c.what == "flag" ? "flag." + c.key : c.what] = c.to;
+  return state;
+}
+
+namespace {
+
+const Incident* incident_named(const Score& s, const std::string& id) {
+  for (const auto& x : s.incidents) {
+    if (x.id == id) return &x;
+  }
+  // A fault id names the incident that holds it (its first, not a relapse).
+  for (const auto& x : s.incidents) {
+    if (!x.relapse_of && std::find(x.faults.begin(), x.faults.end(), id) != x.faults.end()) return &x;
+  }
+  return nullptr;
+}
+
+std::optional<double> incident_value(const Incident& x, const std::string& metric) {
+  if (metric == "ttd") return x.ttd_s;
+  if (metric == "ttd_from_fault") return x.ttd_from_fault_s;
+  if (metric == "tta") return x.tta_s;
+  if (metric == "ttm") return x.ttm_s;
+  if (metric == "ttr") return x.ttr_s;
+  if (metric == "harmed") return static_cast<double>(x.harmed);
+  if (metric == "failed") return static_cast<double>(x.failed);
+  if (metric == "slow") return static_cast<double>(x.slow);
+  if (metric == "unsafe") return static_cast<double>(x.unsafe);
+  if (metric == "patients_affected") return static_cast<double>(x.patients_affected);
+  if (metric == "phi_to_vendor") return static_cast<double>(x.phi_to_vendor);
+  if (metric == "phi_in_logs") return static_cast<double>(x.phi_in_logs);
+  return std::nullopt;
+}
+
+std::optional<double> background_value(const Background& b, const std::string& metric) {
+  if (metric == "harmed") return static_cast<double>(b.harmed);
+  if (metric == "failed") return static_cast<double>(b.failed);
+  if (metric == "slow") return static_cast<double>(b.slow);
+  if (metric == "unsafe") return static_cast<double>(b.unsafe);
+  return std::nullopt;
+}
+
+// The last run's outcome of playbook `name` ("failed" matches any outcome but completed).
+std::optional<std::string> playbook_outcome(const Score& s, const std::string& name, const std::string& wanted) {
+  std::optional<std::string> last;
+  for (const auto& p : s.playbooks) {
+    if (p.playbook == name) last = p.outcome.empty() ? std::string("running") : p.outcome;
+  }
+  if (last && wanted == "failed" && *last != "completed") return std::string("failed");
+  return last;
+}
+
+long count_runs(const Score& s, const std::string& name) {
+  long n = 0;
+  for (const auto& p : s.playbooks) n += p.playbook == name;
+  return n;
+}
+
+long count_firings(const Score& s, const std::string& name) {
+  long n = 0;
+  for (const auto& a : s.alerts) n += a.name == name;
+  return n;
+}
+
+}  // namespace
+
+ExpectationResult evaluate_expectation(const std::string& text, const Score& s) {
+  ExpectationResult er;
+  er.text = text;
+  std::string error;
+  const auto parsed = parse_expectation(text, &error);
+  if (!parsed) return er;
+  const Expectation& e = *parsed;
+  er.metric = e.metric;
+  er.scope = e.scope;
+  const auto numeric = [&](std::optional<double> v) {
+    er.actual = v;
+    er.pass = expectation_holds(e, v);
+  };
+  const auto named = [&](std::optional<std::string> v) {
+    er.actual_text = v;
+    er.pass = expectation_holds(e, v);
+  };
+  switch (e.scope) {
+    case ExpectScope::kRun:
+      numeric(metric_value(s, e.metric));
+      break;
+    case ExpectScope::kIncident: {
+      const Incident* x = incident_named(s, e.arg);
+      numeric(x ? incident_value(*x, e.metric) : std::nullopt);
+      if (!x) er.actual_text = "no incident " + e.arg;
+      break;
+    }
+    case ExpectScope::kBackground:
+      numeric(background_value(s.background, e.metric));
+      break;
+    case ExpectScope::kAlert:
+      if (e.metric == "fired") {
+        er.pass = count_firings(s, e.arg) > 0;
+        er.actual_text = er.pass ? "fired" : "never fired";
+      } else {
+        numeric(static_cast<double>(count_firings(s, e.arg)));
+      }
+      break;
+    case ExpectScope::kPlaybook:
+      if (e.metric == "runs") {
+        numeric(static_cast<double>(count_runs(s, e.arg)));
+      } else {
+        named(playbook_outcome(s, e.arg, e.word));
+      }
+      break;
+    case ExpectScope::kFinal: {
+      const auto state = final_state(s);
+      const auto it = state.find(e.metric == "flag" ? "flag." + e.arg : e.metric);
+      named(it == state.end() ? std::nullopt : std::optional<std::string>(it->second));
+      break;
+    }
+  }
+  return er;
 }
 
 Score score_journal(const std::vector<Event>& events) {
@@ -184,11 +383,13 @@ Score score_journal(const std::vector<Event>& events) {
   }
 
   // ---- records and raw instants
-  Timeline& tl = s.timeline;
   Metrics& m = s.metrics;
   DetectorView& dv = m.detectors;
   std::vector<Req> reqs;
   reqs.reserve(events.size());
+  std::vector<Req> probe_reqs;
+  std::vector<std::pair<SimTime, std::uint64_t>> corrections;
+  std::vector<std::string> fault_incident;  // per s.faults entry
   std::map<std::string, long> bad_by_cause;
   std::map<std::uint64_t, std::size_t> playbook_by_run;
   const auto playbook_for = [&](const std::string& name, std::uint64_t run, SimTime t) -> PlaybookRecord& {
@@ -214,8 +415,8 @@ Score score_journal(const std::vector<Event>& events) {
               if (!run_end) run_end = t;
             },
             [&](const FaultStartEvent& f) {
-              if (!tl.t_f) tl.t_f = t;
               s.faults.push_back(FaultRecord{f.id, f.target, f.kind, f.detail, t, std::nullopt});
+              fault_incident.push_back(f.incident);
             },
             [&](const FaultEndEvent& f) {
               for (auto it = s.faults.rbegin(); it != s.faults.rend(); ++it) {
@@ -228,6 +429,8 @@ Score score_journal(const std::vector<Event>& events) {
             [&](const RequestEvent& r) {
               if (r.probe) {
                 ++s.metrics.probes;
+                probe_reqs.push_back(Req{t, r.status == RequestStatus::kOk, r.unsafe, r.latency, &r,
+                                         r.phi_to_vendor || r.phi_in_logs});
                 return;
               }
               const bool ok = r.status == RequestStatus::kOk;
@@ -331,7 +534,8 @@ Score score_journal(const std::vector<Event>& events) {
                 }
               }
             },
-            [&](const CorrectionEvent&) {
+            [&](const CorrectionEvent& c) {
+              corrections.emplace_back(t, c.request_id);
               ++dv.corrections;
               if (!dv.first_correction) dv.first_correction = t;
             },
@@ -348,7 +552,6 @@ Score score_journal(const std::vector<Event>& events) {
     if (!r.ok) ++m.failed;
     if (slow) ++m.slow;
     if (r.unsafe) ++m.unsafe;
-    if (!tl.t_i && (!tl.t_f || r.t >= *tl.t_f) && (!r.ok || r.harmful() || slow)) tl.t_i = r.t;
   }
   if (m.requests > 0) {
     m.failed_ratio = static_cast<double>(m.failed) / static_cast<double>(m.requests);
@@ -383,88 +586,8 @@ Score score_journal(const std::vector<Event>& events) {
     add("unattributed", none == bad_by_cause.end() ? 0 : none->second);
   }
 
-  // ---- detection and acknowledgement
-  for (const auto& a : s.alerts) {
-    if (tl.t_f && a.fired_at < *tl.t_f) {
-      ++s.false_alerts;
-    } else if (!tl.t_d) {
-      tl.t_d = a.fired_at;
-    }
-  }
-  if (tl.t_d) {
-    for (const auto& a : s.acks) {
-      if (a.at >= *tl.t_d) {
-        tl.t_a = a.at;
-        break;
-      }
-    }
-  }
-
-  // ---- mitigation and recovery
-  if (tl.t_i) tl.t_m = find_mitigation(reqs, s.run, slo_kinds, *tl.t_i, s.end);
-
-  // ---- unsafe exposure in [t_i, t_m] (to the end without mitigation)
-  if (tl.t_i) {
-    Exposure& x = m.exposure;
-    x.from = tl.t_i;
-    x.to = tl.t_m ? *tl.t_m : std::max(s.end, *tl.t_i);
-    x.mitigated = tl.t_m.has_value();
-    std::map<std::string, long> by_patient;
-    for (const auto& r : reqs) {
-      if (r.t < *x.from || r.t > *x.to || !r.unsafe) continue;
-      ++x.total;
-      ++x.by_kind[r.ev->unsafe_kind.empty() ? "unspecified" : r.ev->unsafe_kind];
-      ++by_patient[r.ev->patient_ref.empty() ? "unknown" : r.ev->patient_ref];
-    }
-    for (const auto& [ref, n] : by_patient) x.per_patient.push_back(PatientExposure{ref, n});
-    // Map order is by ref; a stable sort by count keeps ref order among equal counts.
-    std::stable_sort(x.per_patient.begin(), x.per_patient.end(),
-                     [](const PatientExposure& a, const PatientExposure& b) { return a.count > b.count; });
-    x.patients_affected = static_cast<long>(x.per_patient.size());
-  }
-  if (tl.t_m) {
-    const SimTime golden_from = tl.t_d ? *tl.t_d : *tl.t_i;
-    std::map<std::string, bool> firing;
-    std::set<std::uint64_t> running;
-    std::optional<bool> golden_ok;
-    const auto apply = [&](const Event& e) {
-      if (const auto* f = std::get_if<AlertFireEvent>(&e.body)) firing[f->name] = true;
-      else if (const auto* r = std::get_if<AlertResolveEvent>(&e.body)) firing[r->name] = false;
-      else if (const auto* p = std::get_if<PlaybookStartEvent>(&e.body)) running.insert(p->run);
-      else if (const auto* q = std::get_if<PlaybookEndEvent>(&e.body)) running.erase(q->run);
-      else if (const auto* g = std::get_if<GoldenResultEvent>(&e.body); g && e.t >= golden_from) {
-        golden_ok = g->ok;
-      }
-    };
-    const auto quiet = [&] {
-      for (const auto& [name, on] : firing) {
-        if (on) return false;
-      }
-      return running.empty() && (!golden_ok || *golden_ok);
-    };
-    std::size_t i = 0;
-    while (i < ordered.size() && ordered[i]->t <= *tl.t_m) apply(*ordered[i++]);
-    if (quiet()) {
-      tl.t_r = tl.t_m;
-    } else {
-      // The state only changes at events: check after each group of same-time events.
-      while (i < ordered.size() && ordered[i]->t <= s.end) {
-        const SimTime t = ordered[i]->t;
-        while (i < ordered.size() && ordered[i]->t == t) apply(*ordered[i++]);
-        if (quiet()) {
-          tl.t_r = t;
-          break;
-        }
-      }
-    }
-  }
-
-  // ---- durations
-  if (tl.t_i && tl.t_d) m.ttd_s = std::max(0.0, to_seconds(*tl.t_d - *tl.t_i));
-  m.ttd_from_fault_s = seconds_between(tl.t_f, tl.t_d);
-  m.tta_s = seconds_between(tl.t_d, tl.t_a);
-  m.ttm_s = seconds_between(tl.t_i, tl.t_m);
-  m.ttr_s = seconds_between(tl.t_i, tl.t_r);
+  // ---- incidents: attribution, grouping, detection, mitigation, recovery, exposure
+  score_incidents(s, reqs, probe_reqs, corrections, fault_incident, slow_threshold);
 
   // ---- SLOs over the whole run
   for (const auto& slo : s.run.slos) {
@@ -490,14 +613,7 @@ Score score_journal(const std::vector<Event>& events) {
 
   // ---- expectations and verdict
   for (const auto& text : s.run.expect) {
-    ExpectationResult er;
-    er.text = text;
-    std::string error;
-    if (const auto e = parse_expectation(text, &error)) {
-      er.metric = e->metric;
-      er.actual = metric_value(m, e->metric);
-      er.pass = expectation_holds(*e, er.actual);
-    }
+    ExpectationResult er = evaluate_expectation(text, s);
     if (!er.pass) s.pass = false;
     s.expectations.push_back(std::move(er));
   }

@@ -7,36 +7,31 @@
 #include <string>
 #include <vector>
 
+#include "score/incidents.hpp"
+#include "spec/model.hpp"
 #include "sim/journal.hpp"
 #include "sim/time.hpp"
 
 namespace gameday {
 
-/// The incident's key instants (each nullopt when it never happened).
+/// The key instants of the worst incident (see Score::worst), each nullopt when it never
+/// happened or when the run had no incident.
 struct Timeline {
-  std::optional<SimTime> t_f;  ///< first fault start
-  /// impact: first bad user request (failed, slow, unsafe, or exposing PHI to the vendor or
-  /// logs) completed at or after t_f
-  std::optional<SimTime> t_i;
-  std::optional<SimTime> t_d;  ///< detection: first alert fired at or after t_f
-  std::optional<SimTime> t_a;  ///< first acknowledgement at or after t_d
-  std::optional<SimTime> t_m;  ///< mitigation: start of the first sustained window inside SLOs
-  std::optional<SimTime> t_r;  ///< recovery: quiet (no alert, no playbook, golden green) after t_m
+  std::optional<SimTime> t_f;  ///< its fault start
+  std::optional<SimTime> t_i;  ///< its first attributed harm
+  std::optional<SimTime> t_d;  ///< first alert that counted its requests as bad
+  std::optional<SimTime> t_a;  ///< acknowledgement of that alert
+  std::optional<SimTime> t_m;  ///< mitigation
+  std::optional<SimTime> t_r;  ///< recovery
 };
 
-/// One patient's share of the unsafe exposure, by pseudonym only.
-struct PatientExposure {
-  std::string patient_ref;  ///< pseudonym ("pt-3fa9c2d1"), never an identifier
-  long count = 0;           ///< unsafe answers this patient's requests received in the window
-};
-
-/// Unsafe answers served in the impact window [t_i, t_m] (DESIGN.md "Metrics"); when the
-/// incident was never mitigated the window runs to the end of the run.
+/// Unsafe answers attributed to incidents, summed over every incident of the run (each
+/// incident's whole harm, until its harm stops; background harm is not exposure).
 struct Exposure {
-  std::optional<SimTime> from;  ///< t_i (nullopt without impact: everything below is empty)
-  std::optional<SimTime> to;    ///< t_m, else the run's end
-  bool mitigated = false;       ///< `to` is t_m
-  long total = 0;               ///< unsafe user answers completed in [from, to]
+  std::optional<SimTime> from;  ///< the first incident's t_i (nullopt without incidents)
+  std::optional<SimTime> to;    ///< the last attributed harm of any incident
+  bool mitigated = false;       ///< every incident was mitigated
+  long total = 0;               ///< unsafe answers attributed to incidents
   std::map<std::string, long> by_kind;        ///< total per unsafe_kind
   std::vector<PatientExposure> per_patient;   ///< count descending, then patient_ref
   long patients_affected = 0;                 ///< per_patient.size()
@@ -91,7 +86,8 @@ struct DetectorView {
   std::optional<SimTime> first_probe_failure;
 };
 
-/// Headline numbers. Durations in seconds, nullopt when either end is missing.
+/// Headline numbers. The durations (seconds) are the worst incident's, nullopt when either
+/// end is missing or the run had no incident; counts cover the whole run unless stated.
 struct Metrics {
   std::optional<double> ttd_s;             ///< max(0, t_d − t_i)
   std::optional<double> ttd_from_fault_s;  ///< t_d − t_f
@@ -106,7 +102,7 @@ struct Metrics {
   double failed_ratio = 0;  ///< failed / requests (0 without requests)
   double unsafe_ratio = 0;  ///< unsafe / requests (0 without requests)
   std::map<std::string, long> unsafe_by_kind;  ///< unsafe user requests per unsafe_kind, whole run
-  Exposure exposure;                           ///< unsafe answers in [t_i, t_m], by kind and patient
+  Exposure exposure;                           ///< unsafe answers of all incidents, by kind and patient
   long bad = 0;                                ///< user requests failed or unsafe (root-cause base)
   std::vector<RootCauseShare> root_cause;      ///< the four causes, others seen, then unattributed
   AttackStats attack;
@@ -130,8 +126,10 @@ struct SloResult {
 struct ExpectationResult {
   std::string text;    ///< as written in the scenario
   std::string metric;  ///< "" when the text did not parse
-  std::optional<double> actual;
+  std::optional<double> actual;            ///< numeric and time metrics
   bool pass = false;
+  ExpectScope scope = ExpectScope::kRun;
+  std::optional<std::string> actual_text;  ///< named values, alert(NAME).fired, a missing incident
 };
 
 /// An alert that fired.
@@ -221,27 +219,39 @@ struct Score {
   std::vector<FaultRecord> faults;              ///< in start order
   std::vector<ChangeRecord> changes;
   std::vector<GoldenRecord> golden;
-  long false_alerts = 0;  ///< alerts fired before the first fault
+  std::vector<Incident> incidents;       ///< by t_i
+  Background background;                 ///< harm with no fault behind it
+  std::vector<FalseAlert> false_alert_list;  ///< alerts that detected no incident
+  long false_alerts = 0;                 ///< false_alert_list.size()
+  /// Index into `incidents` of the worst one (never mitigated first, then the longest TTM, then
+  /// the longest TTD, then the earliest); nullopt without incidents. Timeline and the metric
+  /// durations are its.
+  std::optional<std::size_t> worst;
 };
 
 /// Scores a journal (events in time order, as appended). Only user requests (probe == false)
-/// count; a request's event time is its completion time. A request is *bad* when status != ok,
-/// or unsafe, or slower than a latency SLO's threshold. Definitions:
-/// - t_f: first fault_start. t_i: first bad request at or after t_f (without faults: the first
-///   bad request). t_d: first alert_fire at or after t_f (without faults: the first alert);
-///   alerts before t_f are false_alerts. t_a: first ack at or after t_d.
-/// - t_m: the earliest T ≥ t_i, among t_i and the completion times after it, such that
-///   T + run.sustain ≤ end and the requests completed in [T, T + sustain] hold no unsafe answer
-///   and meet every SLO objective (availability good = ok; latency good = ok and ≤ threshold).
-/// - t_r: the earliest time ≥ t_m at which no alert is firing, no playbook run is in progress
-///   and the latest golden result since t_d (since t_i without t_d), if any, passed.
+/// count toward the metrics; a request's event time is its completion time. A request is
+/// *harmed* when it failed (status != ok), was slower than the strictest latency SLO
+/// threshold, was unsafe, or sent identifiers to the vendor or into logs.
+/// - Incidents, their times and exposure: find_incidents() (score/incidents.hpp). The run's
+///   timeline and metric durations are the worst incident's (Score::worst).
 /// - SLO good requests: availability = ok; latency = ok and ≤ threshold; citation_validity =
 ///   citations valid; schema_validity = schema valid; safety = no canary and no PHI pattern;
 ///   refusal = not refused (an unknown kind counts like availability).
-/// - Metrics::exposure counts unsafe answers completed in [t_i, t_m] (to the run's end without
-///   t_m); unsafe_by_kind, root_cause, attack, phi, correctness and detectors cover the whole run.
+/// - unsafe_by_kind, root_cause, attack, phi, correctness and detectors cover the whole run.
 /// Throws std::runtime_error when the journal has no run_start event.
 Score score_journal(const std::vector<Event>& events);
+
+/// Evaluates one expectation text (grammar: score/expect.hpp) against a score. An unparsable
+/// text fails with an empty metric; an incident that does not exist fails every comparison.
+ExpectationResult evaluate_expectation(const std::string& text, const Score& s);
+
+/// The assistant's settings at the run's end: run_start's initial state with every
+/// control_change applied ("route", "prompt", "mode", "flag.<name>" -> value).
+std::map<std::string, std::string> final_state(const Score& s);
+
+/// A run-level metric, including the counts of incidents, alert firings and false alerts.
+std::optional<double> metric_value(const Score& s, const std::string& metric);
 
 /// The value of an expectation metric ("ttd", "failed_ratio", "exposure", "unsafe_wrong_patient",
 /// ...; see known_metrics() in score/expect.hpp) in `m`; nullopt when the metric is unknown or

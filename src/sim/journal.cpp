@@ -54,6 +54,19 @@ struct Schema<SloRecord> {
 };
 
 template <>
+struct Schema<AlertRuleRecord> {
+  static constexpr auto kFields =
+      std::tuple{field("name", &AlertRuleRecord::name), field("sli", &AlertRuleRecord::sli),
+                 field("slo_kind", &AlertRuleRecord::slo_kind),
+                 field("window_us", &AlertRuleRecord::window), field("above", &AlertRuleRecord::above),
+                 field("threshold_us", &AlertRuleRecord::threshold)};
+};
+
+// Records nested in an event (lists of objects with their own schema).
+template <class T>
+concept Record = requires { Schema<T>::kFields; } && !requires { Schema<T>::kType; };
+
+template <>
 struct Schema<RunStartEvent> {
   static constexpr const char* kType = "run_start";
   static constexpr auto kFields = std::tuple{
@@ -65,7 +78,10 @@ struct Schema<RunStartEvent> {
       field("playbooks_enabled", &RunStartEvent::playbooks_enabled),
       field("sustain_us", &RunStartEvent::sustain),
       field("slos", &RunStartEvent::slos),
-      field("expect", &RunStartEvent::expect)};
+      field("expect", &RunStartEvent::expect),
+      optional_field("alerts", &RunStartEvent::alerts),
+      optional_field("evaluation_interval_us", &RunStartEvent::evaluation_interval),
+      optional_field("initial_state", &RunStartEvent::initial_state)};
 };
 
 template <>
@@ -73,7 +89,8 @@ struct Schema<FaultStartEvent> {
   static constexpr const char* kType = "fault_start";
   static constexpr auto kFields =
       std::tuple{field("id", &FaultStartEvent::id), field("target", &FaultStartEvent::target),
-                 field("kind", &FaultStartEvent::kind), field("detail", &FaultStartEvent::detail)};
+                 field("kind", &FaultStartEvent::kind), field("detail", &FaultStartEvent::detail),
+                 optional_field("incident", &FaultStartEvent::incident)};
 };
 
 template <>
@@ -258,7 +275,8 @@ std::size_t max_len(const std::vector<std::string>& v) {
   for (const auto& s : v) n += 1 + max_len(std::string_view(s));
   return n;
 }
-std::size_t max_len(const std::vector<SloRecord>& v);
+template <Record R>
+std::size_t max_len(const std::vector<R>& v);
 
 // Bound for `,"name":value` over every field of `obj`.
 template <class T>
@@ -268,9 +286,10 @@ std::size_t max_fields_len(const T& obj) {
       Schema<T>::kFields);
 }
 
-std::size_t max_len(const std::vector<SloRecord>& v) {
+template <Record R>
+std::size_t max_len(const std::vector<R>& v) {
   std::size_t n = 2;
-  for (const auto& slo : v) n += 2 + max_fields_len(slo);
+  for (const auto& r : v) n += 2 + max_fields_len(r);
   return n;
 }
 
@@ -369,7 +388,8 @@ char* put(char* p, const std::vector<std::string>& v) {
   return p;
 }
 
-char* put(char* p, const std::vector<SloRecord>& v);
+template <Record R>
+char* put(char* p, const std::vector<R>& v);
 
 // Writes `,"name":value` for every field of `obj`.
 template <class T>
@@ -384,7 +404,8 @@ char* put_fields(char* p, const T& obj) {
   return p;
 }
 
-char* put(char* p, const std::vector<SloRecord>& v) {
+template <Record R>
+char* put(char* p, const std::vector<R>& v) {
   *p++ = '[';
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (i) *p++ = ',';
@@ -481,7 +502,8 @@ void read_value(const json& j, std::vector<std::string>& out, const FieldContext
   }
 }
 
-void read_value(const json& j, std::vector<SloRecord>& out, const FieldContext& ctx);
+template <Record R>
+void read_value(const json& j, std::vector<R>& out, const FieldContext& ctx);
 
 template <class T>
 void read_fields(const json& obj, T& out, const LineContext& line, std::string_view type,
@@ -503,7 +525,8 @@ void read_fields(const json& obj, T& out, const LineContext& line, std::string_v
       Schema<T>::kFields);
 }
 
-void read_value(const json& j, std::vector<SloRecord>& out, const FieldContext& ctx) {
+template <Record R>
+void read_value(const json& j, std::vector<R>& out, const FieldContext& ctx) {
   if (!j.is_array()) ctx.mistyped("an array", j);
   out.clear();
   out.reserve(j.size());

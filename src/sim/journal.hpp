@@ -21,6 +21,19 @@ struct SloRecord {
   Duration threshold = 0;  // latency SLI only
 };
 
+/// An alert rule as the scorer needs it to tell which requests the alert counted as bad
+/// (copied into run_start, like the SLOs).
+struct AlertRuleRecord {
+  std::string name;
+  std::string sli;       ///< threshold rules: the SLI ("error_ratio", ...); "" for burn-rate rules
+  std::string slo_kind;  ///< burn-rate rules: the kind of their SLO ("availability", ...)
+  /// threshold: the rule's window; burn-rate: the longest short window of its rows (the recent
+  /// evidence every row needs).
+  Duration window = 0;
+  double above = 0;        ///< threshold rules: the value in the SLI's unit
+  Duration threshold = 0;  ///< burn-rate rules on a latency SLO: the SLO's threshold
+};
+
 /// The run began. Carries everything scoring needs besides the events themselves, so a report
 /// can be rebuilt from a journal alone.
 struct RunStartEvent {
@@ -33,6 +46,13 @@ struct RunStartEvent {
   Duration sustain = 0;             // recovery window for t_m
   std::vector<SloRecord> slos;
   std::vector<std::string> expect;  // expectation texts, e.g. "ttd <= 3m"
+  /// The scenario's alert rules and evaluation interval (journals before them lack both: alerts
+  /// then link to incidents by time, and buckets are 15 s).
+  std::vector<AlertRuleRecord> alerts;
+  Duration evaluation_interval = 15 * kSecond;
+  /// The assistant's settings at the start, "key=value" with the keys control_change events
+  /// change: "route", "prompt", "mode" and "flag.<name>" (empty in journals before it).
+  std::vector<std::string> initial_state;
 };
 
 /// A fault became active.
@@ -41,6 +61,7 @@ struct FaultStartEvent {
   std::string target;  // "vendor:primary", "ehr", ...
   std::string kind;    // "latency", "error", "hang", ...
   std::string detail;  // human-readable parameters
+  std::string incident;  // the scenario's `incident` name grouping it with others ("" = none)
 };
 
 /// A fault stopped being active.

@@ -329,6 +329,9 @@ struct FaultSpec {
   int first_n = 0;           // only the first N matching requests (0 = off)
   std::vector<std::string> task_types;  // only requests for these task types (empty = all)
   std::vector<std::string> models;      // vendor faults: only requests for these models
+  /// Groups this fault with the other faults naming the same incident in scoring ("" = group
+  /// by cause and target only).
+  std::string incident;
   /// The kind and its parameters.
   FaultParams params;
 

@@ -150,12 +150,35 @@ struct Fakes {
 // ---------------------------------------------------------------- scenarios/
 
 /// A scenario expectation: "metric op value", e.g. "ttd <= 3m".
+/// What an expectation is about: the run, one incident, an alert, a playbook, the assistant's
+/// final state, or the background harm.
+enum class ExpectScope : std::uint8_t { kRun, kIncident, kAlert, kPlaybook, kFinal, kBackground };
+
+/// "run", "incident", "alert", "playbook", "final", "background".
+constexpr std::string_view name_of(ExpectScope s) {
+  switch (s) {
+    case ExpectScope::kRun: return "run";
+    case ExpectScope::kIncident: return "incident";
+    case ExpectScope::kAlert: return "alert";
+    case ExpectScope::kPlaybook: return "playbook";
+    case ExpectScope::kFinal: return "final";
+    case ExpectScope::kBackground: return "background";
+  }
+  return {};
+}
+
+/// A scenario expectation, e.g. "ttd <= 3m", "incident(bad-deploy).ttm <= 5m",
+/// "alert(CanaryInOutput).fired", "final.route == secondary" (grammar: score/expect.hpp).
 struct Expectation {
   std::string text;   // as written
   SourceLoc loc;
-  std::string metric; // one of known_metrics() (score/expect.hpp): ttd, unsafe, exposure, ...
+  ExpectScope scope = ExpectScope::kRun;
+  std::string arg;    // the incident id, alert, playbook or flag named in parentheses ("" = none)
+  std::string metric; // within the scope: ttd, unsafe, exposure, ... (known_metrics())
   CompareOp op = CompareOp::kLessEqual;
   double value = 0;   // seconds for durations, count or ratio otherwise
+  bool none = false;  // the value is `none` (a time that never came)
+  std::string word;   // a named value (outcome, variant, route, version)
 };
 
 /// Workload: Poisson arrivals and a task mix.

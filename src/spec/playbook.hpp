@@ -18,7 +18,7 @@
 namespace gameday {
 
 /// A comparison in a condition or an expectation.
-enum class CompareOp : std::uint8_t { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual };
+enum class CompareOp : std::uint8_t { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual };
 
 constexpr std::string_view name_of(CompareOp op) {
   switch (op) {
@@ -27,6 +27,7 @@ constexpr std::string_view name_of(CompareOp op) {
     case CompareOp::kGreater: return ">";
     case CompareOp::kGreaterEqual: return ">=";
     case CompareOp::kEqual: return "==";
+    case CompareOp::kNotEqual: return "!=";
   }
   return {};
 }
@@ -39,6 +40,7 @@ constexpr bool compare(double a, CompareOp op, double b) {
     case CompareOp::kGreater: return a > b;
     case CompareOp::kGreaterEqual: return a >= b;
     case CompareOp::kEqual: return a == b;
+    case CompareOp::kNotEqual: return a != b;
   }
   return false;
 }

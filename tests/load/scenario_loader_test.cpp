@@ -354,10 +354,10 @@ TEST_CASE("Scenario loader turns a YAML syntax error into file:line:col", "[conf
 
 TEST_CASE("Scenario loader reports a bad expectation at its list item", "[config][errors]") {
   CHECK(scenario_error("name: s\nduration: 60m\nworkload: {rate: 1}\nexpect:\n  - ttd <= 3m\n  - ttd <= soon\n") ==
-        "scenarios/s.yaml:6:5: expected a duration like 90s, 3m or 1h for 'ttd', got 'soon'");
+        "scenarios/s.yaml:6:5: expected a duration like 90s, 3m or 1h (or none) for 'ttd', got 'soon'");
   CHECK_THAT(scenario_error("name: s\nduration: 60m\nworkload: {rate: 1}\nexpect: [\"tdd <= 3m\"]\n"),
              Catch::StartsWith("scenarios/s.yaml:4:10: unknown metric 'tdd' (known: ttd, ttd_from_fault, tta, ttm, ttr, "
-                               "requests, failed, unsafe, slow, failed_ratio, unsafe_ratio, exposure,"));
+                               "requests, failed, unsafe, slow, failed_ratio, unsafe_ratio, incidents, alerts, false_alerts, exposure,"));
 }
 
 TEST_CASE("Scenario loader rejects duplicate keys", "[config][errors]") {

@@ -133,7 +133,7 @@ expect: ["ttd <= 3m", "ttd <= soon"]
             "scenarios/t.yaml:3:18: expected a number for 'rate', got 'fast'",
             "scenarios/t.yaml:5:47: expected a duration like 250ms, 30s, 5m or 1h for 'for', got "
             "'5 minutes'",
-            "scenarios/t.yaml:6:23: expected a duration like 90s, 3m or 1h for 'ttd', got 'soon'",
+            "scenarios/t.yaml:6:23: expected a duration like 90s, 3m or 1h (or none) for 'ttd', got 'soon'",
         });
 }
 
@@ -205,4 +205,32 @@ TEST_CASE("The fakes embedded in the binary load", "[config][validate]") {
   CHECK(f.world.policies.size() == 20);
   CHECK(f.flags.size() == 8);
   CHECK(f.prompts.size() == 3);
+}
+
+TEST_CASE("validate_files checks the names expectations use", "[config][validate]") {
+  MemoryFiles files = project();
+  files.add("scenarios/s.yaml", std::string(kScenario) + R"(faults:
+  - {id: slow, at: 5m, target: vendor:primary, kind: latency, delay: 8s, incident: outage}
+expect:
+  - incident(slow).ttd <= 3m
+  - incident(outage#2).ttm <= 5m
+  - incident(slwo).ttd <= 3m
+  - alert(Erors).fired
+  - playbook(q).outcome == completed
+  - final.route == tertiary
+  - final.flag(auto-failover) == maybe
+  - final.prompt == v9
+)");
+  CHECK(validate_files({"scenarios/s.yaml"}, files) ==
+        std::vector<std::string>{
+            "scenarios/s.yaml:13:5: unknown incident (a fault id or incident name) 'slwo' (did you mean "
+            "'slow'? expected one of: slow, outage)",
+            "scenarios/s.yaml:14:5: unknown alert 'Erors' (did you mean 'Errors'? expected one of: "
+            "AssistantLatencyHigh, Errors)",
+            "scenarios/s.yaml:15:5: unknown playbook 'q' (did you mean 'p'? expected one of: p)",
+            "scenarios/s.yaml:16:5: unknown vendor 'tertiary' for 'final.route' (expected one of: primary, secondary)",
+            "scenarios/s.yaml:17:5: unknown variant 'maybe' for 'auto-failover' (expected one of: off, on)",
+            "scenarios/s.yaml:18:5: unknown prompt version 'v9' for 'final.prompt' (did you mean 'v1'? "
+            "expected one of: v1, v2, v3)",
+        });
 }

@@ -41,7 +41,15 @@ TEST_CASE("report.json keys come in the documented order", "[report]") {
                                             "playbooks_enabled", "verdict", "duration_s",
                                             "timeline", "metrics", "expectations", "faults",
                                             "alerts", "playbooks", "changes", "golden",
-                                            "false_alerts"});
+                                            "incidents", "background", "false_alerts"});
+  CHECK(keys(j["incidents"][0]) ==
+        std::vector<std::string>{"id", "faults", "relapse_of", "t_f_s", "t_i_s", "t_d_s", "t_a_s",
+                                 "t_m_s", "t_r_s", "ttd_s", "ttd_from_fault_s", "tta_s", "ttm_s",
+                                 "ttr_s", "detected_by", "mitigated_by", "harm_until_s", "harmed",
+                                 "failed", "slow", "unsafe", "unsafe_by_kind", "patients_affected",
+                                 "per_patient", "phi_to_vendor", "phi_in_logs"});
+  CHECK(keys(j["background"]) == std::vector<std::string>{"harmed", "failed", "slow", "unsafe", "by_kind"});
+  CHECK(keys(j["false_alerts"][0]) == std::vector<std::string>{"name", "sli", "fired_at_s", "value", "summary"});
   CHECK(keys(j["timeline"]) ==
         std::vector<std::string>{"t_f_s", "t_i_s", "t_d_s", "t_a_s", "t_m_s", "t_r_s"});
   CHECK(keys(j["metrics"]) ==
@@ -54,8 +62,14 @@ TEST_CASE("report.json keys come in the documented order", "[report]") {
   CHECK(keys(j["metrics"]["exposure"]) ==
         std::vector<std::string>{"window_s", "until", "total", "by_kind", "patients_affected",
                                  "per_patient"});
-  CHECK(keys(j["metrics"]["exposure"]["per_patient"][0]) ==
-        std::vector<std::string>{"patient_ref", "count"});
+  {
+    JournalBuilder b(standard_run());
+    b.fault_start(10 * kSecond, "wrong-pt", "ehr", "wrong_patient");
+    b.unsafe(20 * kSecond, {"wrong-pt"}, "wrong_patient");
+    b.end(kMinute);
+    const auto x = nlohmann::ordered_json::parse(report_json(score_journal(b.events())));
+    CHECK(keys(x["metrics"]["exposure"]["per_patient"][0]) == std::vector<std::string>{"patient_ref", "count"});
+  }
   CHECK(keys(j["metrics"]["root_cause"]) ==
         std::vector<std::string>{"retrieval", "prompt_config", "model", "ehr_dependency",
                                  "unattributed"});
@@ -99,7 +113,9 @@ TEST_CASE("report.json carries the scored values", "[report]") {
   CHECK(j["expectations"][1]["actual"].is_number_integer());
   CHECK(j["expectations"][1]["pass"] == false);
   CHECK(j["alerts"][1]["resolved_at_s"] == 170.0);
-  CHECK(j["false_alerts"] == 1);
+  REQUIRE(j["false_alerts"].size() == 1);
+  CHECK(j["false_alerts"][0]["name"] == "Noise");
+  CHECK(j["incidents"][0]["mitigated_by"] == "route primary -> secondary by playbook:failover");
 }
 
 TEST_CASE("report.json is byte-identical for identical input", "[report]") {
@@ -135,7 +151,7 @@ TEST_CASE("The markdown report shows the timeline, metrics, budget and expectati
   CHECK(contains(md, "| T+02:05 | Alert **ErrorsHigh** (page) fired"));
   CHECK(contains(md, "| T+02:30 | **Mitigated**"));
   CHECK(contains(md, "| T+03:20 | **Recovered**"));
-  CHECK(contains(md, "| TTD (impact → first alert) | 15s |"));
+  CHECK(contains(md, "| TTD (impact → detecting alert) | 15s |"));
   CHECK(contains(md, "| TTM (impact → mitigated) | 40s |"));
   CHECK(contains(md, "| TTR (impact → recovered) | 1m30s |"));
   CHECK(contains(md, "| Unsafe answers | 1 "));
@@ -151,7 +167,7 @@ TEST_CASE("The markdown report says plainly when nothing happened", "[report]") 
   const std::string md = report_markdown(quiet_run());
   CHECK(contains(md, "No fault was injected."));
   CHECK(contains(md, "No user request was affected."));
-  CHECK(contains(md, "| TTD (impact → first alert) | - |"));
+  CHECK(contains(md, "| TTD (impact → detecting alert) | - |"));
 }
 
 TEST_CASE("The terminal summary is a few plain lines", "[report]") {
@@ -174,17 +190,30 @@ TEST_CASE("The terminal summary is a few plain lines", "[report]") {
 }
 
 TEST_CASE("Reports name patients by pseudonym only in the exposure lists", "[report]") {
-  const Score s = score_journal(reference_incident({"ttd <= 1m"}));
-  // The unsafe answer at 130 s lies in the impact window [110 s, 150 s].
+  JournalBuilder b(standard_run({"ttd <= 1m"}));
+  b.fault_start(100 * kSecond, "wrong-pt", "ehr", "wrong_patient");
+  b.unsafe(130 * kSecond, {"wrong-pt"}, "wrong_patient");
+  for (int sec = 140; sec <= 300; sec += 10) b.request(sec * kSecond);
+  b.end(600 * kSecond);
+  const Score s = score_journal(b.events());
+  // The unsafe answer at 130 s is the wrong-patient incident's.
   auto j = nlohmann::ordered_json::parse(report_json(s));
   CHECK(j["metrics"]["exposure"]["per_patient"][0]["patient_ref"] == "pt-3fa9c2d1");
+  CHECK(j["incidents"][0]["per_patient"][0]["patient_ref"] == "pt-3fa9c2d1");
   j["metrics"]["exposure"]["per_patient"] = nlohmann::ordered_json::array();
+  j["incidents"][0]["per_patient"] = nlohmann::ordered_json::array();
   CHECK_FALSE(contains(j.dump(), "pt-3fa9c2d1"));
 
+  // In report.md: once in the incident's table, once in the run's exposure table, nowhere else.
   const std::string md = report_markdown(s);
-  const auto table = md.find("| Patient (pseudonym) | Unsafe answers |");
-  REQUIRE(table != std::string::npos);
-  CHECK(md.find("pt-3fa9c2d1") > table);
-  CHECK(md.find("pt-3fa9c2d1", md.find("pt-3fa9c2d1") + 1) == std::string::npos);
+  const std::string header = "| Patient (pseudonym) | Unsafe answers |";
+  std::size_t count = 0;
+  for (std::size_t at = md.find("pt-3fa9c2d1"); at != std::string::npos; at = md.find("pt-3fa9c2d1", at + 1)) {
+    ++count;
+    const auto table = md.rfind(header, at);
+    REQUIRE(table != std::string::npos);
+    CHECK(md.find('\n', md.find('\n', table) + 1) < at);  // inside a table, after its header rows
+  }
+  CHECK(count == 2);
   CHECK_FALSE(contains(terminal_summary(s), "pt-3fa9c2d1"));
 }

@@ -26,10 +26,11 @@ bool contains(const std::string& haystack, const std::string& needle) {
 // 1 canary seen), PHI to the vendor in 4 requests, 2 clinician corrections and a failing probe.
 std::vector<Event> wrong_patient_incident() {
   JournalBuilder b(standard_run());
-  b.fault_start(100 * kSecond, "ehr-wrong-patient");
+  b.fault_start(100 * kSecond, "ehr-wrong-patient", "ehr", "wrong_patient");
   const char* refs[] = {"pt-0000aaaa", "pt-0000bbbb", "pt-0000cccc"};
   for (int i = 0; i < 100; ++i) {
     RequestEvent r;
+    r.faults = {"ehr-wrong-patient"};
     r.latency = kSecond;
     r.citations = 1;
     r.patient_ref = refs[i % 3];
@@ -68,7 +69,7 @@ TEST_CASE("report.json carries exposure, root causes, attack, PHI and correctnes
   CHECK(m["unsafe_responses"] == 59);
   CHECK(m["unsafe_by_kind"]["wrong_patient"] == 56);
   CHECK(m["unsafe_by_kind"]["injection_followed"] == 3);
-  CHECK(m["exposure"]["window_s"] == nlohmann::json::array({142.0, 300.0}));
+  CHECK(m["exposure"]["window_s"] == nlohmann::json::array({142.0, 200.0}));
   CHECK(m["exposure"]["until"] == "run_end");
   CHECK(m["exposure"]["total"] == 59);
   CHECK(m["exposure"]["patients_affected"] == 3);
@@ -129,7 +130,7 @@ TEST_CASE("The markdown report explains what the detectors saw against the truth
   CHECK(contains(md, "Clinicians reported 2 answers as wrong; the first report arrived at T+02:30, "
                      "8s after impact."));
   CHECK(contains(md, "Scheduled golden probes ran 1 time; 1 failed, the first at T+03:00."));
-  CHECK(contains(md, "From impact at T+02:22 to the end of the run (never mitigated), 59 unsafe "
+  CHECK(contains(md, "Over 1 incident, from the first impact at T+02:22 (not every incident was mitigated), 59 unsafe "
                      "answers reached 3 patients (injection_followed: 3, wrong_patient: 56)."));
   CHECK(contains(md, "| Patient (pseudonym) | Unsafe answers |"));
   CHECK(contains(md, "Of 59 bad requests (failed or unsafe), 94.92% trace to retrieval (56) and "
@@ -142,7 +143,7 @@ TEST_CASE("The markdown report says when the truth saw nothing unsafe", "[report
   b.end(kMinute);
   const std::string md = report_markdown(score_journal(b.events()));
   CHECK(contains(md, "The truth marks no answer unsafe."));
-  CHECK(contains(md, "No user was affected, so there was no exposure window."));
+  CHECK(contains(md, "No incident harmed a user, so there was no exposure."));
   CHECK(contains(md, "No request failed or was unsafe."));
   CHECK(contains(md, "| Golden probes | none ran | - |"));
 }

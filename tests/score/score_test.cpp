@@ -46,6 +46,14 @@ TEST_CASE("Scoring the reference incident gives its TTx metrics and counts", "[s
   CHECK(m.unsafe_ratio == Approx(1.0 / 60));
   CHECK(m.unsafe_by_kind.at("hallucination") == 1);
   CHECK(s.false_alerts == 1);
+  // The unsafe answer at 130 s was touched by an error fault, which cannot bend answers.
+  CHECK(s.background.unsafe == 1);
+  REQUIRE(s.incidents.size() == 1);
+  CHECK(s.incidents[0].failed == 2);
+  CHECK(s.incidents[0].slow == 1);
+  CHECK(s.incidents[0].unsafe == 0);
+  CHECK(s.incidents[0].detected_by == "ErrorsHigh");
+  CHECK(s.incidents[0].mitigated_by == "route primary -> secondary by playbook:failover");
 }
 
 TEST_CASE("Scoring collects alerts, playbooks, faults, changes and golden results", "[score]") {
@@ -69,65 +77,12 @@ TEST_CASE("Scoring collects alerts, playbooks, faults, changes and golden result
   CHECK(p.steps[0].ended_at == 135 * kSecond);
   REQUIRE(s.faults.size() == 1);
   CHECK(s.faults[0].start == 100 * kSecond);
-  CHECK(s.faults[0].end == 145 * kSecond);
+  CHECK(s.faults[0].end == 300 * kSecond);
   REQUIRE(s.changes.size() == 1);
   CHECK(s.changes[0].to == "secondary");
   REQUIRE(s.golden.size() == 2);
   CHECK_FALSE(s.golden[0].ok);
   REQUIRE(s.acks.size() == 1);
-}
-
-TEST_CASE("Alerts before the first fault are false alerts, not detection", "[score]") {
-  JournalBuilder b(standard_run());
-  b.fire(10 * kSecond, "Flappy").resolve(20 * kSecond, "Flappy");
-  b.fire(30 * kSecond, "Flappy");
-  b.fault_start(60 * kSecond, "f");
-  b.request(70 * kSecond, RequestStatus::kError);
-  b.fire(90 * kSecond, "ErrorsHigh");
-  b.end(kHour);
-  const Score s = score_journal(b.events());
-  CHECK(s.false_alerts == 2);
-  CHECK(s.timeline.t_d == 90 * kSecond);
-  CHECK(*s.metrics.ttd_s == 20.0);
-  CHECK(*s.metrics.ttd_from_fault_s == 30.0);
-}
-
-TEST_CASE("TTD is zero when the alert fires between the fault and the first impact", "[score]") {
-  JournalBuilder b(standard_run());
-  b.fault_start(60 * kSecond, "f");
-  b.fire(65 * kSecond, "EarlyWarning");
-  b.request(80 * kSecond, RequestStatus::kError);
-  b.end(kHour);
-  const Score s = score_journal(b.events());
-  CHECK(s.timeline.t_i == 80 * kSecond);
-  CHECK(*s.metrics.ttd_s == 0.0);
-  CHECK(*s.metrics.ttd_from_fault_s == 5.0);
-}
-
-TEST_CASE("Bad requests before the fault are not the impact", "[score]") {
-  JournalBuilder b(standard_run());
-  b.request(10 * kSecond, RequestStatus::kError);  // background noise
-  b.fault_start(60 * kSecond, "f");
-  b.request(70 * kSecond);
-  b.request(80 * kSecond, RequestStatus::kOk, 5 * kSecond);  // slow is bad too
-  b.end(kHour);
-  const Score s = score_journal(b.events());
-  CHECK(s.timeline.t_i == 80 * kSecond);
-}
-
-TEST_CASE("Without faults the impact is the first bad request and every alert detects", "[score]") {
-  JournalBuilder b(standard_run());
-  b.request(10 * kSecond);
-  b.fire(15 * kSecond, "A");
-  b.request(20 * kSecond, RequestStatus::kOk, kSecond, true, "wrong_patient");
-  b.end(kMinute);
-  const Score s = score_journal(b.events());
-  CHECK_FALSE(s.timeline.t_f);
-  CHECK(s.timeline.t_i == 20 * kSecond);
-  CHECK(s.timeline.t_d == 15 * kSecond);
-  CHECK(s.false_alerts == 0);
-  CHECK(*s.metrics.ttd_s == 0.0);
-  CHECK_FALSE(s.metrics.ttd_from_fault_s);
 }
 
 TEST_CASE("Metrics are null when nothing happened", "[score]") {
@@ -155,74 +110,6 @@ TEST_CASE("Metrics are null when nothing happened", "[score]") {
   CHECK_FALSE(s.pass);
 }
 
-TEST_CASE("Mitigation needs the sustained window to end by the run end", "[score]") {
-  JournalBuilder b(standard_run());
-  b.fault_start(0, "f");
-  b.request(500 * kSecond, RequestStatus::kError);
-  for (int s = 510; s <= 600; s += 10) b.request(s * kSecond);
-  b.end(600 * kSecond);
-  Score s = score_journal(b.events());
-  // [510 s, 570 s] is clean and ends by 600 s.
-  CHECK(s.timeline.t_m == 510 * kSecond);
-  auto events = b.events();
-  std::get<RunStartEvent>(events[0].body).sustain = 2 * kMinute;
-  s = score_journal(events);
-  CHECK_FALSE(s.timeline.t_m);
-  CHECK_FALSE(s.metrics.ttm_s);
-  CHECK_FALSE(s.timeline.t_r);
-}
-
-TEST_CASE("Mitigation tolerates as many bad requests as the SLO allows but no unsafe one", "[score]") {
-  RunStartEvent run = standard_run();
-  run.slos = {SloRecord{"avail", "availability", 0.75, 0}};
-  run.sustain = 30 * kSecond;
-  JournalBuilder b(run);
-  b.fault_start(0, "f");
-  // 10 s: failed; 20, 30, 40 ok -> [10, 40] is 3/4 good = 75 %: mitigated at once.
-  b.request(10 * kSecond, RequestStatus::kError);
-  for (int s = 20; s <= 100; s += 10) b.request(s * kSecond);
-  b.end(200 * kSecond);
-  CHECK(score_journal(b.events()).timeline.t_m == 10 * kSecond);
-
-  JournalBuilder u(run);
-  u.fault_start(0, "f");
-  u.request(10 * kSecond, RequestStatus::kOk, kSecond, true, "injection_followed");
-  for (int s = 20; s <= 100; s += 10) u.request(s * kSecond);
-  u.end(200 * kSecond);
-  CHECK(score_journal(u.events()).timeline.t_m == 20 * kSecond);
-}
-
-TEST_CASE("Recovery waits for running playbooks and firing alerts", "[score]") {
-  JournalBuilder b(standard_run());
-  b.fault_start(0, "f");
-  b.fire(5 * kSecond, "A");
-  b.request(10 * kSecond, RequestStatus::kError);
-  b.add(12 * kSecond, PlaybookStartEvent{"p", 7, "alert:A"});
-  for (int s = 20; s <= 300; s += 10) b.request(s * kSecond);
-  b.resolve(90 * kSecond, "A");
-  b.add(140 * kSecond, PlaybookEndEvent{"p", 7, "rolled_back", "step failed"});
-  b.end(300 * kSecond);
-  const Score s = score_journal(b.events());
-  CHECK(s.timeline.t_m == 20 * kSecond);
-  CHECK(s.timeline.t_r == 140 * kSecond);
-  CHECK(*s.metrics.ttr_s == 130.0);
-  // No acknowledgement: TTA is null.
-  CHECK_FALSE(s.timeline.t_a);
-  CHECK_FALSE(s.metrics.tta_s);
-}
-
-TEST_CASE("Recovery is null when an alert is still firing at the run end", "[score]") {
-  JournalBuilder b(standard_run());
-  b.fault_start(0, "f");
-  b.fire(5 * kSecond, "A");
-  b.request(10 * kSecond, RequestStatus::kError);
-  for (int s = 20; s <= 300; s += 10) b.request(s * kSecond);
-  b.end(300 * kSecond);
-  const Score s = score_journal(b.events());
-  CHECK(s.timeline.t_m == 20 * kSecond);
-  CHECK_FALSE(s.timeline.t_r);
-}
-
 TEST_CASE("Expectations pass and fail on the measured values", "[score]") {
   const Score s = score_journal(reference_incident(
       {"ttd <= 1m", "tta < 15s", "unsafe <= 0", "ttr <= 2m", "failed_ratio < 0.05", "requests >= 60",
@@ -233,7 +120,7 @@ TEST_CASE("Expectations pass and fail on the measured values", "[score]") {
   CHECK(*s.expectations[0].actual == 15.0);
   CHECK_FALSE(s.expectations[1].pass);  // 15 s is not < 15 s
   CHECK_FALSE(s.expectations[2].pass);
-  CHECK(*s.expectations[2].actual == 1.0);
+  CHECK(*s.expectations[2].actual == 1.0);  // the background unsafe answer counts in the run
   CHECK(s.expectations[3].pass);
   CHECK(s.expectations[4].pass);
   CHECK(s.expectations[5].pass);
@@ -295,18 +182,24 @@ TEST_CASE("A journal without run_end ends at its last event", "[score]") {
   CHECK(score_journal(b.events()).end == 42 * kSecond);
 }
 
-TEST_CASE("Mitigation search stays fast on a long journal that never recovers", "[score]") {
+TEST_CASE("Scoring stays linear on a long journal that never recovers", "[score]") {
   RunStartEvent run = standard_run();
   run.sustain = kHour;
   JournalBuilder b(run);
-  b.fault_start(0, "f");
+  b.fault_start(0, "f", "ehr", "wrong_patient");
   // 100 000 requests, one unsafe answer every 100: no clean hour-long window ever exists.
   for (int i = 0; i < 100000; ++i) {
-    b.request(i * 100 * kMillisecond, RequestStatus::kOk, 100 * kMillisecond, i % 100 == 0, "phi_leak");
+    if (i % 100 == 0) {
+      b.unsafe(i * 100 * kMillisecond, {"f"}, "wrong_patient");
+    } else {
+      b.request(i * 100 * kMillisecond, RequestStatus::kOk, 100 * kMillisecond);
+    }
   }
   b.end(100000 * 100 * kMillisecond);
   const Score s = score_journal(b.events());
+  REQUIRE(s.incidents.size() == 1);
   CHECK(s.timeline.t_i == 0);
   CHECK_FALSE(s.timeline.t_m);
   CHECK(s.metrics.unsafe == 1000);
+  CHECK(s.incidents[0].unsafe == 1000);
 }

@@ -25,27 +25,31 @@ RequestEvent answer(const std::string& patient, bool correct = true) {
 }
 
 RequestEvent unsafe_answer(const std::string& patient, const std::string& kind,
-                           const std::string& root_cause = "") {
+                           const std::string& root_cause = "", std::vector<std::string> spans = {}) {
   RequestEvent r = answer(patient, false);
   r.unsafe = true;
   r.unsafe_kind = kind;
   r.root_cause = root_cause;
+  r.faults = std::move(spans);
   return r;
 }
 
-// Fault at 100 s; requests every 10 s from 10 s to 600 s. Unsafe answers: 50 s (before the fault:
-// whole run only), 110/120/130/140 s (the impact window, which closes at t_m = 150 s) and 400 s
-// (after mitigation: whole run only).
+// Fault at 100 s (wrong_patient on the EHR) until 145 s; requests every 10 s from 10 s to 600 s.
+// Unsafe answers: 50 s (no fault: background), 110/120/130/140 s (touched by the fault: the
+// incident, whose harm stops there and which its end mitigates at 150 s) and 400 s (no fault:
+// background).
 std::vector<Event> exposure_incident() {
   JournalBuilder b(standard_run());
+  const std::vector<std::string> f = {"ehr-wrong-patient"};
   for (SimTime sec = 10; sec <= 600; sec += 10) {
     const SimTime t = sec * kSecond;
-    if (sec == 100) b.fault_start(t, "ehr-wrong-patient");
+    if (sec == 100) b.fault_start(t, "ehr-wrong-patient", "ehr", "wrong_patient");
+    if (sec == 150) b.fault_end(145 * kSecond, "ehr-wrong-patient", "ehr", "wrong_patient");
     if (sec == 50) b.request_event(t, unsafe_answer("pt-0000aaaa", "hallucination"));
-    else if (sec == 110) b.request_event(t, unsafe_answer("pt-0000aaaa", "wrong_patient"));
-    else if (sec == 120) b.request_event(t, unsafe_answer("pt-0000bbbb", "wrong_patient"));
-    else if (sec == 130) b.request_event(t, unsafe_answer("pt-0000aaaa", "wrong_patient"));
-    else if (sec == 140) b.request_event(t, unsafe_answer("pt-0000cccc", "hallucination"));
+    else if (sec == 110) b.request_event(t, unsafe_answer("pt-0000aaaa", "wrong_patient", "", f));
+    else if (sec == 120) b.request_event(t, unsafe_answer("pt-0000bbbb", "wrong_patient", "", f));
+    else if (sec == 130) b.request_event(t, unsafe_answer("pt-0000aaaa", "wrong_patient", "", f));
+    else if (sec == 140) b.request_event(t, unsafe_answer("pt-0000cccc", "hallucination", "", f));
     else if (sec == 400) b.request_event(t, unsafe_answer("pt-0000dddd", "incorrect"));
     else b.request_event(t, answer("pt-0000eeee"));
   }
@@ -65,8 +69,9 @@ TEST_CASE("Unsafe answers count by kind over the whole run and in the exposure w
                                 {"hallucination", 2}, {"incorrect", 1}, {"wrong_patient", 3}});
   const Exposure& x = m.exposure;
   CHECK(x.from == 110 * kSecond);
-  CHECK(x.to == 150 * kSecond);
+  CHECK(x.to == 140 * kSecond);  // the incident's last harm
   CHECK(x.mitigated);
+  CHECK(s.background.unsafe == 2);
   CHECK(x.total == 4);
   CHECK(x.by_kind == std::map<std::string, long>{{"hallucination", 1}, {"wrong_patient", 3}});
   CHECK(*metric_value(m, "exposure") == 4);
@@ -87,9 +92,9 @@ TEST_CASE("Exposure per patient is by pseudonym, most affected first, then by re
 
 TEST_CASE("Exposure runs to the end of the run when the incident is never mitigated", "[score]") {
   JournalBuilder b(standard_run());
-  b.fault_start(100 * kSecond, "drift");
+  b.fault_start(100 * kSecond, "drift", "vendor:primary", "drift");
   for (SimTime sec = 110; sec <= 300; sec += 10) {
-    b.request_event(sec * kSecond, unsafe_answer("pt-0000aaaa", "hallucination"));
+    b.request_event(sec * kSecond, unsafe_answer("pt-0000aaaa", "hallucination", "", {"drift"}));
   }
   b.end(300 * kSecond);
   const Score s = score_journal(b.events());

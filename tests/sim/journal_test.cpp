@@ -217,10 +217,10 @@ TEST_CASE("Journal run_start lines carry SLOs as objects and expectations as str
           R"({"t_us":0,"type":"run_start","scenario":"x","description":"","seed":7,)"
           R"("duration_us":60000000,"mode":"simulated","playbooks_enabled":true,"sustain_us":5,)"
           R"("slos":[{"name":"lat","sli":"latency","objective":0.99,"threshold_us":2000000}],)"
-          R"("expect":["ttd <= 3m"]})");
+          R"("expect":["ttd <= 3m"],"alerts":[],"evaluation_interval_us":15000000,"initial_state":[]})");
   s.slos.clear();
   s.expect.clear();
-  REQUIRE(line_of({0, s}).find(R"("slos":[],"expect":[]})") != std::string::npos);
+  REQUIRE(line_of({0, s}).find(R"("slos":[],"expect":[],"alerts":[])") != std::string::npos);
 }
 
 TEST_CASE("Journal escapes quotes, backslashes and control characters", "[sim][journal]") {

@@ -36,7 +36,8 @@ TEST_CASE("Every vocabulary names each value once and parses the names back", "[
   check_vocabulary<SchemaBreakMode>(4);
   check_vocabulary<StepKind>(15);
   check_vocabulary<OnFailure>(4);
-  check_vocabulary<CompareOp>(5);
+  check_vocabulary<CompareOp>(6);
+  check_vocabulary<ExpectScope>(6);
   check_vocabulary<Sli>(14);
   check_vocabulary<SloKind>(6);
   check_vocabulary<AlertType>(2);
