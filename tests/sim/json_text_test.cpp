@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/json_text.hpp"
+#include "support/byte_mix.hpp"
 
 using namespace gameday;
 
@@ -135,32 +136,11 @@ TEST_CASE("JSON text replaces each byte of malformed UTF-8 with U+FFFD", "[sim][
 }
 
 TEST_CASE("JSON text of any bytes reads back with a standard parser", "[sim][json_text]") {
-  // Pseudo-random mixes of plain runs, escapes, UTF-8 and malformed bytes, at every alignment.
-  const std::vector<std::string> pieces = {"abcdefgh", "x",  "\"",       "\\",           "\n",
-                                           std::string(1, '\0'),  "\x1f", "\x7f", "\xC3\xA9",
-                                           "\xE2\x9C\x93", "\xF0\x9F\x8F\xA5", "/"};
-  const std::vector<std::string> malformed = {"\x80", "\xFF", "\xC3", "\xE2\x9C", "\xED\xA0\x80"};
-  std::uint64_t state = 99;
-  const auto next = [&](std::uint64_t n) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (state >> 33) % n;
-  };
-  for (int round = 0; round < 3000; ++round) {
-    std::string text;
-    bool valid = true;
-    for (std::uint64_t i = 0, parts = next(14); i < parts; ++i) {
-      if (next(16) == 0) {
-        text += malformed[next(malformed.size())];
-        valid = false;
-      } else {
-        text += pieces[next(pieces.size())];
-      }
-    }
+  for (const auto& [text, valid] : test_support::mixed_byte_strings(99, 3000)) {
     const std::string line = json_string_of(text);
     INFO(line);
-    // (Malformed pieces can join into a well-formed sequence: only valid pieces are sure.)
-    const auto j = nlohmann::json::parse(line);
-    if (valid) REQUIRE(is_valid_utf8(text));
+    const auto j = nlohmann::json::parse(line);  // always valid JSON
+    if (valid) REQUIRE(is_valid_utf8(text));  // (malformed pieces may join into valid text)
     if (is_valid_utf8(text)) REQUIRE(j.get<std::string>() == text);
   }
 }
