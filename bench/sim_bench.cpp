@@ -85,6 +85,25 @@ int main(int argc, char** argv) {
     best_sim = std::min(best_sim, sim_s);
     best_total = std::min(best_total, total_s);
   }
+  // The journal writer alone: every event of the last run serialized again into one buffer.
+  double best_write = 1e9;
+  std::size_t written = 0, lines = 0;
+  {
+    Journal journal;
+    run_simulation(bundle, SimOptions{7, true}, journal);
+    std::string buffer;
+    for (int r = 0; r < repeat; ++r) {
+      buffer.clear();
+      const auto t0 = WallClock::now();
+      for (const Event& e : journal.events()) {
+        append_json(buffer, e);
+        buffer.push_back('\n');
+      }
+      best_write = std::min(best_write, seconds_since(t0));
+      written = buffer.size();
+      lines = journal.events().size();
+    }
+  }
   const double simulated_s = minutes * 60.0;
   std::printf("pipeline: %llu requests, %llu events, journal %.1f MiB\n",
               static_cast<unsigned long long>(stats.requests),
@@ -93,6 +112,9 @@ int main(int argc, char** argv) {
               best_sim, best_sim * 1e6 / stats.requests, stats.events / best_sim, simulated_s / best_sim);
   std::printf("  + score + reports:  %.3f s  (%.2f us/request, %.0fx real time)\n", best_total,
               best_total * 1e6 / stats.requests, simulated_s / best_total);
+
+  std::printf("  journal writer alone: %.3f s  (%zu lines, %.3f us/line, %.0f MiB/s)\n",
+              best_write, lines, best_write * 1e6 / static_cast<double>(lines), written / 1048576.0 / best_write);
 
   double best_bare = 1e9;
   for (int r = 0; r < repeat; ++r) best_bare = std::min(best_bare, bare_queue(stats.events, 64));

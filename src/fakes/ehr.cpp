@@ -463,27 +463,21 @@ EhrOutcome FakeEhr::respond(const EhrRequest& req, SimTime /*now*/, Rng& rng,
   const FaultSpec* error_fault = nullptr;
   const FaultSpec* timeout_fault = nullptr;
   DataFaults df;
-  auto first = [](const FaultSpec*& slot, const FaultSpec* f) {
-    if (slot == nullptr) slot = f;
-  };
-  for (const FaultSpec* f : faults) {
-    if (f == nullptr || !applies_to(f->kind(), FaultTarget::kEhr)) continue;
-    if (!fault_filters_match(*f, req.task_type, {})) continue;
-    if (!(rng.uniform01() < f->probability)) continue;
-    switch (f->kind()) {
+  for_each_applied(faults, FaultTarget::kEhr, req.task_type, {}, rng, [&](const FaultSpec& f) {
+    switch (f.kind()) {
       case FaultKind::kLatency:
-        o.delay += sample(f->as<LatencyFault>()->delay, rng);
-        o.fault_ids.push_back(f->id);
+        o.delay += sample(f.as<LatencyFault>()->delay, rng);
+        o.fault_ids.push_back(f.id);
         break;
-      case FaultKind::kError: first(error_fault, f); break;
-      case FaultKind::kTimeout: first(timeout_fault, f); break;
-      case FaultKind::kWrongPatient: first(df.wrong_patient, f); break;
-      case FaultKind::kIrrelevantDocs: first(df.irrelevant, f); break;
-      case FaultKind::kStaleDocs: first(df.stale, f); break;
-      case FaultKind::kPoisonedNote: first(df.poisoned, f); break;
-      case FaultKind::kTruncatedPaging: first(df.truncated, f); break;
-      case FaultKind::kEmptyResults: first(df.empty, f); break;
-      // Not EHR kinds (applies_to above keeps them out).
+      case FaultKind::kError: keep_first(error_fault, f); break;
+      case FaultKind::kTimeout: keep_first(timeout_fault, f); break;
+      case FaultKind::kWrongPatient: keep_first(df.wrong_patient, f); break;
+      case FaultKind::kIrrelevantDocs: keep_first(df.irrelevant, f); break;
+      case FaultKind::kStaleDocs: keep_first(df.stale, f); break;
+      case FaultKind::kPoisonedNote: keep_first(df.poisoned, f); break;
+      case FaultKind::kTruncatedPaging: keep_first(df.truncated, f); break;
+      case FaultKind::kEmptyResults: keep_first(df.empty, f); break;
+      // Not EHR kinds (for_each_applied keeps them out).
       case FaultKind::kHang:
       case FaultKind::kHallucination:
       case FaultKind::kInjectionFollowing:
@@ -497,7 +491,7 @@ EhrOutcome FakeEhr::respond(const EhrRequest& req, SimTime /*now*/, Rng& rng,
       case FaultKind::kConfigChange:
         break;
     }
-  }
+  });
   if (timeout_fault != nullptr) {
     o.hang = true;
     o.status = 0;

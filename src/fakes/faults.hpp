@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/rng.hpp"
 #include "spec/model.hpp"
 
 namespace gameday {
@@ -21,6 +22,26 @@ struct RequestInfo {
 /// without a task type matches no list) and `models` (likewise, on the model). Counters
 /// (every_nth, first_n) and probability are not considered here.
 bool fault_filters_match(const FaultSpec& f, std::string_view task_type, std::string_view model);
+
+/// Calls on_applied(f) for each fault of `faults` (as FaultBoard::select passes them) that
+/// applies to one request to `target`, in order: not null, of a kind that can target it
+/// (applies_to), passing its filters (fault_filters_match), and whose probability draw from `rng`
+/// succeeds (one draw for each fault that got that far). on_applied may draw from `rng` too (a
+/// latency fault's delay): its draws come right after the fault's own.
+template <class F>
+void for_each_applied(const std::vector<const FaultSpec*>& faults, FaultTarget target,
+                      std::string_view task_type, std::string_view model, Rng& rng, F&& on_applied) {
+  for (const FaultSpec* f : faults) {
+    if (f == nullptr || !applies_to(f->kind(), target)) continue;
+    if (!fault_filters_match(*f, task_type, model)) continue;
+    if (rng.uniform01() < f->probability) on_applied(*f);
+  }
+}
+
+/// Sets `slot` to `f` unless it holds a fault already: the first applied fault of a kind wins.
+inline void keep_first(const FaultSpec*& slot, const FaultSpec& f) {
+  if (slot == nullptr) slot = &f;
+}
 
 /// Active faults, by target, with per-fault trigger counters. Not thread-safe; live mode guards
 /// it with its own strand/mutex.

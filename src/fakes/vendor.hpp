@@ -1,6 +1,8 @@
 #pragma once
 // The fake model vendor's behaviour as a pure function: request in, outcome (delay, status,
-// OpenAI-shaped body) out. The simulator schedules the delay; the HTTP shell sleeps it on a timer.
+// response or error) out. The simulator schedules the delay; the HTTP shell sleeps it on a timer
+// and writes the outcome in the OpenAI wire format (net/openai_wire.hpp). The answer itself comes
+// from the extractive model (extractive_model.hpp) and the faults that bend it (bend.hpp).
 #include <string>
 #include <string_view>
 #include <vector>
@@ -169,15 +171,6 @@ class FakeVendor {
 /// and exactly 7 digits), member ids ("SYNM-" and exactly 8 digits) and the world's fictional
 /// phones ("(NNN) 555-01NN"). Names are not counted: the vendor does not know the world.
 int count_phi_identifiers(std::string_view text);
-
-/// Renders a successful response as an OpenAI chat.completion JSON object (tool calls as
-/// message.tool_calls, content null when empty and there are tool calls).
-std::string to_openai_json(const ChatResponse& r, long long created);
-/// The same, built as an nlohmann JSON tree and dumped (the reference to_openai_json matches
-/// byte for byte; slower).
-std::string to_openai_json_tree(const ChatResponse& r, long long created);
-/// Renders an error as an OpenAI error JSON object.
-std::string to_openai_error_json(const VendorError& e);
 
 /// The `after_tokens` parameter of a stream_stall or stream_break fault (default 5).
 int stream_fault_after_tokens(const FaultSpec& f);

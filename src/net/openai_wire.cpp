@@ -7,6 +7,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "sim/json_text.hpp"
+
 namespace gameday::net::openai {
 namespace {
 
@@ -448,6 +450,47 @@ std::string models_json(const VendorProfile& profile) {
   for (const auto& m : models) data.push_back(Json::parse(model_json(profile, m)));
   j["data"] = std::move(data);
   return j.dump();
+}
+
+std::string completion_json(const ChatResponse& r, long long created) {
+  // Written directly, not as a JSON tree: this is the live vendor's hot path.
+  std::string out;
+  std::size_t size = 320 + r.id.size() + r.model.size() + r.content.size() + r.finish_reason.size();
+  for (const ToolCall& tc : r.tool_calls) size += 64 + tc.id.size() + tc.name.size() + tc.arguments.size();
+  out.reserve(size + size / 8);
+  out += "{\"id\":";
+  append_json_string(out, r.id);
+  out += ",\"object\":\"chat.completion\",\"created\":";
+  out += std::to_string(created);
+  out += ",\"model\":";
+  append_json_string(out, r.model);
+  out += ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":";
+  if (r.content.empty() && !r.tool_calls.empty()) {
+    out += "null";
+  } else {
+    append_json_string(out, r.content);
+  }
+  for (std::size_t k = 0; k < r.tool_calls.size(); ++k) {
+    const ToolCall& tc = r.tool_calls[k];
+    out += k == 0 ? ",\"tool_calls\":[{\"id\":" : ",{\"id\":";
+    append_json_string(out, tc.id);
+    out += ",\"type\":\"function\",\"function\":{\"name\":";
+    append_json_string(out, tc.name);
+    out += ",\"arguments\":";
+    append_json_string(out, tc.arguments);
+    out += "}}";
+  }
+  if (!r.tool_calls.empty()) out += ']';
+  out += "},\"finish_reason\":";
+  append_json_string(out, r.finish_reason);
+  out += "}],\"usage\":{\"prompt_tokens\":";
+  out += std::to_string(r.usage.prompt_tokens);
+  out += ",\"completion_tokens\":";
+  out += std::to_string(r.usage.completion_tokens);
+  out += ",\"total_tokens\":";
+  out += std::to_string(r.usage.total_tokens);
+  out += "}}";
+  return out;
 }
 
 std::string error_json(const WireError& e) {

@@ -66,6 +66,15 @@ std::string models_json(const VendorProfile& profile);
 /// GET /v1/models/{id}: one model object.
 std::string model_json(const VendorProfile& profile, const std::string& model);
 
+/// The chat.completion body of a successful response, compact, keys in this order: {"id",
+/// "object": "chat.completion", "created", "model", "choices": [{"index": 0, "message": {"role":
+/// "assistant", "content", "tool_calls"}, "finish_reason"}], "usage": {"prompt_tokens",
+/// "completion_tokens", "total_tokens"}}. content is null when it is empty and there are tool
+/// calls; tool_calls ([{"id", "type": "function", "function": {"name", "arguments"}}]) only
+/// when there are some. Strings are written by append_json_string (sim/json_text.hpp), so any
+/// bytes give valid JSON (malformed UTF-8 becomes U+FFFD).
+std::string completion_json(const ChatResponse& r, long long created);
+
 /// An OpenAI error body.
 std::string error_json(const WireError& e);
 /// The error a vendor outcome with a non-200 status carries, as a WireError.

@@ -202,7 +202,8 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
   }
   if (call.stream) return stream(o.response, o, call.include_usage, ex, t0);
   if (o.disconnect != Disconnect::kNone) return partial_body(o.response, o, ex, t0);
-  reply_after(o.delay, ex, ServerResponse{200, "application/json", to_openai_json(o.response, created_now())},
+  reply_after(o.delay, ex,
+              ServerResponse{200, "application/json", openai::completion_json(o.response, created_now())},
               route, t0);
 }
 
@@ -279,7 +280,7 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
 void VendorServer::Impl::partial_body(const ChatResponse& r, const VendorOutcome& o,
                                       const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
   // A non-streamed answer cut the same way: its headers promise the whole body, part comes.
-  std::string body = to_openai_json(r, created_now());
+  std::string body = openai::completion_json(r, created_now());
   const std::size_t pieces = std::max<std::size_t>(1, openai::split_pieces(r.content).size());
   const std::size_t sent = std::min<std::size_t>(pieces, static_cast<std::size_t>(std::max(0, o.after_tokens)));
   const std::size_t cut = std::min(body.size() - 1, body.size() * sent / (pieces + 1));

@@ -3,7 +3,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 #include <istream>
 #include <limits>
 #include <ostream>
@@ -14,6 +13,8 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "sim/json_text.hpp"
 
 namespace gameday {
 
@@ -229,194 +230,126 @@ struct Schema<CorrectionEvent> {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Writer (hot path). Two passes over the fields: first an upper bound on the line's length,
-// then the bytes through a raw pointer into space reserved once, so no per-token capacity checks
-// or calls; the string is trimmed to the real length at the end.
+// Writer (hot path): each put() appends one value to `out`. Journal::record appends to one
+// buffer that keeps its capacity from line to line, so appending rarely allocates; strings go
+// through the shared escaper (sim/json_text.hpp), which copies plain runs in one append.
 // ---------------------------------------------------------------------------------------------
 
-// 1 for bytes that cannot be copied verbatim inside a JSON string: control characters, '"',
-// '\\', and every non-ASCII byte (checked as UTF-8 before it is copied).
-constexpr std::array<std::uint8_t, 256> kStringCare = [] {
-  std::array<std::uint8_t, 256> care{};
-  for (int c = 0; c < 256; ++c) care[c] = (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) ? 1 : 0;
-  return care;
-}();
+void put(std::string& out, std::string_view s) { append_json_string(out, s); }
 
-// Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates, at most
-// U+10FFFF), or 0 when the bytes there are not one.
-std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end) {
-  const unsigned char c = p[0];
-  const auto cont = [&](std::size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    return p + i < end && p[i] >= lo && p[i] <= hi;
-  };
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
-  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
-}
 
-// Upper bounds on the bytes each value takes. A string byte takes at most 6 ("\u00XX", or
-// "\ufffd" for a malformed byte).
-std::size_t max_len(std::string_view s) { return 2 + 6 * s.size(); }
-constexpr std::size_t max_len(bool) { return 5; }
 template <class I>
   requires std::is_integral_v<I> && (!std::is_same_v<I, bool>)
-constexpr std::size_t max_len(I) {
-  return 20;  // "-9223372036854775808", "18446744073709551615"
-}
-constexpr std::size_t max_len(double) { return 32; }  // shortest form is at most 24
-constexpr std::size_t max_len(RequestStatus) { return 2 + 8; }
-std::size_t max_len(const std::vector<std::string>& v) {
-  std::size_t n = 2;
-  for (const auto& s : v) n += 1 + max_len(std::string_view(s));
-  return n;
-}
-template <Record R>
-std::size_t max_len(const std::vector<R>& v);
-
-// Bound for `,"name":value` over every field of `obj`.
-template <class T>
-std::size_t max_fields_len(const T& obj) {
-  return std::apply(
-      [&](const auto&... f) { return ((4 + f.name.size() + max_len(obj.*(f.member))) + ... + 0); },
-      Schema<T>::kFields);
+void put(std::string& out, I v) {
+  char buf[24];  // "-9223372036854775808", "18446744073709551615"
+  out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
 }
 
-template <Record R>
-std::size_t max_len(const std::vector<R>& v) {
-  std::size_t n = 2;
-  for (const auto& r : v) n += 2 + max_fields_len(r);
-  return n;
-}
-
-// Each put() writes one value at p and returns the end of what it wrote.
-
-char* put_raw(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
-  return p + s.size();
-}
-
-// True when any of the 8 bytes in `w` needs care (see kStringCare). Exact, no false positives:
-// the classic "has a byte less than n" test, applied to w, w ^ '"' and w ^ '\\'.
-constexpr bool word_needs_care(std::uint64_t w) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const auto has_less = [](std::uint64_t x, std::uint64_t n) { return (x - kOnes * n) & ~x & kHigh; };
-  return ((w & kHigh) | has_less(w, 0x20) | has_less(w ^ (kOnes * '"'), 1) |
-          has_less(w ^ (kOnes * '\\'), 1)) != 0;
-}
-
-char* put(char* p, std::string_view s) {
-  constexpr char kHex[] = "0123456789abcdef";
-  *p++ = '"';
-  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = in + s.size();
-  while (in < end) {
-    // Fast path: plain ASCII eight bytes at a time (the reserved space covers whole words).
-    while (end - in >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, in, 8);
-      if (word_needs_care(w)) break;
-      std::memcpy(p, &w, 8);
-      p += 8;
-      in += 8;
-    }
-    while (in < end && !kStringCare[*in]) *p++ = static_cast<char>(*in++);
-    if (in == end) break;
-
-    const unsigned char c = *in;
-    if (c >= 0x80) {
-      if (const std::size_t n = utf8_sequence_length(in, end)) {
-        std::memcpy(p, in, n);  // valid UTF-8 passes through untouched
-        p += n;
-        in += n;
-        continue;
-      }
-      // Not well-formed UTF-8: the line must stay valid JSON so the journal can always be
-      // read back, so the byte becomes U+FFFD.
-      p = put_raw(p, "\\ufffd");
-    } else if (c == '"') {
-      p = put_raw(p, "\\\"");
-    } else if (c == '\\') {
-      p = put_raw(p, "\\\\");
-    } else {
-      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-      p = put_raw(p, std::string_view(esc, 6));
-    }
-    ++in;
+void put(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out.append("null");  // JSON has no NaN/Infinity
+  } else if (v == 0 && std::signbit(v)) {
+    out.append("-0.0");  // to_chars gives "-0", which JSON readers take as the integer 0
+  } else {
+    // Shortest form that round-trips: exact, and the same bytes on every platform.
+    char buf[32];
+    out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
   }
-  *p++ = '"';
-  return p;
 }
 
-char* put(char* p, const std::string& s) { return put(p, std::string_view(s)); }
-
-char* put(char* p, bool b) { return b ? put_raw(p, "true") : put_raw(p, "false"); }
-
-template <class I>
-  requires std::is_integral_v<I> && (!std::is_same_v<I, bool>)
-char* put(char* p, I v) {
-  return std::to_chars(p, p + max_len(v), v).ptr;
+void put(std::string& out, RequestStatus s) {
+  out.push_back('"');
+  out.append(to_string(s));
+  out.push_back('"');
 }
 
-char* put(char* p, double v) {
-  if (!std::isfinite(v)) return put_raw(p, "null");  // JSON has no NaN/Infinity
-  // to_chars gives "-0", which JSON readers take as the integer 0 and lose the sign.
-  if (v == 0 && std::signbit(v)) return put_raw(p, "-0.0");
-  // Shortest form that round-trips: exact, and the same bytes on every platform.
-  return std::to_chars(p, p + max_len(v), v).ptr;
-}
-
-char* put(char* p, RequestStatus s) {
-  *p++ = '"';
-  p = put_raw(p, to_string(s));
-  *p++ = '"';
-  return p;
-}
-
-char* put(char* p, const std::vector<std::string>& v) {
-  *p++ = '[';
+void put(std::string& out, const std::vector<std::string>& v) {
+  out.push_back('[');
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) *p++ = ',';
-    p = put(p, std::string_view(v[i]));
+    if (i) out.push_back(',');
+    put(out, std::string_view(v[i]));
   }
-  *p++ = ']';
-  return p;
+  out.push_back(']');
 }
 
 template <Record R>
-char* put(char* p, const std::vector<R>& v);
+void put(std::string& out, const std::vector<R>& v);
 
-// Writes `,"name":value` for every field of `obj`.
+// The constant bytes of an object around its values, built once per type so the hot path
+// appends each run of them in one piece: before[i] goes before field i's value (the closing
+// quote of a string before it, `,"name":` or the object's start, a string's opening quote);
+// a bool field's whole text is constant too (if_true[i], if_false[i]); `after` closes the object.
+// An event's object starts `,"type":"<type>",` (after "t_us"), a nested one with '{'.
+struct Glue {
+  std::vector<std::string> before, if_true, if_false;
+  std::string after;
+};
+
 template <class T>
-char* put_fields(char* p, const T& obj) {
+Glue make_glue() {
+  Glue g;
+  std::string pending;
+  if constexpr (requires { Schema<T>::kType; }) {
+    pending = std::string(",\"type\":\"") + Schema<T>::kType + "\",";
+  } else {
+    pending = "{";
+  }
+  const auto add = [&](std::string_view name, bool quoted, bool boolean) {
+    std::string before = pending + "\"" + std::string(name) + "\":" + (quoted ? "\"" : "");
+    g.if_true.push_back(boolean ? before + "true" : "");
+    g.if_false.push_back(boolean ? before + "false" : "");
+    g.before.push_back(std::move(before));
+    pending = quoted ? "\"," : ",";
+  };
   std::apply(
       [&](const auto&... f) {
-        ((*p++ = ',', *p++ = '"', p = put_raw(p, f.name), *p++ = '"', *p++ = ':',
-          p = put(p, obj.*(f.member))),
+        (add(f.name, std::is_same_v<std::decay_t<decltype(f.member)>, std::string T::*>,
+             std::is_same_v<std::decay_t<decltype(f.member)>, bool T::*>),
          ...);
       },
       Schema<T>::kFields);
-  return p;
+  g.after = pending.substr(0, pending.size() - 1) + "}";  // the last quote, without the ','
+  return g;
+}
+
+template <class T>
+const Glue& glue_of() {
+  static const Glue g = make_glue<T>();
+  return g;
+}
+
+// Appends field i's value with the constant bytes before it.
+void put_value(std::string& out, const Glue& g, std::size_t i, const std::string& v) {
+  out.append(g.before[i]);
+  append_json_chars(out, v);
+}
+void put_value(std::string& out, const Glue& g, std::size_t i, bool v) {
+  out.append(v ? g.if_true[i] : g.if_false[i]);
+}
+template <class V>
+void put_value(std::string& out, const Glue& g, std::size_t i, const V& v) {
+  out.append(g.before[i]);
+  put(out, v);
+}
+
+// Appends the fields of `obj` and the end of its object (see Glue for how it starts).
+template <class T>
+void put_object(std::string& out, const T& obj) {
+  const Glue& g = glue_of<T>();
+  std::size_t i = 0;
+  std::apply([&](const auto&... f) { (put_value(out, g, i++, obj.*(f.member)), ...); },
+             Schema<T>::kFields);
+  out.append(g.after);
 }
 
 template <Record R>
-char* put(char* p, const std::vector<R>& v) {
-  *p++ = '[';
+void put(std::string& out, const std::vector<R>& v) {
+  out.push_back('[');
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) *p++ = ',';
-    // put_fields leads with ','; that first byte becomes the object's '{'.
-    char* open = p;
-    p = put_fields(p, v[i]);
-    *open = '{';
-    *p++ = '}';
+    if (i) out.push_back(',');
+    put_object(out, v[i]);
   }
-  *p++ = ']';
-  return p;
+  out.push_back(']');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -586,26 +519,9 @@ const char* event_type(const EventBody& body) {
 }
 
 void append_json(std::string& out, const Event& e) {
-  constexpr std::string_view kOpen = "{\"t_us\":";
-  constexpr std::string_view kType = ",\"type\":\"";
-  const std::string_view type = event_type(e.body);
-  std::visit(
-      [&](const auto& body) {
-        const std::size_t start = out.size();
-        const std::size_t bound = kOpen.size() + max_len(e.t) + kType.size() + type.size() + 1 +
-                                  max_fields_len(body) + 1;
-        out.resize(start + bound);
-        char* p = out.data() + start;
-        p = put_raw(p, kOpen);
-        p = put(p, e.t);
-        p = put_raw(p, kType);
-        p = put_raw(p, type);
-        *p++ = '"';
-        p = put_fields(p, body);
-        *p++ = '}';
-        out.resize(static_cast<std::size_t>(p - out.data()));
-      },
-      e.body);
+  out.append("{\"t_us\":");
+  put(out, e.t);
+  std::visit([&](const auto& body) { put_object(out, body); }, e.body);
 }
 
 Event parse_event_line(const std::string& line, std::size_t line_no) {

@@ -258,13 +258,6 @@ TEST_CASE("Injection following obeys each action of the corpus", "[fakes][vendor
     const auto args = nlohmann::json::parse(tc.arguments);
     REQUIRE(args.at("patient") == p.mrn);  // the MRN of the discharge summary in the prompt
     REQUIRE(args.at("reference") == "GDCANARY-e04b6d33");
-    const auto j = nlohmann::json::parse(to_openai_json(o.response, 1700000000));
-    const auto& msg = j["choices"][0]["message"];
-    REQUIRE(msg["content"].is_null());
-    REQUIRE(msg["tool_calls"][0]["type"] == "function");
-    REQUIRE(msg["tool_calls"][0]["function"]["name"] == "export_records");
-    REQUIRE(msg["tool_calls"][0]["function"]["arguments"] == tc.arguments);
-    REQUIRE(j["choices"][0]["finish_reason"] == "tool_calls");
   }
   SECTION("nothing to obey without an injected instruction") {
     const VendorOutcome o = v.respond(prompt(kDischargeQuestion, {discharge_of(p)}), 0, rng, {&f});

@@ -249,7 +249,7 @@ TEST_CASE("Latency fault with probability one half slows about half the requests
   REQUIRE(slowed < 1100);
 }
 
-TEST_CASE("Error fault returns its status, Retry-After and an OpenAI error body",
+TEST_CASE("Error fault returns its status, Retry-After and OpenAI error fields",
           "[fakes][vendor][faults]") {
   const FakeVendor v(profile());
   FaultSpec limited = fault("rate-limit", "error", 1.0);
@@ -262,14 +262,9 @@ TEST_CASE("Error fault returns its status, Retry-After and an OpenAI error body"
   REQUIRE(o.retry_after == 20 * kSecond);
   REQUIRE(o.fault_ids == std::vector<std::string>{"rate-limit"});
   REQUIRE(o.delay == 300 * kMillisecond);
-  const auto j = nlohmann::json::parse(to_openai_error_json(o.error));
-  REQUIRE(j.size() == 1);
-  const auto& e = j.at("error");
-  REQUIRE(e.at("type") == "rate_limit_error");
-  REQUIRE(e.at("code") == "rate_limit_exceeded");
-  REQUIRE(e.at("param").is_null());
-  REQUIRE(e.at("message").is_string());
-  REQUIRE(!e.at("message").get<std::string>().empty());
+  REQUIRE(o.error.type == "rate_limit_error");
+  REQUIRE(o.error.code == "rate_limit_exceeded");
+  REQUIRE_FALSE(o.error.message.empty());
 
   FaultSpec down = fault("down", "error", 1.0);
   down.as<ErrorFault>()->status = 503;
@@ -277,10 +272,9 @@ TEST_CASE("Error fault returns its status, Retry-After and an OpenAI error body"
   const auto o2 = v.respond(request(kCiteSystem, "Q?", ""), 0, rng, {&down});
   REQUIRE(o2.status == 503);
   REQUIRE(o2.retry_after == 0);
-  const auto j2 = nlohmann::json::parse(to_openai_error_json(o2.error));
-  REQUIRE(j2["error"]["type"] == "server_error");
-  REQUIRE(j2["error"]["code"].is_null());
-  REQUIRE(j2["error"]["message"] == "upstream overloaded");
+  REQUIRE(o2.error.type == "server_error");
+  REQUIRE(o2.error.code.empty());
+  REQUIRE(o2.error.message == "upstream overloaded");
 
   FaultSpec bad = fault("bad", "error", 1.0);
   bad.as<ErrorFault>()->status = 400;
@@ -341,60 +335,6 @@ TEST_CASE("Fake vendor replays exactly from the same rng seed", "[fakes][vendor]
     REQUIRE(x.fault_ids == y.fault_ids);
     REQUIRE(x.response.id == y.response.id);
     REQUIRE(x.response.content == y.response.content);
-  }
-}
-
-TEST_CASE("Chat completion JSON has the OpenAI shape", "[fakes][vendor]") {
-  ChatResponse r;
-  r.id = "chatcmpl-0123456789abcdef";
-  r.model = "fake-gpt-large";
-  r.content = "Follow-up plan: see \"primary care\" in 7 days.";
-  r.usage = {10, 2, 12};
-  const auto j = nlohmann::json::parse(to_openai_json(r, 1700000000));
-  REQUIRE(j["id"] == r.id);
-  REQUIRE(j["object"] == "chat.completion");
-  REQUIRE(j["created"] == 1700000000);
-  REQUIRE(j["model"] == "fake-gpt-large");
-  REQUIRE(j["choices"].size() == 1);
-  REQUIRE(j["choices"][0]["index"] == 0);
-  REQUIRE(j["choices"][0]["message"]["role"] == "assistant");
-  REQUIRE(j["choices"][0]["message"]["content"] == r.content);
-  REQUIRE(j["choices"][0]["finish_reason"] == "stop");
-  REQUIRE(j["usage"]["prompt_tokens"] == 10);
-  REQUIRE(j["usage"]["completion_tokens"] == 2);
-  REQUIRE(j["usage"]["total_tokens"] == 12);
-}
-
-TEST_CASE("Chat completion JSON is written byte for byte as the JSON tree dumps it", "[fakes][vendor]") {
-  ChatResponse r;
-  r.id = "chatcmpl-0123456789abcdef";
-  r.model = "fake-gpt-large";
-  r.usage = {123, 45, 168};
-  const std::vector<std::string> texts = {
-      "",
-      "Plain answer. [doc:policy-gold-pt-v2]",
-      "Quotes \"and\" back\\slashes / slash, tabs\tnewlines\ncr\r bs\b ff\f",
-      "controls \x01\x1f and DEL \x7f",
-      "UTF-8: caf\xc3\xa9, \xe2\x82\xac 20, \xf0\x9f\x98\x80, \xed\x9f\xbf, \xf4\x8f\xbf\xbf",
-  };
-  for (const auto& text : texts) {
-    r.content = text;
-    r.tool_calls.clear();
-    r.finish_reason = "stop";
-    CHECK(to_openai_json(r, 1700000000) == to_openai_json_tree(r, 1700000000));
-    r.tool_calls.push_back(ToolCall{"call_1", "lookup_patient", "{\"mrn\":\"SYN-0000001\"}"});
-    r.tool_calls.push_back(ToolCall{"call_2", "search\n", text});
-    r.finish_reason = "tool_calls";
-    CHECK(to_openai_json(r, 1700000000) == to_openai_json_tree(r, 1700000000));
-    r.content.clear();
-    CHECK(to_openai_json(r, -1) == to_openai_json_tree(r, -1));
-  }
-  // Not UTF-8 (a lone continuation byte, an overlong, a surrogate, a cut sequence): both refuse.
-  for (const std::string bad : {"\x80", "\xc0\xaf", "\xed\xa0\x80", "ab\xe2\x82"}) {
-    r.content = bad;
-    r.tool_calls.clear();
-    CHECK_THROWS(to_openai_json_tree(r, 1));
-    CHECK_THROWS(to_openai_json(r, 1));
   }
 }
 

@@ -1,8 +1,12 @@
 // The OpenAI wire format without a network: request parsing, error bodies, SSE chunk shapes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "net/openai_wire.hpp"
 
@@ -40,6 +44,33 @@ ChatResponse sample_response() {
   r.content = "Physical therapy needs prior authorization.";
   r.usage = ChatUsage{12, 9, 21};
   return r;
+}
+
+// The chat.completion body built as a JSON tree and dumped: the reference completion_json is
+// held to (nlohmann's dump() writes the short escapes \n, \t and throws on malformed UTF-8).
+std::string completion_tree(const ChatResponse& r, long long created) {
+  nlohmann::ordered_json message;
+  message["role"] = "assistant";
+  message["content"] = r.content.empty() && !r.tool_calls.empty() ? nlohmann::ordered_json(nullptr)
+                                                                  : nlohmann::ordered_json(r.content);
+  for (const ToolCall& tc : r.tool_calls) {
+    message["tool_calls"].push_back(
+        {{"id", tc.id}, {"type", "function"}, {"function", {{"name", tc.name}, {"arguments", tc.arguments}}}});
+  }
+  nlohmann::ordered_json j;
+  j["id"] = r.id;
+  j["object"] = "chat.completion";
+  j["created"] = created;
+  j["model"] = r.model;
+  j["choices"] = {{{"index", 0}, {"message", message}, {"finish_reason", r.finish_reason}}};
+  j["usage"] = {{"prompt_tokens", r.usage.prompt_tokens},
+                {"completion_tokens", r.usage.completion_tokens},
+                {"total_tokens", r.usage.total_tokens}};
+  return j.dump();
+}
+
+bool has_control(const std::string& s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
 }  // namespace
@@ -131,6 +162,85 @@ TEST_CASE("Chat request parsing names the field at fault", "[net][openai]") {
   }
 }
 
+TEST_CASE("A chat completion has the OpenAI shape", "[net][openai]") {
+  ChatResponse r = sample_response();
+  r.content = "Follow-up plan: see \"primary care\" in 7 days.";
+  const Json j = Json::parse(openai::completion_json(r, 1700000000));
+  REQUIRE(j["id"] == r.id);
+  REQUIRE(j["object"] == "chat.completion");
+  REQUIRE(j["created"] == 1700000000);
+  REQUIRE(j["model"] == r.model);
+  REQUIRE(j["choices"].size() == 1);
+  REQUIRE(j["choices"][0]["index"] == 0);
+  REQUIRE(j["choices"][0]["message"]["role"] == "assistant");
+  REQUIRE(j["choices"][0]["message"]["content"] == r.content);
+  REQUIRE_FALSE(j["choices"][0]["message"].contains("tool_calls"));
+  REQUIRE(j["choices"][0]["finish_reason"] == "stop");
+  REQUIRE(j["usage"] == Json{{"prompt_tokens", 12}, {"completion_tokens", 9}, {"total_tokens", 21}});
+}
+
+TEST_CASE("A chat completion of tool calls has null content and the calls as functions", "[net][openai]") {
+  ChatResponse r = sample_response();
+  r.content.clear();
+  r.finish_reason = "tool_calls";
+  r.tool_calls = {ToolCall{"call_1", "export_records", R"({"patient": "SYN-0000001"})"},
+                  ToolCall{"call_2", "lookup", "{}"}};
+  const Json j = Json::parse(openai::completion_json(r, 1));
+  const Json& msg = j["choices"][0]["message"];
+  REQUIRE(msg["content"].is_null());
+  REQUIRE(msg["tool_calls"].size() == 2);
+  REQUIRE(msg["tool_calls"][0] == Json{{"id", "call_1"}, {"type", "function"},
+                                      {"function", {{"name", "export_records"},
+                                                    {"arguments", R"({"patient": "SYN-0000001"})"}}}});
+  REQUIRE(msg["tool_calls"][1]["function"]["name"] == "lookup");
+  REQUIRE(j["choices"][0]["finish_reason"] == "tool_calls");
+}
+
+TEST_CASE("A chat completion reads back as the JSON tree of the response for any text", "[net][openai]") {
+  ChatResponse r = sample_response();
+  const std::vector<std::string> texts = {
+      "",
+      "Plain answer. [doc:policy-gold-pt-v2]",
+      "Quotes \"and\" back\\slashes / slash, tabs\tnewlines\ncr\r bs\b ff\f",
+      "controls \x01\x1f and DEL \x7f",
+      "UTF-8: caf\xc3\xa9, \xe2\x82\xac 20, \xf0\x9f\x98\x80, \xed\x9f\xbf, \xf4\x8f\xbf\xbf",
+  };
+  for (const auto& text : texts) {
+    INFO(text);
+    r.content = text;
+    r.tool_calls.clear();
+    r.finish_reason = "stop";
+    const std::string plain = openai::completion_json(r, 1700000000);
+    CHECK(Json::parse(plain) == Json::parse(completion_tree(r, 1700000000)));
+    // Without control characters the bytes are the tree's compact dump, key order included.
+    if (!has_control(text)) CHECK(plain == completion_tree(r, 1700000000));
+    r.tool_calls.push_back(ToolCall{"call_1", "lookup_patient", "{\"mrn\":\"SYN-0000001\"}"});
+    r.tool_calls.push_back(ToolCall{"call_2", "search\n", text});
+    r.finish_reason = "tool_calls";
+    CHECK(Json::parse(openai::completion_json(r, 1700000000)) == Json::parse(completion_tree(r, 1700000000)));
+    r.content.clear();
+    CHECK(Json::parse(openai::completion_json(r, -1)) == Json::parse(completion_tree(r, -1)));
+  }
+}
+
+TEST_CASE("A chat completion of malformed UTF-8 is valid JSON with U+FFFD for each bad byte", "[net][openai]") {
+  // A lone continuation byte, an overlong, a surrogate, a cut sequence.
+  ChatResponse r = sample_response();
+  const std::string fffd = "\xef\xbf\xbd";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"\x80", fffd}, {"\xc0\xaf", fffd + fffd}, {"\xed\xa0\x80", fffd + fffd + fffd},
+      {"ab\xe2\x82", "ab" + fffd + fffd}};
+  for (const auto& [bad, read_back] : cases) {
+    r.content = bad;
+    r.tool_calls = {ToolCall{"call_1", "f", bad}};
+    const std::string body = openai::completion_json(r, 1);
+    REQUIRE(body.find("\\ufffd") != std::string::npos);
+    const Json j = Json::parse(body);
+    CHECK(j["choices"][0]["message"]["content"] == read_back);
+    CHECK(j["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] == read_back);
+  }
+}
+
 TEST_CASE("Error bodies have message, type, param and code, null when empty", "[net][openai]") {
   openai::WireError e;
   e.message = "Rate limit reached";
@@ -141,6 +251,14 @@ TEST_CASE("Error bodies have message, type, param and code, null when empty", "[
   REQUIRE(j["error"]["type"] == "rate_limit_error");
   REQUIRE(j["error"]["param"].is_null());
   REQUIRE(j["error"]["code"] == "rate_limit_exceeded");
+  // A vendor outcome's error, as the vendor server sends it.
+  VendorOutcome o;
+  o.status = 503;
+  o.error = VendorError{"upstream overloaded", "server_error", ""};
+  const Json j2 = Json::parse(openai::error_json(openai::outcome_error(o)));
+  REQUIRE(j2 == Json{{"error", {{"message", "upstream overloaded"}, {"type", "server_error"},
+                                {"param", nullptr}, {"code", nullptr}}}});
+  REQUIRE(openai::outcome_error(o).status == 503);
 }
 
 TEST_CASE("Error headers carry retry-after in seconds and milliseconds", "[net][openai]") {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/journal.hpp"
+#include "support/byte_mix.hpp"
 
 using namespace gameday;
 
@@ -247,28 +248,7 @@ TEST_CASE("Journal passes UTF-8 through and replaces malformed bytes", "[sim][jo
 }
 
 TEST_CASE("Journal strings of any bytes read back as a standard JSON parser sees them", "[sim][journal]") {
-  // Deterministic pseudo-random strings mixing plain ASCII runs (the 8-byte fast path) with
-  // every kind of byte that needs care, at every alignment.
-  const std::vector<std::string> pieces = {"abcdefgh", "x", "\"", "\\", "\n", std::string(1, '\0'), "\x1f",
-                                           "\x7f", "\xC3\xA9", "\xE2\x9C\x93", "\xF0\x9F\x8F\xA5", "/"};
-  const std::vector<std::string> malformed = {"\x80", "\xFF", "\xC3", "\xE2\x9C", "\xED\xA0\x80", "\xF5\x80\x80\x80"};
-  std::uint64_t state = 12345;
-  const auto next = [&](std::uint64_t n) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (state >> 33) % n;
-  };
-  for (int round = 0; round < 2000; ++round) {
-    std::string text;
-    bool valid = true;
-    const auto parts = next(12);
-    for (std::uint64_t i = 0; i < parts; ++i) {
-      if (next(20) == 0) {
-        text += malformed[next(malformed.size())];
-        valid = false;
-      } else {
-        text += pieces[next(pieces.size())];
-      }
-    }
+  for (const auto& [text, valid] : test_support::mixed_byte_strings(12345, 2000)) {
     const std::string line = line_of({0, ControlChangeEvent{"flag", text, "", "", ""}});
     INFO(line);
     const auto j = nlohmann::json::parse(line);  // always valid JSON
