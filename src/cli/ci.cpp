@@ -243,6 +243,19 @@ std::string p50_p90(const ScenarioSummary& s, const char* metric) {
   return format_metric(metric, st.p50) + "/" + format_metric(metric, st.p90);
 }
 
+/// A "STEP NOT RUN" line per step that could not run, in run order; adds their number to `count`.
+/// Loud on purpose: a sweep must not pass over a mitigation that never ran.
+std::string not_run_lines(const CiSummary& s, std::size_t* count) {
+  std::string out;
+  for (const auto& r : s.runs) {
+    for (const auto& step : r.steps_not_run) {
+      ++*count;
+      out += "STEP NOT RUN " + r.scenario + " seed " + std::to_string(r.seed) + ": " + step + "\n";
+    }
+  }
+  return out;
+}
+
 /// The final table, the failures with replay commands, and the result line.
 void print_result(const CiSummary& s, const std::string& summary_path, const std::string& junit_path) {
   std::size_t width = 8;
@@ -264,14 +277,8 @@ void print_result(const CiSummary& s, const std::string& summary_path, const std
     }
     throw std::logic_error("no scenario " + name);
   };
-  // Every step that could not run, loudly: a sweep must not pass over a mitigation that never ran.
   std::size_t not_run = 0;
-  for (const auto& r : s.runs) {
-    for (const auto& step : r.steps_not_run) {
-      ++not_run;
-      out += "STEP NOT RUN " + r.scenario + " seed " + std::to_string(r.seed) + ": " + step + "\n";
-    }
-  }
+  out += not_run_lines(s, &not_run);
   long failed_runs = 0;
   for (const auto& r : s.runs) {
     if (r.pass) continue;
@@ -304,6 +311,14 @@ int finish(CiSummary& summary, const CiOptions& o, const std::optional<CiSummary
   if (!o.junit.empty()) write_file(o.junit, junit_xml(summary));
   print_result(summary, summary_path, o.junit);
   return summary.pass() ? kExitPass : kExitFail;
+}
+
+/// Says what an interrupted sweep leaves behind and returns its exit code.
+int report_interrupted(const Sweep& sweep, std::size_t total, const CiOptions& o) {
+  spdlog::warn("interrupted: {} of {} runs finished; no summary{} written{}", sweep.records.size(), total,
+               o.junit.empty() ? "" : " or JUnit",
+               o.out.empty() ? "" : " (the runs' journals and reports are in " + o.out + "/)");
+  return kExitInterrupted;
 }
 
 int cmd_merge(const CiOptions& o) {
@@ -399,12 +414,7 @@ int cmd_ci(const CiOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   Sweep sweep = run_all(bundles, items, jobs, o.out, stop, progress);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (sweep.interrupted) {
-    spdlog::warn("interrupted: {} of {} runs finished; no summary{} written{}", sweep.records.size(),
-                 items.size(), o.junit.empty() ? "" : " or JUnit",
-                 o.out.empty() ? "" : " (the runs' journals and reports are in " + o.out + "/)");
-    return kExitInterrupted;
-  }
+  if (sweep.interrupted) return report_interrupted(sweep, items.size(), o);
 
   CiSummary summary = summarize(plan, std::move(sweep.records), shard);
   const int threads = std::clamp(jobs, 1, std::max(1, static_cast<int>(items.size())));
