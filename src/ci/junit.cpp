@@ -22,14 +22,25 @@ std::string failure(const std::string& message, const char* type, const std::str
          "</failure>\n    </testcase>\n";
 }
 
-// The testcase of one run: its failing expectations and how to replay it.
+// "step not run: ..." for each step of the run that could not run, one per line.
+std::string not_run_lines(const RunRecord& r) {
+  std::string out;
+  for (const auto& step : r.steps_not_run) out += "step not run: " + step + "\n";
+  return out;
+}
+
+// The testcase of one run: its failing expectations, the steps that could not run and how to
+// replay it (a passing run's steps that could not run go to its system-out).
 std::string run_testcase(const PlannedScenario& plan, const std::string& classname, const RunRecord& r) {
   std::string out = "    <testcase" + attr("classname", classname) +
                     attr("name", "seed " + std::to_string(r.seed)) + attr("time", "0");
-  if (r.pass) return out + "/>\n";
+  if (r.pass && r.steps_not_run.empty()) return out + "/>\n";
+  if (r.pass) {
+    return out + ">\n      <system-out>" + xml_escape(not_run_lines(r)) + "</system-out>\n    </testcase>\n";
+  }
   const std::string message = r.failures.empty() ? "expectations failed" : join(r.failures, "; ");
   std::string body = join(r.failures, "\n");
-  body += (body.empty() ? "" : "\n") + std::string("replay: ") + replay_command(plan, r.seed);
+  body += (body.empty() ? "" : "\n") + not_run_lines(r) + "replay: " + replay_command(plan, r.seed);
   return out + failure(message, "expectation", body);
 }
 

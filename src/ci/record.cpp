@@ -19,6 +19,11 @@ RunRecord make_run_record(const Score& score) {
   return r;
 }
 
+std::string describe_step_not_run(const StepEndEvent& step) {
+  return "playbook '" + step.playbook + "', step '" + step.name + "' (" + step.kind +
+         (step.rollback ? ", rollback" : "") + "): " + step.reason;
+}
+
 bool by_scenario_then_seed(const RunRecord& a, const RunRecord& b) {
   return a.scenario != b.scenario ? a.scenario < b.scenario : a.seed < b.seed;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "score/score.hpp"
+#include "sim/journal.hpp"
 
 namespace gameday {
 
@@ -25,10 +26,18 @@ struct RunRecord {
   std::map<std::string, std::optional<double>> metrics;
   /// Failing expectations, in scenario order: "ttm <= 10m (actual 31m05s)".
   std::vector<std::string> failures;
+  /// Playbook steps that failed because they could not run at all, in journal order, as
+  /// describe_step_not_run gives them. They are failed steps of the run (its expectations
+  /// decide the verdict); CI names each one.
+  std::vector<std::string> steps_not_run;
 };
 
 /// The record of a scored run: scenario and seed from run_start, verdict, metrics, failures.
 RunRecord make_run_record(const Score& score);
+
+/// One step that could not run, for people: "playbook 'P', step 'S' (exec): REASON", with
+/// ", rollback" after the kind for a step of the rollback list.
+std::string describe_step_not_run(const StepEndEvent& step);
 
 /// Orders records by scenario name, then seed (the order of every summary).
 bool by_scenario_then_seed(const RunRecord& a, const RunRecord& b);

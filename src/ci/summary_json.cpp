@@ -57,11 +57,14 @@ Json run_json(const RunRecord& r) {
     auto it = r.metrics.find(m);
     metrics[m] = metric_json(m, it == r.metrics.end() ? std::nullopt : it->second);
   }
-  return Json{{"scenario", r.scenario},
-              {"seed", r.seed},
-              {"verdict", r.pass ? "pass" : "fail"},
-              {"metrics", std::move(metrics)},
-              {"failures", r.failures}};
+  Json x{{"scenario", r.scenario},
+         {"seed", r.seed},
+         {"verdict", r.pass ? "pass" : "fail"},
+         {"metrics", std::move(metrics)},
+         {"failures", r.failures}};
+  // Only when there are some: summaries of runs whose steps all ran keep their old shape.
+  if (!r.steps_not_run.empty()) x["steps_not_run"] = r.steps_not_run;
+  return x;
 }
 
 // ---------------------------------------------------------------- in
@@ -198,6 +201,12 @@ RunRecord parse_run(const Json& x, const std::string& where) {
     for (const Json& f : get_array(x, "failures", where)) {
       if (!f.is_string()) bad(where + ".failures", "expected strings");
       r.failures.push_back(f.get<std::string>());
+    }
+  }
+  if (x.contains("steps_not_run")) {
+    for (const Json& f : get_array(x, "steps_not_run", where)) {
+      if (!f.is_string()) bad(where + ".steps_not_run", "expected strings");
+      r.steps_not_run.push_back(f.get<std::string>());
     }
   }
   return r;

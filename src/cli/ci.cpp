@@ -1,9 +1,11 @@
 // `gameday ci`: every scenario × seed in simulated time on a pool of threads. Each run owns its
-// Journal and shares only the loaded (read-only) bundles; results land in a slot per work item,
-// so nothing printed or written depends on thread timing (except the live progress line).
+// Journal and its step effects (control API, flags file) and shares only the loaded (read-only)
+// bundles; results land in a slot per work item, so nothing printed or written depends on
+// thread timing (except the live progress line).
 #include "cli/ci.hpp"
 
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +31,7 @@
 #include "load/files.hpp"
 #include "load/loader.hpp"
 #include "engine/simulation.hpp"
+#include "net/step_effects.hpp"
 #include "report/report.hpp"
 #include "score/score.hpp"
 #include "sim/journal.hpp"
@@ -136,13 +139,24 @@ bool progress_wanted(bool allowed) {
   return allowed && isatty(STDOUT_FILENO) && !(ci && *ci);
 }
 
-/// Runs one work item; writes its journal and reports under `out` when given.
-RunRecord run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::string& out) {
+/// What one work item produced.
+struct RunOutcome {
+  RunRecord record;
+  bool interrupted = false;  ///< the stop flag ended it early (its record is partial)
+};
+
+/// Runs one work item as `gameday run` runs it; writes its journal and reports under `out`
+/// when given.
+RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::string& out,
+                   const std::atomic<bool>* stop) {
   SimOptions options;
   options.seed = seed;
-  // No step_effects: playbook exec/http/notify steps fail here, as they do in any run without
-  // the network shell. (Giving each run its own net::NetStepEffects, as `gameday run` does,
-  // needs that class to be safe to use from several threads at once.)
+  // exec/http/notify steps run for real, set up as `gameday run` sets them up: this run's own
+  // control API (127.0.0.1, a port the OS picks, started at its first such step) and its own
+  // flags file, both handed to each process in its own environment, so concurrent runs share
+  // nothing.
+  net::NetStepEffects step_effects;
+  step_effects.attach(options, stop);
   Journal journal;
   std::ofstream sink;
   std::filesystem::path dir;
@@ -153,33 +167,43 @@ RunRecord run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::s
     if (!sink) throw std::runtime_error("cannot write " + (dir / "journal.jsonl").string());
     journal.set_sink(&sink);
   }
-  run_simulation(bundle, options, journal);
+  const SimStats stats = run_simulation(bundle, options, journal);
   journal.flush();
   const Score score = score_journal(journal.events());
   if (!out.empty()) {
     write_file(dir / "report.json", report_json(score));
     write_file(dir / "report.md", report_markdown(score));
   }
-  return make_run_record(score);
+  RunOutcome outcome{make_run_record(score), stats.interrupted};
+  for (const auto& step : stats.steps_not_run) {
+    outcome.record.steps_not_run.push_back(describe_step_not_run(step));
+  }
+  return outcome;
 }
 
-/// Runs `items` on `jobs` threads. Results are in item order whatever the timing.
-std::vector<RunRecord> run_all(const std::vector<ScenarioBundle>& bundles,
-                               const std::vector<WorkItem>& items, int jobs, const std::string& out,
-                               Progress& progress) {
-  std::vector<std::optional<RunRecord>> results(items.size());
+/// The runs of a sweep, in item order; when interrupted, only those that finished.
+struct Sweep {
+  std::vector<RunRecord> records;
+  bool interrupted = false;
+};
+
+/// Runs `items` on `jobs` threads. Results are in item order whatever the timing. When `stop`
+/// turns true no further item starts and the runs in flight stop (after their rollbacks).
+Sweep run_all(const std::vector<ScenarioBundle>& bundles, const std::vector<WorkItem>& items, int jobs,
+              const std::string& out, const std::atomic<bool>* stop, Progress& progress) {
+  std::vector<std::optional<RunOutcome>> results(items.size());
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   std::mutex error_mutex;
   std::string error;
   auto worker = [&] {
-    while (!failed.load()) {
+    while (!failed.load() && !(stop != nullptr && stop->load())) {
       const std::size_t k = next.fetch_add(1);
       if (k >= items.size()) return;
       const WorkItem& item = items[k];
       try {
-        results[k] = run_one(bundles[item.scenario], item.seed, out);
-        progress.done(*results[k]);
+        results[k] = run_one(bundles[item.scenario], item.seed, out, stop);
+        progress.done(results[k]->record);
       } catch (const std::exception& e) {
         const std::lock_guard<std::mutex> lock(error_mutex);
         if (!failed.exchange(true)) {
@@ -196,10 +220,16 @@ std::vector<RunRecord> run_all(const std::vector<ScenarioBundle>& bundles,
   for (auto& t : pool) t.join();
   progress.clear();
   if (failed) throw std::runtime_error(error);
-  std::vector<RunRecord> records;
-  records.reserve(results.size());
-  for (auto& r : results) records.push_back(std::move(*r));
-  return records;
+  Sweep sweep;
+  sweep.records.reserve(results.size());
+  for (auto& r : results) {
+    if (!r || r->interrupted) {
+      sweep.interrupted = true;
+      continue;
+    }
+    sweep.records.push_back(std::move(r->record));
+  }
+  return sweep;
 }
 
 std::string pad(std::string s, std::size_t width, bool right = false) {
@@ -211,6 +241,19 @@ std::string pad(std::string s, std::size_t width, bool right = false) {
 std::string p50_p90(const ScenarioSummary& s, const char* metric) {
   const MetricStats& st = s.metrics.at(metric);
   return format_metric(metric, st.p50) + "/" + format_metric(metric, st.p90);
+}
+
+/// A "STEP NOT RUN" line per step that could not run, in run order; adds their number to `count`.
+/// Loud on purpose: a sweep must not pass over a mitigation that never ran.
+std::string not_run_lines(const CiSummary& s, std::size_t* count) {
+  std::string out;
+  for (const auto& r : s.runs) {
+    for (const auto& step : r.steps_not_run) {
+      ++*count;
+      out += "STEP NOT RUN " + r.scenario + " seed " + std::to_string(r.seed) + ": " + step + "\n";
+    }
+  }
+  return out;
 }
 
 /// The final table, the failures with replay commands, and the result line.
@@ -234,6 +277,8 @@ void print_result(const CiSummary& s, const std::string& summary_path, const std
     }
     throw std::logic_error("no scenario " + name);
   };
+  std::size_t not_run = 0;
+  out += not_run_lines(s, &not_run);
   long failed_runs = 0;
   for (const auto& r : s.runs) {
     if (r.pass) continue;
@@ -250,7 +295,10 @@ void print_result(const CiSummary& s, const std::string& summary_path, const std
   out += std::string("result: ") + (s.pass() ? "PASS" : "FAIL") + " (" +
          std::to_string(s.runs.size() - failed_runs) + "/" + std::to_string(s.runs.size()) +
          " runs passed, " + std::to_string(s.regressions.size()) +
-         (s.regressions.size() == 1 ? " regression" : " regressions") + "); summary: " + summary_path;
+         (s.regressions.size() == 1 ? " regression" : " regressions") +
+         (not_run == 0 ? std::string()
+                       : ", " + std::to_string(not_run) + (not_run == 1 ? " step" : " steps") + " could not run") +
+         "); summary: " + summary_path;
   if (!junit_path.empty()) out += "; junit: " + junit_path;
   std::cout << out << "\n";
 }
@@ -263,6 +311,14 @@ int finish(CiSummary& summary, const CiOptions& o, const std::optional<CiSummary
   if (!o.junit.empty()) write_file(o.junit, junit_xml(summary));
   print_result(summary, summary_path, o.junit);
   return summary.pass() ? kExitPass : kExitFail;
+}
+
+/// Says what an interrupted sweep leaves behind and returns its exit code.
+int report_interrupted(const Sweep& sweep, std::size_t total, const CiOptions& o) {
+  spdlog::warn("interrupted: {} of {} runs finished; no summary{} written{}", sweep.records.size(), total,
+               o.junit.empty() ? "" : " or JUnit",
+               o.out.empty() ? "" : " (the runs' journals and reports are in " + o.out + "/)");
+  return kExitInterrupted;
 }
 
 int cmd_merge(const CiOptions& o) {
@@ -352,11 +408,15 @@ int cmd_ci(const CiOptions& o) {
   if (jobs < 1) jobs = 1;
 
   Progress progress(progress_wanted(o.progress), items.size());
+  // Ctrl-C (or SIGTERM): no run starts after it, the runs in flight stop as `gameday run`
+  // stops (their processes killed, their rollbacks run), and nothing is summarized.
+  const std::atomic<bool>* stop = install_interrupt_handler();
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<RunRecord> records = run_all(bundles, items, jobs, o.out, progress);
+  Sweep sweep = run_all(bundles, items, jobs, o.out, stop, progress);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (sweep.interrupted) return report_interrupted(sweep, items.size(), o);
 
-  CiSummary summary = summarize(plan, std::move(records), shard);
+  CiSummary summary = summarize(plan, std::move(sweep.records), shard);
   const int threads = std::clamp(jobs, 1, std::max(1, static_cast<int>(items.size())));
   char header[256];
   std::snprintf(header, sizeof header, "gameday ci: %zu scenario%s x %d seed%s%s%s: %zu runs on %d thread%s in %.2f s\n",

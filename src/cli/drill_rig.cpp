@@ -36,11 +36,9 @@ SimOptions drill_sim_options(const DrillOptions& o, const DrillSetup& setup, con
   SimOptions options;
   options.seed = o.seed.value_or(scenario.seed);
   options.playbooks_enabled = !o.no_playbooks;
-  options.stop = stop;
   options.external_alerts = setup.external_alerts;
   options.rollback_limit = kDrillRollbackLimit;
-  step_effects.set_stop(stop);
-  options.step_effects = &step_effects;
+  step_effects.attach(options, stop);
   return options;
 }
 

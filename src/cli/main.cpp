@@ -5,8 +5,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -42,20 +40,6 @@ int write_reports(const std::vector<Event>& events, const std::filesystem::path&
   return score.pass ? kExitPass : kExitFail;
 }
 
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
-
-/// SIGINT and SIGTERM set a flag the run polls (no work in the handler).
-const std::atomic<bool>* install_interrupt_handler() {
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  return &g_interrupted;
-}
-
 int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
             std::string out_dir, bool no_playbooks, bool quiet) {
   const DiskFiles disk;
@@ -73,12 +57,10 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   options.seed = seed.value_or(bundle.scenario.seed);
   options.playbooks_enabled = !no_playbooks;
   // exec/http/notify playbook steps: real processes and HTTP, and the control API they use
-  // (started at the first such step, on 127.0.0.1, for the rest of the run).
+  // (started at the first such step, on 127.0.0.1, for the rest of the run). Ctrl-C (or
+  // SIGTERM): stop, run the rollbacks, write what happened, exit 3.
   net::NetStepEffects step_effects;
-  options.step_effects = &step_effects;
-  // Ctrl-C (or SIGTERM): stop, run the rollbacks, write what happened, exit 3.
-  options.stop = install_interrupt_handler();
-  step_effects.set_stop(options.stop);
+  step_effects.attach(options, install_interrupt_handler());
   if (out_dir.empty()) out_dir = "reports/" + bundle.scenario.name;
   std::filesystem::create_directories(out_dir);
   spdlog::info("running {}{} (seed {}, {}) in simulated time", path, embedded ? " (embedded)" : "",

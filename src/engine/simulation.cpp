@@ -521,6 +521,7 @@ SimStats EngineRun<S>::finish() {
   if (options.engine) options.engine(nullptr);
   journal.append(scheduler.now(), RunEndEvent{stats.interrupted ? "interrupted" : "completed"});
   stats.events = scheduler.executed();
+  stats.steps_not_run = playbooks.steps_not_run();
   return stats;
 }
 

@@ -102,6 +102,9 @@ struct SimStats {
   std::uint64_t events = 0;    // scheduler events executed
   std::uint64_t requests = 0;  // user requests submitted
   bool interrupted = false;    // SimOptions::stop ended the run early
+  /// The journaled ends of exec/http/notify steps that failed because they could not run at
+  /// all (PlaybookRunner::steps_not_run), in journal order.
+  std::vector<StepEndEvent> steps_not_run;
 };
 
 /// Runs `bundle` in virtual time, single-threaded, appending every event to `journal`.

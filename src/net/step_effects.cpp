@@ -10,6 +10,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "engine/simulation.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/process.hpp"
@@ -98,6 +99,12 @@ NetStepEffects::~NetStepEffects() {
     std::error_code ec;
     std::filesystem::remove_all(state_->dir, ec);
   }
+}
+
+void NetStepEffects::attach(SimOptions& options, const std::atomic<bool>* stop) {
+  options.step_effects = this;
+  options.stop = stop;
+  set_stop(stop);
 }
 
 std::string NetStepEffects::control_url() {

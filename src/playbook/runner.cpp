@@ -281,7 +281,8 @@ void PlaybookRunner::execute(const std::shared_ptr<Run>& run, const StepSpec& st
     case StepKind::kNotify:
       if (!effects_) {
         step_done(run, op, "failed",
-                  "no step effects configured: " + to_name(step.kind) + " steps cannot run here");
+                  "no step effects configured: " + to_name(step.kind) + " steps cannot run here",
+                  true);
         return;
       }
       if (step.kind == StepKind::kExec) return exec(run, step, op);
@@ -455,7 +456,8 @@ void PlaybookRunner::exec(const std::shared_ptr<Run>& run, const StepSpec& step,
       break;
     case ExecResult::Status::kFailedToStart:
       step_done(run, op, "failed",
-                "cannot run '" + (req.argv.empty() ? std::string() : req.argv.front()) + "': " + r.error);
+                "cannot run '" + (req.argv.empty() ? std::string() : req.argv.front()) + "': " + r.error,
+                true);
       break;
   }
 }
@@ -475,7 +477,7 @@ void PlaybookRunner::http(const std::shared_ptr<Run>& run, const StepSpec& step,
   const HttpResult r = effects_->http(req, control);
   // URLs may carry tokens: reasons name the method and status, never the URL or the body.
   if (r.status == 0) {
-    step_done(run, op, "failed", req.method + " failed: " + r.error);
+    step_done(run, op, "failed", req.method + " failed: " + r.error, true);
     return;
   }
   const std::string got = "HTTP " + std::to_string(r.status);
@@ -531,7 +533,7 @@ void PlaybookRunner::notify(const std::shared_ptr<Run>& run, const StepSpec& ste
   StepControl control(assistant_, "http:" + step.name);
   const HttpResult r = effects_->http(req, control);
   if (r.status == 0) {
-    step_done(run, op, "failed", "webhook unreachable: " + r.error);
+    step_done(run, op, "failed", "webhook unreachable: " + r.error, true);
   } else if (r.status < 200 || r.status >= 300) {
     step_done(run, op, "failed", "webhook answered HTTP " + std::to_string(r.status));
   } else {
@@ -540,7 +542,8 @@ void PlaybookRunner::notify(const std::shared_ptr<Run>& run, const StepSpec& ste
 }
 
 void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op,
-                               const std::string& outcome, const std::string& reason) {
+                               const std::string& outcome, const std::string& reason,
+                               bool could_not_run) {
   if (run->ended || run->op != op) return;  // a late result of an attempt that timed out
   ++run->op;
   run->in_step = false;
@@ -561,10 +564,10 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
     }
     if (jump && run->gotos < kMaxGotos) journaled += "; goto '" + step.goto_step + "'";
   }
-  journal_.append(scheduler_.now(),
-                  StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
-                               to_name(step.kind),
-                               outcome, journaled, run->rolling_back});
+  StepEndEvent end{pb.name, run->id, static_cast<int>(run->step), step.name, to_name(step.kind),
+                   outcome, journaled, run->rolling_back};
+  if (could_not_run) not_run_.push_back(end);
+  journal_.append(scheduler_.now(), std::move(end));
   if (passed) {
     run->attempt = 0;
     ++run->step;

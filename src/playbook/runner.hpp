@@ -65,13 +65,20 @@ class PlaybookRunner {
   /// Runs `callback` each time the last running playbook ends (any_running() turns false).
   void on_idle(std::function<void()> callback) { on_idle_ = std::move(callback); }
 
+  /// The journaled ends of the steps that failed because they could not run at all, in journal
+  /// order: an exec/http/notify step without step effects, a process that could not start
+  /// (program not found, control API or flags file unavailable), a request that got no
+  /// response (connection refused, unreachable, timed out). They are ordinary failed steps in
+  /// the journal; this list lets a caller name them.
+  const std::vector<StepEndEvent>& steps_not_run() const { return not_run_; }
+
  private:
   struct Run;
   class StepControl;
   void begin(std::size_t playbook_index, const std::string& trigger);
   void run_step(const std::shared_ptr<Run>& run);
   void step_done(const std::shared_ptr<Run>& run, std::uint64_t op, const std::string& outcome,
-                 const std::string& reason);
+                 const std::string& reason, bool could_not_run = false);
   void execute(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
   void set_route(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
                  const std::string& by);
@@ -105,6 +112,7 @@ class PlaybookRunner {
   std::function<void()> on_idle_;
   std::uint64_t next_run_ = 1;
   std::vector<std::shared_ptr<Run>> running_;
+  std::vector<StepEndEvent> not_run_;
 };
 
 /// Interrupts `runner` and keeps `scheduler` running (other components' events included) until

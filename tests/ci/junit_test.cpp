@@ -46,3 +46,17 @@ TEST_CASE("A baseline comparison adds one baseline testcase per compared scenari
   CHECK(xml.find("type=\"regression\"") != std::string::npos);
   CHECK(xml.find("tests=\"2\" failures=\"1\"") != std::string::npos);
 }
+
+TEST_CASE("JUnit XML names the steps that could not run in a run's testcase", "[ci][junit]") {
+  const std::vector<PlannedScenario> plan = {planned("s", 1, 2)};
+  std::vector<RunRecord> runs = {run("s", 1, 1.0, false), run("s", 2, 1.0)};
+  runs[0].steps_not_run = {"playbook 'p', step 'x' (exec): cannot run './x.sh': No such file or directory"};
+  runs[1].steps_not_run = {"playbook 'p', step 'tell' (notify): webhook unreachable: refused"};
+  const std::string xml = junit_xml(summarize(plan, runs));
+  CHECK(count_of(xml, "<failure ") == 1);
+  CHECK(xml.find("step not run: playbook &apos;p&apos;, step &apos;x&apos; (exec): cannot run") !=
+        std::string::npos);
+  // A passing run keeps its verdict and names the step in its output.
+  CHECK(xml.find("<system-out>step not run: playbook &apos;p&apos;, step &apos;tell&apos; (notify)") !=
+        std::string::npos);
+}

@@ -35,3 +35,13 @@ TEST_CASE("A run record keeps the verdict, CI metrics and failing expectations",
   CHECK(format_metric("unsafe", 3.0) == "3");
   CHECK(format_metric("ttm", std::nullopt) == "-");
 }
+
+TEST_CASE("A step that could not run is described with its playbook, kind and reason", "[ci][record]") {
+  StepEndEvent step{"failover-by-script", 1, 1, "route by script", "exec", "failed",
+                    "cannot run './failover.sh': No such file or directory", false};
+  CHECK(describe_step_not_run(step) ==
+        "playbook 'failover-by-script', step 'route by script' (exec): cannot run './failover.sh': "
+        "No such file or directory");
+  step.rollback = true;
+  CHECK(describe_step_not_run(step).find("(exec, rollback): ") != std::string::npos);
+}

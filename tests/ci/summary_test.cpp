@@ -96,11 +96,14 @@ TEST_CASE("Merging refuses a missing shard, an overlap and different plans", "[c
 TEST_CASE("A summary survives a JSON round trip unchanged", "[ci][summary]") {
   auto [plan, runs] = sweep();
   plan[0].tolerance["failed_ratio"] = 0.02;
+  runs[2].steps_not_run = {"playbook 'p', step 'x' (exec): cannot run './x.sh': not found in PATH"};
   CiSummary s = summarize(plan, runs);
   const CiSummary baseline = summarize(plan, runs);
   compare_with_baseline(s, baseline);
   const std::string text = summary_json(s);
   CHECK(summary_json(parse_summary_json(text)) == text);
+  // Only a run with steps that could not run has the key.
+  CHECK(count_of(text, "\"steps_not_run\"") == 1);
   CHECK(text.find("\"failed\": 101") != std::string::npos);  // counts print as integers
   CHECK(text.back() == '\n');
 }

@@ -636,3 +636,66 @@ TEST_CASE("notify fails when the webhook answers an error", "[playbook][notify]"
   f.runner.on_alert(page("Slow"));
   REQUIRE(timed<StepEndEvent>(f.h.journal)[0].second.reason == "webhook answered HTTP 500");
 }
+
+TEST_CASE("Steps that could not run are listed and steps that ran and failed are not", "[playbook][exec]") {
+  StepSpec ex = make_step("exec", "mitigate");
+  ex.argv = {"./mitigate.sh"};
+  ex.on_failure = OnFailure::kContinue;
+  StepSpec h = make_step("http", "check");
+  h.url = "http://127.0.0.1:9/health";
+  h.on_failure = OnFailure::kContinue;
+  StepSpec n = make_step("notify", "tell");
+  n.url = "https://hooks.example.test/x";
+  n.text = "hi";
+  n.on_failure = OnFailure::kContinue;
+  StepSpec back = make_step("exec", "undo");
+  back.argv = {"./undo.sh"};
+  PlaybookFixture f(playbook({ex, h, n}, {back}));
+  SECTION("a process that cannot start and requests without a response") {
+    f.effects.exec_result.status = ExecResult::Status::kFailedToStart;
+    f.effects.exec_result.error = "No such file or directory";
+    f.effects.http_result = HttpResult{0, "", "Couldn't connect to server"};
+    f.runner.on_alert(page("Slow"));
+    const auto& not_run = f.runner.steps_not_run();
+    REQUIRE(not_run.size() == 3);
+    REQUIRE(not_run[0].name == "mitigate");
+    REQUIRE(not_run[0].playbook == "respond");
+    REQUIRE(not_run[0].kind == "exec");
+    REQUIRE(not_run[0].reason == "cannot run './mitigate.sh': No such file or directory");
+    REQUIRE(not_run[1].reason == "GET failed: Couldn't connect to server");
+    REQUIRE(not_run[2].reason == "webhook unreachable: Couldn't connect to server");
+    // The journal has them as ordinary failed steps.
+    REQUIRE(outcomes(f.h.journal) == std::vector<std::string>{"mitigate:failed", "check:failed", "tell:failed"});
+  }
+  SECTION("a process that exits non-zero and an error status ran") {
+    f.effects.exec_result.exit_code = 1;
+    f.effects.http_result = HttpResult{503, "{}", ""};
+    f.runner.on_alert(page("Slow"));
+    REQUIRE(outcomes(f.h.journal).size() == 3);
+    REQUIRE(f.runner.steps_not_run().empty());
+  }
+  SECTION("a rollback step that cannot start is listed as one") {
+    f.effects.exec_result.status = ExecResult::Status::kFailedToStart;
+    f.effects.exec_result.error = "not found in PATH";
+    ex.on_failure = OnFailure::kAbort;
+    PlaybookFixture g(playbook({ex}, {back}));
+    g.effects.exec_result = f.effects.exec_result;
+    g.runner.on_alert(page("Slow"));
+    const auto& not_run = g.runner.steps_not_run();
+    REQUIRE(not_run.size() == 2);
+    REQUIRE_FALSE(not_run[0].rollback);
+    REQUIRE(not_run[1].name == "undo");
+    REQUIRE(not_run[1].rollback);
+  }
+}
+
+TEST_CASE("Steps without step effects are listed as steps that could not run", "[playbook][exec]") {
+  Harness h;
+  GoldenRunner golden(h.factory, *h.assistant, h.scheduler, h.journal, Rng(4));
+  StepSpec ex = make_step("exec", "run");
+  ex.argv = {"true"};
+  PlaybookRunner runner({playbook({ex})}, {}, h.scheduler, h.journal, *h.assistant, golden, Rng(5));
+  runner.on_alert(page("Slow"));
+  REQUIRE(runner.steps_not_run().size() == 1);
+  REQUIRE(runner.steps_not_run()[0].reason == "no step effects configured: exec steps cannot run here");
+}
