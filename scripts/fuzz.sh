@@ -5,6 +5,7 @@
 # (reused by the next run); a crash, a sanitizer report or an uncaught exception leaves its
 # input in BUILD/fuzz-findings/ and makes the script exit 1 once every target has run.
 #   scripts/fuzz.sh BUILD [SECONDS] [TARGET...]    (TARGET: e.g. scenario, fhir_target)
+# FUZZ_JOBS (default: the number of cores) targets run at a time, each for SECONDS (default 20).
 # Replay one finding: BUILD/fuzz/fuzz_<target> BUILD/fuzz-findings/<target>-crash-...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,30 +53,44 @@ max_len() {
 }
 
 findings="$build/fuzz-findings"
-mkdir -p "$findings"
-failed=()
-for t in "${targets[@]}"; do
-  bin="$build/fuzz/fuzz_$t"
-  seeds="$build/fuzz-seeds/$t"
-  corpus="$build/fuzz-corpus/$t"
+mkdir -p "$findings" "$build/fuzz-logs"
+
+# Fuzzes one target; prints one line (and the report's gist on a finding); fails on a finding.
+fuzz_one() {
+  local t=$1 bin="$build/fuzz/fuzz_$1" seeds="$build/fuzz-seeds/$1" corpus="$build/fuzz-corpus/$1"
+  local log="$build/fuzz-logs/$1.log"
   rm -rf "$seeds"
   seed "$t" "$seeds"
   mkdir -p "$corpus"
-  log="$build/fuzz-logs/$t.log"
-  mkdir -p "$(dirname "$log")"
   # -timeout: one input running this long is a finding (a hang); -rss_limit_mb: ASan's shadow
   # memory included. Leaks (LeakSanitizer, on with ASan) are findings too.
   if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$t")" \
-      -print_final_stats=1 -artifact_prefix="$findings/$t-" \
-      "$corpus" "$seeds" >"$log" 2>&1; then
-    printf 'fuzz %-22s ok   %s\n' "$t" "$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$') runs, $(ls "$corpus" | wc -l) corpus inputs"
+      -print_final_stats=1 -artifact_prefix="$findings/$t-" "$corpus" "$seeds" >"$log" 2>&1; then
+    printf 'fuzz %-22s ok   %s runs, %s corpus inputs\n' "$t" \
+      "$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$')" \
+      "$(ls "$corpus" | wc -l)"
   else
-    printf 'fuzz %-22s FAIL (log: %s)\n' "$t" "$log"
-    grep -E 'ERROR|SUMMARY|Test unit written|uncaught|terminate' "$log" | head -20 | sed 's/^/    /'
-    failed+=("$t")
+    printf 'fuzz %-22s FAIL (log: %s)\n%s\n' "$t" "$log" \
+      "$(grep -E 'ERROR|SUMMARY|Test unit written|uncaught|terminate|what\(\)' "$log" | head -20 | sed 's/^/    /')"
+    return 1
   fi
+}
+
+# FUZZ_JOBS targets at a time (libFuzzer runs one thread each): default one per core.
+jobs=${FUZZ_JOBS:-$(nproc)}
+status="$build/fuzz-logs/failed"
+: >"$status"
+running=0
+for t in "${targets[@]}"; do
+  if ((running >= jobs)); then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  { fuzz_one "$t" || echo "$t" >>"$status"; } &
+  running=$((running + 1))
 done
-if ((${#failed[@]})); then
-  echo "fuzz.sh: findings in: ${failed[*]} (inputs under $findings/)" >&2
+wait
+if [[ -s $status ]]; then
+  echo "fuzz.sh: findings in: $(sort "$status" | tr '\n' ' ')(inputs under $findings/)" >&2
   exit 1
 fi
