@@ -584,7 +584,8 @@ std::string to_operation_outcome_json(const std::string& severity, const std::st
   j["resourceType"] = "OperationOutcome";
   j["issue"] = Json::array(
       {{{"severity", severity}, {"code", code}, {"diagnostics", diagnostics}}});
-  return j.dump();
+  // Diagnostics may quote a request target's bytes, which need not be UTF-8: U+FFFD for those.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace gameday

@@ -25,7 +25,10 @@ bool authorized(const ServerRequest& req, const std::string& token) {
 
 }  // namespace
 
-std::string fault_json(const FaultSpec& f) { return fault_to_json(f).dump(); }
+std::string fault_json(const FaultSpec& f) {
+  // A fault body may be YAML, whose strings need not be UTF-8: U+FFFD for such bytes.
+  return fault_to_json(f).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 std::optional<std::vector<WebhookAlert>> parse_alertmanager_webhook(const std::string& body, std::string& error) {
   const Json j = Json::parse(body, nullptr, false);

@@ -9,9 +9,11 @@
 
 namespace gameday::net {
 
-/// `body` as application/json (one line, newline-terminated).
+/// `body` as application/json (one line, newline-terminated). Bytes that are not UTF-8 (from a
+/// request's path or method, echoed in an error) are written as U+FFFD.
 inline ServerResponse json_reply(int status, const nlohmann::json& body) {
-  return ServerResponse{status, "application/json", body.dump() + "\n"};
+  return ServerResponse{status, "application/json",
+                        body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
 }
 
 /// `body` (keys in insertion order) as application/json.

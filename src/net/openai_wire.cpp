@@ -509,7 +509,8 @@ std::string error_json(const WireError& e) {
   }
   Json j;
   j["error"] = std::move(err);
-  return j.dump();
+  // The message may quote the request's method, path or model id, which need not be UTF-8.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 WireError outcome_error(const VendorOutcome& o) {

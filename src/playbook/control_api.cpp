@@ -11,7 +11,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-ControlResponse reply(int status, const Json& body) { return ControlResponse{status, body.dump()}; }
+// Bytes that are not UTF-8 (a flag name from the request path, echoed in an error) become U+FFFD.
+ControlResponse reply(int status, const Json& body) {
+  return ControlResponse{status, body.dump(-1, ' ', false, Json::error_handler_t::replace)};
+}
 
 ControlResponse error(int status, const std::string& message, const std::string& field = "") {
   Json j = {{"error", message}};

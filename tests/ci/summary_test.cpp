@@ -73,7 +73,10 @@ TEST_CASE("Merging shard summaries gives the unsharded summary byte for byte", "
 }
 
 TEST_CASE("Merging refuses a missing shard, an overlap and different plans", "[ci][summary]") {
-  auto [plan, runs] = sweep();
+  // Not a structured binding: the lambda below captures these, which clang 14 cannot do.
+  const auto swept = sweep();
+  const auto& plan = swept.first;
+  const auto& runs = swept.second;
   const auto all = work_items(plan);
   auto part = [&](int i, int n) {
     std::vector<RunRecord> mine;
