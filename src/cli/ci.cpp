@@ -33,6 +33,7 @@
 #include "engine/simulation.hpp"
 #include "net/step_effects.hpp"
 #include "report/report.hpp"
+#include "score/invariants.hpp"
 #include "score/score.hpp"
 #include "sim/journal.hpp"
 
@@ -174,6 +175,7 @@ RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::
     write_file(dir / "report.json", report_json(score));
     write_file(dir / "report.md", report_markdown(score));
   }
+  require_invariants(journal.events(), score);
   RunOutcome outcome{make_run_record(score), stats.interrupted};
   for (const auto& step : stats.steps_not_run) {
     outcome.record.steps_not_run.push_back(describe_step_not_run(step));

@@ -23,6 +23,7 @@
 #include "engine/simulation.hpp"
 #include "net/step_effects.hpp"
 #include "report/report.hpp"
+#include "score/invariants.hpp"
 #include "score/score.hpp"
 #include "sim/journal.hpp"
 
@@ -30,12 +31,15 @@ namespace {
 
 using namespace gameday;
 
-/// Scores a journal and writes report.json and report.md into `out_dir`.
+/// Scores a journal and writes report.json and report.md into `out_dir`; throws
+/// InvariantError (exit 3) after writing them when the run breaks an invariant.
 int write_reports(const std::vector<Event>& events, const std::filesystem::path& out_dir,
                   bool quiet) {
   const Score score = score_journal(events);
   write_file(out_dir / "report.json", report_json(score));
   write_file(out_dir / "report.md", report_markdown(score));
+  // After writing: a broken invariant is an internal error (exit 3), and the reports show it.
+  require_invariants(events, score);
   if (!quiet) std::cout << terminal_summary(score) << "reports: " << out_dir.string() << "/\n";
   return score.pass ? kExitPass : kExitFail;
 }

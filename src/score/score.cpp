@@ -548,7 +548,8 @@ Score score_journal(const std::vector<Event>& events) {
   // ---- request metrics and impact
   for (const auto& r : reqs) {
     ++m.requests;
-    const bool slow = slow_threshold && r.latency > *slow_threshold;
+    // Slow is an answer's harm: a request that failed counts as failed only (as for incidents).
+    const bool slow = r.ok && slow_threshold && r.latency > *slow_threshold;
     if (!r.ok) ++m.failed;
     if (slow) ++m.slow;
     if (r.unsafe) ++m.unsafe;

@@ -81,6 +81,7 @@ class JournalBuilder {
     RequestEvent r;
     r.id = ++next_id_;
     r.probe = true;
+    r.arrival = t;
     r.status = status;
     r.unsafe = unsafe;
     r.unsafe_kind = unsafe ? "wrong_patient" : "";
@@ -192,9 +193,11 @@ inline std::vector<Event> reference_incident(std::vector<std::string> expect = {
     if (s == 160) b.golden(t, false);
     if (s == 170) b.resolve(t, "ErrorsHigh");
     if (s == 200) b.golden(t, true);
-    if (s == 300) b.fault_end(t, "primary-errors");
+    if (s == 300) {
+      b.fault_end(t, "primary-errors");
+      b.probe(t, RequestStatus::kError);
+    }
   }
-  b.probe(300 * kSecond, RequestStatus::kError);
   b.end(600 * kSecond);
   return b.events();
 }

@@ -1,0 +1,42 @@
+#pragma once
+// Invariants every scored run must hold, checked on every run (cheap: one pass over the
+// journal). A violation is a bug in the engine or the scorer, never a property of the scenario:
+// the command writes what it has and exits 3 naming the invariant, so `gameday ci` over many
+// seeds doubles as a fuzzer of the engine.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "score/score.hpp"
+#include "sim/journal.hpp"
+
+namespace gameday {
+
+/// One broken invariant: its name (stable, listed on check_invariants()) and what broke it.
+struct InvariantViolation {
+  std::string invariant;
+  std::string detail;
+};
+
+/// Checks a journal and its score (score_journal(events)). Invariants, by name:
+/// - `time_monotone`: no event's time is before the previous event's.
+/// - `request_once`: every request ends exactly once (one request event per id; user requests
+///   and golden probes are numbered separately), not before its arrival.
+/// - `incident_order`: for every incident t_f ≤ t_i, t_f ≤ t_d ≤ t_a, t_i ≤ t_m ≤ t_r when
+///   set (t_d may precede t_i: a golden probe can catch a fault before any user is harmed).
+/// - `harm_accounted`: the failed, slow and unsafe user requests of the incidents and of
+///   background add up to the run's totals, unsafe answers by kind too.
+/// - `alert_pairs`: an alert resolves only while it fires.
+/// Returns the violations in that order; empty when all hold.
+std::vector<InvariantViolation> check_invariants(const std::vector<Event>& events, const Score& s);
+
+/// Thrown by require_invariants(); what() names every broken invariant.
+class InvariantError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Throws InvariantError when check_invariants() finds a violation.
+void require_invariants(const std::vector<Event>& events, const Score& s);
+
+}  // namespace gameday
