@@ -115,3 +115,28 @@ TEST_CASE("An unknown command-line option is invalid input", "[e2e][errors]") {
   REQUIRE(gameday("run --bogus").code == 2);
   REQUIRE(gameday("frobnicate").code == 2);
 }
+
+TEST_CASE("A journal that breaks an invariant is reported and exits 3 naming it", "[e2e][report][invariants]") {
+  TempDir dir;
+  REQUIRE(gameday("run -q --out '" + (dir / "run").string() + "'", dir.path()).code == 0);
+  // The same request journaled twice, as an engine that ended a request twice would write it.
+  const std::string journal = slurp(dir / "run/journal.jsonl");
+  const auto first = journal.find("\"type\":\"request\"");
+  REQUIRE(first != std::string::npos);
+  const auto begin = journal.rfind('\n', first) + 1;
+  const auto end = journal.find('\n', first) + 1;
+  const auto next = journal.find('\n', end) + 1;
+  std::filesystem::create_directories(dir / "broken");
+  {
+    std::ofstream out(dir / "broken/journal.jsonl", std::ios::binary);
+    // The duplicate goes after the next line, so journal time still only moves forward.
+    out << journal.substr(0, next) << journal.substr(begin, end - begin) << journal.substr(next);
+  }
+  const auto r = gameday("report -q '" + (dir / "broken/journal.jsonl").string() + "'");
+  INFO(r.err);
+  CHECK(r.code == 3);
+  CHECK(r.err.find("invariant violated") != std::string::npos);
+  CHECK(r.err.find("request_once") != std::string::npos);
+  // What was scored is still written, for the bug report.
+  CHECK(std::filesystem::exists(dir / "broken/report.json"));
+}
