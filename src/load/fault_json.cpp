@@ -10,7 +10,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 template <typename T>
-inline constexpr bool kUnwritable = false;
+[[maybe_unused]] inline constexpr bool kUnwritable = false;
 
 // Writes one parameter by its field table entry.
 template <typename S, typename T>

@@ -55,7 +55,7 @@ const std::vector<std::string> kTriggerKeys = {"probability", "every_nth", "firs
                                                "task_types"};
 
 template <typename T>
-inline constexpr bool kUnreadable = false;
+[[maybe_unused]] inline constexpr bool kUnreadable = false;
 
 // Reads one parameter of a kind's struct by its field table entry.
 template <typename S, typename T>

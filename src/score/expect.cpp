@@ -46,6 +46,10 @@ constexpr MetricDef kIncidentMetrics[] = {
     {"failed", MetricKind::kCount},    {"slow", MetricKind::kCount},
     {"unsafe", MetricKind::kCount},    {"patients_affected", MetricKind::kCount},
     {"phi_to_vendor", MetricKind::kCount}, {"phi_in_logs", MetricKind::kCount},
+    {"exposure", MetricKind::kCount},
+    {"unsafe_hallucination", MetricKind::kCount}, {"unsafe_wrong_patient", MetricKind::kCount},
+    {"unsafe_injection_followed", MetricKind::kCount}, {"unsafe_phi_leak", MetricKind::kCount},
+    {"unsafe_invalid_schema", MetricKind::kCount}, {"unsafe_incorrect", MetricKind::kCount},
 };
 
 constexpr MetricDef kBackgroundMetrics[] = {

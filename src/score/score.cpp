@@ -255,6 +255,12 @@ std::optional<double> incident_value(const Incident& x, const std::string& metri
   if (metric == "patients_affected") return static_cast<double>(x.patients_affected);
   if (metric == "phi_to_vendor") return static_cast<double>(x.phi_to_vendor);
   if (metric == "phi_in_logs") return static_cast<double>(x.phi_in_logs);
+  // Exposure of one incident: its unsafe answers, all of them or of one kind.
+  if (metric == "exposure") return static_cast<double>(x.unsafe);
+  if (metric.rfind("unsafe_", 0) == 0) {
+    const auto it = x.unsafe_by_kind.find(metric.substr(7));
+    return static_cast<double>(it == x.unsafe_by_kind.end() ? 0 : it->second);
+  }
   return std::nullopt;
 }
 

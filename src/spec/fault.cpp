@@ -15,7 +15,7 @@ namespace {
 template <std::size_t... I>
 FaultParams default_params_of(std::size_t k, std::index_sequence<I...>) {
   FaultParams out;
-  ((k == I ? (out.emplace<I>(), true) : false) || ...);
+  (void)((k == I ? (out.emplace<I>(), true) : false) || ...);
   return out;
 }
 }  // namespace

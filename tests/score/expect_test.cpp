@@ -104,8 +104,8 @@ TEST_CASE("Malformed expectations say what was expected", "[expect][errors]") {
   std::string error;
   CHECK_FALSE(parse_expectation("incident.ttd <= 3m", &error));
   CHECK(error == "incident needs a name: incident(NAME).ttd");
-  CHECK_FALSE(parse_expectation("incident(x).exposure <= 3", &error));
-  CHECK(error.find("unknown metric 'exposure' of incident (known: ttd,") == 0);
+  CHECK_FALSE(parse_expectation("incident(x).requests <= 3", &error));
+  CHECK(error.find("unknown metric 'requests' of incident (known: ttd,") == 0);
   CHECK_FALSE(parse_expectation("ttd < none", &error));
   CHECK(error == "compare with none using == or !=");
   CHECK_FALSE(parse_expectation("final.route >= secondary", &error));
@@ -147,4 +147,20 @@ TEST_CASE("Scoped expectations are judged on the incidents, alerts and final sta
   }
   CHECK(s.expectations[11].actual_text == "no incident nope");
   CHECK(*s.expectations[1].actual == 15.0);
+}
+
+TEST_CASE("An incident's exposure is its unsafe answers, in all and by kind", "[expect][score]") {
+  JournalBuilder b(standard_run({"incident(codes).exposure == 2", "incident(codes).unsafe_hallucination == 2",
+                                 "incident(codes).unsafe_wrong_patient == 0", "exposure == 2"}));
+  b.fault_start(100 * kSecond, "codes", "vendor:primary", "hallucination");
+  b.unsafe(110 * kSecond, {"codes"});
+  b.unsafe(120 * kSecond, {"codes"}, "hallucination", "pt-5b092dbd");
+  for (int s = 130; s <= 600; s += 10) b.request(s * kSecond);
+  b.end(600 * kSecond);
+  const Score s = score_journal(b.events());
+  REQUIRE(s.incidents.size() == 1);
+  for (const auto& e : s.expectations) {
+    INFO(e.text);
+    CHECK(e.pass);
+  }
 }
