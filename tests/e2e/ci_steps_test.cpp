@@ -12,6 +12,8 @@
 #include "e2e_support.hpp"
 
 using e2e::gameday;
+using e2e::journal;
+using e2e::of_type;
 using e2e::slurp;
 using e2e::TempDir;
 using nlohmann::json;
@@ -23,23 +25,6 @@ const std::string kScripted = kDir + "/vendor-latency-spike-scripted.yaml";
 const std::string kName = "vendor-latency-spike-scripted";
 
 std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
-
-std::vector<json> journal(const std::filesystem::path& p) {
-  std::vector<json> out;
-  std::istringstream in(slurp(p));
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
-
-std::vector<json> of_type(const std::vector<json>& events, const std::string& type) {
-  std::vector<json> out;
-  for (const auto& e : events) {
-    if (e["type"] == type) out.push_back(e);
-  }
-  return out;
-}
 
 // What the scripted scenario needs, copied under `dir` at the same relative places (the
 // scenario refers to ../../../fakes and the playbook to the core golden set), without the

@@ -42,19 +42,4 @@ inline int with_drill(const TempDir& dir, const std::string& args, const std::st
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-inline std::vector<nlohmann::json> journal(const std::filesystem::path& p) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(p);
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
-inline std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& events, const std::string& type) {
-  std::vector<nlohmann::json> out;
-  for (const auto& e : events) {
-    if (e["type"] == type) out.push_back(e);
-  }
-  return out;
-}
-
 }  // namespace e2e

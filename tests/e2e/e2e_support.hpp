@@ -1,5 +1,6 @@
 #pragma once
 // Helpers for end-to-end tests: run the real gameday binary and read what it wrote.
+#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "support/skip.hpp"
 
@@ -48,6 +50,25 @@ inline std::string slurp(const std::filesystem::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+/// The events of a journal.jsonl, one JSON object per line.
+inline std::vector<nlohmann::json> journal(const std::filesystem::path& p) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+/// The events of one type ("request", "fault_start", ...), in journal order.
+inline std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& events, const std::string& type) {
+  std::vector<nlohmann::json> out;
+  for (const auto& e : events) {
+    if (e["type"] == type) out.push_back(e);
+  }
+  return out;
 }
 
 /// A fresh temporary directory, removed when the object dies.

@@ -10,28 +10,13 @@
 #include "e2e_support.hpp"
 
 using e2e::gameday;
+using e2e::journal;
+using e2e::of_type;
 using e2e::slurp;
 using e2e::TempDir;
 using nlohmann::json;
 
 namespace {
-
-std::vector<json> journal(const std::filesystem::path& p) {
-  std::vector<json> out;
-  std::istringstream in(slurp(p));
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
-
-std::vector<json> of_type(const std::vector<json>& events, const std::string& type) {
-  std::vector<json> out;
-  for (const auto& e : events) {
-    if (e["type"] == type) out.push_back(e);
-  }
-  return out;
-}
 
 void write_script(const TempDir& dir, const std::string& name, const std::string& body) {
   const auto p = dir.write(name, "#!/bin/sh\n" + body);

@@ -17,6 +17,8 @@
 #include "e2e_support.hpp"
 
 using e2e::gameday;
+using e2e::journal;
+using e2e::of_type;
 using e2e::slurp;
 using e2e::TempDir;
 using nlohmann::json;
@@ -37,13 +39,6 @@ int free_port() {
   const int port = ntohs(addr.sin_port);
   ::close(fd);
   return port;
-}
-
-std::vector<json> journal(const std::filesystem::path& p) {
-  std::vector<json> out;
-  std::ifstream in(p);
-  for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-  return out;
 }
 
 // Fails every EHR call for 50 s from t = 15 s; availability burns 100x its 1 % budget. The
