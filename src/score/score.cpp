@@ -548,7 +548,9 @@ Score score_journal(const std::vector<Event>& events) {
   // ---- request metrics and impact
   for (const auto& r : reqs) {
     ++m.requests;
-    const bool slow = slow_threshold && r.latency > *slow_threshold;
+    // Slow means answered but late, as incidents and background count it: a failed request
+    // is failed only, however long it took.
+    const bool slow = r.ok && slow_threshold && r.latency > *slow_threshold;
     if (!r.ok) ++m.failed;
     if (slow) ++m.slow;
     if (r.unsafe) ++m.unsafe;

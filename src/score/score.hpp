@@ -96,7 +96,7 @@ struct Metrics {
   std::optional<double> ttr_s;             ///< t_r − t_i
   long requests = 0;  ///< user requests (probes excluded)
   long failed = 0;    ///< user requests with status != ok
-  long slow = 0;      ///< user requests slower than the (strictest) latency SLO threshold
+  long slow = 0;      ///< answered user requests slower than the (strictest) latency SLO threshold
   long unsafe = 0;    ///< user requests the truth marks unsafe
   long probes = 0;    ///< golden-set probe requests
   double failed_ratio = 0;  ///< failed / requests (0 without requests)
