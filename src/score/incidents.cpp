@@ -111,6 +111,22 @@ bool touched_by(const ScoredRequest& r, const FaultTable& t, const std::vector<s
   return false;
 }
 
+// Whether a bad request touched by `group` is its evidence for a rule that counts the harms
+// `counted`: unless those harms of the request are attributed only to other groups' faults (a
+// request failed by a vendor fault is no sign of a stale index that also touched it).
+bool evidence_for(const ScoredRequest& r, const FaultTable& t, const std::vector<std::size_t>& group_of,
+                  std::size_t group, std::uint8_t counted) {
+  bool attributed_elsewhere = false;
+  for (const auto& [bit, faults] : attributed(r, t).by_harm) {
+    if (!(bit & counted)) continue;
+    for (std::size_t f : faults) {
+      if (group_of[f] == group) return true;
+    }
+    attributed_elsewhere = true;
+  }
+  return !attributed_elsewhere;
+}
+
 // ---------------------------------------------------------------- grouping
 
 struct UnionFind {
@@ -241,10 +257,24 @@ std::string describe_change(const ChangeAt& c) {
 
 bool is_fault_change(const ChangeAt& c) { return c.by.rfind("deploy:", 0) == 0; }
 
+// Whether harm of the group that arrived more than one bucket after `at` still broke the budget
+// before `quiet_from`: then a change at `at` did not end it (its harm went on without it). One
+// bucket of grace covers requests already in flight when the change landed.
+bool harm_outlived(const IncidentInput& in, const Buckets& b, const std::vector<Harm>& members, SimTime at,
+                   SimTime quiet_from) {
+  for (const Harm& m : members) {
+    const ScoredRequest& r = in.requests[m.req];
+    if (r.t >= quiet_from) break;
+    if (r.ev->arrival > at + in.interval && b.breaks(b.index(r.t), in.allowance)) return true;
+  }
+  return false;
+}
+
 // Why the window at `t` is in budget: the latest change or fault end of the group at or before
-// t + one bucket. Sets incident.t_m and mitigated_by.
+// t + one bucket; a change the group's harm outlived explains nothing. Sets incident.t_m and
+// mitigated_by.
 void explain_mitigation(const IncidentInput& in, const FaultTable& t, const std::vector<std::size_t>& faults,
-                        SimTime quiet_from, Incident& x) {
+                        const Buckets& b, const std::vector<Harm>& members, SimTime quiet_from, Incident& x) {
   const SimTime horizon = quiet_from + in.interval;
   std::optional<SimTime> change_at;
   const ChangeAt* change = nullptr;
@@ -252,6 +282,11 @@ void explain_mitigation(const IncidentInput& in, const FaultTable& t, const std:
     if (c.at < x.t_i || c.at > horizon || is_fault_change(c)) continue;
     change_at = c.at;
     change = &c;
+  }
+  // Harm that outlived the latest change outlived every earlier one too.
+  if (change && harm_outlived(in, b, members, *change_at, quiet_from)) {
+    change = nullptr;
+    change_at.reset();
   }
   std::optional<SimTime> ended_at;
   bool all_ended = true;
@@ -316,6 +351,33 @@ bool bad_for_rule(const AlertRuleRecord& rule, const ScoredRequest& r) {
   return r.failed;
 }
 
+// The harms whose requests a rule counts as bad (an alert from outside: any).
+std::uint8_t counted_harm(const std::optional<AlertRuleRecord>& rule) {
+  constexpr std::uint8_t kAny = kFailed | kSlow | kUnsafe | kPhi;
+  constexpr std::uint8_t kContent = kFailed | kUnsafe | kPhi;  // rejected (fallback) or served
+  if (!rule) return kAny;
+  if (!rule->sli.empty()) {
+    const auto sli = parse_name<Sli>(rule->sli);
+    if (!sli) return kAny;
+    switch (*sli) {
+      case Sli::kLatencyP95:
+      case Sli::kLatencyP99: return kFailed | kSlow;
+      case Sli::kErrorRatio: return kFailed;
+      case Sli::kProbeFailure:
+      case Sli::kProbeFailureRatio: return kFailed | kUnsafe;
+      case Sli::kCorrectionRate:
+      case Sli::kCorrectionCount: return kUnsafe;
+      case Sli::kRequestRate: return kAny;
+      default: return kContent;
+    }
+  }
+  switch (parse_name<SloKind>(rule->slo_kind).value_or(SloKind::kAvailability)) {
+    case SloKind::kAvailability: return kFailed;
+    case SloKind::kLatency: return kFailed | kSlow;
+    default: return kContent;
+  }
+}
+
 enum class Evidence { kRequests, kProbes, kCorrections };
 
 Evidence evidence_of(const std::optional<AlertRuleRecord>& rule) {
@@ -351,14 +413,17 @@ std::vector<Sample> samples(const IncidentInput& in, Evidence ev, const FaultTab
 // When alert `a` detected an incident whose evidence is `ev` within [from, until]: the firing
 // time when its window then held bad evidence, else the first bad evidence while it fired.
 std::optional<SimTime> detection_time(const AlertFiring& a, const std::vector<Sample>& ev, SimTime from,
-                                      SimTime until, Duration fallback_window, SimTime end) {
+                                      SimTime until, Duration fallback_window, SimTime end,
+                                      const FaultTable& t, const std::vector<std::size_t>& group_of,
+                                      std::size_t group) {
   const Duration window = a.rule ? std::max<Duration>(a.rule->window, 1) : fallback_window;
   const SimTime stop = std::min(a.resolved_at.value_or(end), until);
+  const std::uint8_t counted = counted_harm(a.rule);
   std::optional<SimTime> first;
   for (const auto& [at, r] : ev) {
     if (at < from || at > until) continue;
     const bool bad = a.rule ? bad_for_rule(*a.rule, *r) : r->harmful();
-    if (!bad) continue;
+    if (!bad || !evidence_for(*r, t, group_of, group, counted)) continue;
     if (at < a.fired_at && at >= a.fired_at - window) return a.fired_at;
     if (at >= a.fired_at && at < stop) {
       first = at;
@@ -428,7 +493,7 @@ void detect(const IncidentInput& in, const FaultTable& t, const std::vector<std:
     if (alert.fired_at > until) break;
     const Evidence ev = evidence_of(alert.rule);
     if (!evidence.count(ev)) evidence[ev] = samples(in, ev, t, group_of, group);
-    const auto d = detection_time(alert, evidence[ev], from, until, in.sustain, in.end);
+    const auto d = detection_time(alert, evidence[ev], from, until, in.sustain, in.end, t, group_of, group);
     if (!d) continue;
     detected_any[a] = true;
     if (x.t_d && *x.t_d <= *d) continue;
@@ -529,7 +594,7 @@ std::vector<std::pair<Segment, Incident>> segments(const IncidentInput& in, cons
     x.t_i = in.requests[members[next].req].t;
     std::optional<SimTime> split;
     if (const auto quiet = first_quiet(in, b, x.t_i)) {
-      explain_mitigation(in, t, faults, *quiet, x);
+      explain_mitigation(in, t, faults, b, members, *quiet, x);
       if (const auto k = first_breaking(b, *x.t_m + in.sustain, in.allowance)) split = b.start(*k);
     }
     while (next < members.size() && (!split || in.requests[members[next].req].t < *split)) {

@@ -150,12 +150,16 @@ struct IncidentResult {
 ///   attribution. Of the
 ///   changes (not by change faults) and the group's fault ends at or before T + interval,
 ///   the latest says why: a change (t_m is then never before it), fault_end, or, with
-///   neither, automatic.
+///   neither, automatic. A change explains nothing when harm of the group that arrived more
+///   than one bucket after it still broke the budget before T (the harm outlived it).
 /// - Relapse: after t_m + sustain, the first bucket that breaks the budget again starts a new
 ///   incident, relapse_of this one, at its first harmed request.
 /// - Detection: an alert firing interval detects an incident when its rule counted as bad a
 ///   request touched by the incident's faults (user requests for request SLIs, probe requests
-///   for probe SLIs, corrected requests for correction SLIs) in its window at the firing, or
+///   for probe SLIs, corrected requests for correction SLIs), unless the harm its rule counts
+///   (failures for error SLIs, failures and slowness for latency, failures and unsafe answers
+///   for probes and content SLIs) is attributed in that request only to other incidents'
+///   faults, in its window at the firing, or
 ///   during the interval (t_d is then that request's time). An alert without a known rule
 ///   detects the incidents with harm in the `sustain` before it fired or while it fires.
 /// - Recovery t_r: the first T ≥ t_m by which the detecting alert resolved, with no attributed

@@ -18,7 +18,8 @@ const std::vector<std::string> kLibrary = {
     "vendor-latency-spike",     "vendor-429-storm",        "hallucinated-cpt-codes",
     "indirect-prompt-injection", "wrong-patient-retrieval", "stale-benefits-policy",
     "bad-prompt-deploy",         "phi-redaction-regression", "silent-model-drift",
-    "ehr-timeout-cascade",       "json-schema-break-triage"};
+    "ehr-timeout-cascade",       "json-schema-break-triage", "vendor-slowdown-then-bad-prompt",
+    "prompt-redeploy-relapse",   "flapping-vendor-errors"};
 
 json run(const TempDir& dir, const std::string& scenario, int seed, bool playbooks) {
   const std::string out = (dir / (scenario + "-" + std::to_string(seed) + (playbooks ? "-pb" : "-nopb"))).string();

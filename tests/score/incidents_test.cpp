@@ -180,8 +180,10 @@ TEST_CASE("Overlapping faults behind different harms of one answer stay two inci
   CHECK(slow->slow == 10);
   CHECK(slow->unsafe == 0);
   CHECK(wrong->unsafe == 10);
-  // The latency alert counted slow answers; they were touched by both faults.
+  // The latency alert counted slow answers; they were touched by both faults, but their
+  // slowness is the vendor fault's: it detected the slow incident only.
   CHECK(slow->detected_by == "LatencyHigh");
+  CHECK(wrong->detected_by.empty());
 }
 
 TEST_CASE("Faults on one target back to back, or naming one incident, are one incident", "[score][incidents]") {
@@ -311,6 +313,82 @@ TEST_CASE("Mitigation is never before the change that mitigated it, under a flap
   CHECK(x.t_m == 225 * S);
   CHECK(x.mitigated_by == "route primary -> secondary by playbook:failover");
   CHECK(*x.ttm_s >= *x.ttd_s);
+}
+
+TEST_CASE("A change that the harm outlived does not explain an incident's mitigation", "[score][incidents]") {
+  JournalBuilder b(standard_run());
+  healthy(b, 10, 590);
+  b.fault_start(100 * S, "errors");
+  b.fault_start(100 * S, "stale", "ehr", "stale_docs");
+  // The vendor errors stop with the failover at 130; the stale index goes on serving old
+  // policies (answers 1 s long) until 180 and then stops by itself, its fault still active.
+  b.failed(110 * S, {"errors"});
+  b.failed(120 * S, {"errors"});
+  b.change(130 * S, "secondary");
+  for (int s : {115, 140, 160, 180}) b.unsafe(s * S, {"stale"}, "incorrect");
+  b.end(600 * S);
+  const Score s = score_journal(b.events());
+  REQUIRE(s.incidents.size() == 2);
+  // errors: [120, 135) holds the failure at 120; [135, 195) is clean; the failover at 130 is
+  // the latest change and no harm of it came after: mitigated by the change at 135.
+  const Incident* errors = find(s, "errors");
+  REQUIRE(errors);
+  CHECK(errors->t_m == 135 * S);
+  CHECK(errors->mitigated_by == "route primary -> secondary by playbook:failover");
+  // stale: [180, 195) holds the last unsafe answer, so t_m is 195. The answers at 160 and 180
+  // arrived at 159 and 179, more than a bucket after the failover at 130, and still broke the
+  // budget: the failover did not end this harm. Its fault never ended: automatic.
+  const Incident* stale = find(s, "stale");
+  REQUIRE(stale);
+  CHECK(stale->t_m == 195 * S);
+  CHECK(stale->mitigated_by == "automatic");
+}
+
+TEST_CASE("An alert does not detect an incident through harm attributed to another one's fault", "[score][incidents]") {
+  JournalBuilder b(standard_run());
+  healthy(b, 10, 590);
+  b.fault_start(100 * S, "errors");
+  b.fault_start(100 * S, "stale", "ehr", "stale_docs");
+  // Benefits questions touched by both faults fail with vendor errors: the failures are the
+  // error fault's (a stale index cannot fail a request with an error status).
+  b.failed(110 * S, {"errors", "stale"});
+  b.failed(120 * S, {"errors", "stale"});
+  b.fire(125 * S, "ErrorsHigh");
+  // The stale index's own harm: a well-cited, outdated answer nobody's SLI counts.
+  b.unsafe(200 * S, {"stale"}, "incorrect");
+  b.end(600 * S);
+  const Score s = score_journal(b.events());
+  REQUIRE(s.incidents.size() == 2);
+  CHECK(find(s, "errors")->detected_by == "ErrorsHigh");
+  CHECK(find(s, "errors")->t_d == 125 * S);
+  // ErrorsHigh counted the failures at 110 and 120, touched by "stale" but not its harm.
+  CHECK(find(s, "stale")->detected_by.empty());
+  CHECK_FALSE(find(s, "stale")->t_d);
+  CHECK(s.false_alerts == 0);
+}
+
+TEST_CASE("A failed request counts as failed and not slow in the run as in its incident", "[score][incidents]") {
+  JournalBuilder b(standard_run());
+  b.fault_start(100 * S, "slow-vendor", "vendor:primary", "latency");
+  // A client timeout after 30 s (failed), and a 3 s answer (slow: the latency SLO is 2 s).
+  RequestEvent timeout;
+  timeout.latency = 30 * S;
+  timeout.status = RequestStatus::kTimeout;
+  timeout.cause = "client_timeout";
+  timeout.faults = {"slow-vendor"};
+  b.request_event(140 * S, timeout);
+  b.slow(150 * S, {"slow-vendor"}, 3 * S);
+  // A 3 s answer with no fault behind it: background.
+  b.slow(400 * S, {}, 3 * S);
+  b.end(600 * S);
+  const Score s = score_journal(b.events());
+  REQUIRE(s.incidents.size() == 1);
+  CHECK(s.incidents[0].failed == 1);
+  CHECK(s.incidents[0].slow == 1);
+  CHECK(s.background.slow == 1);
+  // Incidents and background add up to the run's counts: the timeout is not also slow.
+  CHECK(s.metrics.failed == 1);
+  CHECK(s.metrics.slow == 2);
 }
 
 TEST_CASE("A fault that ends with nobody acting is mitigated by its end", "[score][incidents]") {
