@@ -69,6 +69,9 @@ std::string testsuite(const CiSummary& s, const Suite& suite) {
     if (r.scenario == sc.plan.name) out += run_testcase(sc.plan, classname, r);
   }
   if (sc.baseline_ok) out += baseline_testcase(s, sc, classname);
+  // The per-incident figures of the suite's runs, as the terminal shows them.
+  const std::string rows = incident_rows(sc);
+  if (!rows.empty()) out += "    <system-out>" + xml_escape(rows) + "</system-out>\n";
   return out + "  </testsuite>\n";
 }
 

@@ -16,6 +16,19 @@ RunRecord make_run_record(const Score& score) {
     const std::string actual = e.actual ? format_metric(e.metric, e.actual) : "n/a";
     r.failures.push_back(e.text + " (actual " + actual + ")");
   }
+  for (const Incident& x : score.incidents) r.incidents.push_back(make_incident_record(x));
+  return r;
+}
+
+IncidentRecord make_incident_record(const Incident& incident) {
+  IncidentRecord r;
+  r.id = incident.id;
+  r.metrics["ttd"] = incident.ttd_s;
+  r.metrics["tta"] = incident.tta_s;
+  r.metrics["ttm"] = incident.ttm_s;
+  r.metrics["ttr"] = incident.ttr_s;
+  r.metrics["failed"] = static_cast<double>(incident.failed);
+  r.metrics["unsafe"] = static_cast<double>(incident.unsafe);
   return r;
 }
 

@@ -17,6 +17,19 @@ namespace gameday {
 inline constexpr const char* kCiMetrics[] = {"ttd", "tta", "ttm", "ttr", "failed", "unsafe",
                                             "failed_ratio"};
 
+/// The metrics CI aggregates per incident, in output order: the incident's own durations
+/// (seconds from its first harm) and harm counts.
+inline constexpr const char* kCiIncidentMetrics[] = {"ttd", "tta", "ttm", "ttr", "failed", "unsafe"};
+
+/// One incident of a run, as CI keeps it.
+struct IncidentRecord {
+  /// Stable across seeds: the faults' `incident:` name or the first fault's id, "#2", "#3"...
+  /// appended for relapses.
+  std::string id;
+  /// One entry per kCiIncidentMetrics name; nullopt when the incident never reached that time.
+  std::map<std::string, std::optional<double>> metrics;
+};
+
 /// One scenario run at one seed, as CI keeps it (the journal itself is not kept).
 struct RunRecord {
   std::string scenario;  ///< scenario name
@@ -30,10 +43,16 @@ struct RunRecord {
   /// describe_step_not_run gives them. They are failed steps of the run (its expectations
   /// decide the verdict); CI names each one.
   std::vector<std::string> steps_not_run;
+  /// The run's incidents in the order the scorer lists them (by first harm).
+  std::vector<IncidentRecord> incidents;
 };
 
-/// The record of a scored run: scenario and seed from run_start, verdict, metrics, failures.
+/// The record of a scored run: scenario and seed from run_start, verdict, metrics, failures
+/// and each incident's metrics.
 RunRecord make_run_record(const Score& score);
+
+/// What CI keeps of one scored incident: its id and kCiIncidentMetrics values.
+IncidentRecord make_incident_record(const Incident& incident);
 
 /// One step that could not run, for people: "playbook 'P', step 'S' (exec): REASON", with
 /// ", rollback" after the kind for a step of the rollback list.

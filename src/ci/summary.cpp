@@ -30,14 +30,57 @@ void check_runs(const std::vector<PlannedScenario>& plan, const std::vector<RunR
   }
 }
 
+// The per-incident aggregates of one scenario's `runs` (see ScenarioSummary::incidents).
+std::vector<IncidentSummary> aggregate_incidents(const std::vector<const RunRecord*>& runs) {
+  struct Acc {
+    std::size_t first_place = 0;
+    int runs = 0;
+    std::map<std::string, std::vector<double>> values;
+  };
+  std::map<std::string, Acc> by_id;
+  for (const RunRecord* r : runs) {
+    std::set<std::string> seen;
+    for (std::size_t k = 0; k < r->incidents.size(); ++k) {
+      const IncidentRecord& x = r->incidents[k];
+      if (!seen.insert(x.id).second) continue;
+      auto [it, fresh] = by_id.try_emplace(x.id);
+      Acc& acc = it->second;
+      acc.first_place = fresh ? k : std::min(acc.first_place, k);
+      ++acc.runs;
+      for (const auto& [m, v] : x.metrics) {
+        if (v) acc.values[m].push_back(*v);
+      }
+    }
+  }
+  std::vector<std::pair<std::size_t, IncidentSummary>> ordered;
+  for (auto& [id, acc] : by_id) {
+    IncidentSummary sum;
+    sum.id = id;
+    sum.runs = acc.runs;
+    for (const char* m : kCiIncidentMetrics) {
+      const auto& vals = acc.values[m];
+      sum.metrics[m] = metric_stats(vals, acc.runs - static_cast<int>(vals.size()));
+    }
+    ordered.emplace_back(acc.first_place, std::move(sum));
+  }
+  // by_id is sorted by id, so a stable sort on the place keeps ids in order among equals.
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<IncidentSummary> out;
+  for (auto& [place, sum] : ordered) out.push_back(std::move(sum));
+  return out;
+}
+
 // The aggregate of `plan`'s runs among `runs`.
 ScenarioSummary aggregate(PlannedScenario plan, const std::vector<RunRecord>& runs) {
   ScenarioSummary agg;
   agg.plan = std::move(plan);
   std::map<std::string, std::vector<double>> values;
   std::map<std::string, int> missing;
+  std::vector<const RunRecord*> mine;
   for (const RunRecord& r : runs) {
     if (r.scenario != agg.plan.name) continue;
+    mine.push_back(&r);
     ++agg.runs;
     if (r.pass) ++agg.passed;
     for (const char* m : kCiMetrics) {
@@ -50,6 +93,7 @@ ScenarioSummary aggregate(PlannedScenario plan, const std::vector<RunRecord>& ru
     }
   }
   for (const char* m : kCiMetrics) agg.metrics[m] = metric_stats(values[m], missing[m]);
+  agg.incidents = aggregate_incidents(mine);
   return agg;
 }
 

@@ -16,12 +16,24 @@
 
 namespace gameday {
 
+/// One incident id's aggregate over the runs of a scenario in which it occurred.
+struct IncidentSummary {
+  std::string id;  ///< as in IncidentRecord
+  int runs = 0;    ///< runs in which it occurred (at most ScenarioSummary::runs)
+  /// One entry per kCiIncidentMetrics name, over the `runs` in which it occurred: `samples`
+  /// runs reached the metric, `missing` (= runs − samples) did not (e.g. never mitigated).
+  std::map<std::string, MetricStats> metrics;
+};
+
 /// A scenario's aggregate over its runs.
 struct ScenarioSummary {
   PlannedScenario plan;
   int runs = 0;    ///< runs present (fewer than plan.seeds in a shard's summary)
   int passed = 0;  ///< runs whose expectations all held
   std::map<std::string, MetricStats> metrics;  ///< one entry per kCiMetrics name
+  /// Per incident id, ordered by the earliest place it takes in a run's incident list (then
+  /// by id); a run with the same id twice counts its first only.
+  std::vector<IncidentSummary> incidents;
   /// Outcome of the baseline comparison: nullopt when not compared, else whether it held.
   std::optional<bool> baseline_ok;
 };

@@ -27,6 +27,21 @@ Json metric_json(std::string_view metric, const std::optional<double>& v) {
 
 // ---------------------------------------------------------------- out
 
+Json stats_json(const char* metric, const std::map<std::string, MetricStats>& all) {
+  const auto it = all.find(metric);
+  const MetricStats st = it == all.end() ? MetricStats{} : it->second;
+  return Json{{"p50", metric_json(metric, st.p50)},
+              {"p90", metric_json(metric, st.p90)},
+              {"samples", st.samples},
+              {"missing", st.missing}};
+}
+
+Json incident_summary_json(const IncidentSummary& x) {
+  Json metrics;
+  for (const char* m : kCiIncidentMetrics) metrics[m] = stats_json(m, x.metrics);
+  return Json{{"id", x.id}, {"runs", x.runs}, {"metrics", std::move(metrics)}};
+}
+
 Json scenario_json(const ScenarioSummary& sc) {
   Json x;
   x["scenario"] = sc.plan.name;
@@ -40,15 +55,21 @@ Json scenario_json(const ScenarioSummary& sc) {
   x["tolerance"] = tol;
   x["baseline"] = sc.baseline_ok ? Json(*sc.baseline_ok ? "pass" : "regression") : Json(nullptr);
   Json metrics;
-  for (const char* m : kCiMetrics) {
-    const MetricStats& st = sc.metrics.count(m) ? sc.metrics.at(m) : MetricStats{};
-    metrics[m] = Json{{"p50", metric_json(m, st.p50)},
-                      {"p90", metric_json(m, st.p90)},
-                      {"samples", st.samples},
-                      {"missing", st.missing}};
-  }
+  for (const char* m : kCiMetrics) metrics[m] = stats_json(m, sc.metrics);
   x["metrics"] = metrics;
+  Json incidents = Json::array();
+  for (const auto& i : sc.incidents) incidents.push_back(incident_summary_json(i));
+  x["incidents"] = std::move(incidents);
   return x;
+}
+
+Json incident_record_json(const IncidentRecord& x) {
+  Json metrics;
+  for (const char* m : kCiIncidentMetrics) {
+    auto it = x.metrics.find(m);
+    metrics[m] = metric_json(m, it == x.metrics.end() ? std::nullopt : it->second);
+  }
+  return Json{{"id", x.id}, {"metrics", std::move(metrics)}};
 }
 
 Json run_json(const RunRecord& r) {
@@ -62,6 +83,9 @@ Json run_json(const RunRecord& r) {
          {"verdict", r.pass ? "pass" : "fail"},
          {"metrics", std::move(metrics)},
          {"failures", r.failures}};
+  Json incidents = Json::array();
+  for (const auto& i : r.incidents) incidents.push_back(incident_record_json(i));
+  x["incidents"] = std::move(incidents);
   // Only when there are some: summaries of runs whose steps all ran keep their old shape.
   if (!r.steps_not_run.empty()) x["steps_not_run"] = r.steps_not_run;
   return x;
@@ -161,6 +185,36 @@ MetricStats parse_metric_stats(const Json& metrics, const char* m, const std::st
   return st;
 }
 
+IncidentSummary parse_incident_summary(const Json& x, const std::string& where) {
+  IncidentSummary sum;
+  sum.id = get_string(x, "id", where);
+  sum.runs = static_cast<int>(get_int(x, "runs", where, 0));
+  const Json& metrics = field(x, "metrics", where);
+  if (!metrics.is_object()) bad(where + ".metrics", "expected an object");
+  for (const char* m : kCiIncidentMetrics) sum.metrics[m] = parse_metric_stats(metrics, m, where);
+  return sum;
+}
+
+IncidentRecord parse_incident_record(const Json& x, const std::string& where) {
+  IncidentRecord r;
+  r.id = get_string(x, "id", where);
+  const Json& metrics = field(x, "metrics", where);
+  if (!metrics.is_object()) bad(where + ".metrics", "expected an object");
+  for (const char* m : kCiIncidentMetrics) r.metrics[m] = get_optional_number(metrics, m, where + ".metrics");
+  return r;
+}
+
+// Each element of the optional array `key` of `x` through `parse` ("where.key[i]" in errors).
+template <class T, class Parse>
+void parse_optional_list(const Json& x, const char* key, const std::string& where, Parse parse,
+                         std::vector<T>& out) {
+  if (!x.contains(key)) return;
+  const Json& items = get_array(x, key, where);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out.push_back(parse(items[i], where + "." + key + "[" + std::to_string(i) + "]"));
+  }
+}
+
 ScenarioSummary parse_scenario(const Json& x, const std::string& where) {
   ScenarioSummary sc;
   sc.plan.name = get_string(x, "scenario", where);
@@ -173,6 +227,7 @@ ScenarioSummary parse_scenario(const Json& x, const std::string& where) {
   }
   const Json& metrics = field(x, "metrics", where);
   for (const char* m : kCiMetrics) sc.metrics[m] = parse_metric_stats(metrics, m, where);
+  parse_optional_list(x, "incidents", where, parse_incident_summary, sc.incidents);
   return sc;
 }
 
@@ -209,6 +264,7 @@ RunRecord parse_run(const Json& x, const std::string& where) {
       r.steps_not_run.push_back(f.get<std::string>());
     }
   }
+  parse_optional_list(x, "incidents", where, parse_incident_record, r.incidents);
   return r;
 }
 

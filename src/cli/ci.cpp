@@ -258,8 +258,10 @@ std::string not_run_lines(const CiSummary& s, std::size_t* count) {
   return out;
 }
 
-/// The final table, the failures with replay commands, and the result line.
-void print_result(const CiSummary& s, const std::string& summary_path, const std::string& junit_path) {
+/// The final table (a row per scenario, its incidents beneath), the failures with replay
+/// commands, and the result line naming every file or directory written.
+void print_result(const CiSummary& s, const std::string& summary_path, const std::string& junit_path,
+                  const std::string& runs_dir) {
   std::size_t width = 8;
   for (const auto& sc : s.scenarios) width = std::max(width, sc.plan.name.size());
   std::string out = pad("scenario", width) + "  " + pad("passed", 7, true) + "  " +
@@ -272,6 +274,7 @@ void print_result(const CiSummary& s, const std::string& summary_path, const std
            pad(p50_p90(sc, "ttd"), 15) + "  " + pad(p50_p90(sc, "ttm"), 15) + "  " +
            pad(format_metric("failed", sc.metrics.at("failed").p90), 10, true) + "  " +
            pad(format_metric("unsafe", sc.metrics.at("unsafe").p90), 10, true) + "\n";
+    out += incident_rows(sc);
   }
   auto plan_of = [&](const std::string& name) -> const PlannedScenario& {
     for (const auto& sc : s.scenarios) {
@@ -302,6 +305,7 @@ void print_result(const CiSummary& s, const std::string& summary_path, const std
                        : ", " + std::to_string(not_run) + (not_run == 1 ? " step" : " steps") + " could not run") +
          "); summary: " + summary_path;
   if (!junit_path.empty()) out += "; junit: " + junit_path;
+  if (!runs_dir.empty()) out += "; runs: " + runs_dir + "/";
   std::cout << out << "\n";
 }
 
@@ -311,7 +315,7 @@ int finish(CiSummary& summary, const CiOptions& o, const std::optional<CiSummary
   if (baseline) compare_with_baseline(summary, *baseline);
   write_file(summary_path, summary_json(summary));
   if (!o.junit.empty()) write_file(o.junit, junit_xml(summary));
-  print_result(summary, summary_path, o.junit);
+  print_result(summary, summary_path, o.junit, o.out);
   return summary.pass() ? kExitPass : kExitFail;
 }
 
@@ -325,6 +329,11 @@ int report_interrupted(const Sweep& sweep, std::size_t total, const CiOptions& o
 
 int cmd_merge(const CiOptions& o) {
   if (!o.shard.empty()) return invalid("ci", "--merge combines shard summaries: it takes no --shard");
+  // A merge runs nothing, so it has no journals or reports to keep.
+  if (!o.out.empty()) {
+    return invalid("ci", "--merge runs nothing and writes no per-run files: it takes no --out "
+                         "(pass --out to the runs of each shard)");
+  }
   std::optional<CiSummary> baseline;
   if (!o.baseline.empty()) baseline = load_summary(o.baseline);
   std::vector<CiSummary> parts;

@@ -60,3 +60,14 @@ TEST_CASE("JUnit XML names the steps that could not run in a run's testcase", "[
   CHECK(xml.find("<system-out>step not run: playbook &apos;p&apos;, step &apos;tell&apos; (notify)") !=
         std::string::npos);
 }
+
+TEST_CASE("JUnit XML lists a scenario's incident figures in its suite's system-out", "[ci][junit]") {
+  auto [plan, runs] = sweep();
+  const std::string xml = junit_xml(summarize(plan, runs));
+  // Only "mid" had incidents: one suite-level system-out, after its testcases.
+  CHECK(count_of(xml, "<system-out>") == 1);
+  const auto at = xml.find("<system-out>  incident slow: in 4/4 runs; failed p90 10, unsafe p90 0&#10;");
+  REQUIRE(at != std::string::npos);
+  CHECK(xml.find("TTR 5m02s/5m03s (3/4 runs)", at) != std::string::npos);
+  CHECK(xml.find("</system-out>\n  </testsuite>", at) != std::string::npos);
+}

@@ -36,6 +36,34 @@ TEST_CASE("A run record keeps the verdict, CI metrics and failing expectations",
   CHECK(format_metric("ttm", std::nullopt) == "-");
 }
 
+TEST_CASE("A run record keeps each incident's id, times and harm counts in the scorer's order", "[ci][record]") {
+  Score score;
+  score.run.scenario = "s";
+  Incident first;
+  first.id = "ehr-down";
+  first.ttd_s = 42.5;
+  first.tta_s = 10;
+  first.ttm_s = 130;
+  first.failed = 120;
+  first.unsafe = 2;
+  Incident relapse;
+  relapse.id = "ehr-down#2";
+  relapse.ttd_s = 12;
+  score.incidents = {first, relapse};
+  const RunRecord r = make_run_record(score);
+  REQUIRE(r.incidents.size() == 2);
+  CHECK(r.incidents[0].id == "ehr-down");
+  CHECK(r.incidents[0].metrics.size() == std::size(kCiIncidentMetrics));
+  CHECK(*r.incidents[0].metrics.at("ttd") == 42.5);
+  CHECK(*r.incidents[0].metrics.at("ttm") == 130);
+  CHECK_FALSE(r.incidents[0].metrics.at("ttr"));
+  CHECK(*r.incidents[0].metrics.at("failed") == 120);
+  CHECK(*r.incidents[0].metrics.at("unsafe") == 2);
+  CHECK(r.incidents[1].id == "ehr-down#2");
+  CHECK_FALSE(r.incidents[1].metrics.at("ttm"));
+  CHECK(*r.incidents[1].metrics.at("failed") == 0);
+}
+
 TEST_CASE("A step that could not run is described with its playbook, kind and reason", "[ci][record]") {
   StepEndEvent step{"failover-by-script", 1, 1, "route by script", "exec", "failed",
                     "cannot run './failover.sh': No such file or directory", false};

@@ -34,6 +34,52 @@ TEST_CASE("Aggregates exclude and count runs in which a metric never happened", 
   CHECK(s.runs.back().seed == 4);
 }
 
+TEST_CASE("Per-incident aggregates rest on the runs in which the incident occurred and reached each time", "[ci][summary]") {
+  auto [plan, runs] = sweep();
+  const CiSummary s = summarize(plan, runs);
+  CHECK(s.scenarios[0].incidents.empty());  // alpha's runs had none
+  const ScenarioSummary& mid = s.scenarios[1];
+  REQUIRE(mid.incidents.size() == 2);
+  const IncidentSummary& slow = mid.incidents[0];
+  CHECK(slow.id == "slow");
+  CHECK(slow.runs == 4);
+  CHECK(*slow.metrics.at("ttd").p50 == 41);
+  CHECK(*slow.metrics.at("ttd").p90 == 43);
+  CHECK(slow.metrics.at("ttd").samples == 4);
+  // Never recovered at seed 101: three runs carry TTR, one is missing.
+  CHECK(slow.metrics.at("ttr").samples == 3);
+  CHECK(slow.metrics.at("ttr").missing == 1);
+  CHECK(*slow.metrics.at("ttr").p50 == 302);
+  CHECK(*slow.metrics.at("ttr").p90 == 303);
+  CHECK(*slow.metrics.at("failed").p90 == 10);
+  // The relapse occurred in one run only and was never mitigated there.
+  const IncidentSummary& relapse = mid.incidents[1];
+  CHECK(relapse.id == "slow#2");
+  CHECK(relapse.runs == 1);
+  CHECK(*relapse.metrics.at("ttd").p90 == 20);
+  CHECK(relapse.metrics.at("ttm").samples == 0);
+  CHECK(relapse.metrics.at("ttm").missing == 1);
+  CHECK_FALSE(relapse.metrics.at("ttm").p50);
+}
+
+TEST_CASE("Incidents are ordered by their earliest place in a run, then by id, and counted once per run", "[ci][summary]") {
+  const std::vector<PlannedScenario> plan = {planned("s", 1, 3)};
+  std::vector<RunRecord> runs = {run("s", 1, 1.0), run("s", 2, 1.0), run("s", 3, 1.0)};
+  runs[0].incidents = {incident("vendor", 1, 2, 3), incident("ehr", 1, 2, 3)};
+  runs[1].incidents = {incident("ehr", 1, 2, 3), incident("vendor", 1, 2, 3), incident("ehr", 9, 9, 9)};
+  runs[2].incidents = {incident("zz-late", 1, 2, 3), incident("aa-late", 1, 2, 3)};
+  const CiSummary s = summarize(plan, runs);
+  const auto& xs = s.scenarios[0].incidents;
+  REQUIRE(xs.size() == 4);
+  CHECK(xs[0].id == "ehr");
+  CHECK(xs[1].id == "vendor");
+  CHECK(xs[2].id == "zz-late");
+  CHECK(xs[3].id == "aa-late");
+  // "ehr" twice in one run counts that run once, with its first occurrence.
+  CHECK(xs[0].runs == 2);
+  CHECK(*xs[0].metrics.at("ttd").p90 == 1);
+}
+
 TEST_CASE("Summaries reject duplicate runs, unplanned seeds and duplicate names", "[ci][summary]") {
   auto [plan, runs] = sweep();
   auto dup = runs;
@@ -109,6 +155,26 @@ TEST_CASE("A summary survives a JSON round trip unchanged", "[ci][summary]") {
   CHECK(count_of(text, "\"steps_not_run\"") == 1);
   CHECK(text.find("\"failed\": 101") != std::string::npos);  // counts print as integers
   CHECK(text.back() == '\n');
+  // Per-incident aggregates and each run's incidents come back too.
+  const CiSummary back = parse_summary_json(text);
+  REQUIRE(back.scenarios[1].incidents.size() == 2);
+  CHECK(back.scenarios[1].incidents[1].id == "slow#2");
+  CHECK(back.scenarios[1].incidents[0].metrics.at("ttr").missing == 1);
+  CHECK(text.find("\"id\": \"slow#2\",\n          \"runs\": 1") != std::string::npos);
+}
+
+TEST_CASE("A summary written before per-incident figures parses with no incidents", "[ci][summary]") {
+  const CiSummary b = parse_summary_json(
+      R"({"format": "gameday-ci-summary", "version": 1,
+          "scenarios": [{"scenario": "x", "metrics": {"ttm": {"p50": 60, "p90": 90}}}],
+          "runs": [{"scenario": "x", "seed": 1, "verdict": "pass", "metrics": {"ttm": 60}}]})");
+  REQUIRE(b.scenarios.size() == 1);
+  CHECK(b.scenarios[0].incidents.empty());
+  REQUIRE(b.runs.size() == 1);
+  CHECK(b.runs[0].incidents.empty());
+  CHECK_THROWS_WITH(
+      parse_summary_json(R"({"format": "gameday-ci-summary", "version": 1, "scenarios": [{"scenario": "x", "metrics": {}, "incidents": [{"id": "a", "metrics": {"ttd": {"p90": "x"}}}]}]})"),
+      Catch::Contains("scenarios[0].incidents[0].metrics.ttd.p90"));
 }
 
 TEST_CASE("Parsing a summary names what is wrong", "[ci][summary]") {

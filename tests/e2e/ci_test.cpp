@@ -159,6 +159,10 @@ TEST_CASE("gameday ci runs every scenario x seed and writes JUnit and a summary"
   // Not a terminal: no progress line, only the table and the failures.
   CHECK(r.out.find('\r') == std::string::npos);
   CHECK(r.out.find("vendor-latency-spike ") != std::string::npos);
+  // Each scenario's incident beneath it, with the runs its figures rest on.
+  CHECK(r.out.find("\n  incident primary-latency: in 2/2 runs; failed p90 ") != std::string::npos);
+  CHECK(r.out.find("    p50/p90  TTD ") != std::string::npos);
+  CHECK(r.out.find("(2/2 runs)\n") != std::string::npos);
   CHECK(r.out.find("FAIL vendor-latency-spike-no-playbook seed 7: ttm <= 10m") != std::string::npos);
   CHECK(r.out.find("replay: gameday run examples/vendor-latency-spike-no-playbook.yaml --seed 8 "
                    "--out reports/vendor-latency-spike-no-playbook-8") != std::string::npos);
@@ -180,6 +184,11 @@ TEST_CASE("gameday ci runs every scenario x seed and writes JUnit and a summary"
   CHECK(s["scenarios"][1]["scenario"] == "vendor-latency-spike-no-playbook");
   CHECK(s["scenarios"][1]["failed"] == 2);
   CHECK(s["scenarios"][0]["metrics"]["ttm"]["p90"].is_number());
+  REQUIRE(s["scenarios"][0]["incidents"].size() == 1);
+  CHECK(s["scenarios"][0]["incidents"][0]["id"] == "primary-latency");
+  CHECK(s["scenarios"][0]["incidents"][0]["runs"] == 2);
+  CHECK(s["scenarios"][0]["incidents"][0]["metrics"]["ttr"]["samples"] == 2);
+  CHECK(s["runs"][0]["incidents"][0]["id"] == "primary-latency");
   REQUIRE(s["runs"].size() == 4);
   CHECK(s["runs"][0]["seed"] == 7);
   CHECK(s["runs"][3]["verdict"] == "fail");
@@ -300,11 +309,37 @@ TEST_CASE("gameday ci --out keeps each run's journal and reports", "[e2e][ci]") 
   TempDir dir;
   const auto r = gameday("ci " + kSpike + " --seeds 1 --summary " + q(dir / "s.json") + " --out " +
                          q(dir / "runs"));
+  INFO(r.out << r.err);
   REQUIRE(r.code == 0);
+  // The result line names where the runs went as well as the summary.
+  CHECK(r.out.find("summary: " + (dir / "s.json").string() + "; runs: " + (dir / "runs").string() + "/\n") !=
+        std::string::npos);
   CHECK(std::filesystem::exists(dir / "runs/vendor-latency-spike-7/journal.jsonl"));
   CHECK(std::filesystem::exists(dir / "runs/vendor-latency-spike-7/report.md"));
   const json report = json::parse(slurp(dir / "runs/vendor-latency-spike-7/report.json"));
   CHECK(report["verdict"] == "pass");
+}
+
+TEST_CASE("gameday ci rejects --out with --merge and options it does not know with exit 2", "[e2e][ci]") {
+  TempDir dir;
+  REQUIRE(gameday("ci " + kSpike + " --seeds 1 --summary " + q(dir / "s.json")).code == 0);
+  // A merge runs nothing: an --out it would ignore is an error, and nothing is written.
+  const auto merge = gameday("ci --merge " + q(dir / "s.json") + " --summary " + q(dir / "m.json") + " --out " +
+                             q(dir / "runs"));
+  CHECK(merge.code == 2);
+  CHECK(merge.err.find("--merge runs nothing and writes no per-run files: it takes no --out") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "m.json"));
+  // An option of no command, or before the command, is not silently taken.
+  const auto unknown = gameday("ci " + kSpike + " --seeds 1 --outdir " + q(dir / "runs") + " --summary " +
+                               q(dir / "u.json"));
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err.find("--outdir") != std::string::npos);
+  const auto misplaced = gameday("--out " + q(dir / "runs") + " ci " + kSpike + " --seeds 1 --summary " +
+                                 q(dir / "v.json"));
+  CHECK(misplaced.code == 2);
+  CHECK_FALSE(std::filesystem::exists(dir / "u.json"));
+  CHECK_FALSE(std::filesystem::exists(dir / "v.json"));
+  CHECK_FALSE(std::filesystem::exists(dir / "runs"));
 }
 
 TEST_CASE("gameday golden runs a golden set and prints each case and the pass rate", "[e2e][ci][golden]") {
