@@ -22,8 +22,8 @@ const gameday::FaultSpec& hallucination() {
     gameday::FaultSpec s;
     s.id = "fuzz-hallucination";
     s.target = "vendor:*";
-    s.kind = "hallucination";
-    s.mode = "mixed";
+    s.params = gameday::HallucinationFault{};
+    s.as<gameday::HallucinationFault>()->mode = gameday::HallucinationMode::kMixed;
     return s;
   }();
   return f;
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       net::openai::error_json(net::openai::outcome_error(o));
       continue;
     }
-    to_openai_json(o.response, 0);
+    net::openai::completion_json(o.response, 0);
     net::openai::stream_events(o.response, 0, call.include_usage);
   }
   return 0;
