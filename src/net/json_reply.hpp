@@ -16,9 +16,11 @@ inline ServerResponse json_reply(int status, const nlohmann::json& body) {
                         body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
 }
 
-/// `body` (keys in insertion order) as application/json.
+/// `body` (keys in insertion order) as application/json, non-UTF-8 bytes (a fault id given in
+/// YAML, say) as U+FFFD.
 inline ServerResponse json_reply(int status, const nlohmann::ordered_json& body) {
-  return ServerResponse{status, "application/json", body.dump() + "\n"};
+  return ServerResponse{status, "application/json",
+                        body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"};
 }
 
 /// {"error": {"message": ..., "field": ...}} ("field" only when given) with a 4xx/5xx status.

@@ -68,3 +68,17 @@ TEST_CASE("A live fault whose id is not UTF-8 is shown as JSON", "[net][fuzz]") 
   REQUIRE(shown["id"] == "r\xef\xbf\xbd");
   REQUIRE(shown["status"] == 429);
 }
+
+TEST_CASE("Adding a live fault whose id is not UTF-8 answers with JSON", "[net][fuzz]") {
+  // fuzz/corpus/live_control/crash-42e001854ee60277a93810747381579d5fede304
+  const std::string body =
+      "{\"id\": \"\xa9hr-down\", \"target\": \"ehr\", \"kind\": \"error\", \"status\": 503, \"for\": \"1m\"}";
+  const Fakes fakes = testing::small_fakes();
+  const World world = World::generate(fakes.world);
+  net::LiveFaults faults;
+  net::LiveMetrics metrics;
+  net::LiveContext ctx{fakes, world, faults, metrics, 1};
+  const net::ServerResponse r = net::handle_live_control(ctx, net::ServerRequest{"POST", "/faults", {}, body}, {});
+  REQUIRE(r.status == 201);
+  REQUIRE(json::parse(r.body)["id"] == "\xef\xbf\xbdhr-down");
+}
