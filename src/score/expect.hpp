@@ -14,7 +14,8 @@
 //   value       := a duration (3m) for time metrics, or `none` (a time that never came);
 //                  a number for counts and ratios; a name for outcomes and final state
 //
-// ID is a fault id or an `incident:` name; a relapse is ID#2, ID#3, ...
+// ID is an incident id (a fault id or an `incident:` name; a relapse is ID#2, ID#3, ...) or
+// the id of a fault: the first incident whose harm that fault caused.
 #include <optional>
 #include <string>
 #include <string_view>

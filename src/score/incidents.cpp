@@ -465,15 +465,19 @@ void count_harm(const IncidentInput& in, Incident& x, const std::vector<Harm>& m
   x.patients_affected = static_cast<long>(x.per_patient.size());
 }
 
-// t_f: the latest start, at or before t_i, of a fault whose harm the incident holds.
-std::optional<SimTime> fault_start_of(const FaultTable& t, const std::vector<Attribution>& attribution,
-                                      const std::vector<Harm>& members, SimTime t_i) {
+// The faults (indices, in start order) to which some harm of `members` is attributed.
+std::set<std::size_t> harming_faults(const std::vector<Attribution>& attribution, const std::vector<Harm>& members) {
   std::set<std::size_t> harming;
   for (const Harm& m : members) {
     for (const auto& [bit, faults] : attribution[m.req].by_harm) {
       if (m.bits & bit) harming.insert(faults.begin(), faults.end());
     }
   }
+  return harming;
+}
+
+// t_f: the latest start, at or before t_i, of a fault whose harm the incident holds.
+std::optional<SimTime> fault_start_of(const FaultTable& t, const std::set<std::size_t>& harming, SimTime t_i) {
   std::optional<SimTime> latest;
   for (std::size_t f : harming) {
     for (const auto& window : t.faults[f].windows) {
@@ -660,9 +664,12 @@ IncidentResult find_incidents(const IncidentInput& in) {
     for (std::size_t p = 0; p < pieces.size(); ++p) {
       auto& [seg, x] = pieces[p];
       x.id = p == 0 ? base : base + "#" + std::to_string(p + 1);
-      for (std::size_t f : faults) x.faults.push_back(table.faults[f].id);
+      // Its faults are those that harmed in it: a relapse lists the redeploy that brought the
+      // harm back, not the first deploy as well.
+      const std::set<std::size_t> harming = harming_faults(attribution, seg.members);
+      for (std::size_t f : harming) x.faults.push_back(table.faults[f].id);
       if (seg.relapse_of) x.relapse_of = res.incidents[first_index + *seg.relapse_of].id;
-      x.t_f = fault_start_of(table, attribution, seg.members, x.t_i);
+      x.t_f = fault_start_of(table, harming, x.t_i);
       count_harm(in, x, seg.members);
       const SimTime until = p + 1 < pieces.size() ? pieces[p + 1].second.t_i - 1 : in.end;
       const SimTime from = seg.split ? *seg.split : x.t_f.value_or(x.t_i);

@@ -83,7 +83,7 @@ struct IncidentInput {
 /// One incident: the faults behind it and its own timeline, detection and exposure.
 struct Incident {
   std::string id;                   ///< explicit incident name, else its first fault's id; "#2"... for relapses
-  std::vector<std::string> faults;  ///< ids of the faults in it, in start order
+  std::vector<std::string> faults;  ///< ids of the faults whose harm it holds, in start order
   std::optional<std::string> relapse_of;  ///< the incident whose harm came back
   std::optional<SimTime> t_f;  ///< start of its (latest) fault that harmed, at or before t_i
   SimTime t_i = 0;             ///< first attributed harm

@@ -235,9 +235,10 @@ const Incident* incident_named(const Score& s, const std::string& id) {
   for (const auto& x : s.incidents) {
     if (x.id == id) return &x;
   }
-  // A fault id names the incident that holds it (its first, not a relapse).
+  // A fault id names the first incident whose harm it caused (a relapse when a redeploy
+  // brought the harm back).
   for (const auto& x : s.incidents) {
-    if (!x.relapse_of && std::find(x.faults.begin(), x.faults.end(), id) != x.faults.end()) return &x;
+    if (std::find(x.faults.begin(), x.faults.end(), id) != x.faults.end()) return &x;
   }
   return nullptr;
 }

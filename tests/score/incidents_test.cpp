@@ -468,6 +468,15 @@ TEST_CASE("Harm that breaks the budget again after mitigation is a relapse", "[s
   CHECK(again.t_m == 330 * S);
   CHECK(again.mitigated_by == "automatic");
   CHECK(s.metrics.exposure.total == 4);
+  // Each lists the fault whose harm it holds, and a fault's id names the incident it harmed in.
+  CHECK(first.faults == std::vector<std::string>{"deploy-v3"});
+  CHECK(again.faults == std::vector<std::string>{"redeploy-v3"});
+  // TTM: 150 − 110 for the first, 330 − 310 for the relapse.
+  const ExpectationResult redeploy = evaluate_expectation("incident(redeploy-v3).ttm <= 30s", s);
+  CHECK(redeploy.pass);
+  CHECK(*redeploy.actual == 20.0);
+  CHECK(*evaluate_expectation("incident(deploy-v3).ttm <= 1m", s).actual == 40.0);
+  CHECK(evaluate_expectation("incident(deploy-v3#2).unsafe == 2", s).pass);
 }
 
 TEST_CASE("Recovery needs the detecting alert resolved and a green golden check after the last change", "[score][incidents]") {
