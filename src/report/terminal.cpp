@@ -56,6 +56,16 @@ std::string terminal_summary(const Score& s) {
 
   out += "  times:     TTD " + rt::seconds(m.ttd_s) + "  TTA " + rt::seconds(m.tta_s) + "  TTM " +
          rt::seconds(m.ttm_s) + "  TTR " + rt::seconds(m.ttr_s) + "\n";
+  // Several incidents: the times above are the worst one's; each gets its own line.
+  if (s.incidents.size() > 1) {
+    out += "  incidents: " + std::to_string(s.incidents.size()) + " (times above: the worst, " +
+           s.incidents[*s.worst].id + ")\n";
+    for (const auto& x : s.incidents) {
+      out += "    " + x.id + ": TTD " + rt::seconds(x.ttd_s) + "  TTM " + rt::seconds(x.ttm_s) + "  TTR " +
+             rt::seconds(x.ttr_s) + "; " + std::to_string(x.failed) + " failed, " + std::to_string(x.unsafe) +
+             " unsafe" + (x.detected_by.empty() ? "; undetected" : "; detected by " + x.detected_by) + "\n";
+    }
+  }
   out += "  requests:  " + std::to_string(m.requests) + " user, " + std::to_string(m.failed) +
          " failed (" + rt::percent(m.failed_ratio) + "), " + std::to_string(m.unsafe) + " unsafe\n";
 

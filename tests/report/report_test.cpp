@@ -217,3 +217,21 @@ TEST_CASE("Reports name patients by pseudonym only in the exposure lists", "[rep
   CHECK(count == 2);
   CHECK_FALSE(contains(terminal_summary(s), "pt-3fa9c2d1"));
 }
+
+TEST_CASE("The terminal summary gives each of several incidents its own line", "[report]") {
+  JournalBuilder b(standard_run());
+  b.fault_start(100 * kSecond, "errors");
+  b.failed(110 * kSecond, {"errors"});
+  b.fault_end(130 * kSecond, "errors");
+  b.fault_start(300 * kSecond, "codes", "vendor:secondary", "hallucination");
+  b.unsafe(310 * kSecond, {"codes"});
+  b.fault_end(330 * kSecond, "codes");
+  for (int s = 340; s <= 900; s += 10) b.request(s * kSecond);
+  b.end(900 * kSecond);
+  const std::string t = terminal_summary(score_journal(b.events()));
+  CHECK(contains(t, "  incidents: 2 (times above: the worst, "));
+  CHECK(contains(t, "    errors: TTD -  TTM "));
+  CHECK(contains(t, "1 failed, 0 unsafe; undetected\n"));
+  CHECK(contains(t, "    codes: TTD -  TTM "));
+  CHECK(contains(t, "0 failed, 1 unsafe; undetected\n"));
+}
