@@ -41,8 +41,15 @@ struct EhrServer::Impl {
         ehr(c.world),
         rng(Rng::for_component(c.seed, "live.ehr")),
         started(Clock::now()),
-        server([this](ServerRequest req, ReplyFn reply) { handle(std::move(req), std::move(reply)); },
-               with_fhir_errors(std::move(o))) {}
+        server(ExchangeHandler([this](ServerRequest req, std::shared_ptr<Exchange> ex) {
+                 handle(std::move(req), std::move(ex));
+               }),
+               with_fhir_errors(std::move(o))),
+        // A timeout fault's hung requests are released when it ends (or on /reset).
+        subscription(c.faults.subscribe([this] { server.release_held(); })) {}
+  ~Impl() { ctx.faults.unsubscribe(subscription); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   // The HTTP layer's own errors (malformed request, slow client, body or headers too large)
   // are OperationOutcomes too.
@@ -58,8 +65,9 @@ struct EhrServer::Impl {
   std::string base_url() const { return server.url() + "/fhir"; }
 
   // Runs on the server thread; never blocks (delays go through HttpServer::after).
-  void handle(ServerRequest req, ReplyFn reply) {
+  void handle(ServerRequest req, std::shared_ptr<Exchange> ex) {
     const Clock::time_point received = Clock::now();
+    ReplyFn reply = [ex](ServerResponse r) { ex->reply(std::move(r)); };
     FhirTarget t = parse_fhir_target(req.target);
     auto send = [&](int status, std::string body) {
       ctx.metrics.observe("ehr", t.route_name, status, since(received));
@@ -91,10 +99,10 @@ struct EhrServer::Impl {
       o = ehr.respond(er, since(started), rng, pointers_to(faults));
     }
     if (o.hang) {
-      // Never answered: the connection stays open until the client gives up (or the server
-      // stops). Counted now, as a dropped request.
+      // Never answered: the connection stays open until the client gives up, the fault ends
+      // or the server stops. Counted now, as a dropped request.
       ctx.metrics.observe("ehr", t.route_name, 0, o.delay);
-      return;
+      return ex->hang();
     }
     ServerResponse response{o.status, kFhirJson, fhir_outcome_json(o, er, base_url())};
     // An error fault's retry_after: Retry-After in delay-seconds (never the HTTP-date form).
@@ -113,7 +121,8 @@ struct EhrServer::Impl {
   std::mutex rng_mu;
   Rng rng;
   Clock::time_point started;
-  HttpServer server;  // last: stops (and drops pending timers) before the rest goes
+  HttpServer server;  // stops (and drops pending timers) before the rest goes
+  std::size_t subscription = 0;
 };
 
 EhrServer::EhrServer(LiveContext ctx, ServerOptions options)

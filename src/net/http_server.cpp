@@ -1,6 +1,8 @@
 // The only translation unit that includes Boost.Beast (heavy to compile).
 #include "net/http_server.hpp"
 
+#include <utility>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +11,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -59,6 +64,22 @@ struct Registry {
 // How long a connection closed after an error answer keeps reading what the client still
 // sends (so the client reads the answer instead of a reset).
 constexpr auto kLingerDrain = std::chrono::seconds(1);
+// While an answer is pending, the connection keeps reading to notice the client leaving; what
+// arrives meanwhile (a pipelined request) is kept for the next parse, up to this much.
+constexpr std::size_t kWatchChunk = 4096;
+constexpr std::size_t kWatchKeepLimit = 64 * 1024;
+// How long accept waits before trying again when the process is out of descriptors.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+
+// Connections held by unreserved servers, process-wide (the descriptor budget is too).
+std::atomic<std::size_t> g_unreserved_sessions{0};
+
+// RLIMIT_NOFILE's soft limit (a large number when unlimited).
+std::size_t fd_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 1u << 20;
+  return static_cast<std::size_t>(rl.rlim_cur);
+}
 
 // The io_context the current thread runs, and for which server (null off the io threads).
 thread_local const void* tl_server = nullptr;
@@ -100,6 +121,22 @@ class Session : public std::enable_shared_from_this<Session> {
         options_(options),
         registry_(registry),
         gate_(std::move(gate)) {}
+  ~Session() {
+    if (counted_) g_unreserved_sessions.fetch_sub(1, std::memory_order_relaxed);
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Counts this connection against the unreserved servers' share of descriptors.
+  void count_unreserved() {
+    counted_ = true;
+    g_unreserved_sessions.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  /// Closes the connection if its exchange hangs (a fault's hold released).
+  void release_if_held() {
+    if (hanging_) close();
+  }
 
   void start() {
     // Run on the connection's io thread.
@@ -248,6 +285,15 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto self = weak.lock()) self->on_deadline();
     });
     reading_ = true;
+    // A watch still pending is the wait for the next request: the parse starts when it ends.
+    if (watching_) {
+      resume_read_ = true;
+      return;
+    }
+    parse();
+  }
+
+  void parse() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_read(ec);
@@ -293,6 +339,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto st = std::make_shared<Exchange::State>(weak_from_this(), executor_, gate_);
     exchange_ = st;
     handler_(std::move(out), std::make_shared<Exchange>(std::move(st)));
+    // Whatever the answer waits for (a delay, a hang, a stream), a client that leaves frees
+    // its connection at once.
+    watch();
   }
 
   // An answer the server makes itself; the connection closes after it.
@@ -313,6 +362,12 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.expires_after(kLingerDrain);
+    lingering_ = true;
+    // A pending watch has no deadline: cancel it (on_watch then drains, with one).
+    if (watching_) {
+      stream_.socket().cancel(ec);
+      return;
+    }
     drain();
   }
 
@@ -323,12 +378,35 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // Reads (and drops) while the exchange hangs, only to notice the client going away.
+  // Reads while an answer is pending, to notice the client going away (EOF or reset). What
+  // arrives is kept for the next request; a hung exchange has none, so it is dropped. A client
+  // that sends more than kWatchKeepLimit meanwhile is not watched further (it is not gone).
   void watch() {
-    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->close();
-      self->watch();
-    });
+    if (watching_ || closed_ || lingering_) return;
+    watch_keeps_ = !hanging_;
+    if (watch_keeps_ && buffer_.size() >= kWatchKeepLimit) return;
+    watching_ = true;
+    auto on_done = [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_watch(ec, n); };
+    if (watch_keeps_) {
+      stream_.async_read_some(buffer_.prepare(kWatchChunk), std::move(on_done));
+    } else {
+      stream_.async_read_some(asio::buffer(scratch_), std::move(on_done));
+    }
+  }
+
+  void on_watch(beast::error_code ec, std::size_t n) {
+    watching_ = false;
+    if (watch_keeps_) buffer_.commit(n);
+    if (closed_) return;
+    if (lingering_) return drain();
+    if (resume_read_) {
+      // The exchange ended meanwhile and read() is waiting: parse what came (or fail as it).
+      resume_read_ = false;
+      if (ec) return on_read(ec);
+      return parse();
+    }
+    if (ec) return close();  // the client left before its answer
+    watch();
   }
 
   void queue(std::string data) {
@@ -396,6 +474,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool chunked_ = false;
   bool hanging_ = false;
   bool writing_ = false;
+  bool watching_ = false;     // a watch read is pending
+  bool watch_keeps_ = false;  // ... into buffer_ (else into scratch_)
+  bool resume_read_ = false;  // read() waits for the watch to end
+  bool lingering_ = false;    // closing after an answer: draining the input
+  bool counted_ = false;      // counted in g_unreserved_sessions
   Then then_ = Then::kNone;
   std::deque<std::string> out_;
   std::array<char, 4096> scratch_{};
@@ -469,7 +552,13 @@ bool Exchange::alive() const { return state_->alive.load(); }
 struct HttpServer::Impl {
   Impl(ExchangeHandler h, ServerOptions o) : handler(std::move(h)), options(std::move(o)) {
     const unsigned n = std::max(1u, options.io_threads);
-    for (unsigned i = 0; i < n; ++i) iocs.push_back(std::make_unique<asio::io_context>(1));
+    for (unsigned i = 0; i < n; ++i) {
+      iocs.push_back(std::make_unique<asio::io_context>(1));
+      // Each io_context makes its reactor (an epoll and an eventfd) on first use; made now, so
+      // the first connection at the descriptor limit cannot fail to (and abort in accept).
+      asio::steady_timer timer(*iocs.back());
+      tcp::socket socket(*iocs.back());
+    }
     acceptor.emplace(iocs.front()->get_executor());
   }
 
@@ -483,19 +572,17 @@ struct HttpServer::Impl {
     asio::io_context& ioc = next_ioc();
     acceptor->async_accept(ioc, [this, &ioc](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;  // stopped
-      if (ec) {
-        // Out of file descriptors or similar: try again shortly rather than stop accepting.
-        auto timer = std::make_shared<asio::steady_timer>(acceptor->get_executor(),
-                                                          std::chrono::milliseconds(50));
-        timer->async_wait([this, timer](beast::error_code e) {
-          if (!e) accept();
-        });
-        return;
+      if (ec) return back_off(ec);
+      if (!options.reserved && over_budget(socket)) {
+        refuse(std::move(socket));
+        return accept();
       }
+      if (std::exchange(short_of_fds, false)) spdlog::info("{}: accepting connections again", url());
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);  // small answers go out at once
       auto s = std::make_shared<Session>(std::move(socket), ioc.get_executor(), handler, options,
                                          registry, gate);
+      if (!options.reserved) s->count_unreserved();
       {
         std::lock_guard<std::mutex> lock(registry.mu);
         registry.sessions.insert(s);
@@ -503,6 +590,53 @@ struct HttpServer::Impl {
       s->start();
       accept();
     });
+  }
+
+  // Out of file descriptors (EMFILE, ENFILE) or similar: the connection waits in the backlog;
+  // try again shortly rather than stop accepting. Logged once until a connection gets through.
+  void back_off(const beast::error_code& ec) {
+    if (!std::exchange(short_of_fds, true)) {
+      spdlog::warn("{}: cannot accept connections ({}): retrying every {} ms", url(), ec.message(),
+                   kAcceptBackoff.count());
+    }
+    auto timer = std::make_shared<asio::steady_timer>(acceptor->get_executor(), kAcceptBackoff);
+    timer->async_wait([this, timer](beast::error_code e) {
+      if (!e) accept();
+    });
+  }
+
+  // Whether a new connection would eat into the descriptors kept for the control API.
+  bool over_budget(tcp::socket& socket) const {
+    const std::size_t limit = fd_limit();
+    const std::size_t reserve = fd_reserve();
+    // Descriptors are allocated lowest first: this one's number is a floor on those open.
+    const auto fd = static_cast<std::size_t>(socket.native_handle());
+    return fd + reserve >= limit ||
+           g_unreserved_sessions.load(std::memory_order_relaxed) + 2 * reserve >= limit;
+  }
+
+  // Answers 503 without reading the request and closes the connection.
+  void refuse(tcp::socket socket) {
+    if (!std::exchange(short_of_fds, true)) {
+      spdlog::warn("{}: near the limit of {} open files: refusing new connections with 503 "
+                   "({} descriptors kept for the control API)",
+                   url(), fd_limit(), fd_reserve());
+    }
+    static constexpr char kBusy[] =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: gameday\r\nContent-Type: application/json\r\n"
+        "Connection: close\r\nRetry-After: 1\r\nContent-Length: 37\r\n\r\n"
+        "{\"error\":\"too many open connections\"}";
+    // Non-blocking by construction: a fresh socket's send buffer takes this whole.
+    [[maybe_unused]] const auto sent =
+        ::send(socket.native_handle(), kBusy, sizeof kBusy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  std::string url() const {
+    const bool v6 = options.address.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + options.address + "]" : options.address) + ":" + std::to_string(port);
   }
 
   // Runs `fn` on each of `executors` and waits until every one has run.
@@ -533,6 +667,7 @@ struct HttpServer::Impl {
   std::shared_ptr<Gate> gate = std::make_shared<Gate>();
   std::uint16_t port = 0;
   std::vector<std::thread> threads;
+  bool short_of_fds = false;  // the acceptor's thread only: refusing or backing off (logged)
 };
 
 HttpServer::HttpServer(RequestHandler handler, ServerOptions options)
@@ -543,15 +678,18 @@ HttpServer::HttpServer(ExchangeHandler handler, ServerOptions options)
   Impl& s = *impl_;
   beast::error_code ec;
   const auto address = asio::ip::make_address(s.options.address, ec);
-  if (ec) throw std::runtime_error("bad listen address '" + s.options.address + "'");
+  if (ec) {
+    throw ListenError("bad listen address '" + s.options.address + "': expected an IPv4 or IPv6 address");
+  }
   const tcp::endpoint endpoint(address, s.options.port);
   s.acceptor->open(endpoint.protocol(), ec);
   if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor->bind(endpoint, ec);
   if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    throw std::runtime_error("cannot listen on " + s.options.address + ":" +
-                             std::to_string(s.options.port) + ": " + ec.message());
+    const bool v6 = s.options.address.find(':') != std::string::npos;
+    throw ListenError("cannot listen on " + (v6 ? "[" + s.options.address + "]" : s.options.address) +
+                      ":" + std::to_string(s.options.port) + ": " + ec.message());
   }
   s.port = s.acceptor->local_endpoint().port();
   asio::post(*s.iocs.front(), [&s] { s.accept(); });
@@ -560,7 +698,15 @@ HttpServer::HttpServer(ExchangeHandler handler, ServerOptions options)
       tl_server = &s;
       tl_ioc = &ioc;
       auto work = asio::make_work_guard(ioc);  // idle threads wait for connections
-      ioc.run();
+      // A handler that throws (say, out of descriptors) costs its connection, not the process.
+      for (;;) {
+        try {
+          ioc.run();
+          break;
+        } catch (const std::exception& e) {
+          spdlog::error("{}: {}", s.url(), e.what());
+        }
+      }
     });
   }
 }
@@ -611,10 +757,23 @@ void HttpServer::after(Duration delay, std::function<void()> fn) {
   });
 }
 
+void HttpServer::release_held() {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(impl_->registry.mu);
+    sessions.assign(impl_->registry.sessions.begin(), impl_->registry.sessions.end());
+  }
+  std::lock_guard<std::mutex> lock(impl_->gate->mu);
+  if (!impl_->gate->open) return;
+  for (auto& session : sessions) {
+    asio::post(session->executor(), [session] { session->release_if_held(); });
+  }
+}
+
 std::uint16_t HttpServer::port() const { return impl_->port; }
 
-std::string HttpServer::url() const {
-  return "http://" + impl_->options.address + ":" + std::to_string(impl_->port);
-}
+std::string HttpServer::url() const { return impl_->url(); }
+
+std::size_t fd_reserve() { return std::clamp<std::size_t>(fd_limit() / 16, 16, 256); }
 
 }  // namespace gameday::net

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,21 @@ struct ServerOptions {
   /// too slow to send its request), 413 (body over the limit), 431 (headers too large). Unset:
   /// {"error": "<message>"} as application/json.
   std::function<ServerResponse(int status, const std::string& message)> error_response;
+  /// May use the file descriptors kept in reserve (the control API). Other servers refuse new
+  /// connections (a 503, then close, and one log line) while the process is near its
+  /// RLIMIT_NOFILE: when the new descriptor falls within the top `fd_reserve()` of the limit,
+  /// or when the unreserved servers together hold limit - 2 x fd_reserve() connections.
+  bool reserved = false;
+};
+
+/// How many descriptors below RLIMIT_NOFILE's soft limit unreserved servers leave free:
+/// limit / 16, at least 16 and at most 256.
+std::size_t fd_reserve();
+
+/// A server could not listen on its address (a bad address, a port in use): a user's error.
+class ListenError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 /// One request's answer channel, for handlers that answer over time (a streamed body),
@@ -85,7 +101,8 @@ class Exchange {
   /// Closes the connection abruptly (TCP RST: SO_LINGER 0) right away, discarding unsent data.
   void reset();
   /// Never sends anything more: the connection stays open with no timeout until the client
-  /// closes it or the server stops (a hung vendor, or a stream that stalls after begin()).
+  /// closes it, HttpServer::release_held() or the server stops (a hung vendor, or a stream
+  /// that stalls after begin()).
   void hang();
   /// False once the connection closed (client gone, reset, server stopping) or the exchange
   /// ended. Readable from any thread (e.g. in HttpServer::after callbacks) to stop producing a
@@ -101,10 +118,14 @@ class Exchange {
 using ExchangeHandler = std::function<void(ServerRequest, std::shared_ptr<Exchange>)>;
 
 /// An HTTP server listening from construction until destruction. Connections still waiting
-/// for a reply when it stops are closed (owners answer what they queued before that).
+/// for a reply when it stops are closed (owners answer what they queued before that). A
+/// connection whose client goes away (EOF or reset) while its answer is pending (a delay, a
+/// hang, a stream) is closed at once; the answer, when it comes, is dropped. (So a client that
+/// half-closes after its request does not get the answer.) It never aborts when out of file
+/// descriptors: accept backs off (100 ms) and logs once until a connection gets through.
 class HttpServer {
  public:
-  /// Binds and starts serving; throws std::runtime_error when it cannot bind.
+  /// Binds and starts serving; throws ListenError when it cannot bind.
   HttpServer(RequestHandler handler, ServerOptions options = {});
   /// The same for a handler that may stream, reset or hang (see Exchange).
   HttpServer(ExchangeHandler handler, ServerOptions options = {});
@@ -118,9 +139,13 @@ class HttpServer {
   /// the handler.
   void after(Duration delay, std::function<void()> fn);
 
+  /// Closes every connection whose exchange hangs (Exchange::hang()): what a fault held, once
+  /// the fault ended. Thread-safe and non-blocking (the closes run on the io threads).
+  void release_held();
+
   /// The port it listens on.
   std::uint16_t port() const;
-  /// "http://127.0.0.1:PORT".
+  /// "http://127.0.0.1:PORT" ("http://[::1]:PORT" for an IPv6 address).
   std::string url() const;
 
  private:

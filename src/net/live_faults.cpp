@@ -7,32 +7,62 @@ namespace gameday::net {
 
 bool LiveFaults::add(const FaultSpec& spec) {
   if (spec.id.empty()) return false;
-  std::lock_guard<std::mutex> lock(mu_);
-  auto owned = std::make_unique<FaultSpec>(spec);
-  board_.activate(owned.get());  // replaces an active fault with the same id, in place
-  // Drop the spec the board no longer points to (a replaced one).
-  std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == spec.id; });
-  specs_.push_back(std::move(owned));
-  active_.store(specs_.size(), std::memory_order_release);
+  std::size_t replaced = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto owned = std::make_unique<FaultSpec>(spec);
+    board_.activate(owned.get());  // replaces an active fault with the same id, in place
+    // Drop the spec the board no longer points to (a replaced one).
+    replaced = std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == spec.id; });
+    specs_.push_back(std::move(owned));
+    active_.store(specs_.size(), std::memory_order_release);
+  }
+  if (replaced > 0) notify_ended();
   return true;
 }
 
 bool LiveFaults::remove(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto before = specs_.size();
-  board_.deactivate(id);
-  std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == id; });
-  active_.store(specs_.size(), std::memory_order_release);
-  return specs_.size() != before;
+  bool removed = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto before = specs_.size();
+    board_.deactivate(id);
+    std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == id; });
+    active_.store(specs_.size(), std::memory_order_release);
+    removed = specs_.size() != before;
+  }
+  if (removed) notify_ended();
+  return removed;
 }
 
 std::size_t LiveFaults::reset() {
-  std::lock_guard<std::mutex> lock(mu_);
-  const std::size_t n = specs_.size();
-  board_.clear();
-  specs_.clear();
-  active_.store(0, std::memory_order_release);
+  std::size_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    n = specs_.size();
+    board_.clear();
+    specs_.clear();
+    active_.store(0, std::memory_order_release);
+  }
+  // Even with no fault active: /reset also releases whatever is still held.
+  notify_ended();
   return n;
+}
+
+std::size_t LiveFaults::subscribe(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  listeners_.emplace_back(next_listener_, std::move(listener));
+  return next_listener_++;
+}
+
+void LiveFaults::unsubscribe(std::size_t id) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  std::erase_if(listeners_, [id](const auto& l) { return l.first == id; });
+}
+
+void LiveFaults::notify_ended() {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  for (const auto& [id, listener] : listeners_) listener();
 }
 
 std::vector<FaultSpec> LiveFaults::list() const {

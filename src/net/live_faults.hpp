@@ -4,6 +4,7 @@
 // the faults that apply to one request (copies, so a fault removed meanwhile cannot dangle).
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,7 +36,20 @@ class LiveFaults {
   /// Requests counted for the active fault `id` since it was added (0 when not active).
   std::uint64_t matched(const std::string& id) const;
 
+  /// Calls `listener` after each change that ends a fault (remove, reset, an add that replaces
+  /// an active fault), on the thread that made it, outside the board's lock; it must not block
+  /// (servers release the connections the ended faults held). Returns an id for unsubscribe().
+  std::size_t subscribe(std::function<void()> listener);
+  /// Stops calling the listener `id`; once it returns, the listener is not running and will not
+  /// run again.
+  void unsubscribe(std::size_t id);
+
  private:
+  void notify_ended();
+
+  std::mutex listeners_mu_;  // held while listeners run, so unsubscribe() waits for them
+  std::vector<std::pair<std::size_t, std::function<void()>>> listeners_;
+  std::size_t next_listener_ = 1;
   mutable std::mutex mu_;
   // How many faults are active (written under mu_): select() skips the lock and the copies
   // while the board is empty, the usual case on the live vendor's hot path.

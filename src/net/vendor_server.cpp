@@ -72,8 +72,15 @@ struct VendorServer::Impl {
           handle(std::move(req), std::move(ex));
         }),
         std::move(o));
+    // Hung requests and stalled streams are released when their fault ends (or on /reset).
+    subscription = ctx.faults.subscribe([this] { server->release_held(); });
   }
-  ~Impl() { server.reset(); }  // stop serving before the members it uses go
+  ~Impl() {
+    ctx.faults.unsubscribe(subscription);
+    server.reset();  // stop serving before the members it uses go
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   void handle(ServerRequest req, std::shared_ptr<Exchange> ex);
   void chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
@@ -98,7 +105,8 @@ struct VendorServer::Impl {
   std::mutex rng_mu;
   Rng rng;  // guarded by rng_mu
   const Clock::time_point started;
-  std::unique_ptr<HttpServer> server;  // last: its handler uses the members above
+  std::unique_ptr<HttpServer> server;  // its handler uses the members above
+  std::size_t subscription = 0;        // ctx.faults' listener
 };
 
 void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Exchange>& ex,

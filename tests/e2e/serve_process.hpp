@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "e2e_support.hpp"
 
@@ -21,7 +23,19 @@ namespace e2e {
 class ServeProcess {
  public:
   explicit ServeProcess(const TempDir& dir, const std::filesystem::path& fakes = {})
+      : ServeProcess(dir, fakes.empty() ? std::vector<std::string>{}
+                                        : std::vector<std::string>{"--fakes", fakes.string()}) {}
+
+  /// The same with `extra` arguments after the addresses and, when `fd_limit` > 0, that soft
+  /// RLIMIT_NOFILE (set in the child before exec).
+  ServeProcess(const TempDir& dir, const std::vector<std::string>& extra, rlim_t fd_limit = 0)
       : stderr_path_(dir / "serve.stderr") {
+    std::vector<std::string> args = {GAMEDAY_BIN, "serve", "--vendor", "127.0.0.1:0", "--ehr",
+                                     "127.0.0.1:0", "--control", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     pid_ = ::fork();
@@ -34,14 +48,14 @@ class ServeProcess {
       if (null >= 0) ::dup2(null, STDIN_FILENO);
       ::close(fds[0]);
       ::close(fds[1]);
-      if (::chdir(GAMEDAY_SOURCE_DIR) != 0) ::_exit(126);
-      if (fakes.empty()) {
-        ::execl(GAMEDAY_BIN, GAMEDAY_BIN, "serve", "--vendor", "127.0.0.1:0", "--ehr", "127.0.0.1:0",
-                "--control", "127.0.0.1:0", static_cast<char*>(nullptr));
-      } else {
-        ::execl(GAMEDAY_BIN, GAMEDAY_BIN, "serve", "--vendor", "127.0.0.1:0", "--ehr", "127.0.0.1:0",
-                "--control", "127.0.0.1:0", "--fakes", fakes.c_str(), static_cast<char*>(nullptr));
+      if (fd_limit > 0) {
+        rlimit rl{};
+        ::getrlimit(RLIMIT_NOFILE, &rl);
+        rl.rlim_cur = fd_limit;
+        if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) ::_exit(125);
       }
+      if (::chdir(GAMEDAY_SOURCE_DIR) != 0) ::_exit(126);
+      ::execv(GAMEDAY_BIN, argv.data());
       ::_exit(127);
     }
     ::close(fds[1]);
@@ -78,6 +92,8 @@ class ServeProcess {
     return it == urls_.end() ? "" : it->second;
   }
   std::string stderr_text() const { return slurp(stderr_path_); }
+  /// The child's process id (0 once stopped).
+  pid_t pid() const { return pid_; }
 
  private:
   // Reads lines until vendor, ehr and control are known (30 s at most: only a hang takes that).

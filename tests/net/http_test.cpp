@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -332,4 +333,120 @@ TEST_CASE("HttpServer with several io threads serves concurrent clients, delayed
   client_hold.join();
   // Connections are spread over the io threads.
   REQUIRE(handler_threads.size() > 1);
+}
+
+namespace {
+
+// A raw loopback connection that sends `request` and stays open (-1 on failure).
+int send_and_keep(std::uint16_t port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  return fd;
+}
+
+// Whether the server closed `fd` (EOF or reset) within kHangLimit.
+bool closed_by_server(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kHangLimit).count())) <= 0) return false;
+  char buf[256];
+  return ::recv(fd, buf, sizeof buf, 0) <= 0;
+}
+
+// Keeps the exchanges the handler saw, by target.
+struct Held {
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<Exchange>> by_target;
+
+  std::shared_ptr<Exchange> get(const std::string& target) {
+    std::lock_guard<std::mutex> lock(mu);
+    const auto it = by_target.find(target);
+    return it == by_target.end() ? nullptr : it->second;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A client that leaves while its answer is delayed frees its connection at once", "[net][server]") {
+  Held held;
+  HttpServer server(ExchangeHandler([&](ServerRequest req, std::shared_ptr<Exchange> ex) {
+    std::lock_guard<std::mutex> lock(held.mu);
+    held.by_target[req.target] = std::move(ex);  // answered never: a long latency fault
+  }));
+  const int fd = send_and_keep(server.port(), "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(fd >= 0);
+  REQUIRE(wait_until([&] { return held.get("/slow") != nullptr; }));
+  CHECK(held.get("/slow")->alive());
+  ::close(fd);
+  CHECK(wait_until([&] { return !held.get("/slow")->alive(); }));
+}
+
+TEST_CASE("release_held closes hung exchanges and leaves pending ones alone", "[net][server]") {
+  Held held;
+  HttpServer server(ExchangeHandler([&](ServerRequest req, std::shared_ptr<Exchange> ex) {
+    if (req.target == "/hang") ex->hang();
+    std::lock_guard<std::mutex> lock(held.mu);
+    held.by_target[req.target] = std::move(ex);
+  }));
+  const int hung = send_and_keep(server.port(), "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+  const int pending = send_and_keep(server.port(), "GET /pending HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(wait_until([&] { return held.get("/hang") && held.get("/pending"); }));
+  server.release_held();
+  CHECK(closed_by_server(hung));
+  CHECK(held.get("/pending")->alive());
+  held.get("/pending")->reply(ServerResponse{200, "text/plain", "late"});
+  pollfd p{pending, POLLIN, 0};
+  REQUIRE(::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kHangLimit).count())) == 1);
+  char buf[512];
+  const ssize_t n = ::recv(pending, buf, sizeof buf, 0);
+  REQUIRE(n > 0);
+  CHECK(std::string(buf, static_cast<std::size_t>(n)).find("late") != std::string::npos);
+  ::close(hung);
+  ::close(pending);
+}
+
+TEST_CASE("A request pipelined behind a delayed answer is served after it", "[net][server]") {
+  HttpServer* self = nullptr;
+  HttpServer server(ExchangeHandler([&](ServerRequest req, std::shared_ptr<Exchange> ex) {
+    const std::string target = req.target;
+    if (target == "/first") {
+      self->after(50 * kMillisecond, [ex] { ex->reply(ServerResponse{200, "text/plain", "one"}); });
+    } else {
+      ex->reply(ServerResponse{200, "text/plain", "two"});
+    }
+  }));
+  self = &server;
+  bool closed = false;
+  const std::string two = "GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string out = raw_exchange(server.port(), two, kHangLimit, closed);
+  CHECK(closed);
+  const auto one_at = out.find("one");
+  const auto two_at = out.find("two");
+  REQUIRE(one_at != std::string::npos);
+  REQUIRE(two_at != std::string::npos);
+  CHECK(one_at < two_at);
+}
+
+TEST_CASE("HttpServer prints an IPv6 address in brackets and refuses a bad address with ListenError", "[net][server]") {
+  ServerOptions bad;
+  bad.address = "999.1.1.1";
+  CHECK_THROWS_AS(HttpServer(RequestHandler([](ServerRequest, ReplyFn) {}), bad), ListenError);
+  ServerOptions v6;
+  v6.address = "::1";
+  try {
+    HttpServer server(RequestHandler([](ServerRequest, ReplyFn reply) { reply(ServerResponse{}); }), v6);
+    CHECK(server.url() == "http://[::1]:" + std::to_string(server.port()));
+  } catch (const ListenError& e) {
+    WARN("no IPv6 loopback here: " << e.what());
+  }
+}
+
+TEST_CASE("The descriptor reserve is a sixteenth of the limit within 16 and 256", "[net][server]") {
+  const std::size_t r = fd_reserve();
+  CHECK(r >= 16);
+  CHECK(r <= 256);
 }
