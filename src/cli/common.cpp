@@ -1,7 +1,11 @@
 #include "cli/common.hpp"
 
+#include <arpa/inet.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <stdexcept>
 
@@ -17,6 +21,41 @@ void write_file(const std::filesystem::path& path, const std::string& contents) 
   std::ofstream out(path, std::ios::binary);
   out << contents;
   if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::optional<std::string> resolve_token(const std::string& token, const std::string& token_file,
+                                         std::string& out) {
+  out.clear();
+  if (!token.empty() && !token_file.empty()) return "--token and --token-file: give one of them";
+  if (!token.empty()) {
+    out = token;
+    return std::nullopt;
+  }
+  if (!token_file.empty()) {
+    std::ifstream in(token_file, std::ios::binary);
+    if (!in) return "--token-file " + token_file + ": cannot read it";
+    std::ostringstream text;
+    text << in.rdbuf();
+    out = text.str();
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ' || out.back() == '\t')) {
+      out.pop_back();
+    }
+    if (out.empty()) return "--token-file " + token_file + ": the file is empty";
+    if (out.find_first_of("\r\n") != std::string::npos) {
+      out.clear();
+      return "--token-file " + token_file + ": expected one line (the token)";
+    }
+    return std::nullopt;
+  }
+  if (const char* env = std::getenv("GAMEDAY_TOKEN")) out = env;
+  return std::nullopt;
+}
+
+bool valid_listen_host(const std::string& flag, const std::string& host, std::string& error) {
+  unsigned char buf[16];
+  if (::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1) return true;
+  error = flag + ": '" + host + "' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, [::1], localhost)";
+  return false;
 }
 
 namespace {

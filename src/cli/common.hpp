@@ -3,6 +3,7 @@
 // output file and the interrupt flag.
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,17 @@ int invalid(std::string_view command, const std::string& message);
 /// Writes `contents` to `path` (binary), creating its parent directories first. Throws
 /// std::runtime_error when the file cannot be written.
 void write_file(const std::filesystem::path& path, const std::string& contents);
+
+/// The bearer token of a command's control API, from `--token` (`token`), `--token-file`
+/// (`token_file`: the file's contents without the trailing newline and spaces) or else the
+/// GAMEDAY_TOKEN environment variable, into `out` ("" when none is given). Returns an error
+/// message when both options are given, or the file cannot be read or holds no token.
+std::optional<std::string> resolve_token(const std::string& token, const std::string& token_file,
+                                         std::string& out);
+
+/// Whether `host` is a valid listen address (an IPv4 or IPv6 literal); sets `error` to a
+/// message naming `flag` when not.
+bool valid_listen_host(const std::string& flag, const std::string& host, std::string& error);
 
 /// Installs handlers that make SIGINT and SIGTERM set the returned flag (no other work in the
 /// handler; runs poll it) and returns it. Idempotent; the flag is process-wide.

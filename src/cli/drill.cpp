@@ -13,10 +13,12 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <memory>
 
 #include "cli/bundle.hpp"
 #include "cli/common.hpp"
 #include "cli/drill_rig.hpp"
+#include "net/http_server.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
 
@@ -58,6 +60,9 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
   drill->add_option("--sut", o.sut,
                     "the team's own answer service (http://HOST:PORT): the workload and golden probes ask it "
                     "(POST /v1/answers) instead of the built-in assistant");
+  drill->add_option("--token", o.token,
+                    "bearer token the control port requires (needed when it is not on loopback; default: $GAMEDAY_TOKEN)");
+  drill->add_option("--token-file", o.token_file, "read the control port's bearer token from FILE (not visible in ps)");
   drill->add_flag("--no-playbooks", o.no_playbooks, "run without playbooks");
   drill->add_flag("-q,--quiet", o.quiet, "print only the addresses it listens on");
   return drill;
@@ -75,7 +80,13 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
   ScenarioBundle bundle = load_bundle(o.scenario, disk);
   if (setup.duration) shorten_scenario(bundle, *setup.duration);
 
-  DrillRig rig(o, setup, bundle, stop);
+  std::unique_ptr<DrillRig> made;
+  try {
+    made = std::make_unique<DrillRig>(o, setup, bundle, stop);
+  } catch (const net::ListenError& e) {
+    return invalid("drill", e.what());  // a port in use, an address not on this machine
+  }
+  DrillRig& rig = *made;
   rig.print_addresses();
   const SimStats stats = rig.run();
   spdlog::info("drill finished: {} requests, {} events", stats.requests, stats.events);

@@ -1,5 +1,7 @@
 #include "cli/drill_rig.hpp"
 
+#include "cli/common.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <cmath>
@@ -86,8 +88,14 @@ std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& 
       return std::string(b.flag) + ": expected ADDR:PORT, got '" + b.text + "'";
     }
   }
-  if (!is_loopback(setup.control.host)) {
-    return "--control: the drill's control port has no token: bind it to loopback (127.0.0.1)";
+  for (const Bind& b : binds) {
+    std::string error;
+    if (!valid_listen_host(b.flag, b.endpoint.host, error)) return error;
+  }
+  if (auto bad = resolve_token(o.token, o.token_file, setup.token)) return bad;
+  if (!is_loopback(setup.control.host) && setup.token.empty()) {
+    return "--control on " + setup.control.host +
+           " is reachable from other machines: give it a --token (or --token-file, or GAMEDAY_TOKEN)";
   }
   if (!is_loopback(setup.assistant.host)) {
     return "--assistant: the assistant's API changes its flags and has no token: bind it to loopback (127.0.0.1)";
@@ -213,7 +221,7 @@ void DrillRig::wire_engine() {
 // assistant's controls (the same API as its own server's and playbook scripts'), /status,
 // /events and the Alertmanager webhook.
 void DrillRig::start_control() {
-  control_ = std::make_unique<net::ControlServer>(ctx_, server_options(setup_.control), "", servers_);
+  control_ = std::make_unique<net::ControlServer>(ctx_, server_options(setup_.control), setup_.token, servers_);
   for (const char* method : {"GET", "POST", "DELETE"}) add_route(method, "/faults", &DrillRig::serve_faults);
   add_route("POST", "/reset", &DrillRig::serve_reset);
   for (const char* method : {"GET", "PUT", "POST"}) add_route(method, "/v1/assistant", &DrillRig::serve_assistant);

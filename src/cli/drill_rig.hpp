@@ -42,6 +42,7 @@ struct DrillSetup {
   std::string sut;                   ///< --sut without trailing slashes ("" = the built-in assistant)
   bool external_alerts = false;      ///< --alerts external
   Endpoint control, vendor, ehr, assistant;
+  std::string token;                 ///< the control port's bearer token ("" = none)
 };
 
 /// Checks and parses the options of `gameday drill`. Returns the message for the first bad one

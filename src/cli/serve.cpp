@@ -6,8 +6,10 @@
 #include <map>
 #include <memory>
 #include <pthread.h>
+#include <utility>
 #include <spdlog/spdlog.h>
 
+#include "cli/common.hpp"
 #include "cli/exit_codes.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
@@ -47,7 +49,10 @@ CLI::App* add_serve_command(CLI::App& app, ServeOptions& o) {
   serve->add_option("--control", o.control, "ADDR:PORT of the control API")->capture_default_str();
   serve->add_option("--faults", o.faults, "fault file (a 'faults:' list) to apply at start");
   serve->add_option("--fakes", o.fakes, "fakes directory (default: ./fakes when present, else the embedded copy)");
-  serve->add_option("--token", o.token, "bearer token for the control API (required when it is not on loopback)");
+  serve->add_option("--token", o.token,
+                    "bearer token for the control API (required when it is not on loopback; "
+                    "default: $GAMEDAY_TOKEN)");
+  serve->add_option("--token-file", o.token_file, "read the control API's bearer token from FILE (not visible in ps)");
   serve->add_option("--seed", o.seed, "random seed of the fakes")->capture_default_str();
   serve->add_option("--io-threads", o.io_threads, "threads serving the fake vendor (the EHR and control API use one each)")
       ->check(CLI::Range(1u, 64u))
@@ -70,9 +75,17 @@ int cmd_serve(const ServeOptions& o) {
     std::cerr << "gameday serve: --control: expected ADDR:PORT, got '" << o.control << "'\n";
     return kExitInvalid;
   }
-  if (!is_loopback(control_host) && o.token.empty()) {
+  std::string error;
+  const std::pair<const char*, const std::string*> hosts[] = {
+      {"--vendor", &vendor_host}, {"--ehr", &ehr_host}, {"--control", &control_host}};
+  for (const auto& [flag, host] : hosts) {
+    if (!valid_listen_host(flag, *host, error)) return invalid("serve", error);
+  }
+  std::string token;
+  if (const auto bad = resolve_token(o.token, o.token_file, token)) return invalid("serve", *bad);
+  if (!is_loopback(control_host) && token.empty()) {
     std::cerr << "gameday serve: --control on " << control_host
-              << " is reachable from other machines: give it a --token\n";
+              << " is reachable from other machines: give it a --token (or --token-file, or GAMEDAY_TOKEN)\n";
     return kExitInvalid;
   }
 
@@ -109,13 +122,21 @@ int cmd_serve(const ServeOptions& o) {
   };
   net::ServerOptions vendor_options = options(vendor_host, vendor_port);
   vendor_options.io_threads = o.io_threads;
-  net::VendorServer vendor(ctx, o.vendor_id, vendor_options);
-  net::EhrServer ehr(ctx, options(ehr_host, ehr_port));
-  net::ControlServer control(ctx, options(control_host, control_port), o.token,
-                             {{"vendor", vendor.base_url()}, {"ehr", ehr.base_url()}});
-  std::cout << "vendor " << vendor.base_url() << "\n"
-            << "ehr " << ehr.base_url() << "\n"
-            << "control " << control.url() << std::endl;
+  std::unique_ptr<net::VendorServer> vendor;
+  std::unique_ptr<net::EhrServer> ehr;
+  std::unique_ptr<net::ControlServer> control;
+  try {
+    vendor = std::make_unique<net::VendorServer>(ctx, o.vendor_id, vendor_options);
+    ehr = std::make_unique<net::EhrServer>(ctx, options(ehr_host, ehr_port));
+    control = std::make_unique<net::ControlServer>(ctx, options(control_host, control_port), token,
+                                                   std::map<std::string, std::string>{
+                                                       {"vendor", vendor->base_url()}, {"ehr", ehr->base_url()}});
+  } catch (const net::ListenError& e) {
+    return invalid("serve", e.what());  // a port in use, an address not on this machine
+  }
+  std::cout << "vendor " << vendor->base_url() << "\n"
+            << "ehr " << ehr->base_url() << "\n"
+            << "control " << control->url() << std::endl;
   spdlog::info("serving until interrupted ({} fault{} active)", initial.size(), initial.size() == 1 ? "" : "s");
 
   int sig = 0;

@@ -17,6 +17,7 @@ struct ServeOptions {
   std::string faults;                   ///< fault file applied at start ("" = none)
   std::string fakes;                    ///< fakes directory ("" = ./fakes or the embedded copy)
   std::string token;                    ///< bearer token the control API requires ("" = none)
+  std::string token_file;               ///< or a file holding it (else GAMEDAY_TOKEN)
   std::uint64_t seed = 1;
   unsigned io_threads = 2;              ///< threads serving the fake vendor
 };
@@ -26,7 +27,7 @@ CLI::App* add_serve_command(CLI::App& app, ServeOptions& o);
 
 /// Runs `gameday serve`: prints `vendor URL`, `ehr URL`, `control URL` once listening, then
 /// serves until SIGINT/SIGTERM; every fault is reverted on the way out. Exit 0, or 2 on bad
-/// options or fault file.
+/// options (an address it cannot listen on too) or fault file.
 int cmd_serve(const ServeOptions& o);
 
 /// Splits "ADDR:PORT"; false when malformed.

@@ -15,15 +15,43 @@ namespace {
 
 using Json = nlohmann::json;
 
-bool authorized(const ServerRequest& req, const std::string& token) {
-  if (token.empty()) return true;
-  for (const auto& [k, v] : req.headers) {
-    if ((k == "Authorization" || k == "authorization") && v == "Bearer " + token) return true;
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
   }
-  return false;
+  return true;
+}
+
+// Compares every byte whatever the first difference (only the length leaks).
+bool same_in_constant_time(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  volatile unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i])));
+  }
+  return diff == 0;
 }
 
 }  // namespace
+
+bool bearer_authorized(const ServerRequest& req, std::string_view token) {
+  if (token.empty()) return true;
+  bool ok = false;
+  for (const auto& [k, v] : req.headers) {
+    if (!iequals(k, "Authorization")) continue;
+    std::string_view value = v;
+    constexpr std::string_view kScheme = "bearer";
+    if (value.size() <= kScheme.size() || !iequals(value.substr(0, kScheme.size()), kScheme)) continue;
+    value.remove_prefix(kScheme.size());
+    if (value.front() != ' ' && value.front() != '\t') continue;
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    ok = same_in_constant_time(value, token) || ok;
+  }
+  return ok;
+}
 
 std::string fault_json(const FaultSpec& f) {
   // A fault body may be YAML, whose strings need not be UTF-8: U+FFFD for such bytes.
@@ -147,7 +175,7 @@ ControlServer::ControlServer(LiveContext ctx, ServerOptions options, std::string
   Impl* self = impl_.get();
   impl_->server = std::make_unique<HttpServer>(
       [self](ServerRequest req, std::shared_ptr<Exchange> ex) {
-        if (!authorized(req, self->token)) {
+        if (!bearer_authorized(req, self->token)) {
           ex->reply(json_error(401, "missing or wrong bearer token"));
           return;
         }
@@ -166,7 +194,10 @@ ControlServer::ControlServer(LiveContext ctx, ServerOptions options, std::string
         if (route.handle) return ex->reply(route.handle(req));
         ex->reply(handle_live_control(self->ctx, req, self->servers));
       },
-      std::move(options));
+      [&options] {
+        options.reserved = true;  // answers while the fakes hold all they may
+        return std::move(options);
+      }());
 }
 
 ControlServer::~ControlServer() = default;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/live.hpp"
@@ -34,10 +35,17 @@ struct ControlRoute {
   std::function<void(const ServerRequest&, std::shared_ptr<Exchange>)> exchange;
 };
 
-/// The control API server.
+/// Whether `req` carries "Authorization: Bearer <token>": the header name and the scheme in
+/// any case (HTTP's rule), the token compared in constant time (for its length). Always true
+/// when `token` is empty.
+bool bearer_authorized(const ServerRequest& req, std::string_view token);
+
+/// The control API server. It may use the descriptors kept in reserve (ServerOptions::reserved),
+/// so it still answers while the fakes hold as many connections as they may.
 class ControlServer {
  public:
-  /// `token`: when non-empty, every request needs "Authorization: Bearer <token>".
+  /// `token`: when non-empty, every request needs "Authorization: Bearer <token>"
+  /// (bearer_authorized).
   /// `servers`: name -> base URL, reported by /status.
   ControlServer(LiveContext ctx, ServerOptions options, std::string token,
                 std::map<std::string, std::string> servers = {});

@@ -201,3 +201,33 @@ TEST_CASE("gameday drill rejects a --sut that is not a URL and an assistant API 
   REQUIRE(v.code == 2);
   REQUIRE(v.err.find("--vendor") != std::string::npos);
 }
+
+TEST_CASE("gameday drill takes a control token and refuses bad listen addresses with exit 2", "[e2e][drill][errors]") {
+  const auto off = gameday("drill scenarios/vendor-latency-spike.yaml --control 0.0.0.0:0");
+  CHECK(off.code == 2);
+  CHECK(off.err.find("give it a --token") != std::string::npos);
+  const auto both = gameday("drill scenarios/vendor-latency-spike.yaml --token a --token-file /nonexistent");
+  CHECK(both.code == 2);
+  CHECK(both.err.find("give one of them") != std::string::npos);
+  const auto bad = gameday("drill scenarios/vendor-latency-spike.yaml --control nonsense:0");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("--control: 'nonsense' is not an IPv4 or IPv6 address") != std::string::npos);
+  const auto nowhere = gameday("drill scenarios/vendor-latency-spike.yaml --ehr 192.0.2.1:0");
+  CHECK(nowhere.code == 2);
+  CHECK(nowhere.err.find("cannot listen on 192.0.2.1:0") != std::string::npos);
+}
+
+TEST_CASE("gameday drill --token-file guards its control port", "[e2e][drill]") {
+  TempDir dir;
+  dir.write("token.txt", "drill-token\n");
+  const std::string c = kCurl;
+  const std::string body =
+      "poll \"" + c + " -sf -H 'Authorization: Bearer drill-token' \\\"\\$CONTROL/faults\\\" > /dev/null\" && " +
+      c + " -o /dev/null -w '%{http_code}' \"$CONTROL/faults\" > none.code; " +
+      c + " -o /dev/null -w '%{http_code}' -H 'authorization: BEARER drill-token' \"$CONTROL/faults\" > yes.code; " +
+      "kill -INT $PID";
+  REQUIRE(with_drill(dir, scenario("vendor-latency-spike") + " --duration 1m -q --out out --token-file token.txt", body) == 0);
+  INFO(slurp(dir / "drill.err"));
+  CHECK(slurp(dir / "none.code") == "401");
+  CHECK(slurp(dir / "yes.code") == "200");
+}

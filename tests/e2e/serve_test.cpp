@@ -94,3 +94,61 @@ TEST_CASE("gameday serve rejects a bad fault file, a bad address and an open con
   CHECK(r.code == 2);
   CHECK(r.err.find("give it a --token") != std::string::npos);
 }
+
+TEST_CASE("gameday serve takes its token from --token-file or GAMEDAY_TOKEN and checks it in any case", "[e2e][serve]") {
+  TempDir dir;
+  dir.write("token.txt", "file-token\n");
+  const std::string c = kCurl;
+  const std::string probes =
+      c + " -o /dev/null -w '%{http_code}' \"$CONTROL/faults\" > none.code; " +
+      c + " -o /dev/null -w '%{http_code}' -H 'authorization: BEARER file-token' \"$CONTROL/faults\" > file.code; " +
+      c + " -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer env-token' \"$CONTROL/faults\" > env.code";
+  REQUIRE(with_serve(dir, "--token-file token.txt", probes) == 0);
+  CHECK(slurp(dir / "none.code") == "401");
+  CHECK(slurp(dir / "file.code") == "200");
+  CHECK(slurp(dir / "env.code") == "401");
+
+  ::setenv("GAMEDAY_TOKEN", "env-token", 1);
+  const int rc = with_serve(dir, "", probes);
+  ::unsetenv("GAMEDAY_TOKEN");
+  REQUIRE(rc == 0);
+  CHECK(slurp(dir / "none.code") == "401");
+  CHECK(slurp(dir / "env.code") == "200");
+
+  auto r = gameday("serve --token a --token-file '" + (dir / "token.txt").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("give one of them") != std::string::npos);
+  r = gameday("serve --token-file '" + (dir / "missing.txt").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("cannot read it") != std::string::npos);
+}
+
+TEST_CASE("gameday serve exits 2 naming the option for an address it cannot listen on", "[e2e][serve][errors]") {
+  auto r = gameday("serve --vendor 999.1.1.1:80");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--vendor: '999.1.1.1' is not an IPv4 or IPv6 address") != std::string::npos);
+  r = gameday("serve --control nonsense");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--control: expected ADDR:PORT, got 'nonsense'") != std::string::npos);
+  r = gameday("serve --control nonsense:1");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--control: 'nonsense' is not an IPv4 or IPv6 address") != std::string::npos);
+  // A documentation address (RFC 5737) is on no machine: binding fails.
+  r = gameday("serve --ehr 192.0.2.1:0");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("cannot listen on 192.0.2.1:0") != std::string::npos);
+}
+
+TEST_CASE("gameday serve prints IPv6 addresses in brackets", "[e2e][serve]") {
+  TempDir dir;
+  REQUIRE(with_serve(dir, "--vendor '[::1]:0' --ehr '[::1]:0' --control '[::1]:0'",
+                     "curl --noproxy '*' -s --max-time 10 -o /dev/null -w '%{http_code}' \"$CONTROL/faults\" > v6.code") == 0);
+  const std::string out = slurp(dir / "serve.out");
+  if (out.find("cannot listen") != std::string::npos || slurp(dir / "serve.err").find("cannot listen") != std::string::npos) {
+    WARN("no IPv6 loopback here");
+    return;
+  }
+  CHECK(std::regex_search(out, std::regex(R"(vendor http://\[::1\]:[0-9]+/v1)")));
+  CHECK(std::regex_search(out, std::regex(R"(control http://\[::1\]:[0-9]+)")));
+  CHECK(slurp(dir / "v6.code") == "200");
+}
