@@ -285,9 +285,12 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto self = weak.lock()) self->on_deadline();
     });
     reading_ = true;
-    // A watch still pending is the wait for the next request: the parse starts when it ends.
+    // A watch still pending: stop it (what it read is in buffer_, maybe a whole pipelined
+    // request); the parse starts when it ends. No write is pending here.
     if (watching_) {
       resume_read_ = true;
+      beast::error_code ec;
+      stream_.socket().cancel(ec);
       return;
     }
     parse();
@@ -400,9 +403,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (closed_) return;
     if (lingering_) return drain();
     if (resume_read_) {
-      // The exchange ended meanwhile and read() is waiting: parse what came (or fail as it).
+      // The exchange ended and read() stopped the watch: parse what came (or fail as it).
       resume_read_ = false;
-      if (ec) return on_read(ec);
+      if (timed_out_) return on_read(ec ? ec : beast::error_code(asio::error::timed_out));
+      if (ec && ec != asio::error::operation_aborted) return on_read(ec);
       return parse();
     }
     if (ec) return close();  // the client left before its answer
