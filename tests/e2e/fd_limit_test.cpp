@@ -127,7 +127,7 @@ std::size_t fill(pid_t pid, std::size_t target) {
 
 bool answers_200(const std::string& response) { return response.rfind("HTTP/1.1 200", 0) == 0; }
 
-const std::string kTimeoutFault = R"({"id":"stuck","target":"ehr","kind":"timeout"})";
+const std::string kTimeoutFault = R"({"id":"again","target":"ehr","kind":"timeout"})";
 
 }  // namespace
 
