@@ -400,7 +400,7 @@ std::vector<std::string> validate_files(const std::vector<std::string>& paths,
     }
   };
   for (const auto& path : paths) {
-    if (files.read(path)) {
+    if (files.size(path)) {
       validate_one(path);
       continue;
     }
