@@ -72,8 +72,8 @@ struct SimOptions {
   /// Runs playbook exec/http/notify steps (the CLI passes net::NetStepEffects); null: those
   /// steps fail. Virtual time stands still while one runs.
   StepEffects* step_effects = nullptr;
-  /// When set and it becomes true (e.g. on SIGINT), the run stops at the next minute of virtual
-  /// time (or as soon as a blocking step returns): running playbooks are interrupted, their
+  /// When set and it becomes true (e.g. on SIGINT), the run stops within the next
+  /// VirtualScheduler::kInterruptEvery events (or as soon as a blocking step returns): running playbooks are interrupted, their
   /// rollback lists run, and the journal ends with run_end "interrupted".
   const std::atomic<bool>* stop = nullptr;
   /// When true the scenario's alert rules never fire: the detector still measures SLIs for

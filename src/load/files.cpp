@@ -17,6 +17,14 @@ std::optional<std::string> DiskFiles::read(const std::string& path) const {
   return ss.str();
 }
 
+std::optional<std::uintmax_t> DiskFiles::size(const std::string& path) const {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  const std::uintmax_t n = std::filesystem::file_size(path, ec);
+  if (ec) return std::nullopt;
+  return n;
+}
+
 std::vector<std::string> DiskFiles::list(const std::string& dir) const {
   std::vector<std::string> out;
   std::error_code ec;

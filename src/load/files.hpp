@@ -1,6 +1,7 @@
 #pragma once
 // Where input files come from: the disk, or the copy embedded in the binary (the default
 // scenario runs with no files at all). Tests use an in-memory source.
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,6 +15,13 @@ class FileSource {
   virtual ~FileSource() = default;
   /// The file's contents, or nullopt when it does not exist.
   virtual std::optional<std::string> read(const std::string& path) const = 0;
+  /// The file's size in bytes, or nullopt when it does not exist; lets a reader refuse a
+  /// file that is too large before reading it. By default, the size of what read() returns.
+  virtual std::optional<std::uintmax_t> size(const std::string& path) const {
+    auto text = read(path);
+    if (!text) return std::nullopt;
+    return text->size();
+  }
   /// Paths of regular files directly inside `dir` (sorted), for directory-wide commands.
   virtual std::vector<std::string> list(const std::string& dir) const = 0;
 };
@@ -22,6 +30,7 @@ class FileSource {
 class DiskFiles final : public FileSource {
  public:
   std::optional<std::string> read(const std::string& path) const override;
+  std::optional<std::uintmax_t> size(const std::string& path) const override;
   std::vector<std::string> list(const std::string& dir) const override;
 };
 

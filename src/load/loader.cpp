@@ -1,5 +1,6 @@
 // The public loaders, file-kind detection and cross-file validation.
 #include "load/loader.hpp"
+#include "load/limits.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -346,6 +347,9 @@ std::optional<std::string> fakes_dir_of(const std::string& path) {
 }  // namespace
 
 FileKind detect_kind(const std::string& path, const FileSource& files) {
+  // Too large to read: unknown, and the loader the caller falls back on says why.
+  const auto size = files.size(path);
+  if (!size || *size > limits::kMaxInputFileBytes) return FileKind::kUnknown;
   auto text = files.read(path);
   if (!text) return FileKind::kUnknown;
   try {
@@ -396,7 +400,7 @@ std::vector<std::string> validate_files(const std::vector<std::string>& paths,
     }
   };
   for (const auto& path : paths) {
-    if (files.read(path)) {
+    if (files.size(path)) {
       validate_one(path);
       continue;
     }

@@ -46,7 +46,7 @@ GoldenSet load_golden_set(const std::string& path, const FileSource& files);
 enum class FileKind { kScenario, kPlaybook, kGoldenSet, kUnknown };
 
 /// A scenario has `faults`, `workload` or `duration`; a playbook `steps`; a golden set `cases`.
-/// kUnknown for anything else, including unreadable or unparsable files.
+/// kUnknown for anything else, including unreadable, unparsable and too large files.
 FileKind detect_kind(const std::string& path, const FileSource& files);
 
 /// Validates each file and the references between files; returns one "file:line:col: message"

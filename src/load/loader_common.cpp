@@ -9,6 +9,7 @@
 #include <set>
 #include <tuple>
 
+#include "load/limits.hpp"
 #include "load/loader_detail.hpp"
 #include "sim/time.hpp"
 
@@ -18,7 +19,9 @@ namespace gameday::loader {
 
 void Diagnostics::add(const std::string& file, int line, int col, const std::string& message) {
   file_order_.emplace(file, static_cast<int>(file_order_.size()));
-  errors_.emplace_back(file, line, col, message);
+  // Values are cut where they are quoted; this only bounds what slips through (a long list of
+  // choices, a parser message).
+  errors_.emplace_back(file, line, col, truncate_text(message, kMaxMessageChars));
 }
 
 std::vector<ConfigError> Diagnostics::sorted() const {
@@ -53,9 +56,20 @@ SourceLoc Diagnostics::where(const std::string& file, const std::string& path,
 
 // ---------------------------------------------------------------- Session
 
-bool Session::exists(const std::string& path) const { return files_.read(path).has_value(); }
+bool Session::exists(const std::string& path) const { return files_.size(path).has_value(); }
 
 std::optional<std::string> Session::read(const std::string& path) {
+  const auto size = files_.size(path);
+  if (!size) {
+    diag_.add(path, 1, 1, "cannot read file");
+    return std::nullopt;
+  }
+  if (*size > limits::kMaxInputFileBytes) {
+    diag_.add(path, 1, 1, "file is " + std::to_string(*size) + " bytes, over the limit of " +
+                              std::to_string(limits::kMaxInputFileBytes) +
+                              " bytes for an input file (not read)");
+    return std::nullopt;
+  }
   auto text = files_.read(path);
   if (!text) diag_.add(path, 1, 1, "cannot read file");
   return text;
@@ -65,6 +79,10 @@ std::optional<YAML::Node> Session::parse_yaml(const std::string& path) {
   auto text = read(path);
   if (!text) return std::nullopt;
   try {
+    if (auto problem = check_yaml_shape(*text)) {
+      diag_.add(path, problem->line, problem->col, problem->message);
+      return std::nullopt;
+    }
     return YAML::Load(*text);
   } catch (const YAML::Exception& e) {
     const int line = e.mark.line < 0 ? 1 : e.mark.line + 1;
@@ -126,6 +144,18 @@ void FileCtx::record(const std::string& path, const YAML::Mark& mark) {
 
 // ---------------------------------------------------------------- messages
 
+std::string truncate_text(const std::string& text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t cut = max;
+  // Back off continuation bytes (10xxxxxx) so a multi-byte character is never split.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "\u2026 (" + std::to_string(text.size()) + " bytes)";
+}
+
+std::string quoted(const std::string& value) {
+  return "'" + truncate_text(value, limits::kMaxEchoedChars) + "'";
+}
+
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   // Optimal string alignment: insertions, deletions, substitutions and swaps of neighbours
   // ("GLOD" -> "GOLD") each cost 1.
@@ -150,6 +180,8 @@ std::optional<std::string> closest(const std::string& word,
                                    const std::vector<std::string>& candidates) {
   std::optional<std::string> best;
   std::size_t best_d = 0;
+  // The distance costs length x length: a long word is no typo of a short key anyway.
+  if (word.size() > limits::kMaxSuggestionLength) return best;
   for (const auto& c : candidates) {
     const std::size_t d = edit_distance(word, c);
     // A third of the shorter word's letters (at least one) may be wrong: catches typos
@@ -173,13 +205,13 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
 }
 
 std::string unknown_key_message(const std::string& key, const std::vector<std::string>& allowed) {
-  if (auto c = closest(key, allowed)) return "unknown key '" + key + "' (did you mean '" + *c + "'?)";
-  return "unknown key '" + key + "' (expected one of: " + join(allowed) + ")";
+  if (auto c = closest(key, allowed)) return "unknown key " + quoted(key) + " (did you mean '" + *c + "'?)";
+  return "unknown key " + quoted(key) + " (expected one of: " + join(allowed) + ")";
 }
 
 std::string unknown_value_message(const std::string& label, const std::string& value,
                                   const std::vector<std::string>& allowed, const std::string& key) {
-  std::string out = "unknown " + label + " '" + value + "'" + (key.empty() ? "" : " for '" + key + "'") + " (";
+  std::string out = "unknown " + label + " " + quoted(value) + (key.empty() ? "" : " for " + quoted(key)) + " (";
   if (auto c = closest(value, allowed)) out += "did you mean '" + *c + "'? ";
   return out + "expected one of: " + join(allowed) + ")";
 }
@@ -193,7 +225,7 @@ std::string format_number(double v) {
 std::string describe_node(const YAML::Node& v) {
   switch (v.Type()) {
     case YAML::NodeType::Scalar:
-      return "'" + v.Scalar() + "'";
+      return quoted(v.Scalar());
     case YAML::NodeType::Map:
       return "a mapping";
     case YAML::NodeType::Sequence:
@@ -257,8 +289,12 @@ std::optional<double> read_number(FileCtx& ctx, const YAML::Node& v, const std::
 }
 
 std::optional<Duration> read_duration(FileCtx& ctx, const YAML::Node& v, const std::string& key) {
-  auto d = v.IsScalar() ? parse_duration(v.Scalar()) : std::nullopt;
-  if (!d) {
+  std::string why;
+  auto d = v.IsScalar() ? parse_duration(v.Scalar(), &why) : std::nullopt;
+  if (!d && v.IsScalar() && why != "is not a duration") {
+    // Well formed but too long: say so rather than repeat the syntax.
+    ctx.error(v.Mark(), "duration " + describe_node(v) + " for '" + key + "' " + why);
+  } else if (!d) {
     ctx.error(v.Mark(), std::string("expected ") + kDurationHint + " for '" + key + "', got " +
                             describe_node(v));
   }
@@ -269,7 +305,12 @@ std::optional<DurationDist> read_dist(FileCtx& ctx, const YAML::Node& v, const s
                                       const std::string& path) {
   DurationDist d;
   if (v.IsScalar()) {
-    auto value = parse_duration(v.Scalar());
+    std::string why;
+    auto value = parse_duration(v.Scalar(), &why);
+    if (!value && why != "is not a duration") {
+      ctx.error(v.Mark(), "duration " + describe_node(v) + " for '" + key + "' " + why);
+      return std::nullopt;
+    }
     if (!value) {
       ctx.error(v.Mark(), std::string("expected ") + kDurationHint +
                               " or a distribution like {dist: lognormal, median: 2m, sigma: 0.5}"
@@ -353,7 +394,7 @@ MapReader::MapReader(FileCtx& ctx, const YAML::Node& node, std::string path, con
     }
     const std::string key = it->first.Scalar();
     if (!seen.insert(key).second) {
-      ctx_.error(it->first.Mark(), "duplicate key '" + key + "'");
+      ctx_.error(it->first.Mark(), "duplicate key " + quoted(key));
       continue;
     }
     entries_.push_back(Entry{key, it->first, it->second});
@@ -365,7 +406,7 @@ void MapReader::allow(const std::vector<std::string>& allowed,
   for (auto& e : entries_) {
     if (e.dropped || std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
     auto hint = elsewhere.find(e.key);
-    ctx_.error(e.key_node.Mark(), hint != elsewhere.end() ? "key '" + e.key + "' " + hint->second
+    ctx_.error(e.key_node.Mark(), hint != elsewhere.end() ? "key " + quoted(e.key) + " " + hint->second
                                                           : unknown_key_message(e.key, allowed));
     if (auto c = closest(e.key, allowed)) typo_of_.insert(*c);
     // Forget it, so a value under a misspelt key is not also read (and reported) as valid.

@@ -17,6 +17,27 @@
 
 namespace gameday::loader {
 
+/// Longest message a diagnostic keeps (a safety net: quoted values are cut first).
+inline constexpr std::size_t kMaxMessageChars = 1024;
+
+/// `text` when it has at most `max` bytes, else its first bytes (never half a UTF-8 character)
+/// followed by "…" and the full length, e.g. "aaaa… (5242880 bytes)".
+std::string truncate_text(const std::string& text, std::size_t max);
+/// "'value'", cut as truncate_text does at limits::kMaxEchoedChars, for error messages.
+std::string quoted(const std::string& value);
+
+/// A problem found in a YAML text before loading it (1-based position).
+struct YamlProblem {
+  int line = 1;
+  int col = 1;
+  std::string message;
+};
+
+/// Checks a YAML text's shape from its parse events (yaml_shape.cpp): one document only, no
+/// tags but the core schema's (!!str, !!int, ...), and aliases that expand the document by at most limits::kMaxAliasExpansion nodes and
+/// characters. nullopt when fine. Throws YAML::Exception for a syntax error.
+std::optional<YamlProblem> check_yaml_shape(const std::string& text);
+
 /// Problems found while loading, plus where each value read came from (for cross-file checks
 /// that report at the referencing key after the file itself has been read).
 class Diagnostics {

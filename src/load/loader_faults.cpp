@@ -194,6 +194,11 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
     }
   }
   if (m.has("for")) f.duration = m.positive_duration("for").value_or(0);
+  // Each is at most kMaxDuration, so the sum cannot overflow; it must stay a valid time too.
+  if (f.at + f.duration > kMaxDuration) {
+    m.error_at("for", "fault '" + f.id + "' ends at " + format_duration(f.at + f.duration) +
+                          ", after the limit of 3650d ('at' + 'for')");
+  }
 
   // Trigger.
   f.probability = m.number_in("probability", 0, 1).value_or(1.0);

@@ -1,9 +1,11 @@
 // scenarios/*.yaml
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <set>
 
 #include "load/loader.hpp"
+#include "load/limits.hpp"
 #include "load/loader_detail.hpp"
 #include "ci/record.hpp"
 #include "score/expect.hpp"
@@ -22,7 +24,14 @@ void read_workload(MapReader& top, Scenario& sc) {
   MapReader m(top.ctx(), top.value("workload"), "workload", "for 'workload'", top.mark_of("workload"));
   if (!m.ok()) return;
   m.allow({"rate", "mix", "client_timeout"});
-  sc.workload.rate_per_s = m.positive("rate", kRequired).value_or(sc.workload.rate_per_s);
+  if (auto rate = m.positive("rate", kRequired)) {
+    if (*rate > limits::kMaxRatePerSecond) {
+      m.error_at("rate", "expected a rate of at most " + format_number(limits::kMaxRatePerSecond) +
+                             " requests per second for 'rate', got " + describe_node(m.value("rate")));
+    } else {
+      sc.workload.rate_per_s = *rate;
+    }
+  }
   sc.workload.client_timeout = m.positive_duration("client_timeout").value_or(sc.workload.client_timeout);
   const std::vector<std::string> tasks(std::begin(kTaskTypes), std::end(kTaskTypes));
   for (const auto& t : tasks) sc.workload.mix[t] = 1.0;
@@ -242,6 +251,66 @@ void check_expectation_names(FileCtx& ctx, const Scenario& sc) {
   }
 }
 
+// The name becomes a directory under reports/ (and part of shell commands in CI plans):
+// letters, digits, '.', '_' and '-', not starting with a dot, so it can never climb out.
+void check_name(MapReader& top, const std::string& name) {
+  if (name.empty()) return;
+  const bool safe = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+  if (!safe || name.front() == '.' || name.size() > limits::kMaxNameLength) {
+    top.error_at("name", "expected a name of letters, digits, '.', '_' and '-' (not starting with "
+                         "'.', at most " + std::to_string(limits::kMaxNameLength) +
+                         " characters) for 'name': it names the reports directory, got " +
+                         quoted(name));
+  }
+}
+
+// What a run would cost, from values already read one by one: refused when it could not
+// finish in reasonable time or memory (docs/limits.md).
+void check_run_cost(MapReader& top, const Scenario& sc, bool have_duration) {
+  if (!have_duration) return;
+  const Duration d = sc.duration;
+  if (d > limits::kMaxRunDuration) {
+    top.error_at("duration", "'duration' " + format_duration(d) + " is longer than the limit of " +
+                                 format_duration_exact(limits::kMaxRunDuration));
+    return;
+  }
+  const double requests = sc.workload.rate_per_s * to_seconds(d);
+  if (top.has("workload") && requests > limits::kMaxExpectedRequests) {
+    top.ctx().session().diag().add(
+        top.ctx().session().diag().where(top.ctx().file(), "workload.rate", top.ctx().loc(top.mark_of("workload"))),
+        "'rate' " + format_number(sc.workload.rate_per_s) + "/s for 'duration' " + format_duration(d) +
+            " is about " + format_number(requests) + " requests, over the limit of " +
+            format_number(limits::kMaxExpectedRequests) + " for one run (lower the rate or shorten the run)");
+  }
+  if (top.has("evaluation_interval") && sc.evaluation_interval > 0 &&
+      d / sc.evaluation_interval > limits::kMaxEvaluations) {
+    top.error_at("evaluation_interval",
+                 "'evaluation_interval' " + format_duration(sc.evaluation_interval) + " over 'duration' " +
+                     format_duration(d) + " is " + std::to_string(d / sc.evaluation_interval) +
+                     " evaluations, over the limit of " + std::to_string(limits::kMaxEvaluations));
+  }
+  if (sc.probes && sc.probes->every > 0 && d / sc.probes->every > limits::kMaxProbeRuns) {
+    top.ctx().session().diag().add(
+        top.ctx().session().diag().where(top.ctx().file(), "probes.every", top.ctx().loc(top.mark_of("probes"))),
+        "'every' " + format_duration(sc.probes->every) + " over 'duration' " + format_duration(d) + " is " +
+            std::to_string(d / sc.probes->every) + " probe runs, over the limit of " +
+            std::to_string(limits::kMaxProbeRuns));
+  }
+}
+
+// A duration at least `min` (positive_duration has already refused zero and negatives).
+std::optional<Duration> at_least(MapReader& m, const std::string& key, Duration min) {
+  auto d = m.positive_duration(key);
+  if (d && *d < min) {
+    m.error_at(key, "expected a duration of at least " + format_duration_exact(min) + " for '" + key +
+                        "', got " + describe_node(m.value(key)));
+    return std::nullopt;
+  }
+  return d;
+}
+
 }  // namespace
 
 Scenario read_scenario(Session& s, const std::string& path) {
@@ -258,6 +327,7 @@ Scenario read_scenario(Session& s, const std::string& path) {
   const std::string dir = dir_of(path);
 
   sc.name = top.str("name", kRequired).value_or("");
+  check_name(top, sc.name);
   sc.description = top.str("description").value_or("");
   sc.seed = static_cast<std::uint64_t>(top.integer("seed", 0, LLONG_MAX).value_or(1));
   const auto run_duration = top.positive_duration("duration", kRequired);
@@ -294,7 +364,8 @@ Scenario read_scenario(Session& s, const std::string& path) {
   }
 
   read_slos(top, sc);
-  sc.evaluation_interval = top.positive_duration("evaluation_interval").value_or(sc.evaluation_interval);
+  sc.evaluation_interval =
+      at_least(top, "evaluation_interval", limits::kMinEvaluationInterval).value_or(sc.evaluation_interval);
   read_alerts(top, sc);
 
   sc.ack_delay.kind = DistKind::kLognormal;
@@ -321,7 +392,7 @@ Scenario read_scenario(Session& s, const std::string& path) {
                                 (p.golden_set != *set ? " (looked for " + p.golden_set + ")" : ""));
         }
       }
-      p.every = m.positive_duration("every").value_or(p.every);
+      p.every = at_least(m, "every", limits::kMinProbeInterval).value_or(p.every);
       p.min_pass_rate = m.number_in("min_pass_rate", 0, 1).value_or(p.min_pass_rate);
       sc.probes = p;
     }
@@ -339,6 +410,7 @@ Scenario read_scenario(Session& s, const std::string& path) {
     }
   }
 
+  check_run_cost(top, sc, run_duration.has_value());
   read_faults(top, sc, run_duration);
 
   if (auto list = top.list("playbooks")) {

@@ -348,9 +348,20 @@ bool parse_embedding_request(std::string_view body, EmbeddingCall& out, WireErro
   } else {
     return wrong_type(error, "input", "a string or an array", *in);
   }
+  if (in->is_array() && in->size() > kMaxEmbeddingInputs && !all_ints(*in)) {
+    return bad_value(error, "input", "array too long. Expected an array with maximum length " +
+                                         std::to_string(kMaxEmbeddingInputs) + ", but got an array with length " +
+                                         std::to_string(in->size()) + " instead.");
+  }
   long long dims = out.dimensions;
   if (!optional_int(j, "dimensions", 1, 8192, dims, error)) return false;
   out.dimensions = static_cast<int>(dims);
+  if (out.inputs.size() * static_cast<std::size_t>(dims) > kMaxEmbeddingValues) {
+    return bad_value(error, "dimensions",
+                     std::to_string(out.inputs.size()) + " inputs of " + std::to_string(dims) +
+                         " dimensions is more than " + std::to_string(kMaxEmbeddingValues) +
+                         " values in one response. Send fewer inputs or ask for fewer dimensions.");
+  }
   if (auto it = j.find("encoding_format"); it != j.end() && !it->is_null()) {
     if (!it->is_string()) return wrong_type(error, "encoding_format", "a string", *it);
     if (*it == "base64") {

@@ -47,8 +47,16 @@ struct EmbeddingCall {
   bool base64 = false;  ///< `encoding_format: "base64"` (little-endian float32, base64)
 };
 
+/// Most inputs one embeddings request may carry (as the OpenAI API: 2048).
+inline constexpr std::size_t kMaxEmbeddingInputs = 2048;
+/// Most numbers one embeddings response may hold (inputs x dimensions): 2048 inputs at the
+/// default 1536 dimensions. Bounds the response's memory whatever the body asks.
+inline constexpr std::size_t kMaxEmbeddingValues = 2048 * 1536;
+
 /// Parses an embeddings request body (input: a string, an array of strings, an array of token
-/// ids or an array of such arrays; `dimensions` 1..8192). False with `error` when invalid.
+/// ids or an array of such arrays; `dimensions` 1..8192). False with `error` when invalid,
+/// including more than kMaxEmbeddingInputs inputs (param "input") and more than
+/// kMaxEmbeddingValues inputs x dimensions (param "dimensions").
 bool parse_embedding_request(std::string_view body, EmbeddingCall& out, WireError& error);
 
 /// A deterministic unit vector for `input`: its lowercase words hashed into `dimensions` signed

@@ -30,6 +30,9 @@ void VirtualScheduler::run_until(SimTime end) {
     now_ = top.t;
     ++executed_;
     fn();
+    if (interrupt_ != nullptr && executed_ % kInterruptEvery == 0 && interrupt_->load()) {
+      stopped_ = true;  // and leave now() at this event, not at `end`
+    }
   }
   if (!stopped_ && now_ < end) now_ = end;
 }

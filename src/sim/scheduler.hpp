@@ -1,5 +1,6 @@
 #pragma once
 // The seam between components and time: components never read the OS clock or sleep.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <algorithm>
@@ -41,6 +42,12 @@ class VirtualScheduler final : public Scheduler {
   void run_until(SimTime end);
   /// Stops run_until after the current event.
   void stop() { stopped_ = true; }
+  /// While set, run_until also stops (after an event) once `*flag` is true; it looks every
+  /// kInterruptEvery events, so an interrupt is seen within milliseconds of wall time however
+  /// many events a stretch of virtual time holds. nullptr: never.
+  void set_interrupt(const std::atomic<bool>* flag) { interrupt_ = flag; }
+  /// How many events run between two looks at the interrupt flag.
+  static constexpr std::uint64_t kInterruptEvery = 1024;
   /// Number of events executed so far.
   std::uint64_t executed() const { return executed_; }
   /// Number of events waiting.
@@ -66,6 +73,7 @@ class VirtualScheduler final : public Scheduler {
   std::uint64_t seq_ = 0;
   std::uint64_t executed_ = 0;
   bool stopped_ = false;
+  const std::atomic<bool>* interrupt_ = nullptr;
 };
 
 }  // namespace gameday

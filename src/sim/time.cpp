@@ -61,18 +61,27 @@ std::string format_offset(SimTime t) {
 namespace gameday {
 
 std::optional<Duration> parse_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
+  return parse_duration(text, nullptr);
+}
+
+std::optional<Duration> parse_duration(std::string_view text, std::string* error) {
+  auto fail = [error](const char* why) -> std::optional<Duration> {
+    if (error != nullptr) *error = why;
+    return std::nullopt;
+  };
+  constexpr const char* kNotDuration = "is not a duration";
+  constexpr const char* kTooLong = "is longer than the limit of 3650d";
+  if (text.empty()) return fail(kNotDuration);
   if (text == "0") return 0;
   Duration total = 0;
   std::size_t i = 0;
-  bool any = false;
   while (i < text.size()) {
     // number: digits with an optional fraction
     const std::size_t start = i;
     while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-    if (i == start) return std::nullopt;
+    if (i == start) return fail(kNotDuration);
     const std::string num(text.substr(start, i - start));
-    if (num.find('.') != num.rfind('.') || num.front() == '.' || num.back() == '.') return std::nullopt;
+    if (num.find('.') != num.rfind('.') || num.front() == '.' || num.back() == '.') return fail(kNotDuration);
     // unit
     const std::size_t ustart = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
@@ -84,11 +93,15 @@ std::optional<Duration> parse_duration(std::string_view text) {
     else if (unit == "m") scale = kMinute;
     else if (unit == "h") scale = kHour;
     else if (unit == "d") scale = 24 * kHour;
-    else return std::nullopt;
-    total += static_cast<Duration>(std::llround(std::strtod(num.c_str(), nullptr) * static_cast<double>(scale)));
-    any = true;
+    else return fail(kNotDuration);
+    // Compare in floating point before converting: a part over the limit would overflow
+    // (or be undefined behaviour) as an integer. The sum of parts each <= the limit, checked
+    // after every addition, stays far below INT64_MAX.
+    const double part = std::strtod(num.c_str(), nullptr) * static_cast<double>(scale);
+    if (!(part <= static_cast<double>(kMaxDuration))) return fail(kTooLong);
+    total += static_cast<Duration>(std::llround(part));
+    if (total > kMaxDuration) return fail(kTooLong);
   }
-  if (!any) return std::nullopt;
   return total;
 }
 

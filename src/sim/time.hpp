@@ -30,9 +30,18 @@ std::string format_duration(Duration d);
 /// "1500us", "0s"), so that parse_duration reads back the same value.
 std::string format_duration_exact(Duration d);
 
+/// The longest duration any input may spell: 3650 days. Sums of two such values (a fault's
+/// `at` + `for`) cannot overflow SimTime.
+inline constexpr Duration kMaxDuration = 3650LL * 24 * kHour;
+
 /// Parses a duration such as "250ms", "30s", "5m", "1h", "1h30m", "1.5s" or "0".
-/// Returns nullopt for anything else ("5 minutes", "-3s", "").
+/// Returns nullopt for anything else ("5 minutes", "-3s", "") and for values over
+/// kMaxDuration (checked before any arithmetic can overflow).
 std::optional<Duration> parse_duration(std::string_view text);
+
+/// As parse_duration; on failure sets `*error` (when given) to why: "is not a duration" or
+/// "is longer than the limit of 3650d".
+std::optional<Duration> parse_duration(std::string_view text, std::string* error);
 
 /// Formats a time since start as "T+mm:ss" (or "T+h:mm:ss") for timelines.
 std::string format_offset(SimTime t);

@@ -545,3 +545,16 @@ TEST_CASE("Traffic asked through another answer service is journaled the same wa
   }
   REQUIRE(requests == static_cast<int>(stats.requests));
 }
+
+TEST_CASE("A stop request ends a dense run within a few thousand events, not a minute of traffic", "[engine]") {
+  ScenarioBundle b = latency_bundle();
+  b.scenario.workload.rate_per_s = 10000;  // 600,000 requests a minute
+  b.scenario.duration = 10 * kMinute;
+  std::atomic<bool> stop{true};
+  SimOptions o;
+  o.stop = &stop;
+  Journal j;
+  const SimStats stats = run_simulation(b, o, j);
+  CHECK(stats.interrupted);
+  CHECK(stats.requests < 2 * VirtualScheduler::kInterruptEvery);
+}

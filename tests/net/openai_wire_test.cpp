@@ -341,6 +341,29 @@ TEST_CASE("Embedding requests take a string or an array and honour dimensions", 
   REQUIRE(err.param == "input[1]");
 }
 
+TEST_CASE("Embedding requests over the input and size limits are refused naming the field", "[net][openai]") {
+  openai::EmbeddingCall call;
+  openai::WireError err;
+  std::string body = R"({"input":[)";
+  for (std::size_t k = 0; k <= openai::kMaxEmbeddingInputs; ++k) body += k ? ",\"x\"" : "\"x\"";
+  body += "]}";
+  REQUIRE_FALSE(openai::parse_embedding_request(body, call, err));
+  CHECK(err.param == "input");
+  CHECK(err.message == "Invalid value for 'input': array too long. Expected an array with maximum length 2048, "
+                       "but got an array with length 2049 instead.");
+  // A token array of any length is one input.
+  std::string tokens = R"({"input":[)";
+  for (int k = 0; k < 5000; ++k) tokens += k ? ",7" : "7";
+  REQUIRE(openai::parse_embedding_request(tokens + "]}", call, err));
+  CHECK(call.inputs.size() == 1);
+  REQUIRE(openai::parse_embedding_request(R"({"input":["a","b"],"dimensions":8192})", call, err));
+  std::string wide = R"({"dimensions":4096,"input":[)";
+  for (int k = 0; k < 1000; ++k) wide += k ? ",\"x\"" : "\"x\"";
+  REQUIRE_FALSE(openai::parse_embedding_request(wide + "]}", call, err));
+  CHECK(err.param == "dimensions");
+  CHECK(err.code == "invalid_value");
+}
+
 TEST_CASE("Embedding vectors are deterministic unit vectors that differ by input", "[net][openai]") {
   const auto a = openai::embedding_vector("physical therapy visits", 64);
   const auto b = openai::embedding_vector("physical therapy visits", 64);

@@ -303,6 +303,24 @@ TEST_CASE("The vendor server serves embeddings and its models", "[net][vendor]")
   REQUIRE(get(live.url("/models/other")).status == 404);
 }
 
+TEST_CASE("The vendor server answers 400 naming the field for an embeddings request over the limits", "[net][vendor]") {
+  Live live;
+  // 40 KB of body: 10,000 one-letter inputs at 8192 dimensions would be 82 million floats.
+  std::string inputs;
+  for (int k = 0; k < 10000; ++k) inputs += k ? ",\"a\"" : "\"a\"";
+  const HttpResult many = post(live.url("/embeddings"), R"({"model":"emb","dimensions":8192,"input":[)" + inputs + "]}");
+  REQUIRE(many.status == 400);
+  const Json m = Json::parse(many.body);
+  CHECK(m["error"]["param"] == "input");
+  CHECK(m["error"]["type"] == "invalid_request_error");
+  CHECK_THAT(m["error"]["message"].get<std::string>(), Catch::Contains("maximum length 2048"));
+  std::string some;
+  for (int k = 0; k < 2048; ++k) some += k ? ",\"a\"" : "\"a\"";
+  const HttpResult wide = post(live.url("/embeddings"), R"({"model":"emb","dimensions":8192,"input":[)" + some + "]}");
+  REQUIRE(wide.status == 400);
+  CHECK(Json::parse(wide.body)["error"]["param"] == "dimensions");
+}
+
 TEST_CASE("The vendor server refuses an unknown vendor id", "[net][vendor]") {
   Fakes fakes = testing::small_fakes();
   const World world = World::generate(fakes.world);
