@@ -164,7 +164,7 @@ struct PlaybookStartEvent {
 struct PlaybookEndEvent {
   std::string playbook;
   std::uint64_t run = 0;
-  std::string outcome;  // "completed", "aborted", "rolled_back"
+  std::string outcome;  // "completed", "aborted", "rolled_back", "interrupted"
   std::string reason;
 };
 
@@ -185,7 +185,7 @@ struct StepEndEvent {
   int index = 0;
   std::string name;
   std::string kind;
-  std::string outcome;  // "ok", "failed", "timeout", "skipped"
+  std::string outcome;  // "ok", "failed", "timeout", "skipped", "interrupted"
   std::string reason;
   bool rollback = false;
 };

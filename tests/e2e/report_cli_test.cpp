@@ -127,3 +127,13 @@ TEST_CASE("NO_COLOR turns off colour in the log even on a terminal", "[e2e][cli]
   CHECK(slurp(dir / "tty-plain.out").find("\x1b[") == std::string::npos);
   CHECK(slurp(dir / "tty-plain.out").find("info: running") != std::string::npos);
 }
+
+TEST_CASE("gameday ci --json prints the summary JSON it writes and nothing else", "[e2e][ci][json]") {
+  TempDir dir;
+  const std::string summary = (dir / "summary.json").string();
+  const auto r = gameday("ci scenarios/vendor-latency-spike.yaml --seeds 1 --jobs 1 --json --summary '" + summary + "'");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(json::parse(r.out) == json::parse(slurp(summary)));
+  CHECK(r.out.find("result:") == std::string::npos);
+}
