@@ -313,9 +313,15 @@ void print_result(const CiSummary& s, const std::string& summary_path, const std
 int finish(CiSummary& summary, const CiOptions& o, const std::optional<CiSummary>& baseline,
            std::string summary_path) {
   if (baseline) compare_with_baseline(summary, *baseline);
-  write_file(summary_path, summary_json(summary));
+  const std::string json = summary_json(summary);
+  write_file(summary_path, json);
   if (!o.junit.empty()) write_file(o.junit, junit_xml(summary));
-  print_result(summary, summary_path, o.junit, o.out);
+  if (o.json) {
+    std::cout << json;
+    if (json.empty() || json.back() != '\n') std::cout << "\n";
+  } else {
+    print_result(summary, summary_path, o.junit, o.out);
+  }
   return summary.pass() ? kExitPass : kExitFail;
 }
 
@@ -344,7 +350,7 @@ int cmd_merge(const CiOptions& o) {
   } catch (const std::invalid_argument& e) {
     return invalid("ci", std::string("--merge: ") + e.what());
   }
-  std::cout << "gameday ci: merged " << parts.size() << (parts.size() == 1 ? " summary" : " summaries")
+  if (!o.json) std::cout << "gameday ci: merged " << parts.size() << (parts.size() == 1 ? " summary" : " summaries")
             << ": " << merged.scenarios.size() << (merged.scenarios.size() == 1 ? " scenario, " : " scenarios, ")
             << merged.runs.size() << " runs\n";
   return finish(merged, o, baseline, o.summary.empty() ? "reports/ci/summary.json" : o.summary);
@@ -369,6 +375,7 @@ CLI::App* add_ci_command(CLI::App& app, CiOptions& o) {
   ci->add_option("--out", o.out, "also write each run's journal and reports to OUT/<scenario>-<seed>/");
   ci->add_option("--merge", o.merge, "combine shard summaries instead of running (SUMMARY...)");
   ci->add_flag_callback("--no-progress", [&o] { o.progress = false; }, "never show the progress line");
+  ci->add_flag("--json", o.json, "print the summary JSON (as written to --summary) on stdout instead of the text result");
   return ci;
 }
 
@@ -418,7 +425,7 @@ int cmd_ci(const CiOptions& o) {
   int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::thread::hardware_concurrency());
   if (jobs < 1) jobs = 1;
 
-  Progress progress(progress_wanted(o.progress), items.size());
+  Progress progress(progress_wanted(o.progress && !o.json), items.size());
   // Ctrl-C (or SIGTERM): no run starts after it, the runs in flight stop as `gameday run`
   // stops (their processes killed, their rollbacks run), and nothing is summarized.
   const std::atomic<bool>* stop = install_interrupt_handler();
@@ -434,7 +441,7 @@ int cmd_ci(const CiOptions& o) {
                 plan.size(), plan.size() == 1 ? "" : "s", o.seeds, o.seeds == 1 ? "" : "s",
                 shard ? ", shard " : "", shard ? o.shard.c_str() : "", items.size(), threads,
                 threads == 1 ? "" : "s", wall);
-  std::cout << header;
+  if (!o.json) std::cout << header;
   std::string summary_path = o.summary;
   if (summary_path.empty()) {
     summary_path = shard ? "reports/ci/summary-" + std::to_string(shard->index) + "-of-" +

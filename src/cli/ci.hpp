@@ -26,6 +26,7 @@ struct CiOptions {
   std::string out;                ///< per-run journal and reports under OUT/<scenario>-<seed>/ ("" = none)
   std::vector<std::string> merge; ///< shard summaries to merge instead of running anything
   bool progress = true;           ///< allow the one-line progress display (only on a TTY, not under CI)
+  bool json = false;              ///< print the summary JSON on stdout instead of the text result
 };
 
 /// Options of `gameday golden`.

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -31,21 +32,30 @@ namespace {
 
 using namespace gameday;
 
-/// Scores a journal and writes report.json and report.md into `out_dir`; throws
-/// InvariantError (exit 3) after writing them when the run breaks an invariant.
+/// What a command prints on stdout once a run is scored.
+enum class Summary { kText, kQuiet, kJson };
+
+/// Scores a journal and writes report.json and report.md into `out_dir`, then prints the
+/// terminal summary (or, with kJson, the machine-readable summary); throws InvariantError
+/// (exit 3) after writing them when the run breaks an invariant.
 int write_reports(const std::vector<Event>& events, const std::filesystem::path& out_dir,
-                  bool quiet) {
+                  Summary summary) {
   const Score score = score_journal(events);
   write_file(out_dir / "report.json", report_json(score));
   write_file(out_dir / "report.md", report_markdown(score));
   // After writing: a broken invariant is an internal error (exit 3), and the reports show it.
   require_invariants(events, score);
-  if (!quiet) std::cout << terminal_summary(score) << "reports: " << out_dir.string() << "/\n";
+  if (summary == Summary::kJson) std::cout << report_summary_json(score);
+  if (summary == Summary::kText) std::cout << terminal_summary(score) << "reports: " << out_dir.string() << "/\n";
   return score.pass ? kExitPass : kExitFail;
 }
 
+Summary summary_of(bool quiet, bool json) {
+  return json ? Summary::kJson : (quiet ? Summary::kQuiet : Summary::kText);
+}
+
 int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
-            std::string out_dir, bool no_playbooks, bool quiet) {
+            std::string out_dir, bool no_playbooks, Summary summary) {
   const DiskFiles disk;
   const bool embedded = scenario_path.empty();
   const FileSource& files = embedded ? static_cast<const FileSource&>(embedded_files()) : disk;
@@ -76,7 +86,7 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   const SimStats stats = run_simulation(bundle, options, journal);
   journal.flush();
   spdlog::info("simulated {} requests, {} events", stats.requests, stats.events);
-  const int code = write_reports(journal.events(), out_dir, quiet);
+  const int code = write_reports(journal.events(), out_dir, summary);
   if (stats.interrupted) {
     spdlog::warn("interrupted: partial journal and reports in {}/", out_dir);
     return kExitInterrupted;
@@ -93,25 +103,52 @@ int cmd_validate(const std::vector<std::string>& paths) {
   return kExitPass;
 }
 
-int cmd_report(const std::string& journal_path, std::string out_dir, bool quiet) {
+/// Reads a journal for `gameday report`: a cut last line (a run killed mid-write) is dropped
+/// with a warning; any other bad line, an empty journal or one that does not begin with
+/// run_start is a ConfigError naming file:line.
+std::vector<Event> read_journal_for_report(const std::string& journal_path) {
   std::ifstream in(journal_path, std::ios::binary);
   if (!in) throw ConfigError(journal_path, 1, 1, "cannot read file");
-  std::vector<Event> events;
+  JournalRead read;
   try {
-    events = read_journal(in);
-  } catch (const std::runtime_error& e) {
-    throw ConfigError(journal_path, 1, 1, e.what());
+    read = read_journal_tolerant(in);
+  } catch (const JournalError& e) {
+    throw ConfigError(journal_path, static_cast<int>(e.line()), 1, e.message());
   }
+  if (read.dropped_line != 0) {
+    spdlog::warn("{}:{}: dropped the last line: it is cut short ({}); the run did not finish writing it",
+                 journal_path, read.dropped_line, read.dropped_why);
+  }
+  if (read.events.empty()) {
+    throw ConfigError(journal_path, 1, 1, "the journal holds no events (expected run_start first)");
+  }
+  if (!std::holds_alternative<RunStartEvent>(read.events.front().body)) {
+    throw ConfigError(journal_path, static_cast<int>(read.lines.front()), 1,
+                      std::string("the journal begins with a ") + event_type(read.events.front().body) +
+                          " event, not run_start");
+  }
+  return std::move(read.events);
+}
+
+int cmd_report(const std::string& journal_path, std::string out_dir, Summary summary) {
+  const std::vector<Event> events = read_journal_for_report(journal_path);
   if (out_dir.empty()) out_dir = std::filesystem::path(journal_path).parent_path().string();
   if (out_dir.empty()) out_dir = ".";
   std::filesystem::create_directories(out_dir);
-  return write_reports(events, out_dir, quiet);
+  return write_reports(events, out_dir, summary);
+}
+
+/// Whether the environment asks for no colour (https://no-color.org: NO_COLOR set and not empty).
+bool no_color() {
+  const char* v = std::getenv("NO_COLOR");
+  return v != nullptr && *v != '\0';
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto logger = spdlog::stderr_color_mt("gameday");
+  auto logger = spdlog::stderr_color_mt(
+      "gameday", no_color() ? spdlog::color_mode::never : spdlog::color_mode::automatic);
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%^%l%$: %v");
 
@@ -119,7 +156,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "gameday 0.1.0");
   bool verbose = false;
-  app.add_flag("-v,--verbose", verbose, "log more");
+  app.add_flag("-v,--verbose", verbose, "log more (also accepted after the command)");
+  // Options a command does not know are looked up here: `gameday run -v` works as `gameday -v run`.
+  app.fallthrough();
 
   auto* run = app.add_subcommand("run", "run a scenario in simulated time and score it");
   std::string scenario;
@@ -132,6 +171,8 @@ int main(int argc, char** argv) {
   run->add_option("--out", out_dir, "output directory (default: reports/<scenario name>)");
   run->add_flag("--no-playbooks", no_playbooks, "run without playbooks (the unmitigated incident)");
   run->add_flag("-q,--quiet", quiet, "print nothing on success");
+  bool json = false;
+  run->add_flag("--json", json, "print the report.json summary (verdict, incidents, metrics) as JSON on stdout");
 
   auto* validate = app.add_subcommand("validate", "check scenarios, playbooks and golden sets");
   std::vector<std::string> validate_paths;
@@ -143,6 +184,7 @@ int main(int argc, char** argv) {
   report->add_option("journal", journal_path, "journal.jsonl of a run")->required();
   report->add_option("--out", report_out, "output directory (default: the journal's)");
   report->add_flag("-q,--quiet", quiet, "print nothing on success");
+  report->add_flag("--json", json, "print the report.json summary as JSON on stdout");
 
   CiOptions ci_options;
   auto* ci = add_ci_command(app, ci_options);
@@ -164,17 +206,24 @@ int main(int argc, char** argv) {
     return kExitInvalid;
   }
   if (*drill) quiet = quiet || drill_options.quiet;
+  // --json keeps stdout for the JSON; logs go to stderr as ever.
   spdlog::set_level(verbose ? spdlog::level::debug : (quiet ? spdlog::level::warn : spdlog::level::info));
 
   try {
-    if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, quiet);
+    if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, summary_of(quiet, json));
     if (*validate) return cmd_validate(validate_paths);
-    if (*report) return cmd_report(journal_path, report_out, quiet);
+    if (*report) return cmd_report(journal_path, report_out, summary_of(quiet, json));
     if (*ci) return cmd_ci(ci_options);
     if (*golden) return cmd_golden(golden_options);
     if (*serve) return cmd_serve(serve_options);
     if (*slo) return cmd_slo(slo_options);
-    if (*drill) return cmd_drill(drill_options, install_interrupt_handler(), write_reports);
+    if (*drill) {
+      const ReportWriter writer = [](const std::vector<Event>& events, const std::filesystem::path& dir,
+                                     bool drill_quiet) {
+        return write_reports(events, dir, drill_quiet ? Summary::kQuiet : Summary::kText);
+      };
+      return cmd_drill(drill_options, install_interrupt_handler(), writer);
+    }
   } catch (const ConfigError& e) {
     std::cerr << e.what() << "\n";
     return kExitInvalid;

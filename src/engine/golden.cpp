@@ -47,7 +47,7 @@ GoldenSetResult run_golden_set(const Fakes& fakes, const GoldenSet& set, std::ui
     if (type) tasks[i] = factory.make(*type, c.patient, rng);
     if (!tasks[i]) {
       r.status = RequestStatus::kFallback;
-      r.reason = "cannot build a " + c.task_type + " task for " + World::pseudonym(c.patient);
+      r.reason = "cannot build a " + c.task_type + " task for " + factory.world().pseudonym(c.patient);
       continue;
     }
     r.status = RequestStatus::kTimeout;

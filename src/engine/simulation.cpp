@@ -370,6 +370,7 @@ EngineRun<S>::EngineRun(const ScenarioBundle& b, const SimOptions& o, Journal& j
   assistant.set_replica(&replica_client);
   playbooks.set_signals(&playbook_signals, scenario.evaluation_interval);
   playbooks.set_effects(options.step_effects);
+  playbooks.set_stop(options.stop);
 }
 
 template <class S>

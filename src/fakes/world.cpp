@@ -499,6 +499,8 @@ std::vector<std::string> prior_auth_facts(const PriorAuth& pa) {
 
 World World::generate(const WorldConfig& config) {
   World w;
+  // A stream of its own: drawing the salt shifts nothing else in the world.
+  w.pseudonym_salt_ = Rng::for_component(config.seed, "world.pseudonyms").next_u64();
   w.plans_ = config.plans;
   if (w.plans_.empty()) w.plans_.push_back(kDefaultPlan);
   w.injections_ = config.injections;
@@ -646,8 +648,12 @@ const Document* World::poisoned_note(const std::string& patient_id,
   return nullptr;
 }
 
-std::string World::pseudonym(const std::string& patient_id) {
-  const std::uint64_t h = fnv1a64(patient_id);
+std::string World::pseudonym(const std::string& patient_id, std::uint64_t salt) {
+  // FNV-1a 64's offset basis (20 digits): the salt's bytes first, then the id.
+  constexpr std::uint64_t kFnvOffsetBasis = 14695981039346656037ULL;
+  char salt_bytes[8];
+  for (int i = 0; i < 8; ++i) salt_bytes[i] = static_cast<char>((salt >> (8 * i)) & 0xffu);
+  const std::uint64_t h = fnv1a64(patient_id, fnv1a64(std::string_view(salt_bytes, 8), kFnvOffsetBasis));
   char buf[16];
   std::snprintf(buf, sizeof buf, "pt-%08x", static_cast<unsigned>((h ^ (h >> 32)) & 0xffffffffu));
   return buf;

@@ -129,12 +129,17 @@ class World {
   const Document* poisoned_note(const std::string& patient_id,
                                 const std::string& payload_id) const;
 
-  /// A stable pseudonym for a patient id, safe for journals and reports ("pt-3fa9c2d1"): 8 hex
-  /// digits of the folded FNV-1a 64 hash of the id.
-  static std::string pseudonym(const std::string& patient_id);
+  /// A stable pseudonym for a patient id in this world, safe for journals and reports
+  /// ("pt-3fa9c2d1"): pseudonym(patient_id, salt) with this world's secret salt, drawn from the
+  /// world seed (its own random stream). Without the salt anyone could hash the 9,999 possible
+  /// ids and reverse a journal's pseudonyms; the same seed still gives the same pseudonyms.
+  std::string pseudonym(const std::string& patient_id) const { return pseudonym(patient_id, pseudonym_salt_); }
+  /// 8 hex digits of the folded 64-bit FNV-1a hash of the salt's 8 bytes followed by the id.
+  static std::string pseudonym(const std::string& patient_id, std::uint64_t salt);
 
  private:
   void index();
+  std::uint64_t pseudonym_salt_ = 0;
   std::vector<Patient> patients_;
   std::vector<Coverage> coverages_;
   std::vector<PriorAuth> prior_auths_;

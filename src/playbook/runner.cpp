@@ -551,6 +551,15 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
   const auto& steps = run->rolling_back ? pb.rollback : pb.steps;
   const StepSpec& step = steps[run->step];
   const bool passed = outcome == "ok" || outcome == "skipped";
+  if (!passed && !run->rolling_back && stop_ != nullptr && stop_->load()) {
+    // Cut short by Ctrl-C (the process killed, the request cancelled): not the step's failure.
+    interrupted_ = true;
+    journal_.append(scheduler_.now(),
+                    StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
+                                 to_name(step.kind), "interrupted", "interrupted: " + reason, false});
+    start_rollback(run, "interrupted", "interrupted");
+    return;
+  }
   const bool retry = !passed && run->attempt < step.retries;
   // Where a failure goes next, decided before journaling so the reason can say so.
   std::optional<std::size_t> jump;

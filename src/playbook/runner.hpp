@@ -3,6 +3,7 @@
 // timeouts, retries and on_failure handling (abort, continue, rollback, goto), and a rollback
 // list that always runs when a playbook aborts or the run is interrupted.
 // Every step's start, end, outcome and reason is journaled; a skipped step too.
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -45,6 +46,10 @@ class PlaybookRunner {
   /// What exec, http and notify steps run through (must outlive the runner). Without it those
   /// steps fail ("no step effects configured").
   void set_effects(StepEffects* effects);
+  /// The run's interrupt flag (SIGINT/SIGTERM; must outlive the runner, may be null). A step
+  /// that does not succeed once it is set was cut by the interrupt: it ends "interrupted" (not
+  /// "failed"), and its playbook rolls back and ends "interrupted" (not "aborted").
+  void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
 
   /// Starts every playbook whose trigger names this alert (and whose labels match), unless an
   /// instance of it is already running.
@@ -108,6 +113,7 @@ class PlaybookRunner {
   const ConditionSignals* signals_ = nullptr;
   Duration poll_interval_ = 15 * kSecond;
   StepEffects* effects_ = nullptr;
+  const std::atomic<bool>* stop_ = nullptr;
   bool interrupted_ = false;
   std::function<void()> on_idle_;
   std::uint64_t next_run_ = 1;

@@ -286,7 +286,8 @@ RequestEvent make_request_event(const Task& task, const Answer& answer, const Ju
   r.id = task.id;
   r.task_type = to_string(task.type);
   r.probe = task.probe;
-  r.patient_ref = World::pseudonym(task.patient_id);
+  // A task made without a TaskFactory (a test's) has no world to salt its pseudonym with.
+  r.patient_ref = !task.patient_ref.empty() ? task.patient_ref : World::pseudonym(task.patient_id, 0);
   r.arrival = arrival;
   r.latency = latency;
   r.status = status;
@@ -397,7 +398,7 @@ void GoldenRunner::run(const GoldenSet& set, double min_pass_rate, const std::st
     if (type) task = factory_.make(*type, c.patient, rng_);
     if (!task) {
       state->result.failures.push_back(c.id + ": cannot build a " + c.task_type + " task for " +
-                                       World::pseudonym(c.patient));
+                                       factory_.world().pseudonym(c.patient));
       finish_one();
       continue;
     }

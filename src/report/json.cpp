@@ -334,6 +334,8 @@ std::string report_json(const Score& s) {
   j["mode"] = s.run.mode;
   j["playbooks_enabled"] = s.run.playbooks_enabled;
   j["verdict"] = s.pass ? "pass" : "fail";
+  j["interrupted"] = s.cut_short();
+  j["ended"] = s.ended.empty() ? Json(nullptr) : Json(s.ended);
   j["duration_s"] = to_seconds(s.end);
   j["timeline"] = timeline_json(s.timeline);
   j["metrics"] = metrics_json(s);
@@ -349,6 +351,22 @@ std::string report_json(const Score& s) {
 
   // Replace rather than throw on invalid UTF-8 (e.g. a fault detail from a hand-edited file).
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+std::string report_summary_json(const Score& s) {
+  Json j;
+  j["scenario"] = s.run.scenario;
+  j["seed"] = s.run.seed;
+  j["mode"] = s.run.mode;
+  j["verdict"] = s.pass ? "pass" : "fail";
+  j["interrupted"] = s.cut_short();
+  j["ended"] = s.ended.empty() ? Json(nullptr) : Json(s.ended);
+  j["duration_s"] = to_seconds(s.end);
+  j["timeline"] = timeline_json(s.timeline);
+  j["incidents"] = array_of(s.incidents, incident_json);
+  j["metrics"] = metrics_json(s);
+  j["expectations"] = array_of(s.expectations, expectation_json);
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace gameday

@@ -6,10 +6,32 @@
 
 #include "report/report.hpp"
 #include "report/text.hpp"
+#include "sim/json_text.hpp"
 #include "spec/verdict.hpp"
 
 namespace gameday {
 namespace {
+
+// Journal text (fault details, reasons, descriptions) may hold bytes that are not UTF-8 (a
+// hand-edited file): each such byte becomes U+FFFD, so report.md is always valid UTF-8.
+std::string valid_utf8(std::string s) {
+  if (is_valid_utf8(s)) return s;
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out.push_back(s[i++]);
+    } else if (const std::size_t n = utf8_sequence_length(s, i); n > 0) {
+      out.append(s, i, n);
+      i += n;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
 
 namespace rt = report_text;
 
@@ -526,6 +548,7 @@ std::string report_markdown(const Score& s) {
   std::string out;
   out += "# Game day report: " + s.run.scenario + "\n\n";
   out += verdict_paragraph(s) + "\n\n";
+  if (s.cut_short()) out += "**Cut short.** " + rt::cut_short(s) + "\n\n";
 
   out += "## Timeline\n\n";
   const auto rows = timeline_rows(s);
@@ -588,7 +611,7 @@ std::string report_markdown(const Score& s) {
   }
 
   out += "## What happened\n\n" + what_happened(s) + "\n";
-  return out;
+  return valid_utf8(std::move(out));
 }
 
 }  // namespace gameday

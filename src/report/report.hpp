@@ -11,7 +11,9 @@
 namespace gameday {
 
 /// report.json: an object with keys in a fixed order (scenario, description, seed, mode,
-/// playbooks_enabled, verdict, duration_s, timeline, metrics, expectations, faults, alerts,
+/// playbooks_enabled, verdict, interrupted (the run was cut short: Ctrl-C, or a journal without
+/// run_end), ended (run_end's reason, "completed" or "interrupted"; null without run_end),
+/// duration_s, timeline, metrics, expectations, faults, alerts,
 /// playbooks, changes, golden, false_alerts), pretty-printed with 2-space indents and a trailing
 /// newline. Times are seconds since the run start; missing instants and metrics are null.
 ///
@@ -30,6 +32,11 @@ namespace gameday {
 ///   first_correction_s, probe_runs, probe_failures, first_probe_failure_s} (observable signals,
 ///   whole run). Ratios without a denominator are null.
 std::string report_json(const Score& s);
+
+/// The summary `--json` prints on stdout: one line of JSON with report.json's scenario, seed,
+/// mode, verdict, interrupted, ended, duration_s, timeline, incidents, metrics and expectations
+/// (the same values, in that order), and a trailing newline.
+std::string report_summary_json(const Score& s);
 
 /// report.md: title, verdict paragraph, timeline table (T+mm:ss), metrics table, SLO and
 /// error-budget table, "What the detectors saw vs what the truth says" (signal table, plain

@@ -14,6 +14,7 @@ std::string terminal_summary(const Score& s) {
   out += "gameday: " + s.run.scenario + " (seed " + std::to_string(s.run.seed) + ", " +
          (s.run.mode.empty() ? "simulated" : s.run.mode) + "): " + (s.pass ? "PASS" : "FAIL") + "\n";
 
+  if (s.cut_short()) out += "  cut short: " + rt::cut_short(s) + "\n";
   out += "  fault:     ";
   if (s.faults.empty()) {
     out += "none\n";

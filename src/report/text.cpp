@@ -43,4 +43,14 @@ std::string count(long n, const char* singular, const char* plural) {
   return std::to_string(n) + " " + (n == 1 ? singular : plural);
 }
 
+std::string cut_short(const Score& s) {
+  if (!s.cut_short()) return "";
+  const std::string at = format_offset(s.end);
+  const std::string planned = s.run.duration > 0 ? " of a planned " + format_duration(s.run.duration) : "";
+  const std::string covers = "; the results cover only what happened until then.";
+  if (s.ended == "interrupted") return "The run was interrupted at " + at + planned + covers;
+  if (s.ended.empty()) return "The journal ends at " + at + planned + ": the run did not finish" + covers;
+  return "The run ended early (" + s.ended + ") at " + at + planned + covers;
+}
+
 }  // namespace gameday::report_text

@@ -23,6 +23,11 @@ std::string number(double v);
 /// missing.
 std::string actual(const ExpectationResult& e);
 
+/// One sentence saying the run was cut short, naming when ("The run was interrupted at T+03:10
+/// of a planned 30m: ..." or "The journal ends at T+03:10 ...: the run did not finish"); ""
+/// for a run that completed. ASCII only.
+std::string cut_short(const Score& s);
+
 /// Plural helper: "1 run", "2 runs".
 std::string count(long n, const char* singular, const char* plural);
 

@@ -418,8 +418,10 @@ Score score_journal(const std::vector<Event>& events) {
     std::visit(
         Overloaded{
             [&](const RunStartEvent&) {},
-            [&](const RunEndEvent&) {
-              if (!run_end) run_end = t;
+            [&](const RunEndEvent& e) {
+              if (run_end) return;
+              run_end = t;
+              s.ended = e.reason;
             },
             [&](const FaultStartEvent& f) {
               s.faults.push_back(FaultRecord{f.id, f.target, f.kind, f.detail, t, std::nullopt});

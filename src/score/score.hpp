@@ -208,6 +208,11 @@ struct GoldenRecord {
 struct Score {
   RunStartEvent run;
   SimTime end = 0;  ///< run_end time, else the last event's time
+  /// run_end's reason: "completed", or "interrupted" (Ctrl-C, SIGTERM); "" when the journal has
+  /// no run_end (the process died mid-run, e.g. kill -9: the journal is cut short).
+  std::string ended;
+  /// Whether the run was cut short (interrupted, or its journal has no run_end).
+  bool cut_short() const { return ended != "completed"; }
   Timeline timeline;
   Metrics metrics;
   std::vector<SloResult> slos;                  ///< in run.slos order

@@ -362,7 +362,7 @@ struct LineContext {
   std::size_t line_no;
 
   [[noreturn]] void fail(const std::string& what) const {
-    throw std::runtime_error("journal line " + std::to_string(line_no) + ": " + what);
+    throw JournalError(line_no, what);
   }
 };
 
@@ -556,6 +556,27 @@ std::vector<Event> read_journal(std::istream& in) {
     events.push_back(parse_event_line(line, line_no));
   }
   return events;
+}
+
+JournalRead read_journal_tolerant(std::istream& in) {
+  JournalRead r;
+  std::string line;
+  std::size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    // getline sets eof only when the line had no newline after it: the file's unfinished tail.
+    const bool unterminated = in.eof();
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      r.events.push_back(parse_event_line(line, line_no));
+      r.lines.push_back(line_no);
+    } catch (const JournalError& e) {
+      if (!unterminated) throw;
+      r.dropped_line = line_no;
+      r.dropped_why = e.message();
+    }
+  }
+  return r;
 }
 
 Journal::~Journal() {

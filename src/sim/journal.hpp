@@ -5,6 +5,7 @@
 #include <functional>
 #include <iosfwd>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -163,7 +164,7 @@ struct PlaybookStartEvent {
 struct PlaybookEndEvent {
   std::string playbook;
   std::uint64_t run = 0;
-  std::string outcome;  // "completed", "aborted", "rolled_back"
+  std::string outcome;  // "completed", "aborted", "rolled_back", "interrupted"
   std::string reason;
 };
 
@@ -184,7 +185,7 @@ struct StepEndEvent {
   int index = 0;
   std::string name;
   std::string kind;
-  std::string outcome;  // "ok", "failed", "timeout", "skipped"
+  std::string outcome;  // "ok", "failed", "timeout", "skipped", "interrupted"
   std::string reason;
   bool rollback = false;
 };
@@ -231,11 +232,41 @@ const char* event_type(const EventBody& body);
 /// Appends `e` as one JSON object (no newline) with stable key order: "t_us", "type", fields.
 void append_json(std::string& out, const Event& e);
 
-/// Parses one journal line; throws std::runtime_error naming the line number on bad input.
+/// A journal line that does not parse: what() is "journal line N: <message>".
+class JournalError : public std::runtime_error {
+ public:
+  JournalError(std::size_t line, const std::string& message)
+      : std::runtime_error("journal line " + std::to_string(line) + ": " + message),
+        line_(line), message_(message) {}
+  /// 1-based line number of the bad line.
+  std::size_t line() const { return line_; }
+  /// The message without the line prefix.
+  const std::string& message() const { return message_; }
+
+ private:
+  std::size_t line_;
+  std::string message_;
+};
+
+/// Parses one journal line; throws JournalError naming the line number on bad input.
 Event parse_event_line(const std::string& line, std::size_t line_no);
 
-/// Reads a whole journal.jsonl stream.
+/// Reads a whole journal.jsonl stream; throws JournalError on the first bad line.
 std::vector<Event> read_journal(std::istream& in);
+
+/// A journal read as `gameday report` reads it: tolerant of a cut tail.
+struct JournalRead {
+  std::vector<Event> events;
+  std::vector<std::size_t> lines;  ///< the line number of each event
+  /// The last line, when it was cut short (no newline at its end and not a whole event, as a
+  /// run killed mid-write leaves it) and therefore dropped; 0 when none was.
+  std::size_t dropped_line = 0;
+  std::string dropped_why;  ///< why that line does not parse
+};
+
+/// Reads a journal, dropping an unterminated last line that does not parse (see JournalRead).
+/// Any other bad line throws JournalError naming it.
+JournalRead read_journal_tolerant(std::istream& in);
 
 /// The append-only journal of a run. Keeps events in memory and, when a sink is set,
 /// writes each as a JSON line as it is appended (buffered).

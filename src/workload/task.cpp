@@ -48,6 +48,7 @@ std::optional<Task> TaskFactory::make(TaskType type, const std::string& patient_
   std::optional<Task> made(std::in_place);
   if (fill(*made, type, patient_id, rng)) {
     // The launch context and the truth's identifiers (the world is the only source of PHI).
+    made->patient_ref = world_.pseudonym(patient_id);
     if (const Patient* p = world_.patient(patient_id)) {
       made->patient_given = p->given;
       made->patient_family = p->family;

@@ -49,6 +49,9 @@ struct Task {
   std::uint64_t id = 0;
   TaskType type = TaskType::kPriorAuthStatus;
   std::string patient_id;
+  /// The patient's pseudonym in the task's world (World::pseudonym), set by TaskFactory: what
+  /// the journal holds instead of the id.
+  std::string patient_ref;
   /// The patient's name as the clinician's app shows it (the launch context; views into the
   /// World). PHI: the assistant uses it only to redact the name from prompts; never journaled.
   std::string_view patient_given;

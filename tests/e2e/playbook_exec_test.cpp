@@ -150,7 +150,8 @@ TEST_CASE("Interrupting a run stops the step in flight, journals the rollback, w
   const auto ends = of_type(events, "step_end");
   REQUIRE(ends.size() == 2);
   REQUIRE(ends[0]["name"] == "slow mitigation");
-  REQUIRE(ends[0]["outcome"] != "ok");
+  // Cut by Ctrl-C, not failed: the step and its playbook say so.
+  REQUIRE(ends[0]["outcome"] == "interrupted");
   REQUIRE(ends[1]["name"] == "leave safe mode");
   REQUIRE(ends[1]["rollback"] == true);
   REQUIRE(ends[1]["outcome"] == "ok");
@@ -158,8 +159,13 @@ TEST_CASE("Interrupting a run stops the step in flight, journals the rollback, w
   REQUIRE(changes.size() == 2);
   REQUIRE(changes[0]["to"] == "on");
   REQUIRE(changes[1]["to"] == "off");
+  const auto pb_end = of_type(events, "playbook_end");
+  REQUIRE(pb_end.size() == 1);
+  REQUIRE(pb_end[0]["outcome"] == "interrupted");
   REQUIRE(events.back()["type"] == "run_end");
   REQUIRE(events.back()["reason"] == "interrupted");
-  REQUIRE(std::filesystem::exists(dir / "out/report.json"));
-  REQUIRE(std::filesystem::exists(dir / "out/report.md"));
+  const json report = json::parse(slurp(dir / "out/report.json"));
+  REQUIRE(report["interrupted"] == true);
+  REQUIRE(report["ended"] == "interrupted");
+  REQUIRE(slurp(dir / "out/report.md").find("**Cut short.** The run was interrupted at T+") != std::string::npos);
 }

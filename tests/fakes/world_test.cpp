@@ -202,10 +202,28 @@ TEST_CASE("Chart notes come newest first and policies only when current", "[fake
 }
 
 TEST_CASE("Pseudonyms are stable and reveal nothing of the id", "[fakes][world]") {
-  const std::string a = World::pseudonym("pat-0007");
-  REQUIRE(a == World::pseudonym("pat-0007"));
+  const std::string a = World::pseudonym("pat-0007", 42);
+  REQUIRE(a == World::pseudonym("pat-0007", 42));
   REQUIRE(std::regex_match(a, std::regex("pt-[0-9a-f]{8}")));
   REQUIRE(a.find("pat-0007") == std::string::npos);
   REQUIRE(a.find("0007") == std::string::npos);
-  REQUIRE(a != World::pseudonym("pat-0008"));
+  REQUIRE(a != World::pseudonym("pat-0008", 42));
+}
+
+TEST_CASE("Pseudonyms are salted per world: same seed same pseudonym, another seed another", "[fakes][world][pseudonym]") {
+  WorldConfig config;
+  config.patients = 20;
+  config.seed = 5;
+  const World w1 = World::generate(config);
+  const World w2 = World::generate(config);
+  config.seed = 6;
+  const World other = World::generate(config);
+  int same = 0;
+  for (const auto& p : w1.patients()) {
+    REQUIRE(w1.pseudonym(p.id) == w2.pseudonym(p.id));
+    same += w1.pseudonym(p.id) == other.pseudonym(p.id) ? 1 : 0;
+    // Hashing the bare id (or the id with no salt) does not find it.
+    REQUIRE(w1.pseudonym(p.id) != World::pseudonym(p.id, 0));
+  }
+  REQUIRE(same == 0);
 }

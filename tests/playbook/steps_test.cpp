@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+
 #include "support/playbook_harness.hpp"
 
 using namespace gameday;
@@ -512,6 +514,48 @@ TEST_CASE("exec output never reaches the journal, and a failing exec rolls back"
   REQUIRE(f.h.assistant->route() == "primary");
   REQUIRE(timed<PlaybookEndEvent>(f.h.journal)[0].second.outcome == "aborted");
   REQUIRE(journal_text(f.h.journal).find("Testwell") == std::string::npos);
+}
+
+TEST_CASE("An exec step killed by Ctrl-C ends interrupted and its playbook rolls back as interrupted", "[playbook][exec][interrupt]") {
+  StepSpec out = make_step("model.failover", "out");
+  out.to = "secondary";
+  StepSpec ex = make_step("exec", "slow script");
+  ex.argv = {"slow.sh"};
+  ex.retries = 2;  // an interrupt is not retried
+  PlaybookFixture f(playbook({out, ex}, {make_step("model.rollback", "route back")}));
+  std::atomic<bool> stop{false};
+  f.runner.set_stop(&stop);
+  // The effects see the interrupt while the process runs and kill it, as src/net does.
+  f.effects.during_exec = [&stop](ControlHandler&) { stop.store(true); };
+  f.effects.exec_result.status = ExecResult::Status::kSignaled;
+  f.effects.exec_result.signal = 15;
+  f.runner.on_alert(page("Slow"));
+  const auto ends = timed<StepEndEvent>(f.h.journal);
+  REQUIRE(ends.size() == 3);
+  REQUIRE(ends[1].second.outcome == "interrupted");
+  REQUIRE(ends[1].second.reason == "interrupted: killed by signal 15");
+  REQUIRE(ends[2].second.rollback);
+  REQUIRE(ends[2].second.outcome == "ok");
+  REQUIRE(f.effects.execs.size() == 1);
+  const auto pend = timed<PlaybookEndEvent>(f.h.journal);
+  REQUIRE(pend.size() == 1);
+  REQUIRE(pend[0].second.outcome == "interrupted");
+  REQUIRE_FALSE(f.runner.start("respond", "manual"));
+}
+
+TEST_CASE("A rollback step that fails after Ctrl-C still ends failed", "[playbook][exec][interrupt]") {
+  StepSpec ex = make_step("exec", "undo script");
+  ex.argv = {"undo.sh"};
+  StepSpec bad = make_step("model.failover", "bad");
+  bad.to = "nowhere";
+  PlaybookFixture f(playbook({bad}, {ex}));
+  std::atomic<bool> stop{true};
+  f.runner.set_stop(&stop);
+  f.effects.exec_result.exit_code = 1;
+  f.runner.on_alert(page("Slow"));
+  const auto ends = timed<StepEndEvent>(f.h.journal);
+  REQUIRE(ends.back().second.rollback);
+  REQUIRE(ends.back().second.outcome == "failed");
 }
 
 TEST_CASE("exec outcomes: timeout, signal and failure to start", "[playbook][exec]") {

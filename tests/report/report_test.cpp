@@ -7,6 +7,7 @@
 #include "../score/journal_builder.hpp"
 #include "report/report.hpp"
 #include "score/score.hpp"
+#include "sim/json_text.hpp"
 
 using namespace gameday;
 using gameday::test::JournalBuilder;
@@ -38,7 +39,8 @@ TEST_CASE("report.json keys come in the documented order", "[report]") {
   const auto j = nlohmann::ordered_json::parse(
       report_json(score_journal(reference_incident({"ttd <= 1m", "unsafe <= 0"}))));
   CHECK(keys(j) == std::vector<std::string>{"scenario", "description", "seed", "mode",
-                                            "playbooks_enabled", "verdict", "duration_s",
+                                            "playbooks_enabled", "verdict", "interrupted", "ended",
+                                            "duration_s",
                                             "timeline", "metrics", "expectations", "faults",
                                             "alerts", "playbooks", "changes", "golden",
                                             "incidents", "background", "false_alerts"});
@@ -234,4 +236,48 @@ TEST_CASE("The terminal summary gives each of several incidents its own line", "
   CHECK(contains(t, "1 failed, 0 unsafe; undetected\n"));
   CHECK(contains(t, "    codes: TTD -  TTM "));
   CHECK(contains(t, "0 failed, 1 unsafe; undetected\n"));
+}
+
+TEST_CASE("Reports of an interrupted run say it was cut short and when", "[report][interrupt]") {
+  JournalBuilder b(standard_run({"ttd <= 3m"}));
+  b.request(10 * kSecond);
+  b.add(3 * kMinute, RunEndEvent{"interrupted"});
+  const Score s = score_journal(b.events());
+  const auto j = nlohmann::json::parse(report_json(s));
+  CHECK(j["interrupted"] == true);
+  CHECK(j["ended"] == "interrupted");
+  CHECK(contains(report_markdown(s), "**Cut short.** The run was interrupted at T+03:00"));
+  CHECK(contains(terminal_summary(s), "cut short: The run was interrupted at T+03:00"));
+  const auto summary = nlohmann::json::parse(report_summary_json(s));
+  CHECK(summary["interrupted"] == true);
+}
+
+TEST_CASE("Reports of a journal without run_end say the run did not finish", "[report][interrupt]") {
+  JournalBuilder b(standard_run());
+  b.request(10 * kSecond);
+  b.request(95 * kSecond);
+  const Score s = score_journal(b.events());
+  const auto j = nlohmann::json::parse(report_json(s));
+  CHECK(j["interrupted"] == true);
+  CHECK(j["ended"].is_null());
+  CHECK(contains(report_markdown(s), "The journal ends at T+01:35"));
+  CHECK(contains(report_markdown(s), "the run did not finish"));
+}
+
+TEST_CASE("A completed run's reports do not mention being cut short", "[report][interrupt]") {
+  const Score s = quiet_run();
+  CHECK(nlohmann::json::parse(report_json(s))["interrupted"] == false);
+  CHECK_FALSE(contains(report_markdown(s), "Cut short"));
+  CHECK_FALSE(contains(terminal_summary(s), "cut short"));
+}
+
+TEST_CASE("report.md replaces bytes that are not UTF-8 with U+FFFD", "[report][utf8]") {
+  JournalBuilder b(standard_run());
+  b.add(kMinute, FaultStartEvent{"bad\xff\xc3id", "vendor:primary", "error", "detail \xe2\x82", ""});
+  b.request(2 * kMinute);
+  b.end(3 * kMinute);
+  const std::string md = report_markdown(score_journal(b.events()));
+  CHECK(is_valid_utf8(md));
+  CHECK(contains(md, "bad\xef\xbf\xbd\xef\xbf\xbdid"));
+  CHECK_FALSE(contains(md, "\xff"));
 }

@@ -317,6 +317,35 @@ TEST_CASE("Journal reader reads every non-empty line and counts blank ones", "[s
   }
 }
 
+TEST_CASE("The tolerant reader drops an unterminated last line that does not parse", "[sim][journal][truncated]") {
+  const std::string whole = line_of({0, RunEndEvent{"a"}}) + "\n\n" + line_of({5, RunEndEvent{"b"}}) + "\n";
+  std::istringstream in(whole + line_of({9, RunEndEvent{"c"}}).substr(0, 12));
+  const JournalRead r = read_journal_tolerant(in);
+  REQUIRE(r.events.size() == 2);
+  REQUIRE(r.lines == std::vector<std::size_t>{1, 3});
+  REQUIRE(r.dropped_line == 4);
+  REQUIRE_FALSE(r.dropped_why.empty());
+
+  // A whole last line without its newline is kept.
+  std::istringstream unterminated(whole + line_of({9, RunEndEvent{"c"}}));
+  const JournalRead kept = read_journal_tolerant(unterminated);
+  REQUIRE(kept.events.size() == 3);
+  REQUIRE(kept.dropped_line == 0);
+}
+
+TEST_CASE("The tolerant reader still rejects a bad line followed by a newline, naming it", "[sim][journal][truncated]") {
+  std::istringstream in(line_of({0, RunEndEvent{"a"}}) + "\n{\"t_us\":\n" + line_of({5, RunEndEvent{"b"}}) + "\n");
+  try {
+    read_journal_tolerant(in);
+    FAIL("expected an error");
+  } catch (const JournalError& e) {
+    REQUIRE(e.line() == 2);
+    REQUIRE(e.message().rfind("invalid JSON", 0) == 0);
+  }
+  std::istringstream last(line_of({0, RunEndEvent{"a"}}) + "\n{\"t_us\":\n");
+  REQUIRE_THROWS_AS(read_journal_tolerant(last), JournalError);
+}
+
 TEST_CASE("Journal sink output equals the concatenated lines after flush", "[sim][journal]") {
   std::ostringstream sink;
   std::string expected;
