@@ -40,7 +40,10 @@ class Rng {
   bool has_spare_ = false;
 };
 
-/// FNV-1a 64-bit hash; stable across platforms, used for stream names and pseudonyms.
+/// FNV-1a 64-bit hash; stable across platforms, used for stream names and pseudonyms. The
+/// default basis is one digit short of FNV's offset basis (14695981039346656037); every random
+/// stream's name hashes with it, so it stays (changing it would change every simulated run);
+/// pseudonyms pass the full basis.
 std::uint64_t fnv1a64(std::string_view s, std::uint64_t basis = 1469598103934665603ULL);
 
 }  // namespace gameday
