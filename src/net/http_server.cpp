@@ -261,7 +261,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!current(st)) return;
     st->finished = true;  // nothing more is sent, but the exchange stays alive until close
     hanging_ = true;
-    stream_.expires_never();
+    // Beast sets no expiry while a read and a write are both pending (a watch and a stream's
+    // last pieces): pump() clears the write's expiry before its next write, and a watch
+    // already pending keeps its own.
+    if (!(writing_ && watching_)) stream_.expires_never();
     watch();
   }
 
