@@ -11,10 +11,12 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "support/skip.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "support/wait.hpp"
@@ -431,18 +433,22 @@ TEST_CASE("A request pipelined behind a delayed answer is served after it", "[ne
   CHECK(one_at < two_at);
 }
 
-TEST_CASE("HttpServer prints an IPv6 address in brackets and refuses a bad address with ListenError", "[net][server]") {
+TEST_CASE("HttpServer refuses a bad address with ListenError", "[net][server]") {
   ServerOptions bad;
   bad.address = "999.1.1.1";
   CHECK_THROWS_AS(HttpServer(RequestHandler([](ServerRequest, ReplyFn) {}), bad), ListenError);
+}
+
+TEST_CASE("HttpServer prints an IPv6 address in brackets", "[net][server]") {
   ServerOptions v6;
   v6.address = "::1";
+  std::unique_ptr<HttpServer> server;
   try {
-    HttpServer server(RequestHandler([](ServerRequest, ReplyFn reply) { reply(ServerResponse{}); }), v6);
-    CHECK(server.url() == "http://[::1]:" + std::to_string(server.port()));
+    server = std::make_unique<HttpServer>(RequestHandler([](ServerRequest, ReplyFn reply) { reply(ServerResponse{}); }), v6);
   } catch (const ListenError& e) {
-    WARN("no IPv6 loopback here: " << e.what());
+    return test_support::skip_because(std::string("no IPv6 loopback here: ") + e.what());
   }
+  CHECK(server->url() == "http://[::1]:" + std::to_string(server->port()));
 }
 
 TEST_CASE("The descriptor reserve is a sixteenth of the limit within 16 and 256", "[net][server]") {
