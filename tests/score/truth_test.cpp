@@ -2,7 +2,6 @@
 // detector's view of the same run.
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -295,17 +294,8 @@ TEST_CASE("Scoring 100k requests stays cheap", "[.perf]") {
   }
   b.fault_start(0, "f");
   b.end(2000 * kSecond);
-  // A figure, never a pass/fail timing: the best of five runs (the machine is shared).
-  long best_us = 0;
-  Score s;
-  for (int rep = 0; rep < 5; ++rep) {
-    const auto start = std::chrono::steady_clock::now();
-    s = score_journal(b.events());
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - start).count();
-    if (rep == 0 || us < best_us) best_us = static_cast<long>(us);
-  }
-  WARN("score_journal over 100000 requests: " << best_us / 1000.0 << " ms (best of 5)");
+  // Its speed is a figure of bench/ (gameday_bench: "+ score + reports"), not of this test.
+  const Score s = score_journal(b.events());
   CHECK(s.metrics.requests == 100000);
   CHECK(s.metrics.unsafe == 2000);
 }
