@@ -135,6 +135,12 @@ void EventHub::close_all() {
 
 // ---------------------------------------------------------------- DrillRig
 
+DrillRig::~DrillRig() {
+  // Nothing may be posted to the scheduler once it is gone (it is destroyed before the steps'
+  // effects): stop the steps' workers and control API first.
+  step_effects_.close();
+}
+
 DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const ScenarioBundle& bundle,
                    const std::atomic<bool>* stop)
     : o_(o),
@@ -149,6 +155,8 @@ DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const Scenari
       world_(World::generate(bundle.fakes.world)),
       ctx_{bundle.fakes, world_, faults_, metrics_, options_.seed} {
   metrics_.set_slos(scenario_.slos);
+  // exec/http/notify steps run on worker threads: the drill keeps serving meanwhile.
+  step_effects_.run_in_background([this](std::function<void()> fn) { scheduler_.post(std::move(fn)); });
   options_.on_fault = [this](const FaultSpec& f, bool active) {
     if (active) {
       faults_.add(f);

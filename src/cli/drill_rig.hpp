@@ -74,6 +74,8 @@ class DrillRig {
   /// outlive the rig; `stop` (may be null) interrupts the run when it turns true.
   DrillRig(const DrillOptions& options, const DrillSetup& setup, const ScenarioBundle& bundle,
            const std::atomic<bool>* stop);
+  /// Ends the playbook steps still in flight, then stops the servers.
+  ~DrillRig();
   DrillRig(const DrillRig&) = delete;
   DrillRig& operator=(const DrillRig&) = delete;
 

@@ -520,6 +520,8 @@ SimStats EngineRun<S>::finish() {
   // completion (virtual time goes on, bounded), so a run never ends halfway through a change.
   finish_playbooks(playbooks, scheduler, stats.interrupted ? "interrupted" : "run ended",
                    options.rollback_limit);
+  // A step still in flight after the rollback limit is given up (its process killed).
+  if (options.step_effects != nullptr) options.step_effects->close();
   if (options.alert_inlet) options.alert_inlet(nullptr);
   if (options.engine) options.engine(nullptr);
   journal.append(scheduler.now(), RunEndEvent{stats.interrupted ? "interrupted" : "completed"});

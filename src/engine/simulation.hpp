@@ -70,7 +70,8 @@ struct SimOptions {
   std::uint64_t seed = 1;
   bool playbooks_enabled = true;
   /// Runs playbook exec/http/notify steps (the CLI passes net::NetStepEffects); null: those
-  /// steps fail. Virtual time stands still while one runs.
+  /// steps fail. In a simulation it must block (virtual time stands still while a step runs);
+  /// in a drill it may run steps in the background. Closed when the run ends.
   StepEffects* step_effects = nullptr;
   /// When set and it becomes true (e.g. on SIGINT), the run stops within the next
   /// VirtualScheduler::kInterruptEvery events (or as soon as a blocking step returns): running playbooks are interrupted, their

@@ -18,7 +18,7 @@ struct MultiDeleter {
 
 }  // namespace
 
-HttpResult http_request(const HttpRequest& request, const std::function<void()>& idle) {
+HttpResult http_request(const HttpRequest& request, const std::function<bool()>& idle) {
   HttpResult result;
   CurlEasy easy(request, &result.body);
   if (!easy.ok()) {
@@ -41,7 +41,12 @@ HttpResult http_request(const HttpRequest& request, const std::function<void()>&
     }
     if (running) {
       curl_multi_poll(multi.get(), nullptr, 0, kPollMs, nullptr);
-      if (idle) idle();
+      if (idle && !idle()) {
+        curl_multi_remove_handle(multi.get(), c);
+        result.body.clear();
+        result.error = "cancelled";
+        return result;
+      }
     }
   }
   int left = 0;

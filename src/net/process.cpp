@@ -52,7 +52,7 @@ void read_some(int& fd, std::string& into) {
 
 }  // namespace
 
-ExecResult run_process(const ProcessSpec& spec, const std::function<void()>& idle) {
+ExecResult run_process(const ProcessSpec& spec, const std::function<bool()>& idle) {
   ExecResult r;
   if (spec.argv.empty() || spec.argv.front().empty()) {
     r.error = "empty argv";
@@ -165,11 +165,11 @@ ExecResult run_process(const ProcessSpec& spec, const std::function<void()>& idl
     }
     if (out_fd >= 0) read_some(out_fd, r.out);
     if (err_fd >= 0) read_some(err_fd, r.err);
-    if (idle) idle();
+    const bool keep_going = !idle || idle();
     const pid_t w = ::waitpid(pid, &wstatus, WNOHANG);
     if (w == pid) {
       exited = true;
-    } else if (spec.cancel != nullptr && spec.cancel->load()) {
+    } else if (!keep_going || (spec.cancel != nullptr && spec.cancel->load())) {
       ::kill(-pid, SIGKILL);
       ::waitpid(pid, &wstatus, 0);
       exited = true;

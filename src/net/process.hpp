@@ -2,7 +2,7 @@
 #include <atomic>
 // Running a process for an exec step: an argument vector (never a shell), a real timeout, output
 // captured (bounded) and kept out of journals. The calling thread waits, calling an idle
-// callback meanwhile (to serve the control API while the process runs).
+// callback meanwhile (to serve the control API while the process runs, and to give up).
 #include <functional>
 #include <map>
 #include <string>
@@ -25,7 +25,9 @@ struct ProcessSpec {
 
 /// Runs `spec` to completion. The child gets its own process group, stdin from /dev/null, and
 /// is killed with its whole group (SIGKILL) at the timeout. stdout and stderr are kept up to
-/// 64 KiB each. `flags_*` fields of the result are left alone.
-ExecResult run_process(const ProcessSpec& spec, const std::function<void()>& idle = {});
+/// 64 KiB each. `flags_*` fields of the result are left alone. `idle` runs every few
+/// milliseconds while the process runs; when it returns false the process group is killed as
+/// for `cancel` (the step was abandoned).
+ExecResult run_process(const ProcessSpec& spec, const std::function<bool()>& idle = {});
 
 }  // namespace gameday::net

@@ -3,11 +3,18 @@
 // real processes and make real HTTP calls; the core only sees this interface. src/net
 // implements it (fork/exec, libcurl, the Beast control API server) and tests use fakes.
 //
-// In simulation a step calls its StepEffects synchronously on the simulation thread, so virtual
-// time stands still while the real work runs. While it waits, the implementation hands every
-// control API request it receives to the step's ControlHandler, on that same thread: the
-// simulation stays single-threaded and each change lands at the virtual time of the step.
+// A step hands its work to StepEffects with a ControlHandler (the step's own control API) and a
+// completion callback. Both always run on the engine's thread, so the engine stays
+// single-threaded; when the work runs depends on the implementation:
+// - blocking (a simulation): the call returns after the work is done and the callback has run,
+//   so virtual time stands still while the real work runs and every change lands at the step's
+//   virtual time (reproducible runs);
+// - in the background (a live drill): the call returns at once and the callback arrives later
+//   as an engine event; traffic, faults, detection and the drill's control port go on meanwhile.
+#include <atomic>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,12 +36,21 @@ struct ControlResponse {
   std::string body;  // JSON text
 };
 
-/// Applies control API requests (implemented by the playbook runner for the running step).
+/// One step's side of its work in flight: applies the control API requests made for the step
+/// (implemented by the playbook runner), and says whether the engine still waits for the result.
 class ControlHandler {
  public:
   virtual ~ControlHandler() = default;
-  /// Handles one request on the calling (simulation) thread.
+  /// Handles one request, on the engine's thread.
   virtual ControlResponse handle(const ControlRequest& request) = 0;
+  /// Engine thread: the step no longer waits for its work (the run was interrupted or ended). A
+  /// running process is then killed and a request in flight dropped; the result is ignored.
+  void abandon() { abandoned_.store(true); }
+  /// Whether abandon() was called (any thread).
+  bool abandoned() const { return abandoned_.load(); }
+
+ private:
+  std::atomic<bool> abandoned_{false};
 };
 
 /// A process to run: an argument vector, never a shell command line.
@@ -76,16 +92,26 @@ struct HttpResult {
   std::string error;  // status 0: why
 };
 
-/// Runs the real-world part of exec/http/notify steps. Calls block the calling thread until the
-/// work is done or its real timeout passes, serving control API requests through `control`.
+/// Receives how a process ended / an HTTP result, on the engine's thread.
+using ExecDone = std::function<void(ExecResult)>;
+using HttpDone = std::function<void(HttpResult)>;
+
+/// Runs the real-world part of exec/http/notify steps (see the top of this file for when). Each
+/// call runs `done` at most once, on the engine's thread; an abandoned step's `done` may not run.
+/// Control API requests for the step reach `control` (kept alive until the work has ended).
 class StepEffects {
  public:
   virtual ~StepEffects() = default;
   /// Runs a process. The implementation adds GAMEDAY_CONTROL_URL and GAMEDAY_FLAGS_FILE to its
   /// environment, writes `flags_json` to that file before and reads it back after.
-  virtual ExecResult exec(const ExecRequest& request, ControlHandler& control) = 0;
+  virtual void exec(const ExecRequest& request, std::shared_ptr<ControlHandler> control,
+                    ExecDone done) = 0;
   /// Performs an HTTP request.
-  virtual HttpResult http(const HttpRequest& request, ControlHandler& control) = 0;
+  virtual void http(const HttpRequest& request, std::shared_ptr<ControlHandler> control,
+                    HttpDone done) = 0;
+  /// Engine thread, once the run's last step has ended or been given up: abandons whatever is
+  /// still in flight and waits for it to stop. No `done` runs afterwards.
+  virtual void close() {}
 };
 
 }  // namespace gameday

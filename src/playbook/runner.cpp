@@ -103,6 +103,7 @@ struct PlaybookRunner::Run {
   int gotos = 0;              // on_failure goto jumps taken
   std::uint64_t op = 0;       // token of the step attempt in flight
   SimTime step_started = 0;
+  std::shared_ptr<ControlHandler> work;  // the exec/http/notify step's real work in flight
   std::string outcome = "completed";
   std::string reason;
   bool ended = false;
@@ -420,18 +421,30 @@ void PlaybookRunner::exec(const std::shared_ptr<Run>& run, const StepSpec& step,
   req.cwd = step.cwd;
   req.timeout = step.timeout > 0 ? step.timeout : kDefaultExecTimeout;
   req.flags_json = flags_to_flagd_json(assistant_);
-  StepControl control(assistant_, by);
-  // Virtual time stands still while the process runs: the scheduler is not advanced until
-  // this call returns, and control API calls land at this virtual time.
-  const ExecResult r = effects_->exec(req, control);
+  auto control = std::make_shared<StepControl>(assistant_, by);
+  run->work = control;
+  // In simulation this returns once the process has ended (virtual time stands still and
+  // control API calls land at this virtual time); in a drill the result arrives as an event.
+  effects_->exec(req, control,
+                 [this, run, op, control, by, flags_before = req.flags_json,
+                  program = req.argv.empty() ? std::string() : req.argv.front(),
+                  timeout = req.timeout](ExecResult r) {
+                   if (run->ended || run->op != op) return;  // abandoned: the step already ended
+                   exec_done(run, op, *control, by, flags_before, program, timeout, r);
+                 });
+}
 
+void PlaybookRunner::exec_done(const std::shared_ptr<Run>& run, std::uint64_t op,
+                               const StepControl& control, const std::string& by,
+                               std::string flags_before, const std::string& program,
+                               Duration timeout, const ExecResult& r) {
   // Edits of the flags file apply once the process has ended, like one more control call.
   bool flags_ok = true;
   std::string notes;
-  if (r.flags_file_read && r.flags_json_after != req.flags_json) {
+  if (r.flags_file_read && r.flags_json_after != flags_before) {
     std::vector<std::string> changes;
     std::string err;
-    if (!apply_flagd_json(assistant_, r.flags_json_after, by, &changes, &err, &req.flags_json)) {
+    if (!apply_flagd_json(assistant_, r.flags_json_after, by, &changes, &err, &flags_before)) {
       flags_ok = false;
       notes += "; flags file rejected: " + err;
     } else if (!changes.empty()) {
@@ -452,12 +465,10 @@ void PlaybookRunner::exec(const std::shared_ptr<Run>& run, const StepSpec& step,
       break;
     case ExecResult::Status::kTimedOut:
       step_done(run, op, "timeout",
-                "no exit within " + format_duration(req.timeout) + " (real time); killed" + notes);
+                "no exit within " + format_duration(timeout) + " (real time); killed" + notes);
       break;
     case ExecResult::Status::kFailedToStart:
-      step_done(run, op, "failed",
-                "cannot run '" + (req.argv.empty() ? std::string() : req.argv.front()) + "': " + r.error,
-                true);
+      step_done(run, op, "failed", "cannot run '" + program + "': " + r.error, true);
       break;
   }
 }
@@ -473,11 +484,20 @@ void PlaybookRunner::http(const std::shared_ptr<Run>& run, const StepSpec& step,
       (req.body.front() == '{' || req.body.front() == '[')) {
     req.headers.emplace_back("Content-Type", "application/json");
   }
-  StepControl control(assistant_, "http:" + step.name);
-  const HttpResult r = effects_->http(req, control);
+  auto control = std::make_shared<StepControl>(assistant_, "http:" + step.name);
+  run->work = control;
+  effects_->http(req, control, [this, run, op, &step, method = req.method](HttpResult r) {
+    if (run->ended || run->op != op) return;
+    http_done(run, op, step, method, r);
+  });
+}
+
+void PlaybookRunner::http_done(const std::shared_ptr<Run>& run, std::uint64_t op,
+                               const StepSpec& step, const std::string& method,
+                               const HttpResult& r) {
   // URLs may carry tokens: reasons name the method and status, never the URL or the body.
   if (r.status == 0) {
-    step_done(run, op, "failed", req.method + " failed: " + r.error, true);
+    step_done(run, op, "failed", method + " failed: " + r.error, true);
     return;
   }
   const std::string got = "HTTP " + std::to_string(r.status);
@@ -530,15 +550,18 @@ void PlaybookRunner::notify(const std::shared_ptr<Run>& run, const StepSpec& ste
   if (!has_header(req.headers, "Content-Type")) req.headers.emplace_back("Content-Type", "application/json");
   req.body = Json{{"text", text}}.dump();  // Slack-compatible incoming-webhook body
   req.timeout = step.timeout > 0 ? step.timeout : kDefaultHttpTimeout;
-  StepControl control(assistant_, "http:" + step.name);
-  const HttpResult r = effects_->http(req, control);
-  if (r.status == 0) {
-    step_done(run, op, "failed", "webhook unreachable: " + r.error, true);
-  } else if (r.status < 200 || r.status >= 300) {
-    step_done(run, op, "failed", "webhook answered HTTP " + std::to_string(r.status));
-  } else {
-    step_done(run, op, "ok", "notified (HTTP " + std::to_string(r.status) + ")");
-  }
+  auto control = std::make_shared<StepControl>(assistant_, "http:" + step.name);
+  run->work = control;
+  effects_->http(req, control, [this, run, op](HttpResult r) {
+    if (run->ended || run->op != op) return;
+    if (r.status == 0) {
+      step_done(run, op, "failed", "webhook unreachable: " + r.error, true);
+    } else if (r.status < 200 || r.status >= 300) {
+      step_done(run, op, "failed", "webhook answered HTTP " + std::to_string(r.status));
+    } else {
+      step_done(run, op, "ok", "notified (HTTP " + std::to_string(r.status) + ")");
+    }
+  });
 }
 
 void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op,
@@ -547,6 +570,7 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
   if (run->ended || run->op != op) return;  // a late result of an attempt that timed out
   ++run->op;
   run->in_step = false;
+  run->work.reset();
   const Playbook& pb = playbooks_[run->playbook];
   const auto& steps = run->rolling_back ? pb.rollback : pb.steps;
   const StepSpec& step = steps[run->step];
@@ -635,6 +659,8 @@ void PlaybookRunner::interrupt(const std::string& reason) {
       const StepSpec& step = current_step(*run);
       ++run->op;  // whatever the step was waiting for is dropped
       run->in_step = false;
+      if (run->work) run->work->abandon();  // a process still running is killed
+      run->work.reset();
       journal_.append(scheduler_.now(),
                       StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
                                    to_name(step.kind), "interrupted", reason, false});

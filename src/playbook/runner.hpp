@@ -96,7 +96,12 @@ class PlaybookRunner {
   void poll_condition(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
                       SimTime deadline);
   void exec(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
+  void exec_done(const std::shared_ptr<Run>& run, std::uint64_t op, const StepControl& control,
+                 const std::string& by, std::string flags_before, const std::string& program,
+                 Duration timeout, const ExecResult& r);
   void http(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
+  void http_done(const std::shared_ptr<Run>& run, std::uint64_t op, const StepSpec& step,
+                 const std::string& method, const HttpResult& r);
   void notify(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
   void start_rollback(const std::shared_ptr<Run>& run, const std::string& outcome,
                       const std::string& reason);

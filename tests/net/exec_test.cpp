@@ -2,12 +2,19 @@
 // timeouts, the flags file, and the control API over loopback HTTP.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <optional>
 #include <sstream>
 
 #include "net/http_client.hpp"
@@ -63,16 +70,69 @@ ProcessSpec spec(std::vector<std::string> argv) {
   return s;
 }
 
-/// The control API as one step sees it: a Harness assistant, changes journaled as "api".
+/// The control API as one step sees it: a Harness assistant, changes journaled as `by`.
 struct ApiControl final : ControlHandler {
-  explicit ApiControl(Assistant& a) : assistant(a) {}
+  explicit ApiControl(Assistant& a, std::string who = "exec:test") : assistant(a), by(std::move(who)) {}
   ControlResponse handle(const ControlRequest& r) override {
     ++calls;
-    return handle_control_request(assistant, r, "exec:test");
+    threads.insert(std::this_thread::get_id());
+    return handle_control_request(assistant, r, by);
   }
   Assistant& assistant;
+  std::string by;
   int calls = 0;
+  std::set<std::thread::id> threads;  // where the requests were applied
 };
+
+/// The engine's thread as a drill has it: what other threads post runs when the test pumps.
+class Inbox {
+ public:
+  NetStepEffects::Post poster() {
+    return [this](std::function<void()> fn) {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(fn));
+      cv_.notify_one();
+    };
+  }
+  /// Runs posted functions on this thread until `done()` (false after the hang limit).
+  bool pump(const std::function<bool()>& done) {
+    const auto limit = std::chrono::steady_clock::now() + test_support::kHangLimit;
+    while (!done()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!cv_.wait_until(lock, limit, [&] { return !queue_.empty(); })) return false;
+      auto fn = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      fn();
+    }
+    return true;
+  }
+  /// How many posted functions wait.
+  std::size_t pending() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queue_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+};
+
+/// Runs an exec step through blocking effects: the result is there when exec returns.
+ExecResult exec_now(NetStepEffects& effects, const ExecRequest& req, std::shared_ptr<ControlHandler> control) {
+  std::optional<ExecResult> out;
+  effects.exec(req, std::move(control), [&](ExecResult r) { out = std::move(r); });
+  REQUIRE(out.has_value());
+  return *out;
+}
+
+HttpResult http_now(NetStepEffects& effects, const HttpRequest& req, std::shared_ptr<ControlHandler> control) {
+  std::optional<HttpResult> out;
+  effects.http(req, std::move(control), [&](HttpResult r) { out = std::move(r); });
+  REQUIRE(out.has_value());
+  return *out;
+}
 
 }  // namespace
 
@@ -112,7 +172,7 @@ TEST_CASE("run_process kills the process group at its timeout", "[net][exec]") {
   ProcessSpec p = spec({s});
   p.timeout = 300 * kMillisecond;
   int idles = 0;
-  const ExecResult r = run_process(p, [&] { ++idles; });
+  const ExecResult r = run_process(p, [&] { return ++idles > 0; });
   REQUIRE(r.status == ExecResult::Status::kTimedOut);
   REQUIRE(idles > 0);
 }
@@ -142,7 +202,7 @@ TEST_CASE("run_process reports a process killed by a signal", "[net][exec]") {
 TEST_CASE("NetStepEffects gives exec the control URL and a flags file it reads back", "[net][exec]") {
   Scratch dir;
   Harness h;
-  ApiControl control(*h.assistant);
+  auto control = std::make_shared<ApiControl>(*h.assistant);
   NetStepEffects effects;
   const auto s = dir.script("flags.sh",
                             "echo \"$GAMEDAY_CONTROL_URL\" > \"$OUT/url\"\n"
@@ -152,10 +212,10 @@ TEST_CASE("NetStepEffects gives exec the control URL and a flags file it reads b
   req.argv = {s};
   req.env = {{"OUT", dir.path()}};
   req.flags_json = flags_to_flagd_json(*h.assistant);
-  const ExecResult r = effects.exec(req, control);
+  const ExecResult r = exec_now(effects, req, control);
   REQUIRE(r.status == ExecResult::Status::kExited);
   REQUIRE(r.exit_code == 0);
-  REQUIRE(dir.read("url") == effects.control_url() + "\n");
+  REQUIRE(dir.read("url") == effects.control_url() + "/steps/1\n");
   REQUIRE(effects.control_url().rfind("http://127.0.0.1:", 0) == 0);
   REQUIRE(r.flags_file_read);
   const json after = json::parse(r.flags_json_after);
@@ -168,7 +228,7 @@ TEST_CASE("A script flips a flag through the control API while its exec step wai
   }
   Scratch dir;
   Harness h;
-  ApiControl control(*h.assistant);
+  auto control = std::make_shared<ApiControl>(*h.assistant);
   NetStepEffects effects;
   const auto s = dir.script(
       "flip.sh",
@@ -179,20 +239,20 @@ TEST_CASE("A script flips a flag through the control API while its exec step wai
   req.argv = {s};
   req.env = {{"OUT", dir.path()}, {"NO_PROXY", "127.0.0.1"}};
   req.timeout = kHangLimitUs;
-  const ExecResult r = effects.exec(req, control);
+  const ExecResult r = exec_now(effects, req, control);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(h.assistant->flag_on("safe-mode"));
   REQUIRE(json::parse(dir.read("resp"))["variant"] == "on");
   REQUIRE(dir.read("code") == "404");
-  REQUIRE(control.calls == 2);
+  REQUIRE(control->calls == 2);
   const auto& change = std::get<ControlChangeEvent>(h.journal.events().back().body);
   REQUIRE(change.by == "exec:test");
 }
 
 TEST_CASE("Control API endpoints over real HTTP", "[net][control]") {
   Harness h;
-  ApiControl control(*h.assistant);
+  auto control = std::make_shared<ApiControl>(*h.assistant);
   NetStepEffects effects;
   auto call = [&](const std::string& method, const std::string& path, const std::string& body = "") {
     HttpRequest req;
@@ -201,7 +261,7 @@ TEST_CASE("Control API endpoints over real HTTP", "[net][control]") {
     req.body = body;
     if (!body.empty()) req.headers = {{"Content-Type", "application/json"}};
     req.timeout = kHangLimitUs;
-    return effects.http(req, control);
+    return http_now(effects, req, control);
   };
   HttpResult r = call("GET", "/v1/assistant");
   REQUIRE(r.status == 200);
@@ -224,11 +284,103 @@ TEST_CASE("Control API endpoints over real HTTP", "[net][control]") {
   REQUIRE(r.status == 400);
   REQUIRE(json::parse(r.body)["field"] == "body");
   REQUIRE(call("GET", "/v2/whatever").status == 404);
-  REQUIRE(control.calls == 8);
+  REQUIRE(control->calls == 8);
 }
 
 TEST_CASE("expand_control_url replaces only the control URL variable", "[net][control]") {
   REQUIRE(expand_control_url("${GAMEDAY_CONTROL_URL}/v1/assistant", "http://127.0.0.1:9") ==
           "http://127.0.0.1:9/v1/assistant");
   REQUIRE(expand_control_url("${HOME}/x", "http://h") == "${HOME}/x");
+}
+
+TEST_CASE("A step's control URL answers 410 once the step has ended and paths outside a step 404", "[net][control]") {
+  Scratch dir;
+  Harness h;
+  NetStepEffects effects;
+  ExecRequest req;
+  req.argv = {dir.script("url.sh", "printf %s \"$GAMEDAY_CONTROL_URL\" > \"$OUT/url\"\n")};
+  req.env = {{"OUT", dir.path()}};
+  req.timeout = kHangLimitUs;
+  REQUIRE(exec_now(effects, req, std::make_shared<ApiControl>(*h.assistant)).exit_code == 0);
+  const std::string step_url = dir.read("url");
+  REQUIRE(step_url == effects.control_url() + "/steps/1");
+  HttpRequest get;
+  get.url = step_url + "/v1/assistant";
+  get.timeout = kHangLimitUs;
+  HttpResult r = http_request(get);
+  REQUIRE(r.status == 410);
+  REQUIRE(json::parse(r.body)["error"] == "step 1 has ended: its control URL is valid while it runs");
+  get.url = effects.control_url() + "/v1/assistant";
+  r = http_request(get);
+  REQUIRE(r.status == 404);
+  REQUIRE(json::parse(r.body)["error"].get<std::string>().find("/steps/N") != std::string::npos);
+}
+
+TEST_CASE("Background steps return at once and their control calls and ends arrive on the engine's thread", "[net][exec][background]") {
+  if (test_support::find_tool({"curl"}).empty()) {
+    return test_support::skip_because("curl not found in PATH (apt-get install curl)");
+  }
+  Scratch dir;
+  Harness h;
+  Inbox engine;
+  NetStepEffects effects;
+  effects.run_in_background(engine.poster());
+  // Two steps in flight at once, each through its own control URL; each waits for the other's
+  // marker file, so neither can end before both have started.
+  auto script = [&](const std::string& name, const std::string& call, const std::string& other) {
+    ExecRequest req;
+    req.argv = {dir.script(name + ".sh",
+                           "touch \"$OUT/" + name + "\"\n"
+                           "while [ ! -e \"$OUT/" + other + "\" ]; do sleep 0.05; done\n"
+                           "curl --noproxy '*' -sf " + call + " || exit 9\n")};
+    req.env = {{"OUT", dir.path()}};
+    req.timeout = kHangLimitUs;
+    return req;
+  };
+  auto flag = std::make_shared<ApiControl>(*h.assistant, "exec:flag");
+  auto route = std::make_shared<ApiControl>(*h.assistant, "exec:route");
+  std::optional<ExecResult> flag_done, route_done;
+  effects.exec(script("flag", "-X PUT -d '{\"variant\":\"on\"}' \"$GAMEDAY_CONTROL_URL/v1/assistant/flags/safe-mode\"", "route"),
+               flag, [&](ExecResult r) { flag_done = std::move(r); });
+  effects.exec(script("route", "-X PUT -d '{\"vendor\":\"secondary\"}' \"$GAMEDAY_CONTROL_URL/v1/assistant/route\"", "flag"),
+               route, [&](ExecResult r) { route_done = std::move(r); });
+  REQUIRE_FALSE(flag_done.has_value());  // the engine was not held while the processes ran
+  REQUIRE_FALSE(route_done.has_value());
+  REQUIRE(engine.pump([&] { return flag_done && route_done; }));
+  INFO(flag_done->err << route_done->err);
+  REQUIRE(flag_done->exit_code == 0);
+  REQUIRE(route_done->exit_code == 0);
+  REQUIRE(h.assistant->flag_on("safe-mode"));
+  REQUIRE(h.assistant->route() == "secondary");
+  REQUIRE(flag->calls == 1);
+  REQUIRE(route->calls == 1);
+  REQUIRE(flag->threads == std::set<std::thread::id>{std::this_thread::get_id()});
+  REQUIRE(route->threads == std::set<std::thread::id>{std::this_thread::get_id()});
+  std::set<std::string> by;
+  for (const auto& e : h.journal.events()) {
+    if (const auto* c = std::get_if<ControlChangeEvent>(&e.body)) by.insert(c->by);
+  }
+  REQUIRE(by == std::set<std::string>{"exec:flag", "exec:route"});
+}
+
+TEST_CASE("Closing the effects kills a background step's process and never delivers its result", "[net][exec][background]") {
+  Scratch dir;
+  Harness h;
+  Inbox engine;
+  NetStepEffects effects;
+  effects.run_in_background(engine.poster());
+  ExecRequest req;
+  req.argv = {dir.script("hang.sh", "echo $$ > \"$OUT/pid.tmp\"\nmv \"$OUT/pid.tmp\" \"$OUT/pid\"\nexec sleep 3600\n")};
+  req.env = {{"OUT", dir.path()}};
+  req.timeout = kHangLimitUs;
+  auto control = std::make_shared<ApiControl>(*h.assistant);
+  bool delivered = false;
+  effects.exec(req, control, [&](ExecResult) { delivered = true; });
+  REQUIRE(test_support::wait_until([&] { return std::filesystem::exists(dir.path() + "/pid"); }));
+  const pid_t pid = std::stoi(dir.read("pid"));
+  effects.close();  // returns once the worker has stopped
+  REQUIRE(control->abandoned());
+  REQUIRE(::kill(pid, 0) != 0);  // killed and reaped
+  REQUIRE(engine.pending() == 0);  // nothing was posted for the engine to run
+  REQUIRE_FALSE(delivered);
 }

@@ -122,10 +122,29 @@ TEST_CASE("A reply may come later from another thread while the client keeps its
     std::lock_guard<std::mutex> lock(mu);
     for (auto& reply : pending) reply(ServerResponse{202, "application/json", R"({"queued":true})"});
     pending.clear();
+    return true;
   });
   REQUIRE(r.status == 202);
   REQUIRE(r.body == R"({"queued":true})");
   REQUIRE(idles > 0);
+}
+
+TEST_CASE("http_request drops a request when its idle callback says to give up", "[net][http]") {
+  std::mutex mu;
+  std::vector<ReplyFn> pending;  // never answered while the client waits
+  HttpServer server([&](ServerRequest, ReplyFn reply) {
+    std::lock_guard<std::mutex> lock(mu);
+    pending.push_back(std::move(reply));
+  });
+  int idles = 0;
+  HttpRequest req = request("GET", server.url() + "/never");
+  req.timeout = kHangLimitUs;
+  const HttpResult r = http_request(req, [&] { return ++idles < 5; });
+  REQUIRE(r.status == 0);
+  REQUIRE(r.error == "cancelled");
+  REQUIRE(idles == 5);
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& reply : pending) reply(ServerResponse{200, "text/plain", "late"});
 }
 
 TEST_CASE("http_request reports a refused connection as status 0 with a reason", "[net][client]") {

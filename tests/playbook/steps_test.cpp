@@ -743,3 +743,48 @@ TEST_CASE("Steps without step effects are listed as steps that could not run", "
   REQUIRE(runner.steps_not_run().size() == 1);
   REQUIRE(runner.steps_not_run()[0].reason == "no step effects configured: exec steps cannot run here");
 }
+
+TEST_CASE("An exec step running in the background lets time go on and ends when its result arrives", "[playbook][exec][background]") {
+  StepSpec ex = make_step("exec", "slow script");
+  ex.argv = {"slow.sh"};
+  StepSpec after = make_step("model.failover", "out");
+  after.to = "secondary";
+  PlaybookFixture f(playbook({ex, after}));
+  f.effects.deferred = true;
+  f.h.scheduler.run_until(kMinute);
+  f.runner.on_alert(page("Slow"));
+  REQUIRE(f.effects.execs.size() == 1);
+  REQUIRE(timed<StepEndEvent>(f.h.journal).empty());
+  f.h.scheduler.run_until(3 * kMinute);  // the engine goes on while the process runs
+  REQUIRE(f.runner.any_running());
+  f.effects.during_exec = [](ControlHandler& control) {
+    REQUIRE(control.handle(ControlRequest{"PUT", "/v1/assistant/flags/safe-mode", R"({"variant":"on"})"}).status == 200);
+  };
+  f.effects.finish_deferred();
+  const auto ends = timed<StepEndEvent>(f.h.journal);
+  REQUIRE(ends.size() == 2);
+  REQUIRE(ends[0].first == 3 * kMinute);
+  REQUIRE(ends[0].second.reason == "exit 0; 1 control API call");
+  REQUIRE(timed<ControlChangeEvent>(f.h.journal).front().second.by == "exec:slow script");
+  REQUIRE(f.h.assistant->route() == "secondary");
+  REQUIRE_FALSE(f.runner.any_running());
+}
+
+TEST_CASE("Interrupting a playbook abandons its step's work in flight and ignores the late result", "[playbook][exec][background]") {
+  StepSpec ex = make_step("http", "call runbook");
+  ex.url = "http://127.0.0.1:9/runbook";
+  PlaybookFixture f(playbook({ex}, {make_step("model.rollback", "route back")}));
+  f.effects.deferred = true;
+  f.runner.on_alert(page("Slow"));
+  REQUIRE(f.effects.controls.size() == 1);
+  REQUIRE_FALSE(f.effects.controls[0]->abandoned());
+  f.runner.interrupt("run ended");
+  REQUIRE(f.effects.controls[0]->abandoned());
+  f.effects.http_result = HttpResult{500, "{}", ""};
+  f.effects.finish_deferred();  // the late answer changes nothing
+  const auto ends = timed<StepEndEvent>(f.h.journal);
+  REQUIRE(ends.size() == 2);
+  REQUIRE(ends[0].second.outcome == "interrupted");
+  REQUIRE(ends[1].second.rollback);
+  REQUIRE(timed<PlaybookEndEvent>(f.h.journal)[0].second.outcome == "interrupted");
+}

@@ -38,23 +38,49 @@ class ScriptedSignals final : public ConditionSignals {
 
 /// StepEffects that records requests and answers with scripted results. `during_exec` and
 /// `during_http` run while the "process" or "request" is in flight (to call the control API).
+/// Blocking, as a simulation's are; with `deferred` set, the work is left in flight instead
+/// (as a drill's background steps are) and finish_deferred() completes it later.
 class FakeEffects final : public StepEffects {
  public:
-  ExecResult exec(const ExecRequest& request, ControlHandler& control) override {
+  void exec(const ExecRequest& request, std::shared_ptr<ControlHandler> control,
+            ExecDone done) override {
     execs.push_back(request);
-    if (during_exec) during_exec(control);
-    ExecResult r = exec_result;
-    if (edit_flags) {
-      r.flags_file_read = true;
-      r.flags_json_after = edit_flags(request.flags_json);
-    }
-    return r;
+    controls.push_back(control);
+    auto finish = [this, request, control, done = std::move(done)] {
+      if (during_exec) during_exec(*control);
+      ExecResult r = exec_result;
+      if (edit_flags) {
+        r.flags_file_read = true;
+        r.flags_json_after = edit_flags(request.flags_json);
+      }
+      done(r);
+    };
+    if (deferred) return pending.push_back(std::move(finish));
+    finish();
   }
-  HttpResult http(const HttpRequest& request, ControlHandler& control) override {
+  void http(const HttpRequest& request, std::shared_ptr<ControlHandler> control,
+            HttpDone done) override {
     https.push_back(request);
-    if (during_http) during_http(control);
-    return http_result;
+    controls.push_back(control);
+    auto finish = [this, control, done = std::move(done)] {
+      if (during_http) during_http(*control);
+      done(http_result);
+    };
+    if (deferred) return pending.push_back(std::move(finish));
+    finish();
   }
+  void close() override { ++closes; }
+  /// Completes the deferred work, oldest first.
+  void finish_deferred() {
+    auto work = std::move(pending);
+    pending.clear();
+    for (auto& w : work) w();
+  }
+
+  bool deferred = false;
+  std::vector<std::function<void()>> pending;
+  std::vector<std::shared_ptr<ControlHandler>> controls;  // every step's, in order
+  int closes = 0;
 
   std::vector<ExecRequest> execs;
   std::vector<HttpRequest> https;
