@@ -45,8 +45,9 @@ struct EhrServer::Impl {
                  handle(std::move(req), std::move(ex));
                }),
                with_fhir_errors(std::move(o))),
-        // A timeout fault's hung requests are released when it ends (or on /reset).
-        subscription(c.faults.subscribe([this] { server.release_held(); })) {}
+        // A timeout fault's hung requests and a latency fault's delayed answers are released
+        // when that fault ends (or on /reset).
+        subscription(c.faults.subscribe([this](const HoldRelease& r) { server.release_held(r); })) {}
   ~Impl() { ctx.faults.unsubscribe(subscription); }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
@@ -102,14 +103,14 @@ struct EhrServer::Impl {
       // Never answered: the connection stays open until the client gives up, the fault ends
       // or the server stops. Counted now, as a dropped request.
       ctx.metrics.observe("ehr", t.route_name, 0, o.delay);
-      return ex->hang();
+      return ex->hang(o.fault_ids);
     }
     ServerResponse response{o.status, kFhirJson, fhir_outcome_json(o, er, base_url())};
     // An error fault's retry_after: Retry-After in delay-seconds (never the HTTP-date form).
     if (std::string retry_after = fhir_retry_after(o); !retry_after.empty()) {
       response.headers.emplace_back("Retry-After", std::move(retry_after));
     }
-    server.after(o.delay, [this, received, route = std::move(t.route_name),
+    server.after(o.delay, o.fault_ids, [this, received, route = std::move(t.route_name),
                            response = std::move(response), reply = std::move(reply)]() mutable {
       ctx.metrics.observe("ehr", route, response.status, since(received));
       reply(std::move(response));

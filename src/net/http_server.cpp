@@ -133,9 +133,9 @@ class Session : public std::enable_shared_from_this<Session> {
     g_unreserved_sessions.fetch_add(1, std::memory_order_relaxed);
   }
 
-  /// Closes the connection if its exchange hangs (a fault's hold released).
-  void release_if_held() {
-    if (hanging_) close();
+  /// Closes the connection if its exchange hangs by a fault `release` covers.
+  void release_if_held(const HoldRelease& release) {
+    if (hanging_ && release.covers(held_by_)) close();
   }
 
   void start() {
@@ -257,10 +257,11 @@ class Session : public std::enable_shared_from_this<Session> {
     forget();
   }
 
-  void hang(const std::shared_ptr<Exchange::State>& st) {
+  void hang(const std::shared_ptr<Exchange::State>& st, std::vector<std::string> held_by) {
     if (!current(st)) return;
     st->finished = true;  // nothing more is sent, but the exchange stays alive until close
     hanging_ = true;
+    held_by_ = std::move(held_by);
     // Beast sets no expiry while a read and a write are both pending (a watch and a stream's
     // last pieces): pump() clears the write's expiry before its next write, and a watch
     // already pending keeps its own.
@@ -276,6 +277,7 @@ class Session : public std::enable_shared_from_this<Session> {
     exchange_.reset();
     began_ = false;
     hanging_ = false;
+    held_by_.clear();
     then_ = Then::kNone;
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
@@ -480,6 +482,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool began_ = false;
   bool chunked_ = false;
   bool hanging_ = false;
+  std::vector<std::string> held_by_;  // the faults the hang is for (empty: any release)
   bool writing_ = false;
   bool watching_ = false;     // a watch read is pending
   bool watch_keeps_ = false;  // ... into buffer_ (else into scratch_)
@@ -550,9 +553,31 @@ void Exchange::reset() {
   state_->post(state_, [](Session& s, const std::shared_ptr<State>& st) { s.reset(st); });
 }
 
-void Exchange::hang() {
-  state_->post(state_, [](Session& s, const std::shared_ptr<State>& st) { s.hang(st); });
+void Exchange::hang(std::vector<std::string> held_by) {
+  state_->post(state_, [held_by = std::move(held_by)](Session& s, const std::shared_ptr<State>& st) mutable {
+    s.hang(st, std::move(held_by));
+  });
 }
+
+bool HoldRelease::covers(const std::vector<std::string>& held_by) const {
+  if (all || held_by.empty()) return true;
+  return std::any_of(held_by.begin(), held_by.end(), [this](const std::string& id) {
+    return std::find(faults.begin(), faults.end(), id) != faults.end();
+  });
+}
+
+namespace {
+
+// A reply delayed by faults: released early (run now) when one of them ends.
+struct HeldTimer {
+  HeldTimer(asio::io_context& ioc, Duration delay, std::vector<std::string> by)
+      : timer(ioc, std::chrono::microseconds(delay)), held_by(std::move(by)) {}
+  asio::steady_timer timer;
+  const std::vector<std::string> held_by;
+  bool released = false;  // the timer's io thread only
+};
+
+}  // namespace
 
 bool Exchange::alive() const { return state_->alive.load(); }
 
@@ -675,6 +700,8 @@ struct HttpServer::Impl {
   std::uint16_t port = 0;
   std::vector<std::thread> threads;
   bool short_of_fds = false;  // the acceptor's thread only: refusing or backing off (logged)
+  std::mutex held_mu;
+  std::set<std::shared_ptr<HeldTimer>> held_timers;  // held_mu: fault-delayed replies pending
 };
 
 HttpServer::HttpServer(RequestHandler handler, ServerOptions options)
@@ -749,6 +776,10 @@ HttpServer::~HttpServer() {
     if (t.joinable()) t.join();
   }
   sessions.clear();
+  {
+    std::lock_guard<std::mutex> lock(s.held_mu);
+    s.held_timers.clear();  // their pending waits are dropped with the io_contexts
+  }
   std::lock_guard<std::mutex> lock(s.registry.mu);
   s.registry.sessions.clear();
 }
@@ -764,16 +795,46 @@ void HttpServer::after(Duration delay, std::function<void()> fn) {
   });
 }
 
-void HttpServer::release_held() {
+void HttpServer::after(Duration delay, std::vector<std::string> held_by, std::function<void()> fn) {
+  if (held_by.empty()) return after(delay, std::move(fn));
+  asio::io_context& ioc = tl_server == impl_.get() ? *tl_ioc : impl_->next_ioc();
+  auto held = std::make_shared<HeldTimer>(ioc, delay, std::move(held_by));
+  {
+    std::lock_guard<std::mutex> lock(impl_->held_mu);
+    impl_->held_timers.insert(held);
+  }
+  held->timer.async_wait([held, impl = impl_.get(), fn = std::move(fn)](beast::error_code ec) {
+    {
+      std::lock_guard<std::mutex> lock(impl->held_mu);
+      impl->held_timers.erase(held);
+    }
+    if (!ec || held->released) fn();  // cancelled otherwise: the server is stopping
+  });
+}
+
+void HttpServer::release_held(const HoldRelease& release) {
   std::vector<std::shared_ptr<Session>> sessions;
   {
     std::lock_guard<std::mutex> lock(impl_->registry.mu);
     sessions.assign(impl_->registry.sessions.begin(), impl_->registry.sessions.end());
   }
+  std::vector<std::shared_ptr<HeldTimer>> timers;
+  {
+    std::lock_guard<std::mutex> lock(impl_->held_mu);
+    for (const auto& t : impl_->held_timers) {
+      if (release.covers(t->held_by)) timers.push_back(t);
+    }
+  }
   std::lock_guard<std::mutex> lock(impl_->gate->mu);
   if (!impl_->gate->open) return;
   for (auto& session : sessions) {
-    asio::post(session->executor(), [session] { session->release_if_held(); });
+    asio::post(session->executor(), [session, release] { session->release_if_held(release); });
+  }
+  for (auto& t : timers) {
+    asio::post(t->timer.get_executor(), [t] {
+      t->released = true;
+      t->timer.cancel();
+    });
   }
 }
 

@@ -101,9 +101,10 @@ class Exchange {
   /// Closes the connection abruptly (TCP RST: SO_LINGER 0) right away, discarding unsent data.
   void reset();
   /// Never sends anything more: the connection stays open with no timeout until the client
-  /// closes it, HttpServer::release_held() or the server stops (a hung vendor, or a stream
-  /// that stalls after begin()).
-  void hang();
+  /// closes it, HttpServer::release_held() covers it or the server stops (a hung vendor, or a
+  /// stream that stalls after begin()). `held_by`: the faults that caused the hang (empty:
+  /// released by any release).
+  void hang(std::vector<std::string> held_by = {});
   /// False once the connection closed (client gone, reset, server stopping) or the exchange
   /// ended. Readable from any thread (e.g. in HttpServer::after callbacks) to stop producing a
   /// stream nobody reads.
@@ -111,6 +112,15 @@ class Exchange {
 
  private:
   std::shared_ptr<State> state_;
+};
+
+/// Which of a server's holds (hung exchanges, fault-delayed replies) a release ends: those held
+/// by one of `faults` (a fault ended), or every one (`all`: a reset).
+struct HoldRelease {
+  bool all = false;
+  std::vector<std::string> faults;
+  /// Whether a hold by `held_by` ends (a hold that names no fault ends on any release).
+  bool covers(const std::vector<std::string>& held_by) const;
 };
 
 /// Receives each request on its connection's io thread with its exchange; answers through it
@@ -138,10 +148,15 @@ class HttpServer {
   /// server. With several io threads, callbacks may run concurrently with each other and with
   /// the handler.
   void after(Duration delay, std::function<void()> fn);
+  /// The same for a delay that faults caused (`held_by`, not empty): when a release covers it,
+  /// `fn` runs at once instead of at the end of the delay (a latency fault that ends lets the
+  /// requests it was slowing through).
+  void after(Duration delay, std::vector<std::string> held_by, std::function<void()> fn);
 
-  /// Closes every connection whose exchange hangs (Exchange::hang()): what a fault held, once
-  /// the fault ended. Thread-safe and non-blocking (the closes run on the io threads).
-  void release_held();
+  /// Ends the holds `release` covers: closes the connections whose exchange hangs
+  /// (Exchange::hang()) and runs the fault-delayed callbacks now. What a fault held, once the
+  /// fault ended. Thread-safe and non-blocking (the work runs on the io threads).
+  void release_held(const HoldRelease& release = HoldRelease{true, {}});
 
   /// The port it listens on.
   std::uint16_t port() const;

@@ -17,7 +17,7 @@ bool LiveFaults::add(const FaultSpec& spec) {
     specs_.push_back(std::move(owned));
     active_.store(specs_.size(), std::memory_order_release);
   }
-  if (replaced > 0) notify_ended();
+  if (replaced > 0) notify_ended(HoldRelease{false, {spec.id}});
   return true;
 }
 
@@ -31,7 +31,7 @@ bool LiveFaults::remove(const std::string& id) {
     active_.store(specs_.size(), std::memory_order_release);
     removed = specs_.size() != before;
   }
-  if (removed) notify_ended();
+  if (removed) notify_ended(HoldRelease{false, {id}});
   return removed;
 }
 
@@ -45,11 +45,11 @@ std::size_t LiveFaults::reset() {
     active_.store(0, std::memory_order_release);
   }
   // Even with no fault active: /reset also releases whatever is still held.
-  notify_ended();
+  notify_ended(HoldRelease{true, {}});
   return n;
 }
 
-std::size_t LiveFaults::subscribe(std::function<void()> listener) {
+std::size_t LiveFaults::subscribe(std::function<void(const HoldRelease&)> listener) {
   std::lock_guard<std::mutex> lock(listeners_mu_);
   listeners_.emplace_back(next_listener_, std::move(listener));
   return next_listener_++;
@@ -60,9 +60,9 @@ void LiveFaults::unsubscribe(std::size_t id) {
   std::erase_if(listeners_, [id](const auto& l) { return l.first == id; });
 }
 
-void LiveFaults::notify_ended() {
+void LiveFaults::notify_ended(const HoldRelease& ended) {
   std::lock_guard<std::mutex> lock(listeners_mu_);
-  for (const auto& [id, listener] : listeners_) listener();
+  for (const auto& [id, listener] : listeners_) listener(ended);
 }
 
 std::vector<FaultSpec> LiveFaults::list() const {

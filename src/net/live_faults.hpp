@@ -13,6 +13,7 @@
 
 #include "spec/model.hpp"
 #include "fakes/faults.hpp"
+#include "net/http_server.hpp"
 
 namespace gameday::net {
 
@@ -37,18 +38,19 @@ class LiveFaults {
   std::uint64_t matched(const std::string& id) const;
 
   /// Calls `listener` after each change that ends a fault (remove, reset, an add that replaces
-  /// an active fault), on the thread that made it, outside the board's lock; it must not block
-  /// (servers release the connections the ended faults held). Returns an id for unsubscribe().
-  std::size_t subscribe(std::function<void()> listener);
+  /// an active fault) with what ended (the fault's id; a reset: everything), on the thread that
+  /// made it, outside the board's lock; it must not block (servers release the connections and
+  /// delays the ended faults held). Returns an id for unsubscribe().
+  std::size_t subscribe(std::function<void(const HoldRelease&)> listener);
   /// Stops calling the listener `id`; once it returns, the listener is not running and will not
   /// run again.
   void unsubscribe(std::size_t id);
 
  private:
-  void notify_ended();
+  void notify_ended(const HoldRelease& ended);
 
   std::mutex listeners_mu_;  // held while listeners run, so unsubscribe() waits for them
-  std::vector<std::pair<std::size_t, std::function<void()>>> listeners_;
+  std::vector<std::pair<std::size_t, std::function<void(const HoldRelease&)>>> listeners_;
   std::size_t next_listener_ = 1;
   mutable std::mutex mu_;
   // How many faults are active (written under mu_): select() skips the lock and the copies

@@ -52,6 +52,7 @@ struct StreamJob {
   Duration gap = 0;
   Disconnect disconnect = Disconnect::kNone;  // what happens after the ticks
   Clock::time_point started;
+  std::vector<std::string> fault_ids;  // the faults that shaped it (a stall is held by them)
 };
 
 }  // namespace
@@ -72,8 +73,9 @@ struct VendorServer::Impl {
           handle(std::move(req), std::move(ex));
         }),
         std::move(o));
-    // Hung requests and stalled streams are released when their fault ends (or on /reset).
-    subscription = ctx.faults.subscribe([this] { server->release_held(); });
+    // Hung requests, stalled streams and fault-delayed answers are released when their fault
+    // ends (or on /reset).
+    subscription = ctx.faults.subscribe([this](const HoldRelease& r) { server->release_held(r); });
   }
   ~Impl() {
     ctx.faults.unsubscribe(subscription);
@@ -91,6 +93,7 @@ struct VendorServer::Impl {
   void step(const std::shared_ptr<StreamJob>& job);
   // Replies now or after `delay`, recording the request.
   void reply_after(Duration delay, const std::shared_ptr<Exchange>& ex, ServerResponse r,
+                   const std::vector<std::string>& held_by,
                    const std::string& route, Clock::time_point t0);
 
   // Thread safety: handle() and the after() callbacks run on several io threads at once
@@ -110,7 +113,8 @@ struct VendorServer::Impl {
 };
 
 void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Exchange>& ex,
-                                     ServerResponse r, const std::string& route,
+                                     ServerResponse r, const std::vector<std::string>& held_by,
+                                     const std::string& route,
                                      Clock::time_point t0) {
   auto send = [this, ex, r = std::move(r), route, t0]() mutable {
     const int status = r.status;
@@ -120,7 +124,7 @@ void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Excha
   if (delay <= 0) {
     send();
   } else {
-    server->after(delay, std::move(send));
+    server->after(delay, held_by, std::move(send));
   }
 }
 
@@ -133,7 +137,7 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
                                                     " (use " + allow + ").",
                                            "invalid_request_error", "method_not_allowed"),
                                {{"allow", allow}}),
-                route, t0);
+                {}, route, t0);
   };
   if (path == "/v1/chat/completions") {
     if (req.method != "POST") return method_not_allowed(path, "POST");
@@ -144,17 +148,17 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
     openai::EmbeddingCall call;
     openai::WireError err;
     if (!openai::parse_embedding_request(req.body, call, err)) {
-      return reply_after(0, ex, error_response(err), path, t0);
+      return reply_after(0, ex, error_response(err), {}, path, t0);
     }
     return reply_after(0, ex, ServerResponse{200, "application/json", openai::embeddings_json(call)},
-                       path, t0);
+                       {}, path, t0);
   }
   if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0) {
     const std::string route = "/v1/models";
     if (req.method != "GET") return method_not_allowed(route, "GET");
     const VendorProfile& p = vendor.profile();
     if (path == route) {
-      return reply_after(0, ex, ServerResponse{200, "application/json", openai::models_json(p)}, route, t0);
+      return reply_after(0, ex, ServerResponse{200, "application/json", openai::models_json(p)}, {}, route, t0);
     }
     const std::string id = path.substr(route.size() + 1);
     std::vector<std::string> models = p.models;
@@ -163,15 +167,15 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
       openai::WireError e = plain_error(404, "The model '" + id + "' does not exist.",
                                         "invalid_request_error", "model_not_found");
       e.param = "model";
-      return reply_after(0, ex, error_response(e), route, t0);
+      return reply_after(0, ex, error_response(e), {}, route, t0);
     }
     return reply_after(0, ex, ServerResponse{200, "application/json", openai::model_json(p, id)},
-                       route, t0);
+                       {}, route, t0);
   }
   reply_after(0, ex,
               error_response(plain_error(404, "Unknown request URL: " + req.method + " " + path + ".",
                                          "invalid_request_error", "unknown_url")),
-              "other", t0);
+              {}, "other", t0);
 }
 
 void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
@@ -180,7 +184,7 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
   openai::ChatCall call;
   openai::WireError err;
   if (!openai::parse_chat_request(req.body, call, err)) {
-    return reply_after(0, ex, error_response(err), route, t0);
+    return reply_after(0, ex, error_response(err), {}, route, t0);
   }
   std::vector<FaultSpec> faults;
   const std::string model(vendor.model_for(call.request));
@@ -191,7 +195,7 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
     o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
   }
   if (o.disconnect == Disconnect::kReset) {
-    server->after(o.delay, [this, ex, route, t0] {
+    server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
       ex->reset();
       ctx.metrics.observe("vendor", route, 0, since(t0));
     });
@@ -199,20 +203,20 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
   }
   if (o.hang && o.disconnect == Disconnect::kNone) {
     // Never answers; recorded now, as a request without a status.
-    ex->hang();
+    ex->hang(o.fault_ids);
     ctx.metrics.observe("vendor", route, 0, since(t0));
     return;
   }
   if (o.status != 200 && o.disconnect == Disconnect::kNone) {
     return reply_after(o.delay, ex,
                        error_response(openai::outcome_error(o), openai::error_headers(o.status, o.retry_after)),
-                       route, t0);
+                       o.fault_ids, route, t0);
   }
   if (call.stream) return stream(o.response, o, call.include_usage, ex, t0);
   if (o.disconnect != Disconnect::kNone) return partial_body(o.response, o, ex, t0);
   reply_after(o.delay, ex,
               ServerResponse{200, "application/json", openai::completion_json(o.response, created_now())},
-              route, t0);
+              o.fault_ids, route, t0);
 }
 
 void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage,
@@ -222,6 +226,7 @@ void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, b
   job->exchange = ex;
   job->disconnect = o.disconnect;
   job->started = t0;
+  job->fault_ids = o.fault_ids;
   // Ticks: everything up to the first token, then each token with the events that follow it.
   // A stream fault stops right after its last token (no finish chunk, no [DONE]).
   const int limit = o.disconnect == Disconnect::kNone ? -1 : o.after_tokens;
@@ -253,7 +258,7 @@ void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, b
   if (tps > 0) {
     job->gap = static_cast<Duration>(r.usage.completion_tokens * 1e6 / tps / total_tokens);
   }
-  server->after(o.ttft, [this, job, ex] {
+  server->after(o.ttft, o.fault_ids, [this, job, ex] {
     ex->begin(200, "text/event-stream", {{"cache-control", "no-cache"}});
     step(job);
   });
@@ -276,7 +281,7 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
     return;
   }
   if (job->disconnect == Disconnect::kStreamStall) {
-    job->exchange->hang();
+    job->exchange->hang(job->fault_ids);
   } else if (job->disconnect == Disconnect::kStreamBreak) {
     job->exchange->close();
   } else {
@@ -293,11 +298,11 @@ void VendorServer::Impl::partial_body(const ChatResponse& r, const VendorOutcome
   const std::size_t sent = std::min<std::size_t>(pieces, static_cast<std::size_t>(std::max(0, o.after_tokens)));
   const std::size_t cut = std::min(body.size() - 1, body.size() * sent / (pieces + 1));
   const bool stall = o.disconnect == Disconnect::kStreamStall;
-  server->after(o.delay, [this, ex, body = std::move(body), cut, stall, t0] {
+  server->after(o.delay, o.fault_ids, [this, ex, body = std::move(body), cut, stall, t0, held_by = o.fault_ids] {
     ex->begin(200, "application/json", {}, static_cast<long long>(body.size()));
     ex->write(body.substr(0, cut));
     if (stall) {
-      ex->hang();
+      ex->hang(held_by);
     } else {
       ex->close();
     }

@@ -300,6 +300,69 @@ TEST_CASE("Live EHR delays a reply under a latency fault without blocking other 
   }
 }
 
+TEST_CASE("Ending a latency fault answers the requests it was delaying at once, and ending another fault does not", "[net][ehr][faults]") {
+  LiveEhr ehr;
+  FaultSpec slow = ehr_fault("slow", "latency");
+  slow.task_types = {"discharge_summary"};
+  slow.as<LatencyFault>()->delay = testing::fixed(kHour);
+  REQUIRE(ehr.faults.add(slow));
+  FaultSpec unrelated = ehr_fault("unrelated", "latency");  // for other requests
+  unrelated.task_types = {"benefits_question"};
+  REQUIRE(ehr.faults.add(unrelated));
+  const std::string url = ehr.server.base_url() + "/Patient/" + ehr.world.patients().at(0).id;
+  auto delayed = std::async(std::launch::async, [url] {
+    HttpRequest r;
+    r.url = url;
+    r.timeout = test_support::kHangLimitUs;
+    r.headers.emplace_back(kTaskTypeHeader, "discharge_summary");
+    return http_request(r).status;
+  });
+  REQUIRE(test_support::wait_until([&] { return ehr.faults.matched("slow") >= 1; }));
+  REQUIRE(ehr.faults.remove("unrelated"));
+  // One io thread: this answer means the delayed request's handler has set its timer.
+  REQUIRE(ehr.get(url).status == 200);
+  REQUIRE(delayed.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+  REQUIRE(ehr.faults.remove("slow"));
+  REQUIRE(delayed.wait_for(test_support::kHangLimit) == std::future_status::ready);
+  REQUIRE(delayed.get() == 200);  // answered, not dropped
+}
+
+TEST_CASE("A timeout fault's hung requests are released by its own end or a reset, not by another fault's", "[net][ehr][faults]") {
+  LiveEhr ehr;
+  FaultSpec stuck = ehr_fault("stuck", "timeout");
+  stuck.task_types = {"discharge_summary"};
+  REQUIRE(ehr.faults.add(stuck));
+  FaultSpec unrelated = ehr_fault("unrelated", "latency");  // for other requests
+  unrelated.task_types = {"benefits_question"};
+  REQUIRE(ehr.faults.add(unrelated));
+  const std::string url = ehr.server.base_url() + "/Patient/" + ehr.world.patients().at(0).id;
+  auto ask = [url] {
+    return std::async(std::launch::async, [url] {
+      HttpRequest r;
+      r.url = url;
+      r.timeout = test_support::kHangLimitUs;
+      r.headers.emplace_back(kTaskTypeHeader, "discharge_summary");
+      return http_request(r).status;
+    });
+  };
+  auto hung = ask();
+  REQUIRE(test_support::wait_until([&] { return ehr.faults.matched("stuck") >= 1; }));
+  REQUIRE(ehr.faults.remove("unrelated"));
+  REQUIRE(ehr.get(url).status == 200);  // one io thread: the hang is in place
+  REQUIRE(hung.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+  REQUIRE(ehr.faults.remove("stuck"));
+  REQUIRE(hung.wait_for(test_support::kHangLimit) == std::future_status::ready);
+  REQUIRE(hung.get() == 0);  // closed without an answer, as a timed-out upstream does
+  // A reset releases every hold.
+  REQUIRE(ehr.faults.add(stuck));
+  auto again = ask();
+  REQUIRE(test_support::wait_until([&] { return ehr.faults.matched("stuck") >= 1; }));
+  REQUIRE(ehr.get(url).status == 200);
+  REQUIRE(ehr.faults.reset() == 1);
+  REQUIRE(again.wait_for(test_support::kHangLimit) == std::future_status::ready);
+  REQUIRE(again.get() == 0);
+}
+
 TEST_CASE("Live EHR never answers under a timeout fault", "[net][ehr][faults]") {
   LiveEhr ehr;
   REQUIRE(ehr.faults.add(ehr_fault("hang", "timeout")));

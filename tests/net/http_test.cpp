@@ -430,6 +430,45 @@ TEST_CASE("release_held closes hung exchanges and leaves pending ones alone", "[
   ::close(pending);
 }
 
+TEST_CASE("release_held ends only the holds of the faults it names", "[net][server]") {
+  Held held;
+  HttpServer* self = nullptr;
+  std::atomic<int> delayed_ran{0};
+  HttpServer server(ExchangeHandler([&](ServerRequest req, std::shared_ptr<Exchange> ex) {
+    if (req.target == "/hang-a") ex->hang({"a"});
+    if (req.target == "/hang-b") ex->hang({"b"});
+    if (req.target == "/slow-a") {
+      self->after(kHour, {"a"}, [ex, &delayed_ran] {
+        ++delayed_ran;
+        ex->reply(ServerResponse{200, "text/plain", "released"});
+      });
+    }
+    std::lock_guard<std::mutex> lock(held.mu);
+    held.by_target[req.target] = std::move(ex);
+  }));
+  self = &server;
+  const int a = send_and_keep(server.port(), "GET /hang-a HTTP/1.1\r\nHost: x\r\n\r\n");
+  const int b = send_and_keep(server.port(), "GET /hang-b HTTP/1.1\r\nHost: x\r\n\r\n");
+  const int slow = send_and_keep(server.port(), "GET /slow-a HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(wait_until([&] { return held.get("/hang-a") && held.get("/hang-b") && held.get("/slow-a"); }));
+  server.release_held(HoldRelease{false, {"c"}});  // nobody's
+  server.release_held(HoldRelease{false, {"a"}});
+  CHECK(closed_by_server(a));
+  CHECK(wait_until([&] { return delayed_ran.load() == 1; }));  // an hour early
+  pollfd p{slow, POLLIN, 0};
+  REQUIRE(::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kHangLimit).count())) == 1);
+  char buf[512];
+  const ssize_t n = ::recv(slow, buf, sizeof buf, 0);
+  REQUIRE(n > 0);
+  CHECK(std::string(buf, static_cast<std::size_t>(n)).find("released") != std::string::npos);
+  CHECK(held.get("/hang-b")->alive());
+  server.release_held();  // a reset: everything
+  CHECK(closed_by_server(b));
+  ::close(a);
+  ::close(b);
+  ::close(slow);
+}
+
 TEST_CASE("A request pipelined behind a delayed answer is served after it", "[net][server]") {
   HttpServer* self = nullptr;
   HttpServer server(ExchangeHandler([&](ServerRequest req, std::shared_ptr<Exchange> ex) {
