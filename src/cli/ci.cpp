@@ -157,7 +157,7 @@ RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::
   // flags file, both handed to each process in its own environment, so concurrent runs share
   // nothing.
   net::NetStepEffects step_effects;
-  step_effects.attach(options, stop);
+  step_effects.attach(options, stop, second_interrupt_flag());
   Journal journal;
   std::ofstream sink;
   std::filesystem::path dir;

@@ -60,10 +60,13 @@ bool valid_listen_host(const std::string& flag, const std::string& host, std::st
 
 namespace {
 std::atomic<bool> g_interrupted{false};
+std::atomic<bool> g_interrupted_again{false};
 }  // namespace
 
 // A signal handler: only an atomic store (lock-free), nothing else is safe here.
-extern "C" void gameday_on_interrupt(int) { g_interrupted.store(true); }
+extern "C" void gameday_on_interrupt(int) {
+  if (g_interrupted.exchange(true)) g_interrupted_again.store(true);
+}
 
 const std::atomic<bool>* install_interrupt_handler() {
   struct sigaction sa {};
@@ -73,5 +76,7 @@ const std::atomic<bool>* install_interrupt_handler() {
   ::sigaction(SIGTERM, &sa, nullptr);
   return &g_interrupted;
 }
+
+const std::atomic<bool>* second_interrupt_flag() { return &g_interrupted_again; }
 
 }  // namespace gameday

@@ -33,4 +33,8 @@ bool valid_listen_host(const std::string& flag, const std::string& host, std::st
 /// handler; runs poll it) and returns it. Idempotent; the flag is process-wide.
 const std::atomic<bool>* install_interrupt_handler();
 
+/// Set by the handler above on the second SIGINT/SIGTERM: the rollbacks still running are cut
+/// short (see SimOptions::stop_rollbacks).
+const std::atomic<bool>* second_interrupt_flag();
+
 }  // namespace gameday

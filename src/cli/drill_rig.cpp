@@ -40,7 +40,7 @@ SimOptions drill_sim_options(const DrillOptions& o, const DrillSetup& setup, con
   options.playbooks_enabled = !o.no_playbooks;
   options.external_alerts = setup.external_alerts;
   options.rollback_limit = kDrillRollbackLimit;
-  step_effects.attach(options, stop);
+  step_effects.attach(options, stop, stop != nullptr ? second_interrupt_flag() : nullptr);
   return options;
 }
 

@@ -74,7 +74,7 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   // (started at the first such step, on 127.0.0.1, for the rest of the run). Ctrl-C (or
   // SIGTERM): stop, run the rollbacks, write what happened, exit 3.
   net::NetStepEffects step_effects;
-  step_effects.attach(options, install_interrupt_handler());
+  step_effects.attach(options, install_interrupt_handler(), second_interrupt_flag());
   if (out_dir.empty()) out_dir = "reports/" + bundle.scenario.name;
   std::filesystem::create_directories(out_dir);
   spdlog::info("running {}{} (seed {}, {}) in simulated time", path, embedded ? " (embedded)" : "",

@@ -258,22 +258,6 @@ bool run_timeline(RealTimeScheduler& scheduler, SimTime end, const std::atomic<b
   return stop != nullptr && stop->load();
 }
 
-// Interrupts the playbooks still running and keeps the scheduler going until their rollbacks
-// end or `limit` passes (playbook/runner.hpp's finish_interrupted, for either clock).
-void finish_playbooks(PlaybookRunner& runner, VirtualScheduler& scheduler,
-                      const std::string& reason, Duration limit) {
-  finish_interrupted(runner, scheduler, reason, limit);
-}
-
-void finish_playbooks(PlaybookRunner& runner, RealTimeScheduler& scheduler,
-                      const std::string& reason, Duration limit) {
-  runner.interrupt(reason);
-  if (!runner.any_running()) return;
-  runner.on_idle([&scheduler] { scheduler.stop(); });
-  scheduler.run_until(scheduler.now() + limit);
-  runner.on_idle(nullptr);
-}
-
 // A user request in flight. The caller gives up after client_timeout; whichever of the answer
 // and the timeout comes first is journaled.
 struct PendingRequest {
@@ -370,7 +354,7 @@ EngineRun<S>::EngineRun(const ScenarioBundle& b, const SimOptions& o, Journal& j
   assistant.set_replica(&replica_client);
   playbooks.set_signals(&playbook_signals, scenario.evaluation_interval);
   playbooks.set_effects(options.step_effects);
-  playbooks.set_stop(options.stop);
+  playbooks.set_stop(options.stop, options.stop_rollbacks);
 }
 
 template <class S>
@@ -518,8 +502,8 @@ SimStats EngineRun<S>::finish() {
   fault_control.end_all(ended);
   // Playbooks still running at the end are interrupted and their rollback lists run to
   // completion (virtual time goes on, bounded), so a run never ends halfway through a change.
-  finish_playbooks(playbooks, scheduler, stats.interrupted ? "interrupted" : "run ended",
-                   options.rollback_limit);
+  finish_interrupted(playbooks, scheduler, stats.interrupted ? "interrupted" : "run ended",
+                     options.rollback_limit, options.stop_rollbacks);
   // A step still in flight after the rollback limit is given up (its process killed).
   if (options.step_effects != nullptr) options.step_effects->close();
   if (options.alert_inlet) options.alert_inlet(nullptr);

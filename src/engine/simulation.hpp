@@ -77,6 +77,11 @@ struct SimOptions {
   /// VirtualScheduler::kInterruptEvery events (or as soon as a blocking step returns): running playbooks are interrupted, their
   /// rollback lists run, and the journal ends with run_end "interrupted".
   const std::atomic<bool>* stop = nullptr;
+  /// When set and it becomes true (a second Ctrl-C), the rollbacks still running after `stop`
+  /// are cut short: their processes are killed, each such playbook ends at once (its step in
+  /// flight journaled "interrupted", its reason saying the rollback was cut short) and the run
+  /// ends.
+  const std::atomic<bool>* stop_rollbacks = nullptr;
   /// When true the scenario's alert rules never fire: the detector still measures SLIs for
   /// playbook conditions, and alerts come only through the AlertInlet (`alert_inlet`), so
   /// detection is whatever path delivers them (e.g. Prometheus and Alertmanager in a drill).

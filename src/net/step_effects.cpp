@@ -223,10 +223,17 @@ NetStepEffects::~NetStepEffects() {
   }
 }
 
-void NetStepEffects::attach(SimOptions& options, const std::atomic<bool>* stop) {
+void NetStepEffects::attach(SimOptions& options, const std::atomic<bool>* stop,
+                            const std::atomic<bool>* cut) {
   options.step_effects = this;
   options.stop = stop;
-  set_stop(stop);
+  options.stop_rollbacks = cut;
+  set_stop(stop, cut);
+}
+
+const std::atomic<bool>* NetStepEffects::cancel_flag() const {
+  if (stop_ != nullptr && !stop_->load()) return stop_;
+  return cut_;
 }
 
 void NetStepEffects::run_in_background(Post post) { state_->post = std::move(post); }
@@ -283,7 +290,7 @@ void NetStepEffects::exec(const ExecRequest& request, std::shared_ptr<ControlHan
   spec.env["GAMEDAY_FLAGS_FILE"] = flags_file.string();
   spec.cwd = request.cwd;
   spec.timeout = request.timeout;
-  if (stop_ != nullptr && !stop_->load()) spec.cancel = stop_;
+  spec.cancel = cancel_flag();
   // How the process ended, with the flags file as it left it (then removed).
   auto finish = [flags_file, program = request.argv.front()](ExecResult r) {
     r.flags_json_after = slurp(flags_file, &r.flags_file_read);
@@ -336,18 +343,22 @@ void NetStepEffects::http(const HttpRequest& request, std::shared_ptr<ControlHan
     req.body = expand_control_url(req.body, url);
     for (auto& h : req.headers) h.second = expand_control_url(h.second, url);
   }
+  // A request in flight when the run is interrupted is dropped, as a process is killed.
+  const std::atomic<bool>* cancel = cancel_flag();
   if (!state_->post) {
     State* state = state_.get();
-    HttpResult r = http_request(req, [state, &control] {
+    HttpResult r = http_request(req, [state, &control, cancel] {
       state->drain();
-      return !control->abandoned();
+      return !control->abandoned() && !(cancel != nullptr && cancel->load());
     });
     state_->drain();
     state_->end_step(id);
     return done(std::move(r));
   }
-  state_->spawn(id, [req = std::move(req), control, done = std::move(done)]() mutable {
-    HttpResult r = http_request(req, [&control] { return !control->abandoned(); });
+  state_->spawn(id, [req = std::move(req), control, cancel, done = std::move(done)]() mutable {
+    HttpResult r = http_request(req, [&control, cancel] {
+      return !control->abandoned() && !(cancel != nullptr && cancel->load());
+    });
     return std::function<void()>([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
   });
 }

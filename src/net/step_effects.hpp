@@ -58,19 +58,28 @@ class NetStepEffects final : public StepEffects {
 
   /// The one setup of a run whose playbook steps run for real (`gameday run`, each run of
   /// `gameday ci`, a drill): `options` runs its exec/http/notify steps through this object
-  /// (which must outlive the run) and stops when `stop` turns true, which also kills a process
-  /// running then (see set_stop). `stop` may be null (never interrupted).
-  void attach(SimOptions& options, const std::atomic<bool>* stop);
+  /// (which must outlive the run), stops when `stop` turns true and cuts its rollbacks short
+  /// when `cut` does (a second Ctrl-C), killing what runs then (see set_stop). Either may be
+  /// null.
+  void attach(SimOptions& options, const std::atomic<bool>* stop,
+              const std::atomic<bool>* cut = nullptr);
 
-  /// An interrupt flag: a process running when it turns true is killed, so an interrupted run
-  /// moves on to its rollbacks. Processes started after it is set (the rollback's own exec
-  /// steps) run normally, within their timeouts.
-  void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
+  /// Interrupt flags: a process or request running when `stop` turns true is killed or
+  /// dropped, so an interrupted run moves on to its rollbacks. Those started after it is set
+  /// (the rollback's own steps) run normally, within their timeouts, until `cut` turns true.
+  void set_stop(const std::atomic<bool>* stop, const std::atomic<bool>* cut = nullptr) {
+    stop_ = stop;
+    cut_ = cut;
+  }
 
  private:
+  // The flag that cancels work starting now: `stop` before an interrupt, `cut` after it.
+  const std::atomic<bool>* cancel_flag() const;
+
   struct State;
   std::unique_ptr<State> state_;
   const std::atomic<bool>* stop_ = nullptr;
+  const std::atomic<bool>* cut_ = nullptr;
 };
 
 /// Replaces ${GAMEDAY_CONTROL_URL} in `text` with `control_url`.

@@ -575,6 +575,14 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
   const auto& steps = run->rolling_back ? pb.rollback : pb.steps;
   const StepSpec& step = steps[run->step];
   const bool passed = outcome == "ok" || outcome == "skipped";
+  if (!passed && run->rolling_back && cut_ != nullptr && cut_->load()) {
+    // A second Ctrl-C killed the rollback step: the rest of the list is not run either.
+    journal_.append(scheduler_.now(),
+                    StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
+                                 to_name(step.kind), "interrupted", "interrupted: " + reason, true});
+    cut_short(run, "second interrupt");
+    return;
+  }
   if (!passed && !run->rolling_back && stop_ != nullptr && stop_->load()) {
     // Cut short by Ctrl-C (the process killed, the request cancelled): not the step's failure.
     interrupted_ = true;
@@ -671,6 +679,32 @@ void PlaybookRunner::interrupt(const std::string& reason) {
   }
 }
 
+void PlaybookRunner::abandon(const std::string& reason) {
+  interrupted_ = true;
+  const auto runs = running_;  // end() edits running_
+  for (const auto& run : runs) {
+    if (run->ended) continue;
+    const Playbook& pb = playbooks_[run->playbook];
+    if (run->in_step) {
+      const StepSpec& step = current_step(*run);
+      journal_.append(scheduler_.now(),
+                      StepEndEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
+                                   to_name(step.kind), "interrupted", reason, run->rolling_back});
+    }
+    ++run->op;  // whatever the step or a retry was waiting for is dropped
+    run->in_step = false;
+    if (run->work) run->work->abandon();
+    run->work.reset();
+    cut_short(run, reason);
+  }
+}
+
+void PlaybookRunner::cut_short(const std::shared_ptr<Run>& run, const std::string& reason) {
+  if (run->outcome == "completed") run->outcome = "interrupted";
+  run->reason += (run->reason.empty() ? "" : "; ") + std::string("rollback cut short: ") + reason;
+  end(run);
+}
+
 void PlaybookRunner::end(const std::shared_ptr<Run>& run) {
   if (run->ended) return;
   run->ended = true;
@@ -680,14 +714,5 @@ void PlaybookRunner::end(const std::shared_ptr<Run>& run) {
   if (running_.empty() && on_idle_) on_idle_();
 }
 
-bool finish_interrupted(PlaybookRunner& runner, VirtualScheduler& scheduler,
-                        const std::string& reason, Duration limit) {
-  runner.interrupt(reason);
-  if (!runner.any_running()) return true;
-  runner.on_idle([&scheduler] { scheduler.stop(); });
-  scheduler.run_until(scheduler.now() + limit);
-  runner.on_idle(nullptr);
-  return !runner.any_running();
-}
 
 }  // namespace gameday

@@ -49,7 +49,12 @@ class PlaybookRunner {
   /// The run's interrupt flag (SIGINT/SIGTERM; must outlive the runner, may be null). A step
   /// that does not succeed once it is set was cut by the interrupt: it ends "interrupted" (not
   /// "failed"), and its playbook rolls back and ends "interrupted" (not "aborted").
-  void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
+  /// `cut` (may be null; a second Ctrl-C): a rollback step that does not succeed once it is set
+  /// ends "interrupted" and the rest of its list is cut short (see abandon()).
+  void set_stop(const std::atomic<bool>* stop, const std::atomic<bool>* cut = nullptr) {
+    stop_ = stop;
+    cut_ = cut;
+  }
 
   /// Starts every playbook whose trigger names this alert (and whose labels match), unless an
   /// instance of it is already running.
@@ -66,6 +71,12 @@ class PlaybookRunner {
   /// Rollback steps that take time need the scheduler to keep running: see
   /// finish_interrupted().
   void interrupt(const std::string& reason);
+
+  /// Ends every playbook still running at once (its rollback list cut short): the step in
+  /// flight ends "interrupted" with `reason` (its work abandoned), the rest of the list does not
+  /// run, and the playbook ends with its outcome and its reason plus "; rollback cut short:
+  /// <reason>". For a run that cannot wait for its rollbacks any longer.
+  void abandon(const std::string& reason);
 
   /// Runs `callback` each time the last running playbook ends (any_running() turns false).
   void on_idle(std::function<void()> callback) { on_idle_ = std::move(callback); }
@@ -105,6 +116,7 @@ class PlaybookRunner {
   void notify(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
   void start_rollback(const std::shared_ptr<Run>& run, const std::string& outcome,
                       const std::string& reason);
+  void cut_short(const std::shared_ptr<Run>& run, const std::string& reason);
   void end(const std::shared_ptr<Run>& run);
   const StepSpec& current_step(const Run& run) const;
 
@@ -119,6 +131,7 @@ class PlaybookRunner {
   Duration poll_interval_ = 15 * kSecond;
   StepEffects* effects_ = nullptr;
   const std::atomic<bool>* stop_ = nullptr;
+  const std::atomic<bool>* cut_ = nullptr;
   bool interrupted_ = false;
   std::function<void()> on_idle_;
   std::uint64_t next_run_ = 1;
@@ -126,10 +139,26 @@ class PlaybookRunner {
   std::vector<StepEndEvent> not_run_;
 };
 
-/// Interrupts `runner` and keeps `scheduler` running (other components' events included) until
-/// every rollback list has finished or `limit` of virtual time has passed. Returns whether all
-/// playbooks ended. For simulation drivers: the run ends after its rollbacks, never halfway.
-bool finish_interrupted(PlaybookRunner& runner, VirtualScheduler& scheduler,
-                        const std::string& reason, Duration limit);
+/// Interrupts `runner` and keeps `scheduler` (VirtualScheduler or RealTimeScheduler) running,
+/// other components' events included, until every rollback list has finished, `limit` of
+/// scheduler time has passed or `cut` (may be null; a second Ctrl-C) turns true; playbooks
+/// still running then are abandoned (PlaybookRunner::abandon). Returns whether all rollbacks
+/// finished. For engine drivers: a run ends after its rollbacks, never halfway, unless told to.
+template <class S>
+bool finish_interrupted(PlaybookRunner& runner, S& scheduler, const std::string& reason,
+                        Duration limit, const std::atomic<bool>* cut = nullptr) {
+  runner.interrupt(reason);
+  if (runner.any_running() && !(cut != nullptr && cut->load())) {
+    runner.on_idle([&scheduler] { scheduler.stop(); });
+    scheduler.set_interrupt(cut);
+    scheduler.run_until(scheduler.now() + limit);
+    scheduler.set_interrupt(nullptr);
+    runner.on_idle(nullptr);
+  }
+  if (!runner.any_running()) return true;
+  runner.abandon(cut != nullptr && cut->load() ? "second interrupt"
+                                               : "not done within " + format_duration(limit));
+  return false;
+}
 
 }  // namespace gameday

@@ -169,3 +169,36 @@ TEST_CASE("Interrupting a run stops the step in flight, journals the rollback, w
   REQUIRE(report["ended"] == "interrupted");
   REQUIRE(slurp(dir / "out/report.md").find("**Cut short.** The run was interrupted at T+") != std::string::npos);
 }
+
+TEST_CASE("A second Ctrl-C cuts a slow rollback short, and the run still writes its reports and exits 3", "[e2e][playbook][interrupt]") {
+  TempDir dir;
+  write_script(dir, "slow.sh", "touch started\nsleep 60\n");
+  write_script(dir, "undo.sh", "touch undoing\nsleep 60\n");
+  write_drill(dir, "  - {name: slow mitigation, kind: exec, argv: [./slow.sh], timeout: 90s}\n",
+              "  - {name: slow undo, kind: exec, argv: [./undo.sh], timeout: 90s}\n"
+              "  - {name: leave safe mode, kind: flag.set, flag: safe-mode, variant: \"off\"}\n");
+  const std::string script = "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) +
+                             "' run scenario.yaml -q --out out > stdout 2> stderr < /dev/null & }; pid=$!; "
+                             "for i in $(seq 1 600); do [ -f started ] && break; sleep 0.05; done; "
+                             "kill -INT $pid; "
+                             "for i in $(seq 1 600); do [ -f undoing ] && break; sleep 0.05; done; "
+                             "kill -INT $pid; wait $pid; echo $? > code";
+  REQUIRE(std::system(script.c_str()) == 0);
+  INFO(slurp(dir / "stderr"));
+  REQUIRE(slurp(dir / "code") == "3\n");
+  const auto events = journal(dir / "out/journal.jsonl");
+  const auto ends = of_type(events, "step_end");
+  REQUIRE(ends.size() == 2);
+  REQUIRE(ends[0]["outcome"] == "interrupted");
+  // The slow rollback script was killed and the rest of the list cut short.
+  REQUIRE(ends[1]["name"] == "slow undo");
+  REQUIRE(ends[1]["rollback"] == true);
+  REQUIRE(ends[1]["outcome"] == "interrupted");
+  const auto pb_end = of_type(events, "playbook_end");
+  REQUIRE(pb_end.size() == 1);
+  REQUIRE(pb_end[0]["outcome"] == "interrupted");
+  REQUIRE(pb_end[0]["reason"].get<std::string>().find("rollback cut short: second interrupt") != std::string::npos);
+  REQUIRE(events.back()["type"] == "run_end");
+  REQUIRE(events.back()["reason"] == "interrupted");
+  REQUIRE(json::parse(slurp(dir / "out/report.json"))["interrupted"] == true);
+}

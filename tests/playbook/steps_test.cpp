@@ -788,3 +788,46 @@ TEST_CASE("Interrupting a playbook abandons its step's work in flight and ignore
   REQUIRE(ends[1].second.rollback);
   REQUIRE(timed<PlaybookEndEvent>(f.h.journal)[0].second.outcome == "interrupted");
 }
+
+TEST_CASE("A rollback still running at the rollback limit is cut short and its playbook ends saying so", "[playbook][interrupt]") {
+  StepSpec wait = make_step("wait", "hold");
+  wait.duration = 10 * kMinute;
+  StepSpec undo = make_step("exec", "undo script");
+  undo.argv = {"undo.sh"};
+  PlaybookFixture f(playbook({wait}, {undo, make_step("model.rollback", "route back")}));
+  f.effects.deferred = true;  // the undo script never ends
+  f.runner.on_alert(page("Slow"));
+  f.h.scheduler.run_until(kMinute);
+  REQUIRE_FALSE(finish_interrupted(f.runner, f.h.scheduler, "run ended", kHour));
+  REQUIRE_FALSE(f.runner.any_running());
+  REQUIRE(f.effects.controls.size() == 1);
+  REQUIRE(f.effects.controls[0]->abandoned());
+  const auto ends = timed<StepEndEvent>(f.h.journal);
+  REQUIRE(ends.size() == 2);
+  REQUIRE(ends[1].second.name == "undo script");
+  REQUIRE(ends[1].second.rollback);
+  REQUIRE(ends[1].second.outcome == "interrupted");
+  REQUIRE(ends[1].second.reason == "not done within 1h00m00s");
+  const auto pend = timed<PlaybookEndEvent>(f.h.journal);
+  REQUIRE(pend.size() == 1);
+  REQUIRE(pend[0].second.outcome == "interrupted");
+  REQUIRE(pend[0].second.reason == "run ended; rollback cut short: not done within 1h00m00s");
+  f.effects.finish_deferred();  // a late end changes nothing
+  REQUIRE(timed<StepEndEvent>(f.h.journal).size() == 2);
+}
+
+TEST_CASE("A second interrupt ends the rollbacks at once", "[playbook][interrupt]") {
+  StepSpec wait = make_step("wait", "hold");
+  wait.duration = 10 * kMinute;
+  StepSpec slow = make_step("wait", "slow undo");
+  slow.duration = 30 * kMinute;
+  PlaybookFixture f(playbook({wait}, {slow}));
+  f.runner.on_alert(page("Slow"));
+  f.h.scheduler.run_until(kMinute);
+  std::atomic<bool> cut{true};
+  REQUIRE_FALSE(finish_interrupted(f.runner, f.h.scheduler, "interrupted", kHour, &cut));
+  REQUIRE(f.h.scheduler.now() == kMinute);  // no time went by
+  const auto pend = timed<PlaybookEndEvent>(f.h.journal);
+  REQUIRE(pend.size() == 1);
+  REQUIRE(pend[0].second.reason == "interrupted; rollback cut short: second interrupt");
+}
