@@ -7,6 +7,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "sim/rng.hpp"
+
 namespace gameday::extractive {
 namespace {
 
@@ -74,10 +76,10 @@ bool iequal(const char* a, const char* b, std::size_t n) {
 // The stopwords as an open-addressing hash set (built at compile time) on the FNV-1a hash of
 // the lowercase word: one probe or two per question token.
 constexpr std::uint64_t lower_hash(std::string_view t) {
-  std::uint64_t h = 1469598103934665603ULL;
+  std::uint64_t h = kFnvOffsetBasis;
   for (char c : t) {
     h ^= static_cast<unsigned char>(lower(c));
-    h *= 1099511628211ULL;
+    h *= kFnvPrime;
   }
   return h;
 }

@@ -649,8 +649,7 @@ const Document* World::poisoned_note(const std::string& patient_id,
 }
 
 std::string World::pseudonym(const std::string& patient_id, std::uint64_t salt) {
-  // FNV-1a 64's offset basis (20 digits): the salt's bytes first, then the id.
-  constexpr std::uint64_t kFnvOffsetBasis = 14695981039346656037ULL;
+  // FNV-1a 64 with its offset basis: the salt's bytes first, then the id.
   char salt_bytes[8];
   for (int i = 0; i < 8; ++i) salt_bytes[i] = static_cast<char>((salt >> (8 * i)) & 0xffu);
   const std::uint64_t h = fnv1a64(patient_id, fnv1a64(std::string_view(salt_bytes, 8), kFnvOffsetBasis));

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/json_text.hpp"
+#include "sim/rng.hpp"
 
 namespace gameday::net::openai {
 namespace {
@@ -217,14 +218,6 @@ bool read_metadata(const Json& j, std::string& task_type, WireError& e) {
   return true;
 }
 
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 std::uint64_t mix(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ULL;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -380,7 +373,7 @@ std::vector<float> embedding_vector(std::string_view input, int dimensions) {
   std::string word;
   auto flush = [&] {
     if (word.empty()) return;
-    const std::uint64_t h = mix(fnv1a(word));
+    const std::uint64_t h = mix(fnv1a64(word));
     v[h % dims] += (h >> 63) ? -1.0 : 1.0;
     // A second, weaker bucket keeps words from colliding into the same vector.
     const std::uint64_t h2 = mix(h);
@@ -400,7 +393,7 @@ std::vector<float> embedding_vector(std::string_view input, int dimensions) {
   double norm = 0;
   for (double x : v) norm += x * x;
   if (!any || norm == 0) {
-    const std::uint64_t seed = fnv1a(input);
+    const std::uint64_t seed = fnv1a64(input);
     for (std::size_t i = 0; i < dims; ++i) {
       v[i] = static_cast<double>(mix(seed + i) >> 11) / 9007199254740992.0 * 2.0 - 1.0;
     }

@@ -22,7 +22,7 @@ std::uint64_t fnv1a64(std::string_view s, std::uint64_t basis) {
   std::uint64_t h = basis;
   for (unsigned char c : s) {
     h ^= c;
-    h *= 1099511628211ULL;
+    h *= kFnvPrime;
   }
   return h;
 }

@@ -40,10 +40,18 @@ class Rng {
   bool has_spare_ = false;
 };
 
-/// FNV-1a 64-bit hash; stable across platforms, used for stream names and pseudonyms. The
-/// default basis is one digit short of FNV's offset basis (14695981039346656037); every random
-/// stream's name hashes with it, so it stays (changing it would change every simulated run);
-/// pseudonyms pass the full basis.
-std::uint64_t fnv1a64(std::string_view s, std::uint64_t basis = 1469598103934665603ULL);
+/// FNV-1a 64-bit's offset basis and prime (pseudonyms hash with the full basis).
+inline constexpr std::uint64_t kFnvOffsetBasis = 14695981039346656037ULL;
+inline constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
+
+/// The basis random stream names hash with: one digit short of kFnvOffsetBasis since the first
+/// release, and kept so. Every synthetic world (which patients exist, their coverage, prior
+/// auths and notes) is drawn from streams named with it, and golden sets, ours and users', name
+/// the patients whose records they expect: with the full basis the embedded default's golden
+/// check fails ("cannot build a prior_auth_status task for ...") and so would every user's.
+inline constexpr std::uint64_t kStreamNameBasis = 1469598103934665603ULL;
+
+/// FNV-1a 64-bit hash; stable across platforms. The default basis is the stream names' (above).
+std::uint64_t fnv1a64(std::string_view s, std::uint64_t basis = kStreamNameBasis);
 
 }  // namespace gameday
