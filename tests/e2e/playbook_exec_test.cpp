@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "e2e_support.hpp"
 
@@ -41,6 +43,19 @@ playbooks: [playbook.yaml]
 }
 
 constexpr const char* kCurl = "curl --noproxy '*' -sf";
+
+// Runs `gameday run scenario.yaml` in `dir` and sends it SIGINT each time one of `files`
+// appears there (in order), then waits for it: its exit code goes to dir/code, its output to
+// dir/stdout and dir/stderr.
+void interrupt_run(const TempDir& dir, const std::vector<std::string>& files) {
+  std::string script = "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) +
+                       "' run scenario.yaml -q --out out > stdout 2> stderr < /dev/null & }; pid=$!; ";
+  for (const auto& f : files) {
+    script += "for i in $(seq 1 600); do [ -f " + f + " ] && break; sleep 0.05; done; kill -INT $pid; ";
+  }
+  script += "wait $pid; echo $? > code";
+  REQUIRE(std::system(script.c_str()) == 0);
+}
 
 }  // namespace
 
@@ -139,11 +154,7 @@ TEST_CASE("Interrupting a run stops the step in flight, journals the rollback, w
                "touch started\nsleep 60\n");
   write_drill(dir, "  - {name: slow mitigation, kind: exec, argv: [./slow.sh], timeout: 90s}\n",
               "  - {name: leave safe mode, kind: flag.set, flag: safe-mode, variant: \"off\"}\n");
-  const std::string script = "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) +
-                             "' run scenario.yaml -q --out out > stdout 2> stderr < /dev/null & }; pid=$!; "
-                             "for i in $(seq 1 600); do [ -f started ] && break; sleep 0.05; done; "
-                             "kill -INT $pid; wait $pid; echo $? > code";
-  REQUIRE(std::system(script.c_str()) == 0);
+  interrupt_run(dir, {"started"});
   INFO(slurp(dir / "stderr"));
   REQUIRE(slurp(dir / "code") == "3\n");
   const auto events = journal(dir / "out/journal.jsonl");
@@ -177,13 +188,7 @@ TEST_CASE("A second Ctrl-C cuts a slow rollback short, and the run still writes 
   write_drill(dir, "  - {name: slow mitigation, kind: exec, argv: [./slow.sh], timeout: 90s}\n",
               "  - {name: slow undo, kind: exec, argv: [./undo.sh], timeout: 90s}\n"
               "  - {name: leave safe mode, kind: flag.set, flag: safe-mode, variant: \"off\"}\n");
-  const std::string script = "cd '" + dir.path().string() + "' && { '" + std::string(GAMEDAY_BIN) +
-                             "' run scenario.yaml -q --out out > stdout 2> stderr < /dev/null & }; pid=$!; "
-                             "for i in $(seq 1 600); do [ -f started ] && break; sleep 0.05; done; "
-                             "kill -INT $pid; "
-                             "for i in $(seq 1 600); do [ -f undoing ] && break; sleep 0.05; done; "
-                             "kill -INT $pid; wait $pid; echo $? > code";
-  REQUIRE(std::system(script.c_str()) == 0);
+  interrupt_run(dir, {"started", "undoing"});
   INFO(slurp(dir / "stderr"));
   REQUIRE(slurp(dir / "code") == "3\n");
   const auto events = journal(dir / "out/journal.jsonl");

@@ -127,6 +127,17 @@ RawResponse raw_get(std::uint16_t port, const std::string& target) {
   return out;
 }
 
+// GET `url` for `task_type` on another thread; its status (0: no answer) when it ends.
+std::future<int> ask_in_background(const std::string& url, const std::string& task_type) {
+  return std::async(std::launch::async, [url, task_type] {
+    HttpRequest r;
+    r.url = url;
+    r.timeout = test_support::kHangLimitUs;
+    r.headers.emplace_back(kTaskTypeHeader, task_type);
+    return http_request(r).status;
+  });
+}
+
 void require_outcome(const HttpResult& r, int status, const std::string& code) {
   REQUIRE(r.status == status);
   const json j = body(r);
@@ -285,13 +296,7 @@ TEST_CASE("Live EHR delays a reply under a latency fault without blocking other 
     slow.as<LatencyFault>()->delay = testing::fixed(kHour);
     REQUIRE(ehr->faults.add(slow));
     const std::string url = ehr->server.base_url() + "/Patient/" + ehr->world.patients().at(0).id;
-    auto delayed = std::async(std::launch::async, [url] {
-      HttpRequest r;
-      r.url = url;
-      r.timeout = test_support::kHangLimitUs;
-      r.headers.emplace_back(kTaskTypeHeader, "discharge_summary");
-      return http_request(r).status;
-    });
+    auto delayed = ask_in_background(url, "discharge_summary");
     REQUIRE(test_support::wait_until([&] { return ehr->faults.matched("slow") >= 1; }));
     REQUIRE(ehr->get(url).status == 200);
     REQUIRE(delayed.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
@@ -310,13 +315,7 @@ TEST_CASE("Ending a latency fault answers the requests it was delaying at once, 
   unrelated.task_types = {"benefits_question"};
   REQUIRE(ehr.faults.add(unrelated));
   const std::string url = ehr.server.base_url() + "/Patient/" + ehr.world.patients().at(0).id;
-  auto delayed = std::async(std::launch::async, [url] {
-    HttpRequest r;
-    r.url = url;
-    r.timeout = test_support::kHangLimitUs;
-    r.headers.emplace_back(kTaskTypeHeader, "discharge_summary");
-    return http_request(r).status;
-  });
+  auto delayed = ask_in_background(url, "discharge_summary");
   REQUIRE(test_support::wait_until([&] { return ehr.faults.matched("slow") >= 1; }));
   REQUIRE(ehr.faults.remove("unrelated"));
   // One io thread: this answer means the delayed request's handler has set its timer.
@@ -336,15 +335,7 @@ TEST_CASE("A timeout fault's hung requests are released by its own end or a rese
   unrelated.task_types = {"benefits_question"};
   REQUIRE(ehr.faults.add(unrelated));
   const std::string url = ehr.server.base_url() + "/Patient/" + ehr.world.patients().at(0).id;
-  auto ask = [url] {
-    return std::async(std::launch::async, [url] {
-      HttpRequest r;
-      r.url = url;
-      r.timeout = test_support::kHangLimitUs;
-      r.headers.emplace_back(kTaskTypeHeader, "discharge_summary");
-      return http_request(r).status;
-    });
-  };
+  auto ask = [url] { return ask_in_background(url, "discharge_summary"); };
   auto hung = ask();
   REQUIRE(test_support::wait_until([&] { return ehr.faults.matched("stuck") >= 1; }));
   REQUIRE(ehr.faults.remove("unrelated"));
