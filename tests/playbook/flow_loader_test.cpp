@@ -56,28 +56,28 @@ TEST_CASE("Playbook loader reads if tests on earlier steps joined by and and or"
 TEST_CASE("Playbook loader rejects an if naming an unknown or a later step at its position", "[playbook][loader][if][errors]") {
   CHECK(error("  - {name: approve, kind: approve, delay: 2m}\n"
               "  - {kind: wait, duration: 1m, if: steps.aprove.outcome == ok}\n") ==
-        "playbooks/p.yaml:5:43: 'if' names step 'aprove', which is not a step of 'steps' (did you mean 'approve'?)");
+        "playbooks/p.yaml:5:42: 'if' names step 'aprove', which is not a step of 'steps' (did you mean 'approve'?)");
   CHECK(error("  - {kind: wait, duration: 1m, if: steps.later.outcome == ok}\n"
               "  - {name: later, kind: wait, duration: 1m}\n") ==
-        "playbooks/p.yaml:4:43: 'if' names step 'later', which comes later: an 'if' reads the outcomes of earlier steps");
+        "playbooks/p.yaml:4:42: 'if' names step 'later', which comes later: an 'if' reads the outcomes of earlier steps");
   CHECK(error("  - {name: me, kind: wait, duration: 1m, if: steps.me.outcome == ok}\n") ==
-        "playbooks/p.yaml:4:53: 'if' names step 'me', which is this step: an 'if' reads the outcomes of earlier steps");
+        "playbooks/p.yaml:4:52: 'if' names step 'me', which is this step: an 'if' reads the outcomes of earlier steps");
 }
 
 TEST_CASE("Playbook loader points at the bad word of an if", "[playbook][loader][if][errors]") {
   CHECK(error("  - {name: a, kind: wait, duration: 1m}\n"
               "  - {kind: wait, duration: 1m, if: steps.a.outcome == done}\n") ==
-        "playbooks/p.yaml:5:56: unknown outcome 'done' (expected one of: ok, failed, timeout, skipped, "
+        "playbooks/p.yaml:5:55: unknown outcome 'done' (expected one of: ok, failed, timeout, skipped, "
         "interrupted) in 'if'");
   CHECK(error("  - {name: a, kind: wait, duration: 1m}\n"
               "  - {kind: wait, duration: 1m, if: steps.a.outcome = ok}\n") ==
-        "playbooks/p.yaml:5:53: expected == or != after '.outcome' in 'if'");
+        "playbooks/p.yaml:5:52: expected == or != after '.outcome' in 'if'");
   CHECK(error("  - {name: a, kind: wait, duration: 1m}\n"
               "  - {kind: wait, duration: 1m, if: steps.a.outcome == ok nor x}\n") ==
-        "playbooks/p.yaml:5:59: expected 'and', 'or' or the end of the condition, got 'nor x' in 'if'");
+        "playbooks/p.yaml:5:58: expected 'and', 'or' or the end of the condition, got 'nor x' in 'if'");
   CHECK(error("  - {name: a, kind: wait, duration: 1m}\n"
               "  - {kind: wait, duration: 1m, if: a == ok}\n") ==
-        "playbooks/p.yaml:5:37: expected 'steps.<step name>.outcome == <outcome>', got 'a == ok' in 'if'");
+        "playbooks/p.yaml:5:36: expected 'steps.<step name>.outcome == <outcome>', got 'a == ok' in 'if'");
 }
 
 TEST_CASE("Playbook loader checks end steps", "[playbook][loader][end][errors]") {
@@ -94,7 +94,7 @@ TEST_CASE("Playbook loader checks end steps", "[playbook][loader][end][errors]")
     return f;
   }();
   CHECK(error_of([&] { load_playbook("playbooks/p.yaml", files); }) ==
-        "playbooks/p.yaml:5:11: an end step cannot be part of the rollback list");
+        "playbooks/p.yaml:5:12: an end step cannot be part of the rollback list");
 }
 
 TEST_CASE("Playbook loader reads approvers with their own delays and an escalation order", "[playbook][loader][approve]") {
@@ -143,7 +143,7 @@ TEST_CASE("Playbook loader reads rerun and cooldown on an alert trigger", "[play
   CHECK(pb.trigger.rerun_every == 10 * kMinute);
   CHECK(pb.trigger.cooldown == 5 * kMinute);
   CHECK(error("  - {kind: wait, duration: 1m}\n", "{at: 5m, rerun: {every: 10m}}") ==
-        "playbooks/p.yaml:2:25: 'rerun' needs an 'alert' trigger");
+        "playbooks/p.yaml:2:26: 'rerun' needs an 'alert' trigger");
   CHECK(error("  - {kind: wait, duration: 1m}\n", "{alert: A, rerun: {evry: 10m}}") ==
-        "playbooks/p.yaml:2:28: unknown key 'evry' (did you mean 'every'?)");
+        "playbooks/p.yaml:2:29: unknown key 'evry' (did you mean 'every'?)");
 }

@@ -151,7 +151,7 @@ TEST_CASE("Approvers with their own delays approve at the fastest answer and are
   const auto ends = timed<StepEndEvent>(f.h.journal);
   REQUIRE(ends.size() == 1);
   CHECK(ends[0].first == 2 * kMinute);
-  CHECK(ends[0].second.reason == "approved by quick-lead (1 of 2) after 2m");
+  CHECK(ends[0].second.reason == "approved by quick-lead (1 of 2) after 2m00s");
 }
 
 TEST_CASE("Escalation order asks the next approver after escalate_after without an answer", "[playbook][approve]") {
@@ -169,7 +169,7 @@ TEST_CASE("Escalation order asks the next approver after escalate_after without 
   CHECK(ends[0].first == 7 * kMinute);
   CHECK(ends[0].second.outcome == "ok");
   CHECK(ends[0].second.reason ==
-        "approved by oncall-secondary after 7m (asked after 3m: oncall-primary had not answered)");
+        "approved by oncall-secondary after 7m00s (asked after 3m00s: oncall-primary had not answered)");
 }
 
 TEST_CASE("An escalation approval that nobody gives in time times out naming who was asked", "[playbook][approve]") {
@@ -186,7 +186,7 @@ TEST_CASE("An escalation approval that nobody gives in time times out naming who
   REQUIRE(ends.size() == 1);
   CHECK(ends[0].first == 5 * kMinute);
   CHECK(ends[0].second.outcome == "timeout");
-  CHECK(ends[0].second.reason == "no approval within 5m (asked: oncall-primary, oncall-secondary)");
+  CHECK(ends[0].second.reason == "no approval within 5m00s (asked: oncall-primary, oncall-secondary)");
 }
 
 TEST_CASE("A single approver without own delays keeps the one draw of the step's delay", "[playbook][approve]") {
