@@ -212,7 +212,8 @@ bool Assistant::flag_on_or(const std::string& name, bool fallback) const {
 
 void Assistant::change(const std::string& what, const std::string& key, const std::string& from,
                        const std::string& to, const std::string& by) {
-  journal_.append(scheduler_.now(), ControlChangeEvent{what, key, from, to, by});
+  // Setting what is already set is journaled (someone acted) but changes nothing.
+  journal_.append(scheduler_.now(), ControlChangeEvent{what, key, from, to, by, from == to});
 }
 
 bool Assistant::set_flag(const std::string& name, const std::string& variant,
@@ -228,6 +229,10 @@ bool Assistant::set_flag(const std::string& name, const std::string& variant,
     return false;
   }
   const std::string from = f.enabled ? f.default_variant : "(disabled)";
+  if (from == variant) {  // a no-op keeps who set the flag (a deploy fault stays the cause)
+    change("flag", name, from, variant, by);
+    return true;
+  }
   f.enabled = true;
   f.default_variant = variant;
   flag_by_[it->second] = by;
@@ -243,6 +248,10 @@ bool Assistant::set_prompt(const std::string& version, const std::string& by, st
     return false;
   }
   const std::string from = prompt_version_;
+  if (from == version) {
+    change("prompt", "", from, version, by);
+    return true;
+  }
   prompt_history_.push_back(from);
   prompt_version_ = version;
   prompt_by_ = by;
@@ -276,6 +285,10 @@ bool Assistant::set_route(const std::string& vendor, const std::string& by, std:
     return false;
   }
   const std::string from = route_;
+  if (from == vendor) {
+    change("route", "", from, vendor, by);
+    return true;
+  }
   route_ = vendor;
   change("route", "", from, vendor, by);
   return true;
@@ -632,6 +645,10 @@ bool Assistant::set_shed(double share, const std::string& by, std::string* error
     return std::string(buf);
   };
   const double from = shed_share_;
+  if (from == share) {
+    change("shed", "", text(from), text(share), by);
+    return true;
+  }
   shed_share_ = share;
   if (share == 0) shed_credit_ = 0;
   change("shed", "", text(from), text(share), by);

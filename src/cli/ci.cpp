@@ -84,23 +84,29 @@ std::optional<std::vector<std::string>> scenario_files(const std::string& dir, c
 }
 
 /// Validates `paths` as scenarios; prints every problem ("file:line:col: message") in file
-/// order, each once (scenarios sharing fakes or playbooks would repeat their problems).
+/// order, each once (scenarios sharing fakes or playbooks would repeat their problems), and
+/// every warning once. False when there is a problem.
 bool validate_scenarios(const std::vector<std::string>& paths, const FileSource& files) {
   std::vector<std::string> problems;
   std::set<std::string> seen;
   for (const auto& p : paths) {
     std::vector<std::string> mine;
+    std::vector<std::string> warnings;
     if (detect_kind(p, files) == FileKind::kScenario) {
-      mine = validate_files({p}, files);
+      mine = validate_files({p}, files, &warnings);
     } else {
       // Not recognisable as a scenario (unparsable YAML, or none of its keys): the scenario
       // loader names the first problem with its position.
       try {
         load_scenario(p, files);
-        mine = validate_files({p}, files);
+        mine = validate_files({p}, files, &warnings);
       } catch (const ConfigError& e) {
         mine.push_back(e.what());
       }
+    }
+    // Warnings (printed, each once) do not stop the sweep.
+    for (const auto& w : warnings) {
+      if (seen.insert(w).second) std::cerr << w << "\n";
     }
     for (auto& m : mine) {
       if (seen.insert(m).second) problems.push_back(std::move(m));

@@ -72,7 +72,9 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
   DrillSetup setup;
   if (const auto error = parse_drill_setup(o, setup)) return invalid("drill", *error);
   const DiskFiles disk;
-  const auto problems = validate_files({o.scenario}, disk);
+  std::vector<std::string> warnings;
+  const auto problems = validate_files({o.scenario}, disk, &warnings);
+  for (const auto& w : warnings) std::cerr << w << "\n";
   if (!problems.empty()) {
     for (const auto& p : problems) std::cerr << p << "\n";
     return kExitInvalid;

@@ -61,7 +61,9 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   const FileSource& files = embedded ? static_cast<const FileSource&>(embedded_files()) : disk;
   const std::string path = embedded ? kDefaultScenario : scenario_path;
   // Cross-file checks (alerts named by triggers, vendors, flags, patients) before anything runs.
-  const auto problems = validate_files({path}, files);
+  std::vector<std::string> warnings;
+  const auto problems = validate_files({path}, files, &warnings);
+  for (const auto& w : warnings) std::cerr << w << "\n";
   if (!problems.empty()) {
     for (const auto& p : problems) std::cerr << p << "\n";
     return kExitInvalid;
@@ -96,7 +98,9 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
 
 int cmd_validate(const std::vector<std::string>& paths) {
   const DiskFiles disk;
-  const auto problems = validate_files(paths, disk);
+  std::vector<std::string> warnings;
+  const auto problems = validate_files(paths, disk, &warnings);
+  for (const auto& w : warnings) std::cerr << w << "\n";
   for (const auto& p : problems) std::cerr << p << "\n";
   if (!problems.empty()) return kExitInvalid;
   std::cout << "ok: " << paths.size() << (paths.size() == 1 ? " file" : " files") << " valid\n";

@@ -29,7 +29,9 @@ CLI::App* add_slo_command(CLI::App& app, SloOptions& options) {
 
 int cmd_slo(const SloOptions& options) {
   const DiskFiles disk;
-  const auto problems = validate_files({options.scenario}, disk);
+  std::vector<std::string> warnings;
+  const auto problems = validate_files({options.scenario}, disk, &warnings);
+  for (const auto& w : warnings) std::cerr << w << "\n";
   if (!problems.empty()) {
     for (const auto& p : problems) std::cerr << p << "\n";
     return kExitInvalid;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -89,8 +90,10 @@ class EngineSignals final : public ConditionSignals {
 class EngineAlertInlet final : public AlertInlet {
  public:
   EngineAlertInlet(const Scenario& scenario, Scheduler& scheduler, Journal& journal,
-                   std::function<void(const AlertSpec&)> page)
-      : scenario_(scenario), scheduler_(scheduler), journal_(journal), page_(std::move(page)) {}
+                   std::function<void(const AlertSpec&)> page,
+                   std::function<bool(const AlertSpec&)> grouped)
+      : scenario_(scenario), scheduler_(scheduler), journal_(journal), page_(std::move(page)),
+        grouped_(std::move(grouped)) {}
 
   void fire(const std::string& name, const std::string& severity, const std::string& summary,
             const std::string& source) override {
@@ -101,7 +104,8 @@ class EngineAlertInlet final : public AlertInlet {
       if (a.name == name) spec = a;
     }
     if (!severity.empty()) spec.severity = severity;
-    journal_.append(scheduler_.now(), AlertFireEvent{name, spec.severity, 0, summary, source});
+    journal_.append(scheduler_.now(),
+                    AlertFireEvent{name, spec.severity, 0, summary, source, grouped_(spec)});
     page_(spec);
   }
 
@@ -117,6 +121,7 @@ class EngineAlertInlet final : public AlertInlet {
   Scheduler& scheduler_;
   Journal& journal_;
   std::function<void(const AlertSpec&)> page_;
+  std::function<bool(const AlertSpec&)> grouped_;
   std::set<std::string> firing_;
 };
 
@@ -294,6 +299,7 @@ struct EngineRun {
 
   void start_journal(const char* mode);
   void wire_alerts();
+  bool group(const AlertSpec& alert);
   void page(const AlertSpec& alert);
   void schedule_faults();
   void schedule_probes();
@@ -336,6 +342,9 @@ struct EngineRun {
   // the caller's effects.
   EngineSignals playbook_signals{detector};
   Rng responders = Rng::for_component(seed, "responders");
+  // Paging groups: when each alert last paged, and whether its latest firing was grouped.
+  std::map<std::string, SimTime> last_paged;
+  std::map<std::string, bool> fire_grouped;
   FaultControl fault_control{board, journal, scheduler, assistant, options.on_fault};
   EngineHandleImpl handle{assistant, factory, fault_control};
   // Clinician corrections draw from their own random stream: the draws shift nothing else.
@@ -386,18 +395,34 @@ void EngineRun<S>::start_journal(const char* mode) {
 template <class S>
 void EngineRun<S>::wire_alerts() {
   detector.on_fire([this](const AlertSpec& alert) { page(alert); });
+  if (scenario.group_interval > 0) detector.set_grouping([this](const AlertSpec& a) { return group(a); });
   if (options.external_alerts) {
-    inlet = std::make_unique<EngineAlertInlet>(scenario, scheduler, journal,
-                                               [this](const AlertSpec& alert) { page(alert); });
+    inlet = std::make_unique<EngineAlertInlet>(
+        scenario, scheduler, journal, [this](const AlertSpec& alert) { page(alert); },
+        [this](const AlertSpec& alert) { return group(alert); });
     playbook_signals.set_external(&inlet->firing());
   }
   if (options.alert_inlet) options.alert_inlet(inlet.get());
 }
 
-// Paged humans acknowledge after a modelled delay; playbooks start on the alert itself.
+// Whether a firing of `alert` now is grouped with its last page (within the scenario's
+// group_interval): then nobody is paged again. Otherwise it pages, and a new group starts.
+template <class S>
+bool EngineRun<S>::group(const AlertSpec& alert) {
+  if (scenario.group_interval <= 0) return false;
+  const auto last = last_paged.find(alert.name);
+  const bool grouped = last != last_paged.end() && scheduler.now() - last->second < scenario.group_interval;
+  if (!grouped) last_paged[alert.name] = scheduler.now();
+  fire_grouped[alert.name] = grouped;
+  return grouped;
+}
+
+// Paged humans acknowledge after a modelled delay (not for a firing grouped with an earlier
+// page); playbooks start on the alert itself, by their own trigger rules.
 template <class S>
 void EngineRun<S>::page(const AlertSpec& alert) {
-  if (alert.severity == kSeverityPage) {
+  const auto grouped = fire_grouped.find(alert.name);
+  if (alert.severity == kSeverityPage && (grouped == fire_grouped.end() || !grouped->second)) {
     const Duration delay = sample(scenario.ack_delay, responders);
     scheduler.after(delay, [this, name = alert.name] {
       journal.append(scheduler.now(), AckEvent{scenario.responder, name});

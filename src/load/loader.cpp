@@ -118,6 +118,17 @@ class CrossCheck {
     s_.diag().add(loc, message);
   }
 
+  // A problem that does not stop a run: "file:line:col: warning: message", each once.
+  void warn(const std::string& file, const std::string& path, const std::string& message) {
+    const SourceLoc loc = s_.diag().where(file, path, SourceLoc{});
+    if (loc.line == 0) return;
+    std::string line = loc.file + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) +
+                       ": warning: " + message;
+    if (std::find(warnings_.begin(), warnings_.end(), line) == warnings_.end()) {
+      warnings_.push_back(std::move(line));
+    }
+  }
+
   static std::vector<std::string> vendor_ids(const Fakes& f) {
     std::vector<std::string> out;
     for (const auto& v : f.vendors) out.push_back(v.id);
@@ -172,6 +183,8 @@ class CrossCheck {
       if (e.scope == ExpectScope::kPlaybook && !contains(names, e.arg)) {
         at(names.empty() ? "playbook '" + e.arg + "' is not in play: the scenario lists no playbooks"
                          : unknown_value_message("playbook", e.arg, names));
+      } else if (e.scope == ExpectScope::kPlaybook && e.metric == "outcome") {
+        outcome_against(e, playbooks);
       }
       if (e.scope != ExpectScope::kFinal || !f) continue;
       if (e.metric == "route" && !f->vendors.empty() && !contains(vendor_ids(*f), e.word)) {
@@ -193,6 +206,20 @@ class CrossCheck {
         }
       }
     }
+  }
+
+  // playbook(NAME).outcome names an outcome a run ends with, or one of the playbook's end steps'.
+  void outcome_against(const Expectation& e, const std::vector<const Playbook*>& playbooks) {
+    std::vector<std::string> outcomes(std::begin(kRunOutcomes), std::end(kRunOutcomes));
+    for (const auto* pb : playbooks) {
+      if (pb->name != e.arg) continue;
+      for (const auto& st : pb->steps) {
+        if (st.kind == StepKind::kEnd && !st.end_outcome.empty() && !contains(outcomes, st.end_outcome)) {
+          outcomes.push_back(st.end_outcome);
+        }
+      }
+    }
+    if (!contains(outcomes, e.word)) s_.diag().add(e.loc, unknown_value_message("outcome", e.word, outcomes));
   }
 
   void steps_against_fakes(const std::string& file, const std::string& list,
@@ -241,28 +268,43 @@ class CrossCheck {
       }
     }
     if (sc) conditions_against_scenario(pb, *sc);
+    if (sc) triggers_against_scenario(pb, *sc);
+  }
+
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // A trigger alert the scenario does not define can never start the playbook: a warning while
+  // another trigger still can (an alert it defines, a time, a hand), an error when none can.
+  void triggers_against_scenario(const Playbook& pb, const Scenario& sc) {
+    std::vector<std::string> names;
+    for (const auto& a : sc.alerts) names.push_back(a.name);
+    std::vector<std::string> missing;
     for (const std::string& trigger_alert : pb.trigger.alerts) {
-      if (!sc) break;
-      std::vector<std::string> names;
-      const AlertSpec* alert = nullptr;
-      for (const auto& a : sc->alerts) {
-        names.push_back(a.name);
-        if (a.name == trigger_alert) alert = &a;
+      if (!contains(names, trigger_alert)) missing.push_back(trigger_alert);
+    }
+    const bool can_fire = missing.size() < pb.trigger.alerts.size() || pb.trigger.at || pb.trigger.manual;
+    for (const std::string& trigger_alert : missing) {
+      std::string msg = "trigger alert '" + trigger_alert + "' is not defined by scenario '" + sc.file + "'";
+      if (auto c = loader::closest(trigger_alert, names)) {
+        msg += " (did you mean '" + *c + "'?)";
+      } else {
+        msg += names.empty() ? " (it defines no alerts)" : " (it defines: " + loader::join(names) + ")";
       }
-      if (!alert) {
-        std::string msg = "trigger alert '" + trigger_alert + "' is not defined by scenario '" +
-                          sc->file + "'";
-        if (auto c = loader::closest(trigger_alert, names)) {
-          msg += " (did you mean '" + *c + "'?)";
-        } else {
-          msg += names.empty() ? " (it defines no alerts)" : " (it defines: " + loader::join(names) + ")";
-        }
+      if (can_fire) {
+        warn(pb.file, "trigger.alert", msg + "; it never starts the playbook");
+      } else {
         report(pb.file, "trigger.alert", msg);
-      } else if (auto sev = pb.trigger.labels.find("severity");
-                 sev != pb.trigger.labels.end() && sev->second != alert->severity) {
+      }
+    }
+    for (const std::string& trigger_alert : pb.trigger.alerts) {
+      const auto alert = std::find_if(sc.alerts.begin(), sc.alerts.end(),
+                                      [&](const AlertSpec& a) { return a.name == trigger_alert; });
+      if (alert == sc.alerts.end()) continue;
+      if (auto sev = pb.trigger.labels.find("severity");
+          sev != pb.trigger.labels.end() && sev->second != alert->severity) {
         report(pb.file, "trigger.labels.severity",
                "trigger label severity '" + sev->second + "' never matches alert '" + alert->name +
-                   "' of scenario '" + sc->file + "' (severity " + alert->severity + ")");
+                   "' of scenario '" + sc.file + "' (severity " + alert->severity + ")");
       }
     }
   }
@@ -311,6 +353,7 @@ class CrossCheck {
 
  private:
   Session& s_;
+  std::vector<std::string> warnings_;
 };
 
 bool is_fakes_dir(Session& s, const std::string& dir) {
@@ -360,7 +403,7 @@ FileKind detect_kind(const std::string& path, const FileSource& files) {
 }
 
 std::vector<std::string> validate_files(const std::vector<std::string>& paths,
-                                        const FileSource& files) {
+                                        const FileSource& files, std::vector<std::string>* warnings) {
   Diagnostics d;
   Session s(files, d);
   CrossCheck check(s);
@@ -420,6 +463,7 @@ std::vector<std::string> validate_files(const std::vector<std::string>& paths,
   }
   std::vector<std::string> out;
   for (const auto& e : d.sorted()) out.push_back(e.what());
+  if (warnings) *warnings = check.warnings();
   return out;
 }
 

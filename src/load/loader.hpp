@@ -57,8 +57,11 @@ FileKind detect_kind(const std::string& path, const FileSource& files);
 /// own is checked against the fakes/ directory next to it (../fakes or ../../fakes) when there is
 /// one; a file of a fakes directory validates that whole directory. A path naming a directory
 /// validates it as a fakes directory when it is one, else each *.yaml / *.yml file directly in it.
+/// `warnings` (may be null) receives "file:line:col: warning: message" for problems that do not
+/// stop a run (a trigger alert the scenario does not define while another trigger can fire).
 std::vector<std::string> validate_files(const std::vector<std::string>& paths,
-                                        const FileSource& files);
+                                        const FileSource& files,
+                                        std::vector<std::string>* warnings = nullptr);
 
 /// The task types a workload mix, a golden case or a fault's `task_types` may name.
 inline constexpr const char* kTaskTypes[] = {"prior_auth_status", "benefits_question",

@@ -16,7 +16,8 @@ namespace {
 // The keys each step kind adds to the common ones.
 std::vector<std::string> step_keys(StepKind k) {
   switch (k) {
-    case StepKind::kApprove: return {"delay", "approvers", "quorum"};
+    case StepKind::kApprove: return {"delay", "approvers", "quorum", "order", "escalate_after"};
+    case StepKind::kEnd: return {"outcome", "reason", "rollback"};
     case StepKind::kEscalate: return {"to", "ack_delay", "wait", "message"};
     case StepKind::kExec: return {"argv", "env", "cwd"};
     case StepKind::kFlagSet: return {"flag", "variant"};
@@ -239,6 +240,195 @@ std::optional<ConditionSpec> read_condition(MapReader& m, const std::string& key
   return out;
 }
 
+// ---- a step's `if`: outcomes of earlier steps
+//
+//   if    := test ( ("and" | "or") test )*        ("and" binds tighter than "or")
+//   test  := "steps." NAME ".outcome" ("==" | "!=") OUTCOME
+//   NAME  := a step name (it may hold spaces); OUTCOME := ok | failed | timeout | skipped | interrupted
+
+struct ParsedIf {
+  StepIfSpec spec;
+  std::vector<std::size_t> name_at;  // per test in reading order: where its step name starts
+};
+
+std::size_t skip_spaces(const std::string& s, std::size_t i) {
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+
+// The word at `i` (letters, digits, '_', '-'), or "".
+std::string word_at(const std::string& s, std::size_t i) {
+  std::size_t j = i;
+  while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' || s[j] == '-')) ++j;
+  return s.substr(i, j - i);
+}
+
+std::variant<ParsedIf, ConditionError> parse_step_if(const std::string& text) {
+  static const std::string kPrefix = "steps.", kSuffix = ".outcome";
+  const std::string hint = "expected 'steps.<step name>.outcome == <outcome>'";
+  std::vector<std::string> outcomes(std::begin(kStepOutcomes), std::end(kStepOutcomes));
+  ParsedIf out;
+  out.spec.text = text;
+  out.spec.any_of.emplace_back();
+  std::size_t i = skip_spaces(text, 0);
+  while (true) {
+    if (text.compare(i, kPrefix.size(), kPrefix) != 0) {
+      return ConditionError{i, hint + (i < text.size() ? ", got '" + text.substr(i) + "'" : ", got nothing")};
+    }
+    const std::size_t name_at = i + kPrefix.size();
+    const std::size_t suffix = text.find(kSuffix, name_at);
+    if (suffix == std::string::npos || suffix == name_at) {
+      return ConditionError{name_at, hint + " (a step name, then '.outcome')"};
+    }
+    OutcomeTest test;
+    test.step = text.substr(name_at, suffix - name_at);
+    i = skip_spaces(text, suffix + kSuffix.size());
+    if (text.compare(i, 2, "==") != 0 && text.compare(i, 2, "!=") != 0) {
+      return ConditionError{i, "expected == or != after '.outcome'"};
+    }
+    test.equal = text[i] == '=';
+    i = skip_spaces(text, i + 2);
+    test.outcome = word_at(text, i);
+    if (std::find(outcomes.begin(), outcomes.end(), test.outcome) == outcomes.end()) {
+      return ConditionError{i, unknown_value_message("outcome", test.outcome, outcomes)};
+    }
+    out.spec.any_of.back().push_back(std::move(test));
+    out.name_at.push_back(name_at);
+    i = skip_spaces(text, i + out.spec.any_of.back().back().outcome.size());
+    if (i >= text.size()) return out;
+    const std::string joiner = word_at(text, i);
+    if (joiner != "and" && joiner != "or") {
+      return ConditionError{i, "expected 'and', 'or' or the end of the condition, got '" + text.substr(i) + "'"};
+    }
+    if (joiner == "or") out.spec.any_of.emplace_back();
+    i = skip_spaces(text, i + joiner.size());
+  }
+}
+
+// Where a step's `if` names a step, to check the name once the whole list is read.
+struct IfRef {
+  std::size_t step = 0;    // the step whose `if` it is
+  std::size_t group = 0;   // the test: any_of[group][test]
+  std::size_t test = 0;
+  YAML::Mark mark;         // the name's position
+};
+
+// Reads `if` into st.if_; the step names it tests are checked by check_if_refs.
+void read_step_if(MapReader& m, StepSpec& st, std::size_t index, std::vector<IfRef>* refs) {
+  if (!m.has("if")) return;
+  const YAML::Node v = m.value("if");
+  if (!v.IsScalar()) {
+    m.error_at("if", "expected a condition like 'steps.approve.outcome == timeout' for 'if', got " + describe_node(v));
+    return;
+  }
+  m.ctx().record(m.path_of("if"), m.mark_of("if"));
+  const bool one_line = v.Scalar().find('\n') == std::string::npos && v.Mark().column >= 0;
+  auto at = [&](std::size_t offset) {
+    YAML::Mark mark = v.Mark();
+    // Point into a one-line value (past the opening quote of a quoted one).
+    if (one_line) mark.column += static_cast<int>(offset) + (v.Tag() == "!" ? 1 : 0);
+    return mark;
+  };
+  auto parsed = parse_step_if(v.Scalar());
+  if (const auto* e = std::get_if<ConditionError>(&parsed)) {
+    m.ctx().error(at(e->at), e->message + " in 'if'");
+    return;
+  }
+  const auto& p = std::get<ParsedIf>(parsed);
+  st.if_ = p.spec;
+  std::size_t n = 0;
+  for (std::size_t g = 0; g < p.spec.any_of.size(); ++g) {
+    for (std::size_t t = 0; t < p.spec.any_of[g].size(); ++t) {
+      if (refs) refs->push_back(IfRef{index, g, t, at(p.name_at[n])});
+      ++n;
+    }
+  }
+}
+
+// Each `if` names an earlier step of the same list, exactly once; resolves the indexes.
+void check_if_refs(FileCtx& ctx, const std::string& key, std::vector<StepSpec>& steps,
+                   const std::vector<IfRef>& refs) {
+  std::vector<std::string> names;
+  for (const auto& st : steps) names.push_back(st.name);
+  for (const auto& r : refs) {
+    if (r.step >= steps.size() || !steps[r.step].if_) continue;
+    OutcomeTest& test = steps[r.step].if_->any_of[r.group][r.test];
+    const auto n = std::count(names.begin(), names.end(), test.step);
+    const auto at = std::find(names.begin(), names.end(), test.step);
+    const auto index = static_cast<std::size_t>(at - names.begin());
+    if (n == 0) {
+      std::string msg = "'if' names step '" + test.step + "', which is not a step of '" + key + "'";
+      if (auto c = closest(test.step, names)) msg += " (did you mean '" + *c + "'?)";
+      ctx.error(r.mark, msg);
+    } else if (n > 1) {
+      ctx.error(r.mark, "'if' names step '" + test.step + "', and " + std::to_string(n) +
+                            " steps have that name; give it a unique name");
+    } else if (index >= r.step) {
+      ctx.error(r.mark, "'if' names step '" + test.step + "', which " +
+                            (index == r.step ? std::string("is this step") : "comes later") +
+                            ": an 'if' reads the outcomes of earlier steps");
+    } else {
+      test.index = index;
+    }
+  }
+}
+
+// Approvers: names (each with the step's `delay`), or {name, delay} objects with their own.
+void read_approvers(MapReader& m, StepSpec& st) {
+  if (!m.has("approvers")) return;
+  const YAML::Node list = m.value("approvers");
+  const bool objects = list.IsSequence() && std::any_of(list.begin(), list.end(),
+                                                        [](const YAML::Node& n) { return n.IsMap(); });
+  if (!objects) {
+    st.approvers = m.strings("approvers").value_or(std::vector<std::string>{});
+    return;
+  }
+  std::size_t i = 0;
+  for (const auto& item : list) {
+    const std::string path = m.path_of("approvers") + "[" + std::to_string(i++) + "]";
+    if (item.IsScalar()) {
+      st.approvers.push_back(item.Scalar());
+      st.approver_delays.push_back(st.delay);
+      continue;
+    }
+    MapReader a(m.ctx(), item, path, "or a name for each item of 'approvers'", m.mark_of("approvers"));
+    if (!a.ok()) continue;
+    a.allow({"name", "delay"});
+    st.approvers.push_back(a.str("name", kRequired).value_or(""));
+    st.approver_delays.push_back(a.dist("delay").value_or(st.delay));
+  }
+}
+
+void read_approve(MapReader& m, StepSpec& st) {
+  // `delay` is every approver's unless each approver brings their own.
+  bool all_own = m.has("approvers") && m.value("approvers").IsSequence() && m.value("approvers").size() > 0;
+  if (all_own) {
+    for (const auto& item : m.value("approvers")) all_own = all_own && item.IsMap() && item["delay"];
+  }
+  if (auto d = m.dist("delay", !all_own)) st.delay = *d;
+  read_approvers(m, st);
+  if (auto q = m.integer("quorum", 1, 100)) {
+    if (st.approvers.size() < static_cast<std::size_t>(*q)) {
+      m.error_at("quorum", "quorum " + std::to_string(*q) + " needs at least " + std::to_string(*q) +
+                               " approvers (got " + std::to_string(st.approvers.size()) + ")");
+    } else {
+      st.quorum = static_cast<int>(*q);
+    }
+  }
+  st.order = read_enum<ApproverOrder>(m, "order", "approver order");
+  const auto after = m.positive_duration("escalate_after");
+  if (st.order == ApproverOrder::kEscalation) {
+    if (m.has("quorum")) m.error_at("quorum", "'quorum' applies only to order: parallel (escalation takes the first answer)");
+    if (st.approvers.size() < 2) m.error_at("order", "order: escalation needs at least two approvers");
+    if (!after && !m.has("escalate_after")) {
+      m.error_at("order", "order: escalation needs 'escalate_after' (how long each approver has before the next is asked)");
+    }
+    st.escalate_after = after.value_or(0);
+  } else if (m.has("escalate_after")) {
+    m.error_at("escalate_after", "'escalate_after' applies only to order: escalation");
+  }
+}
+
 // ---- YAML values as JSON (http bodies and expectations)
 
 nlohmann::json to_json(const YAML::Node& n) {
@@ -407,17 +597,24 @@ void read_on_failure(MapReader& m, StepSpec& st, bool in_rollback, std::vector<G
 void read_step_params(Session& s, MapReader& m, StepSpec& st, StepKind kind,
                       const std::string& playbook_path) {
   switch (kind) {
-    case StepKind::kApprove: {
-      if (auto d = m.dist("delay", kRequired)) st.delay = *d;
-      st.approvers = m.strings("approvers").value_or(std::vector<std::string>{});
-      if (auto q = m.integer("quorum", 1, 100)) {
-        if (st.approvers.size() < static_cast<std::size_t>(*q)) {
-          m.error_at("quorum", "quorum " + std::to_string(*q) + " needs at least " + std::to_string(*q) +
-                                   " approvers (got " + std::to_string(st.approvers.size()) + ")");
+    case StepKind::kApprove:
+      read_approve(m, st);
+      break;
+    case StepKind::kEnd: {
+      if (auto o = m.str("outcome", kRequired)) {
+        const bool word = !o->empty() && std::all_of(o->begin(), o->end(), [](char c) {
+          return std::islower(static_cast<unsigned char>(c)) || c == '_';
+        });
+        if (!word) {
+          m.error_at("outcome", "expected an outcome like escalated (lower case letters and '_'), got '" + *o + "'");
+        } else if (*o == "interrupted") {
+          m.error_at("outcome", "outcome 'interrupted' is reserved for runs cut short by an interrupt");
         } else {
-          st.quorum = static_cast<int>(*q);
+          st.end_outcome = *o;
         }
       }
+      st.message = m.str("reason").value_or("");
+      st.end_rollback = m.boolean("rollback").value_or(false);
       break;
     }
     case StepKind::kFlagSet: {
@@ -533,10 +730,10 @@ void read_step_params(Session& s, MapReader& m, StepSpec& st, StepKind kind,
 }
 
 StepSpec read_step(Session& s, MapReader& m, const std::string& playbook_path, std::size_t index,
-                   bool in_rollback, std::vector<GotoRef>* gotos) {
+                   bool in_rollback, std::vector<GotoRef>* gotos, std::vector<IfRef>* ifs) {
   StepSpec st;
   st.loc = m.ctx().loc(m.mark());
-  std::vector<std::string> keys = {"name", "kind", "timeout", "retries", "retry_delay", "on_failure", "when"};
+  std::vector<std::string> keys = {"name", "kind", "timeout", "retries", "retry_delay", "on_failure", "when", "if"};
   // Unknown keys first, so a misspelt 'kind' is reported as a typo, not as missing.
   std::vector<std::string> all_keys = keys;
   for (StepKind k : values_of<StepKind>()) {
@@ -574,7 +771,11 @@ StepSpec read_step(Session& s, MapReader& m, const std::string& playbook_path, s
   st.retry_delay = m.duration("retry_delay").value_or(st.retry_delay);
   read_on_failure(m, st, in_rollback, gotos, index);
   st.when = read_condition(m, "when", false);
+  read_step_if(m, st, index, ifs);
   if (kind_value) read_step_params(s, m, st, *kind_value, playbook_path);
+  if (kind_value == StepKind::kEnd && in_rollback) {
+    m.error_at("kind", "an end step cannot be part of the rollback list");
+  }
   return st;
 }
 
@@ -584,13 +785,15 @@ void read_steps(Session& s, MapReader& top, const std::string& key, bool require
   if (!list) return;
   if (required && list->size() == 0) top.error_at(key, "expected at least one step in '" + key + "'");
   std::vector<GotoRef> gotos;
+  std::vector<IfRef> ifs;
   std::size_t i = 0;
   for (const auto& item : *list) {
     MapReader m(top.ctx(), item, key + "[" + std::to_string(i) + "]", "for each item of '" + key + "'",
                 top.mark_of(key));
-    if (m.ok()) out.push_back(read_step(s, m, top.ctx().file(), i, key == "rollback", &gotos));
+    if (m.ok()) out.push_back(read_step(s, m, top.ctx().file(), i, key == "rollback", &gotos, &ifs));
     ++i;
   }
+  check_if_refs(top.ctx(), key, out, ifs);
   // A goto names exactly one step of the same list.
   std::vector<std::string> names;
   for (const auto& st : out) names.push_back(st.name);
@@ -612,6 +815,45 @@ bool is_patient_id(const std::string& id) {
   return std::all_of(id.begin() + 4, id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
+// The keys of `trigger` after allow(): what starts the playbook, and when it starts again.
+void read_trigger(FileCtx& ctx, MapReader& t, TriggerSpec& out) {
+  // alert: a name, or a list of names any of which starts the playbook (`alerts` the same).
+  if (t.has("alert") && t.has("alerts")) t.error_at("alerts", "write either 'alert' or 'alerts', not both");
+  const std::string key = t.has("alerts") ? "alerts" : "alert";
+  if (t.has(key) && t.value(key).IsSequence()) {
+    out.alerts = t.strings(key).value_or(std::vector<std::string>{});
+    if (out.alerts.empty()) t.error_at(key, "expected at least one alert name in '" + key + "'");
+    if (key == "alerts") ctx.record("trigger.alert", t.mark_of(key));
+  } else if (auto a = t.str(key)) {
+    out.alerts = {*a};
+    if (key == "alerts") ctx.record("trigger.alert", t.mark_of(key));
+  }
+  if (!out.alerts.empty()) out.alert = out.alerts.front();
+  out.labels = t.string_map("labels").value_or(std::map<std::string, std::string>{});
+  const auto manual = t.boolean("manual");
+  out.manual = manual.value_or(false);
+  out.at = t.duration("at");
+  const bool bad_manual = t.has("manual") && !manual;  // already reported
+  const bool bad_at = t.has("at") && !out.at;
+  const bool alert = t.has("alert") || t.has("alerts");
+  if (!alert && !out.manual && !t.has("at") && !bad_manual && !bad_at) {
+    ctx.error(t.mark(), "expected 'alert: <name>', 'at: <time>' or 'manual: true' in 'trigger'");
+  } else if (!alert && t.has("labels")) {
+    t.error_at("labels", "'labels' needs an 'alert' to match");
+  }
+  out.cooldown = t.positive_duration("cooldown").value_or(0);
+  if (t.has("rerun")) {
+    MapReader r(ctx, t.value("rerun"), "trigger.rerun", "for 'rerun'", t.mark_of("rerun"));
+    if (r.ok()) {
+      r.allow({"every"});
+      out.rerun_every = r.positive_duration("every", kRequired).value_or(0);
+    }
+  }
+  for (const char* k : {"rerun", "cooldown"}) {
+    if (t.has(k) && !alert) t.error_at(k, std::string("'") + k + "' needs an 'alert' trigger");
+  }
+}
+
 }  // namespace
 
 Playbook read_playbook(Session& s, const std::string& path) {
@@ -628,26 +870,8 @@ Playbook read_playbook(Session& s, const std::string& path) {
   if (top.require("trigger")) {
     MapReader t(ctx, top.value("trigger"), "trigger", "for 'trigger'", top.mark_of("trigger"));
     if (t.ok()) {
-      t.allow({"alert", "labels", "manual", "at"});
-      // alert: a name, or a list of names any of which starts the playbook.
-      if (t.has("alert") && t.value("alert").IsSequence()) {
-        pb.trigger.alerts = t.strings("alert").value_or(std::vector<std::string>{});
-        if (pb.trigger.alerts.empty()) t.error_at("alert", "expected at least one alert name in 'alert'");
-      } else if (auto a = t.str("alert")) {
-        pb.trigger.alerts = {*a};
-      }
-      if (!pb.trigger.alerts.empty()) pb.trigger.alert = pb.trigger.alerts.front();
-      pb.trigger.labels = t.string_map("labels").value_or(std::map<std::string, std::string>{});
-      const auto manual = t.boolean("manual");
-      pb.trigger.manual = manual.value_or(false);
-      pb.trigger.at = t.duration("at");
-      const bool bad_manual = t.has("manual") && !manual;  // already reported
-      const bool bad_at = t.has("at") && !pb.trigger.at;
-      if (!t.has("alert") && !pb.trigger.manual && !t.has("at") && !bad_manual && !bad_at) {
-        ctx.error(t.mark(), "expected 'alert: <name>', 'at: <time>' or 'manual: true' in 'trigger'");
-      } else if (!t.has("alert") && t.has("labels")) {
-        t.error_at("labels", "'labels' needs an 'alert' to match");
-      }
+      t.allow({"alert", "alerts", "labels", "manual", "at", "rerun", "cooldown"});
+      read_trigger(ctx, t, pb.trigger);
     }
   }
   read_steps(s, top, "steps", kRequired, pb.steps);

@@ -322,7 +322,7 @@ Scenario read_scenario(Session& s, const std::string& path) {
   MapReader top(ctx, *doc, "", "at the top level", YAML::Mark());
   if (!top.ok()) return sc;
   top.allow({"name", "description", "seed", "duration", "fakes", "workload", "assistant", "slos",
-             "evaluation_interval", "alerts", "responders", "probes", "corrections", "faults", "playbooks",
+             "evaluation_interval", "alerts", "responders", "paging", "probes", "corrections", "faults", "playbooks",
              "recovery", "expect", "ci"});
   const std::string dir = dir_of(path);
 
@@ -377,6 +377,13 @@ Scenario read_scenario(Session& s, const std::string& path) {
       m.allow({"name", "ack_delay"});
       sc.responder = m.str("name").value_or(sc.responder);
       if (auto d = m.dist("ack_delay")) sc.ack_delay = *d;
+    }
+  }
+  if (top.has("paging")) {
+    MapReader m(ctx, top.value("paging"), "paging", "for 'paging'", top.mark_of("paging"));
+    if (m.ok()) {
+      m.allow({"group_interval"});
+      sc.group_interval = m.duration("group_interval").value_or(0);
     }
   }
 

@@ -96,7 +96,9 @@ struct PlaybookRunner::Run {
   std::size_t playbook = 0;
   std::uint64_t id = 0;
   std::string trigger;
+  std::string alert;          // the alert that started it ("" when none did)
   std::size_t step = 0;       // index into steps (or rollback while rolling back)
+  std::vector<std::string> outcomes;  // per step of the current list: its last outcome ("" = not run)
   bool rolling_back = false;
   bool in_step = false;       // between a step's start and end events
   int attempt = 0;
@@ -135,6 +137,7 @@ PlaybookRunner::PlaybookRunner(std::vector<Playbook> playbooks,
       assistant_(assistant),
       golden_(golden),
       rng_(rng) {
+  starts_.resize(playbooks_.size());
   for (std::size_t i = 0; i < playbooks_.size(); ++i) {
     if (const auto at = playbooks_[i].trigger.at) {
       scheduler_.at(*at, [this, i] { begin(i, "time"); });
@@ -163,8 +166,32 @@ void PlaybookRunner::on_alert(const AlertSpec& alert) {
       if (k == "alertname" && v != alert.name) labels_match = false;
     }
     if (!labels_match) continue;
-    begin(i, "alert:" + alert.name);
+    const Starts& st = starts_[i];
+    if (t.cooldown > 0 && st.last && scheduler_.now() - *st.last < t.cooldown) {
+      // Too soon after the last start: look again once the cooldown has passed.
+      check_again(i, alert.name, *st.last + t.cooldown, " (after cooldown)");
+      continue;
+    }
+    begin(i, "alert:" + alert.name, alert.name);
   }
+}
+
+void PlaybookRunner::check_again(std::size_t playbook_index, const std::string& alert, SimTime at,
+                                 const std::string& why) {
+  const std::uint64_t token = starts_[playbook_index].token;
+  scheduler_.at(at, [this, playbook_index, alert, why, token] {
+    // Another start since (or an interrupt) retires this check.
+    if (interrupted_ || starts_[playbook_index].token != token) return;
+    if (signals_ == nullptr || !signals_->firing(alert)) return;
+    const Duration every = playbooks_[playbook_index].trigger.rerun_every;
+    for (const auto& r : running_) {
+      if (r->playbook != playbook_index) continue;
+      // Running: a rerun looks again later; a check after the cooldown is done (the run is on it).
+      if (every > 0) check_again(playbook_index, alert, scheduler_.now() + every, " (rerun)");
+      return;
+    }
+    begin(playbook_index, "alert:" + alert + why, alert);
+  });
 }
 
 bool PlaybookRunner::start(const std::string& name, const std::string& trigger) {
@@ -177,20 +204,53 @@ bool PlaybookRunner::start(const std::string& name, const std::string& trigger) 
   return false;
 }
 
-void PlaybookRunner::begin(std::size_t playbook_index, const std::string& trigger) {
+void PlaybookRunner::begin(std::size_t playbook_index, const std::string& trigger,
+                           const std::string& alert) {
   if (interrupted_) return;
   // At most one running instance per playbook: a re-fired alert does not stack runs.
   for (const auto& r : running_) {
     if (r->playbook == playbook_index) return;
   }
+  const Playbook& pb = playbooks_[playbook_index];
   auto run = std::make_shared<Run>();
   run->playbook = playbook_index;
   run->id = next_run_++;
   run->trigger = trigger;
+  run->alert = alert;
+  run->outcomes.assign(pb.steps.size(), "");
   running_.push_back(run);
-  journal_.append(scheduler_.now(),
-                  PlaybookStartEvent{playbooks_[playbook_index].name, run->id, trigger});
+  Starts& st = starts_[playbook_index];
+  st.last = scheduler_.now();
+  ++st.token;
+  journal_.append(scheduler_.now(), PlaybookStartEvent{pb.name, run->id, trigger});
+  if (!alert.empty() && pb.trigger.rerun_every > 0) {
+    check_again(playbook_index, alert, scheduler_.now() + pb.trigger.rerun_every, " (rerun)");
+  }
   run_step(run);
+}
+
+bool PlaybookRunner::if_holds(const Run& run, const StepIfSpec& cond, std::string* observed) const {
+  const Playbook& pb = playbooks_[run.playbook];
+  const auto& steps = run.rolling_back ? pb.rollback : pb.steps;
+  // A step that has not run (jumped over) reads as skipped.
+  auto outcome_of = [&](std::size_t i) {
+    const std::string o = i < run.outcomes.size() ? run.outcomes[i] : "";
+    return o.empty() ? std::string("skipped") : o;
+  };
+  std::vector<std::string> seen;
+  bool any = false;
+  for (const auto& group : cond.any_of) {
+    bool all = true;
+    for (const auto& test : group) {
+      const std::string o = outcome_of(test.index);
+      const std::string note = "'" + (test.index < steps.size() ? steps[test.index].name : test.step) + "' " + o;
+      if (std::find(seen.begin(), seen.end(), note) == seen.end()) seen.push_back(note);
+      all = all && ((o == test.outcome) == test.equal);
+    }
+    any = any || all;
+  }
+  if (observed) *observed = join(seen, ", ");
+  return any;
 }
 
 const StepSpec& PlaybookRunner::current_step(const Run& run) const {
@@ -212,6 +272,13 @@ void PlaybookRunner::run_step(const std::shared_ptr<Run>& run) {
   journal_.append(scheduler_.now(),
                   StepStartEvent{pb.name, run->id, static_cast<int>(run->step), step.name,
                                  to_name(step.kind), run->rolling_back});
+  if (step.if_ && run->attempt == 0) {
+    std::string observed;
+    if (!if_holds(*run, *step.if_, &observed)) {
+      step_done(run, op, "skipped", "if '" + step.if_->text + "' does not hold (" + observed + ")");
+      return;
+    }
+  }
   if (step.when && run->attempt == 0) {
     const ConditionReading r = evaluate_condition(*step.when, signals_);
     if (!r.holds) {
@@ -223,8 +290,8 @@ void PlaybookRunner::run_step(const std::shared_ptr<Run>& run) {
   // Steps that wait on the real world run synchronously, with a real-time limit (a virtual-time
   // timer could never fire before they return); wait_for checks its own limit as it polls.
   if (step.timeout > 0 && !is_real_time(step.kind) && step.kind != StepKind::kWaitFor) {
-    scheduler_.after(step.timeout, [this, run, op, timeout = step.timeout] {
-      step_done(run, op, "timeout", "no result within " + format_duration(timeout));
+    scheduler_.after(step.timeout, [this, run, op, reason = timeout_reason(step)] {
+      step_done(run, op, "timeout", reason);
     });
   }
   execute(run, step, op);
@@ -273,6 +340,9 @@ void PlaybookRunner::execute(const std::shared_ptr<Run>& run, const StepSpec& st
     }
     case StepKind::kApprove:
       return approve(run, step, op);
+    case StepKind::kEnd:
+      step_done(run, op, "ok", "end: " + step.end_outcome + (step.message.empty() ? "" : " (" + step.message + ")"));
+      return;
     case StepKind::kEscalate:
       return escalate(run, step, op);
     case StepKind::kGoldenCheck:
@@ -343,7 +413,9 @@ void PlaybookRunner::golden_check(const std::shared_ptr<Run>& run, const StepSpe
 
 void PlaybookRunner::approve(const std::shared_ptr<Run>& run, const StepSpec& step,
                              std::uint64_t op) {
-  if (step.quorum <= 0) {
+  if (step.order == ApproverOrder::kEscalation) return approve_in_order(run, step, op);
+  const bool own_delays = !step.approver_delays.empty();
+  if (step.quorum <= 0 && !own_delays) {
     // One approval, one draw (the original behaviour: runs stay reproducible across versions).
     const Duration delay = sample(step.delay, rng_);
     std::string who = step.approvers.empty() ? "approver" : step.approvers.front();
@@ -354,10 +426,13 @@ void PlaybookRunner::approve(const std::shared_ptr<Run>& run, const StepSpec& st
   }
   // M of N: each approver answers after their own delay; the step completes at the M-th.
   std::vector<std::pair<Duration, std::string>> answers;
-  for (const auto& who : step.approvers) answers.emplace_back(sample(step.delay, rng_), who);
+  for (std::size_t i = 0; i < step.approvers.size(); ++i) {
+    const DurationDist& d = own_delays ? step.approver_delays[i] : step.delay;
+    answers.emplace_back(sample(d, rng_), step.approvers[i]);
+  }
   std::stable_sort(answers.begin(), answers.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  const std::size_t m = std::min<std::size_t>(static_cast<std::size_t>(step.quorum), answers.size());
+  const std::size_t m = std::min<std::size_t>(static_cast<std::size_t>(std::max(step.quorum, 1)), answers.size());
   if (m == 0) {
     step_done(run, op, "failed", "no approvers");
     return;
@@ -372,14 +447,66 @@ void PlaybookRunner::approve(const std::shared_ptr<Run>& run, const StepSpec& st
   });
 }
 
+void PlaybookRunner::approve_in_order(const std::shared_ptr<Run>& run, const StepSpec& step,
+                                      std::uint64_t op) {
+  // Approver i is asked at i * escalate_after and answers after their own delay; whoever answers
+  // first approves. One draw per approver, in order, asked or not: runs stay reproducible.
+  const Duration every = step.escalate_after;
+  std::size_t best = 0;
+  Duration best_at = 0;
+  for (std::size_t i = 0; i < step.approvers.size(); ++i) {
+    const DurationDist& d = step.approver_delays.empty() ? step.delay : step.approver_delays[i];
+    const Duration at = static_cast<Duration>(i) * every + sample(d, rng_);
+    if (i == 0 || at < best_at) {
+      best = i;
+      best_at = at;
+    }
+  }
+  if (step.approvers.empty()) {
+    step_done(run, op, "failed", "no approvers");
+    return;
+  }
+  std::string reason = "approved by " + step.approvers[best] + " after " + format_duration(best_at);
+  if (best > 0) {
+    const std::vector<std::string> before(step.approvers.begin(), step.approvers.begin() + static_cast<long>(best));
+    reason += " (asked after " + format_duration(static_cast<Duration>(best) * every) + ": " +
+              join(before, ", ") + " had not answered)";
+  }
+  scheduler_.after(best_at, [this, run, op, reason = std::move(reason)] { step_done(run, op, "ok", reason); });
+}
+
+std::string PlaybookRunner::timeout_reason(const StepSpec& step) const {
+  if (step.kind != StepKind::kApprove || step.order != ApproverOrder::kEscalation) {
+    return "no result within " + format_duration(step.timeout);
+  }
+  // Who had been asked by then.
+  std::vector<std::string> asked;
+  for (std::size_t i = 0; i < step.approvers.size(); ++i) {
+    if (static_cast<Duration>(i) * step.escalate_after < step.timeout) asked.push_back(step.approvers[i]);
+  }
+  return "no approval within " + format_duration(step.timeout) + " (asked: " + join(asked, ", ") + ")";
+}
+
+void PlaybookRunner::end_step(const std::shared_ptr<Run>& run, const StepSpec& step) {
+  // The playbook stops here with the step's outcome; its rollback list runs only when asked.
+  const std::string reason = step.message.empty() ? "ended by step '" + step.name + "'" : step.message;
+  if (step.end_rollback) {
+    start_rollback(run, step.end_outcome, reason);
+    return;
+  }
+  run->outcome = step.end_outcome;
+  run->reason = reason;
+  end(run);
+}
+
 void PlaybookRunner::escalate(const std::shared_ptr<Run>& run, const StepSpec& step,
                               std::uint64_t op) {
   const Duration delay = sample(step.ack_delay, rng_);
   // The acknowledgement names what it acknowledges: the triggering alert, else the playbook.
   const std::string& trigger = run->trigger;
-  const std::string what = trigger.rfind("alert:", 0) == 0
-                               ? trigger.substr(6)
-                               : "playbook:" + playbooks_[run->playbook].name;
+  const std::string what = !run->alert.empty()                 ? run->alert
+                           : trigger.rfind("alert:", 0) == 0 ? trigger.substr(6)
+                                                             : "playbook:" + playbooks_[run->playbook].name;
   const std::string note = step.message.empty() ? "" : " (" + step.message + ")";
   // The responder acknowledges whatever happens to the step meanwhile: humans are not cancelled.
   scheduler_.after(delay, [this, run, op, who = step.to, what, delay, wait = step.wait_for_ack] {
@@ -609,6 +736,11 @@ void PlaybookRunner::step_done(const std::shared_ptr<Run>& run, std::uint64_t op
                    outcome, journaled, run->rolling_back};
   if (could_not_run) not_run_.push_back(end);
   journal_.append(scheduler_.now(), std::move(end));
+  if (!retry && run->step < run->outcomes.size()) run->outcomes[run->step] = outcome;
+  if (passed && step.kind == StepKind::kEnd && outcome == "ok" && !run->rolling_back) {
+    end_step(run, step);
+    return;
+  }
   if (passed) {
     run->attempt = 0;
     ++run->step;
@@ -654,6 +786,7 @@ void PlaybookRunner::start_rollback(const std::shared_ptr<Run>& run, const std::
   run->rolling_back = true;
   run->step = 0;
   run->attempt = 0;
+  run->outcomes.assign(playbooks_[run->playbook].rollback.size(), "");
   run_step(run);
 }
 

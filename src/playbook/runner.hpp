@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,10 @@ class PlaybookRunner {
   }
 
   /// Starts every playbook whose trigger names this alert (and whose labels match), unless an
-  /// instance of it is already running.
+  /// instance of it is already running or its trigger's cooldown has not passed since its last
+  /// start (then it starts once the cooldown has passed, if the alert still fires and none
+  /// runs). A trigger with `rerun` starts again every `rerun_every` after its last start while
+  /// the alert still fires (read from the signals) and no instance runs.
   void on_alert(const AlertSpec& alert);
   /// Starts playbook `name` by hand (trigger e.g. "manual"); false when unknown, already
   /// running, or the runner was interrupted.
@@ -91,7 +95,18 @@ class PlaybookRunner {
  private:
   struct Run;
   class StepControl;
-  void begin(std::size_t playbook_index, const std::string& trigger);
+  /// Per playbook: when it last started, and a token that retires pending re-checks.
+  struct Starts {
+    std::optional<SimTime> last;
+    std::uint64_t token = 0;
+  };
+  void begin(std::size_t playbook_index, const std::string& trigger, const std::string& alert = "");
+  void check_again(std::size_t playbook_index, const std::string& alert, SimTime at,
+                   const std::string& why);
+  bool if_holds(const Run& run, const StepIfSpec& cond, std::string* observed) const;
+  std::string timeout_reason(const StepSpec& step) const;
+  void end_step(const std::shared_ptr<Run>& run, const StepSpec& step);
+  void approve_in_order(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
   void run_step(const std::shared_ptr<Run>& run);
   void step_done(const std::shared_ptr<Run>& run, std::uint64_t op, const std::string& outcome,
                  const std::string& reason, bool could_not_run = false);
@@ -121,6 +136,7 @@ class PlaybookRunner {
   const StepSpec& current_step(const Run& run) const;
 
   std::vector<Playbook> playbooks_;
+  std::vector<Starts> starts_;  // per playbook
   std::map<std::string, GoldenSet> golden_sets_;
   Scheduler& scheduler_;
   Journal& journal_;

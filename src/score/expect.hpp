@@ -7,7 +7,8 @@
 //                | "background." METRIC            harm with no fault: failed, slow, unsafe, harmed
 //                | "alert(" NAME ").count"         how many times it fired
 //                | "playbook(" NAME ").outcome"    completed | aborted | rolled_back |
-//                                                  interrupted | failed (= did not complete)
+//                                                  interrupted | failed (= did not complete) |
+//                                                  the outcome of one of its end steps
 //                | "playbook(" NAME ").runs"
 //                | "final.route" | "final.prompt" | "final.mode" | "final.flag(" NAME ")"
 //   OP          := <= | < | >= | > | == | !=       (named values: == and != only)

@@ -530,6 +530,8 @@ Score score_journal(const std::vector<Event>& events) {
               step->reason = st.reason;
             },
             [&](const ControlChangeEvent& c) {
+              // Setting what was already set changed nothing: not a change (nor a mitigation).
+              if (c.noop) return;
               s.changes.push_back(ChangeRecord{t, c.what, c.key, c.from, c.to, c.by});
             },
             [&](const GoldenResultEvent& g) {

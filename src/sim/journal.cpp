@@ -30,6 +30,7 @@ struct Field {
   std::string_view name;
   M T::*member;
   bool optional = false;  // a line without it keeps the member's default (added later)
+  bool sparse = false;    // a bool written only when true (lines without it read false)
 };
 
 template <class T, class M>
@@ -41,6 +42,13 @@ constexpr Field<T, M> field(std::string_view name, M T::*member) {
 template <class T, class M>
 constexpr Field<T, M> optional_field(std::string_view name, M T::*member) {
   return {name, member, true};
+}
+
+// A bool flag added after journals were first written: written only when true, so lines of
+// events without it stay as they were. Never an object's first field.
+template <class T>
+constexpr Field<T, bool> flag_field(std::string_view name, bool T::*member) {
+  return {name, member, true, true};
 }
 
 template <class T>
@@ -143,7 +151,8 @@ struct Schema<AlertFireEvent> {
   static constexpr auto kFields =
       std::tuple{field("name", &AlertFireEvent::name), field("severity", &AlertFireEvent::severity),
                  field("value", &AlertFireEvent::value), field("summary", &AlertFireEvent::summary),
-                 optional_field("source", &AlertFireEvent::source)};
+                 optional_field("source", &AlertFireEvent::source),
+                 flag_field("grouped", &AlertFireEvent::grouped)};
 };
 
 template <>
@@ -200,7 +209,7 @@ struct Schema<ControlChangeEvent> {
   static constexpr auto kFields = std::tuple{
       field("what", &ControlChangeEvent::what), field("key", &ControlChangeEvent::key),
       field("from", &ControlChangeEvent::from), field("to", &ControlChangeEvent::to),
-      field("by", &ControlChangeEvent::by)};
+      field("by", &ControlChangeEvent::by), flag_field("noop", &ControlChangeEvent::noop)};
 };
 
 template <>
@@ -294,17 +303,18 @@ Glue make_glue() {
   } else {
     pending = "{";
   }
-  const auto add = [&](std::string_view name, bool quoted, bool boolean) {
+  const auto add = [&](std::string_view name, bool quoted, bool boolean, bool sparse) {
     std::string before = pending + "\"" + std::string(name) + "\":" + (quoted ? "\"" : "");
     g.if_true.push_back(boolean ? before + "true" : "");
-    g.if_false.push_back(boolean ? before + "false" : "");
+    // A sparse flag left out still closes the field before it (its quote, without the ',').
+    g.if_false.push_back(!boolean ? "" : sparse ? pending.substr(0, pending.size() - 1) : before + "false");
     g.before.push_back(std::move(before));
     pending = quoted ? "\"," : ",";
   };
   std::apply(
       [&](const auto&... f) {
         (add(f.name, std::is_same_v<std::decay_t<decltype(f.member)>, std::string T::*>,
-             std::is_same_v<std::decay_t<decltype(f.member)>, bool T::*>),
+             std::is_same_v<std::decay_t<decltype(f.member)>, bool T::*>, f.sparse),
          ...);
       },
       Schema<T>::kFields);

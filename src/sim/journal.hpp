@@ -140,6 +140,9 @@ struct AlertFireEvent {
   /// Who raised it: "detector" (the scenario's alert rules) or "alertmanager" (a drill's
   /// webhook receiver). Journals written before this field read as "detector".
   std::string source = "detector";
+  /// A re-fire within the scenario's paging group_interval of the alert's last page: detected
+  /// (journaled) but nobody is paged again. Written only when true.
+  bool grouped = false;
 };
 
 /// An alert stopped firing.
@@ -197,6 +200,9 @@ struct ControlChangeEvent {
   std::string from;
   std::string to;
   std::string by;    // "playbook:NAME", "scenario", "api", ...
+  /// The change set what was already set (from == to): journaled, but not a change anywhere
+  /// (scoring, reports). Written only when true.
+  bool noop = false;
 };
 
 /// A golden-set run finished.

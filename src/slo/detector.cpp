@@ -409,7 +409,9 @@ void Detector::evaluate() {
       if (now - rule.pending_since < rule.spec.for_duration) continue;
       rule.pending = false;
       rule.firing = true;
-      journal_.append(now, AlertFireEvent{rule.spec.name, rule.spec.severity, rd.value, rd.summary});
+      const bool grouped = grouped_ && grouped_(rule.spec);
+      journal_.append(now, AlertFireEvent{rule.spec.name, rule.spec.severity, rd.value, rd.summary,
+                                          "detector", grouped});
       for (const auto& fn : on_fire_) fn(rule.spec);
     } else {
       rule.pending = false;

@@ -80,6 +80,9 @@ class Detector {
 
   /// Adds a callback run when an alert starts firing (after its journal event is appended).
   void on_fire(std::function<void(const AlertSpec&)> fn);
+  /// Asks `grouped` (before journaling each firing) whether the firing is grouped with an
+  /// earlier page; its alert_fire event then says so. Unset: no firing is grouped.
+  void set_grouping(std::function<bool(const AlertSpec&)> grouped) { grouped_ = std::move(grouped); }
   /// Adds a callback run when an alert resolves (after its journal event is appended).
   void on_resolve(std::function<void(const AlertSpec&)> fn);
 
@@ -155,6 +158,7 @@ class Detector {
   int probe_total_ = 0;
   std::vector<std::function<void(const AlertSpec&)>> on_fire_;
   std::vector<std::function<void(const AlertSpec&)>> on_resolve_;
+  std::function<bool(const AlertSpec&)> grouped_;
 };
 
 }  // namespace gameday

@@ -216,6 +216,9 @@ struct Scenario {
   Duration evaluation_interval = 15 * kSecond;
   DurationDist ack_delay;    // responders: how long until a page is acknowledged
   std::string responder = "on-call";
+  /// `paging: {group_interval: 5m}`: a re-fire of an alert within this long of its last page
+  /// pages nobody (0 = every firing pages).
+  Duration group_interval = 0;
   std::vector<FaultSpec> faults;
   std::vector<std::string> playbook_files;  // resolved paths
   std::optional<ProbeSpec> probes;

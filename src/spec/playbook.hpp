@@ -48,6 +48,7 @@ constexpr bool compare(double a, CompareOp op, double b) {
 /// Every kind of playbook step.
 enum class StepKind : std::uint8_t {
   kApprove,         // a human (or a quorum) approves after a delay
+  kEnd,             // stops the playbook at once with a named outcome
   kEscalate,        // pages another team or person
   kExec,            // runs a program (argv, no shell) in real time
   kFlagSet,         // sets an assistant flag
@@ -67,6 +68,7 @@ enum class StepKind : std::uint8_t {
 constexpr std::string_view name_of(StepKind k) {
   switch (k) {
     case StepKind::kApprove: return "approve";
+    case StepKind::kEnd: return "end";
     case StepKind::kEscalate: return "escalate";
     case StepKind::kExec: return "exec";
     case StepKind::kFlagSet: return "flag.set";
@@ -94,6 +96,7 @@ constexpr bool is_real_time(StepKind k) {
     case StepKind::kNotify:
       return true;
     case StepKind::kApprove:
+    case StepKind::kEnd:
     case StepKind::kEscalate:
     case StepKind::kFlagSet:
     case StepKind::kGoldenCheck:
@@ -141,6 +144,43 @@ struct ConditionSpec {
   Duration window = 2 * kMinute;
 };
 
+/// One test of a step's `if`: `steps.<step>.outcome == <outcome>` (or `!=`).
+struct OutcomeTest {
+  std::string step;        // the name of an earlier step of the same list
+  std::size_t index = 0;   // its index in that list
+  bool equal = true;       // == (false: !=)
+  std::string outcome;     // ok | failed | timeout | skipped | interrupted
+};
+
+/// A step's `if`: tests on earlier steps' outcomes, `or` of `and`s. A step that has not run
+/// (jumped over by a goto) reads as skipped.
+struct StepIfSpec {
+  std::string text;                             // as written, for journals
+  std::vector<std::vector<OutcomeTest>> any_of;  // holds when every test of one group holds
+};
+
+/// The outcomes an `if` may test.
+inline constexpr std::string_view kStepOutcomes[] = {"ok", "failed", "timeout", "skipped", "interrupted"};
+
+/// The outcomes an expectation may name for every playbook ("failed": anything but completed);
+/// end steps add their own.
+inline constexpr std::string_view kRunOutcomes[] = {"completed", "aborted", "rolled_back", "interrupted", "failed"};
+
+/// Who an approve step asks, in order.
+enum class ApproverOrder : std::uint8_t {
+  kParallel,    // everyone at once; the step completes at the quorum-th answer
+  kEscalation,  // the first; the next after `escalate_after` without an answer, and so on
+};
+
+/// "parallel", "escalation".
+constexpr std::string_view name_of(ApproverOrder o) {
+  switch (o) {
+    case ApproverOrder::kParallel: return "parallel";
+    case ApproverOrder::kEscalation: return "escalation";
+  }
+  return {};
+}
+
 /// What an `http` step expects of the response.
 struct HttpExpectSpec {
   std::vector<int> status;  // accepted statuses; empty = any 2xx
@@ -161,6 +201,7 @@ struct StepSpec {
   OnFailure on_failure = OnFailure::kAbort;
   std::string goto_step;     // on_failure goto: the name of the step to jump to
   std::optional<ConditionSpec> when;  // run only when it holds; skipped otherwise
+  std::optional<StepIfSpec> if_;      // run only when earlier outcomes match; skipped otherwise
   // flag.set
   std::string flag;
   std::string variant;
@@ -174,6 +215,14 @@ struct StepSpec {
   DurationDist delay;
   std::vector<std::string> approvers;
   int quorum = 0;
+  /// Each approver's own delay, parallel to `approvers` (empty: everyone uses `delay`, and one
+  /// approval without a quorum takes one draw, as before approvers had delays).
+  std::vector<DurationDist> approver_delays;
+  std::optional<ApproverOrder> order;  // unset: parallel
+  Duration escalate_after = 0;         // escalation order: ask the next after this long
+  // end: the playbook's outcome and reason (in `message`); whether the rollback list runs
+  std::string end_outcome;
+  bool end_rollback = false;
   // golden.check
   std::string golden_set;    // resolved path
   double min_pass_rate = 1.0;
@@ -186,7 +235,7 @@ struct StepSpec {
   // escalate: their acknowledgement delay; whether the step ends at it (false: at once)
   DurationDist ack_delay;
   bool wait_for_ack = true;
-  std::string message;
+  std::string message;       // escalate: the page's note; end: the reason
   // notify and http
   std::string url;           // http:// or https:// (or ${GAMEDAY_CONTROL_URL}/...)
   std::string method;        // http: GET, POST, PUT, PATCH, DELETE, HEAD
@@ -217,6 +266,11 @@ struct TriggerSpec {
   std::map<std::string, std::string> labels;  // e.g. severity: page
   bool manual = false;
   std::optional<SimTime> at;                  // started at this time since the run began
+  /// Starts again this long after the last start while the triggering alert still fires and
+  /// no instance runs (0 = only on the alert's edge).
+  Duration rerun_every = 0;
+  /// A re-fire starts the playbook only this long after its last start (0 = always).
+  Duration cooldown = 0;
 };
 
 /// A playbook: steps responders (or automation) run when triggered.

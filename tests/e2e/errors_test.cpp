@@ -105,3 +105,19 @@ TEST_CASE("A corrupt journal is invalid input for gameday report", "[e2e][errors
   REQUIRE(r.code == 2);
   REQUIRE(r.err.find(f) != std::string::npos);
 }
+
+TEST_CASE("A trigger alert the scenario lacks is a warning while another trigger can fire and an error when none can", "[e2e][errors]") {
+  TempDir dir;
+  const std::string alerts =
+      "alerts:\n  - {name: Slow, type: threshold, sli: latency_p95, above: 6s}\nplaybooks: [p.yaml]\n";
+  const auto s = dir.write("s.yaml", base_scenario("duration: 10m", "  rate: 2", "    kind: latency", alerts)).string();
+  const auto p = dir.write("p.yaml", "name: p\ntrigger: {alert: [Slow, Gone]}\nsteps: [{kind: wait, duration: 1m}]\n").string();
+  for (const std::string& command : {"validate '" + s + "'", "run '" + s + "' -q --out '" + (dir / "out").string() + "'"}) {
+    const auto r = gameday(command);
+    INFO(command << "\nstderr: " << r.err);
+    REQUIRE(r.code == 0);
+    REQUIRE(r.err.find(p + ":2:18: warning: trigger alert 'Gone' is not defined by scenario") != std::string::npos);
+  }
+  dir.write("p.yaml", "name: p\ntrigger: {alert: Gone}\nsteps: [{kind: wait, duration: 1m}]\n");
+  expect_error("validate '" + s + "'", p, 2, "trigger alert 'Gone' is not defined");
+}

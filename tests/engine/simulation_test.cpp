@@ -558,3 +558,56 @@ TEST_CASE("A stop request ends a dense run within a few thousand events, not a m
   CHECK(stats.interrupted);
   CHECK(stats.requests < 2 * VirtualScheduler::kInterruptEvery);
 }
+
+namespace {
+
+// Two latency bursts (5m..9m, 14m..18m): the alert fires twice; the playbook only waits.
+ScenarioBundle flapping_bundle(Duration group_interval) {
+  ScenarioBundle b = latency_bundle();
+  b.scenario.group_interval = group_interval;
+  b.scenario.alerts[0].severity = "page";
+  FaultSpec second = b.scenario.faults[0];
+  b.scenario.faults[0].duration = 4 * kMinute;
+  second.id = "slow-again";
+  second.at = 14 * kMinute;
+  second.duration = 4 * kMinute;
+  b.scenario.faults.push_back(second);
+  b.playbooks[0].steps[0].kind = StepKind::kWait;
+  b.playbooks[0].steps[0].duration = kMinute;
+  return b;
+}
+
+template <typename T>
+std::vector<T> all_of(const Journal& j) {
+  std::vector<T> out;
+  for (const auto& e : j.events()) {
+    if (auto p = std::get_if<T>(&e.body)) out.push_back(*p);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("A re-fire within the paging group interval is journaled grouped and pages nobody", "[engine][paging]") {
+  Journal grouped_journal;
+  run_simulation(flapping_bundle(20 * kMinute), SimOptions{}, grouped_journal);
+  const auto fires = all_of<AlertFireEvent>(grouped_journal);
+  REQUIRE(fires.size() == 2);
+  CHECK_FALSE(fires[0].grouped);
+  CHECK(fires[1].grouped);
+  CHECK(all_of<AckEvent>(grouped_journal).size() == 1);
+  // Playbooks follow their own trigger: the second firing starts the playbook again.
+  CHECK(all_of<PlaybookStartEvent>(grouped_journal).size() == 2);
+
+  Journal plain;
+  run_simulation(flapping_bundle(0), SimOptions{}, plain);
+  const auto plain_fires = all_of<AlertFireEvent>(plain);
+  REQUIRE(plain_fires.size() == 2);
+  CHECK_FALSE(plain_fires[1].grouped);
+  CHECK(all_of<AckEvent>(plain).size() == 2);
+
+  Journal short_group;
+  run_simulation(flapping_bundle(2 * kMinute), SimOptions{}, short_group);
+  CHECK_FALSE(all_of<AlertFireEvent>(short_group)[1].grouped);
+  CHECK(all_of<AckEvent>(short_group).size() == 2);
+}

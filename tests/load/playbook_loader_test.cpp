@@ -112,12 +112,12 @@ TEST_CASE("Playbook loader accepts a manual trigger", "[config][playbook]") {
 
 TEST_CASE("Playbook loader lists the step kinds for an unknown step kind", "[config][errors]") {
   CHECK(playbook_error("name: p\ntrigger: {manual: true}\nsteps:\n  - kind: page\n") ==
-        "playbooks/p.yaml:4:11: unknown step kind 'page' (expected one of: approve, escalate, "
-        "exec, flag.set, golden.check, http, mode.fallback, model.failover, model.rollback, notify, "
+        "playbooks/p.yaml:4:11: unknown step kind 'page' (expected one of: approve, end, "
+        "escalate, exec, flag.set, golden.check, http, mode.fallback, model.failover, model.rollback, notify, "
         "prompt.deploy, prompt.rollback, traffic.shed, wait, wait_for)");
   CHECK(playbook_error("name: p\ntrigger: {manual: true}\nsteps:\n  - {kind: model.failvoer, to: b}\n") ==
         "playbooks/p.yaml:4:12: unknown step kind 'model.failvoer' (did you mean 'model.failover'? "
-        "expected one of: approve, escalate, exec, flag.set, golden.check, http, mode.fallback, "
+        "expected one of: approve, end, escalate, exec, flag.set, golden.check, http, mode.fallback, "
         "model.failover, model.rollback, notify, prompt.deploy, prompt.rollback, traffic.shed, wait, "
         "wait_for)");
 }

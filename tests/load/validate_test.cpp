@@ -234,3 +234,41 @@ expect:
             "expected one of: v1, v2, v3)",
         });
 }
+
+TEST_CASE("validate_files warns of a trigger alert the scenario lacks while another trigger can fire", "[config][validate]") {
+  MemoryFiles files = project();
+  files.add("playbooks/p.yaml", "name: p\ntrigger: {alert: [AssistantLatencyHigh, Gone]}\n"
+                                "steps: [{kind: wait, duration: 1m}]\n");
+  std::vector<std::string> warnings;
+  CHECK(validate_files({"scenarios/s.yaml"}, files, &warnings).empty());
+  CHECK(warnings == std::vector<std::string>{
+                        "playbooks/p.yaml:2:18: warning: trigger alert 'Gone' is not defined by scenario "
+                        "'scenarios/s.yaml' (it defines: AssistantLatencyHigh, Errors); it never starts the playbook"});
+  files.add("playbooks/p.yaml", "name: p\ntrigger: {alert: Gone, at: 10m}\nsteps: [{kind: wait, duration: 1m}]\n");
+  CHECK(validate_files({"scenarios/s.yaml"}, files, &warnings).empty());
+  CHECK(warnings.size() == 1);
+}
+
+TEST_CASE("validate_files rejects a playbook none of whose triggers can fire", "[config][validate]") {
+  MemoryFiles files = project();
+  files.add("playbooks/p.yaml", "name: p\ntrigger: {alert: [Gone, Lost]}\nsteps: [{kind: wait, duration: 1m}]\n");
+  std::vector<std::string> warnings;
+  const auto problems = validate_files({"scenarios/s.yaml"}, files, &warnings);
+  CHECK(warnings.empty());
+  REQUIRE(problems.size() == 2);
+  CHECK(problems[0].find("playbooks/p.yaml:2:18: trigger alert 'Gone' is not defined") == 0);
+  CHECK(problems[1].find("playbooks/p.yaml:2:18: trigger alert 'Lost' is not defined") == 0);
+}
+
+TEST_CASE("validate_files accepts an end step's outcome in a playbook outcome expectation", "[config][validate]") {
+  MemoryFiles files = project();
+  files.add("playbooks/p.yaml", "name: p\ntrigger: {alert: AssistantLatencyHigh}\n"
+                                "steps: [{kind: end, outcome: escalated}]\n");
+  std::string scenario = kScenario;
+  files.add("scenarios/s.yaml", scenario + "expect:\n  - playbook(p).outcome == escalated\n"
+                                           "  - playbook(p).outcome == escalatd\n");
+  CHECK(validate_files({"scenarios/s.yaml"}, files) ==
+        std::vector<std::string>{"scenarios/s.yaml:10:5: unknown outcome 'escalatd' (did you mean "
+                                 "'escalated'? expected one of: completed, aborted, rolled_back, "
+                                 "interrupted, failed, escalated)"});
+}

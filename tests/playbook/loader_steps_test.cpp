@@ -163,7 +163,7 @@ TEST_CASE("Playbook loader reads a time trigger", "[playbook][loader]") {
 TEST_CASE("Playbook loader suggests the closest new step kind", "[playbook][loader][errors]") {
   CHECK(error("  - {kind: wait-for, condition: error_ratio < 0.1}\n") ==
         "playbooks/p.yaml:4:12: unknown step kind 'wait-for' (did you mean 'wait_for'? expected one "
-        "of: approve, escalate, exec, flag.set, golden.check, http, mode.fallback, model.failover, "
+        "of: approve, end, escalate, exec, flag.set, golden.check, http, mode.fallback, model.failover, "
         "model.rollback, notify, prompt.deploy, prompt.rollback, traffic.shed, wait, wait_for)");
   CHECK(error("  - {kind: exec, argv: [x], urll: http://a}\n") ==
         "playbooks/p.yaml:4:29: unknown key 'urll' (did you mean 'url'?)");

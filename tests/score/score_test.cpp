@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -202,4 +203,17 @@ TEST_CASE("Scoring stays linear on a long journal that never recovers", "[score]
   CHECK_FALSE(s.timeline.t_m);
   CHECK(s.metrics.unsafe == 1000);
   CHECK(s.incidents[0].unsafe == 1000);
+}
+
+TEST_CASE("A no-op control change is not a change and mitigates nothing", "[score][noop]") {
+  std::vector<Event> events = reference_incident();
+  // A failover to the route already in place at 112 s, before the real change at 135 s.
+  const auto at = std::find_if(events.begin(), events.end(), [](const Event& e) { return e.t > 112 * kSecond; });
+  events.insert(at, Event{112 * kSecond, ControlChangeEvent{"route", "", "primary", "primary", "playbook:failover", true}});
+  const Score s = score_journal(events);
+  REQUIRE(s.changes.size() == 1);
+  CHECK(s.changes[0].to == "secondary");
+  REQUIRE(s.incidents.size() == 1);
+  CHECK(s.incidents[0].mitigated_by == "route primary -> secondary by playbook:failover");
+  CHECK(s.timeline.t_m == 150 * kSecond);
 }

@@ -471,3 +471,20 @@ TEST_CASE("An alert_fire line from before the source field reads as the detector
   REQUIRE_THROWS_WITH(parse_event_line(R"({"t_us":7,"type":"alert_fire","name":"A","value":1,"summary":"s"})", 3),
                       Catch::Contains("severity"));
 }
+
+TEST_CASE("Journal writes the noop and grouped flags only when they are set", "[sim][journal]") {
+  CHECK(line_of({0, ControlChangeEvent{"flag", "safe-mode", "on", "on", "api", true}}) ==
+        R"({"t_us":0,"type":"control_change","what":"flag","key":"safe-mode","from":"on","to":"on","by":"api","noop":true})");
+  CHECK(line_of({0, ControlChangeEvent{"flag", "safe-mode", "off", "on", "api", false}}) ==
+        R"({"t_us":0,"type":"control_change","what":"flag","key":"safe-mode","from":"off","to":"on","by":"api"})");
+  CHECK(line_of({5, AlertFireEvent{"Errors", "page", 0.5, "s", "detector", true}}) ==
+        R"({"t_us":5,"type":"alert_fire","name":"Errors","severity":"page","value":0.5,"summary":"s","source":"detector","grouped":true})");
+  CHECK(line_of({5, AlertFireEvent{"Errors", "page", 0.5, "s", "detector", false}}) ==
+        R"({"t_us":5,"type":"alert_fire","name":"Errors","severity":"page","value":0.5,"summary":"s","source":"detector"})");
+  const Event back = parse_event_line(line_of({0, ControlChangeEvent{"route", "", "a", "a", "x", true}}), 1);
+  CHECK(std::get<ControlChangeEvent>(back.body).noop);
+  const Event plain = parse_event_line(line_of({0, ControlChangeEvent{"route", "", "a", "b", "x", false}}), 1);
+  CHECK_FALSE(std::get<ControlChangeEvent>(plain.body).noop);
+  const Event grouped = parse_event_line(line_of({5, AlertFireEvent{"E", "page", 1, "s", "detector", true}}), 1);
+  CHECK(std::get<AlertFireEvent>(grouped.body).grouped);
+}

@@ -34,7 +34,7 @@ TEST_CASE("Every vocabulary names each value once and parses the names back", "[
   check_vocabulary<FaultTarget>(3);
   check_vocabulary<HallucinationMode>(5);
   check_vocabulary<SchemaBreakMode>(4);
-  check_vocabulary<StepKind>(15);
+  check_vocabulary<StepKind>(16);
   check_vocabulary<OnFailure>(4);
   check_vocabulary<CompareOp>(6);
   check_vocabulary<ExpectScope>(6);
