@@ -217,6 +217,8 @@ struct Scenario {
   DurationDist ack_delay;    // responders: how long until a page is acknowledged
   std::string responder = "on-call";
   std::vector<FaultSpec> faults;
+  /// How overlapping faults of one kind on one target combine (`fault_combine`).
+  FaultCombine fault_combine = FaultCombine::kIndependent;
   std::vector<std::string> playbook_files;  // resolved paths
   std::optional<ProbeSpec> probes;
   CorrectionSpec corrections;
