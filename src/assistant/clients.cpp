@@ -15,7 +15,7 @@ void record(SpanFaults* span, const std::vector<std::string>& ids) {
 }  // namespace
 
 void SimEhrClient::send(const EhrRequest& req, EhrDone done, SpanFaults* span) {
-  faults_.select(target_, RequestInfo{req.task_type, {}}, selected_);
+  faults_.select(target_, RequestInfo{req.task_type, {}}, scheduler_.now(), selected_);
   EhrOutcome out = ehr_.respond(req, scheduler_.now(), rng_, selected_);
   record(span, out.fault_ids);
   if (out.hang) return;
@@ -41,7 +41,8 @@ void SimModelClient::send(const std::string& vendor, const ChatRequest& req, Mod
     return;
   }
   Route& route = it->second;
-  faults_.select(route.target, RequestInfo{req.task_type, route.vendor->model_for(req)}, selected_);
+  faults_.select(route.target, RequestInfo{req.task_type, route.vendor->model_for(req)}, scheduler_.now(),
+                 selected_);
   VendorOutcome out = route.vendor->respond(req, scheduler_.now(), route.rng, selected_);
   record(span, out.fault_ids);
   if (out.hang) return;

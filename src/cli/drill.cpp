@@ -32,6 +32,13 @@ void shorten_scenario(ScenarioBundle& bundle, Duration duration) {
   for (auto& f : s.faults) {
     f.at = scale(f.at);
     if (f.duration > 0) f.duration = std::max<Duration>(1, scale(f.duration));
+    // A repeat's period and a ramp's length are part of the fault's timeline: they shrink
+    // with it (a period stays longer than its window, a ramp no longer than it).
+    if (f.repeat) f.repeat->every = std::max<Duration>(f.duration + 1, scale(f.repeat->every));
+    for (auto& r : f.ramps) {
+      r.ramp.over = std::max<Duration>(1, scale(r.ramp.over));
+      if (f.duration > 0) r.ramp.over = std::min(r.ramp.over, f.duration);
+    }
   }
   for (auto& p : bundle.playbooks) {
     if (p.trigger.at) p.trigger.at = scale(*p.trigger.at);

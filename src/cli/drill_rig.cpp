@@ -157,6 +157,9 @@ DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const Scenari
   metrics_.set_slos(scenario_.slos);
   // exec/http/notify steps run on worker threads: the drill keeps serving meanwhile.
   step_effects_.run_in_background([this](std::function<void()> fn) { scheduler_.post(std::move(fn)); });
+  // The live fakes combine faults as the scenario says, and ramp them in scenario time.
+  faults_.set_combine(scenario_.fault_combine);
+  faults_.set_speed(o.speed);
   options_.on_fault = [this](const FaultSpec& f, bool active) {
     if (active) {
       faults_.add(f);

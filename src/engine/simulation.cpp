@@ -148,7 +148,7 @@ class FaultControl {
       assistant_.set_flag(change->flag, change->variant, by, nullptr);
       return;
     }
-    board_.activate(f);
+    board_.activate(f, scheduler_.now());
     if (observer_) observer_(*f, true);
   }
 
@@ -159,6 +159,19 @@ class FaultControl {
     journal_.append(scheduler_.now(), FaultEndEvent{f->id, f->target, to_name(f->kind())});
     if (observer_) observer_(*f, false);
     return true;
+  }
+
+  // Schedules each window of `f` (which must outlive the run) that starts before `run_end`,
+  // and the ends of those that end before it. Each window starts `f` afresh (journaled, its
+  // counters and ramps from zero); its end ends `f` if it is still the active fault of its id.
+  void schedule(const FaultSpec* f, SimTime run_end) {
+    for (const SimTime start : window_starts(*f)) {
+      if (start >= run_end) break;
+      scheduler_.at(start, [this, f] { this->start(f); });
+      if (f->target != "assistant" && f->duration > 0 && start + f->duration < run_end) {
+        scheduler_.at(start + f->duration, [this, f] { end(f); });
+      }
+    }
   }
 
   // Ends every active fault at `at` (the run's end).
@@ -204,6 +217,12 @@ class EngineHandleImpl final : public EngineHandle {
     }
     // Owned here for the rest of the run (the board and scheduled ends point into it).
     const FaultSpec* f = &added_.emplace_back(fault);
+    if (f->repeat) {
+      // Its windows from now on (the first starts at once).
+      added_.back().at = faults_.scheduler().now();
+      faults_.schedule(f, kMaxDuration);
+      return true;
+    }
     faults_.start(f);
     if (f->target != "assistant" && f->duration > 0) {
       faults_.scheduler().after(f->duration, [this, f] { faults_.end(f); });
@@ -435,14 +454,8 @@ template <class S>
 void EngineRun<S>::schedule_faults() {
   // The fault timeline. Change faults (target "assistant") make one control change at `at`,
   // by "deploy:<id>", and persist until a playbook (or a human) undoes it: no end, no revert.
-  FaultControl& faults = fault_control;
-  for (const FaultSpec& f : scenario.faults) {
-    if (f.at >= scenario.duration) continue;
-    scheduler.at(f.at, [&faults, &f] { faults.start(&f); });
-    if (f.target != "assistant" && f.duration > 0 && f.at + f.duration < scenario.duration) {
-      scheduler.at(f.at + f.duration, [&faults, &f] { faults.end(&f); });
-    }
-  }
+  board.set_combine(scenario.fault_combine);
+  for (const FaultSpec& f : scenario.faults) fault_control.schedule(&f, scenario.duration);
 }
 
 // Scheduled golden-set probes (by "probe"): every `every` from `every` on. Their results are

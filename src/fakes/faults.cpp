@@ -20,17 +20,20 @@ bool fault_filters_match(const FaultSpec& f, std::string_view task_type, std::st
   return listed(f.task_types, task_type) && listed(f.models, model);
 }
 
-void FaultBoard::activate(const FaultSpec* spec) {
+void FaultBoard::activate(const FaultSpec* spec, SimTime now) {
   if (spec == nullptr) return;
-  for (std::size_t i = 0; i < active_.size(); ++i) {
-    if (active_[i]->id == spec->id) {
-      active_[i] = spec;
-      matched_[i] = 0;
-      return;
-    }
+  std::size_t i = 0;
+  while (i < active_.size() && active_[i]->id != spec->id) ++i;
+  if (i == active_.size()) {
+    active_.push_back(spec);
+    matched_.push_back(0);
+    started_.push_back(now);
+    resolved_.emplace_back();
   }
-  active_.push_back(spec);
-  matched_.push_back(0);
+  active_[i] = spec;
+  matched_[i] = 0;
+  started_[i] = now;
+  resolved_[i] = spec->ramps.empty() ? nullptr : std::make_unique<FaultSpec>(*spec);
 }
 
 void FaultBoard::deactivate(const std::string& id) {
@@ -39,10 +42,14 @@ void FaultBoard::deactivate(const std::string& id) {
     if (active_[i]->id == id) continue;
     active_[out] = active_[i];
     matched_[out] = matched_[i];
+    started_[out] = started_[i];
+    resolved_[out] = std::move(resolved_[i]);
     ++out;
   }
   active_.resize(out);
   matched_.resize(out);
+  started_.resize(out);
+  resolved_.resize(out);
 }
 
 bool FaultBoard::matches(const std::string& spec_target, const std::string& target) {
@@ -64,7 +71,7 @@ void FaultBoard::for_target(const std::string& target, std::vector<const FaultSp
   }
 }
 
-void FaultBoard::select(const std::string& target, const RequestInfo& info,
+void FaultBoard::select(const std::string& target, const RequestInfo& info, SimTime now,
                         std::vector<const FaultSpec*>& out) {
   out.clear();
   for (std::size_t i = 0; i < active_.size(); ++i) {
@@ -75,8 +82,27 @@ void FaultBoard::select(const std::string& target, const RequestInfo& info,
     const std::uint64_t n = ++matched_[i];
     if (s->every_nth > 0 && n % static_cast<std::uint64_t>(s->every_nth) != 0) continue;
     if (s->first_n > 0 && n > static_cast<std::uint64_t>(s->first_n)) continue;
+    if (resolved_[i] != nullptr) {
+      *resolved_[i] = at_elapsed(*s, now - started_[i]);
+      s = resolved_[i].get();
+    }
     out.push_back(s);
   }
+  if (combine_ == FaultCombine::kMax) keep_strongest_of_each_kind(out);
+}
+
+void keep_strongest_of_each_kind(std::vector<const FaultSpec*>& faults) {
+  std::vector<const FaultSpec*> kept;
+  for (const FaultSpec* f : faults) {
+    auto same = std::find_if(kept.begin(), kept.end(),
+                             [&](const FaultSpec* k) { return k->kind() == f->kind(); });
+    if (same == kept.end()) {
+      kept.push_back(f);
+    } else if (f->probability > (*same)->probability) {
+      *same = f;
+    }
+  }
+  faults = std::move(kept);
 }
 
 std::uint64_t FaultBoard::matched(const std::string& id) const {

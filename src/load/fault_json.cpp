@@ -1,5 +1,6 @@
 #include "load/fault_json.hpp"
 
+#include <cmath>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -49,9 +50,42 @@ Json dist_to_json(const DurationDist& d) {
   return nullptr;
 }
 
+namespace {
+
+// {ramp: [from, to], over: d}, as the loader reads it.
+Json ramp_to_json(const ParamRamp& r) {
+  auto end = [&](double v) -> Json {
+    if (r.duration) return format_duration_exact(static_cast<Duration>(std::llround(v)));
+    return v;
+  };
+  return Json{{"ramp", Json::array({end(r.ramp.from), end(r.ramp.to)})},
+              {"over", format_duration_exact(r.ramp.over)}};
+}
+
+// Writes `r` over the constant its parameter was written as: in place of the number or
+// duration, or of a delay distribution's scale (a fixed delay is the ramp itself).
+void write_ramp(Json& j, const ParamRamp& r) {
+  auto it = j.find(r.key);
+  if (it != j.end() && it->is_object()) {
+    for (const char* scale : {"median", "mean", "value"}) {
+      if (it->contains(scale)) (*it)[scale] = ramp_to_json(r);
+    }
+    return;
+  }
+  j[r.key] = ramp_to_json(r);
+}
+
+}  // namespace
+
 Json fault_to_json(const FaultSpec& f) {
   Json j = {{"id", f.id}, {"target", f.target}, {"kind", to_name(f.kind())}};
-  if (f.duration > 0) j["for"] = format_duration_exact(f.duration);
+  if (f.repeat) {
+    j["repeat"] = Json{{"every", format_duration_exact(f.repeat->every)},
+                       {"for", format_duration_exact(f.duration)},
+                       {"times", f.repeat->times}};
+  } else if (f.duration > 0) {
+    j["for"] = format_duration_exact(f.duration);
+  }
   j["probability"] = f.probability;
   if (f.every_nth > 0) j["every_nth"] = f.every_nth;
   if (f.first_n > 0) j["first_n"] = f.first_n;
@@ -64,6 +98,7 @@ Json fault_to_json(const FaultSpec& f) {
         for_each_field<P>([&](const auto& field) { write_field(j, p, field); });
       },
       f.params);
+  for (const ParamRamp& r : f.ramps) write_ramp(j, r);
   return j;
 }
 

@@ -31,6 +31,10 @@ inline constexpr Duration kMinProbeInterval = kSecond;
 /// Most scheduled probe runs in a run (`duration` / `probes.every`); each runs a golden set.
 inline constexpr std::int64_t kMaxProbeRuns = 100000;
 
+/// Most windows of one fault's `repeat` (`times`); each window journals a fault_start and a
+/// fault_end and schedules two events.
+inline constexpr long long kMaxFaultRepeats = 10000;
+
 /// Longest value echoed back in an error message; longer ones are cut with "…".
 inline constexpr std::size_t kMaxEchoedChars = 80;
 /// Longest unknown key or value for which "did you mean" suggestions are computed (the edit

@@ -302,7 +302,7 @@ std::optional<Duration> read_duration(FileCtx& ctx, const YAML::Node& v, const s
 }
 
 std::optional<DurationDist> read_dist(FileCtx& ctx, const YAML::Node& v, const std::string& key,
-                                      const std::string& path) {
+                                      const std::string& path, const ScaleReader& scale) {
   DurationDist d;
   if (v.IsScalar()) {
     std::string why;
@@ -344,11 +344,16 @@ std::optional<DurationDist> read_dist(FileCtx& ctx, const YAML::Node& v, const s
     if (!opt) ok = false;
     return opt.value_or(0);
   };
+  // The scale parameter, or what `scale` makes of it when it is a mapping.
+  auto scale_of = [&](const std::string& k, bool positive) {
+    if (scale && m.value(k).IsMap()) return scale(m, k);
+    return positive ? m.positive_duration(k, kRequired) : m.duration(k, kRequired);
+  };
   d.kind = *kind;
   switch (*kind) {
     case DistKind::kFixed:
       allow({"value"});
-      d.value = need(m.duration("value", kRequired));
+      d.value = need(scale_of("value", false));
       break;
     case DistKind::kUniform:
       allow({"min", "max"});
@@ -362,11 +367,11 @@ std::optional<DurationDist> read_dist(FileCtx& ctx, const YAML::Node& v, const s
       break;
     case DistKind::kExponential:
       allow({"mean"});
-      d.mean = need(m.positive_duration("mean", kRequired));
+      d.mean = need(scale_of("mean", true));
       break;
     case DistKind::kLognormal:
       allow({"median", "sigma"});
-      d.median = need(m.positive_duration("median", kRequired));
+      d.median = need(scale_of("median", true));
       d.sigma = need(m.number_in("sigma", 0, 5, kRequired));
       break;
   }

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <initializer_list>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -207,8 +208,13 @@ std::optional<E> read_enum(MapReader& m, const std::string& key, const std::stri
 std::optional<std::string> read_string(FileCtx& ctx, const YAML::Node& v, const std::string& key);
 std::optional<double> read_number(FileCtx& ctx, const YAML::Node& v, const std::string& key);
 std::optional<Duration> read_duration(FileCtx& ctx, const YAML::Node& v, const std::string& key);
+/// Reads a distribution's scale (`value`, `mean` or `median`, by key) when it is written as a
+/// mapping (a fault's ramp): returns the value at start, or nullopt after reporting.
+using ScaleReader = std::function<std::optional<Duration>(MapReader& dist, const std::string& key)>;
+/// A duration or a distribution. With `scale`, the scale of a fixed, exponential or lognormal
+/// distribution may be a mapping, which `scale` reads.
 std::optional<DurationDist> read_dist(FileCtx& ctx, const YAML::Node& v, const std::string& key,
-                                      const std::string& path);
+                                      const std::string& path, const ScaleReader& scale = nullptr);
 
 /// "'fast'" for a scalar, "a mapping", "a list", "nothing".
 std::string describe_node(const YAML::Node& v);

@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "load/limits.hpp"
 #include "load/loader.hpp"
 #include "load/loader_detail.hpp"
 
@@ -57,20 +58,113 @@ const std::vector<std::string> kTriggerKeys = {"probability", "every_nth", "firs
 template <typename T>
 [[maybe_unused]] inline constexpr bool kUnreadable = false;
 
-// Reads one parameter of a kind's struct by its field table entry.
+// Where the ramps of one fault go while it is read, and how long a ramp may take: the fault's
+// window ('for', or 'repeat.for'; 0 = no bound).
+struct RampSink {
+  std::vector<ParamRamp>& ramps;
+  Duration max_over = 0;
+};
+
+// Whether a parameter's value is written as a ramp ({ramp: [from, to], over: d}).
+bool is_ramp(const YAML::Node& v) { return v.IsMap() && v["ramp"].IsDefined(); }
+
+// Reads the ramp at `key` of `m` as a ramp of parameter `param`: durations >= lo (µs) when
+// `durations`, else numbers in [lo, hi]. Records it in `sink`; returns its `from`.
+std::optional<double> read_ramp(MapReader& m, const std::string& key, const std::string& param,
+                                bool durations, double lo, double hi, RampSink& sink) {
+  MapReader r(m.ctx(), m.value(key), m.path_of(key), "for '" + key + "'", m.mark_of(key));
+  if (!r.ok()) return std::nullopt;
+  r.allow({"ramp", "over"});
+  const auto list = r.list("ramp", kRequired);
+  const auto over = r.positive_duration("over", kRequired);
+  if (!list || !over) return std::nullopt;
+  if (list->size() != 2) {
+    r.error_at("ramp", "expected two values [from, to] for the ramp of '" + key + "', got " +
+                           std::to_string(list->size()));
+    return std::nullopt;
+  }
+  double ends[2] = {0, 0};
+  bool ok = true;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const YAML::Node item = (*list)[i];
+    const YAML::Mark mark = item.Mark().line >= 0 ? item.Mark() : r.mark_of("ramp");
+    std::optional<double> v;
+    if (durations) {
+      if (auto d = read_duration(m.ctx(), item, key)) v = static_cast<double>(*d);
+    } else {
+      v = read_number(m.ctx(), item, key);
+    }
+    if (!v) {
+      ok = false;
+      continue;
+    }
+    ends[i] = *v;
+    if (ends[i] < lo || (!durations && ends[i] > hi)) {
+      m.ctx().error(mark, durations ? std::string("expected a duration ") + (lo > 0 ? "> 0" : ">= 0") +
+                                          " for the ramp of '" + key + "', got " + describe_node(item)
+                                    : "expected ramp values between " + format_number(lo) + " and " +
+                                          format_number(hi) + " for '" + key + "', got " + describe_node(item));
+      ok = false;
+    }
+  }
+  if (sink.max_over > 0 && *over > sink.max_over) {
+    r.error_at("over", "the ramp of '" + key + "' takes " + format_duration(*over) +
+                           ", longer than the fault's window ('for' " + format_duration(sink.max_over) + ")");
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  sink.ramps.push_back(ParamRamp{param, Ramp{ends[0], ends[1], *over}, durations});
+  return ends[0];
+}
+
+// A duration distribution whose scale may ramp: `{ramp: [200ms, 8s], over: 20m}` (a fixed
+// delay that ramps) or a distribution whose value, mean or median is such a ramp.
+std::optional<DurationDist> read_ramped_dist(MapReader& m, const std::string& key, bool required,
+                                             RampSink& sink) {
+  if (!m.has(key)) {
+    if (required) m.require(key);
+    return std::nullopt;
+  }
+  if (is_ramp(m.value(key))) {
+    const auto from = read_ramp(m, key, key, true, 0, 0, sink);
+    if (!from) return std::nullopt;
+    DurationDist d;
+    d.value = static_cast<Duration>(*from);
+    return d;
+  }
+  const ScaleReader scale = [&](MapReader& dist, const std::string& k) -> std::optional<Duration> {
+    // A value of 0 is a fixed delay of nothing; a mean or median must stay above it.
+    const auto from = read_ramp(dist, k, key, true, k == "value" ? 0 : 1, 0, sink);
+    if (!from) return std::nullopt;
+    return static_cast<Duration>(*from);
+  };
+  return read_dist(m.ctx(), m.value(key), key, m.path_of(key), scale);
+}
+
+// Reads one parameter of a kind's struct by its field table entry. Numbers and durations may
+// ramp (into `sink`).
 template <typename S, typename T>
-void read_field(MapReader& m, S& params, const Field<S, T>& f) {
+void read_field(MapReader& m, S& params, const Field<S, T>& f, RampSink& sink) {
   const std::string key(f.key);
   T& out = params.*(f.member);
+  const bool ramp = m.has(key) && is_ramp(m.value(key));
   if constexpr (std::is_same_v<T, DurationDist>) {
-    if (auto v = m.dist(key, f.required)) out = *v;
+    if (auto v = read_ramped_dist(m, key, f.required, sink)) out = *v;
   } else if constexpr (std::is_same_v<T, Duration>) {
-    if (auto v = m.duration(key, f.required)) out = *v;
+    if (ramp) {
+      if (auto v = read_ramp(m, key, key, true, 0, 0, sink)) out = static_cast<Duration>(*v);
+    } else if (auto v = m.duration(key, f.required)) {
+      out = *v;
+    }
   } else if constexpr (std::is_same_v<T, int>) {
     const auto lo = static_cast<long long>(f.min), hi = static_cast<long long>(f.max);
     if (auto v = m.integer(key, lo, hi, f.required)) out = static_cast<int>(*v);
   } else if constexpr (std::is_same_v<T, double>) {
-    if (auto v = m.number_in(key, f.min, f.max, f.required)) out = *v;
+    if (ramp) {
+      if (auto v = read_ramp(m, key, key, false, f.min, f.max, sink)) out = *v;
+    } else if (auto v = m.number_in(key, f.min, f.max, f.required)) {
+      out = *v;
+    }
   } else if constexpr (std::is_same_v<T, std::string>) {
     if (auto v = m.str(key, f.required)) out = *v;
   } else if constexpr (std::is_enum_v<T>) {
@@ -81,13 +175,36 @@ void read_field(MapReader& m, S& params, const Field<S, T>& f) {
 }
 
 // Fills the parameters of the fault's kind from `m`, as its field table says.
-void read_params(MapReader& m, FaultParams& params) {
+void read_params(MapReader& m, FaultParams& params, RampSink& sink) {
   std::visit(
       [&](auto& p) {
         using P = std::decay_t<decltype(p)>;
-        for_each_field<P>([&](const auto& f) { read_field(m, p, f); });
+        for_each_field<P>([&](const auto& f) { read_field(m, p, f, sink); });
       },
       params);
+}
+
+// Reads `repeat: {every, for, times}` into f.repeat and f.duration (each window's length).
+void read_repeat(MapReader& m, FaultSpec& f) {
+  if (m.has("for")) {
+    m.error_at("repeat", "fault '" + f.id + "' has both 'for' and 'repeat': give each window's length as "
+                         "'repeat.for' only");
+    return;
+  }
+  MapReader r(m.ctx(), m.value("repeat"), m.path_of("repeat"), "for 'repeat'", m.mark_of("repeat"));
+  if (!r.ok()) return;
+  r.allow({"every", "for", "times"});
+  const auto every = r.positive_duration("every", kRequired);
+  const auto window = r.positive_duration("for", kRequired);
+  const auto times = r.integer("times", 1, limits::kMaxFaultRepeats, kRequired);
+  if (!every || !window || !times) return;
+  if (*window >= *every) {
+    r.error_at("for", "each window of fault '" + f.id + "' ('for' " + format_duration(*window) +
+                          ") must be shorter than 'every' (" + format_duration(*every) + ")");
+    return;
+  }
+  f.repeat = FaultRepeat{*every, static_cast<int>(*times)};
+  f.duration = *window;
 }
 
 // Reads a list of strings of `key` checking each item against `allowed` (when given), recording
@@ -126,7 +243,7 @@ std::vector<std::string> read_names(MapReader& m, const std::string& key,
 FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
                      std::optional<Duration> run_duration, bool at_required) {
   static const std::vector<std::string> kEveryKey = [] {
-    std::vector<std::string> all = {"id", "at", "for", "target", "kind", "models", "incident"};
+    std::vector<std::string> all = {"id", "at", "for", "repeat", "target", "kind", "models", "incident"};
     all.insert(all.end(), kTriggerKeys.begin(), kTriggerKeys.end());
     for (const auto& [_, keys] : kind_keys()) {
       for (const auto& k : keys) {
@@ -170,9 +287,11 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
                             "and stays until undone)";
     for (const auto& k : kTriggerKeys) elsewhere[k] = why;
     elsewhere["for"] = why;
+    elsewhere["repeat"] = why;
     elsewhere["models"] = why;
   } else {
     keys.push_back("for");
+    keys.push_back("repeat");
     keys.insert(keys.end(), kTriggerKeys.begin(), kTriggerKeys.end());
     if (target != FaultTarget::kEhr) keys.push_back("models");
   }
@@ -194,14 +313,24 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
     }
   }
   if (m.has("for")) f.duration = m.positive_duration("for").value_or(0);
-  // Each is at most kMaxDuration, so the sum cannot overflow; it must stay a valid time too.
-  if (f.at + f.duration > kMaxDuration) {
-    m.error_at("for", "fault '" + f.id + "' ends at " + format_duration(f.at + f.duration) +
-                          ", after the limit of 3650d ('at' + 'for')");
+  if (m.has("repeat")) read_repeat(m, f);
+  // Each is at most kMaxDuration, and times at most kMaxFaultRepeats, so the sum cannot
+  // overflow; it must stay a valid time too.
+  const SimTime last_start = window_starts(f).back();
+  if (last_start + f.duration > kMaxDuration) {
+    const std::string key = f.repeat ? "repeat" : "for";
+    m.error_at(key, "fault '" + f.id + "' ends at " + format_duration(last_start + f.duration) +
+                        ", after the limit of 3650d ('at' + " +
+                        (f.repeat ? "the repeat's windows)" : "'for')"));
   }
 
-  // Trigger.
-  f.probability = m.number_in("probability", 0, 1).value_or(1.0);
+  // Trigger. Probability and numeric parameters may ramp over at most the fault's window.
+  RampSink sink{f.ramps, f.duration};
+  if (m.has("probability") && is_ramp(m.value("probability"))) {
+    f.probability = read_ramp(m, "probability", "probability", false, 0, 1, sink).value_or(1.0);
+  } else {
+    f.probability = m.number_in("probability", 0, 1).value_or(1.0);
+  }
   f.every_nth = static_cast<int>(m.integer("every_nth", 1, 1'000'000'000).value_or(0));
   f.first_n = static_cast<int>(m.integer("first_n", 1, 1'000'000'000).value_or(0));
   {
@@ -213,7 +342,7 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
 
   // Parameters (none when the kind is unknown: it is reported already).
   if (auto* e = f.as<ErrorFault>()) e->status = target.value_or(FaultTarget::kVendor) == FaultTarget::kVendor ? 503 : 500;
-  if (kind) read_params(m, f.params);
+  if (kind) read_params(m, f.params, sink);
   return f;
 }
 

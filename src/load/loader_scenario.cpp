@@ -323,7 +323,7 @@ Scenario read_scenario(Session& s, const std::string& path) {
   if (!top.ok()) return sc;
   top.allow({"name", "description", "seed", "duration", "fakes", "workload", "assistant", "slos",
              "evaluation_interval", "alerts", "responders", "paging", "probes", "corrections", "faults", "playbooks",
-             "recovery", "expect", "ci"});
+             "recovery", "expect", "ci", "fault_combine"});
   const std::string dir = dir_of(path);
 
   sc.name = top.str("name", kRequired).value_or("");
@@ -419,6 +419,7 @@ Scenario read_scenario(Session& s, const std::string& path) {
 
   check_run_cost(top, sc, run_duration.has_value());
   read_faults(top, sc, run_duration);
+  if (auto c = read_enum<FaultCombine>(top, "fault_combine", "fault combination")) sc.fault_combine = *c;
 
   if (auto list = top.list("playbooks")) {
     for (const auto& item : *list) {

@@ -125,6 +125,10 @@ ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
       if (target_class(f.target) == FaultTarget::kAssistant) {
         return json_error(400, "assistant change faults apply only in a drill or a run", "target");
       }
+      if (f.repeat) {
+        // Windows need a timeline to open and close them; serve has none.
+        return json_error(400, "repeat applies only in a drill or a run", "repeat");
+      }
       const bool replaced = ctx.faults.get(f.id).has_value();
       ctx.faults.add(f);
       return json_reply(replaced ? 200 : 201, fault_to_json(f));

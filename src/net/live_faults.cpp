@@ -11,7 +11,7 @@ bool LiveFaults::add(const FaultSpec& spec) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto owned = std::make_unique<FaultSpec>(spec);
-    board_.activate(owned.get());  // replaces an active fault with the same id, in place
+    board_.activate(owned.get(), now());  // replaces an active fault with the same id, in place
     // Drop the spec the board no longer points to (a replaced one).
     replaced = std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == spec.id; });
     specs_.push_back(std::move(owned));
@@ -19,6 +19,19 @@ bool LiveFaults::add(const FaultSpec& spec) {
   }
   if (replaced > 0) notify_ended(HoldRelease{false, {spec.id}});
   return true;
+}
+
+void LiveFaults::set_combine(FaultCombine combine) {
+  std::lock_guard<std::mutex> lock(mu_);
+  board_.set_combine(combine);
+}
+
+void LiveFaults::set_speed(double speed) { speed_.store(speed > 0 ? speed : 1.0); }
+
+SimTime LiveFaults::now() const {
+  const auto real =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - epoch_).count();
+  return static_cast<SimTime>(static_cast<double>(real) * speed_.load());
 }
 
 bool LiveFaults::remove(const std::string& id) {
@@ -86,7 +99,7 @@ void LiveFaults::select(const std::string& target, const RequestInfo& info, std:
   // the next request (as if this one had come first).
   if (active_.load(std::memory_order_acquire) == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
-  board_.select(target, info, scratch_);
+  board_.select(target, info, now(), scratch_);
   for (const FaultSpec* s : scratch_) out.push_back(*s);
 }
 

@@ -3,6 +3,7 @@
 // control API: a FaultBoard behind a mutex, owning its fault specs. Servers take a snapshot of
 // the faults that apply to one request (copies, so a fault removed meanwhile cannot dangle).
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,8 +21,15 @@ namespace gameday::net {
 /// Thread-safe set of live faults. Fault ids are unique; adding an id that is active replaces it.
 class LiveFaults {
  public:
-  /// Activates `spec` (copied). Returns false when its id is empty.
+  /// Activates `spec` (copied), started now: its ramps move with real time from here. Returns
+  /// false when its id is empty.
   bool add(const FaultSpec& spec);
+  /// How overlapping faults of one kind on one target combine (a drill's scenario
+  /// `fault_combine`; default independent).
+  void set_combine(FaultCombine combine);
+  /// How fast ramps move: scenario time per real time (a drill's --speed; values <= 0 are
+  /// taken as 1). Set before adding faults.
+  void set_speed(double speed);
   /// Deactivates the fault `id`; false when it was not active.
   bool remove(const std::string& id);
   /// Deactivates every fault (POST /reset). Returns how many were active.
@@ -31,7 +39,8 @@ class LiveFaults {
   /// The active fault `id`, if any.
   std::optional<FaultSpec> get(const std::string& id) const;
   /// The faults that apply to one request to `target` ("vendor:<id>", "ehr"): target, filters
-  /// and every_nth/first_n counters (FaultBoard::select), copied into `out` (cleared first).
+  /// and every_nth/first_n counters (FaultBoard::select), copied into `out` (cleared first),
+  /// ramped parameters at their value for the real time elapsed since the fault was added.
   /// Advances the counters: call once per request.
   void select(const std::string& target, const RequestInfo& info, std::vector<FaultSpec>& out);
   /// Requests counted for the active fault `id` since it was added (0 when not active).
@@ -59,6 +68,11 @@ class LiveFaults {
   std::vector<std::unique_ptr<FaultSpec>> specs_;  // owned; the board points into them
   FaultBoard board_;
   std::vector<const FaultSpec*> scratch_;
+  // The board's clock: microseconds since construction times speed_ (live ramps follow real
+  // time, or a drill's scenario time).
+  std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
+  std::atomic<double> speed_{1.0};
+  SimTime now() const;
 };
 
 /// Pointers to `specs` (for FakeVendor/FakeEhr::respond, which take pointers).

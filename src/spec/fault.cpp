@@ -1,5 +1,8 @@
 #include "spec/fault.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <utility>
 
 namespace gameday {
@@ -36,7 +39,81 @@ std::vector<std::string> param_keys(FaultKind k) {
   return keys;
 }
 
-std::string describe_fault(const FaultSpec& f) {
+double Ramp::value_at(Duration elapsed) const {
+  if (elapsed <= 0) return from;
+  if (elapsed >= over) return to;
+  return from + (to - from) * (static_cast<double>(elapsed) / static_cast<double>(over));
+}
+
+namespace {
+
+// Sets one rampable member to `v`; members of other types cannot ramp (the loader refuses).
+template <typename T>
+void set_ramped(T& member, double v) {
+  if constexpr (std::is_same_v<T, double>) {
+    member = v;
+  } else if constexpr (std::is_same_v<T, Duration>) {
+    member = static_cast<Duration>(std::llround(v));
+  } else if constexpr (std::is_same_v<T, DurationDist>) {
+    // The ramp moves the distribution's scale: a fixed value, a lognormal median, an
+    // exponential mean.
+    const auto d = static_cast<Duration>(std::llround(v));
+    switch (member.kind) {
+      case DistKind::kFixed: member.value = d; break;
+      case DistKind::kLognormal: member.median = d; break;
+      case DistKind::kExponential: member.mean = d; break;
+      case DistKind::kUniform: break;
+    }
+  }
+}
+
+std::string describe_ramp(const ParamRamp& r) {
+  auto show = [&](double v) {
+    if (r.duration) return format_duration_exact(static_cast<Duration>(std::llround(v)));
+    if (r.key == "probability") return std::to_string(static_cast<int>(v * 100 + 0.5)) + "%";
+    std::string s = std::to_string(v);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+  };
+  return r.key + " ramps " + show(r.ramp.from) + " -> " + show(r.ramp.to) + " over " +
+         format_duration_exact(r.ramp.over);
+}
+
+}  // namespace
+
+FaultSpec at_elapsed(const FaultSpec& f, Duration elapsed) {
+  FaultSpec out = f;
+  for (const ParamRamp& r : f.ramps) {
+    const double v = r.ramp.value_at(elapsed);
+    if (r.key == "probability") {
+      out.probability = v;
+      continue;
+    }
+    std::visit(
+        [&](auto& p) {
+          using P = std::decay_t<decltype(p)>;
+          for_each_field<P>([&](const auto& field) {
+            if (field.key == r.key) set_ramped(p.*(field.member), v);
+          });
+        },
+        out.params);
+  }
+  return out;
+}
+
+std::vector<SimTime> window_starts(const FaultSpec& f) {
+  std::vector<SimTime> out;
+  const int times = f.repeat ? f.repeat->times : 1;
+  const Duration every = f.repeat ? f.repeat->every : 0;
+  for (int k = 0; k < times; ++k) out.push_back(f.at + k * every);
+  return out;
+}
+
+namespace {
+
+// What the fault does, without its ramps and repeat.
+std::string describe_effect(const FaultSpec& f) {
   std::string d;
   switch (f.kind()) {
     case FaultKind::kLatency:
@@ -75,8 +152,23 @@ std::string describe_fault(const FaultSpec& f) {
       d = to_name(f.kind());
       break;
   }
-  if (f.probability < 1.0) {
+  const bool ramped = std::any_of(f.ramps.begin(), f.ramps.end(),
+                                  [](const ParamRamp& r) { return r.key == "probability"; });
+  if (f.probability < 1.0 && !ramped) {
     d += " on " + std::to_string(static_cast<int>(f.probability * 100 + 0.5)) + "% of requests";
+  }
+  return d;
+}
+
+}  // namespace
+
+std::string describe_fault(const FaultSpec& f) {
+  std::string d = describe_effect(f);
+  for (const ParamRamp& r : f.ramps) d += ", " + describe_ramp(r);
+  if (f.repeat) {
+    d += ", repeats every " + format_duration_exact(f.repeat->every) + " for " +
+         format_duration_exact(f.duration) +
+         ", " + std::to_string(f.repeat->times) + " times";
   }
   return d;
 }

@@ -314,6 +314,47 @@ static_assert(detail::params_in_kind_order(std::make_index_sequence<std::variant
 /// Default parameters of kind `k` (before a loader fills them in).
 FaultParams default_params(FaultKind k);
 
+/// A parameter that moves in a straight line from `from` to `to` over `over` after the fault
+/// starts (each repeat window's start), then holds `to` until the fault ends. Durations ramp in
+/// microseconds.
+struct Ramp {
+  double from = 0;
+  double to = 0;
+  Duration over = 0;  // > 0
+  /// The value `elapsed` after the start: `from` at 0 (and before), `to` at `over` and after.
+  double value_at(Duration elapsed) const;
+};
+
+/// One ramped parameter of a fault: its key in files ("probability", "delay",
+/// "susceptibility", ...; for a delay distribution the ramp moves its value, median or mean)
+/// and the ramp. While a fault ramps, the constant in its own field holds the value at start.
+struct ParamRamp {
+  std::string key;
+  Ramp ramp;
+  bool duration = false;  // a duration ramp (delay, retry_after): values are microseconds
+};
+
+/// `repeat: {every, for, times}`: the fault is active in [at + k*every, at + k*every + for)
+/// for k = 0 .. times-1 (`for` is then the fault's `duration`, each window's length).
+struct FaultRepeat {
+  Duration every = 0;  // > duration
+  int times = 1;       // >= 1
+};
+
+/// How overlapping faults of one kind on one target combine (scenario `fault_combine`).
+enum class FaultCombine : std::uint8_t {
+  kIndependent,  // each draws its own probability: together they apply with 1 - prod(1 - p)
+  kMax,          // they act as one fault with the largest probability (the first such one)
+};
+
+constexpr std::string_view name_of(FaultCombine c) {
+  switch (c) {
+    case FaultCombine::kIndependent: return "independent";
+    case FaultCombine::kMax: return "max";
+  }
+  return {};
+}
+
 /// A fault on the timeline: when, on what, which requests it applies to, and its kind's
 /// parameters.
 struct FaultSpec {
@@ -334,6 +375,10 @@ struct FaultSpec {
   std::string incident;
   /// The kind and its parameters.
   FaultParams params;
+  /// Parameters that ramp instead of staying constant (at most one ramp per key).
+  std::vector<ParamRamp> ramps;
+  /// Repeated windows (nullopt: one window [at, at + duration)).
+  std::optional<FaultRepeat> repeat;
 
   /// The fault's kind (the index of `params`).
   FaultKind kind() const { return static_cast<FaultKind>(params.index()); }
@@ -344,9 +389,17 @@ struct FaultSpec {
   P* as() { return std::get_if<P>(&params); }
 };
 
+/// The fault as it acts `elapsed` after its start: each ramped parameter set to its ramp's
+/// value then (durations rounded to the microsecond), the ramps kept.
+FaultSpec at_elapsed(const FaultSpec& f, Duration elapsed);
+
+/// The start of each active window of `f`: `at`, then `at + k*every` with a repeat.
+std::vector<SimTime> window_starts(const FaultSpec& f);
+
 /// A short human description of what the fault does, as journaled in `fault_start`
 /// ("+lognormal(median=12s, sigma=0.3)", "status 429, retry-after 2s on 50% of requests",
-/// "deploy prompt v3", ...).
+/// "deploy prompt v3", ...), then each ramp ("probability ramps 0% -> 30% over 20m") and the
+/// repeat ("repeats every 4m for 2m, 6 times").
 std::string describe_fault(const FaultSpec& f);
 
 // ---- field tables (the keys each kind adds to the common fault keys)

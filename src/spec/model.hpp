@@ -220,6 +220,8 @@ struct Scenario {
   /// pages nobody (0 = every firing pages).
   Duration group_interval = 0;
   std::vector<FaultSpec> faults;
+  /// How overlapping faults of one kind on one target combine (`fault_combine`).
+  FaultCombine fault_combine = FaultCombine::kIndependent;
   std::vector<std::string> playbook_files;  // resolved paths
   std::optional<ProbeSpec> probes;
   CorrectionSpec corrections;

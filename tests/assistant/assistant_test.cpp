@@ -40,7 +40,7 @@ TEST_CASE("Assistant answers every task type correctly when nothing is wrong", "
 
 TEST_CASE("Assistant falls back after its own timeout and retry when the vendor hangs", "[assistant]") {
   Harness h;
-  h.board.activate(&h.fault("vendor:primary", "hang"));
+  h.board.activate(&h.fault("vendor:primary", "hang"), 0);
   Rng rng(3);
   const Answer a = h.ask(h.factory.random(TaskType::kDischargeSummary, rng));
   REQUIRE(a.status == RequestStatus::kFallback);
@@ -53,7 +53,7 @@ TEST_CASE("Assistant falls back after its own timeout and retry when the vendor 
 
 TEST_CASE("Assistant fails over to the secondary vendor when auto-failover is on", "[assistant]") {
   Harness h;
-  h.board.activate(&h.fault("vendor:primary", "hang"));
+  h.board.activate(&h.fault("vendor:primary", "hang"), 0);
   REQUIRE(h.assistant->set_flag("auto-failover", "on", "test", nullptr));
   Rng rng(3);
   const Answer a = h.ask(h.factory.random(TaskType::kBenefitsQuestion, rng));
@@ -67,7 +67,7 @@ TEST_CASE("Assistant waits for Retry-After before retrying a 429", "[assistant]"
   FaultSpec& f = h.fault("vendor:primary", "error");
   f.as<ErrorFault>()->status = 429;
   f.as<ErrorFault>()->retry_after = 2 * kSecond;
-  h.board.activate(&f);
+  h.board.activate(&f, 0);
   Rng rng(3);
   const Answer a = h.ask(h.factory.random(TaskType::kPriorAuthStatus, rng));
   REQUIRE(a.status == RequestStatus::kFallback);
@@ -86,7 +86,7 @@ TEST_CASE("Assistant waits for Retry-After before retrying a failed EHR call", "
     f.as<ErrorFault>()->status = 503;
     f.as<ErrorFault>()->retry_after = retry_after;
     f.first_n = 1;  // the retry goes through
-    h.board.activate(&f);
+    h.board.activate(&f, 0);
     Rng rng(3);
     return h.ask(h.factory.random(TaskType::kPriorAuthStatus, rng));
   };
@@ -114,7 +114,7 @@ TEST_CASE("Assistant waits for Retry-After before retrying a failed EHR call", "
 
 TEST_CASE("Assistant falls back when the EHR times out", "[assistant]") {
   Harness h;
-  h.board.activate(&h.fault("ehr", "timeout"));
+  h.board.activate(&h.fault("ehr", "timeout"), 0);
   Rng rng(3);
   const Answer a = h.ask(h.factory.random(TaskType::kPriorAuthStatus, rng));
   REQUIRE(a.status == RequestStatus::kFallback);
@@ -184,8 +184,8 @@ TEST_CASE("Spans record the faults of the EHR and model calls a request made", "
   ehr.as<LatencyFault>()->delay = fixed(100 * kMillisecond);
   FaultSpec& vendor = h.fault("vendor:primary", "latency");
   vendor.as<LatencyFault>()->delay = fixed(kSecond);
-  h.board.activate(&ehr);
-  h.board.activate(&vendor);
+  h.board.activate(&ehr, 0);
+  h.board.activate(&vendor, 0);
   Rng rng(3);
   const Answer a = h.ask(h.factory.random(TaskType::kBenefitsQuestion, rng));
   REQUIRE(a.status == RequestStatus::kOk);
@@ -199,7 +199,7 @@ TEST_CASE("Spans record the faults of the EHR and model calls a request made", "
 TEST_CASE("A hung call's fault is on its span even though no response arrives", "[assistant][spans]") {
   Harness h;
   FaultSpec& hang = h.fault("vendor:primary", "hang");
-  h.board.activate(&hang);
+  h.board.activate(&hang, 0);
   Rng rng(3);
   const Answer a = h.ask(h.factory.random(TaskType::kPriorAuthStatus, rng));
   REQUIRE(a.status == RequestStatus::kFallback);
@@ -226,7 +226,7 @@ TEST_CASE("The live view shows where an unfinished request is waiting", "[assist
   Harness h;
   FaultSpec& slow = h.fault("vendor:primary", "latency");
   slow.as<LatencyFault>()->delay = fixed(8 * kSecond);
-  h.board.activate(&slow);
+  h.board.activate(&slow, 0);
   Rng rng(3);
   const Task task = h.factory.random(TaskType::kPriorAuthStatus, rng);
   bool done = false;
@@ -362,7 +362,7 @@ TEST_CASE("A poisoned note in the context is an attempt, and echoing its canary 
 TEST_CASE("With patient-match-check on, another patient's records are dropped and the request fails closed", "[assistant][flags]") {
   Harness h;
   FaultSpec& wp = h.fault("ehr", "wrong_patient");  // every search answers for someone else
-  h.board.activate(&wp);
+  h.board.activate(&wp, 0);
   Rng rng(5);
   const Task task = h.factory.random(TaskType::kDischargeSummary, rng);
   const Answer unchecked = h.ask(task);
@@ -381,7 +381,7 @@ TEST_CASE("With ehr-replica on, retrieval goes to the replica route and escapes 
   Harness h;
   SimEhrClient replica(h.ehr, h.board, h.scheduler, Rng(77), "ehr:replica");
   h.assistant->set_replica(&replica);
-  h.board.activate(&h.fault("ehr", "timeout"));
+  h.board.activate(&h.fault("ehr", "timeout"), 0);
   Rng rng(5);
   const Task task = h.factory.random(TaskType::kPriorAuthStatus, rng);
   REQUIRE(h.ask(task).status == RequestStatus::kFallback);

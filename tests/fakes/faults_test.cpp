@@ -25,7 +25,7 @@ TEST_CASE("Fault board matches vendor wildcards and exact targets", "[fakes][fau
   const FaultSpec secondary = spec("c", "vendor:secondary");
   const FaultSpec ehr = spec("d", "ehr");
   FaultBoard board;
-  for (const FaultSpec* f : {&primary, &any, &secondary, &ehr}) board.activate(f);
+  for (const FaultSpec* f : {&primary, &any, &secondary, &ehr}) board.activate(f, 0);
 
   REQUIRE(board.for_target("vendor:primary") == std::vector<const FaultSpec*>{&primary, &any});
   REQUIRE(board.for_target("vendor:secondary") == std::vector<const FaultSpec*>{&any, &secondary});
@@ -42,9 +42,9 @@ TEST_CASE("Fault board deactivates by id and replaces a re-activated id", "[fake
   const FaultSpec again = spec("slow", "ehr");
   const FaultSpec other = spec("other", "ehr");
   FaultBoard board;
-  board.activate(&first);
-  board.activate(&other);
-  board.activate(&again);
+  board.activate(&first, 0);
+  board.activate(&other, 0);
+  board.activate(&again, 0);
   REQUIRE(board.active() == std::vector<const FaultSpec*>{&again, &other});
   board.deactivate("slow");
   REQUIRE(board.active() == std::vector<const FaultSpec*>{&other});
@@ -62,7 +62,7 @@ std::vector<int> selected_at(FaultBoard& board, const std::string& target, const
   std::vector<int> at;
   std::vector<const FaultSpec*> out;
   for (int i = 1; i <= n; ++i) {
-    board.select(target, info, out);
+    board.select(target, info, 0, out);
     if (!out.empty()) at.push_back(i);
   }
   return at;
@@ -76,8 +76,8 @@ TEST_CASE("every_nth selects requests 3, 6, 9 and first_n the first ones", "[fak
   FaultSpec first = spec("first", "vendor:*");
   first.first_n = 2;
   FaultBoard board;
-  board.activate(&nth);
-  board.activate(&first);
+  board.activate(&nth, 0);
+  board.activate(&first, 0);
   REQUIRE(selected_at(board, "ehr", {}, 10) == std::vector<int>{3, 6, 9});
   REQUIRE(selected_at(board, "vendor:primary", {}, 5) == std::vector<int>{1, 2});
   REQUIRE(board.matched("nth") == 10);
@@ -88,7 +88,7 @@ TEST_CASE("every_nth selects requests 3, 6, 9 and first_n the first ones", "[fak
   both.every_nth = 2;
   both.first_n = 5;
   FaultBoard b2;
-  b2.activate(&both);
+  b2.activate(&both, 0);
   REQUIRE(selected_at(b2, "ehr", {}, 12) == std::vector<int>{2, 4});
 }
 
@@ -96,13 +96,13 @@ TEST_CASE("Trigger counters restart when a fault is activated again", "[fakes][f
   FaultSpec first = spec("first", "ehr");
   first.first_n = 1;
   FaultBoard board;
-  board.activate(&first);
+  board.activate(&first, 0);
   REQUIRE(selected_at(board, "ehr", {}, 3) == std::vector<int>{1});
   board.deactivate("first");
   REQUIRE(board.matched("first") == 0);
-  board.activate(&first);
+  board.activate(&first, 0);
   REQUIRE(selected_at(board, "ehr", {}, 3) == std::vector<int>{1});
-  board.activate(&first);  // re-activation in place also restarts
+  board.activate(&first, 0);  // re-activation in place also restarts
   REQUIRE(selected_at(board, "ehr", {}, 2) == std::vector<int>{1});
 }
 
@@ -112,22 +112,22 @@ TEST_CASE("Task type and model filters decide which requests count", "[fakes][fa
   f.task_types = {"benefits_question", "message_triage"};
   f.models = {"m-large"};
   FaultBoard board;
-  board.activate(&f);
+  board.activate(&f, 0);
   std::vector<const FaultSpec*> out;
   const RequestInfo match{"benefits_question", "m-large"};
   const RequestInfo other_task{"discharge_summary", "m-large"};
   const RequestInfo other_model{"benefits_question", "m-small"};
   const RequestInfo unknown{"", "m-large"};
-  board.select("vendor:a", match, out);  // 1st match
+  board.select("vendor:a", match, 0, out);  // 1st match
   REQUIRE(out.empty());
   for (const RequestInfo& info : {other_task, other_model, unknown}) {
-    board.select("vendor:a", info, out);  // not counted
+    board.select("vendor:a", info, 0, out);  // not counted
     REQUIRE(out.empty());
   }
-  board.select("vendor:a", match, out);  // 2nd match
+  board.select("vendor:a", match, 0, out);  // 2nd match
   REQUIRE(out == std::vector<const FaultSpec*>{&f});
   REQUIRE(board.matched("f") == 2);
-  board.select("ehr", match, out);
+  board.select("ehr", match, 0, out);
   REQUIRE(out.empty());
 
   CHECK(fault_filters_match(f, "message_triage", "m-large"));
@@ -139,7 +139,69 @@ TEST_CASE("for_target still lists every active fault of a target for old callers
   FaultSpec f = spec("f", "ehr");
   f.every_nth = 3;
   FaultBoard board;
-  board.activate(&f);
+  board.activate(&f, 0);
   for (int i = 0; i < 3; ++i) REQUIRE(board.for_target("ehr") == std::vector<const FaultSpec*>{&f});
   REQUIRE(board.matched("f") == 0);
+}
+
+TEST_CASE("Fault board gives a ramped fault as it acts at the request's time", "[fakes][faults][ramp]") {
+  FaultSpec f = spec("ramp", "vendor:primary");
+  f.params = default_params(FaultKind::kError);
+  f.probability = 0;
+  f.ramps.push_back(ParamRamp{"probability", Ramp{0, 0.3, 20 * kMinute}, false});
+  FaultBoard board;
+  board.activate(&f, 10 * kMinute);
+  std::vector<const FaultSpec*> out;
+  board.select("vendor:primary", RequestInfo{}, 10 * kMinute, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0]->probability == Approx(0));
+  board.select("vendor:primary", RequestInfo{}, 20 * kMinute, out);
+  CHECK(out[0]->probability == Approx(0.15));
+  board.select("vendor:primary", RequestInfo{}, 50 * kMinute, out);
+  CHECK(out[0]->probability == Approx(0.3));
+  // The spec itself is untouched; a new window starts the ramp again.
+  CHECK(f.probability == 0);
+  board.activate(&f, 60 * kMinute);
+  board.select("vendor:primary", RequestInfo{}, 65 * kMinute, out);
+  CHECK(out[0]->probability == Approx(0.075));
+}
+
+TEST_CASE("Overlapping faults of one kind combine independently unless the scenario takes the max", "[fakes][faults][combine]") {
+  FaultSpec a = spec("a", "vendor:primary");
+  a.params = default_params(FaultKind::kError);
+  a.probability = 0.5;
+  FaultSpec b = spec("b", "vendor:*");
+  b.params = default_params(FaultKind::kError);
+  b.probability = 0.6;
+  FaultSpec slow = spec("slow", "vendor:primary");
+  slow.probability = 0.2;
+  FaultBoard board;
+  for (const FaultSpec* f : {&a, &slow, &b}) board.activate(f, 0);
+  std::vector<const FaultSpec*> out;
+
+  // Independent: every fault is passed on and draws its own probability, so the two error
+  // faults together fail 1 - (1 - 0.5)(1 - 0.6) = 80% of requests.
+  board.select("vendor:primary", RequestInfo{}, 0, out);
+  CHECK(out == std::vector<const FaultSpec*>{&a, &slow, &b});
+  Rng rng(42);
+  int failed = 0;
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    bool any = false;
+    for_each_applied(out, FaultTarget::kVendor, "", "", rng, [&](const FaultSpec& f) {
+      any = any || f.kind() == FaultKind::kError;
+    });
+    failed += any ? 1 : 0;
+  }
+  CHECK(static_cast<double>(failed) / n == Approx(0.8).margin(0.02));
+
+  // Max: the error faults act as one with the largest probability, 60%; the latency fault,
+  // alone of its kind, stays.
+  board.set_combine(FaultCombine::kMax);
+  board.select("vendor:primary", RequestInfo{}, 0, out);
+  CHECK(out == std::vector<const FaultSpec*>{&b, &slow});
+  // On a tie the earlier activated fault stays.
+  b.probability = 0.5;
+  board.select("vendor:primary", RequestInfo{}, 0, out);
+  CHECK(out == std::vector<const FaultSpec*>{&a, &slow});
 }

@@ -81,4 +81,42 @@ TEST_CASE("A fault kind that does not act on its target is rejected with the kin
   }
 }
 
+TEST_CASE("Ramps and repeats written as JSON parse back to the same fault", "[load][faults][json][ramp]") {
+  const char* const kFaults[] = {
+      R"({"id": "a", "target": "vendor:primary", "kind": "error", "for": "30m",
+          "probability": {"ramp": [0, 0.3], "over": "20m"}})",
+      R"({"id": "b", "target": "ehr", "kind": "latency",
+          "delay": {"dist": "lognormal", "median": {"ramp": ["200ms", "8s"], "over": "10m"}, "sigma": 0.3}})",
+      R"({"id": "c", "target": "ehr", "kind": "latency", "delay": {"ramp": ["1s", "2500ms"], "over": "1m"}})",
+      R"({"id": "d", "target": "vendor:primary", "kind": "latency",
+          "delay": {"dist": "exponential", "mean": {"ramp": ["1s", "3s"], "over": "1m"}}})",
+      R"({"id": "e", "target": "vendor:primary", "kind": "injection_following",
+          "susceptibility": {"ramp": [0.1, 0.9], "over": "5m"}})",
+      R"({"id": "f", "target": "vendor:primary", "kind": "drift", "model_version": "m-2",
+          "hallucination_rate": {"ramp": [0, 0.2], "over": "5m"}, "refusal_rate": {"ramp": [0.1, 0], "over": "90s"}})",
+      R"({"id": "g", "target": "ehr", "kind": "error", "probability": 0.8,
+          "repeat": {"every": "4m", "for": "2m", "times": 6}})",
+      R"({"id": "h", "target": "vendor:*", "kind": "error", "status": 429,
+          "retry_after": {"ramp": ["1s", "10s"], "over": "2m"},
+          "probability": {"ramp": [0.2, 0.9], "over": "1m"}, "repeat": {"every": "5m", "for": "3m", "times": 2}})",
+  };
+  for (const char* text : kFaults) {
+    INFO(text);
+    const FaultSpec f = parse_fault(text);
+    const std::string once = fault_to_json(f).dump();
+    const FaultSpec again = parse_fault(once);
+    CHECK(fault_to_json(again).dump() == once);
+    CHECK(again.ramps.size() == f.ramps.size());
+    CHECK(again.repeat.has_value() == f.repeat.has_value());
+    CHECK(describe_fault(again) == describe_fault(f));
+  }
+  const FaultSpec a = parse_fault(kFaults[0]);
+  CHECK(fault_to_json(a).dump() ==
+        R"({"id":"a","target":"vendor:primary","kind":"error","for":"30m","probability":{"ramp":[0.0,0.3],"over":"20m"},)"
+        R"("status":503,"retry_after":"0s"})");
+  const FaultSpec g = parse_fault(kFaults[6]);
+  CHECK(fault_to_json(g)["repeat"].dump() == R"({"every":"4m","for":"2m","times":6})");
+  CHECK_FALSE(fault_to_json(g).contains("for"));
+}
+
 }  // namespace gameday

@@ -321,3 +321,85 @@ TEST_CASE("The checked-in injection corpus covers every action with its own cana
   // Giving one of the optional files validates the fakes directory.
   CHECK(validate_files({GAMEDAY_SOURCE_DIR "/fakes/injections.yaml"}, disk).empty());
 }
+
+TEST_CASE("A numeric parameter may ramp over the fault's window", "[load][faults][ramp]") {
+  const MemoryFiles files = files_with(kHead +
+                                       "  - {id: up, at: 5m, for: 30m, target: vendor:primary, kind: error,\n"
+                                       "     probability: {ramp: [0, 0.3], over: 20m}}\n"
+                                       "  - {id: slow, at: 5m, target: ehr, kind: latency,\n"
+                                       "     delay: {dist: lognormal, median: {ramp: [200ms, 8s], over: 10m}, sigma: 0.3}}\n"
+                                       "  - {id: fixed, at: 5m, target: ehr, kind: latency, delay: {ramp: [1s, 2s], over: 1m}}\n"
+                                       "  - {id: drift, at: 5m, target: vendor:primary, kind: drift, model_version: m2,\n"
+                                       "     refusal_rate: {ramp: [0.5, 0], over: 90s}}\n");
+  const Scenario s = load_scenario("scenarios/s.yaml", files);
+  const FaultSpec& up = by_id(s, "up");
+  REQUIRE(up.ramps.size() == 1);
+  CHECK(up.ramps[0].key == "probability");
+  CHECK(up.ramps[0].ramp.to == Approx(0.3));
+  CHECK(up.ramps[0].ramp.over == 20 * kMinute);
+  CHECK(up.probability == 0);  // the constant holds the value at start
+  const FaultSpec& slow = by_id(s, "slow");
+  REQUIRE(slow.ramps.size() == 1);
+  CHECK(slow.ramps[0].key == "delay");
+  CHECK(slow.ramps[0].duration);
+  CHECK(slow.ramps[0].ramp.to == Approx(8e6));
+  CHECK(slow.as<LatencyFault>()->delay.median == 200 * kMillisecond);
+  CHECK(by_id(s, "fixed").as<LatencyFault>()->delay.value == kSecond);
+  CHECK(by_id(s, "drift").ramps[0].key == "refusal_rate");
+  CHECK(by_id(s, "drift").as<DriftFault>()->refusal_rate == Approx(0.5));
+}
+
+TEST_CASE("A bad ramp is refused at its position", "[load][faults][ramp][errors]") {
+  CHECK(scenario_error("  - id: up\n    at: 5m\n    for: 10m\n    target: vendor:primary\n    kind: error\n"
+                       "    probability: {ramp: [0, 0.3], over: 20m}\n") ==
+        "scenarios/s.yaml:10:41: the ramp of 'probability' takes 20m00s, longer than the fault's window "
+        "('for' 10m00s)");
+  CHECK(scenario_error("  - {id: up, at: 5m, target: ehr, kind: error, probability: {ramp: [0, 1.5], over: 1m}}\n") ==
+        "scenarios/s.yaml:5:72: expected ramp values between 0 and 1 for 'probability', got '1.5'");
+  CHECK(scenario_error("  - {id: up, at: 5m, target: ehr, kind: error, probability: {ramp: [0.1], over: 1m}}\n") ==
+        "scenarios/s.yaml:5:68: expected two values [from, to] for the ramp of 'probability', got 1");
+  CHECK(scenario_error("  - {id: up, at: 5m, target: ehr, kind: error, probability: {ramp: [0, 1], over: 0s}}\n") ==
+        "scenarios/s.yaml:5:82: expected a duration > 0 for 'over', got '0s'");
+  CHECK(scenario_error("  - {id: up, at: 5m, target: ehr, kind: latency, delay: {ramp: [1s, soon], over: 1m}}\n") ==
+        "scenarios/s.yaml:5:69: expected a duration like 250ms, 30s, 5m or 1h for 'delay', got 'soon'");
+  CHECK(scenario_error("  - {id: up, at: 5m, target: ehr, kind: error, probability: {ramp: [0, 1], over: 1m, by: 1m}}\n") ==
+        "scenarios/s.yaml:5:86: unknown key 'by' (expected one of: ramp, over)");
+}
+
+TEST_CASE("A fault may repeat in windows", "[load][faults][repeat]") {
+  const MemoryFiles files = files_with(kHead +
+                                       "  - {id: flap, at: 10m, target: ehr, kind: error,\n"
+                                       "     repeat: {every: 4m, for: 2m, times: 6}}\n");
+  const Scenario s = load_scenario("scenarios/s.yaml", files);
+  const FaultSpec& f = by_id(s, "flap");
+  REQUIRE(f.repeat);
+  CHECK(f.repeat->every == 4 * kMinute);
+  CHECK(f.repeat->times == 6);
+  CHECK(f.duration == 2 * kMinute);
+}
+
+TEST_CASE("A bad repeat is refused at its position", "[load][faults][repeat][errors]") {
+  CHECK(scenario_error("  - {id: f, at: 1m, for: 1m, target: ehr, kind: timeout, repeat: {every: 4m, for: 2m, times: 2}}\n") ==
+        "scenarios/s.yaml:5:66: fault 'f' has both 'for' and 'repeat': give each window's length as "
+        "'repeat.for' only");
+  CHECK(scenario_error("  - {id: f, at: 1m, target: ehr, kind: timeout, repeat: {every: 2m, for: 2m, times: 2}}\n") ==
+        "scenarios/s.yaml:5:74: each window of fault 'f' ('for' 2m00s) must be shorter than 'every' (2m00s)");
+  CHECK(scenario_error("  - {id: f, at: 1m, target: ehr, kind: timeout, repeat: {every: 4m, for: 2m, times: 0}}\n") ==
+        "scenarios/s.yaml:5:85: expected an integer between 1 and 10000 for 'times', got '0'");
+  CHECK(scenario_error("  - {id: f, at: 1m, target: ehr, kind: timeout, repeat: {every: 4m, times: 3}}\n") ==
+        "scenarios/s.yaml:5:57: missing required key 'for'");
+  CHECK(scenario_error("  - {id: f, at: 1m, target: assistant, kind: prompt_deploy, prompt_version: v2,\n"
+                       "     repeat: {every: 4m, for: 2m, times: 3}}\n") ==
+        "scenarios/s.yaml:6:6: key 'repeat' does not apply to assistant faults (a change applies once "
+        "at 'at' and stays until undone)");
+}
+
+TEST_CASE("A scenario chooses how overlapping faults combine", "[load][faults][combine]") {
+  MemoryFiles files = files_with(kHead + "  - {at: 1m, target: ehr, kind: timeout}\n");
+  CHECK(load_scenario("scenarios/s.yaml", files).fault_combine == FaultCombine::kIndependent);
+  files = files_with("fault_combine: max\n" + kHead + "  - {at: 1m, target: ehr, kind: timeout}\n");
+  CHECK(load_scenario("scenarios/s.yaml", files).fault_combine == FaultCombine::kMax);
+  files = files_with("fault_combine: sum\n" + kHead + "  - {at: 1m, target: ehr, kind: timeout}\n");
+  CHECK(error_of([&] { load_scenario("scenarios/s.yaml", files); }) ==
+        "scenarios/s.yaml:1:16: unknown fault combination 'sum' (expected one of: independent, max)");
+}

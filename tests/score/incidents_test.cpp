@@ -578,3 +578,39 @@ TEST_CASE("An alert from outside without a rule detects the incident with harm b
   CHECK(s.incidents[0].detected_by == "TeamPager");
   CHECK(s.false_alerts == 0);
 }
+
+TEST_CASE("A repeated fault is one incident while its calm spells are shorter than the sustain window, else it relapses", "[score][incidents][repeat]") {
+  JournalBuilder b(standard_run());  // sustain 60 s
+  // One fault id, three windows: 100..130 and 160..190 (30 s apart, under the 60 s sustain
+  // window), then 400..430 (210 s after the second). Requests every 5 s, failing in windows.
+  const std::vector<std::pair<int, int>> windows = {{100, 130}, {160, 190}, {400, 430}};
+  for (const auto& [from, to] : windows) {
+    b.fault_start(from * S, "flap");
+    b.fault_end(to * S, "flap");
+  }
+  for (int s = 10; s <= 595; s += 5) {
+    bool bad = false;
+    for (const auto& [from, to] : windows) bad = bad || (s >= from && s < to);
+    if (bad) {
+      b.failed(s * S, {"flap"});
+    } else {
+      b.request(s * S);
+    }
+  }
+  b.end(600 * S);
+  const Score s = score_journal(b.events());
+  REQUIRE(s.incidents.size() == 2);
+  const Incident& first = s.incidents[0];
+  const Incident& again = s.incidents[1];
+  // The first two windows: one incident of 12 failures, ended by the fault's end.
+  CHECK(first.id == "flap");
+  CHECK(first.t_i == 100 * S);
+  CHECK(first.failed == 12);
+  CHECK(first.mitigated_by == "fault_end");
+  // The third window comes after a calm longer than the sustain window: a relapse of it.
+  CHECK(again.id == "flap#2");
+  CHECK(again.relapse_of == "flap");
+  CHECK(again.t_i == 400 * S);
+  CHECK(again.t_f == 400 * S);
+  CHECK(again.failed == 6);
+}

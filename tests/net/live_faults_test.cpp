@@ -1,0 +1,53 @@
+// The live fault board: ramps move with the time since a fault was added (in scenario time, at
+// the drill's speed), and the specs listed keep their ramps.
+#include <catch2/catch.hpp>
+
+#include "load/loader.hpp"
+#include "net/live_faults.hpp"
+
+using namespace gameday;
+using gameday::net::LiveFaults;
+
+namespace {
+
+const char* const kRamp =
+    R"({"id": "up", "target": "vendor:primary", "kind": "error", "probability": {"ramp": [0, 1], "over": "1m"}})";
+
+double probability_now(LiveFaults& faults) {
+  std::vector<FaultSpec> out;
+  faults.select("vendor:primary", RequestInfo{}, out);
+  REQUIRE(out.size() == 1);
+  return out[0].probability;
+}
+
+}  // namespace
+
+TEST_CASE("A live fault's ramp starts when it is added and moves at the drill's speed", "[net][faults][ramp]") {
+  // At a speed of 1e-9 scenario seconds per second, a minute's ramp has not moved measurably
+  // within any test's lifetime; at 1e12 it is over within the first microsecond.
+  LiveFaults slow;
+  slow.set_speed(1e-9);
+  REQUIRE(slow.add(parse_fault(kRamp)));
+  CHECK(probability_now(slow) == Approx(0).margin(1e-6));
+
+  LiveFaults fast;
+  fast.set_speed(1e12);
+  REQUIRE(fast.add(parse_fault(kRamp)));
+  CHECK(probability_now(fast) == Approx(1));
+  // What GET /faults lists is the fault as written, ramp and all.
+  const auto listed = fast.list();
+  REQUIRE(listed.size() == 1);
+  REQUIRE(listed[0].ramps.size() == 1);
+  CHECK(listed[0].probability == 0);
+}
+
+TEST_CASE("Live faults combine as the scenario says", "[net][faults][combine]") {
+  LiveFaults faults;
+  faults.set_combine(FaultCombine::kMax);
+  REQUIRE(faults.add(parse_fault(R"({"id": "a", "target": "ehr", "kind": "error", "probability": 0.3})")));
+  REQUIRE(faults.add(parse_fault(R"({"id": "b", "target": "ehr", "kind": "error", "probability": 0.6})")));
+  std::vector<FaultSpec> out;
+  faults.select("ehr", RequestInfo{}, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].id == "b");
+}
