@@ -144,6 +144,19 @@ class CrossCheck {
                  unknown_value_message("vendor", id, ids, "target"));
         }
       }
+      // Alerts and SLOs narrowed to one vendor name one that exists.
+      for (std::size_t i = 0; i < sc.alerts.size(); ++i) {
+        const std::string& v = sc.alerts[i].vendor;
+        if (!v.empty() && !contains(ids, v)) {
+          report(sc.file, "alerts[" + std::to_string(i) + "].vendor", unknown_value_message("vendor", v, ids, "vendor"));
+        }
+      }
+      for (std::size_t i = 0; i < sc.slos.size(); ++i) {
+        const std::string& v = sc.slos[i].vendor;
+        if (!v.empty() && !contains(ids, v)) {
+          report(sc.file, "slos[" + std::to_string(i) + "].vendor", unknown_value_message("vendor", v, ids, "vendor"));
+        }
+      }
       if (sc.assistant) {
         for (const auto& [key, route] : {std::pair<std::string, std::string>{"primary_route", sc.assistant->primary_route},
                                          {"secondary_route", sc.assistant->secondary_route}}) {

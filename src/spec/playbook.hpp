@@ -139,6 +139,7 @@ struct ConditionSpec {
   CompareOp op = CompareOp::kLess;
   double value = 0;      // threshold; seconds for latency SLIs
   Duration window = 2 * kMinute;
+  std::string vendor;    // vendor SLIs: only calls to this vendor ("" = every vendor)
 };
 
 /// What an `http` step expects of the response.

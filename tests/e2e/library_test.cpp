@@ -19,7 +19,8 @@ const std::vector<std::string> kLibrary = {
     "indirect-prompt-injection", "wrong-patient-retrieval", "stale-benefits-policy",
     "bad-prompt-deploy",         "phi-redaction-regression", "silent-model-drift",
     "ehr-timeout-cascade",       "json-schema-break-triage", "vendor-slowdown-then-bad-prompt",
-    "prompt-redeploy-relapse",   "flapping-vendor-errors"};
+    "prompt-redeploy-relapse",   "flapping-vendor-errors",  "embeddings-outage",
+    "ehr-errors-per-dependency"};
 
 json run(const TempDir& dir, const std::string& scenario, int seed, bool playbooks) {
   const std::string out = (dir / (scenario + "-" + std::to_string(seed) + (playbooks ? "-pb" : "-nopb"))).string();
