@@ -238,6 +238,13 @@ class CrossCheck {
                  unknown_value_message("variant", st.variant, names, st.flag));
         }
       }
+      // A condition narrowed to one vendor names a vendor of the fakes.
+      for (const auto& [key, c] : {std::pair<const char*, const ConditionSpec*>{"condition", &st.condition},
+                                   {"when", st.when ? &*st.when : nullptr}}) {
+        if (c != nullptr && !c->vendor.empty() && !ids.empty() && !contains(ids, c->vendor)) {
+          report(file, p + "." + key, unknown_value_message("vendor", c->vendor, ids, "vendor"));
+        }
+      }
     }
   }
 

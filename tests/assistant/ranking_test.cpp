@@ -48,9 +48,9 @@ TEST_CASE("Cosine ranking keeps the k most similar candidates, ties in input ord
   CHECK(top_k_by_similarity(q, candidates, 9).size() == 4);
 }
 
-TEST_CASE("Ranked retrieval keeps top_k policies, the one that answers among them", "[assistant][ranking]") {
-  Harness h(ranking_fakes(2));
-  Harness again(ranking_fakes(2));
+TEST_CASE("Ranked retrieval keeps the top_k policies, the one that answers among them", "[assistant][ranking]") {
+  Harness h(ranking_fakes(1));
+  Harness again(ranking_fakes(1));
   Rng rng(5), rng_again(5);
   int ranked = 0;
   for (int i = 0; i < 20; ++i) {
@@ -62,7 +62,7 @@ TEST_CASE("Ranked retrieval keeps top_k policies, the one that answers among the
     if (a.ranking.empty()) continue;  // a plan with at most top_k policies: nothing to rank
     ++ranked;
     CHECK(a.ranking == "embeddings");
-    CHECK(policies(a).size() == 2);
+    CHECK(policies(a).size() == 1);
     CHECK(count_calls(a, Dependency::kEmbeddings) == 1);
     for (const auto& id : task.truth.supporting_docs) {
       CHECK(std::find(a.retrieved_ids.begin(), a.retrieved_ids.end(), id) != a.retrieved_ids.end());
@@ -73,7 +73,7 @@ TEST_CASE("Ranked retrieval keeps top_k policies, the one that answers among the
 }
 
 TEST_CASE("An embeddings error falls back to the first top_k documents and the span says so", "[assistant][ranking]") {
-  Harness h(ranking_fakes(2));
+  Harness h(ranking_fakes(1));
   FaultSpec& f = h.fault("vendor:primary", "error");
   f.routes = {"embeddings"};
   h.board.activate(&f);
@@ -88,7 +88,7 @@ TEST_CASE("An embeddings error falls back to the first top_k documents and the s
     if (a.ranking.empty()) continue;
     ++unranked;
     CHECK(a.ranking == "unranked");
-    CHECK(policies(a).size() == 2);
+    CHECK(policies(a).size() == 1);
     CHECK(a.embedding_fault_ids == std::vector<std::string>{f.id});
     CHECK(a.model_fault_ids.empty());
     const auto embed = std::find_if(a.calls.begin(), a.calls.end(),
@@ -104,7 +104,7 @@ TEST_CASE("An embeddings error falls back to the first top_k documents and the s
 }
 
 TEST_CASE("A chat-only fault leaves embeddings alone and an embeddings fault leaves chat alone", "[assistant][ranking]") {
-  Harness h(ranking_fakes(2));
+  Harness h(ranking_fakes(1));
   FaultSpec& chat = h.fault("vendor:primary", "error");
   chat.routes = {"chat"};
   h.board.activate(&chat);

@@ -49,7 +49,7 @@ TEST_CASE("Vendor faults read routes, all routes when left out", "[load][faults]
 
 TEST_CASE("A routes filter is rejected where it cannot apply, with file:line:col", "[load][faults][routes][errors]") {
   CHECK(scenario_error("  - {target: vendor:primary, kind: hallucination, at: 1m, routes: [embeddings]}\n") ==
-        "scenarios/s.yaml:5:62: hallucination faults act on chat answers only: 'routes' may list only chat "
+        "scenarios/s.yaml:5:67: hallucination faults act on chat answers only: 'routes' may list only chat "
         "(latency, error, hang and reset faults act on embeddings too)");
   CHECK(scenario_error("  - {target: vendor:primary, kind: error, at: 1m, routes: [embedings]}\n")
             .find("scenarios/s.yaml:5:") == 0);
