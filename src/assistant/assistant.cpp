@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "assistant/phi.hpp"
+#include "fakes/embeddings.hpp"
 #include <cstdio>
 
 namespace gameday {
@@ -130,6 +131,7 @@ struct Assistant::Call {
   EhrRequest ehr_request;  // reused by every EHR call (its strings keep their capacity)
   std::string plan_code;
   int phi_seen = 0;      // identifiers put in the prompt unredacted (redaction off)
+  SimTime call_started = 0;  // when the outstanding dependency call was made
   std::uint64_t op = 0;  // token of the outstanding operation; stale callbacks compare and drop
   bool finished = false;
 };
@@ -372,8 +374,10 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   set_task_type(req.task_type, call->task.type);
   const std::uint64_t op = ++call->op;
   ++call->answer.ehr_calls;
+  call->call_started = scheduler_.now();
   scheduler_.after(config_.ehr_timeout, [this, call, op, step, attempt] {
     if (call->finished || call->op != op) return;
+    record_call(call, Dependency::kEhr, std::string(), 0);
     ehr_failed(call, step, attempt, "ehr_timeout");
   });
   // The span records the call's faults as it is made (see SpanFaults).
@@ -383,6 +387,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   client.send(req, [this, call, op, step, attempt, match_patient](const EhrOutcome& out) {
     if (call->finished || call->op != op) return;
     if (!out.fault_ids.empty()) append_unique(call->answer.ehr_fault_ids, out.fault_ids);
+    record_call(call, Dependency::kEhr, std::string(), out.status);
     if (out.status != 200) {
       ehr_failed(call, step, attempt, "ehr_error", out.retry_after);
       return;
@@ -424,28 +429,105 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
         }
         [[fallthrough]];
       case TaskType::kDischargeSummary:
-      case TaskType::kMessageTriage:
+      case TaskType::kMessageTriage: {
+        std::vector<const Document*> docs;
+        docs.reserve(out.documents.size());
         for (const Document* d : out.documents) {
-          if (foreign(d->patient_id)) continue;
-          const std::size_t begin = call->context.size();
-          render_document(call->context, *d, patient_name(call->task), call->answer.redaction,
-                          call->phi_seen);
-          note_retrieved(call->answer, d->id, begin, call->context.size() - 1);
-          // A resource whose subject is another patient (policies have none).
-          if (!d->patient_id.empty() && d->patient_id != call->task.patient_id) {
-            call->answer.other_patient_docs.push_back(d->id);
-          }
+          if (!foreign(d->patient_id)) docs.push_back(d);
         }
         // Triage reads the patient's messages, then the policy.
         more = call->task.type == TaskType::kMessageTriage && step == 0;
-        break;
+        place_documents(call, std::move(docs), more, step);
+        return;
+      }
     }
-    if (more) {
-      ehr_step(call, step + 1, 0);
-    } else {
-      call_model(call, route_, 0, false);
-    }
+    next_step(call, more, step);
   }, span);
+}
+
+void Assistant::next_step(const std::shared_ptr<Call>& call, bool more, std::size_t step) {
+  if (more) {
+    ehr_step(call, step + 1, 0);
+  } else {
+    call_model(call, route_, 0, false);
+  }
+}
+
+void Assistant::record_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor,
+                            int status) {
+  call->answer.calls.push_back(DependencyCall{dep, vendor, status, scheduler_.now() - call->call_started});
+}
+
+void Assistant::render_documents(const std::shared_ptr<Call>& call, const std::vector<const Document*>& docs) {
+  for (const Document* d : docs) {
+    const std::size_t begin = call->context.size();
+    render_document(call->context, *d, patient_name(call->task), call->answer.redaction, call->phi_seen);
+    note_retrieved(call->answer, d->id, begin, call->context.size() - 1);
+    // A resource whose subject is another patient (policies have none).
+    if (!d->patient_id.empty() && d->patient_id != call->task.patient_id) {
+      call->answer.other_patient_docs.push_back(d->id);
+    }
+  }
+}
+
+void Assistant::place_documents(const std::shared_ptr<Call>& call, std::vector<const Document*> docs, bool more,
+                                std::size_t step) {
+  const RetrievalSpec& opt = config_.retrieval;
+  const auto k = static_cast<std::size_t>(std::max(opt.top_k, 1));
+  if (opt.rank != RetrievalRank::kEmbeddings || docs.size() <= k) {
+    render_documents(call, docs);
+    next_step(call, more, step);
+    return;
+  }
+  // The question and each candidate go to the routed vendor's embeddings, redacted as the
+  // prompt would be.
+  EmbeddingRequest req;
+  req.dimensions = kAssistantEmbeddingDimensions;
+  set_task_type(req.task_type, call->task.type);
+  int phi_ignored = 0;  // the prompt's own rendering counts what the vendor receives
+  req.inputs.emplace_back();
+  append_free_text(req.inputs.back(), call->task.question, patient_name(call->task), call->answer.redaction,
+                   phi_ignored);
+  for (const Document* d : docs) {
+    req.inputs.emplace_back();
+    if (d->patient_id.empty()) {
+      req.inputs.back() = d->text;
+    } else {
+      append_free_text(req.inputs.back(), d->text, patient_name(call->task), call->answer.redaction, phi_ignored);
+    }
+  }
+  const std::string vendor = route_;
+  const std::uint64_t op = ++call->op;
+  call->call_started = scheduler_.now();
+  auto docs_held = std::make_shared<std::vector<const Document*>>(std::move(docs));
+  // Without an answer (status 0) or with an error, the first k documents go in unranked.
+  auto settle = [this, call, docs_held, k, more, step, vendor](const EmbeddingOutcome* out) {
+    const int status = out ? out->status : 0;
+    record_call(call, Dependency::kEmbeddings, vendor, status);
+    std::vector<const Document*>& all = *docs_held;
+    std::vector<const Document*> kept;
+    if (out && status == 200 && out->vectors.size() == all.size() + 1) {
+      const std::vector<std::vector<float>> candidates(out->vectors.begin() + 1, out->vectors.end());
+      for (std::size_t i : top_k_by_similarity(out->vectors.front(), candidates, k)) kept.push_back(all[i]);
+      call->answer.ranking = "embeddings";
+    } else {
+      kept.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k));
+      call->answer.ranking = "unranked";
+    }
+    render_documents(call, kept);
+    next_step(call, more, step);
+  };
+  scheduler_.after(opt.timeout, [call, op, settle] {
+    if (call->finished || call->op != op) return;
+    ++call->op;
+    settle(nullptr);
+  });
+  model_.embed(vendor, req, [call, op, settle](const EmbeddingOutcome& out) {
+    if (call->finished || call->op != op) return;
+    if (!out.fault_ids.empty()) append_unique(call->answer.embedding_fault_ids, out.fault_ids);
+    ++call->op;
+    settle(&out);
+  }, &call->answer.embedding_fault_ids);
 }
 
 void Assistant::ehr_failed(const std::shared_ptr<Call>& call, std::size_t step, int attempt,
@@ -490,6 +572,7 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
   const ChatRequest& req = call->request;
   const std::uint64_t op = ++call->op;
   ++call->answer.attempts;
+  call->call_started = scheduler_.now();
   scheduler_.after(config_.model_timeout, [this, call, op, route, attempt, failed_over] {
     if (call->finished || call->op != op) return;
     on_model_result(call, route, attempt, failed_over, nullptr);
@@ -503,6 +586,7 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
 void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::string& route,
                                 int attempt, bool failed_over, const VendorOutcome* out) {
   const int status = out ? out->status : 0;  // 0: our own timeout fired
+  record_call(call, Dependency::kVendor, route, status);
   if (out) {
     if (!out->fault_ids.empty()) append_unique(call->answer.model_fault_ids, out->fault_ids);
     if (out->phi_received > 0) call->answer.phi_to_vendor = true;

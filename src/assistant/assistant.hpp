@@ -83,6 +83,13 @@ struct Answer {
   std::vector<std::string> model_fault_ids;   // faults on the model calls made, in order
   std::vector<std::string> config_fault_ids;  // change faults in effect at arrival (the prompt
                                               // or a flag set "deploy:<fault id>")
+  std::vector<std::string> embedding_fault_ids;  // faults on the embeddings calls made
+  /// Every dependency call made, in order, as its client span saw it (status 0: no answer).
+  std::vector<DependencyCall> calls;
+  /// Retrieval ranking (the `retrieval: {rank: embeddings}` option): "" when nothing was
+  /// ranked, "embeddings" when the documents were ranked, "unranked" when the embeddings call
+  /// failed and the first top_k documents were kept.
+  std::string ranking;
 };
 
 /// Receives the assistant's answer (move-only; small captures do not allocate).
@@ -187,6 +194,14 @@ class Assistant final : public AnswerService {
   // Retry-After) when that is longer, capped like the model's; falls back once retries run out.
   void ehr_failed(const std::shared_ptr<Call>& call, std::size_t step, int attempt,
                   const char* cause, Duration retry_after = 0);
+  // Places the documents a search kept in the context (ranked first when the retrieval option
+  // asks and there are more than top_k), then goes on: the next EHR step or the model.
+  void place_documents(const std::shared_ptr<Call>& call, std::vector<const Document*> docs, bool more,
+                       std::size_t step);
+  void render_documents(const std::shared_ptr<Call>& call, const std::vector<const Document*>& docs);
+  void next_step(const std::shared_ptr<Call>& call, bool more, std::size_t step);
+  // Records a finished dependency call on the answer's spans (latency from call->call_started).
+  void record_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor, int status);
   void call_model(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                   bool failed_over);
   void on_model_result(const std::shared_ptr<Call>& call, const std::string& route, int attempt,

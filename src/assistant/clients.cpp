@@ -24,8 +24,11 @@ void SimEhrClient::send(const EhrRequest& req, EhrDone done, SpanFaults* span) {
 }
 
 void SimModelClient::add_vendor(const VendorProfile& profile, Rng rng, const HallucinationMaterial& material) {
-  routes_.emplace(profile.id,
-                  Route{std::make_unique<FakeVendor>(profile, material), "vendor:" + profile.id, rng});
+  // The embeddings stream is seeded from a copy of the chat stream: the chat draws stay as they were.
+  Rng seed_source = rng;
+  const Rng embed_rng(seed_source.next_u64() ^ fnv1a64("embeddings"));
+  routes_.emplace(profile.id, Route{std::make_unique<FakeVendor>(profile, material), "vendor:" + profile.id,
+                                    rng, embed_rng});
 }
 
 bool SimModelClient::has_vendor(const std::string& vendor) const { return routes_.count(vendor) > 0; }
@@ -44,6 +47,30 @@ void SimModelClient::send(const std::string& vendor, const ChatRequest& req, Mod
   faults_.select(route.target, RequestInfo{req.task_type, route.vendor->model_for(req)}, scheduler_.now(),
                  selected_);
   VendorOutcome out = route.vendor->respond(req, scheduler_.now(), route.rng, selected_);
+  record(span, out.fault_ids);
+  if (out.hang) return;
+  const Duration delay = out.delay;
+  scheduler_.after(delay, [done = std::move(done), out = std::move(out)]() mutable { done(out); });
+}
+
+void ModelClient::embed(const std::string& vendor, const EmbeddingRequest& /*req*/, EmbedDone done,
+                        SpanFaults* /*span*/) {
+  EmbeddingOutcome out;
+  out.status = 404;
+  out.error = VendorError{"no embeddings on route '" + vendor + "'", "invalid_request_error", "model_not_found"};
+  done(out);
+}
+
+void SimModelClient::embed(const std::string& vendor, const EmbeddingRequest& req, EmbedDone done,
+                           SpanFaults* span) {
+  auto it = routes_.find(vendor);
+  if (it == routes_.end()) {
+    ModelClient::embed(vendor, req, std::move(done), span);
+    return;
+  }
+  Route& route = it->second;
+  faults_.select(route.target, RequestInfo{req.task_type, {}, kEmbeddingsRoute}, selected_);
+  EmbeddingOutcome out = route.vendor->embed(req, route.embed_rng, selected_);
   record(span, out.fault_ids);
   if (out.hang) return;
   const Duration delay = out.delay;

@@ -20,6 +20,8 @@ namespace gameday {
 using EhrDone = InlineFunction<void(const EhrOutcome&), 64>;
 /// Receives a vendor outcome.
 using ModelDone = InlineFunction<void(const VendorOutcome&), 64>;
+/// Receives an embeddings outcome.
+using EmbedDone = InlineFunction<void(const EmbeddingOutcome&), 64>;
 
 /// The fault ids a call's span carries. A client that knows which faults were injected into a
 /// call as it is made (the simulated ones do) appends their ids here at once, so the span holds
@@ -42,6 +44,10 @@ class ModelClient {
   virtual bool has_vendor(const std::string& vendor) const = 0;
   virtual void send(const std::string& vendor, const ChatRequest& req, ModelDone done,
                     SpanFaults* span = nullptr) = 0;
+  /// Asks vendor `vendor` for embeddings of req.inputs. `done` runs once, or never on a hang.
+  /// The default answers 404 at once (inside the call): a client without embeddings.
+  virtual void embed(const std::string& vendor, const EmbeddingRequest& req, EmbedDone done,
+                     SpanFaults* span = nullptr);
 };
 
 /// The in-process EHR: asks the pure FakeEhr and delivers the answer after its delay.
@@ -73,12 +79,17 @@ class SimModelClient final : public ModelClient {
   bool has_vendor(const std::string& vendor) const override;
   void send(const std::string& vendor, const ChatRequest& req, ModelDone done,
             SpanFaults* span = nullptr) override;
+  /// The route's FakeVendor::embed on its own random stream (derived from the route's seed, so
+  /// chat draws are not shifted), delivered after its delay (never on a hang).
+  void embed(const std::string& vendor, const EmbeddingRequest& req, EmbedDone done,
+             SpanFaults* span = nullptr) override;
 
  private:
   struct Route {
     std::unique_ptr<FakeVendor> vendor;
     std::string target;  // "vendor:<id>"
     Rng rng;
+    Rng embed_rng;
   };
   FaultBoard& faults_;
   Scheduler& scheduler_;

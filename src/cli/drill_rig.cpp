@@ -154,7 +154,9 @@ DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const Scenari
       scheduler_(o.speed),
       world_(World::generate(bundle.fakes.world)),
       ctx_{bundle.fakes, world_, faults_, metrics_, options_.seed} {
-  metrics_.set_slos(scenario_.slos);
+  std::vector<std::string> vendor_ids;
+  for (const auto& v : bundle.fakes.vendors) vendor_ids.push_back(v.id);
+  metrics_.set_slos(scenario_.slos, vendor_ids);
   // exec/http/notify steps run on worker threads: the drill keeps serving meanwhile.
   step_effects_.run_in_background([this](std::function<void()> fn) { scheduler_.post(std::move(fn)); });
   // The live fakes combine faults as the scenario says, and ramp them in scenario time.

@@ -73,6 +73,9 @@ class EngineSignals final : public ConditionSignals {
   std::optional<double> sli(Sli sli, Duration window) const override {
     return detector_.sli(sli, window);
   }
+  std::optional<double> vendor_sli(Sli sli, Duration window, const std::string& vendor) const override {
+    return detector_.sli(sli, window, vendor);
+  }
   bool firing(const std::string& name) const override {
     if (external_) return external_->count(name) > 0;
     for (const auto& n : detector_.firing()) {

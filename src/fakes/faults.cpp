@@ -16,8 +16,9 @@ bool listed(const std::vector<std::string>& list, std::string_view value) {
 
 }  // namespace
 
-bool fault_filters_match(const FaultSpec& f, std::string_view task_type, std::string_view model) {
-  return listed(f.task_types, task_type) && listed(f.models, model);
+bool fault_filters_match(const FaultSpec& f, std::string_view task_type, std::string_view model,
+                         std::string_view route) {
+  return listed(f.task_types, task_type) && listed(f.models, model) && fault_on_route(f, route);
 }
 
 void FaultBoard::activate(const FaultSpec* spec, SimTime now) {
@@ -76,7 +77,7 @@ void FaultBoard::select(const std::string& target, const RequestInfo& info, SimT
   out.clear();
   for (std::size_t i = 0; i < active_.size(); ++i) {
     const FaultSpec* s = active_[i];
-    if (!matches(s->target, target) || !fault_filters_match(*s, info.task_type, info.model)) {
+    if (!matches(s->target, target) || !fault_filters_match(*s, info.task_type, info.model, info.route)) {
       continue;
     }
     const std::uint64_t n = ++matched_[i];

@@ -17,24 +17,29 @@ namespace gameday {
 struct RequestInfo {
   std::string_view task_type;  // the request's task type metadata ("" = not given)
   std::string_view model;      // vendor requests: the model that answers (FakeVendor::model_for)
+  std::string_view route = kChatRoute;  // vendor requests: "chat" or "embeddings"
 };
 
 /// Whether a request passes a fault's filters: `task_types` (empty = every request; a request
-/// without a task type matches no list) and `models` (likewise, on the model). Counters
-/// (every_nth, first_n) and probability are not considered here.
-bool fault_filters_match(const FaultSpec& f, std::string_view task_type, std::string_view model);
+/// without a task type matches no list), `models` (likewise, on the model) and `routes`
+/// (fault_on_route: vendor calls are "chat" unless said otherwise; EHR faults have no routes).
+/// Counters (every_nth, first_n) and probability are not considered here.
+bool fault_filters_match(const FaultSpec& f, std::string_view task_type, std::string_view model,
+                         std::string_view route = kChatRoute);
 
 /// Calls on_applied(f) for each fault of `faults` (as FaultBoard::select passes them) that
 /// applies to one request to `target`, in order: not null, of a kind that can target it
 /// (applies_to), passing its filters (fault_filters_match), and whose probability draw from `rng`
 /// succeeds (one draw for each fault that got that far). on_applied may draw from `rng` too (a
 /// latency fault's delay): its draws come right after the fault's own.
+/// `route` is the vendor route of the request ("chat" unless said otherwise).
 template <class F>
 void for_each_applied(const std::vector<const FaultSpec*>& faults, FaultTarget target,
-                      std::string_view task_type, std::string_view model, Rng& rng, F&& on_applied) {
+                      std::string_view task_type, std::string_view model, Rng& rng, F&& on_applied,
+                      std::string_view route = kChatRoute) {
   for (const FaultSpec* f : faults) {
     if (f == nullptr || !applies_to(f->kind(), target)) continue;
-    if (!fault_filters_match(*f, task_type, model)) continue;
+    if (!fault_filters_match(*f, task_type, model, route)) continue;
     if (rng.uniform01() < f->probability) on_applied(*f);
   }
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "fakes/bend.hpp"
+#include "fakes/embeddings.hpp"
 #include "fakes/faults.hpp"
 #include "sim/distribution.hpp"
 
@@ -235,6 +236,44 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
   count_usage(req, r);
   o.delay += generation_time(profile_, r.usage.completion_tokens);
   if (applied.stream != nullptr) break_stream(profile_, *applied.stream, o);
+  return o;
+}
+
+EmbeddingOutcome FakeVendor::embed(const EmbeddingRequest& req, Rng& rng,
+                                   const std::vector<const FaultSpec*>& faults) const {
+  EmbeddingOutcome o;
+  // Embeddings come back faster than a chat answer's first token.
+  o.delay = sample(profile_.ttft, rng) / 5;
+  const std::string_view model = req.model.empty() ? std::string_view("text-embedding-3-small") : req.model;
+  Applied a;
+  for_each_applied(
+      faults, FaultTarget::kVendor, req.task_type, model, rng,
+      [&](const FaultSpec& f) {
+        // fault_on_route keeps the chat-only kinds out.
+        if (const auto* latency = f.as<LatencyFault>()) {
+          o.delay += sample(latency->delay, rng);
+          o.fault_ids.push_back(f.id);
+        } else if (f.kind() == FaultKind::kError) {
+          keep_first(a.error, f);
+        } else if (f.kind() == FaultKind::kHang) {
+          keep_first(a.hang, f);
+        } else if (f.kind() == FaultKind::kReset) {
+          keep_first(a.reset, f);
+        }
+      },
+      kEmbeddingsRoute);
+  VendorOutcome decided;
+  if (ends_without_answer(a, false, decided)) {
+    o.hang = decided.hang;
+    o.status = decided.status;
+    o.error = std::move(decided.error);
+    o.retry_after = decided.retry_after;
+    o.disconnect = decided.disconnect;
+    o.fault_ids.insert(o.fault_ids.end(), decided.fault_ids.begin(), decided.fault_ids.end());
+    return o;
+  }
+  o.vectors.reserve(req.inputs.size());
+  for (const auto& input : req.inputs) o.vectors.push_back(embedding_vector(input, req.dimensions));
   return o;
 }
 

@@ -89,6 +89,26 @@ struct VendorOutcome {
   int after_tokens = 0;  ///< stream_break / stream_stall: answer tokens sent before it happens
 };
 
+/// A POST /v1/embeddings request (the fields gameday uses).
+struct EmbeddingRequest {
+  std::string model;                ///< "" = the vendor's default
+  std::vector<std::string> inputs;  ///< texts to embed
+  int dimensions = 64;
+  std::string task_type;            ///< request metadata for fault filters ("" = not given)
+};
+
+/// What the vendor does with one embeddings request.
+struct EmbeddingOutcome {
+  Duration delay = 0;   ///< until the response (or the error) is sent
+  bool hang = false;    ///< never answers (status 0)
+  int status = 200;     ///< 0 after `delay` for a reset
+  std::vector<std::vector<float>> vectors;  ///< status 200: one per input (embedding_vector)
+  VendorError error;                        ///< status != 200
+  Duration retry_after = 0;
+  std::vector<std::string> fault_ids;       ///< faults that shaped this outcome
+  Disconnect disconnect = Disconnect::kNone;  ///< kReset: the connection is reset
+};
+
 /// A fake vendor with a profile. Answers only from the context in the prompt, extractively,
 /// citing the ids of documents it was given, like a grounded model would.
 ///
@@ -161,6 +181,14 @@ class FakeVendor {
   /// the answer (drift whenever applied) in the order above.
   VendorOutcome respond(const ChatRequest& req, SimTime now, Rng& rng,
                         const std::vector<const FaultSpec*>& faults) const;
+  /// Computes the outcome of an embeddings request: the faults of `faults` whose `routes`
+  /// include embeddings (fault_on_route) and whose kind acts there (latency, error, hang, reset)
+  /// apply as for chat (one probability draw each, in order, plus a delay sample for latency),
+  /// with the same precedence (hang > reset > first error). No baseline errors. The delay is a
+  /// fifth of a ttft draw (drawn first) plus applied latency. Vectors are embedding_vector of
+  /// each input at req.dimensions.
+  EmbeddingOutcome embed(const EmbeddingRequest& req, Rng& rng,
+                         const std::vector<const FaultSpec*>& faults) const;
 
  private:
   VendorProfile profile_;

@@ -91,6 +91,7 @@ Json fault_to_json(const FaultSpec& f) {
   if (f.first_n > 0) j["first_n"] = f.first_n;
   if (!f.task_types.empty()) j["task_types"] = f.task_types;
   if (!f.models.empty()) j["models"] = f.models;
+  if (!f.routes.empty()) j["routes"] = f.routes;
   if (!f.incident.empty()) j["incident"] = f.incident;
   std::visit(
       [&](const auto& p) {

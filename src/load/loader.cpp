@@ -155,6 +155,19 @@ class CrossCheck {
                  unknown_value_message("vendor", id, ids, "target"));
         }
       }
+      // Alerts and SLOs narrowed to one vendor name one that exists.
+      for (std::size_t i = 0; i < sc.alerts.size(); ++i) {
+        const std::string& v = sc.alerts[i].vendor;
+        if (!v.empty() && !contains(ids, v)) {
+          report(sc.file, "alerts[" + std::to_string(i) + "].vendor", unknown_value_message("vendor", v, ids, "vendor"));
+        }
+      }
+      for (std::size_t i = 0; i < sc.slos.size(); ++i) {
+        const std::string& v = sc.slos[i].vendor;
+        if (!v.empty() && !contains(ids, v)) {
+          report(sc.file, "slos[" + std::to_string(i) + "].vendor", unknown_value_message("vendor", v, ids, "vendor"));
+        }
+      }
       if (sc.assistant) {
         for (const auto& [key, route] : {std::pair<std::string, std::string>{"primary_route", sc.assistant->primary_route},
                                          {"secondary_route", sc.assistant->secondary_route}}) {
@@ -250,6 +263,13 @@ class CrossCheck {
           for (const auto& [v, _] : flag->variants) names.push_back(v);
           report(file, p + ".variant",
                  unknown_value_message("variant", st.variant, names, st.flag));
+        }
+      }
+      // A condition narrowed to one vendor names a vendor of the fakes.
+      for (const auto& [key, c] : {std::pair<const char*, const ConditionSpec*>{"condition", &st.condition},
+                                   {"when", st.when ? &*st.when : nullptr}}) {
+        if (c != nullptr && !c->vendor.empty() && !ids.empty() && !contains(ids, c->vendor)) {
+          report(file, p + "." + key, unknown_value_message("vendor", c->vendor, ids, "vendor"));
         }
       }
     }

@@ -385,9 +385,25 @@ std::vector<FlagDef> read_flags(Session& s, const std::string& path) {
 const std::vector<std::string>& assistant_keys() {
   static const std::vector<std::string> kKeys = {
       "model_timeout", "model_retries",   "ehr_timeout",     "ehr_retries", "retry_backoff",
-      "primary_route", "secondary_route", "prompt_version", "max_tokens"};
+      "primary_route", "secondary_route", "prompt_version", "max_tokens", "retrieval"};
   return kKeys;
 }
+
+namespace {
+
+// `retrieval: {rank: none | embeddings, top_k: N, timeout: D}`.
+void read_retrieval(MapReader& parent, RetrievalSpec& r) {
+  if (!parent.has("retrieval")) return;
+  MapReader m(parent.ctx(), parent.value("retrieval"), parent.path_of("retrieval"), "for 'retrieval'",
+              parent.mark_of("retrieval"));
+  if (!m.ok()) return;
+  m.allow({"rank", "top_k", "timeout"});
+  r.rank = read_enum<RetrievalRank>(m, "rank", "retrieval rank", false).value_or(r.rank);
+  r.top_k = static_cast<int>(m.integer("top_k", 1, 64).value_or(r.top_k));
+  r.timeout = m.positive_duration("timeout").value_or(r.timeout);
+}
+
+}  // namespace
 
 void read_assistant_fields(MapReader& m, AssistantConfig& c) {
   m.allow(assistant_keys());
@@ -400,6 +416,7 @@ void read_assistant_fields(MapReader& m, AssistantConfig& c) {
   c.secondary_route = m.str("secondary_route").value_or(c.secondary_route);
   c.prompt_version = m.str("prompt_version").value_or(c.prompt_version);
   c.max_tokens = static_cast<int>(m.integer("max_tokens", 1, 32768).value_or(c.max_tokens));
+  read_retrieval(m, c.retrieval);
 }
 
 AssistantConfig read_assistant_config(Session& s, const std::string& path) {

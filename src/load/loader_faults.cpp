@@ -47,6 +47,7 @@ const std::map<std::string, std::string>& key_owners() {
       out.emplace(key, "applies only to " + who + " faults");
     }
     out.emplace("models", "applies only to vendor faults");
+    out.emplace("routes", "applies only to vendor faults");
     return out;
   }();
   return kOwners;
@@ -238,12 +239,24 @@ std::vector<std::string> read_names(MapReader& m, const std::string& key,
   return out;
 }
 
+// `routes` of a vendor fault: chat and/or embeddings; a kind that acts on chat answers only
+// cannot list embeddings.
+void read_routes(MapReader& m, FaultSpec& f, std::optional<FaultKind> kind) {
+  static const std::vector<std::string> kRoutes = {std::string(kChatRoute), std::string(kEmbeddingsRoute)};
+  f.routes = read_names(m, "routes", &kRoutes, "route", "leave 'routes' out to match every route");
+  if (!kind || applies_to_embeddings(*kind)) return;
+  if (std::find(f.routes.begin(), f.routes.end(), kEmbeddingsRoute) != f.routes.end()) {
+    m.error_at("routes", to_name(*kind) + " faults act on chat answers only: 'routes' may list only chat "
+                         "(latency, error, hang and reset faults act on embeddings too)");
+  }
+}
+
 }  // namespace
 
 FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
                      std::optional<Duration> run_duration, bool at_required) {
   static const std::vector<std::string> kEveryKey = [] {
-    std::vector<std::string> all = {"id", "at", "for", "repeat", "target", "kind", "models", "incident"};
+    std::vector<std::string> all = {"id", "at", "for", "repeat", "target", "kind", "models", "routes", "incident"};
     all.insert(all.end(), kTriggerKeys.begin(), kTriggerKeys.end());
     for (const auto& [_, keys] : kind_keys()) {
       for (const auto& k : keys) {
@@ -289,11 +302,15 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
     elsewhere["for"] = why;
     elsewhere["repeat"] = why;
     elsewhere["models"] = why;
+    elsewhere["routes"] = why;
   } else {
     keys.push_back("for");
     keys.push_back("repeat");
     keys.insert(keys.end(), kTriggerKeys.begin(), kTriggerKeys.end());
-    if (target != FaultTarget::kEhr) keys.push_back("models");
+    if (target != FaultTarget::kEhr) {
+      keys.push_back("models");
+      keys.push_back("routes");
+    }
   }
   if (kind) {
     const auto own = param_keys(*kind);
@@ -339,6 +356,7 @@ FaultSpec read_fault(MapReader& m, std::size_t n, std::set<std::string>* ids,
                               "leave 'task_types' out to match every task");
   }
   f.models = read_names(m, "models", nullptr, "model", "leave 'models' out to match every model");
+  read_routes(m, f, kind);
 
   // Parameters (none when the kind is unknown: it is reported already).
   if (auto* e = f.as<ErrorFault>()) e->status = target.value_or(FaultTarget::kVendor) == FaultTarget::kVendor ? 503 : 500;

@@ -36,34 +36,15 @@ std::vector<std::string> step_keys(StepKind k) {
   return {};
 }
 
-// The SLIs a condition may read.
-bool condition_sli(Sli sli) {
-  switch (sli) {
-    case Sli::kLatencyP95:
-    case Sli::kLatencyP99:
-    case Sli::kErrorRatio:
-    case Sli::kCitationInvalidRatio:
-    case Sli::kRequestRate:
-      return true;
-    case Sli::kSchemaInvalidRatio:
-    case Sli::kCanaryRatio:
-    case Sli::kPhiOutputRatio:
-    case Sli::kRefusalRatio:
-    case Sli::kCorrectionRate:
-    case Sli::kCorrectionCount:
-    case Sli::kProbeFailure:
-    case Sli::kProbeFailureRatio:
-    case Sli::kPhiLogRatio:
-      return false;
-  }
-  return false;
-}
+// The SLIs a condition may read: every SLI an alert may read.
+bool condition_sli(Sli) { return true; }
 
 std::vector<std::string> condition_sli_names() { return names_where<Sli>(condition_sli); }
 
 // ---- conditions: `when` and `wait_for`
 //
-//   condition := SLI OP VALUE [ "over" WINDOW ]  |  "alert" NAME ( "firing" | "resolved" )
+//   condition := SLI [ "(" VENDOR ")" ] OP VALUE [ "over" WINDOW ]  |  "alert" NAME ( "firing" | "resolved" )
+//   (a VENDOR only after a vendor SLI: vendor_error_ratio, vendor_throttle_ratio, embedding_error_ratio)
 //   OP        := "<" | "<=" | ">" | ">="
 //   VALUE     := a duration for latency SLIs (6s, 800ms), else a number
 //   WINDOW    := a duration > 0 (default 2m)
@@ -138,11 +119,23 @@ std::variant<ConditionSpec, ConditionError> parse_condition(const std::string& t
     if (t.size() > 3) return ConditionError{t[3].at, "unexpected '" + t[3].text + "' after the condition"};
     return c;
   }
-  const auto sli = parse_name<Sli>(t[0].text);
+  // A vendor SLI may name its vendor: "vendor_error_ratio(secondary)".
+  std::string name = t[0].text;
+  if (const std::size_t open = name.find('('); open != std::string::npos) {
+    if (name.back() != ')' || open + 2 > name.size() - 1) {
+      return ConditionError{t[0].at + open, "expected 'SLI(VENDOR)', e.g. 'vendor_error_ratio(secondary)', got '" + name + "'"};
+    }
+    c.vendor = name.substr(open + 1, name.size() - open - 2);
+    name.resize(open);
+  }
+  const auto sli = parse_name<Sli>(name);
+  if (sli && !c.vendor.empty() && !is_vendor_sli(*sli)) {
+    return ConditionError{t[0].at + name.size(), "only vendor_error_ratio, vendor_throttle_ratio and embedding_error_ratio take a vendor, not " + name};
+  }
   if (!sli || !condition_sli(*sli)) {
     std::vector<std::string> starts = condition_sli_names();
     starts.push_back("alert");
-    return ConditionError{t[0].at, unknown_value_message("SLI", t[0].text, starts) +
+    return ConditionError{t[0].at, unknown_value_message("SLI", name, starts) +
                                        " (" + hint + ")"};
   }
   c.sli = *sli;
@@ -190,7 +183,7 @@ std::optional<ConditionSpec> read_condition(MapReader& m, const std::string& key
   }
   MapReader c(ctx, v, m.path_of(key), "or a condition string for '" + key + "'", m.mark_of(key));
   if (!c.ok()) return std::nullopt;
-  const std::vector<std::string> keys = {"alert_firing", "alert_resolved", "sli", "below", "above", "window"};
+  const std::vector<std::string> keys = {"alert_firing", "alert_resolved", "sli", "vendor", "below", "above", "window"};
   c.allow(keys);
   // After an unknown key (a typo, reported), the shape checks below would only add noise.
   for (auto it = v.begin(); it != v.end(); ++it) {
@@ -206,7 +199,7 @@ std::optional<ConditionSpec> read_condition(MapReader& m, const std::string& key
   }
   if (c.has("alert_firing") || c.has("alert_resolved")) {
     const std::string k = c.has("alert_firing") ? "alert_firing" : "alert_resolved";
-    for (const char* other : {"below", "above", "window"}) {
+    for (const char* other : {"vendor", "below", "above", "window"}) {
       if (c.has(other)) c.error_at(other, std::string("key '") + other + "' applies only to sli conditions");
     }
     auto name = c.str(k);
@@ -219,6 +212,15 @@ std::optional<ConditionSpec> read_condition(MapReader& m, const std::string& key
   auto sli = read_enum<Sli>(c, "sli", "SLI", false, condition_sli);
   if (!sli) return std::nullopt;
   out.sli = *sli;
+  if (c.has("vendor")) {
+    if (!is_vendor_sli(out.sli)) {
+      c.error_at("vendor", "key 'vendor' applies only to vendor_error_ratio, vendor_throttle_ratio and embedding_error_ratio");
+      return std::nullopt;
+    }
+    auto vendor = c.str("vendor");
+    if (!vendor) return std::nullopt;
+    out.vendor = *vendor;
+  }
   if (c.has("below") == c.has("above")) {
     ctx.error(c.mark(), "expected exactly one of 'below' or 'above' in '" + key + "'");
     return std::nullopt;
@@ -236,7 +238,8 @@ std::optional<ConditionSpec> read_condition(MapReader& m, const std::string& key
   }
   out.window = c.positive_duration("window").value_or(out.window);
   const YAML::Node w = c.value("window");
-  out.text = to_name(out.sli) + " " + to_name(out.op) + " " + b.Scalar() + " over " + (w.IsScalar() ? w.Scalar() : "2m");
+  const std::string label = out.vendor.empty() ? to_name(out.sli) : to_name(out.sli) + "(" + out.vendor + ")";
+  out.text = label + " " + to_name(out.op) + " " + b.Scalar() + " over " + (w.IsScalar() ? w.Scalar() : "2m");
   return out;
 }
 

@@ -67,13 +67,21 @@ void read_slos(MapReader& top, Scenario& sc) {
     if (!m.ok()) continue;
     SloSpec slo;
     // Unknown keys first, so a misspelt discriminator is reported as a typo, not as missing.
-    m.allow({"name", "sli", "objective", "threshold", "window"});
+    m.allow({"name", "sli", "objective", "threshold", "window", "vendor"});
     const auto sli = read_enum<SloKind>(m, "sli", "SLI", kRequired);
-    if (sli == SloKind::kLatency) {
-      m.allow({"name", "sli", "objective", "threshold", "window"});
+    std::vector<std::string> keys = {"name", "sli", "objective", "window"};
+    std::map<std::string, std::string> elsewhere;
+    if (sli && has_threshold(*sli)) {
+      keys.push_back("threshold");
     } else {
-      m.allow({"name", "sli", "objective", "window"}, {{"threshold", "applies only to latency SLOs"}});
+      elsewhere["threshold"] = "applies only to latency and ehr_latency SLOs";
     }
+    if (sli && is_vendor_slo(*sli)) {
+      keys.push_back("vendor");
+    } else {
+      elsewhere["vendor"] = "applies only to vendor_availability, vendor_throttle and embedding_availability SLOs";
+    }
+    m.allow(keys, elsewhere);
     slo.sli = sli.value_or(SloKind::kAvailability);
     slo.name = m.str("name", kRequired).value_or("");
     if (!slo.name.empty() && !names.insert(slo.name).second) {
@@ -88,7 +96,8 @@ void read_slos(MapReader& top, Scenario& sc) {
         slo.objective = *o;
       }
     }
-    if (sli == SloKind::kLatency) slo.threshold = m.positive_duration("threshold", kRequired).value_or(0);
+    if (sli && has_threshold(*sli)) slo.threshold = m.positive_duration("threshold", kRequired).value_or(0);
+    if (sli && is_vendor_slo(*sli)) slo.vendor = m.str("vendor").value_or("");
     slo.window = m.positive_duration("window").value_or(slo.window);
     sc.slos.push_back(std::move(slo));
   }
@@ -125,11 +134,11 @@ void read_alerts(MapReader& top, Scenario& sc) {
     if (!m.ok()) continue;
     AlertSpec a;
     a.loc = top.ctx().loc(m.mark());
-    m.allow({"name", "type", "severity", "for", "sli", "window", "above", "slo", "windows", "preset", "scale"});
+    m.allow({"name", "type", "severity", "for", "sli", "window", "above", "vendor", "slo", "windows", "preset", "scale"});
     const auto type = read_enum<AlertType>(m, "type", "alert type", kRequired);
     const std::vector<std::string> common = {"name", "type", "severity", "for"};
     std::vector<std::string> threshold_keys = common, burn_keys = common;
-    for (const char* k : {"sli", "window", "above"}) threshold_keys.push_back(k);
+    for (const char* k : {"sli", "window", "above", "vendor"}) threshold_keys.push_back(k);
     for (const char* k : {"slo", "windows", "preset", "scale"}) burn_keys.push_back(k);
     if (type == AlertType::kThreshold) {
       m.allow(threshold_keys, {{"slo", "applies only to burn_rate alerts"},
@@ -138,6 +147,7 @@ void read_alerts(MapReader& top, Scenario& sc) {
                                {"scale", "applies only to burn_rate alerts"}});
     } else if (type) {
       m.allow(burn_keys, {{"sli", "applies only to threshold alerts"},
+                          {"vendor", "applies only to threshold alerts (a burn_rate alert's SLO names its vendor)"},
                           {"window", "applies only to threshold alerts"},
                           {"above", "applies only to threshold alerts"}});
     }
@@ -154,6 +164,13 @@ void read_alerts(MapReader& top, Scenario& sc) {
       if (sli) a.sli = *sli;
       a.window = m.positive_duration("window").value_or(a.window);
       if (sli) a.above = read_threshold(m, *sli);
+      if (m.has("vendor")) {
+        if (sli && !is_vendor_sli(*sli)) {
+          m.error_at("vendor", "key 'vendor' applies only to vendor_error_ratio, vendor_throttle_ratio and embedding_error_ratio");
+        } else {
+          a.vendor = m.str("vendor").value_or("");
+        }
+      }
     } else if (type == AlertType::kBurnRate) {
       if (auto slo = m.str("slo", kRequired)) {
         if (std::find(slo_names.begin(), slo_names.end(), *slo) == slo_names.end()) {

@@ -63,8 +63,16 @@ void LiveMetrics::observe(const std::string& server, const std::string& route, i
   if (it != b.end()) ++d.buckets[static_cast<std::size_t>(it - b.begin())];
 }
 
-void LiveMetrics::set_slos(const std::vector<SloSpec>& slos) {
+void LiveMetrics::set_slos(const std::vector<SloSpec>& slos, const std::vector<std::string>& vendors) {
   std::lock_guard<std::mutex> lock(mu_);
+  for (const char* outcome : {"ok", "error", "throttled"}) {
+    dependency_calls_.emplace(std::make_tuple(std::string("ehr"), std::string(), std::string(outcome)), 0);
+    for (const auto& v : vendors) {
+      dependency_calls_.emplace(std::make_tuple(std::string("vendor"), v, std::string(outcome)), 0);
+      dependency_calls_.emplace(std::make_tuple(std::string("embeddings"), v, std::string(outcome)), 0);
+    }
+  }
+  dependency_latency_["ehr"].buckets.assign(dependency_latency_buckets().size(), 0);
   assistant_ = true;
   slos_ = slos;
   for (const char* outcome : {"ok", "fallback", "error", "timeout"}) outcomes_.emplace(outcome, 0);
@@ -94,7 +102,57 @@ void LiveMetrics::observe_request(const RequestEvent& r) {
   for (const RequestSignal signal : values_of<RequestSignal>()) {
     ++sli_events_[{to_name(signal), sli_signal_good(signal, r)}];
   }
-  for (const auto& slo : slos_) ++slo_events_[{slo.name, slo_good(slo, r)}];
+  for (const auto& slo : slos_) {
+    if (is_dependency_slo(slo.sli)) continue;
+    ++slo_events_[{slo.name, slo_good(slo, r)}];
+  }
+  for (const DependencyCall& call : r.calls) {
+    count_call(call);
+    for (const auto& slo : slos_) {
+      if (const auto good = slo_call_good(slo, call)) ++slo_events_[{slo.name, *good}];
+    }
+  }
+}
+
+void LiveMetrics::count_call(const DependencyCall& call) {
+  const std::string dependency(name_of(call.dependency));
+  ++dependency_calls_[std::make_tuple(dependency, call.vendor, std::string(call_outcome(call)))];
+  Series& d = dependency_latency_[dependency];
+  const auto& b = dependency_latency_buckets();
+  if (d.buckets.empty()) d.buckets.assign(b.size(), 0);
+  const double s = to_seconds(call.latency);
+  ++d.count;
+  d.sum += s;
+  const auto it = std::lower_bound(b.begin(), b.end(), s);
+  if (it != b.end()) ++d.buckets[static_cast<std::size_t>(it - b.begin())];
+}
+
+void LiveMetrics::render_dependencies(std::string& out) const {
+  out += std::string("# HELP ") + kMetricDependencyCalls +
+         " The assistant's calls to its dependencies, by dependency, vendor and outcome.\n";
+  out += std::string("# TYPE ") + kMetricDependencyCalls + " counter\n";
+  for (const auto& [key, n] : dependency_calls_) {
+    const auto& [dependency, vendor, outcome] = key;
+    out += kMetricDependencyCalls +
+           labels_text({{"dependency", dependency}, {"vendor", vendor}, {"outcome", outcome}}) + " " +
+           std::to_string(n) + "\n";
+  }
+  const std::string name = kMetricDependencyDuration;
+  out += "# HELP " + name + " Latency of the assistant's dependency calls.\n";
+  out += "# TYPE " + name + " histogram\n";
+  const auto& b = dependency_latency_buckets();
+  for (const auto& [dependency, d] : dependency_latency_) {
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      cumulative += d.buckets[i];
+      out += name + "_bucket" + labels_text({{"dependency", dependency}, {"le", number(b[i])}}) + " " +
+             std::to_string(cumulative) + "\n";
+    }
+    out += name + "_bucket" + labels_text({{"dependency", dependency}, {"le", "+Inf"}}) + " " +
+           std::to_string(d.count) + "\n";
+    out += name + "_sum" + labels_text({{"dependency", dependency}}) + " " + number(d.sum) + "\n";
+    out += name + "_count" + labels_text({{"dependency", dependency}}) + " " + std::to_string(d.count) + "\n";
+  }
 }
 
 void LiveMetrics::observe_correction() {
@@ -190,7 +248,10 @@ std::string LiveMetrics::prometheus_text() const {
     out += "gameday_http_request_duration_seconds_count" + labels_text({{"server", server}, {"route", route}}) +
            " " + std::to_string(d.count) + "\n";
   }
-  if (assistant_) render_assistant(out);
+  if (assistant_) {
+    render_assistant(out);
+    render_dependencies(out);
+  }
   for (const auto& [name, series] : gauges_) {
     out += "# TYPE " + name + " gauge\n";
     for (const auto& [labels, v] : series) out += name + labels_text(labels) + " " + number(v) + "\n";

@@ -28,10 +28,13 @@ class LiveMetrics {
   /// gameday_assistant_request_duration_seconds, gameday_sli_events_total{sli,good},
   /// gameday_slo_events_total{slo,good} for `slos`, gameday_clinician_corrections_total and the
   /// golden-probe series. Every counter series starts at 0, so the first bad request is an
-  /// increase Prometheus sees. Call once, before the observe_* calls below.
-  void set_slos(const std::vector<SloSpec>& slos);
+  /// increase Prometheus sees. Call once, before the observe_* calls below. Also starts
+  /// gameday_dependency_calls_total{dependency, vendor, outcome} (the EHR's, and each of
+  /// `vendors`' chat and embeddings calls, at 0) and gameday_dependency_call_duration_seconds.
+  void set_slos(const std::vector<SloSpec>& slos, const std::vector<std::string>& vendors = {});
   /// Records one finished user request (probes are ignored) from its observable fields only:
-  /// outcome, latency, and good/bad per signal and per SLO as the detector counts them.
+  /// outcome, latency, and good/bad per signal and per SLO as the detector counts them, and
+  /// its dependency calls (RequestEvent::calls; each counts once for each dependency SLO).
   void observe_request(const RequestEvent& r);
   /// Records one clinician correction.
   void observe_correction();
@@ -54,6 +57,10 @@ class LiveMetrics {
   };
   // Appends the assistant SLI families (mu_ held).
   void render_assistant(std::string& out) const;
+  // Appends the dependency call families (mu_ held).
+  void render_dependencies(std::string& out) const;
+  // Counts one dependency call (mu_ held).
+  void count_call(const DependencyCall& call);
 
   mutable std::mutex mu_;
   // Transparent comparators: observe() looks series up without building key strings.
@@ -71,6 +78,9 @@ class LiveMetrics {
   std::uint64_t probe_passed_ = 0;
   std::uint64_t probe_failed_ = 0;
   std::optional<std::pair<bool, double>> last_probe_;                     // (failed, unix time)
+  // (dependency, vendor, outcome) -> calls; dependency -> latency histogram.
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> dependency_calls_;
+  std::map<std::string, Series> dependency_latency_;
 };
 
 /// Escapes a Prometheus label value (backslash, double quote, newline).

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "fakes/embeddings.hpp"
 #include "sim/json_text.hpp"
 #include "sim/rng.hpp"
 
@@ -218,13 +219,6 @@ bool read_metadata(const Json& j, std::string& task_type, WireError& e) {
   return true;
 }
 
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 std::string base64(const unsigned char* data, std::size_t n) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -367,43 +361,7 @@ bool parse_embedding_request(std::string_view body, EmbeddingCall& out, WireErro
 }
 
 std::vector<float> embedding_vector(std::string_view input, int dimensions) {
-  const std::size_t dims = static_cast<std::size_t>(std::max(1, dimensions));
-  std::vector<double> v(dims, 0.0);
-  bool any = false;
-  std::string word;
-  auto flush = [&] {
-    if (word.empty()) return;
-    const std::uint64_t h = mix(fnv1a64(word));
-    v[h % dims] += (h >> 63) ? -1.0 : 1.0;
-    // A second, weaker bucket keeps words from colliding into the same vector.
-    const std::uint64_t h2 = mix(h);
-    v[h2 % dims] += (h2 >> 63) ? -0.5 : 0.5;
-    any = true;
-    word.clear();
-  };
-  for (char c : input) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || u >= 0x80) {
-      word += static_cast<char>(std::tolower(u));
-    } else {
-      flush();
-    }
-  }
-  flush();
-  double norm = 0;
-  for (double x : v) norm += x * x;
-  if (!any || norm == 0) {
-    const std::uint64_t seed = fnv1a64(input);
-    for (std::size_t i = 0; i < dims; ++i) {
-      v[i] = static_cast<double>(mix(seed + i) >> 11) / 9007199254740992.0 * 2.0 - 1.0;
-    }
-    norm = 0;
-    for (double x : v) norm += x * x;
-  }
-  const double scale = norm > 0 ? 1.0 / std::sqrt(norm) : 0.0;
-  std::vector<float> out(dims);
-  for (std::size_t i = 0; i < dims; ++i) out[i] = static_cast<float>(v[i] * scale);
-  return out;
+  return gameday::embedding_vector(input, dimensions);
 }
 
 std::string embeddings_json(const EmbeddingCall& call) {

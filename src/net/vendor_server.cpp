@@ -63,6 +63,7 @@ struct VendorServer::Impl {
         vendor(profile, c.fakes.hallucinations),
         target("vendor:" + profile.id),
         rng(Rng::for_component(c.seed, "live.vendor." + profile.id)),
+        embed_rng(Rng::for_component(c.seed, "live.vendor." + profile.id + ".embeddings")),
         started(Clock::now()) {
     o.error_response = [](int status, const std::string& message) {
       std::string code = status == 413 ? "request_too_large" : status == 408 ? "request_timeout" : "";
@@ -86,6 +87,8 @@ struct VendorServer::Impl {
 
   void handle(ServerRequest req, std::shared_ptr<Exchange> ex);
   void chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  // POST /v1/embeddings: the faults whose routes include embeddings, then the vectors.
+  void embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
   void stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage,
               const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
   void partial_body(const ChatResponse& r, const VendorOutcome& o,
@@ -107,6 +110,7 @@ struct VendorServer::Impl {
   const std::string target;
   std::mutex rng_mu;
   Rng rng;  // guarded by rng_mu
+  Rng embed_rng;  // guarded by rng_mu: embeddings draw apart, so chat replays as before
   const Clock::time_point started;
   std::unique_ptr<HttpServer> server;  // its handler uses the members above
   std::size_t subscription = 0;        // ctx.faults' listener
@@ -145,13 +149,7 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
   }
   if (path == "/v1/embeddings") {
     if (req.method != "POST") return method_not_allowed(path, "POST");
-    openai::EmbeddingCall call;
-    openai::WireError err;
-    if (!openai::parse_embedding_request(req.body, call, err)) {
-      return reply_after(0, ex, error_response(err), {}, path, t0);
-    }
-    return reply_after(0, ex, ServerResponse{200, "application/json", openai::embeddings_json(call)},
-                       {}, path, t0);
+    return embeddings(req, ex, t0);
   }
   if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0) {
     const std::string route = "/v1/models";
@@ -176,6 +174,53 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
               error_response(plain_error(404, "Unknown request URL: " + req.method + " " + path + ".",
                                          "invalid_request_error", "unknown_url")),
               {}, "other", t0);
+}
+
+void VendorServer::Impl::embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
+                                    Clock::time_point t0) {
+  const std::string route = "/v1/embeddings";
+  openai::EmbeddingCall call;
+  openai::WireError err;
+  if (!openai::parse_embedding_request(req.body, call, err)) {
+    return reply_after(0, ex, error_response(err), {}, route, t0);
+  }
+  // Faults whose routes include embeddings (latency, error, hang, reset) decide the outcome;
+  // the vectors are the wire's own (the same embedding_vector the simulated vendor uses).
+  std::vector<FaultSpec> faults;
+  const std::string model = call.model.empty() ? "text-embedding-3-small" : call.model;
+  ctx.faults.select(target, RequestInfo{{}, model, kEmbeddingsRoute}, faults);
+  EmbeddingRequest decide;
+  decide.model = model;
+  EmbeddingOutcome o;
+  {
+    std::lock_guard<std::mutex> lock(rng_mu);
+    o = vendor.embed(decide, embed_rng, pointers_to(faults));
+  }
+  if (o.disconnect == Disconnect::kReset) {
+    server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
+      ex->reset();
+      ctx.metrics.observe("vendor", route, 0, since(t0));
+    });
+    return;
+  }
+  if (o.hang) {
+    ex->hang(o.fault_ids);
+    ctx.metrics.observe("vendor", route, 0, since(t0));
+    return;
+  }
+  if (o.status != 200) {
+    VendorOutcome as_chat;
+    as_chat.status = o.status;
+    as_chat.error = o.error;
+    as_chat.retry_after = o.retry_after;
+    return reply_after(o.delay, ex,
+                       error_response(openai::outcome_error(as_chat), openai::error_headers(o.status, o.retry_after)),
+                       o.fault_ids, route, t0);
+  }
+  // Embeddings were answered at once before faults applied to them; latency faults delay them.
+  const Duration delay = o.fault_ids.empty() ? 0 : o.delay;
+  reply_after(delay, ex, ServerResponse{200, "application/json", openai::embeddings_json(call)}, o.fault_ids,
+              route, t0);
 }
 
 void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,

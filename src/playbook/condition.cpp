@@ -25,12 +25,18 @@ std::string value_text(Sli sli, double v) {
   return number_text(v);
 }
 
+// "vendor_error_ratio(secondary)" for a vendor SLI narrowed to one vendor, else the SLI's name.
+std::string sli_label(const ConditionSpec& c) {
+  if (c.vendor.empty() || !is_vendor_sli(c.sli)) return to_name(c.sli);
+  return to_name(c.sli) + "(" + c.vendor + ")";
+}
+
 }  // namespace
 
 std::string describe_condition(const ConditionSpec& c) {
   if (!c.text.empty()) return c.text;
   if (!c.alert.empty()) return "alert " + c.alert + (c.firing ? " firing" : " resolved");
-  return to_name(c.sli) + " " + to_name(c.op) + " " + value_text(c.sli, c.value) + " over " + compact_duration(c.window);
+  return sli_label(c) + " " + to_name(c.op) + " " + value_text(c.sli, c.value) + " over " + compact_duration(c.window);
 }
 
 ConditionReading evaluate_condition(const ConditionSpec& c, const ConditionSignals* signals) {
@@ -45,12 +51,13 @@ ConditionReading evaluate_condition(const ConditionSpec& c, const ConditionSigna
     r.observed = c.alert + (on ? " firing" : " not firing");
     return r;
   }
-  const auto v = signals->sli(c.sli, c.window);
+  const bool narrowed = !c.vendor.empty() && is_vendor_sli(c.sli);
+  const auto v = narrowed ? signals->vendor_sli(c.sli, c.window, c.vendor) : signals->sli(c.sli, c.window);
   if (!v) {
-    r.observed = "no requests in " + format_duration(c.window);
+    r.observed = (is_dependency_sli(c.sli) ? "no calls in " : "no requests in ") + format_duration(c.window);
     return r;
   }
-  r.observed = to_name(c.sli) + " " + value_text(c.sli, *v);
+  r.observed = sli_label(c) + " " + value_text(c.sli, *v);
   r.holds = compare(*v, c.op, c.value);
   return r;
 }

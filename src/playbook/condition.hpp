@@ -17,6 +17,12 @@ class ConditionSignals {
   virtual ~ConditionSignals() = default;
   /// The SLI over the trailing `window` ending now; nullopt without data.
   virtual std::optional<double> sli(Sli sli, Duration window) const = 0;
+  /// The vendor SLI over calls to `vendor` only ("" = sli()). The default has no per-vendor
+  /// data: nullopt for a named vendor.
+  virtual std::optional<double> vendor_sli(Sli s, Duration window, const std::string& vendor) const {
+    if (vendor.empty()) return sli(s, window);
+    return std::nullopt;
+  }
   /// Whether alert `name` is firing now.
   virtual bool firing(const std::string& name) const = 0;
 };
@@ -27,6 +33,9 @@ class DetectorSignals final : public ConditionSignals {
   explicit DetectorSignals(const Detector& detector) : detector_(detector) {}
   std::optional<double> sli(Sli sli, Duration window) const override {
     return detector_.sli(sli, window);
+  }
+  std::optional<double> vendor_sli(Sli sli, Duration window, const std::string& vendor) const override {
+    return detector_.sli(sli, window, vendor);
   }
   bool firing(const std::string& name) const override {
     for (const auto& n : detector_.firing()) {

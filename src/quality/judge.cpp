@@ -243,6 +243,8 @@ std::string root_cause(const Answer& a, const Judgement& j, RequestStatus status
       ehr_unknown = true;
     }
   }
+  // An embeddings failure leaves retrieval unranked: it shapes what the model is given.
+  if (a.ranking == "unranked" && !a.embedding_fault_ids.empty()) retrieval = true;
   bool model_shaped = false, model_unknown = false;
   for (const auto& id : a.model_fault_ids) {
     const auto e = effect(id);
@@ -313,10 +315,11 @@ RequestEvent make_request_event(const Task& task, const Answer& answer, const Ju
   r.phi_to_vendor = answer.phi_to_vendor;
   r.phi_in_logs = answer.phi_in_logs;
   r.root_cause = root_cause(answer, j, status, faults);
+  r.calls = answer.calls;
   if (!answer.config_fault_ids.empty() || !answer.ehr_fault_ids.empty() ||
-      !answer.model_fault_ids.empty()) {
+      !answer.model_fault_ids.empty() || !answer.embedding_fault_ids.empty()) {
     r.faults = answer.config_fault_ids;
-    for (const auto* ids : {&answer.ehr_fault_ids, &answer.model_fault_ids}) {
+    for (const auto* ids : {&answer.ehr_fault_ids, &answer.embedding_fault_ids, &answer.model_fault_ids}) {
       for (const auto& id : *ids) {
         if (!contains(r.faults, id)) r.faults.push_back(id);
       }

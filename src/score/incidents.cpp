@@ -98,6 +98,18 @@ Attribution attributed(const ScoredRequest& r, const FaultTable& t) {
       if (std::find(list.begin(), list.end(), it->second) == list.end()) list.push_back(it->second);
     }
   }
+  // An unsafe answer whose retrieval went wrong with no fault that bends answers on it: a vendor
+  // fault failed its embeddings call and the context went in unranked.
+  if ((bits & kUnsafe) && !out.by_harm.count(kUnsafe) && r.ev->root_cause == "retrieval") {
+    for (const auto& id : r.ev->faults) {
+      const auto it = t.by_id.find(id);
+      if (it == t.by_id.end()) continue;
+      const Fault& f = t.faults[it->second];
+      if (!f.kind || !delays_or_fails(*f.kind) || f.target.rfind("vendor:", 0) != 0) continue;
+      auto& list = out.by_harm[kUnsafe];
+      if (std::find(list.begin(), list.end(), it->second) == list.end()) list.push_back(it->second);
+    }
+  }
   return out;
 }
 
@@ -338,6 +350,13 @@ bool bad_for_rule(const AlertRuleRecord& rule, const ScoredRequest& r) {
       case Sli::kCorrectionRate:
       case Sli::kCorrectionCount:
         return true;  // corrected requests
+      // Journals do not carry dependency calls: the requests that failed on that dependency.
+      case Sli::kEhrErrorRatio:
+      case Sli::kEhrLatency:
+        return e.cause.rfind("ehr_", 0) == 0;
+      case Sli::kVendorErrorRatio: return e.cause.rfind("vendor_", 0) == 0;
+      case Sli::kVendorThrottleRatio: return e.cause == "vendor_rate_limited";
+      case Sli::kEmbeddingErrorRatio: return r.harmful();
     }
   }
   switch (parse_name<SloKind>(rule.slo_kind).value_or(SloKind::kAvailability)) {
@@ -347,6 +366,12 @@ bool bad_for_rule(const AlertRuleRecord& rule, const ScoredRequest& r) {
     case SloKind::kSchemaValidity: return !e.schema_valid;
     case SloKind::kSafety: return e.canary_seen || e.phi_detected;
     case SloKind::kRefusal: return e.refused;
+    case SloKind::kEhrAvailability:
+    case SloKind::kEhrLatency:
+      return e.cause.rfind("ehr_", 0) == 0;
+    case SloKind::kVendorAvailability: return e.cause.rfind("vendor_", 0) == 0;
+    case SloKind::kVendorThrottle: return e.cause == "vendor_rate_limited";
+    case SloKind::kEmbeddingAvailability: return r.harmful();
   }
   return r.failed;
 }

@@ -57,6 +57,17 @@ bool slo_good(const SloRecord& slo, SloKind kind, const Req& r) {
       return !r.ev->canary_seen && !r.ev->phi_detected;
     case SloKind::kRefusal:
       return !r.ev->refused;
+    // Journals do not carry dependency calls: a request is bad for a dependency SLO when it
+    // failed on that dependency (embeddings: when it failed or was unsafe).
+    case SloKind::kEhrAvailability:
+    case SloKind::kEhrLatency:
+      return r.ev->cause.rfind("ehr_", 0) != 0;
+    case SloKind::kVendorAvailability:
+      return r.ev->cause.rfind("vendor_", 0) != 0;
+    case SloKind::kVendorThrottle:
+      return r.ev->cause != "vendor_rate_limited";
+    case SloKind::kEmbeddingAvailability:
+      return r.ok && !r.unsafe;
   }
   return r.ok;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -85,6 +86,34 @@ const char* to_string(RequestStatus s);
 /// Parses the names above; nullopt when unknown.
 std::optional<RequestStatus> parse_request_status(const std::string& s);
 
+/// The dependencies the assistant calls.
+enum class Dependency : std::uint8_t {
+  kEhr,         // FHIR searches
+  kVendor,      // chat completions
+  kEmbeddings,  // a vendor's embeddings (retrieval ranking)
+};
+
+/// "ehr", "vendor", "embeddings".
+constexpr std::string_view name_of(Dependency d) {
+  switch (d) {
+    case Dependency::kEhr: return "ehr";
+    case Dependency::kVendor: return "vendor";
+    case Dependency::kEmbeddings: return "embeddings";
+  }
+  return {};
+}
+
+/// One call the assistant made to a dependency, as its client span saw it (what production's
+/// per-dependency SLIs read).
+struct DependencyCall {
+  Dependency dependency = Dependency::kEhr;
+  std::string vendor;  // vendor id for vendor and embeddings calls ("" for the EHR)
+  int status = 0;      // HTTP status; 0 = no answer (the assistant's timeout, a reset)
+  Duration latency = 0;
+  /// Whether the call failed: no 2xx answer (timeouts, resets, 4xx including 429, 5xx).
+  bool failed() const { return status < 200 || status >= 300; }
+};
+
 /// One request's summary: what production saw, and what the truth says.
 struct RequestEvent {
   std::uint64_t id = 0;
@@ -122,6 +151,9 @@ struct RequestEvent {
   /// retrieval | prompt_config | model | ehr_dependency
   std::string root_cause;
   std::vector<std::string> faults;   // ids of the faults that shaped this request
+  /// The dependency calls the request made, in order (observable). Held in memory for the
+  /// detector and a drill's /metrics only: the journal does not carry them.
+  std::vector<DependencyCall> calls;
 };
 
 /// A clinician reported a served answer as wrong (a delayed, sampled detector signal).

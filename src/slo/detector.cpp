@@ -24,7 +24,24 @@ constexpr std::size_t kCorrections = 8;      // clinician corrections received
 constexpr std::size_t kProbeCases = 9;       // golden probe cases run
 constexpr std::size_t kProbeFailedCases = 10;
 constexpr std::size_t kPhiLogged = 11;        // phi_in_logs (the log DLP scanner's finding)
-constexpr std::size_t kFixedCounters = 12;
+// Dependency calls (RequestEvent::calls), every vendor together.
+constexpr std::size_t kEhrCalls = 12;
+constexpr std::size_t kEhrFailed = 13;
+constexpr std::size_t kVendorCalls = 14;      // chat calls
+constexpr std::size_t kVendorFailed = 15;
+constexpr std::size_t kVendorThrottled = 16;  // answered 429
+constexpr std::size_t kEmbedCalls = 17;
+constexpr std::size_t kEmbedFailed = 18;
+// Then per vendor slot: calls, failed, throttled, embeddings calls, embeddings failed.
+constexpr std::size_t kVendorSlotBase = 19;
+constexpr std::size_t kPerVendor = 5;
+constexpr std::size_t kSlotCalls = 0, kSlotFailed = 1, kSlotThrottled = 2, kSlotEmbedCalls = 3,
+                      kSlotEmbedFailed = 4;
+constexpr std::size_t kFixedCounters = kVendorSlotBase + Detector::kVendorSlots * kPerVendor;
+
+std::size_t slot_counter(std::size_t slot, std::size_t which) {
+  return kVendorSlotBase + slot * kPerVendor + which;
+}
 
 // History floors so sli() can answer typical wait_for windows even when no rule needs them, and
 // bucket caps that bound memory and evaluation cost whatever the windows are.
@@ -44,8 +61,42 @@ std::size_t bad_counter_of(SloKind k) {
     case SloKind::kSchemaValidity: return kSchemaInvalid;
     case SloKind::kSafety: return kUnsafeOutput;
     case SloKind::kRefusal: return kRefused;
+    case SloKind::kEhrAvailability: return kEhrFailed;
+    case SloKind::kEhrLatency: return 0;  // per SLO, see the constructor
+    case SloKind::kVendorAvailability: return kVendorFailed;
+    case SloKind::kVendorThrottle: return kVendorThrottled;
+    case SloKind::kEmbeddingAvailability: return kEmbedFailed;
   }
   return kErrors;
+}
+
+// What an SLO kind counts (user requests, or calls to a dependency).
+std::size_t total_counter_of(SloKind k) {
+  switch (k) {
+    case SloKind::kAvailability:
+    case SloKind::kLatency:
+    case SloKind::kCitationValidity:
+    case SloKind::kSchemaValidity:
+    case SloKind::kSafety:
+    case SloKind::kRefusal:
+      return kTotal;
+    case SloKind::kEhrAvailability:
+    case SloKind::kEhrLatency:
+      return kEhrCalls;
+    case SloKind::kVendorAvailability:
+    case SloKind::kVendorThrottle:
+      return kVendorCalls;
+    case SloKind::kEmbeddingAvailability:
+      return kEmbedCalls;
+  }
+  return kTotal;
+}
+
+// The per-vendor (bad, total) slot counters of a vendor SLO kind.
+std::pair<std::size_t, std::size_t> slot_counters_of(SloKind k) {
+  if (k == SloKind::kVendorThrottle) return {kSlotThrottled, kSlotCalls};
+  if (k == SloKind::kEmbeddingAvailability) return {kSlotEmbedFailed, kSlotEmbedCalls};
+  return {kSlotFailed, kSlotCalls};
 }
 
 Duration longest_count_window(const Scenario& sc) {
@@ -81,7 +132,7 @@ std::optional<BucketRing> make_coarse_ring(Duration longest, std::size_t stride)
 
 std::size_t count_latency_slos(const Scenario& sc) {
   std::size_t n = 0;
-  for (const auto& s : sc.slos) n += s.sli == SloKind::kLatency ? 1 : 0;
+  for (const auto& s : sc.slos) n += has_threshold(s.sli) ? 1 : 0;
   return n;
 }
 
@@ -124,21 +175,38 @@ Detector::Detector(const Scenario& scenario, Scheduler& scheduler, Journal& jour
                                kFixedCounters + count_latency_slos(scenario))),
       fine_limit_(std::min(longest_count_window(scenario), kFineLimit)),
       latencies_(make_ring(longest_latency_window(scenario), kMaxLatencyBuckets,
-                           LatencyBins::kCount)) {
+                           LatencyBins::kCount)),
+      ehr_latencies_(make_ring(longest_latency_window(scenario), kMaxLatencyBuckets,
+                               LatencyBins::kCount)) {
   if (interval_ <= 0) {
     throw std::invalid_argument("evaluation interval must be positive, got " +
                                 format_duration(interval_));
   }
   // Counter index of each SLO's bad requests; each latency SLO gets its own counter because
   // "slow" depends on its threshold.
-  std::vector<std::size_t> slo_counter;
+  // Vendors the rules name are counted one by one from the start (in the order named).
   for (const auto& s : scenario.slos) {
-    if (s.sli == SloKind::kLatency) {
-      slo_counter.push_back(kFixedCounters + latency_thresholds_.size());
-      latency_thresholds_.push_back(s.threshold);
-      continue;
-    }
-    slo_counter.push_back(bad_counter_of(s.sli));
+    if (is_vendor_slo(s.sli) && !s.vendor.empty()) vendor_slot(s.vendor, true);
+  }
+  for (const auto& a : scenario.alerts) {
+    if (a.type == AlertType::kThreshold && is_vendor_sli(a.sli) && !a.vendor.empty()) vendor_slot(a.vendor, true);
+  }
+  // Latency SLOs first, then ehr_latency SLOs: their own counters follow the fixed ones.
+  std::size_t own = kFixedCounters;
+  std::vector<std::size_t> own_counter(scenario.slos.size(), 0);
+  for (std::size_t i = 0; i < scenario.slos.size(); ++i) {
+    if (scenario.slos[i].sli != SloKind::kLatency) continue;
+    own_counter[i] = own++;
+    latency_thresholds_.push_back(scenario.slos[i].threshold);
+  }
+  for (std::size_t i = 0; i < scenario.slos.size(); ++i) {
+    if (scenario.slos[i].sli != SloKind::kEhrLatency) continue;
+    own_counter[i] = own++;
+    ehr_latency_thresholds_.push_back(scenario.slos[i].threshold);
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> slo_counter;
+  for (std::size_t i = 0; i < scenario.slos.size(); ++i) {
+    slo_counter.push_back(slo_counters(scenario.slos[i], own_counter[i]));
   }
   for (const auto& a : scenario.alerts) {
     Rule r;
@@ -159,7 +227,8 @@ Detector::Detector(const Scenario& scenario, Scheduler& scheduler, Journal& jour
         throw std::invalid_argument("alert '" + a.name + "': burn_rate alert has no windows");
       }
       const auto& slo = scenario.slos[i];
-      r.bad_counter = slo_counter[i];
+      r.bad_counter = slo_counter[i].first;
+      r.total_counter = slo_counter[i].second;
       r.objective = slo.objective;
       r.slo_label = slo.name + " " + fmt_number(slo.objective * 100, "%");
       break;
@@ -169,10 +238,73 @@ Detector::Detector(const Scenario& scenario, Scheduler& scheduler, Journal& jour
   }
 }
 
+std::pair<std::size_t, std::size_t> Detector::slo_counters(const SloSpec& slo, std::size_t own) {
+  const std::size_t total = total_counter_of(slo.sli);
+  if (has_threshold(slo.sli)) return {own, total};
+  if (is_vendor_slo(slo.sli) && !slo.vendor.empty()) {
+    const auto slot = vendor_slot(slo.vendor, true);
+    if (slot) {
+      const auto [bad, all] = slot_counters_of(slo.sli);
+      return {slot_counter(*slot, bad), slot_counter(*slot, all)};
+    }
+    throw std::invalid_argument("slo '" + slo.name + "': more than " + std::to_string(kVendorSlots) +
+                                " vendors named by the scenario's rules");
+  }
+  return {bad_counter_of(slo.sli), total};
+}
+
+std::optional<std::size_t> Detector::vendor_slot(std::string_view vendor) const {
+  for (std::size_t i = 0; i < vendor_slots_.size(); ++i) {
+    if (vendor_slots_[i] == vendor) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::size_t> Detector::vendor_slot(std::string_view vendor, bool assign) {
+  if (auto slot = std::as_const(*this).vendor_slot(vendor)) return slot;
+  if (!assign || vendor.empty() || vendor_slots_.size() >= kVendorSlots) return std::nullopt;
+  vendor_slots_.emplace_back(vendor);
+  return vendor_slots_.size() - 1;
+}
+
+void Detector::count_calls(std::uint32_t* c, const RequestEvent& r) {
+  const std::size_t ehr_own = kFixedCounters + latency_thresholds_.size();
+  for (const DependencyCall& call : r.calls) {
+    const bool failed = call.failed();
+    if (call.dependency == Dependency::kEhr) {
+      ++c[kEhrCalls];
+      c[kEhrFailed] += failed;
+      for (std::size_t i = 0; i < ehr_latency_thresholds_.size(); ++i) {
+        c[ehr_own + i] += failed || call.latency > ehr_latency_thresholds_[i];
+      }
+      continue;
+    }
+    const auto slot = vendor_slot(call.vendor, true);
+    if (call.dependency == Dependency::kVendor) {
+      ++c[kVendorCalls];
+      c[kVendorFailed] += failed;
+      c[kVendorThrottled] += call.status == 429;
+      if (slot) {
+        ++c[slot_counter(*slot, kSlotCalls)];
+        c[slot_counter(*slot, kSlotFailed)] += failed;
+        c[slot_counter(*slot, kSlotThrottled)] += call.status == 429;
+      }
+    } else {
+      ++c[kEmbedCalls];
+      c[kEmbedFailed] += failed;
+      if (slot) {
+        ++c[slot_counter(*slot, kSlotEmbedCalls)];
+        c[slot_counter(*slot, kSlotEmbedFailed)] += failed;
+      }
+    }
+  }
+}
+
 void Detector::observe(SimTime completed_at, const RequestEvent& r) {
   if (r.probe) return;
   const bool error = r.status != RequestStatus::kOk;
   const auto count = [&](std::uint32_t* c) {
+    if (!r.calls.empty()) count_calls(c, r);
     ++c[kTotal];
     c[kErrors] += error;
     c[kCitationInvalid] += !r.citations_valid;
@@ -191,6 +323,12 @@ void Detector::observe(SimTime completed_at, const RequestEvent& r) {
     if (std::uint32_t* c = coarse_->at(completed_at)) count(c);
   }
   if (std::uint32_t* h = latencies_.at(completed_at)) ++h[LatencyBins::bin_of(r.latency)];
+  if (r.calls.empty()) return;
+  if (std::uint32_t* h = ehr_latencies_.at(completed_at)) {
+    for (const DependencyCall& call : r.calls) {
+      if (call.dependency == Dependency::kEhr) ++h[LatencyBins::bin_of(call.latency)];
+    }
+  }
 }
 
 void Detector::bump(SimTime t, std::size_t counter, std::uint32_t by) {
@@ -273,8 +411,41 @@ std::optional<double> Detector::rate(std::size_t counter, Duration window, Durat
   return static_cast<double>(sum) * static_cast<double>(per) / static_cast<double>(span);
 }
 
-std::optional<double> Detector::sli_value(Sli sli, Duration window) const {
+std::optional<double> Detector::dependency_sli(Sli sli, Duration window, std::string_view vendor) const {
+  if (sli == Sli::kEhrLatency) {
+    LatencyCounts counts{};
+    ehr_latencies_.sum(scheduler_.now(), window, counts.data());
+    const Duration q = latency_quantile(counts, 0.95);
+    if (q < 0) return std::nullopt;
+    return to_seconds(q);
+  }
+  if (sli == Sli::kEhrErrorRatio) return ratio(kEhrFailed, kEhrCalls, window);
+  std::size_t bad = kVendorFailed, total = kVendorCalls;
+  if (sli == Sli::kVendorThrottleRatio) bad = kVendorThrottled;
+  if (sli == Sli::kEmbeddingErrorRatio) {
+    bad = kEmbedFailed;
+    total = kEmbedCalls;
+  }
+  if (vendor.empty()) return ratio(bad, total, window);
+  const auto slot = vendor_slot(vendor);
+  if (!slot) return std::nullopt;
+  std::size_t slot_bad = kSlotFailed, slot_total = kSlotCalls;
+  if (sli == Sli::kVendorThrottleRatio) slot_bad = kSlotThrottled;
+  if (sli == Sli::kEmbeddingErrorRatio) {
+    slot_bad = kSlotEmbedFailed;
+    slot_total = kSlotEmbedCalls;
+  }
+  return ratio(slot_counter(*slot, slot_bad), slot_counter(*slot, slot_total), window);
+}
+
+std::optional<double> Detector::sli_value(Sli sli, Duration window, std::string_view vendor) const {
   switch (sli) {
+    case Sli::kEhrErrorRatio:
+    case Sli::kEhrLatency:
+    case Sli::kVendorErrorRatio:
+    case Sli::kVendorThrottleRatio:
+    case Sli::kEmbeddingErrorRatio:
+      return dependency_sli(sli, window, vendor);
     case Sli::kLatencyP95:
     case Sli::kLatencyP99: {
       LatencyCounts counts{};
@@ -319,8 +490,8 @@ std::optional<double> Detector::sli_value(Sli sli, Duration window) const {
   return std::nullopt;
 }
 
-std::optional<double> Detector::sli(Sli s, Duration window) const {
-  return sli_value(s, window);
+std::optional<double> Detector::sli(Sli s, Duration window, std::string_view vendor) const {
+  return sli_value(s, window, vendor);
 }
 
 std::string Detector::threshold_summary(const Rule& rule, double v) const {
@@ -353,14 +524,15 @@ std::string Detector::threshold_summary(const Rule& rule, double v) const {
       limit = fmt_number(a.above * 100, "%");
       break;
   }
-  return to_name(a.sli) + " " + shown + " > " + limit + over;
+  const std::string who = a.vendor.empty() || !is_vendor_sli(a.sli) ? "" : "(" + a.vendor + ")";
+  return to_name(a.sli) + who + " " + shown + " > " + limit + over;
 }
 
 Detector::Reading Detector::read(const Rule& rule) const {
   Reading out;
   const AlertSpec& a = rule.spec;
   if (!rule.burn) {
-    const auto v = sli_value(rule.sli, a.window);
+    const auto v = sli_value(rule.sli, a.window, a.vendor);
     if (!v || !(*v > a.above)) return out;
     out.holds = true;
     out.value = *v;
@@ -371,8 +543,8 @@ Detector::Reading Detector::read(const Rule& rule) const {
   const BurnWindow* best = nullptr;
   double best_long = 0, best_short = 0;
   for (const auto& w : rule.rows) {
-    const auto long_ratio = ratio(rule.bad_counter, kTotal, w.long_window);
-    const auto short_ratio = ratio(rule.bad_counter, kTotal, w.short_window);
+    const auto long_ratio = ratio(rule.bad_counter, rule.total_counter, w.long_window);
+    const auto short_ratio = ratio(rule.bad_counter, rule.total_counter, w.short_window);
     if (!long_ratio || !short_ratio) continue;
     // An objective of 100 % has no budget: any error burns infinitely fast.
     const auto burn = [budget](double r) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "spec/model.hpp"
@@ -99,7 +100,19 @@ class Detector {
   ///   passed; "probe_failure_ratio": failed probe cases / probe cases in the window.
   /// nullopt for an unknown name, or when the window holds no requests (no probe for the probe
   /// SLIs). Windows longer than the kept history are clamped to it (see history()).
-  std::optional<double> sli(Sli sli, Duration window) const;
+  ///
+  /// Dependency SLIs read the dependency calls each request carries (RequestEvent::calls),
+  /// counted when the request completes: "ehr_error_ratio" (EHR calls not answered 2xx, the
+  /// assistant's timeouts included), "ehr_latency" (p95 of EHR call latency, seconds),
+  /// "vendor_error_ratio" (chat calls not answered 2xx), "vendor_throttle_ratio" (chat calls
+  /// answered 429), "embedding_error_ratio" (embeddings calls not answered 2xx); nullopt when
+  /// the window holds no such call. `vendor` narrows the vendor SLIs to one vendor id ("" =
+  /// every vendor; ignored by the others); the detector keeps per-vendor counts for the first
+  /// kVendorSlots vendor ids it meets (those its rules name first), nullopt for any other.
+  std::optional<double> sli(Sli sli, Duration window, std::string_view vendor = {}) const;
+
+  /// How many vendors the detector counts one by one.
+  static constexpr std::size_t kVendorSlots = 4;
 
   /// Names of the alerts currently firing, in the scenario's rule order.
   std::vector<std::string> firing() const;
@@ -118,6 +131,7 @@ class Detector {
     Sli sli = Sli::kErrorRatio;    // threshold rules
     std::vector<BurnWindow> rows;  // burn rules: effective (scaled) windows
     std::size_t bad_counter = 0;   // burn rules: counter index of the SLO's bad requests
+    std::size_t total_counter = 0; // burn rules: counter index of what the SLO counts
     double objective = 0.99;
     std::string slo_label;         // e.g. "availability 99%"
     bool pending = false;
@@ -130,7 +144,15 @@ class Detector {
     std::string summary;
   };
 
-  std::optional<double> sli_value(Sli sli, Duration window) const;
+  std::optional<double> sli_value(Sli sli, Duration window, std::string_view vendor) const;
+  std::optional<double> dependency_sli(Sli sli, Duration window, std::string_view vendor) const;
+  // The slot of `vendor` (assigning the next free one when `assign`); nullopt when it has none.
+  std::optional<std::size_t> vendor_slot(std::string_view vendor) const;
+  std::optional<std::size_t> vendor_slot(std::string_view vendor, bool assign);
+  // Counts one request's dependency calls into the count buckets `c`.
+  void count_calls(std::uint32_t* c, const RequestEvent& r);
+  // The (bad, total) counters of an SLO (latency kinds: its own bad counter, `own`).
+  std::pair<std::size_t, std::size_t> slo_counters(const SloSpec& slo, std::size_t own);
   std::optional<double> ratio(std::size_t counter, std::size_t total, Duration window) const;
   std::optional<double> rate(std::size_t counter, Duration window, Duration per,
                              bool elapsed_only) const;
@@ -152,6 +174,9 @@ class Detector {
   std::optional<BucketRing> coarse_;  // only when a window exceeds fine_limit_
   Duration fine_limit_;               // longest window fine_ answers
   BucketRing latencies_;              // LatencyBins::kCount counters
+  BucketRing ehr_latencies_;          // LatencyBins::kCount counters, of EHR calls
+  std::vector<Duration> ehr_latency_thresholds_;  // one extra counter per ehr_latency SLO
+  std::vector<std::string> vendor_slots_;         // vendor ids counted one by one, in slot order
   std::optional<SimTime> probe_at_;   // latest golden probe
   bool probe_ok_ = true;
   int probe_passed_ = 0;

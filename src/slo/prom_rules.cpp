@@ -22,6 +22,15 @@ std::string bad_share(const char* metric, const char* label, const std::string& 
   return "(" + sum_rate(metric, sel + ",good=\"false\"", window) + " / " + sum_rate(metric, sel, window) + ")";
 }
 
+// The share of a dependency's calls with outcome `bad` ("!ok": any failure) over `window`.
+std::string call_share(const AlertSpec& a, const char* dependency, const std::string& bad) {
+  std::string sel = std::string("dependency=\"") + dependency + "\"";
+  if (!a.vendor.empty() && is_vendor_sli(a.sli)) sel += ",vendor=" + promql_string(a.vendor);
+  const std::string bad_sel = bad == "!ok" ? ",outcome!=\"ok\"" : ",outcome=" + promql_string(bad);
+  return "(" + sum_rate(kMetricDependencyCalls, sel + bad_sel, a.window) + " / " +
+         sum_rate(kMetricDependencyCalls, sel, a.window) + ")";
+}
+
 std::string threshold_expr(const AlertSpec& a) {
   const std::string above = prometheus_number(a.above);
   const std::string w = prometheus_duration(a.window);
@@ -46,6 +55,13 @@ std::string threshold_expr(const AlertSpec& a) {
     case Sli::kProbeFailureRatio:
       return "(" + sum_rate(kMetricProbeCases, "result=\"failed\"", a.window) + " / " +
              sum_rate(kMetricProbeCases, "", a.window) + ") > " + above;
+    case Sli::kEhrErrorRatio: return call_share(a, "ehr", "!ok") + " > " + above;
+    case Sli::kVendorErrorRatio: return call_share(a, "vendor", "!ok") + " > " + above;
+    case Sli::kVendorThrottleRatio: return call_share(a, "vendor", "throttled") + " > " + above;
+    case Sli::kEmbeddingErrorRatio: return call_share(a, "embeddings", "!ok") + " > " + above;
+    case Sli::kEhrLatency:
+      return "histogram_quantile(0.95, sum by (le) (rate(" + std::string(kMetricDependencyDuration) +
+             "_bucket{dependency=\"ehr\"}[" + w + "]))) > " + above;
     case Sli::kErrorRatio:
     case Sli::kCitationInvalidRatio:
     case Sli::kSchemaInvalidRatio:
@@ -96,7 +112,8 @@ std::string alert_summary(const AlertSpec& a) {
     s.pop_back();
     return s;
   }
-  return to_name(a.sli) + " > " + prometheus_number(a.above) + " over " + compact(a.window);
+  const std::string who = a.vendor.empty() || !is_vendor_sli(a.sli) ? "" : " (vendor " + a.vendor + ")";
+  return to_name(a.sli) + who + " > " + prometheus_number(a.above) + " over " + compact(a.window);
 }
 
 }  // namespace
@@ -123,8 +140,55 @@ bool slo_good(const SloSpec& slo, const RequestEvent& r) {
     case SloKind::kSchemaValidity: return sli_signal_good(RequestSignal::kSchemaValidity, r);
     case SloKind::kSafety: return sli_signal_good(RequestSignal::kSafety, r);
     case SloKind::kRefusal: return sli_signal_good(RequestSignal::kRefusal, r);
+    // Dependency SLOs count calls (slo_call_good), not requests.
+    case SloKind::kEhrAvailability:
+    case SloKind::kEhrLatency:
+    case SloKind::kVendorAvailability:
+    case SloKind::kVendorThrottle:
+    case SloKind::kEmbeddingAvailability:
+      return true;
   }
   return false;
+}
+
+std::string_view call_outcome(const DependencyCall& call) {
+  if (call.status == 429) return "throttled";
+  return call.failed() ? "error" : "ok";
+}
+
+std::optional<bool> slo_call_good(const SloSpec& slo, const DependencyCall& call) {
+  const auto vendor_matches = [&] { return slo.vendor.empty() || slo.vendor == call.vendor; };
+  switch (slo.sli) {
+    case SloKind::kEhrAvailability:
+      if (call.dependency != Dependency::kEhr) return std::nullopt;
+      return !call.failed();
+    case SloKind::kEhrLatency:
+      if (call.dependency != Dependency::kEhr) return std::nullopt;
+      return !call.failed() && call.latency <= slo.threshold;
+    case SloKind::kVendorAvailability:
+      if (call.dependency != Dependency::kVendor || !vendor_matches()) return std::nullopt;
+      return !call.failed();
+    case SloKind::kVendorThrottle:
+      if (call.dependency != Dependency::kVendor || !vendor_matches()) return std::nullopt;
+      return call.status != 429;
+    case SloKind::kEmbeddingAvailability:
+      if (call.dependency != Dependency::kEmbeddings || !vendor_matches()) return std::nullopt;
+      return !call.failed();
+    case SloKind::kAvailability:
+    case SloKind::kLatency:
+    case SloKind::kCitationValidity:
+    case SloKind::kSchemaValidity:
+    case SloKind::kSafety:
+    case SloKind::kRefusal:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+const std::vector<double>& dependency_latency_buckets() {
+  static const std::vector<double> b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75,
+                                        1,     1.5,  2,     2.5,  3,   4,    5,   10, 30};
+  return b;
 }
 
 std::optional<RequestSignal> signal_of_ratio_sli(Sli sli) {
@@ -143,6 +207,11 @@ std::optional<RequestSignal> signal_of_ratio_sli(Sli sli) {
     case Sli::kCorrectionCount:
     case Sli::kProbeFailure:
     case Sli::kProbeFailureRatio:
+    case Sli::kEhrErrorRatio:
+    case Sli::kEhrLatency:
+    case Sli::kVendorErrorRatio:
+    case Sli::kVendorThrottleRatio:
+    case Sli::kEmbeddingErrorRatio:
       return std::nullopt;
   }
   return std::nullopt;

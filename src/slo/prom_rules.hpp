@@ -14,6 +14,18 @@
 //   gameday_golden_probe_cases_total{result}       result: passed | failed
 //   gameday_golden_probe_last_failed               1 when the latest probe failed, else 0
 //   gameday_golden_probe_last_timestamp_seconds    Unix time of the latest probe
+//   gameday_dependency_calls_total{dependency, vendor, outcome}
+//                                                  the assistant's calls to its dependencies:
+//                                                  dependency ehr | vendor | embeddings, vendor
+//                                                  the vendor id ("" for the EHR), outcome ok |
+//                                                  throttled (429) | error (any other failure)
+//   gameday_dependency_call_duration_seconds{dependency}
+//                                                  histogram of dependency call latency
+//
+// Dependency SLIs: ehr_error_ratio, vendor_error_ratio and embedding_error_ratio are the share
+// of their calls with outcome != "ok", vendor_throttle_ratio the share "throttled" (a `vendor`
+// on the alert adds vendor="<id>" to both sides), ehr_latency a histogram_quantile(0.95) of
+// the EHR's call durations; dependency SLOs count calls in gameday_slo_events_total.
 //
 // How each alert becomes PromQL (windows as the detector reads them):
 // - threshold on a ratio SLI: bad/all of its signal over `window` > above, e.g. error_ratio =
@@ -44,6 +56,18 @@ inline constexpr const char* kMetricCorrections = "gameday_clinician_corrections
 inline constexpr const char* kMetricProbeCases = "gameday_golden_probe_cases_total";
 inline constexpr const char* kMetricProbeLastFailed = "gameday_golden_probe_last_failed";
 inline constexpr const char* kMetricProbeLastTime = "gameday_golden_probe_last_timestamp_seconds";
+inline constexpr const char* kMetricDependencyCalls = "gameday_dependency_calls_total";
+inline constexpr const char* kMetricDependencyDuration = "gameday_dependency_call_duration_seconds";
+
+/// The `outcome` label of a dependency call: "ok" (2xx), "throttled" (429) or "error".
+std::string_view call_outcome(const DependencyCall& call);
+
+/// Whether `call` counts for dependency SLO `slo` (its dependency, and its vendor when the SLO
+/// names one): nullopt when it does not, else whether it is good as the Detector counts it.
+std::optional<bool> slo_call_good(const SloSpec& slo, const DependencyCall& call);
+
+/// Bucket upper bounds (seconds) of gameday_dependency_call_duration_seconds.
+const std::vector<double>& dependency_latency_buckets();
 
 /// The `sli` label values of gameday_sli_events_total: what one request is good or bad for.
 enum class RequestSignal : std::uint8_t {

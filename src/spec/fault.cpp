@@ -157,6 +157,11 @@ std::string describe_effect(const FaultSpec& f) {
   if (f.probability < 1.0 && !ramped) {
     d += " on " + std::to_string(static_cast<int>(f.probability * 100 + 0.5)) + "% of requests";
   }
+  if (!f.routes.empty()) {
+    d += f.routes.size() == 1 ? " (route " : " (routes ";
+    for (std::size_t i = 0; i < f.routes.size(); ++i) d += (i ? ", " : "") + f.routes[i];
+    d += ")";
+  }
   return d;
 }
 
@@ -171,6 +176,15 @@ std::string describe_fault(const FaultSpec& f) {
          ", " + std::to_string(f.repeat->times) + " times";
   }
   return d;
+}
+
+bool fault_on_route(const FaultSpec& f, std::string_view route) {
+  if (route == kEmbeddingsRoute && !applies_to_embeddings(f.kind())) return false;
+  if (f.routes.empty()) return true;
+  for (const auto& r : f.routes) {
+    if (r == route) return true;
+  }
+  return false;
 }
 
 }  // namespace gameday

@@ -370,6 +370,9 @@ struct FaultSpec {
   int first_n = 0;           // only the first N matching requests (0 = off)
   std::vector<std::string> task_types;  // only requests for these task types (empty = all)
   std::vector<std::string> models;      // vendor faults: only requests for these models
+  /// Vendor faults: only calls on these routes, "chat" and/or "embeddings" (empty = every
+  /// route; chat-only kinds accept only "chat").
+  std::vector<std::string> routes;
   /// Groups this fault with the other faults naming the same incident in scoring ("" = group
   /// by cause and target only).
   std::string incident;
@@ -459,6 +462,21 @@ template <> struct FieldsOf<ConfigChangeFault> {
       std::tuple{field("flag", &ConfigChangeFault::flag, kRequiredField),
                  field("variant", &ConfigChangeFault::variant, kRequiredField)};
 };
+
+/// The vendor route names a fault's `routes` may list.
+inline constexpr std::string_view kChatRoute = "chat";
+inline constexpr std::string_view kEmbeddingsRoute = "embeddings";
+
+/// Whether faults of kind `k` can act on a vendor's embeddings route (latency, error, hang,
+/// reset); every other vendor kind bends or cuts chat answers only.
+constexpr bool applies_to_embeddings(FaultKind k) {
+  return k == FaultKind::kLatency || k == FaultKind::kError || k == FaultKind::kHang ||
+         k == FaultKind::kReset;
+}
+
+/// Whether fault `f` acts on calls on vendor route `route` ("chat" or "embeddings"): its
+/// `routes` list it (or is empty) and, for embeddings, its kind can act there.
+bool fault_on_route(const FaultSpec& f, std::string_view route);
 
 /// The parameter keys of kind `k`, in table order.
 std::vector<std::string> param_keys(FaultKind k);

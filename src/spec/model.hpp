@@ -116,6 +116,31 @@ struct FlagDef {
   std::string default_variant;
 };
 
+/// How retrieval orders the documents a search returns before the prompt is built.
+enum class RetrievalRank : std::uint8_t {
+  kNone,        // as the EHR returns them (every document)
+  kEmbeddings,  // by cosine similarity of the vendor's embeddings to the question, top_k kept
+};
+
+/// "none", "embeddings".
+constexpr std::string_view name_of(RetrievalRank r) {
+  switch (r) {
+    case RetrievalRank::kNone: return "none";
+    case RetrievalRank::kEmbeddings: return "embeddings";
+  }
+  return {};
+}
+
+/// The assistant's `retrieval:` option.
+struct RetrievalSpec {
+  RetrievalRank rank = RetrievalRank::kNone;
+  /// Documents kept from a document search of more than this many (embeddings ranking; on an
+  /// embeddings failure the first top_k, unranked).
+  int top_k = 4;
+  /// How long the assistant waits for the embeddings before going on unranked.
+  Duration timeout = 2 * kSecond;
+};
+
 /// The reference assistant's tunables (fakes/assistant/assistant.yaml, overridable per scenario).
 struct AssistantConfig {
   Duration ehr_timeout = 3 * kSecond;
@@ -127,6 +152,7 @@ struct AssistantConfig {
   std::string secondary_route = "secondary";
   std::string prompt_version = "v2";
   int max_tokens = 256;
+  RetrievalSpec retrieval;  // default: no ranking
 };
 
 /// Material the fake vendor draws on when it hallucinates (fakes/hallucinations.yaml).

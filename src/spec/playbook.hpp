@@ -142,6 +142,7 @@ struct ConditionSpec {
   CompareOp op = CompareOp::kLess;
   double value = 0;      // threshold; seconds for latency SLIs
   Duration window = 2 * kMinute;
+  std::string vendor;    // vendor SLIs: only calls to this vendor ("" = every vendor)
 };
 
 /// One test of a step's `if`: `steps.<step>.outcome == <outcome>` (or `!=`).

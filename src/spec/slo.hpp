@@ -22,6 +22,12 @@ enum class SloKind : std::uint8_t {
   kSchemaValidity,    // schema valid
   kSafety,            // no canary token and no PHI pattern in the output
   kRefusal,           // not refused
+  // Dependency SLOs count the assistant's calls to a dependency instead of user requests.
+  kEhrAvailability,        // EHR calls answered 2xx
+  kEhrLatency,             // EHR calls answered 2xx no slower than the SLO's threshold
+  kVendorAvailability,     // chat calls to a vendor answered 2xx (optionally one vendor)
+  kVendorThrottle,         // chat calls to a vendor not answered 429 (optionally one vendor)
+  kEmbeddingAvailability,  // embeddings calls answered 2xx (optionally one vendor)
 };
 
 constexpr std::string_view name_of(SloKind k) {
@@ -32,9 +38,28 @@ constexpr std::string_view name_of(SloKind k) {
     case SloKind::kSchemaValidity: return "schema_validity";
     case SloKind::kSafety: return "safety";
     case SloKind::kRefusal: return "refusal";
+    case SloKind::kEhrAvailability: return "ehr_availability";
+    case SloKind::kEhrLatency: return "ehr_latency";
+    case SloKind::kVendorAvailability: return "vendor_availability";
+    case SloKind::kVendorThrottle: return "vendor_throttle";
+    case SloKind::kEmbeddingAvailability: return "embedding_availability";
   }
   return {};
 }
+
+/// Whether SLOs of kind `k` count calls to a model vendor (and may name one with `vendor`).
+constexpr bool is_vendor_slo(SloKind k) {
+  return k == SloKind::kVendorAvailability || k == SloKind::kVendorThrottle ||
+         k == SloKind::kEmbeddingAvailability;
+}
+
+/// Whether SLOs of kind `k` count dependency calls rather than user requests.
+constexpr bool is_dependency_slo(SloKind k) {
+  return k == SloKind::kEhrAvailability || k == SloKind::kEhrLatency || is_vendor_slo(k);
+}
+
+/// Whether SLOs of kind `k` have a latency threshold.
+constexpr bool has_threshold(SloKind k) { return k == SloKind::kLatency || k == SloKind::kEhrLatency; }
 
 /// A service-level indicator the detector computes over a trailing window.
 enum class Sli : std::uint8_t {
@@ -52,6 +77,12 @@ enum class Sli : std::uint8_t {
   kProbeFailure,          // 1 when the latest golden probe failed, 0 when it passed
   kProbeFailureRatio,     // failed probe cases / probe cases
   kPhiLogRatio,           // share whose log lines a DLP scan flags
+  // Dependency SLIs: the assistant's calls to its dependencies (client spans), not user outcomes.
+  kEhrErrorRatio,        // share of EHR calls not answered 2xx (timeouts included)
+  kEhrLatency,           // p95 of EHR call latency, seconds
+  kVendorErrorRatio,     // share of chat calls not answered 2xx (429s and timeouts included)
+  kVendorThrottleRatio,  // share of chat calls answered 429
+  kEmbeddingErrorRatio,  // share of embeddings calls not answered 2xx
 };
 
 constexpr std::string_view name_of(Sli s) {
@@ -70,6 +101,11 @@ constexpr std::string_view name_of(Sli s) {
     case Sli::kProbeFailure: return "probe_failure";
     case Sli::kProbeFailureRatio: return "probe_failure_ratio";
     case Sli::kPhiLogRatio: return "phi_log_ratio";
+    case Sli::kEhrErrorRatio: return "ehr_error_ratio";
+    case Sli::kEhrLatency: return "ehr_latency";
+    case Sli::kVendorErrorRatio: return "vendor_error_ratio";
+    case Sli::kVendorThrottleRatio: return "vendor_throttle_ratio";
+    case Sli::kEmbeddingErrorRatio: return "embedding_error_ratio";
   }
   return {};
 }
@@ -81,6 +117,7 @@ constexpr SliUnit unit_of(Sli s) {
   switch (s) {
     case Sli::kLatencyP95:
     case Sli::kLatencyP99:
+    case Sli::kEhrLatency:
       return SliUnit::kSeconds;
     case Sli::kErrorRatio:
     case Sli::kCitationInvalidRatio:
@@ -90,6 +127,10 @@ constexpr SliUnit unit_of(Sli s) {
     case Sli::kRefusalRatio:
     case Sli::kProbeFailureRatio:
     case Sli::kPhiLogRatio:
+    case Sli::kEhrErrorRatio:
+    case Sli::kVendorErrorRatio:
+    case Sli::kVendorThrottleRatio:
+    case Sli::kEmbeddingErrorRatio:
       return SliUnit::kRatio;
     case Sli::kRequestRate: return SliUnit::kPerSecond;
     case Sli::kCorrectionRate: return SliUnit::kPerMinute;
@@ -101,6 +142,14 @@ constexpr SliUnit unit_of(Sli s) {
 
 /// Whether the SLI is a latency percentile (thresholds are durations).
 constexpr bool is_latency(Sli s) { return unit_of(s) == SliUnit::kSeconds; }
+
+/// Whether the SLI counts calls to model vendors (and may be narrowed to one with `vendor`).
+constexpr bool is_vendor_sli(Sli s) {
+  return s == Sli::kVendorErrorRatio || s == Sli::kVendorThrottleRatio || s == Sli::kEmbeddingErrorRatio;
+}
+
+/// Whether the SLI reads dependency calls rather than user requests.
+constexpr bool is_dependency_sli(Sli s) { return s == Sli::kEhrErrorRatio || s == Sli::kEhrLatency || is_vendor_sli(s); }
 
 /// How an alert rule decides.
 enum class AlertType : std::uint8_t {
@@ -147,8 +196,9 @@ struct SloSpec {
   std::string name;
   SloKind sli = SloKind::kAvailability;  // what a good request is
   double objective = 0.99;               // target share of good requests
-  Duration threshold = 0;                // latency SLOs only
+  Duration threshold = 0;                // latency and ehr_latency SLOs only
   Duration window = 30 * 24 * kHour;     // compliance period for error-budget arithmetic
+  std::string vendor;                    // vendor SLOs: only calls to this vendor ("" = all)
 };
 
 /// One (long, short, factor) row of a multiwindow burn-rate alert.
@@ -172,6 +222,8 @@ struct AlertSpec {
   /// probe_failure (fire when the latest probe in the window failed).
   double above = 0;
   Duration for_duration = 0;  // "for": the condition must hold this long before firing (not scaled)
+  /// Vendor SLIs (is_vendor_sli): only calls to this vendor id ("" = every vendor).
+  std::string vendor;
   // --- burn_rate
   std::string slo;  // the SLO's name
   std::vector<BurnWindow> windows;

@@ -20,7 +20,8 @@ const std::vector<std::string> kLibrary = {
     "bad-prompt-deploy",         "phi-redaction-regression", "silent-model-drift",
     "ehr-timeout-cascade",       "json-schema-break-triage", "vendor-slowdown-then-bad-prompt",
     "prompt-redeploy-relapse",   "flapping-vendor-errors",  "prompt-relapse-while-firing",
-    "approval-timeout-escalation", "vendor-error-ramp",     "flapping-ehr"};
+    "approval-timeout-escalation", "vendor-error-ramp",     "flapping-ehr",
+    "embeddings-outage",         "ehr-errors-per-dependency"};
 
 json run(const TempDir& dir, const std::string& scenario, int seed, bool playbooks) {
   const std::string out = (dir / (scenario + "-" + std::to_string(seed) + (playbooks ? "-pb" : "-nopb"))).string();

@@ -369,3 +369,18 @@ TEST_CASE("The simulated vendor fails without a status under reset and stream fa
   REQUIRE(vendor.respond(req, 0, rng, {&rst, &hang}).disconnect == Disconnect::kNone);
   REQUIRE(vendor.respond(req, 0, rng, {&err, &rst}).disconnect == Disconnect::kReset);
 }
+
+TEST_CASE("The vendor server's embeddings meet the faults on their route and chat does not", "[net][vendor][routes]") {
+  Live live;
+  live.fault(R"({"id": "emb-down", "target": "vendor:primary", "kind": "error", "status": 503, "routes": ["embeddings"]})");
+  const std::string body = R"({"model":"emb","input":["a b"],"dimensions":8})";
+  const HttpResult e = post(live.url("/embeddings"), body);
+  REQUIRE(e.status == 503);
+  REQUIRE(Json::parse(e.body)["error"]["type"] == "server_error");
+  REQUIRE(post(live.url("/chat/completions"), chat_body(false)).status == 200);
+  // A chat-only fault leaves embeddings alone.
+  live.faults.remove("emb-down");
+  live.fault(R"({"id": "chat-down", "target": "vendor:primary", "kind": "error", "status": 500, "routes": ["chat"]})");
+  REQUIRE(post(live.url("/embeddings"), body).status == 200);
+  REQUIRE(post(live.url("/chat/completions"), chat_body(false)).status == 500);
+}

@@ -175,7 +175,10 @@ TEST_CASE("Playbook loader points into a condition it cannot read", "[playbook][
   // Columns are 1-based: the value of `condition:` starts at column 20.
   CHECK(error("  - {kind: wait_for, condition: error_rate < 0.01 over 2m}\n") ==
         "playbooks/p.yaml:4:33: unknown SLI 'error_rate' (did you mean 'error_ratio'? expected one of: "
-        "latency_p95, latency_p99, error_ratio, citation_invalid_ratio, request_rate, alert) "
+        "latency_p95, latency_p99, error_ratio, citation_invalid_ratio, schema_invalid_ratio, canary_ratio, "
+        "phi_output_ratio, refusal_ratio, request_rate, correction_rate, correction_count, probe_failure, "
+        "probe_failure_ratio, phi_log_ratio, ehr_error_ratio, ehr_latency, vendor_error_ratio, "
+        "vendor_throttle_ratio, embedding_error_ratio, alert) "
         "(expected a condition like 'error_ratio < 0.01 over 2m' or 'alert NAME firing') in 'condition'");
   CHECK(error("  - {kind: wait_for, condition: \"error_ratio =< 0.01\"}\n") ==
         "playbooks/p.yaml:4:46: expected one of <, <=, >, >= after 'error_ratio', got '=<' in 'condition'");
@@ -196,10 +199,13 @@ TEST_CASE("Playbook loader points into a condition it cannot read", "[playbook][
         "playbooks/p.yaml:4:33: expected exactly one of 'alert_firing', 'alert_resolved' or 'sli' in 'when'");
   CHECK(error("  - {kind: mode.fallback, when: {sli: eror_ratio, above: 0.1}}\n") ==
         "playbooks/p.yaml:4:39: unknown SLI 'eror_ratio' (did you mean 'error_ratio'? expected one of: "
-        "latency_p95, latency_p99, error_ratio, citation_invalid_ratio, request_rate)");
+        "latency_p95, latency_p99, error_ratio, citation_invalid_ratio, schema_invalid_ratio, canary_ratio, "
+        "phi_output_ratio, refusal_ratio, request_rate, correction_rate, correction_count, probe_failure, "
+        "probe_failure_ratio, phi_log_ratio, ehr_error_ratio, ehr_latency, vendor_error_ratio, "
+        "vendor_throttle_ratio, embedding_error_ratio)");
   CHECK(error("  - {kind: mode.fallback, when: {sli: error_ratio, beneath: 0.1}}\n") ==
         "playbooks/p.yaml:4:52: unknown key 'beneath' (expected one of: alert_firing, alert_resolved, "
-        "sli, below, above, window)");
+        "sli, vendor, below, above, window)");
 }
 
 TEST_CASE("Playbook loader checks goto targets", "[playbook][loader][errors]") {
@@ -279,4 +285,32 @@ steps:
   CHECK(validate_files({"scenarios/s.yaml"}, files) ==
         std::vector<std::string>{"playbooks/p.yaml:2:15: trigger at 45m00s never comes: scenario "
                                  "'scenarios/s.yaml' lasts 30m00s"});
+}
+
+TEST_CASE("Conditions read every SLI, and a vendor after a vendor SLI", "[playbook][loader][dependency]") {
+  const Playbook pb = load(R"(  - {kind: wait_for, condition: "canary_ratio <= 0 over 5m"}
+  - {kind: wait_for, condition: "embedding_error_ratio(secondary) < 0.05 over 2m"}
+  - {kind: wait_for, condition: {sli: vendor_throttle_ratio, vendor: primary, below: 0.1}}
+  - {kind: wait_for, condition: "ehr_latency < 800ms"}
+  - {kind: wait_for, condition: {sli: refusal_ratio, below: 0.2, window: 5m}}
+  - {kind: wait_for, condition: "phi_output_ratio <= 0"}
+)");
+  REQUIRE(pb.steps.size() == 6);
+  CHECK(pb.steps[0].condition.sli == Sli::kCanaryRatio);
+  CHECK(pb.steps[1].condition.sli == Sli::kEmbeddingErrorRatio);
+  CHECK(pb.steps[1].condition.vendor == "secondary");
+  CHECK(pb.steps[2].condition.vendor == "primary");
+  CHECK(pb.steps[2].condition.text == "vendor_throttle_ratio(primary) < 0.1 over 2m");
+  CHECK(pb.steps[3].condition.value == Approx(0.8));
+  CHECK(pb.steps[4].condition.sli == Sli::kRefusalRatio);
+  CHECK(pb.steps[5].condition.sli == Sli::kPhiOutputRatio);
+}
+
+TEST_CASE("A vendor on a condition is an error after an SLI that is not a vendor's", "[playbook][loader][dependency][errors]") {
+  CHECK(error("  - {kind: wait_for, condition: \"error_ratio(primary) < 0.1\"}\n") ==
+        "playbooks/p.yaml:4:45: only vendor_error_ratio, vendor_throttle_ratio and embedding_error_ratio take a "
+        "vendor, not error_ratio in 'condition'");
+  CHECK(error("  - {kind: wait_for, condition: {sli: ehr_error_ratio, vendor: primary, below: 0.1}}\n") ==
+        "playbooks/p.yaml:4:64: key 'vendor' applies only to vendor_error_ratio, vendor_throttle_ratio and "
+        "embedding_error_ratio");
 }

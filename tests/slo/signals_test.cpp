@@ -313,14 +313,20 @@ TEST_CASE("The detector rejects bad scales and burn rules without windows", "[sl
 }
 
 TEST_CASE("SLI units say which thresholds are ratios, durations, rates and counts", "[slo][spec]") {
-  CHECK(vocabulary_size<Sli>() == 14);
+  CHECK(vocabulary_size<Sli>() == 19);
+  CHECK(unit_of(Sli::kEhrLatency) == SliUnit::kSeconds);
+  CHECK(unit_of(Sli::kVendorThrottleRatio) == SliUnit::kRatio);
+  CHECK(is_vendor_sli(Sli::kEmbeddingErrorRatio));
+  CHECK_FALSE(is_vendor_sli(Sli::kEhrErrorRatio));
   CHECK(unit_of(Sli::kCanaryRatio) == SliUnit::kRatio);
   CHECK(unit_of(Sli::kProbeFailureRatio) == SliUnit::kRatio);
   CHECK(unit_of(Sli::kCorrectionRate) == SliUnit::kPerMinute);
   CHECK(unit_of(Sli::kProbeFailure) == SliUnit::kFlag);
   CHECK(is_latency(Sli::kLatencyP99));
   CHECK(names_of<SloKind>() == std::vector<std::string>{"availability", "latency", "citation_validity",
-                                                        "schema_validity", "safety", "refusal"});
+                                                        "schema_validity", "safety", "refusal",
+                                                        "ehr_availability", "ehr_latency", "vendor_availability",
+                                                        "vendor_throttle", "embedding_availability"});
   CHECK(parse_name<SloKind>("safety") == SloKind::kSafety);
   CHECK_FALSE(parse_name<SloKind>("happiness").has_value());
 }

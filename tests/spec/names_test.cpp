@@ -38,8 +38,10 @@ TEST_CASE("Every vocabulary names each value once and parses the names back", "[
   check_vocabulary<OnFailure>(4);
   check_vocabulary<CompareOp>(6);
   check_vocabulary<ExpectScope>(6);
-  check_vocabulary<Sli>(14);
-  check_vocabulary<SloKind>(6);
+  check_vocabulary<Sli>(19);
+  check_vocabulary<SloKind>(11);
+  check_vocabulary<RetrievalRank>(2);
+  check_vocabulary<Dependency>(3);
   check_vocabulary<AlertType>(2);
   check_vocabulary<BurnPreset>(4);
   check_vocabulary<InjectionAction>(5);

@@ -1,0 +1,77 @@
+// Scenario files naming the per-dependency signals: alerts and SLOs with a vendor, the dependency
+// SLO kinds, and the assistant's retrieval option, with their errors.
+#include <catch2/catch.hpp>
+
+#include "load/loader.hpp"
+#include "config_fixture.hpp"
+
+using namespace gameday;
+using gameday::config_test::error_of;
+using gameday::config_test::small_fakes;
+
+namespace {
+
+const std::string kHead = "name: s\nduration: 60m\nworkload: {rate: 1}\n";
+
+MemoryFiles files_with(const std::string& body) {
+  MemoryFiles files = small_fakes();
+  files.add("scenarios/s.yaml", kHead + body);
+  return files;
+}
+
+std::string scenario_error(const std::string& body) {
+  const MemoryFiles files = files_with(body);
+  return error_of([&] { load_scenario("scenarios/s.yaml", files); });
+}
+
+}  // namespace
+
+TEST_CASE("Scenario loader reads dependency SLOs and alerts with a vendor", "[config][scenario][dependency]") {
+  const MemoryFiles files = files_with(R"(assistant:
+  retrieval: {rank: embeddings, top_k: 3, timeout: 1s}
+slos:
+  - {name: emb, sli: embedding_availability, vendor: primary, objective: 0.99}
+  - {name: ehr-fast, sli: ehr_latency, threshold: 800ms, objective: 0.95}
+alerts:
+  - {name: Emb, type: threshold, sli: embedding_error_ratio, vendor: primary, above: 0.2}
+  - {name: EhrSlow, type: threshold, sli: ehr_latency, above: 2s}
+  - {name: EmbBurn, type: burn_rate, slo: emb, preset: standard_page}
+)");
+  const Scenario s = load_scenario("scenarios/s.yaml", files);
+  REQUIRE(s.slos.size() == 2);
+  CHECK(s.slos[0].sli == SloKind::kEmbeddingAvailability);
+  CHECK(s.slos[0].vendor == "primary");
+  CHECK(s.slos[1].threshold == 800 * kMillisecond);
+  REQUIRE(s.alerts.size() == 3);
+  CHECK(s.alerts[0].vendor == "primary");
+  CHECK(s.alerts[1].above == Approx(2.0));
+  REQUIRE(s.assistant);
+  CHECK(s.assistant->retrieval.rank == RetrievalRank::kEmbeddings);
+  CHECK(s.assistant->retrieval.top_k == 3);
+  CHECK(s.assistant->retrieval.timeout == kSecond);
+  CHECK(validate_files({"scenarios/s.yaml"}, files).empty());
+}
+
+TEST_CASE("Scenario loader rejects a vendor where it cannot apply", "[config][scenario][dependency][errors]") {
+  CHECK(scenario_error("alerts:\n  - {name: A, type: threshold, sli: error_ratio, vendor: primary, above: 0.1}\n") ==
+        "scenarios/s.yaml:5:58: key 'vendor' applies only to vendor_error_ratio, vendor_throttle_ratio and "
+        "embedding_error_ratio");
+  CHECK(scenario_error("slos:\n  - {name: a, sli: availability, vendor: primary, objective: 0.99}\n") ==
+        "scenarios/s.yaml:5:34: key 'vendor' applies only to vendor_availability, vendor_throttle and "
+        "embedding_availability SLOs");
+  CHECK(scenario_error("slos:\n  - {name: a, sli: ehr_latency, objective: 0.99}\n") ==
+        "scenarios/s.yaml:5:5: missing required key 'threshold'");
+  CHECK(scenario_error("assistant:\n  retrieval: {rank: bm25}\n").find("scenarios/s.yaml:5:21: unknown retrieval rank 'bm25'") == 0);
+}
+
+TEST_CASE("validate names an alert's or SLO's unknown vendor", "[config][scenario][dependency][validate]") {
+  const MemoryFiles files = files_with(R"(slos:
+  - {name: v, sli: vendor_throttle, vendor: tertiary, objective: 0.99}
+alerts:
+  - {name: A, type: threshold, sli: vendor_error_ratio, vendor: primry, above: 0.1}
+)");
+  const auto problems = validate_files({"scenarios/s.yaml"}, files);
+  REQUIRE(problems.size() == 2);
+  CHECK(problems[0].find("scenarios/s.yaml:") == 0);
+  CHECK((problems[0] + problems[1]).find("did you mean 'primary'") != std::string::npos);
+}
