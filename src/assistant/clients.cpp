@@ -69,7 +69,7 @@ void SimModelClient::embed(const std::string& vendor, const EmbeddingRequest& re
     return;
   }
   Route& route = it->second;
-  faults_.select(route.target, RequestInfo{req.task_type, {}, kEmbeddingsRoute}, selected_);
+  faults_.select(route.target, RequestInfo{req.task_type, {}, kEmbeddingsRoute}, scheduler_.now(), selected_);
   EmbeddingOutcome out = route.vendor->embed(req, route.embed_rng, selected_);
   record(span, out.fault_ids);
   if (out.hang) return;
