@@ -2,8 +2,12 @@
 // the drill's speed), and the specs listed keep their ramps.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "load/loader.hpp"
+#include "net/control_server.hpp"
 #include "net/live_faults.hpp"
+#include "support/playbook_harness.hpp"
 
 using namespace gameday;
 using gameday::net::LiveFaults;
@@ -50,4 +54,24 @@ TEST_CASE("Live faults combine as the scenario says", "[net][faults][combine]") 
   faults.select("ehr", RequestInfo{}, out);
   REQUIRE(out.size() == 1);
   CHECK(out[0].id == "b");
+}
+
+TEST_CASE("Serve's control API lists a ramp as written and refuses a repeat it has no timeline for", "[net][faults][ramp][repeat]") {
+  const Fakes fakes = testing::small_fakes();
+  const World world = World::generate(fakes.world);
+  LiveFaults faults;
+  net::LiveMetrics metrics;
+  net::LiveContext ctx{fakes, world, faults, metrics, 1};
+  auto post = [&](const std::string& body) {
+    return net::handle_live_control(ctx, net::ServerRequest{"POST", "/faults", {}, body}, {});
+  };
+  const net::ServerResponse added = post(kRamp);
+  REQUIRE(added.status == 201);
+  const auto listed = nlohmann::ordered_json::parse(
+      net::handle_live_control(ctx, net::ServerRequest{"GET", "/faults", {}, ""}, {}).body);
+  CHECK(listed["faults"][0]["probability"].dump() == R"({"ramp":[0.0,1.0],"over":"1m"})");
+  const net::ServerResponse refused =
+      post(R"({"id": "flap", "target": "ehr", "kind": "error", "repeat": {"every": "4m", "for": "2m", "times": 3}})");
+  CHECK(refused.status == 400);
+  CHECK(nlohmann::json::parse(refused.body)["error"]["message"] == "repeat applies only in a drill or a run");
 }
