@@ -76,7 +76,7 @@ TEST_CASE("An embeddings error falls back to the first top_k documents and the s
   Harness h(ranking_fakes(1));
   FaultSpec& f = h.fault("vendor:primary", "error");
   f.routes = {"embeddings"};
-  h.board.activate(&f);
+  h.board.activate(&f, h.scheduler.now());
   Rng rng(5);
   int unranked = 0;
   for (int i = 0; i < 20; ++i) {
@@ -107,7 +107,7 @@ TEST_CASE("A chat-only fault leaves embeddings alone and an embeddings fault lea
   Harness h(ranking_fakes(1));
   FaultSpec& chat = h.fault("vendor:primary", "error");
   chat.routes = {"chat"};
-  h.board.activate(&chat);
+  h.board.activate(&chat, h.scheduler.now());
   Rng rng(5);
   bool saw_ranked = false;
   for (int i = 0; i < 10; ++i) {

@@ -117,3 +117,29 @@ TEST_CASE("Every library scenario passes its own expectations with its playbook 
     REQUIRE(r.code == 0);
   }
 }
+
+TEST_CASE("Every library scenario fails its own expectations without its playbook at its seed", "[e2e][library]") {
+  TempDir dir;
+  for (const auto& scenario : kLibrary) {
+    const auto r = gameday("run scenarios/" + scenario + ".yaml -q --no-playbooks --out '" +
+                           (dir / scenario).string() + "'");
+    INFO(scenario << ": " << r.err << r.out);
+    REQUIRE(r.code == 1);
+  }
+}
+
+TEST_CASE("The ramp, flapping, relapse, escalation and per-dependency scenarios pass ci over ten seeds", "[e2e][library][ci]") {
+  std::string files;
+  for (const char* s : {"vendor-error-ramp", "flapping-ehr", "prompt-relapse-while-firing",
+                        "approval-timeout-escalation", "embeddings-outage", "ehr-errors-per-dependency"}) {
+    files += " scenarios/" + std::string(s) + ".yaml";
+  }
+  TempDir dir;
+  const auto r = gameday("ci" + files + " --seeds 10 -j 2 --summary '" + (dir / "summary.json").string() + "'");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const json summary = json::parse(slurp(dir / "summary.json"));
+  REQUIRE(summary["pass"] == true);
+  REQUIRE(summary["totals"]["runs"] == 60);
+  REQUIRE(summary["totals"]["passed"] == 60);
+}

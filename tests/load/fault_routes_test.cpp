@@ -84,13 +84,13 @@ TEST_CASE("The fault board selects embeddings calls only for faults on that rout
   bends.target = "vendor:primary";
   bends.params = HallucinationFault{};
   FaultBoard board;
-  for (const FaultSpec* f : {&chat_only, &embed_only, &every, &bends}) board.activate(f);
+  for (const FaultSpec* f : {&chat_only, &embed_only, &every, &bends}) board.activate(f, 0);
   std::vector<const FaultSpec*> out;
-  board.select("vendor:primary", RequestInfo{{}, {}, kEmbeddingsRoute}, out);
+  board.select("vendor:primary", RequestInfo{{}, {}, kEmbeddingsRoute}, 0, out);
   REQUIRE(out.size() == 2);
   CHECK(out[0]->id == "e");
   CHECK(out[1]->id == "a");
-  board.select("vendor:primary", RequestInfo{{}, {}, kChatRoute}, out);
+  board.select("vendor:primary", RequestInfo{{}, {}, kChatRoute}, 0, out);
   REQUIRE(out.size() == 3);
   CHECK(out[0]->id == "c");
   CHECK(out[1]->id == "a");
