@@ -139,6 +139,11 @@ class CrossCheck {
     for (const auto& p : f.prompts) out.push_back(p.version);
     return out;
   }
+  // Vendor filters count each vendor separately, for a bounded number of vendors.
+  static std::string too_many_vendors(const std::vector<std::string>& ids) {
+    return "a vendor filter needs the fakes to define at most " + std::to_string(kMaxVendorFilterVendors) +
+           " vendors; these define " + std::to_string(ids.size());
+  }
   static bool contains(const std::vector<std::string>& v, const std::string& x) {
     return std::find(v.begin(), v.end(), x) != v.end();
   }
@@ -166,6 +171,14 @@ class CrossCheck {
         const std::string& v = sc.slos[i].vendor;
         if (!v.empty() && !contains(ids, v)) {
           report(sc.file, "slos[" + std::to_string(i) + "].vendor", unknown_value_message("vendor", v, ids, "vendor"));
+        }
+      }
+      if (ids.size() > kMaxVendorFilterVendors) {
+        for (std::size_t i = 0; i < sc.alerts.size(); ++i) {
+          if (!sc.alerts[i].vendor.empty()) report(sc.file, "alerts[" + std::to_string(i) + "].vendor", too_many_vendors(ids));
+        }
+        for (std::size_t i = 0; i < sc.slos.size(); ++i) {
+          if (!sc.slos[i].vendor.empty()) report(sc.file, "slos[" + std::to_string(i) + "].vendor", too_many_vendors(ids));
         }
       }
       if (sc.assistant) {
@@ -270,6 +283,8 @@ class CrossCheck {
                                    {"when", st.when ? &*st.when : nullptr}}) {
         if (c != nullptr && !c->vendor.empty() && !ids.empty() && !contains(ids, c->vendor)) {
           report(file, p + "." + key, unknown_value_message("vendor", c->vendor, ids, "vendor"));
+        } else if (c != nullptr && !c->vendor.empty() && ids.size() > kMaxVendorFilterVendors) {
+          report(file, p + "." + key, too_many_vendors(ids));
         }
       }
     }

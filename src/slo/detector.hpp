@@ -112,7 +112,7 @@ class Detector {
   std::optional<double> sli(Sli sli, Duration window, std::string_view vendor = {}) const;
 
   /// How many vendors the detector counts one by one.
-  static constexpr std::size_t kVendorSlots = 4;
+  static constexpr std::size_t kVendorSlots = kMaxVendorFilterVendors;
 
   /// Names of the alerts currently firing, in the scenario's rule order.
   std::vector<std::string> firing() const;

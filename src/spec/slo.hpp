@@ -2,6 +2,7 @@
 // How production watches the assistant: SLO kinds, the SLIs alert rules and playbook conditions
 // read, alert types and burn-rate presets (closed vocabularies, see spec/names.hpp), and the
 // SLO and alert specs of a scenario.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,6 +13,11 @@
 #include "spec/source.hpp"
 
 namespace gameday {
+
+/// How many vendors the detector counts one by one for vendor-filtered SLIs (`vendor:` on an
+/// alert, SLO or condition). A scenario whose fakes define more vendors cannot filter by vendor
+/// (the loader says so).
+inline constexpr std::size_t kMaxVendorFilterVendors = 4;
 
 /// What a good request is for an SLO (every kind counts all user requests, judged on the
 /// fields production observes).

@@ -75,3 +75,20 @@ alerts:
   CHECK(problems[0].find("scenarios/s.yaml:") == 0);
   CHECK((problems[0] + problems[1]).find("did you mean 'primary'") != std::string::npos);
 }
+
+TEST_CASE("validate refuses a vendor filter when the fakes define more vendors than the detector counts one by one", "[config][scenario][dependency][validate]") {
+  MemoryFiles files = files_with(R"(alerts:
+  - {name: A, type: threshold, sli: vendor_error_ratio, vendor: primary, above: 0.1}
+  - {name: B, type: threshold, sli: vendor_error_ratio, above: 0.1}
+)");
+  std::string vendors = "vendors:\n";
+  for (const char* id : {"primary", "secondary", "third", "fourth", "fifth"}) {
+    vendors += "  - {id: " + std::string(id) + ", name: V, models: [m-" + id + "], ttft: 700ms, tokens_per_second: 40}\n";
+  }
+  files.add("fakes/vendors.yaml", vendors);
+  const auto problems = validate_files({"scenarios/s.yaml"}, files);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("scenarios/s.yaml:5:") == 0);
+  CHECK(problems[0].find("a vendor filter needs the fakes to define at most 4 vendors; these define 5") !=
+        std::string::npos);
+}
