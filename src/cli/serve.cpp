@@ -139,8 +139,9 @@ int cmd_serve(const ServeOptions& o) {
             << "control " << control->url() << std::endl;
   spdlog::info("serving until interrupted ({} fault{} active)", initial.size(), initial.size() == 1 ? "" : "s");
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  // Wait for a stop signal; meanwhile end the faults whose `for` has passed (within 100 ms).
+  const timespec tick{0, 100'000'000};
+  while (sigtimedwait(&stop_signals, nullptr, &tick) < 0) faults.expire_due();
   const std::size_t reverted = faults.reset();
   spdlog::info("stopping: {} fault{} reverted", reverted, reverted == 1 ? "" : "s");
   return kExitPass;

@@ -129,9 +129,12 @@ ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
         // Windows need a timeline to open and close them; serve has none.
         return json_error(400, "repeat applies only in a drill or a run", "repeat");
       }
-      const bool replaced = ctx.faults.get(f.id).has_value();
+      // As in a drill: an active id is not silently replaced.
+      if (ctx.faults.get(f.id)) {
+        return json_error(409, "a fault with id '" + f.id + "' is active: remove it first", "id");
+      }
       ctx.faults.add(f);
-      return json_reply(replaced ? 200 : 201, fault_to_json(f));
+      return json_reply(201, fault_to_json(f));
     }
     return json_error(405, "method " + req.method + " not allowed on /faults");
   }

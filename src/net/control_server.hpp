@@ -3,6 +3,7 @@
 // elsewhere): list, add and remove faults at run time, POST /reset, /metrics, /status.
 //   GET    /faults            -> {"faults": [...]}
 //   POST   /faults            body: one fault in the scenario syntax, as JSON -> 201 {fault}
+//                             (409 while a fault with that id is active)
 //   GET    /faults/{id}       -> {fault} | 404
 //   DELETE /faults/{id}       -> 204 | 404
 //   POST   /reset             -> {"removed": N}

@@ -16,9 +16,36 @@ bool LiveFaults::add(const FaultSpec& spec) {
     replaced = std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == spec.id; });
     specs_.push_back(std::move(owned));
     active_.store(specs_.size(), std::memory_order_release);
+    if (spec.duration > 0) {
+      due_[spec.id] = now() + spec.duration;
+    } else {
+      due_.erase(spec.id);
+    }
   }
   if (replaced > 0) notify_ended(HoldRelease{false, {spec.id}});
   return true;
+}
+
+std::size_t LiveFaults::expire_due() {
+  HoldRelease ended;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const SimTime t = now();
+    for (auto it = due_.begin(); it != due_.end();) {
+      if (it->second > t) {
+        ++it;
+        continue;
+      }
+      const std::string id = it->first;
+      it = due_.erase(it);
+      board_.deactivate(id);
+      std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == id; });
+      ended.faults.push_back(id);
+    }
+    active_.store(specs_.size(), std::memory_order_release);
+  }
+  if (!ended.faults.empty()) notify_ended(ended);
+  return ended.faults.size();
 }
 
 void LiveFaults::set_combine(FaultCombine combine) {
@@ -41,6 +68,7 @@ bool LiveFaults::remove(const std::string& id) {
     const auto before = specs_.size();
     board_.deactivate(id);
     std::erase_if(specs_, [&](const std::unique_ptr<FaultSpec>& s) { return s->id == id; });
+    due_.erase(id);
     active_.store(specs_.size(), std::memory_order_release);
     removed = specs_.size() != before;
   }
@@ -55,6 +83,7 @@ std::size_t LiveFaults::reset() {
     n = specs_.size();
     board_.clear();
     specs_.clear();
+    due_.clear();
     active_.store(0, std::memory_order_release);
   }
   // Even with no fault active: /reset also releases whatever is still held.

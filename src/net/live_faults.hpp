@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,10 @@ class LiveFaults {
   bool remove(const std::string& id);
   /// Deactivates every fault (POST /reset). Returns how many were active.
   std::size_t reset();
+  /// Ends the faults whose `for` has passed (on this board's clock) since they were added, as
+  /// remove() does; returns how many. `gameday serve` calls it on a timer; in a drill the
+  /// engine's timeline ends faults and never calls it.
+  std::size_t expire_due();
   /// The active faults, in activation order.
   std::vector<FaultSpec> list() const;
   /// The active fault `id`, if any.
@@ -66,6 +71,7 @@ class LiveFaults {
   // while the board is empty, the usual case on the live vendor's hot path.
   std::atomic<std::size_t> active_{0};
   std::vector<std::unique_ptr<FaultSpec>> specs_;  // owned; the board points into them
+  std::map<std::string, SimTime> due_;              // id -> when its `for` ends (board clock)
   FaultBoard board_;
   std::vector<const FaultSpec*> scratch_;
   // The board's clock: microseconds since construction times speed_ (live ramps follow real

@@ -151,3 +151,26 @@ TEST_CASE("gameday serve prints IPv6 addresses in brackets", "[e2e][serve]") {
   CHECK(std::regex_search(out, std::regex(R"(control http://\[::1\]:[0-9]+)")));
   CHECK(slurp(dir / "v6.code") == "200");
 }
+
+TEST_CASE("serve ends a fault when its for has passed and refuses an active fault id with 409", "[e2e][serve][control]") {
+  if (const auto why = e2e::missing("curl", "curl"); !why.empty()) return e2e::skip_because(why);
+  TempDir dir;
+  const std::string c = kCurl;
+  // An EHR error fault for 1s: answered 503 at once, 200 once it has ended (polled, 30 s at most).
+  const std::string fault = R"({"id":"blip","target":"ehr","kind":"error","status":503,"for":"1s"})";
+  const std::string body =
+      c + " -X POST \"$CONTROL/faults\" -d '" + fault + "' -o add.json -w '%{http_code}' > add.code; " +
+      c + " -X POST \"$CONTROL/faults\" -d '" + fault + "' -o again.json -w '%{http_code}' > again.code; " +
+      c + " \"$EHR/Patient/pat-0001\" -o /dev/null -w '%{http_code}' > during.code; " +
+      "for i in $(seq 1 600); do [ \"$(" + c + " \"$CONTROL/faults\")\" = '{\"faults\":[]}' ] && break; sleep 0.05; done; " +
+      c + " \"$CONTROL/faults\" -o after.json; " +
+      c + " \"$EHR/Patient/pat-0001\" -o /dev/null -w '%{http_code}' > after.code";
+  REQUIRE(with_serve(dir, "", body) == 0);
+  INFO(slurp(dir / "serve.err"));
+  CHECK(slurp(dir / "add.code") == "201");
+  CHECK(slurp(dir / "again.code") == "409");
+  CHECK(json::parse(slurp(dir / "again.json"))["error"]["field"] == "id");
+  CHECK(slurp(dir / "during.code") == "503");
+  CHECK(json::parse(slurp(dir / "after.json"))["faults"].empty());
+  CHECK(slurp(dir / "after.code") == "200");
+}

@@ -8,8 +8,10 @@
 #include "net/control_server.hpp"
 #include "net/live_faults.hpp"
 #include "support/playbook_harness.hpp"
+#include "support/wait.hpp"
 
 using namespace gameday;
+using gameday::net::HoldRelease;
 using gameday::net::LiveFaults;
 
 namespace {
@@ -74,4 +76,25 @@ TEST_CASE("Serve's control API lists a ramp as written and refuses a repeat it h
       post(R"({"id": "flap", "target": "ehr", "kind": "error", "repeat": {"every": "4m", "for": "2m", "times": 3}})");
   CHECK(refused.status == 400);
   CHECK(nlohmann::json::parse(refused.body)["error"]["message"] == "repeat applies only in a drill or a run");
+}
+
+TEST_CASE("LiveFaults ends a fault whose for has passed and keeps the others", "[net][faults]") {
+  LiveFaults faults;
+  FaultSpec brief;
+  brief.id = "brief";
+  brief.target = "ehr";
+  brief.params = default_params(FaultKind::kTimeout);
+  brief.duration = 1;  // one microsecond: due at once
+  FaultSpec lasting = brief;
+  lasting.id = "lasting";
+  lasting.duration = 0;
+  std::vector<std::string> ended;
+  faults.subscribe([&](const HoldRelease& r) { ended = r.faults; });
+  REQUIRE(faults.add(brief));
+  REQUIRE(faults.add(lasting));
+  REQUIRE(test_support::wait_until([&] { return faults.expire_due() == 1; }));
+  CHECK_FALSE(faults.get("brief").has_value());
+  CHECK(faults.get("lasting").has_value());
+  CHECK(ended == std::vector<std::string>{"brief"});
+  CHECK(faults.expire_due() == 0);
 }
