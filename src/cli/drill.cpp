@@ -60,8 +60,9 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
   drill->add_option("--control", o.control,
                     "ADDR:PORT of the control port (/faults, /reset, /v1/assistant, /events, /metrics, /alertmanager)")
       ->capture_default_str();
-  drill->add_option("--vendor", o.vendor, "ADDR:PORT of the fake vendor (the assistant's route; other profiles get any free port)")
-      ->capture_default_str();
+  drill->add_option("--vendor", o.vendors,
+                    "[ID=]ADDR:PORT of a fake vendor: without ID the assistant's route, with ID that "
+                    "vendor profile (repeatable; a profile not named gets any free port)");
   drill->add_option("--ehr", o.ehr, "ADDR:PORT of the fake EHR")->capture_default_str();
   drill->add_option("--assistant", o.assistant, "ADDR:PORT of the built-in assistant's HTTP API")->capture_default_str();
   drill->add_option("--sut", o.sut,
@@ -88,6 +89,18 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
   }
   ScenarioBundle bundle = load_bundle(o.scenario, disk);
   if (setup.duration) shorten_scenario(bundle, *setup.duration);
+  for (const auto& [id, _] : setup.vendor_ports) {
+    std::string known;
+    bool found = false;
+    for (const auto& v : bundle.fakes.vendors) {
+      known += (known.empty() ? "" : ", ") + v.id;
+      found = found || v.id == id;
+    }
+    if (!found) {
+      return invalid("drill", "--vendor " + id + "=...: the fakes define no vendor profile '" + id +
+                                  "' (they define: " + known + ")");
+    }
+  }
 
   std::unique_ptr<DrillRig> made;
   try {

@@ -33,7 +33,9 @@ struct DrillOptions {
   double speed = 1.0;                  ///< scenario seconds per real second
   std::string alerts = "internal";     ///< "internal" (the detector pages) | "external" (webhook)
   std::string control = "127.0.0.1:0"; ///< ADDR:PORT of the control port
-  std::string vendor = "127.0.0.1:0";  ///< ADDR:PORT of the fake vendor (the assistant's route)
+  /// --vendor, repeatable: `ADDR:PORT` for the assistant's route, `ID=ADDR:PORT` for the vendor
+  /// profile ID (empty: every profile on any free port of 127.0.0.1).
+  std::vector<std::string> vendors;
   std::string ehr = "127.0.0.1:0";     ///< ADDR:PORT of the fake EHR
   std::string assistant = "127.0.0.1:0";  ///< ADDR:PORT of the built-in assistant's server
   std::string sut;                     ///< the team's own answer service ("" = the built-in)

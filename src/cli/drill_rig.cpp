@@ -60,6 +60,31 @@ nlohmann::ordered_json fault_list(EngineHandle& engine) {
 
 }  // namespace
 
+// --vendor [ID=]ADDR:PORT, repeatable: the route's endpoint once at most, each profile once.
+std::optional<std::string> parse_vendor_binds(const std::vector<std::string>& texts, DrillSetup& setup) {
+  setup.vendor = Endpoint{"127.0.0.1", 0};
+  bool route_given = false;
+  for (const std::string& text : texts) {
+    const auto eq = text.find('=');
+    const std::string id = eq == std::string::npos ? "" : text.substr(0, eq);
+    const std::string at = eq == std::string::npos ? text : text.substr(eq + 1);
+    if (eq != std::string::npos && id.empty()) return "--vendor: expected ID=ADDR:PORT, got '" + text + "'";
+    Endpoint e;
+    if (!split_host_port(at, e.host, e.port)) {
+      return "--vendor: expected [ID=]ADDR:PORT, got '" + text + "'";
+    }
+    std::string error;
+    if (!valid_listen_host("--vendor", e.host, error)) return error;
+    if (id.empty()) {
+      if (std::exchange(route_given, true)) return "--vendor: ADDR:PORT without an ID given twice";
+      setup.vendor = e;
+    } else if (!setup.vendor_ports.emplace(id, e).second) {
+      return "--vendor: vendor profile '" + id + "' given twice";
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& setup) {
   if (!o.duration.empty()) {
     setup.duration = parse_duration(o.duration);
@@ -80,7 +105,6 @@ std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& 
     Endpoint& endpoint;
   };
   const Bind binds[] = {{"--control", o.control, setup.control},
-                        {"--vendor", o.vendor, setup.vendor},
                         {"--ehr", o.ehr, setup.ehr},
                         {"--assistant", o.assistant, setup.assistant}};
   for (const Bind& b : binds) {
@@ -92,6 +116,7 @@ std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& 
     std::string error;
     if (!valid_listen_host(b.flag, b.endpoint.host, error)) return error;
   }
+  if (auto bad = parse_vendor_binds(o.vendors, setup)) return bad;
   if (auto bad = resolve_token(o.token, o.token_file, setup.token)) return bad;
   if (!is_loopback(setup.control.host) && setup.token.empty()) {
     return "--control on " + setup.control.host +
@@ -202,7 +227,10 @@ void DrillRig::observe(const Event& e) {
 void DrillRig::start_fakes() {
   for (const auto& v : bundle_.fakes.vendors) {
     const Endpoint any{setup_.vendor.host, 0};
-    const Endpoint& at = v.id == primary_route_ ? setup_.vendor : any;
+    const auto fixed = setup_.vendor_ports.find(v.id);
+    const Endpoint& at = fixed != setup_.vendor_ports.end() ? fixed->second
+                         : v.id == primary_route_           ? setup_.vendor
+                                                            : any;
     vendors_.push_back(std::make_unique<net::VendorServer>(ctx_, v.id, server_options(at)));
     servers_["vendor:" + v.id] = vendors_.back()->base_url();
   }

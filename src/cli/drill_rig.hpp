@@ -41,7 +41,8 @@ struct DrillSetup {
   std::optional<Duration> duration;  ///< --duration (nullopt: the scenario's)
   std::string sut;                   ///< --sut without trailing slashes ("" = the built-in assistant)
   bool external_alerts = false;      ///< --alerts external
-  Endpoint control, vendor, ehr, assistant;
+  Endpoint control, vendor, ehr, assistant;  ///< vendor: the assistant's route's
+  std::map<std::string, Endpoint> vendor_ports;  ///< --vendor ID=ADDR:PORT, by vendor profile id
   std::string token;                 ///< the control port's bearer token ("" = none)
 };
 

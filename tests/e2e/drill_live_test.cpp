@@ -231,3 +231,23 @@ TEST_CASE("gameday drill --token-file guards its control port", "[e2e][drill]") 
   CHECK(slurp(dir / "none.code") == "401");
   CHECK(slurp(dir / "yes.code") == "200");
 }
+
+TEST_CASE("A drill fixes each vendor profile's port with --vendor ID=ADDR:PORT and refuses an unknown profile with exit 2", "[e2e][drill]") {
+  TempDir dir;
+  const int secondary = free_port();
+  const int primary = free_port();
+  const std::string args = scenario("vendor-latency-spike") + " --duration 2s -q --out out --vendor secondary=127.0.0.1:" +
+                           std::to_string(secondary) + " --vendor 127.0.0.1:" + std::to_string(primary);
+  REQUIRE(with_drill(dir, args, "true") == 0);
+  const std::string out = slurp(dir / "drill.out");
+  INFO(out << slurp(dir / "drill.err"));
+  CHECK(out.find("vendor:secondary http://127.0.0.1:" + std::to_string(secondary) + "/v1\n") != std::string::npos);
+  CHECK(out.find("vendor:primary http://127.0.0.1:" + std::to_string(primary) + "/v1\n") != std::string::npos);
+  const auto unknown = gameday("drill " + scenario("vendor-latency-spike") + " --vendor tertiary=127.0.0.1:0");
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err.find("no vendor profile 'tertiary' (they define: primary, secondary)") != std::string::npos);
+  const auto twice = gameday("drill " + scenario("vendor-latency-spike") +
+                             " --vendor secondary=127.0.0.1:0 --vendor secondary=127.0.0.1:0");
+  CHECK(twice.code == 2);
+  CHECK(twice.err.find("vendor profile 'secondary' given twice") != std::string::npos);
+}
