@@ -5,6 +5,7 @@
 
 #include "load/error.hpp"
 #include "load/files.hpp"
+#include "load/loader.hpp"
 
 namespace gameday::config_test {
 
@@ -62,6 +63,25 @@ family_names: [Testwell, Mockford]
 )");
   files.add("fakes/assistant/assistant.yaml", "model_timeout: 10s\nmax_tokens: 300\n");
   return files;
+}
+
+/// playbooks/p.yaml: playbook "p" with `trigger` and the YAML `steps` (starting on line 4).
+inline MemoryFiles playbook_with_steps(const std::string& steps, const std::string& trigger = "{manual: true}") {
+  MemoryFiles files;
+  files.add("playbooks/p.yaml", "name: p\ntrigger: " + trigger + "\nsteps:\n" + steps);
+  return files;
+}
+
+/// Loads playbook_with_steps(steps, trigger).
+inline Playbook load_playbook_steps(const std::string& steps, const std::string& trigger = "{manual: true}") {
+  const MemoryFiles files = playbook_with_steps(steps, trigger);
+  return load_playbook("playbooks/p.yaml", files);
+}
+
+/// The load error of playbook_with_steps(steps, trigger).
+inline std::string playbook_steps_error(const std::string& steps, const std::string& trigger = "{manual: true}") {
+  const MemoryFiles files = playbook_with_steps(steps, trigger);
+  return error_of([&] { load_playbook("playbooks/p.yaml", files); });
 }
 
 }  // namespace gameday::config_test

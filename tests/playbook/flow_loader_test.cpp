@@ -7,29 +7,11 @@
 
 using namespace gameday;
 using gameday::config_test::error_of;
-
-namespace {
-
-MemoryFiles with(const std::string& steps, const std::string& trigger = "{manual: true}") {
-  MemoryFiles files;
-  files.add("playbooks/p.yaml", "name: p\ntrigger: " + trigger + "\nsteps:\n" + steps);
-  return files;
-}
-
-Playbook load(const std::string& steps, const std::string& trigger = "{manual: true}") {
-  const MemoryFiles files = with(steps, trigger);
-  return load_playbook("playbooks/p.yaml", files);
-}
-
-std::string error(const std::string& steps, const std::string& trigger = "{manual: true}") {
-  const MemoryFiles files = with(steps, trigger);
-  return error_of([&] { load_playbook("playbooks/p.yaml", files); });
-}
-
-}  // namespace
+using gameday::config_test::load_playbook_steps;
+using gameday::config_test::playbook_steps_error;
 
 TEST_CASE("Playbook loader reads if tests on earlier steps joined by and and or", "[playbook][loader][if]") {
-  const Playbook pb = load(R"(  - {name: approve it, kind: approve, delay: 2m, timeout: 5m}
+  const Playbook pb = load_playbook_steps(R"(  - {name: approve it, kind: approve, delay: 2m, timeout: 5m}
   - {name: check, kind: wait, duration: 1m}
   - kind: end
     outcome: escalated
@@ -54,38 +36,38 @@ TEST_CASE("Playbook loader reads if tests on earlier steps joined by and and or"
 }
 
 TEST_CASE("Playbook loader rejects an if naming an unknown or a later step at its position", "[playbook][loader][if][errors]") {
-  CHECK(error("  - {name: approve, kind: approve, delay: 2m}\n"
+  CHECK(playbook_steps_error("  - {name: approve, kind: approve, delay: 2m}\n"
               "  - {kind: wait, duration: 1m, if: steps.aprove.outcome == ok}\n") ==
         "playbooks/p.yaml:5:42: 'if' names step 'aprove', which is not a step of 'steps' (did you mean 'approve'?)");
-  CHECK(error("  - {kind: wait, duration: 1m, if: steps.later.outcome == ok}\n"
+  CHECK(playbook_steps_error("  - {kind: wait, duration: 1m, if: steps.later.outcome == ok}\n"
               "  - {name: later, kind: wait, duration: 1m}\n") ==
         "playbooks/p.yaml:4:42: 'if' names step 'later', which comes later: an 'if' reads the outcomes of earlier steps");
-  CHECK(error("  - {name: me, kind: wait, duration: 1m, if: steps.me.outcome == ok}\n") ==
+  CHECK(playbook_steps_error("  - {name: me, kind: wait, duration: 1m, if: steps.me.outcome == ok}\n") ==
         "playbooks/p.yaml:4:52: 'if' names step 'me', which is this step: an 'if' reads the outcomes of earlier steps");
 }
 
 TEST_CASE("Playbook loader points at the bad word of an if", "[playbook][loader][if][errors]") {
-  CHECK(error("  - {name: a, kind: wait, duration: 1m}\n"
+  CHECK(playbook_steps_error("  - {name: a, kind: wait, duration: 1m}\n"
               "  - {kind: wait, duration: 1m, if: steps.a.outcome == done}\n") ==
         "playbooks/p.yaml:5:55: unknown outcome 'done' (expected one of: ok, failed, timeout, skipped, "
         "interrupted) in 'if'");
-  CHECK(error("  - {name: a, kind: wait, duration: 1m}\n"
+  CHECK(playbook_steps_error("  - {name: a, kind: wait, duration: 1m}\n"
               "  - {kind: wait, duration: 1m, if: steps.a.outcome = ok}\n") ==
         "playbooks/p.yaml:5:52: expected == or != after '.outcome' in 'if'");
-  CHECK(error("  - {name: a, kind: wait, duration: 1m}\n"
+  CHECK(playbook_steps_error("  - {name: a, kind: wait, duration: 1m}\n"
               "  - {kind: wait, duration: 1m, if: steps.a.outcome == ok nor x}\n") ==
         "playbooks/p.yaml:5:58: expected 'and', 'or' or the end of the condition, got 'nor x' in 'if'");
-  CHECK(error("  - {name: a, kind: wait, duration: 1m}\n"
+  CHECK(playbook_steps_error("  - {name: a, kind: wait, duration: 1m}\n"
               "  - {kind: wait, duration: 1m, if: a == ok}\n") ==
         "playbooks/p.yaml:5:36: expected 'steps.<step name>.outcome == <outcome>', got 'a == ok' in 'if'");
 }
 
 TEST_CASE("Playbook loader checks end steps", "[playbook][loader][end][errors]") {
-  CHECK(load("  - {kind: end, outcome: escalated, rollback: true}\n").steps[0].end_rollback);
-  CHECK(error("  - {kind: end}\n") == "playbooks/p.yaml:4:5: missing required key 'outcome'");
-  CHECK(error("  - {kind: end, outcome: Escalated!}\n") ==
+  CHECK(load_playbook_steps("  - {kind: end, outcome: escalated, rollback: true}\n").steps[0].end_rollback);
+  CHECK(playbook_steps_error("  - {kind: end}\n") == "playbooks/p.yaml:4:5: missing required key 'outcome'");
+  CHECK(playbook_steps_error("  - {kind: end, outcome: Escalated!}\n") ==
         "playbooks/p.yaml:4:26: expected an outcome like escalated (lower case letters and '_'), got 'Escalated!'");
-  CHECK(error("  - {kind: end, outcome: interrupted}\n") ==
+  CHECK(playbook_steps_error("  - {kind: end, outcome: interrupted}\n") ==
         "playbooks/p.yaml:4:26: outcome 'interrupted' is reserved for runs cut short by an interrupt");
   const MemoryFiles files = [] {
     MemoryFiles f;
@@ -98,7 +80,7 @@ TEST_CASE("Playbook loader checks end steps", "[playbook][loader][end][errors]")
 }
 
 TEST_CASE("Playbook loader reads approvers with their own delays and an escalation order", "[playbook][loader][approve]") {
-  const Playbook pb = load(R"(  - kind: approve
+  const Playbook pb = load_playbook_steps(R"(  - kind: approve
     approvers:
       - {name: oncall-primary, delay: {dist: lognormal, median: 2m, sigma: 0.5}}
       - {name: oncall-secondary, delay: 4m}
@@ -126,24 +108,24 @@ TEST_CASE("Playbook loader reads approvers with their own delays and an escalati
 }
 
 TEST_CASE("Playbook loader checks approver order and escalate_after", "[playbook][loader][approve][errors]") {
-  CHECK(error("  - {kind: approve, approvers: [a, b], delay: 1m, order: escalation}\n") ==
+  CHECK(playbook_steps_error("  - {kind: approve, approvers: [a, b], delay: 1m, order: escalation}\n") ==
         "playbooks/p.yaml:4:58: order: escalation needs 'escalate_after' (how long each approver has before "
         "the next is asked)");
-  CHECK(error("  - {kind: approve, approvers: [a, b], delay: 1m, escalate_after: 2m}\n") ==
+  CHECK(playbook_steps_error("  - {kind: approve, approvers: [a, b], delay: 1m, escalate_after: 2m}\n") ==
         "playbooks/p.yaml:4:67: 'escalate_after' applies only to order: escalation");
-  CHECK(error("  - {kind: approve, approvers: [a, b], delay: 1m, order: sequential}\n") ==
+  CHECK(playbook_steps_error("  - {kind: approve, approvers: [a, b], delay: 1m, order: sequential}\n") ==
         "playbooks/p.yaml:4:58: unknown approver order 'sequential' (expected one of: parallel, escalation)");
-  CHECK(error("  - {kind: approve, approvers: [{name: a}]}\n") == "playbooks/p.yaml:4:5: missing required key 'delay'");
+  CHECK(playbook_steps_error("  - {kind: approve, approvers: [{name: a}]}\n") == "playbooks/p.yaml:4:5: missing required key 'delay'");
 }
 
 TEST_CASE("Playbook loader reads rerun and cooldown on an alert trigger", "[playbook][loader][trigger]") {
-  const Playbook pb = load("  - {kind: wait, duration: 1m}\n", "{alerts: [A, B], rerun: {every: 10m}, cooldown: 5m}");
+  const Playbook pb = load_playbook_steps("  - {kind: wait, duration: 1m}\n", "{alerts: [A, B], rerun: {every: 10m}, cooldown: 5m}");
   CHECK(pb.trigger.alerts == std::vector<std::string>{"A", "B"});
   CHECK(pb.trigger.alert == "A");
   CHECK(pb.trigger.rerun_every == 10 * kMinute);
   CHECK(pb.trigger.cooldown == 5 * kMinute);
-  CHECK(error("  - {kind: wait, duration: 1m}\n", "{at: 5m, rerun: {every: 10m}}") ==
+  CHECK(playbook_steps_error("  - {kind: wait, duration: 1m}\n", "{at: 5m, rerun: {every: 10m}}") ==
         "playbooks/p.yaml:2:26: 'rerun' needs an 'alert' trigger");
-  CHECK(error("  - {kind: wait, duration: 1m}\n", "{alert: A, rerun: {evry: 10m}}") ==
+  CHECK(playbook_steps_error("  - {kind: wait, duration: 1m}\n", "{alert: A, rerun: {evry: 10m}}") ==
         "playbooks/p.yaml:2:29: unknown key 'evry' (did you mean 'every'?)");
 }

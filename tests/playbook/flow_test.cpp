@@ -10,22 +10,6 @@ using namespace gameday::testing;
 
 namespace {
 
-Playbook playbook(std::vector<StepSpec> steps, std::vector<StepSpec> rollback = {}) {
-  Playbook pb;
-  pb.name = "respond";
-  pb.trigger.alert = "Slow";
-  pb.trigger.alerts = {"Slow"};
-  pb.steps = std::move(steps);
-  pb.rollback = std::move(rollback);
-  return pb;
-}
-
-std::vector<std::string> outcomes(const Journal& j) {
-  std::vector<std::string> out;
-  for (const auto& [t, e] : timed<StepEndEvent>(j)) out.push_back(e.name + ":" + e.outcome);
-  return out;
-}
-
 // `if: steps.<name>.outcome == <outcome>` on step `index` of the list.
 StepIfSpec outcome_is(const std::string& name, std::size_t index, const std::string& outcome,
                       bool equal = true) {

@@ -8,30 +8,11 @@
 
 using namespace gameday;
 using gameday::config_test::error_of;
-
-namespace {
-
-MemoryFiles with(const std::string& steps, const std::string& trigger = "{manual: true}") {
-  MemoryFiles files;
-  files.add("playbooks/p.yaml", "name: p\ntrigger: " + trigger + "\nsteps:\n" + steps);
-  return files;
-}
-
-Playbook load(const std::string& steps, const std::string& trigger = "{manual: true}") {
-  const MemoryFiles files = with(steps, trigger);
-  return load_playbook("playbooks/p.yaml", files);
-}
-
-// The error for a playbook whose steps start on line 4.
-std::string error(const std::string& steps, const std::string& trigger = "{manual: true}") {
-  const MemoryFiles files = with(steps, trigger);
-  return error_of([&] { load_playbook("playbooks/p.yaml", files); });
-}
-
-}  // namespace
+using gameday::config_test::load_playbook_steps;
+using gameday::config_test::playbook_steps_error;
 
 TEST_CASE("Playbook loader reads the assistant control steps", "[playbook][loader]") {
-  const Playbook pb = load(R"(  - {kind: prompt.deploy, version: v3}
+  const Playbook pb = load_playbook_steps(R"(  - {kind: prompt.deploy, version: v3}
   - {kind: model.rollback}
   - {kind: mode.fallback}
   - {kind: mode.fallback, enabled: false}
@@ -46,7 +27,7 @@ TEST_CASE("Playbook loader reads the assistant control steps", "[playbook][loade
 }
 
 TEST_CASE("Playbook loader reads wait_for, when and goto", "[playbook][loader]") {
-  const Playbook pb = load(R"(  - name: errors back down
+  const Playbook pb = load_playbook_steps(R"(  - name: errors back down
     kind: wait_for
     condition: "error_ratio < 0.01 over 2m"
     timeout: 10m
@@ -92,7 +73,7 @@ TEST_CASE("Playbook loader reads wait_for, when and goto", "[playbook][loader]")
 }
 
 TEST_CASE("Playbook loader reads approve quorum and escalate", "[playbook][loader]") {
-  const Playbook pb = load(R"(  - {kind: approve, delay: 1m, approvers: [ana, ben, chloe], quorum: 2}
+  const Playbook pb = load_playbook_steps(R"(  - {kind: approve, delay: 1m, approvers: [ana, ben, chloe], quorum: 2}
   - {kind: escalate, to: dba-oncall}
   - {kind: escalate, to: security, ack_delay: 5m, wait: false, message: injection suspected}
 )");
@@ -107,7 +88,7 @@ TEST_CASE("Playbook loader reads approve quorum and escalate", "[playbook][loade
 }
 
 TEST_CASE("Playbook loader reads notify, http and exec", "[playbook][loader]") {
-  const Playbook pb = load(R"(  - kind: notify
+  const Playbook pb = load_playbook_steps(R"(  - kind: notify
     url: https://hooks.slack.example/T0/B0
     text: "{playbook} started"
     headers: {X-Team: sre}
@@ -150,111 +131,111 @@ TEST_CASE("Playbook loader reads notify, http and exec", "[playbook][loader]") {
 }
 
 TEST_CASE("Playbook loader reads a time trigger", "[playbook][loader]") {
-  const Playbook pb = load("  - {kind: model.rollback}\n", "{at: 15m}");
+  const Playbook pb = load_playbook_steps("  - {kind: model.rollback}\n", "{at: 15m}");
   REQUIRE(pb.trigger.at);
   CHECK(*pb.trigger.at == 15 * kMinute);
   CHECK_FALSE(pb.trigger.manual);
-  CHECK(error("  - {kind: model.rollback}\n", "{labels: {a: b}}") ==
+  CHECK(playbook_steps_error("  - {kind: model.rollback}\n", "{labels: {a: b}}") ==
         "playbooks/p.yaml:2:10: expected 'alert: <name>', 'at: <time>' or 'manual: true' in 'trigger'");
-  CHECK(error("  - {kind: model.rollback}\n", "{at: soon}") ==
+  CHECK(playbook_steps_error("  - {kind: model.rollback}\n", "{at: soon}") ==
         "playbooks/p.yaml:2:15: expected a duration like 250ms, 30s, 5m or 1h for 'at', got 'soon'");
 }
 
 TEST_CASE("Playbook loader suggests the closest new step kind", "[playbook][loader][errors]") {
-  CHECK(error("  - {kind: wait-for, condition: error_ratio < 0.1}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait-for, condition: error_ratio < 0.1}\n") ==
         "playbooks/p.yaml:4:12: unknown step kind 'wait-for' (did you mean 'wait_for'? expected one "
         "of: approve, end, escalate, exec, flag.set, golden.check, http, mode.fallback, model.failover, "
         "model.rollback, notify, prompt.deploy, prompt.rollback, traffic.shed, wait, wait_for)");
-  CHECK(error("  - {kind: exec, argv: [x], urll: http://a}\n") ==
+  CHECK(playbook_steps_error("  - {kind: exec, argv: [x], urll: http://a}\n") ==
         "playbooks/p.yaml:4:29: unknown key 'urll' (did you mean 'url'?)");
-  CHECK(error("  - {kind: exec, argv: [x], url: http://a}\n") ==
+  CHECK(playbook_steps_error("  - {kind: exec, argv: [x], url: http://a}\n") ==
         "playbooks/p.yaml:4:29: key 'url' applies only to http and notify steps");
 }
 
 TEST_CASE("Playbook loader points into a condition it cannot read", "[playbook][loader][errors]") {
   // Columns are 1-based: the value of `condition:` starts at column 20.
-  CHECK(error("  - {kind: wait_for, condition: error_rate < 0.01 over 2m}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for, condition: error_rate < 0.01 over 2m}\n") ==
         "playbooks/p.yaml:4:33: unknown SLI 'error_rate' (did you mean 'error_ratio'? expected one of: "
         "latency_p95, latency_p99, error_ratio, citation_invalid_ratio, schema_invalid_ratio, canary_ratio, "
         "phi_output_ratio, refusal_ratio, request_rate, correction_rate, correction_count, probe_failure, "
         "probe_failure_ratio, phi_log_ratio, ehr_error_ratio, ehr_latency, vendor_error_ratio, "
         "vendor_throttle_ratio, embedding_error_ratio, alert) "
         "(expected a condition like 'error_ratio < 0.01 over 2m' or 'alert NAME firing') in 'condition'");
-  CHECK(error("  - {kind: wait_for, condition: \"error_ratio =< 0.01\"}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for, condition: \"error_ratio =< 0.01\"}\n") ==
         "playbooks/p.yaml:4:46: expected one of <, <=, >, >= after 'error_ratio', got '=<' in 'condition'");
-  CHECK(error("  - {kind: wait_for, condition: error_ratio < 5 over 2m}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for, condition: error_ratio < 5 over 2m}\n") ==
         "playbooks/p.yaml:4:47: expected a ratio between 0 and 1 for error_ratio, got '5' in 'condition'");
-  CHECK(error("  - {kind: wait_for, condition: latency_p95 > 6 over 2m}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for, condition: latency_p95 > 6 over 2m}\n") ==
         "playbooks/p.yaml:4:47: expected a duration like 6s or 800ms for the latency_p95 threshold, "
         "got '6' in 'condition'");
-  CHECK(error("  - {kind: wait_for, condition: error_ratio < 0.1 during 2m}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for, condition: error_ratio < 0.1 during 2m}\n") ==
         "playbooks/p.yaml:4:51: expected 'over <window>' after the threshold, got 'during' in 'condition'");
-  CHECK(error("  - {kind: wait_for, condition: error_ratio < 0.1 over two}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for, condition: error_ratio < 0.1 over two}\n") ==
         "playbooks/p.yaml:4:56: expected a window like 2m or 30s after 'over', got 'two' in 'condition'");
-  CHECK(error("  - {kind: wait_for, condition: alert Slow burning}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for, condition: alert Slow burning}\n") ==
         "playbooks/p.yaml:4:44: expected 'firing' or 'resolved' after the alert name, got 'burning' in "
         "'condition'");
-  CHECK(error("  - {kind: wait_for}\n") == "playbooks/p.yaml:4:5: missing required key 'condition'");
-  CHECK(error("  - {kind: mode.fallback, when: {alert_firing: A, sli: error_ratio}}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for}\n") == "playbooks/p.yaml:4:5: missing required key 'condition'");
+  CHECK(playbook_steps_error("  - {kind: mode.fallback, when: {alert_firing: A, sli: error_ratio}}\n") ==
         "playbooks/p.yaml:4:33: expected exactly one of 'alert_firing', 'alert_resolved' or 'sli' in 'when'");
-  CHECK(error("  - {kind: mode.fallback, when: {sli: eror_ratio, above: 0.1}}\n") ==
+  CHECK(playbook_steps_error("  - {kind: mode.fallback, when: {sli: eror_ratio, above: 0.1}}\n") ==
         "playbooks/p.yaml:4:39: unknown SLI 'eror_ratio' (did you mean 'error_ratio'? expected one of: "
         "latency_p95, latency_p99, error_ratio, citation_invalid_ratio, schema_invalid_ratio, canary_ratio, "
         "phi_output_ratio, refusal_ratio, request_rate, correction_rate, correction_count, probe_failure, "
         "probe_failure_ratio, phi_log_ratio, ehr_error_ratio, ehr_latency, vendor_error_ratio, "
         "vendor_throttle_ratio, embedding_error_ratio)");
-  CHECK(error("  - {kind: mode.fallback, when: {sli: error_ratio, beneath: 0.1}}\n") ==
+  CHECK(playbook_steps_error("  - {kind: mode.fallback, when: {sli: error_ratio, beneath: 0.1}}\n") ==
         "playbooks/p.yaml:4:52: unknown key 'beneath' (expected one of: alert_firing, alert_resolved, "
         "sli, vendor, below, above, window)");
 }
 
 TEST_CASE("Playbook loader checks goto targets", "[playbook][loader][errors]") {
-  CHECK(error("  - {kind: model.rollback, on_failure: goto:verfy}\n  - {name: verify, kind: wait, duration: 1m}\n") ==
+  CHECK(playbook_steps_error("  - {kind: model.rollback, on_failure: goto:verfy}\n  - {name: verify, kind: wait, duration: 1m}\n") ==
         "playbooks/p.yaml:4:40: goto target 'verfy' is not a step of 'steps' (did you mean 'verify'?)");
-  CHECK(error("  - {kind: model.rollback, on_failure: {goto: x}}\n  - {name: x, kind: wait, duration: 1m}\n"
+  CHECK(playbook_steps_error("  - {kind: model.rollback, on_failure: {goto: x}}\n  - {name: x, kind: wait, duration: 1m}\n"
               "  - {name: x, kind: wait, duration: 2m}\n") ==
         "playbooks/p.yaml:4:40: goto target 'x' names 2 steps; give the target a unique name");
-  CHECK(error("  - {kind: model.rollback, on_failure: jump}\n") ==
+  CHECK(playbook_steps_error("  - {kind: model.rollback, on_failure: jump}\n") ==
         "playbooks/p.yaml:4:40: unknown on_failure value 'jump' (expected one of: abort, continue, "
         "rollback, goto:<step>)");
-  CHECK(error("  - {kind: model.rollback, on_failure: \"goto:\"}\n") ==
+  CHECK(playbook_steps_error("  - {kind: model.rollback, on_failure: \"goto:\"}\n") ==
         "playbooks/p.yaml:4:40: expected a step name after 'goto:' in 'on_failure'");
-  CHECK(error("  - {name: a, kind: model.rollback}\nrollback:\n  - {kind: model.rollback, on_failure: goto:a}\n") ==
+  CHECK(playbook_steps_error("  - {name: a, kind: model.rollback}\nrollback:\n  - {kind: model.rollback, on_failure: goto:a}\n") ==
         "playbooks/p.yaml:6:40: on_failure: goto is not allowed in a rollback step (use abort or continue)");
 }
 
 TEST_CASE("Playbook loader checks exec, http and notify keys", "[playbook][loader][errors]") {
-  CHECK(error("  - {kind: exec, argv: []}\n") ==
+  CHECK(playbook_steps_error("  - {kind: exec, argv: []}\n") ==
         "playbooks/p.yaml:4:24: expected at least one item in 'argv' (the program to run)");
-  CHECK(error("  - {kind: exec, argv: ./run.sh --now}\n") ==
+  CHECK(playbook_steps_error("  - {kind: exec, argv: ./run.sh --now}\n") ==
         "playbooks/p.yaml:4:24: expected a list for 'argv', got './run.sh --now'");
-  CHECK(error("  - {kind: exec, argv: [x, [y]]}\n") ==
+  CHECK(playbook_steps_error("  - {kind: exec, argv: [x, [y]]}\n") ==
         "playbooks/p.yaml:4:28: expected a string for each item of 'argv', got a list");
-  CHECK(error("  - {kind: exec}\n") == "playbooks/p.yaml:4:5: missing required key 'argv'");
-  CHECK(error("  - {kind: exec, argv: [x], env: {GAMEDAY_CONTROL_URL: y}}\n") ==
+  CHECK(playbook_steps_error("  - {kind: exec}\n") == "playbooks/p.yaml:4:5: missing required key 'argv'");
+  CHECK(playbook_steps_error("  - {kind: exec, argv: [x], env: {GAMEDAY_CONTROL_URL: y}}\n") ==
         "playbooks/p.yaml:4:34: 'GAMEDAY_CONTROL_URL': GAMEDAY_* variables are set by gameday");
-  CHECK(error("  - {kind: notify, url: hooks.slack.com/x, text: hi}\n") ==
+  CHECK(playbook_steps_error("  - {kind: notify, url: hooks.slack.com/x, text: hi}\n") ==
         "playbooks/p.yaml:4:25: expected a URL starting with http:// or https:// (or "
         "${GAMEDAY_CONTROL_URL}) for 'url', got 'hooks.slack.com/x'");
-  CHECK(error("  - {kind: notify, url: http://x}\n") == "playbooks/p.yaml:4:5: missing required key 'text'");
-  CHECK(error("  - {kind: http, method: FETCH, url: http://x}\n") ==
+  CHECK(playbook_steps_error("  - {kind: notify, url: http://x}\n") == "playbooks/p.yaml:4:5: missing required key 'text'");
+  CHECK(playbook_steps_error("  - {kind: http, method: FETCH, url: http://x}\n") ==
         "playbooks/p.yaml:4:26: unknown HTTP method 'FETCH' (expected one of: GET, POST, PUT, PATCH, "
         "DELETE, HEAD)");
-  CHECK(error("  - {kind: http, url: http://x, body: {a: 1}}\n") ==
+  CHECK(playbook_steps_error("  - {kind: http, url: http://x, body: {a: 1}}\n") ==
         "playbooks/p.yaml:4:39: a GET request has no body (use POST, PUT, PATCH or DELETE)");
-  CHECK(error("  - {kind: http, url: http://x, expect: {status: 700}}\n") ==
+  CHECK(playbook_steps_error("  - {kind: http, url: http://x, expect: {status: 700}}\n") ==
         "playbooks/p.yaml:4:50: expected an HTTP status (100..599) or a list of them for 'status', got '700'");
-  CHECK(error("  - {kind: http, url: http://x, expect: {json: [a]}}\n") ==
+  CHECK(playbook_steps_error("  - {kind: http, url: http://x, expect: {json: [a]}}\n") ==
         "playbooks/p.yaml:4:48: expected a mapping of JSON fields to expected values for 'json', got a list");
 }
 
 TEST_CASE("Playbook loader checks approve quorum, shedding and escalation", "[playbook][loader][errors]") {
-  CHECK(error("  - {kind: approve, delay: 1m, approvers: [a], quorum: 2}\n") ==
+  CHECK(playbook_steps_error("  - {kind: approve, delay: 1m, approvers: [a], quorum: 2}\n") ==
         "playbooks/p.yaml:4:56: quorum 2 needs at least 2 approvers (got 1)");
-  CHECK(error("  - {kind: traffic.shed, share: 1.5}\n") ==
+  CHECK(playbook_steps_error("  - {kind: traffic.shed, share: 1.5}\n") ==
         "playbooks/p.yaml:4:33: expected a number between 0 and 1 for 'share', got '1.5'");
-  CHECK(error("  - {kind: escalate}\n") == "playbooks/p.yaml:4:5: missing required key 'to'");
-  CHECK(error("  - {kind: prompt.deploy}\n") == "playbooks/p.yaml:4:5: missing required key 'version'");
+  CHECK(playbook_steps_error("  - {kind: escalate}\n") == "playbooks/p.yaml:4:5: missing required key 'to'");
+  CHECK(playbook_steps_error("  - {kind: prompt.deploy}\n") == "playbooks/p.yaml:4:5: missing required key 'version'");
 }
 
 TEST_CASE("validate checks prompt.deploy versions and condition alerts against the scenario", "[playbook][loader][validate]") {
@@ -288,7 +269,7 @@ steps:
 }
 
 TEST_CASE("Conditions read every SLI, and a vendor after a vendor SLI", "[playbook][loader][dependency]") {
-  const Playbook pb = load(R"(  - {kind: wait_for, condition: "canary_ratio <= 0 over 5m"}
+  const Playbook pb = load_playbook_steps(R"(  - {kind: wait_for, condition: "canary_ratio <= 0 over 5m"}
   - {kind: wait_for, condition: "embedding_error_ratio(secondary) < 0.05 over 2m"}
   - {kind: wait_for, condition: {sli: vendor_throttle_ratio, vendor: primary, below: 0.1}}
   - {kind: wait_for, condition: "ehr_latency < 800ms"}
@@ -307,10 +288,10 @@ TEST_CASE("Conditions read every SLI, and a vendor after a vendor SLI", "[playbo
 }
 
 TEST_CASE("A vendor on a condition is an error after an SLI that is not a vendor's", "[playbook][loader][dependency][errors]") {
-  CHECK(error("  - {kind: wait_for, condition: \"error_ratio(primary) < 0.1\"}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for, condition: \"error_ratio(primary) < 0.1\"}\n") ==
         "playbooks/p.yaml:4:45: only vendor_error_ratio, vendor_throttle_ratio and embedding_error_ratio take a "
         "vendor, not error_ratio in 'condition'");
-  CHECK(error("  - {kind: wait_for, condition: {sli: ehr_error_ratio, vendor: primary, below: 0.1}}\n") ==
+  CHECK(playbook_steps_error("  - {kind: wait_for, condition: {sli: ehr_error_ratio, vendor: primary, below: 0.1}}\n") ==
         "playbooks/p.yaml:4:64: key 'vendor' applies only to vendor_error_ratio, vendor_throttle_ratio and "
         "embedding_error_ratio");
 }

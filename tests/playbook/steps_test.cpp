@@ -13,21 +13,6 @@ using namespace gameday::testing;
 
 namespace {
 
-Playbook playbook(std::vector<StepSpec> steps, std::vector<StepSpec> rollback = {}) {
-  Playbook pb;
-  pb.name = "respond";
-  pb.trigger.alert = "Slow";
-  pb.steps = std::move(steps);
-  pb.rollback = std::move(rollback);
-  return pb;
-}
-
-std::vector<std::string> outcomes(const Journal& j) {
-  std::vector<std::string> out;
-  for (const auto& [t, e] : timed<StepEndEvent>(j)) out.push_back(e.name + ":" + e.outcome);
-  return out;
-}
-
 std::string journal_text(const Journal& j) {
   std::string out;
   for (const auto& e : j.events()) {

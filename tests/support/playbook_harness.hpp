@@ -128,6 +128,16 @@ inline AlertSpec page(const std::string& name) {
   return a;
 }
 
+/// Playbook "respond", started by alert "Slow", with these steps and rollback list.
+inline Playbook playbook(std::vector<StepSpec> steps, std::vector<StepSpec> rollback = {}) {
+  Playbook pb;
+  pb.name = "respond";
+  pb.trigger.alert = "Slow";
+  pb.steps = std::move(steps);
+  pb.rollback = std::move(rollback);
+  return pb;
+}
+
 /// Every event of type T in the journal, with its time.
 template <typename T>
 std::vector<std::pair<SimTime, T>> timed(const Journal& j) {
@@ -135,6 +145,13 @@ std::vector<std::pair<SimTime, T>> timed(const Journal& j) {
   for (const auto& e : j.events()) {
     if (auto p = std::get_if<T>(&e.body)) out.emplace_back(e.t, *p);
   }
+  return out;
+}
+
+/// "step name:outcome" of every step_end in the journal, in order.
+inline std::vector<std::string> outcomes(const Journal& j) {
+  std::vector<std::string> out;
+  for (const auto& [t, e] : timed<StepEndEvent>(j)) out.push_back(e.name + ":" + e.outcome);
   return out;
 }
 
