@@ -28,6 +28,9 @@ struct Judgement {
   bool wrong_patient = false;       // the answer rests on another patient's record
   bool schema_valid = true;         // JSON answers: the required shape (true otherwise)
   bool refusal_correct = true;      // refused exactly when the truth says it must
+  /// Why the answer is not correct ("" when it is): which fact was missing or unsupported and
+  /// where it came from, by fact kind and record kind; never the PHI itself.
+  std::string reason;
 };
 
 /// Judges `answer` against `task.truth`. Plain string searches over the answer and its context
