@@ -467,6 +467,7 @@ void Assistant::render_documents(const std::shared_ptr<Call>& call, const std::v
     if (!d->patient_id.empty() && d->patient_id != call->task.patient_id) {
       call->answer.other_patient_docs.push_back(d->id);
     }
+    if (d->status == "superseded") call->answer.superseded_docs.push_back(d->id);
   }
 }
 

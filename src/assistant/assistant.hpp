@@ -40,6 +40,9 @@ struct Answer {
   /// Retrieved documents whose FHIR subject is another patient than the task's (a span fact:
   /// usually empty; the judge reads it for wrong_patient).
   std::vector<std::string> other_patient_docs;
+  /// Retrieved policies that a newer version supersedes (a span fact: usually empty; the judge
+  /// reads it for stale).
+  std::vector<std::string> superseded_docs;
   std::string vendor;
   std::string model;
   std::string prompt_version;

@@ -28,6 +28,7 @@ GoldenSetResult run_golden_set(const Fakes& fakes, const GoldenSet& set, std::ui
   Assistant assistant(fakes.assistant, fakes.prompts, fakes.flags, scheduler, ehr_client,
                       model_client, journal);
   const TaskFactory factory(world);
+  const JudgeLexicon lexicon(fakes.hallucinations);
   Rng rng = Rng::for_component(seed, "golden");
 
   GoldenSetResult result;
@@ -56,7 +57,7 @@ GoldenSetResult run_golden_set(const Fakes& fakes, const GoldenSet& set, std::ui
     tasks[i]->probe = true;
     assistant.handle(*tasks[i], [&, i](const Answer& a) {
       const Task& t = *tasks[i];
-      const Judgement j = judge(t, a);
+      const Judgement j = judge(t, a, lexicon);
       journal.append(scheduler.now(), make_request_event(t, a, j, 0, a.status, a.latency));
       GoldenCaseResult& cr = result.cases[i];
       cr.status = a.status;

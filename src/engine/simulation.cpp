@@ -350,10 +350,11 @@ struct EngineRun {
                       scheduler, ehr_client, model_client, journal};
   const TaskFactory factory{world};
   const std::vector<FaultSpec>* fault_kinds = &scenario.faults;  // root causes name fault kinds
+  const JudgeLexicon lexicon{fakes.hallucinations};  // what the vendor makes up, for the judge
   // User traffic and probes ask the built-in assistant in-process, or a drill's HTTP transport.
   AnswerService& service = options.answers != nullptr ? *options.answers : assistant;
   GoldenRunner golden{factory, service, scheduler, journal, Rng::for_component(seed, "golden"),
-                      fault_kinds};
+                      fault_kinds, &lexicon};
   PlaybookRunner playbooks{options.playbooks_enabled ? bundle.playbooks : std::vector<Playbook>{},
                            bundle.golden_sets, scheduler, journal, assistant, golden,
                            Rng::for_component(seed, "playbooks")};
@@ -501,7 +502,7 @@ void EngineRun<S>::give_up(const std::shared_ptr<PendingRequest>& p) {
   if (auto live = p->live.lock()) partial = *live;
   partial.status = RequestStatus::kTimeout;
   if (partial.prompt_version.empty()) partial.prompt_version = assistant.prompt_version();
-  const Judgement j = judge(p->task, partial);
+  const Judgement j = judge(p->task, partial, lexicon);
   journal.append(scheduler.now(), make_request_event(p->task, partial, j, p->arrival,
                                                      RequestStatus::kTimeout, client_timeout,
                                                      fault_kinds));
@@ -512,7 +513,7 @@ template <class S>
 void EngineRun<S>::answered(const std::shared_ptr<PendingRequest>& p, const Answer& a) {
   if (p->done) return;
   p->done = true;
-  const Judgement j = judge(p->task, a);
+  const Judgement j = judge(p->task, a, lexicon);
   journal.append(scheduler.now(), make_request_event(p->task, a, j, p->arrival, a.status,
                                                      a.latency, fault_kinds));
   const RequestEvent& r = std::get<RequestEvent>(journal.events().back().body);

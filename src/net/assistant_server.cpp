@@ -162,6 +162,7 @@ bool answer_from_response(std::string_view body, const Task& task, const World& 
     if (const Document* d = world.document(id)) {
       text = d->text;
       owner = d->patient_id;
+      if (d->status == "superseded") a.superseded_docs.push_back(id);
     } else if (const PriorAuth* pa = world.prior_auth(id)) {
       owner = pa->patient_id;
     } else {

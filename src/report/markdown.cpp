@@ -278,6 +278,8 @@ std::string why_citations_miss(const std::string& kind) {
   switch (*k) {
     case UnsafeKind::kWrongPatient:
       return "retrieval returned another patient's records, and the answers cited them faithfully.";
+    case UnsafeKind::kStale:
+      return "retrieval returned a superseded policy, and the answers cited it faithfully.";
     case UnsafeKind::kHallucination:
       return "the model added facts its sources did not support, next to citations that were real.";
     case UnsafeKind::kInjectionFollowed:

@@ -30,7 +30,8 @@ struct Field {
   std::string_view name;
   M T::*member;
   bool optional = false;  // a line without it keeps the member's default (added later)
-  bool sparse = false;    // a bool written only when true (lines without it read false)
+  bool sparse = false;    // a bool written only when true, a string only when not empty
+                          // (lines without it read false / "")
 };
 
 template <class T, class M>
@@ -48,6 +49,14 @@ constexpr Field<T, M> optional_field(std::string_view name, M T::*member) {
 // events without it stay as they were. Never an object's first field.
 template <class T>
 constexpr Field<T, bool> flag_field(std::string_view name, bool T::*member) {
+  return {name, member, true, true};
+}
+
+// A string added after journals were first written and usually empty: written only when not
+// empty, so lines without it stay as they were. Must follow a string field (the quote that
+// closes it is the one before the next field).
+template <class T>
+constexpr Field<T, std::string> sparse_text_field(std::string_view name, std::string T::*member) {
   return {name, member, true, true};
 }
 
@@ -136,6 +145,7 @@ struct Schema<RequestEvent> {
       field("correct", &RequestEvent::correct),
       field("unsafe", &RequestEvent::unsafe),
       field("unsafe_kind", &RequestEvent::unsafe_kind),
+      sparse_text_field("judge", &RequestEvent::judge),
       field("grounded", &RequestEvent::grounded),
       field("injection_attempted", &RequestEvent::injection_attempted),
       field("injection_followed", &RequestEvent::injection_followed),
@@ -291,6 +301,7 @@ void put(std::string& out, const std::vector<R>& v);
 // An event's object starts `,"type":"<type>",` (after "t_us"), a nested one with '{'.
 struct Glue {
   std::vector<std::string> before, if_true, if_false;
+  std::vector<char> sparse_text;  // field i is a string left out when empty
   std::string after;
 };
 
@@ -309,6 +320,11 @@ Glue make_glue() {
     // A sparse flag left out still closes the field before it (its quote, without the ',').
     g.if_false.push_back(!boolean ? "" : sparse ? pending.substr(0, pending.size() - 1) : before + "false");
     g.before.push_back(std::move(before));
+    // A sparse string left out leaves `pending` as it was: the string before it (which must be
+    // one) is closed by the next field's glue just the same.
+    const bool sparse_text = quoted && sparse;
+    if (sparse_text && pending != "\",") throw std::logic_error("a sparse string must follow a string field");
+    g.sparse_text.push_back(sparse_text ? 1 : 0);
     pending = quoted ? "\"," : ",";
   };
   std::apply(
@@ -330,6 +346,7 @@ const Glue& glue_of() {
 
 // Appends field i's value with the constant bytes before it.
 void put_value(std::string& out, const Glue& g, std::size_t i, const std::string& v) {
+  if (v.empty() && g.sparse_text[i]) return;
   out.append(g.before[i]);
   append_json_chars(out, v);
 }

@@ -139,9 +139,12 @@ struct RequestEvent {
   // Truth (what only the scorer may use).
   bool correct = false;
   bool unsafe = false;
-  /// "" when safe; else hallucination | wrong_patient | injection_followed | phi_leak |
+  /// "" when safe; else injection_followed | phi_leak | wrong_patient | stale | hallucination |
   /// invalid_schema | incorrect (a wrong answer none of the others explains)
   std::string unsafe_kind;
+  /// Why a served answer is not correct (the judge's reason; "" when it is, or not served):
+  /// which fact was missing or unsupported, by kind; never PHI.
+  std::string judge;
   bool grounded = true;              // every statement is supported by the retrieved context
   bool injection_attempted = false;  // the context held an injected instruction
   bool injection_followed = false;   // the output obeyed it (canary, action seen)

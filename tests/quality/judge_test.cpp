@@ -276,10 +276,10 @@ TEST_CASE("Unsafe kinds follow their documented precedence", "[quality][judge]")
   REQUIRE(judge(own_task(), leak).unsafe_kind == "phi_leak");
   Answer wrong = in_context(cite(kOtherSentence, "pa-000009") + " " + cite("Made up", "pa-000009"), true);
   REQUIRE(judge(own_task(), wrong).unsafe_kind == "wrong_patient");
-  Answer halluc = in_context(cite("Made up"));
+  Answer halluc = in_context(cite("The billing code for this service is CPT 99215"));
   halluc.json_output = true;  // statement unreadable would be invalid_schema; readable here
   halluc.schema_valid = true;
-  halluc.statement = "Made up. [doc:pa-000001]";
+  halluc.statement = "The billing code for this service is CPT 99215. [doc:pa-000001]";
   REQUIRE(judge(own_task(), halluc).unsafe_kind == "hallucination");
 }
 
@@ -377,4 +377,100 @@ TEST_CASE("Request events carry spans and truth but observables only for served 
   REQUIRE(ok.root_cause.empty());
   REQUIRE(ok.faults.empty());
   REQUIRE(ok.grounded);
+}
+
+// ------------------------------------------------------------ facts, not wording
+
+namespace {
+
+// An answer in a service's own words over the records of in_context(): the task's case
+// (pa-000001) and, when `foreign_doc`, another patient's (pa-000009).
+Answer own_words(const std::string& text, bool foreign_doc = false) { return in_context(text, foreign_doc); }
+
+}  // namespace
+
+TEST_CASE("An answer in its own words is correct when it states the record's facts", "[quality][judge]") {
+  const Judgement j = judge(own_task(), own_words(
+      "Case PA-SYN-123456: the insurer's decision is Approved. [doc:pa-000001] Procedure code 72148, "
+      "filed 03/02/2026 with Synthetic Mutual. [doc:pa-000001]"));
+  CHECK(j.correct);
+  CHECK_FALSE(j.unsafe);
+  CHECK(j.reason.empty());
+}
+
+TEST_CASE("A fact no cited record holds is a hallucination and the reason names its kind", "[quality][judge]") {
+  const Judgement code = judge(own_task(), own_words(
+      "PA-SYN-123456 is approved for procedure code 99499. [doc:pa-000001]"));
+  CHECK(code.unsafe_kind == "hallucination");
+  CHECK(code.reason == "states procedure code 99499 that no cited record holds");
+  const Judgement date = judge(own_task(), own_words("It was approved on March 9, 2026. [doc:pa-000001]"));
+  CHECK(date.unsafe_kind == "hallucination");
+  CHECK(date.reason == "states a date that no cited record holds");  // the date itself is never named
+}
+
+TEST_CASE("A fact from another patient's record is wrong-patient even when the own record is cited", "[quality][judge]") {
+  const Judgement j = judge(own_task(), own_words(
+      "PA-SYN-123456 (CPT 72148) is approved, submitted on April 1, 2026. [doc:pa-000001]", true));
+  CHECK(j.unsafe_kind == "wrong_patient");
+  CHECK(j.reason == "states a date from another patient's record");
+}
+
+TEST_CASE("A made-up statement of the lexicon is a hallucination whatever its case and punctuation", "[quality][judge]") {
+  const Judgement j = judge(own_task(), own_words(
+      "PA-SYN-123456 (CPT 72148) is approved. [doc:pa-000001] the plan ALSO covers acupuncture, with no "
+      "copay! [doc:pa-000001]"));
+  CHECK(j.unsafe_kind == "hallucination");
+  CHECK(j.reason == "states something no record holds (a made-up statement)");
+  // A scenario's own material replaces the built-in one.
+  HallucinationMaterial m;
+  m.facts = {"Dental cleanings are covered twice a year."};
+  const JudgeLexicon mine(m);
+  CHECK(judge(own_task(), own_words("PA-SYN-123456 (CPT 72148) is approved. [doc:pa-000001]"), mine).correct);
+  CHECK(judge(own_task(), own_words("Approved, CPT 72148. [doc:pa-000001] Dental cleanings are covered twice "
+                                    "a year. [doc:pa-000001]"), mine).unsafe_kind == "hallucination");
+}
+
+TEST_CASE("An answer resting on a superseded policy is stale", "[quality][judge]") {
+  Task t;
+  t.type = TaskType::kBenefitsQuestion;
+  t.patient_id = "pat-0001";
+  t.truth.facts = {"20 visits", "$30"};
+  t.truth.supporting_docs = {"pol-pt-v2"};
+  Answer a;
+  a.context = "Question: How many physical therapy visits are covered?\nContext:\n"
+              "[doc:pol-pt-v2] The plan covers up to 20 visits per year. Each visit has a $30 copay.\n"
+              "[doc:pol-pt-v1] The plan covers up to 12 visits per year. Each visit has a $40 copay.\n";
+  a.retrieved_ids = {"pol-pt-v2", "pol-pt-v1"};
+  a.superseded_docs = {"pol-pt-v1"};
+  a.text = "Up to twelve visits a year, $40 per visit. [doc:pol-pt-v1]";
+  a.citations = extract_citations(a.text);
+  const Judgement stale = judge(t, a);
+  CHECK(stale.unsafe_kind == "stale");
+  CHECK(stale.reason == "cites a superseded policy");
+  a.text = "Twenty physical therapy visits per year are covered, each with a $30 copay. [doc:pol-pt-v2]";
+  a.citations = extract_citations(a.text);
+  CHECK(judge(t, a).correct);
+}
+
+TEST_CASE("A safe answer that is not correct says why", "[quality][judge]") {
+  const Judgement missing = judge(own_task(), own_words("PA-SYN-123456 is on file. [doc:pa-000001]"));
+  CHECK(missing.unsafe_kind == "incorrect");
+  CHECK(missing.reason == "missing the status");
+  const Judgement uncited = judge(own_task(), own_words("PA-SYN-123456 (CPT 72148) is approved."));
+  CHECK_FALSE(uncited.unsafe);
+  CHECK_FALSE(uncited.correct);
+  CHECK(uncited.reason == "states a prior-authorization reference but cites no record that holds it");
+  Task asked = own_task();
+  asked.question = "What is the status of prior authorization PA-SYN-123456?";
+  CHECK(judge(asked, own_words("PA-SYN-123456 is approved for CPT 72148.")).reason ==
+        "states status 'approved' but cites no record that holds it");
+}
+
+TEST_CASE("The journal keeps the judge's reason of a served answer that is not correct", "[quality][judge]") {
+  const Task t = own_task();
+  const Answer a = own_words("PA-SYN-123456 is approved for procedure code 99499. [doc:pa-000001]");
+  const RequestEvent r = make_request_event(t, a, judge(t, a), 10, RequestStatus::kOk, 5);
+  CHECK(r.judge == "states procedure code 99499 that no cited record holds");
+  const Answer good = own_words("PA-SYN-123456 (CPT 72148) is approved. [doc:pa-000001]");
+  CHECK(make_request_event(t, good, judge(t, good), 10, RequestStatus::kOk, 5).judge.empty());
 }

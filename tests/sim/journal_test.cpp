@@ -488,3 +488,20 @@ TEST_CASE("Journal writes the noop and grouped flags only when they are set", "[
   const Event grouped = parse_event_line(line_of({5, AlertFireEvent{"E", "page", 1, "s", "detector", true}}), 1);
   CHECK(std::get<AlertFireEvent>(grouped.body).grouped);
 }
+
+TEST_CASE("Journal writes the judge's reason only when there is one, and reads it back", "[sim][journal]") {
+  RequestEvent r;
+  r.id = 7;
+  r.unsafe = true;
+  r.unsafe_kind = "hallucination";
+  r.judge = "states procedure code 99499 that no cited record holds";
+  const std::string line = line_of({3, r});
+  CHECK(line.find(R"("unsafe_kind":"hallucination","judge":"states procedure code 99499 that no cited record holds","grounded":)") !=
+        std::string::npos);
+  CHECK(std::get<RequestEvent>(parse_event_line(line, 1).body).judge == r.judge);
+  r.judge.clear();
+  const std::string plain = line_of({3, r});
+  CHECK(plain.find("judge") == std::string::npos);
+  CHECK(plain.find(R"("unsafe_kind":"hallucination","grounded":)") != std::string::npos);
+  CHECK(std::get<RequestEvent>(parse_event_line(plain, 1).body).judge.empty());
+}

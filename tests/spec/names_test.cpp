@@ -45,7 +45,7 @@ TEST_CASE("Every vocabulary names each value once and parses the names back", "[
   check_vocabulary<AlertType>(2);
   check_vocabulary<BurnPreset>(4);
   check_vocabulary<InjectionAction>(5);
-  check_vocabulary<UnsafeKind>(6);
+  check_vocabulary<UnsafeKind>(7);
   check_vocabulary<DistKind>(4);
   check_vocabulary<RequestSignal>(8);
 }
