@@ -18,6 +18,8 @@ packages=(build-essential cmake ninja-build pkg-config
 # Node.js runs the real client SDKs in the end-to-end tests (openai, @langchain/openai,
 # fhir-kit-client); any installed Node >= 18 with npm will do, else Debian's.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+# Python 3 runs the second reference service (tests/python, standard library only).
+command -v python3 >/dev/null || packages+=(python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,13 +1,13 @@
 #include "cli/common.hpp"
 
-#include <arpa/inet.h>
-
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <iostream>
 #include <stdexcept>
+
+#include "load/ports.hpp"
 
 namespace gameday {
 
@@ -52,8 +52,7 @@ std::optional<std::string> resolve_token(const std::string& token, const std::st
 }
 
 bool valid_listen_host(const std::string& flag, const std::string& host, std::string& error) {
-  unsigned char buf[16];
-  if (::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1) return true;
+  if (is_ip_literal(host)) return true;
   error = flag + ": '" + host + "' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, [::1], localhost)";
   return false;
 }

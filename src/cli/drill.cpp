@@ -57,14 +57,17 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
   drill->add_option("--alerts", o.alerts,
                     "internal: the scenario's alert rules page; external: only alerts posted to /alertmanager do")
       ->capture_default_str();
+  drill->add_option("--ports", o.ports,
+                    "YAML file of fixed ADDR:PORTs (vendor, vendors: {ID: ...}, ehr, control, assistant); "
+                    "the ADDR:PORT options override it");
   drill->add_option("--control", o.control,
-                    "ADDR:PORT of the control port (/faults, /reset, /v1/assistant, /events, /metrics, /alertmanager)")
-      ->capture_default_str();
+                    "ADDR:PORT of the control port (/faults, /reset, /v1/assistant, /events, /metrics, /alertmanager; "
+                    "default 127.0.0.1:0, any free port)");
   drill->add_option("--vendor", o.vendors,
                     "[ID=]ADDR:PORT of a fake vendor: without ID the assistant's route, with ID that "
                     "vendor profile (repeatable; a profile not named gets any free port)");
-  drill->add_option("--ehr", o.ehr, "ADDR:PORT of the fake EHR")->capture_default_str();
-  drill->add_option("--assistant", o.assistant, "ADDR:PORT of the built-in assistant's HTTP API")->capture_default_str();
+  drill->add_option("--ehr", o.ehr, "ADDR:PORT of the fake EHR (default 127.0.0.1:0)");
+  drill->add_option("--assistant", o.assistant, "ADDR:PORT of the built-in assistant's HTTP API (default 127.0.0.1:0)");
   drill->add_option("--sut", o.sut,
                     "the team's own answer service (http://HOST:PORT): the workload and golden probes ask it "
                     "(POST /v1/answers) instead of the built-in assistant");
@@ -89,18 +92,9 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
   }
   ScenarioBundle bundle = load_bundle(o.scenario, disk);
   if (setup.duration) shorten_scenario(bundle, *setup.duration);
-  for (const auto& [id, _] : setup.vendor_ports) {
-    std::string known;
-    bool found = false;
-    for (const auto& v : bundle.fakes.vendors) {
-      known += (known.empty() ? "" : ", ") + v.id;
-      found = found || v.id == id;
-    }
-    if (!found) {
-      return invalid("drill", "--vendor " + id + "=...: the fakes define no vendor profile '" + id +
-                                  "' (they define: " + known + ")");
-    }
-  }
+  std::vector<std::string> vendor_ids;
+  for (const auto& v : bundle.fakes.vendors) vendor_ids.push_back(v.id);
+  if (auto bad = check_vendor_ids(setup.listen, vendor_ids)) return invalid("drill", *bad);
 
   std::unique_ptr<DrillRig> made;
   try {

@@ -32,12 +32,13 @@ struct DrillOptions {
   std::string duration;                ///< shorten (or stretch) to this ("" = the scenario's)
   double speed = 1.0;                  ///< scenario seconds per real second
   std::string alerts = "internal";     ///< "internal" (the detector pages) | "external" (webhook)
-  std::string control = "127.0.0.1:0"; ///< ADDR:PORT of the control port
+  std::string ports;                   ///< --ports FILE ("" = none)
+  std::string control;                 ///< ADDR:PORT of the control port ("" = --ports', else 127.0.0.1:0)
   /// --vendor, repeatable: `ADDR:PORT` for the assistant's route, `ID=ADDR:PORT` for the vendor
   /// profile ID (empty: every profile on any free port of 127.0.0.1).
   std::vector<std::string> vendors;
-  std::string ehr = "127.0.0.1:0";     ///< ADDR:PORT of the fake EHR
-  std::string assistant = "127.0.0.1:0";  ///< ADDR:PORT of the built-in assistant's server
+  std::string ehr;                     ///< ADDR:PORT of the fake EHR ("" as control)
+  std::string assistant;               ///< ADDR:PORT of the built-in assistant's server ("" as control)
   std::string sut;                     ///< the team's own answer service ("" = the built-in)
   std::string token;                   ///< the control port's bearer token (else GAMEDAY_TOKEN)
   std::string token_file;              ///< or a file holding it

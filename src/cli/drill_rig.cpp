@@ -60,31 +60,6 @@ nlohmann::ordered_json fault_list(EngineHandle& engine) {
 
 }  // namespace
 
-// --vendor [ID=]ADDR:PORT, repeatable: the route's endpoint once at most, each profile once.
-std::optional<std::string> parse_vendor_binds(const std::vector<std::string>& texts, DrillSetup& setup) {
-  setup.vendor = Endpoint{"127.0.0.1", 0};
-  bool route_given = false;
-  for (const std::string& text : texts) {
-    const auto eq = text.find('=');
-    const std::string id = eq == std::string::npos ? "" : text.substr(0, eq);
-    const std::string at = eq == std::string::npos ? text : text.substr(eq + 1);
-    if (eq != std::string::npos && id.empty()) return "--vendor: expected ID=ADDR:PORT, got '" + text + "'";
-    Endpoint e;
-    if (!split_host_port(at, e.host, e.port)) {
-      return "--vendor: expected [ID=]ADDR:PORT, got '" + text + "'";
-    }
-    std::string error;
-    if (!valid_listen_host("--vendor", e.host, error)) return error;
-    if (id.empty()) {
-      if (std::exchange(route_given, true)) return "--vendor: ADDR:PORT without an ID given twice";
-      setup.vendor = e;
-    } else if (!setup.vendor_ports.emplace(id, e).second) {
-      return "--vendor: vendor profile '" + id + "' given twice";
-    }
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& setup) {
   if (!o.duration.empty()) {
     setup.duration = parse_duration(o.duration);
@@ -99,24 +74,11 @@ std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& 
     return "--alerts: expected internal or external, got '" + o.alerts + "'";
   }
   setup.external_alerts = o.alerts == "external";
-  struct Bind {
-    const char* flag;
-    const std::string& text;
-    Endpoint& endpoint;
-  };
-  const Bind binds[] = {{"--control", o.control, setup.control},
-                        {"--ehr", o.ehr, setup.ehr},
-                        {"--assistant", o.assistant, setup.assistant}};
-  for (const Bind& b : binds) {
-    if (!split_host_port(b.text, b.endpoint.host, b.endpoint.port)) {
-      return std::string(b.flag) + ": expected ADDR:PORT, got '" + b.text + "'";
-    }
-  }
-  for (const Bind& b : binds) {
-    std::string error;
-    if (!valid_listen_host(b.flag, b.endpoint.host, error)) return error;
-  }
-  if (auto bad = parse_vendor_binds(o.vendors, setup)) return bad;
+  const ListenOptions listen{o.ports, o.vendors, {{"--control", o.control}, {"--ehr", o.ehr}, {"--assistant", o.assistant}}};
+  if (auto bad = plan_listen(listen, setup.listen)) return bad;  // a bad ports file throws ConfigError
+  setup.control = setup.listen.servers.at("--control");
+  setup.ehr = setup.listen.servers.at("--ehr");
+  setup.assistant = setup.listen.servers.at("--assistant");
   if (auto bad = resolve_token(o.token, o.token_file, setup.token)) return bad;
   if (!is_loopback(setup.control.host) && setup.token.empty()) {
     return "--control on " + setup.control.host +
@@ -222,15 +184,11 @@ void DrillRig::observe(const Event& e) {
   events_.publish(e);
 }
 
-// A server per vendor profile (the assistant's route on --vendor, the others on any free port
-// of its host) and the EHR.
+// A server per vendor profile (where --vendor / --ports put it; the others on any free port of
+// the route's host) and the EHR.
 void DrillRig::start_fakes() {
   for (const auto& v : bundle_.fakes.vendors) {
-    const Endpoint any{setup_.vendor.host, 0};
-    const auto fixed = setup_.vendor_ports.find(v.id);
-    const Endpoint& at = fixed != setup_.vendor_ports.end() ? fixed->second
-                         : v.id == primary_route_           ? setup_.vendor
-                                                            : any;
+    const Endpoint at = setup_.listen.vendors.at(v.id, primary_route_);
     vendors_.push_back(std::make_unique<net::VendorServer>(ctx_, v.id, server_options(at)));
     servers_["vendor:" + v.id] = vendors_.back()->base_url();
   }

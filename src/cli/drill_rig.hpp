@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/drill.hpp"
+#include "cli/listen.hpp"
 #include "engine/simulation.hpp"
 #include "fakes/world.hpp"
 #include "net/assistant_server.hpp"
@@ -30,19 +31,13 @@
 
 namespace gameday {
 
-/// An ADDR:PORT a drill listens on.
-struct Endpoint {
-  std::string host;
-  std::uint16_t port = 0;  ///< 0: any free port
-};
-
 /// A drill's options once checked: what DrillOptions' text says, parsed.
 struct DrillSetup {
   std::optional<Duration> duration;  ///< --duration (nullopt: the scenario's)
   std::string sut;                   ///< --sut without trailing slashes ("" = the built-in assistant)
   bool external_alerts = false;      ///< --alerts external
-  Endpoint control, vendor, ehr, assistant;  ///< vendor: the assistant's route's
-  std::map<std::string, Endpoint> vendor_ports;  ///< --vendor ID=ADDR:PORT, by vendor profile id
+  Endpoint control, ehr, assistant;
+  ListenPlan listen;                 ///< --ports and the ADDR:PORT options (the vendors' binds)
   std::string token;                 ///< the control port's bearer token ("" = none)
 };
 

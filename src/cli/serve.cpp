@@ -1,5 +1,6 @@
 #include "cli/serve.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/common.hpp"
+#include "cli/listen.hpp"
 #include "cli/exit_codes.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
@@ -25,28 +27,18 @@ bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host =
 
 }  // namespace
 
-bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 >= text.size()) return false;
-  host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host == "localhost") host = "127.0.0.1";
-  unsigned long p = 0;
-  for (std::size_t i = colon + 1; i < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-    p = p * 10 + static_cast<unsigned long>(text[i] - '0');
-    if (p > 65535) return false;
-  }
-  port = static_cast<std::uint16_t>(p);
-  return true;
-}
-
 CLI::App* add_serve_command(CLI::App& app, ServeOptions& o) {
   auto* serve = app.add_subcommand("serve", "serve the fake vendor and fake EHR over HTTP, with a control API, until interrupted");
-  serve->add_option("--vendor", o.vendor, "ADDR:PORT of the fake vendor (port 0: any free port)")->capture_default_str();
-  serve->add_option("--vendor-id", o.vendor_id, "vendor profile to serve (fakes/vendors.yaml id)")->capture_default_str();
-  serve->add_option("--ehr", o.ehr, "ADDR:PORT of the fake EHR")->capture_default_str();
-  serve->add_option("--control", o.control, "ADDR:PORT of the control API")->capture_default_str();
+  serve->add_option("--ports", o.ports,
+                    "YAML file of fixed ADDR:PORTs (vendor, vendors: {ID: ...}, ehr, control); the ADDR:PORT "
+                    "options override it");
+  serve->add_option("--vendor", o.vendors,
+                    "[ID=]ADDR:PORT of a fake vendor: without ID the --vendor-id profile, with ID that profile "
+                    "(repeatable; default 127.0.0.1:0, any free port)");
+  serve->add_option("--vendor-id", o.vendor_id, "the vendor profile of the `vendor URL` line and of --vendor ADDR:PORT")
+      ->capture_default_str();
+  serve->add_option("--ehr", o.ehr, "ADDR:PORT of the fake EHR (default 127.0.0.1:0)");
+  serve->add_option("--control", o.control, "ADDR:PORT of the control API (default 127.0.0.1:0)");
   serve->add_option("--faults", o.faults, "fault file (a 'faults:' list) to apply at start");
   serve->add_option("--fakes", o.fakes, "fakes directory (default: ./fakes when present, else the embedded copy)");
   serve->add_option("--token", o.token,
@@ -54,37 +46,22 @@ CLI::App* add_serve_command(CLI::App& app, ServeOptions& o) {
                     "default: $GAMEDAY_TOKEN)");
   serve->add_option("--token-file", o.token_file, "read the control API's bearer token from FILE (not visible in ps)");
   serve->add_option("--seed", o.seed, "random seed of the fakes")->capture_default_str();
-  serve->add_option("--io-threads", o.io_threads, "threads serving the fake vendor (the EHR and control API use one each)")
+  serve->add_option("--io-threads", o.io_threads, "threads serving each fake vendor profile (the EHR and control API use one each)")
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
   return serve;
 }
 
 int cmd_serve(const ServeOptions& o) {
-  std::string vendor_host, ehr_host, control_host;
-  std::uint16_t vendor_port = 0, ehr_port = 0, control_port = 0;
-  if (!split_host_port(o.vendor, vendor_host, vendor_port)) {
-    std::cerr << "gameday serve: --vendor: expected ADDR:PORT, got '" << o.vendor << "'\n";
-    return kExitInvalid;
-  }
-  if (!split_host_port(o.ehr, ehr_host, ehr_port)) {
-    std::cerr << "gameday serve: --ehr: expected ADDR:PORT, got '" << o.ehr << "'\n";
-    return kExitInvalid;
-  }
-  if (!split_host_port(o.control, control_host, control_port)) {
-    std::cerr << "gameday serve: --control: expected ADDR:PORT, got '" << o.control << "'\n";
-    return kExitInvalid;
-  }
-  std::string error;
-  const std::pair<const char*, const std::string*> hosts[] = {
-      {"--vendor", &vendor_host}, {"--ehr", &ehr_host}, {"--control", &control_host}};
-  for (const auto& [flag, host] : hosts) {
-    if (!valid_listen_host(flag, *host, error)) return invalid("serve", error);
-  }
+  ListenPlan plan;
+  const ListenOptions listen{o.ports, o.vendors, {{"--ehr", o.ehr}, {"--control", o.control}}};
+  if (const auto bad = plan_listen(listen, plan)) return invalid("serve", *bad);  // a bad file: ConfigError
+  const Endpoint ehr_at = plan.servers.at("--ehr");
+  const Endpoint control_at = plan.servers.at("--control");
   std::string token;
   if (const auto bad = resolve_token(o.token, o.token_file, token)) return invalid("serve", *bad);
-  if (!is_loopback(control_host) && token.empty()) {
-    std::cerr << "gameday serve: --control on " << control_host
+  if (!is_loopback(control_at.host) && token.empty()) {
+    std::cerr << "gameday serve: --control on " << control_at.host
               << " is reachable from other machines: give it a --token (or --token-file, or GAMEDAY_TOKEN)\n";
     return kExitInvalid;
   }
@@ -98,8 +75,17 @@ int cmd_serve(const ServeOptions& o) {
     return kExitInvalid;
   }
   const Fakes fakes = embedded ? load_fakes(fakes_dir, embedded_files()) : load_fakes(fakes_dir, disk);
+  std::vector<std::string> vendor_ids;
+  for (const auto& v : fakes.vendors) vendor_ids.push_back(v.id);
+  if (std::find(vendor_ids.begin(), vendor_ids.end(), o.vendor_id) == vendor_ids.end()) {
+    return invalid("serve", "--vendor-id " + o.vendor_id + ": the fakes define no vendor profile '" + o.vendor_id + "'");
+  }
+  if (const auto bad = check_vendor_ids(plan, vendor_ids)) return invalid("serve", *bad);
   std::vector<FaultSpec> initial;
   if (!o.faults.empty()) initial = load_fault_file(o.faults, disk);  // ConfigError: exit 2
+  for (const auto& f : initial) {
+    if (auto bad = net::unknown_vendor_target(fakes, f)) return invalid("serve", "--faults " + o.faults + ": " + *bad);
+  }
 
   // Block the signals in every thread (the servers' too), and wait for them below.
   sigset_t stop_signals;
@@ -114,29 +100,35 @@ int cmd_serve(const ServeOptions& o) {
   net::LiveContext ctx{fakes, world, faults, metrics, o.seed};
   for (const auto& f : initial) faults.add(f);
 
-  auto options = [](const std::string& host, std::uint16_t port) {
+  auto options = [](const Endpoint& at) {
     net::ServerOptions s;
-    s.address = host;
-    s.port = port;
+    s.address = at.host;
+    s.port = at.port;
     return s;
   };
-  net::ServerOptions vendor_options = options(vendor_host, vendor_port);
-  vendor_options.io_threads = o.io_threads;
-  std::unique_ptr<net::VendorServer> vendor;
+  // A server per vendor profile, each on its own port; the control API's /status lists them.
+  std::vector<std::unique_ptr<net::VendorServer>> vendors;
+  std::map<std::string, std::string> servers;
   std::unique_ptr<net::EhrServer> ehr;
   std::unique_ptr<net::ControlServer> control;
   try {
-    vendor = std::make_unique<net::VendorServer>(ctx, o.vendor_id, vendor_options);
-    ehr = std::make_unique<net::EhrServer>(ctx, options(ehr_host, ehr_port));
-    control = std::make_unique<net::ControlServer>(ctx, options(control_host, control_port), token,
-                                                   std::map<std::string, std::string>{
-                                                       {"vendor", vendor->base_url()}, {"ehr", ehr->base_url()}});
+    for (const auto& id : vendor_ids) {
+      net::ServerOptions vendor_options = options(plan.vendors.at(id, o.vendor_id));
+      vendor_options.io_threads = o.io_threads;
+      vendors.push_back(std::make_unique<net::VendorServer>(ctx, id, vendor_options));
+      servers["vendor:" + id] = vendors.back()->base_url();
+    }
+    servers["vendor"] = servers.at("vendor:" + o.vendor_id);
+    ehr = std::make_unique<net::EhrServer>(ctx, options(ehr_at));
+    servers["ehr"] = ehr->base_url();
+    control = std::make_unique<net::ControlServer>(ctx, options(control_at), token, servers);
   } catch (const net::ListenError& e) {
     return invalid("serve", e.what());  // a port in use, an address not on this machine
   }
-  std::cout << "vendor " << vendor->base_url() << "\n"
-            << "ehr " << ehr->base_url() << "\n"
-            << "control " << control->url() << std::endl;
+  // One write: a reader that has the control line has every line.
+  std::string lines = "vendor " + servers.at("vendor") + "\nehr " + ehr->base_url() + "\ncontrol " + control->url() + "\n";
+  for (const auto& id : vendor_ids) lines += "vendor:" + id + " " + servers.at("vendor:" + id) + "\n";
+  std::cout << lines << std::flush;
   spdlog::info("serving until interrupted ({} fault{} active)", initial.size(), initial.size() == 1 ? "" : "s");
 
   // Wait for a stop signal; meanwhile end the faults whose `for` has passed (within 100 ms).

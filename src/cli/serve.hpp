@@ -5,15 +5,21 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "load/ports.hpp"  // split_host_port
 
 namespace gameday {
 
 /// Options of `gameday serve`.
 struct ServeOptions {
-  std::string vendor = "127.0.0.1:0";   ///< ADDR:PORT of the fake vendor (port 0: any free port)
-  std::string vendor_id = "primary";    ///< which vendors.yaml profile it serves
-  std::string ehr = "127.0.0.1:0";      ///< ADDR:PORT of the fake EHR
-  std::string control = "127.0.0.1:0";  ///< ADDR:PORT of the control API
+  std::string ports;                    ///< --ports FILE ("" = none)
+  /// --vendor, repeatable: `ADDR:PORT` for the --vendor-id profile, `ID=ADDR:PORT` for the
+  /// profile ID (empty: the ports file's, else any free port of 127.0.0.1).
+  std::vector<std::string> vendors;
+  std::string vendor_id = "primary";    ///< the profile of the `vendor URL` line and plain --vendor
+  std::string ehr;                      ///< ADDR:PORT of the fake EHR ("" = --ports', else 127.0.0.1:0)
+  std::string control;                  ///< ADDR:PORT of the control API ("" as ehr)
   std::string faults;                   ///< fault file applied at start ("" = none)
   std::string fakes;                    ///< fakes directory ("" = ./fakes or the embedded copy)
   std::string token;                    ///< bearer token the control API requires ("" = none)
@@ -25,12 +31,11 @@ struct ServeOptions {
 /// Registers `serve` on `app`.
 CLI::App* add_serve_command(CLI::App& app, ServeOptions& o);
 
-/// Runs `gameday serve`: prints `vendor URL`, `ehr URL`, `control URL` once listening, then
-/// serves until SIGINT/SIGTERM; every fault is reverted on the way out. Exit 0, or 2 on bad
-/// options (an address it cannot listen on too) or fault file.
+/// Runs `gameday serve`: serves every vendor profile of the fakes, each on its own port, and the
+/// EHR; prints `vendor URL` (the --vendor-id profile), `ehr URL`, `control URL`, then one
+/// `vendor:<id> URL` line per profile, once listening; serves until SIGINT/SIGTERM; every fault
+/// is reverted on the way out. Exit 0, or 2 on bad options (an address it cannot listen on, an
+/// unknown vendor profile), ports file or fault file.
 int cmd_serve(const ServeOptions& o);
-
-/// Splits "ADDR:PORT"; false when malformed.
-bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port);
 
 }  // namespace gameday

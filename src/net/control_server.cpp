@@ -106,6 +106,18 @@ std::optional<std::vector<WebhookAlert>> parse_alertmanager_webhook(const std::s
   return out;
 }
 
+std::optional<std::string> unknown_vendor_target(const Fakes& fakes, const FaultSpec& f) {
+  if (f.target.rfind("vendor:", 0) != 0 || f.target == "vendor:*") return std::nullopt;
+  const std::string id = f.target.substr(7);
+  std::string known;
+  for (const auto& v : fakes.vendors) {
+    if (v.id == id) return std::nullopt;
+    known += (known.empty() ? "" : ", ") + v.id;
+  }
+  return "fault '" + f.id + "' targets vendor:" + id + ", but the fakes define no vendor profile '" + id +
+         "' (they define: " + known + "; vendor:* targets them all)";
+}
+
 ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
                                    const std::map<std::string, std::string>& servers) {
   const std::string path = path_of(req.target);
@@ -125,6 +137,7 @@ ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
       if (target_class(f.target) == FaultTarget::kAssistant) {
         return json_error(400, "assistant change faults apply only in a drill or a run", "target");
       }
+      if (auto bad = unknown_vendor_target(ctx.fakes, f)) return json_error(400, *bad, "target");
       if (f.repeat) {
         // Windows need a timeline to open and close them; serve has none.
         return json_error(400, "repeat applies only in a drill or a run", "repeat");

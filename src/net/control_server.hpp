@@ -83,6 +83,10 @@ std::optional<std::vector<WebhookAlert>> parse_alertmanager_webhook(const std::s
 /// One fault as the control API shows it.
 std::string fault_json(const FaultSpec& f);
 
+/// Why fault `f` cannot reach a vendor server: its target names a vendor profile the fakes do
+/// not define (each profile is served as "vendor:<id>"); nullopt when it can.
+std::optional<std::string> unknown_vendor_target(const Fakes& fakes, const FaultSpec& f);
+
 /// Handles one control request against `ctx` (no network; what the server calls).
 ServerResponse handle_live_control(LiveContext& ctx, const ServerRequest& req,
                                    const std::map<std::string, std::string>& servers);

@@ -25,19 +25,11 @@ using nlohmann::json;
 
 namespace {
 
-// A port the OS says is free now (bound to 127.0.0.1:0 and released).
+// A port the OS says is free now.
 int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  const int port = e2e::free_port();
+  REQUIRE(port > 0);
+  return port;
 }
 
 std::string scenario(const std::string& name) {

@@ -1,7 +1,10 @@
 #pragma once
 // `gameday drill` as a background process driven by a shell snippet, and journal readers, for
 // the drill end-to-end tests.
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +15,22 @@
 #include "e2e_support.hpp"
 
 namespace e2e {
+
+/// A port the OS says is free now (bound to 127.0.0.1:0 and released), for options that fix a
+/// port; -1 when the OS gives none.
+inline int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  return ok ? ntohs(addr.sin_port) : -1;
+}
 
 /// curl for the drill's loopback URLs; no single quotes, so it can go inside a `poll '...'`.
 inline constexpr const char* kCurl = "curl --noproxy 127.0.0.1 -s --max-time 10";
