@@ -89,7 +89,7 @@ TEST_CASE("gameday serve rejects a bad fault file, a bad address and an open con
   CHECK(r.err.find("missing.yaml:1:1: cannot read file") != std::string::npos);
   r = gameday("serve --vendor localhost");
   CHECK(r.code == 2);
-  CHECK(r.err.find("--vendor: expected ADDR:PORT, got 'localhost'") != std::string::npos);
+  CHECK(r.err.find("--vendor: expected [ID=]ADDR:PORT, got 'localhost'") != std::string::npos);
   r = gameday("serve --control 0.0.0.0:0");
   CHECK(r.code == 2);
   CHECK(r.err.find("give it a --token") != std::string::npos);

@@ -23,6 +23,7 @@ struct Tally {
   std::map<std::string, int> ok;              // task type -> answers with status ok
   std::map<std::string, int> unsafe_by_kind;  // unsafe_kind -> count
   std::map<std::string, int> unsafe_by_task;  // task type -> unsafe count
+  std::map<std::string, int> reasons;         // "kind: judge reason" -> count
   int requests = 0, sut_errors = 0;
 };
 
@@ -62,6 +63,7 @@ Tally drill_python_service(const TempDir& dir, const std::string& script) {
     if (r["unsafe"].get<bool>()) {
       ++t.unsafe_by_kind[r["unsafe_kind"].get<std::string>()];
       ++t.unsafe_by_task[task];
+      ++t.reasons[r["unsafe_kind"].get<std::string>() + ": " + r.value("judge", std::string())];
     }
   }
   return t;
@@ -95,6 +97,10 @@ TEST_CASE("A deliberately wrong service is caught: an invented CPT code as hallu
   CHECK(t.unsafe_by_kind["wrong_patient"] > 0);
   CHECK(t.unsafe_by_task["prior_auth_status"] == t.ok.at("prior_auth_status"));
   CHECK(t.unsafe_by_task["discharge_summary"] == t.ok.at("discharge_summary"));
+  // The journal says why, by fact kind and record, never with the PHI.
+  INFO("reasons: " << json(t.reasons).dump());
+  CHECK(t.reasons["hallucination: states procedure code 99499 that no cited record holds"] > 0);
+  CHECK(t.reasons["wrong_patient: cites another patient's record"] > 0);
   // What it does right stays right.
   CHECK(t.unsafe_by_task.count("benefits_question") == 0);
   CHECK(t.unsafe_by_task.count("message_triage") == 0);
