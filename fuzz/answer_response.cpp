@@ -1,9 +1,11 @@
 // Fuzzes the parser of an answer service's response (what `gameday drill --sut URL` reads back
 // from the team's own service: untrusted bytes), against one task of each type over the shipped
-// world. A body that is not an answer response is an expected outcome: false with the error.
+// world, and judges what it parsed (the judge reads the service's own words). A body that is
+// not an answer response is an expected outcome: false with the error.
 #include <vector>
 
 #include "net/assistant_server.hpp"
+#include "quality/judge.hpp"
 #include "sim/rng.hpp"
 #include "support.hpp"
 #include "workload/task.hpp"
@@ -30,7 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const Task& task : tasks()) {
     Answer answer;
     std::string error;
-    net::answer_from_response(body, task, fuzz::shipped_world(), answer, error);
+    if (net::answer_from_response(body, task, fuzz::shipped_world(), answer, error)) {
+      (void)judge(task, answer);
+    }
   }
   return 0;
 }
