@@ -62,6 +62,15 @@ Json error_budget_json(const std::vector<SloResult>& slos) {
   return budget;
 }
 
+// Why unsafe answers were unsafe, most frequent first.
+Json reasons_json(const Metrics& m) {
+  Json out = Json::array();
+  for (const UnsafeReason& r : unsafe_reasons(m)) {
+    out.push_back(Json{{"kind", r.kind}, {"reason", r.reason}, {"count", r.count}});
+  }
+  return out;
+}
+
 Json counts_json(const std::map<std::string, long>& counts) {
   Json out = Json::object();
   for (const auto& [key, n] : counts) out[key] = n;
@@ -225,6 +234,7 @@ Json metrics_json(const Score& s) {
   metrics["error_budget"] = error_budget_json(s.slos);
   // Truth over the whole run, by kind (unsafe_responses is its total).
   metrics["unsafe_by_kind"] = counts_json(m.unsafe_by_kind);
+  metrics["unsafe_reasons"] = reasons_json(m);
   metrics["exposure"] = exposure_json(m.exposure);
   metrics["bad_requests"] = m.bad;
   metrics["root_cause"] = root_cause_json(m);

@@ -447,6 +447,24 @@ std::string patient_table(const std::vector<PatientExposure>& patients) {
   return out;
 }
 
+// Why the judge called answers unsafe (the journal's `judge` reasons), the most frequent first.
+std::string reasons_table(const Metrics& m) {
+  constexpr std::size_t kRows = 8;
+  const std::vector<UnsafeReason> reasons = unsafe_reasons(m);
+  if (reasons.empty()) return "";
+  std::string out = "Why the judge called them unsafe (each answer's `judge` reason in journal.jsonl):\n\n"
+                    "| Kind | Reason | Answers |\n|---|---|---|\n";
+  for (std::size_t i = 0; i < reasons.size() && i < kRows; ++i) {
+    const UnsafeReason& r = reasons[i];
+    out += "| " + r.kind + " | " + cell(r.reason.empty() ? "(not recorded)" : r.reason) + " | " +
+           std::to_string(r.count) + " |\n";
+  }
+  if (reasons.size() > kRows) {
+    out += "\n" + std::to_string(reasons.size() - kRows) + " more reasons are in report.json (`unsafe_reasons`).\n";
+  }
+  return out + "\n";
+}
+
 std::string exposure_section(const Score& s) {
   const Exposure& x = s.metrics.exposure;
   std::string out = "### Unsafe exposure\n\n";
@@ -458,7 +476,7 @@ std::string exposure_section(const Score& s) {
   out += window + ", " + rt::count(x.total, "unsafe answer", "unsafe answers") + " reached " +
          rt::count(x.patients_affected, "patient", "patients") + " (" + kinds_list(x.by_kind) +
          "). Patients are listed by pseudonym only.\n\n";
-  return out + patient_table(x.per_patient) + "\n";
+  return out + patient_table(x.per_patient) + "\n" + reasons_table(s.metrics);
 }
 
 std::string time_cell(const std::optional<SimTime>& t) { return t ? format_offset(*t) : "never"; }

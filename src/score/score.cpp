@@ -457,6 +457,7 @@ Score score_journal(const std::vector<Event>& events) {
               reqs.push_back(Req{t, ok, r.unsafe, r.latency, &r, r.phi_to_vendor || r.phi_in_logs});
               if (r.unsafe) {
                 ++m.unsafe_by_kind[r.unsafe_kind.empty() ? "unspecified" : r.unsafe_kind];
+                ++m.unsafe_by_reason[{r.unsafe_kind.empty() ? "unspecified" : r.unsafe_kind, r.judge}];
                 if (!r.citations_valid || !r.schema_valid || r.canary_seen || r.phi_detected) {
                   ++dv.unsafe_flagged;
                 }
@@ -641,6 +642,16 @@ Score score_journal(const std::vector<Event>& events) {
     s.expectations.push_back(std::move(er));
   }
   return s;
+}
+
+std::vector<UnsafeReason> unsafe_reasons(const Metrics& m) {
+  std::vector<UnsafeReason> out;
+  out.reserve(m.unsafe_by_reason.size());
+  for (const auto& [key, n] : m.unsafe_by_reason) out.push_back(UnsafeReason{key.first, key.second, n});
+  // Stable: the map's order (kind, reason) breaks ties.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const UnsafeReason& a, const UnsafeReason& b) { return a.count > b.count; });
+  return out;
 }
 
 }  // namespace gameday

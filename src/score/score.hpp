@@ -102,6 +102,8 @@ struct Metrics {
   double failed_ratio = 0;  ///< failed / requests (0 without requests)
   double unsafe_ratio = 0;  ///< unsafe / requests (0 without requests)
   std::map<std::string, long> unsafe_by_kind;  ///< unsafe user requests per unsafe_kind, whole run
+  /// Unsafe user requests per (unsafe_kind, the judge's reason), whole run: why they were unsafe.
+  std::map<std::pair<std::string, std::string>, long> unsafe_by_reason;
   Exposure exposure;                           ///< unsafe answers of all incidents, by kind and patient
   long bad = 0;                                ///< user requests failed or unsafe (root-cause base)
   std::vector<RootCauseShare> root_cause;      ///< the four causes, others seen, then unattributed
@@ -262,5 +264,14 @@ std::optional<double> metric_value(const Score& s, const std::string& metric);
 /// ...; see known_metrics() in score/expect.hpp) in `m`; nullopt when the metric is unknown or
 /// did not happen (e.g. attack_success_rate without any attack).
 std::optional<double> metric_value(const Metrics& m, const std::string& metric);
+
+/// Why unsafe answers were unsafe: one row per unsafe kind and judge reason.
+struct UnsafeReason {
+  std::string kind;
+  std::string reason;  ///< the judge's ("" in journals written before it gave one)
+  long count = 0;
+};
+/// Metrics::unsafe_by_reason, most frequent first (ties by kind, then reason).
+std::vector<UnsafeReason> unsafe_reasons(const Metrics& m);
 
 }  // namespace gameday
