@@ -73,6 +73,31 @@ net::ServerOptions server_options(const Bind& b) {
   return s;
 }
 
+// The fake vendor (every profile) and EHR over HTTP, and their lines as `gameday drill` prints
+// them. Throws net::ListenError when one cannot listen.
+struct FakeServers {
+  std::vector<std::unique_ptr<net::VendorServer>> vendors;
+  std::unique_ptr<net::EhrServer> ehr;
+  std::vector<std::string> lines;  // "vendor URL/v1", "vendor:ID URL/v1"..., "ehr URL/fhir"
+};
+
+FakeServers start_fakes(const net::LiveContext& ctx, const Binds& binds) {
+  FakeServers s;
+  const std::string& route = ctx.fakes.assistant.primary_route;
+  for (const auto& v : ctx.fakes.vendors) {
+    const auto fixed = binds.vendor.find(v.id);
+    const Bind at = fixed != binds.vendor.end() ? fixed->second : v.id == route ? binds.route : Bind{binds.route.host, 0};
+    s.vendors.push_back(std::make_unique<net::VendorServer>(ctx, v.id, server_options(at)));
+    if (v.id == route) s.lines.insert(s.lines.begin(), "vendor " + s.vendors.back()->base_url());
+  }
+  for (std::size_t i = 0; i < s.vendors.size(); ++i) {
+    s.lines.push_back("vendor:" + ctx.fakes.vendors[i].id + " " + s.vendors[i]->base_url());
+  }
+  s.ehr = std::make_unique<net::EhrServer>(ctx, server_options(binds.ehr));
+  s.lines.push_back("ehr " + s.ehr->base_url());
+  return s;
+}
+
 // The fakes: ./fakes when present (or --fakes), else the embedded copy. The vendors' baseline
 // error rate is switched off: a check with no faults answers every request.
 std::optional<Fakes> fakes_for(const SutOptions& o, std::string& source) {
@@ -165,25 +190,14 @@ int cmd_sut_check(const SutOptions& o) {
   net::LiveFaults faults;  // none: the service is checked against a healthy world
   net::LiveMetrics metrics;
   const net::LiveContext ctx{*fakes, world, faults, metrics, o.seed};
-  std::vector<std::unique_ptr<net::VendorServer>> vendors;
-  std::unique_ptr<net::EhrServer> ehr;
-  net::SutCheckResult result;
+  FakeServers servers;
   try {
-    const std::string& route = fakes->assistant.primary_route;
-    for (const auto& v : fakes->vendors) {
-      const auto fixed = binds.vendor.find(v.id);
-      const Bind at = fixed != binds.vendor.end() ? fixed->second : v.id == route ? binds.route : Bind{binds.route.host, 0};
-      vendors.push_back(std::make_unique<net::VendorServer>(ctx, v.id, server_options(at)));
-      if (v.id == route) result.servers.insert(result.servers.begin(), "vendor " + vendors.back()->base_url());
-    }
-    for (std::size_t i = 0; i < vendors.size(); ++i) {
-      result.servers.push_back("vendor:" + fakes->vendors[i].id + " " + vendors[i]->base_url());
-    }
-    ehr = std::make_unique<net::EhrServer>(ctx, server_options(binds.ehr));
-    result.servers.push_back("ehr " + ehr->base_url());
+    servers = start_fakes(ctx, binds);
   } catch (const net::ListenError& e) {
     return invalid("sut check", e.what());  // a port in use, an address not on this machine
   }
+  net::SutCheckResult result;
+  result.servers = servers.lines;
   if (!o.json) {
     for (const auto& line : result.servers) std::cout << line << "\n";
     std::cout << std::flush;
