@@ -18,6 +18,7 @@
 #include "cli/drill.hpp"
 #include "cli/serve.hpp"
 #include "cli/slo.hpp"
+#include "cli/sut.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
@@ -200,6 +201,8 @@ int main(int argc, char** argv) {
   auto* slo = add_slo_command(app, slo_options);
   DrillOptions drill_options;
   auto* drill = add_drill_command(app, drill_options);
+  SutOptions sut_options;
+  const auto [sut_check, sut_validate] = add_sut_command(app, sut_options);
 
   try {
     app.parse(argc, argv);
@@ -221,6 +224,8 @@ int main(int argc, char** argv) {
     if (*golden) return cmd_golden(golden_options);
     if (*serve) return cmd_serve(serve_options);
     if (*slo) return cmd_slo(slo_options);
+    if (*sut_check) return cmd_sut_check(sut_options);
+    if (*sut_validate) return cmd_sut_validate(sut_options);
     if (*drill) {
       const ReportWriter writer = [](const std::vector<Event>& events, const std::filesystem::path& dir,
                                      bool drill_quiet) {

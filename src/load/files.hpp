@@ -47,8 +47,8 @@ class MemoryFiles final : public FileSource {
   std::map<std::string, std::string> files_;
 };
 
-/// The files compiled into the binary: scenarios/, playbooks/ and fakes/ of the source tree,
-/// keyed by their path relative to the project root.
+/// The files compiled into the binary: scenarios/, playbooks/, fakes/ and docs/*.yaml (the
+/// answer service contract) of the source tree, keyed by their path relative to the project root.
 const MemoryFiles& embedded_files();
 
 /// Joins `base_dir` and a relative `path` and normalizes "." and ".." segments;
