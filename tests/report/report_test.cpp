@@ -58,7 +58,7 @@ TEST_CASE("report.json keys come in the documented order", "[report]") {
         std::vector<std::string>{"ttd_s", "ttd_from_fault_s", "tta_s", "ttm_s", "ttr_s",
                                  "requests", "failed_requests", "slow_requests",
                                  "unsafe_responses", "probe_requests", "failed_ratio",
-                                 "unsafe_ratio", "error_budget", "unsafe_by_kind", "exposure",
+                                 "unsafe_ratio", "error_budget", "unsafe_by_kind", "unsafe_reasons", "exposure",
                                  "bad_requests", "root_cause", "attack", "phi", "correctness",
                                  "citation_validity", "detectors"});
   CHECK(keys(j["metrics"]["exposure"]) ==
