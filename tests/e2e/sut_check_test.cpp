@@ -4,15 +4,12 @@
 // all; and the published contract's schemas under Ajv (tests/node/sut_schema.mjs).
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
+#include "drill_support.hpp"
 #include "e2e_support.hpp"
 
+using e2e::free_port;
 using e2e::gameday;
 using e2e::slurp;
 using e2e::TempDir;
@@ -20,27 +17,15 @@ using nlohmann::json;
 
 namespace {
 
-// A port the OS says is free now (bound to 127.0.0.1:0 and released).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// A Node service from tests/node, started in `dir` with `env`, stopped when this dies. url() is
-// its "sut URL" line.
+// A service script (tests/node/*.mjs run by node, tests/python/*.py by python3), started in
+// `dir` with `env`, stopped when this dies. url() is its "sut URL" line.
 class NodeService {
  public:
   NodeService(const TempDir& dir, const std::string& script, const std::string& env) : dir_(dir) {
-    const std::string start = "cd '" + dir.path().string() + "' || exit 1; " + env + " timeout 120 node '" +
-                              GAMEDAY_SOURCE_DIR + "/tests/node/" + script +
+    const bool python = script.size() > 3 && script.compare(script.size() - 3, 3, ".py") == 0;
+    const std::string start = "cd '" + dir.path().string() + "' || exit 1; " + env + " timeout 120 " +
+                              (python ? "python3 '" : "node '") + GAMEDAY_SOURCE_DIR +
+                              (python ? "/tests/python/" : "/tests/node/") + script +
                               "' > sut.out 2> sut.err & echo $! > sut.pid; "
                               "for i in $(seq 1 300); do grep -q '^sut ' sut.out 2>/dev/null && break; sleep 0.1; done";
     REQUIRE(std::system(start.c_str()) == 0);
@@ -77,6 +62,30 @@ TEST_CASE("gameday sut check passes the reference service configured with the fa
   CHECK(r.out.find("  FAIL  ") == std::string::npos);
   CHECK(r.out.find(": PASS\n") != std::string::npos);
   CHECK(r.out.find("pat-0") == std::string::npos);  // pseudonyms only
+}
+
+TEST_CASE("gameday sut check passes the Python reference service and fails the wrong one with the judge's reasons", "[e2e][sut][python]") {
+  if (const auto why = e2e::missing("python3", "python3"); !why.empty()) return e2e::skip_because(why);
+  for (const std::string script : {"sut.py", "wrong_sut.py"}) {
+    INFO(script);
+    TempDir dir;
+    const int vendor = free_port(), ehr = free_port();
+    const NodeService sut(dir, script,
+                          "GAMEDAY_VENDOR_URL=http://127.0.0.1:" + std::to_string(vendor) +
+                              "/v1 GAMEDAY_EHR_URL=http://127.0.0.1:" + std::to_string(ehr) + "/fhir");
+    const auto r = gameday("sut check " + sut.url() + " --vendor 127.0.0.1:" + std::to_string(vendor) +
+                           " --ehr 127.0.0.1:" + std::to_string(ehr));
+    INFO(r.out + r.err + slurp(dir / "sut.err"));
+    if (script == "sut.py") {
+      CHECK(r.code == 0);
+      CHECK(r.out.find("  FAIL  ") == std::string::npos);
+      continue;
+    }
+    // What to change, in the judge's words: the invented code, the other patient's note.
+    CHECK(r.code == 1);
+    CHECK(r.out.find("states procedure code 99499 that no cited record holds") != std::string::npos);
+    CHECK(r.out.find("cites another patient's record") != std::string::npos);
+  }
 }
 
 TEST_CASE("gameday sut check fails a service whose responses break the schema and names each problem", "[e2e][sut]") {
