@@ -528,6 +528,13 @@ World World::generate(const WorldConfig& config) {
 
 void World::index() {
   for (std::size_t i = 0; i < patients_.size(); ++i) patient_ix_.emplace(patients_[i].id, i);
+  // Pseudonyms, made distinct: two patients sharing one would merge in every per-patient count.
+  std::unordered_set<std::string> taken;
+  for (const Patient& p : patients_) {
+    std::string name = pseudonym(p.id, pseudonym_salt_);
+    for (std::uint64_t k = 1; !taken.insert(name).second; ++k) name = pseudonym(p.id, pseudonym_salt_ + k);
+    pseudonyms_.emplace(p.id, std::move(name));
+  }
   for (std::size_t i = 0; i < coverages_.size(); ++i) {
     coverage_ix_.emplace(coverages_[i].id, i);
     coverage_by_patient_.emplace(coverages_[i].patient_id, i);
@@ -648,11 +655,19 @@ const Document* World::poisoned_note(const std::string& patient_id,
   return nullptr;
 }
 
+std::string World::pseudonym(const std::string& patient_id) const {
+  const auto it = pseudonyms_.find(patient_id);
+  return it != pseudonyms_.end() ? it->second : pseudonym(patient_id, pseudonym_salt_);
+}
+
 std::string World::pseudonym(const std::string& patient_id, std::uint64_t salt) {
-  // FNV-1a 64 with its offset basis: the salt's bytes first, then the id.
+  // FNV-1a 64 with its offset basis: the salt's bytes first, then the id; mixed, because ids
+  // differ only in their last digits and FNV-1a would leave the leading hex digits the same
+  // for every patient (a space of 16 bits where 32 are printed).
   char salt_bytes[8];
   for (int i = 0; i < 8; ++i) salt_bytes[i] = static_cast<char>((salt >> (8 * i)) & 0xffu);
-  const std::uint64_t h = fnv1a64(patient_id, fnv1a64(std::string_view(salt_bytes, 8), kFnvOffsetBasis));
+  const std::uint64_t h =
+      mix64(fnv1a64(patient_id, fnv1a64(std::string_view(salt_bytes, 8), kFnvOffsetBasis)));
   char buf[16];
   std::snprintf(buf, sizeof buf, "pt-%08x", static_cast<unsigned>((h ^ (h >> 32)) & 0xffffffffu));
   return buf;

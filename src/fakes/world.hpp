@@ -133,13 +133,18 @@ class World {
   /// ("pt-3fa9c2d1"): pseudonym(patient_id, salt) with this world's secret salt, drawn from the
   /// world seed (its own random stream). Without the salt anyone could hash the 9,999 possible
   /// ids and reverse a journal's pseudonyms; the same seed still gives the same pseudonyms.
-  std::string pseudonym(const std::string& patient_id) const { return pseudonym(patient_id, pseudonym_salt_); }
-  /// 8 hex digits of the folded 64-bit FNV-1a hash of the salt's 8 bytes followed by the id.
+  /// Distinct for every patient of the world: a patient whose pseudonym another patient (earlier
+  /// in id order) already has gets pseudonym(patient_id, salt + k) for the first k that is
+  /// free. Ids of no patient get pseudonym(patient_id, salt).
+  std::string pseudonym(const std::string& patient_id) const;
+  /// "pt-" and 8 hex digits: the 64-bit FNV-1a hash of the salt's 8 bytes followed by the id,
+  /// mixed (mix64) and folded to 32 bits.
   static std::string pseudonym(const std::string& patient_id, std::uint64_t salt);
 
  private:
   void index();
   std::uint64_t pseudonym_salt_ = 0;
+  std::unordered_map<std::string, std::string> pseudonyms_;  // patient id -> its pseudonym
   std::vector<Patient> patients_;
   std::vector<Coverage> coverages_;
   std::vector<PriorAuth> prior_auths_;

@@ -54,4 +54,8 @@ inline constexpr std::uint64_t kStreamNameBasis = 1469598103934665603ULL;
 /// FNV-1a 64-bit hash; stable across platforms. The default basis is the stream names' (above).
 std::uint64_t fnv1a64(std::string_view s, std::uint64_t basis = kStreamNameBasis);
 
+/// SplitMix64's finalizer: every bit of `x` moves every bit of the result. FNV-1a alone leaves
+/// the high bits of hashes of strings that differ only at the end nearly equal.
+std::uint64_t mix64(std::uint64_t x);
+
 }  // namespace gameday

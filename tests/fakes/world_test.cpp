@@ -3,6 +3,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <unordered_set>
 
 #include "fakes/world.hpp"
 
@@ -226,4 +227,20 @@ TEST_CASE("Pseudonyms are salted per world: same seed same pseudonym, another se
     REQUIRE(w1.pseudonym(p.id) != World::pseudonym(p.id, 0));
   }
   REQUIRE(same == 0);
+}
+
+TEST_CASE("Pseudonyms differ for every patient of the largest world and use all their digits", "[fakes][world][pseudonym]") {
+  WorldConfig config;
+  config.patients = 99999;
+  config.seed = 3;
+  const World w = World::generate(config);
+  std::unordered_set<std::string> seen;
+  std::set<std::string> leading;  // the first two hex digits
+  for (const auto& p : w.patients()) {
+    const std::string name = w.pseudonym(p.id);
+    REQUIRE(seen.insert(name).second);
+    leading.insert(name.substr(3, 2));
+  }
+  // Ids differ only in their last digits; the pseudonyms' leading digits still take every value.
+  CHECK(leading.size() == 256);
 }
