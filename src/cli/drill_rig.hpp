@@ -25,6 +25,7 @@
 #include "net/live.hpp"
 #include "net/step_effects.hpp"
 #include "net/vendor_server.hpp"
+#include "playbook/service_control.hpp"
 #include "sim/journal.hpp"
 #include "sim/realtime_scheduler.hpp"
 
@@ -44,6 +45,10 @@ struct DrillSetup {
   Endpoint control, vendor, ehr, assistant;  ///< vendor: the assistant's route's
   std::map<std::string, Endpoint> vendor_ports;  ///< --vendor ID=ADDR:PORT, by vendor profile id
   std::string token;                 ///< the control port's bearer token ("" = none)
+  std::string sut_control;           ///< --sut-control without trailing slashes ("" = discover)
+  /// A --sut drill: where built-in steps and change faults act (filled by cmd_drill once the
+  /// service's control contract has been looked up).
+  ServiceControlSetup service;
 };
 
 /// Checks and parses the options of `gameday drill`. Returns the message for the first bad one
@@ -113,7 +118,6 @@ class DrillRig {
   void serve_status(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
   void serve_events(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
   net::ServerResponse serve_alertmanager(const net::ServerRequest& req);
-  void warn_about_assistant_faults() const;
 
   const DrillOptions& o_;
   const DrillSetup& setup_;
