@@ -4,7 +4,10 @@
 // --sut service) with the run's faults mirrored onto them; the built-in assistant reaches the
 // same fakes in-process, so the scorer reads its spans. The control port adds /faults (through
 // the engine, journaled), the assistant's controls, a journal stream (GET /events) and an
-// Alertmanager webhook receiver to what `gameday serve`'s control API has.
+// Alertmanager webhook receiver to what `gameday serve`'s control API has. With --sut, the
+// playbooks' built-in steps and change faults act on the service through its control contract
+// (playbook/service_control.hpp), looked up before the drill starts; a drill whose steps cannot
+// reach the service refuses to start.
 #include "cli/drill.hpp"
 
 #include <CLI/CLI.hpp>
