@@ -196,7 +196,8 @@ std::vector<UnreachableChange> unreachable_changes(const std::vector<Playbook>& 
   for (std::size_t i = 0; i < faults.size(); ++i) {
     const auto c = capability_of(faults[i].kind());
     if (!c || faults[i].target != "assistant" || reaches(*c)) continue;
-    out.push_back(UnreachableChange{"", "", i, faults[i].id, to_name(faults[i].kind()), {}, control_call_for(faults[i])});
+    out.push_back(UnreachableChange{"", "", i, faults[i].id, to_name(faults[i].kind()), faults[i].loc,
+                                    control_call_for(faults[i])});
   }
   return out;
 }
@@ -217,7 +218,7 @@ std::string describe_unreachable(const UnreachableChange& u, const std::string& 
   return where + what + " cannot reach the --sut service: " + why + ". Fix: implement " + u.call.endpoint() +
          " of the control contract (docs/live.md) and list '" + to_name(u.call.capability) +
          "' in \"supports\", pass --sut-control URL where the service serves it, or --allow-unreachable-steps "
-         "to run anyway (the step then fails as unreachable)";
+         "to run anyway (" + (u.playbook.empty() ? "the fault is then not injected)" : "the step then fails as unreachable)");
 }
 
 // ---------------------------------------------------------------- ServiceControl

@@ -93,7 +93,7 @@ struct UnreachableChange {
   std::size_t index = 0;  ///< in its list
   std::string name;       ///< the step's name, or the fault's id
   std::string kind;       ///< step or fault kind
-  SourceLoc loc;          ///< the step's place in its file (empty for a fault)
+  SourceLoc loc;          ///< the step's or fault's place in its file
   ControlCall call;       ///< what it would have asked
 };
 
