@@ -4,7 +4,10 @@
 // --sut service) with the run's faults mirrored onto them; the built-in assistant reaches the
 // same fakes in-process, so the scorer reads its spans. The control port adds /faults (through
 // the engine, journaled), the assistant's controls, a journal stream (GET /events) and an
-// Alertmanager webhook receiver to what `gameday serve`'s control API has.
+// Alertmanager webhook receiver to what `gameday serve`'s control API has. With --sut, the
+// playbooks' built-in steps and change faults act on the service through its control contract
+// (playbook/service_control.hpp), looked up before the drill starts; a drill whose steps cannot
+// reach the service refuses to start.
 #include "cli/drill.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,11 +21,15 @@
 #include "cli/bundle.hpp"
 #include "cli/common.hpp"
 #include "cli/drill_rig.hpp"
+#include "net/control_probe.hpp"
 #include "net/http_server.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
 
 namespace gameday {
+
+// How long a drill waits for a --sut service's GET /v1/control before it starts.
+constexpr Duration kControlProbeTimeout = 3 * kSecond;
 
 void shorten_scenario(ScenarioBundle& bundle, Duration duration) {
   Scenario& s = bundle.scenario;
@@ -71,6 +78,12 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
   drill->add_option("--sut", o.sut,
                     "the team's own answer service (http://HOST:PORT): the workload and golden probes ask it "
                     "(POST /v1/answers) instead of the built-in assistant");
+  drill->add_option("--sut-control", o.sut_control,
+                    "root URL of the --sut service's control contract (default: discovered at {sut}/v1/control): "
+                    "built-in playbook steps and change faults act on the service through it");
+  drill->add_flag("--allow-unreachable-steps", o.allow_unreachable_steps,
+                  "start a --sut drill even when built-in steps or change faults cannot reach the service "
+                  "(they then fail as unreachable)");
   drill->add_option("--token", o.token,
                     "bearer token the control port requires (needed when it is not on loopback; default: $GAMEDAY_TOKEN)");
   drill->add_option("--token-file", o.token_file, "read the control port's bearer token from FILE (not visible in ps)");
@@ -78,6 +91,47 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
   drill->add_flag("-q,--quiet", o.quiet, "print only the addresses it listens on");
   return drill;
 }
+
+namespace {
+
+// A --sut drill: finds the service's control contract (--sut-control, else GET {sut}/v1/control)
+// and checks that every built-in step of the playbooks and every change fault can reach it.
+// Returns why the drill cannot start, or nullopt (setup.service then says where changes go).
+std::optional<std::string> resolve_service_control(const DrillOptions& o, DrillSetup& setup,
+                                                   const ScenarioBundle& bundle) {
+  const bool declared = !setup.sut_control.empty();
+  const std::string root = declared ? setup.sut_control : setup.sut + "/v1/control";
+  const net::ControlProbe probe = net::probe_service_control(root, kControlProbeTimeout);
+  ServiceControlSetup& service = setup.service;
+  service.primary_route = bundle.scenario.assistant.value_or(bundle.fakes.assistant).primary_route;
+  service.warn = [](const std::string& message) { spdlog::warn("{}", message); };
+  std::string why_absent;
+  if (probe.state) {
+    service.root = root;
+    service.state = probe.state;
+  } else if (declared || probe.malformed) {
+    return std::string(declared ? "--sut-control" : "--sut") + ": GET " + root + " " + probe.error;
+  } else {
+    why_absent = "it has no control contract (GET " + root + " " + probe.error + ")";
+    spdlog::info("the --sut service has no control contract (GET {} {})", root, probe.error);
+  }
+  const std::vector<Playbook> none;
+  const auto unreachable =
+      unreachable_changes(o.no_playbooks ? none : bundle.playbooks, bundle.scenario.faults, service.state);
+  if (unreachable.empty()) return std::nullopt;
+  std::string message;
+  for (const auto& u : unreachable) {
+    const std::string line = describe_unreachable(u, why_absent);
+    if (o.allow_unreachable_steps) spdlog::warn("{} (running anyway: --allow-unreachable-steps)", line);
+    message += (message.empty() ? "" : "\n") + line;
+  }
+  if (o.allow_unreachable_steps) return std::nullopt;
+  return "refusing to start: " + std::to_string(unreachable.size()) +
+         " built-in step(s) or change fault(s) of this drill cannot reach the --sut service:\n" +
+         message;
+}
+
+}  // namespace
 
 int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const ReportWriter& write_reports) {
   DrillSetup setup;
@@ -95,6 +149,10 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
   std::vector<std::string> vendor_ids;
   for (const auto& v : bundle.fakes.vendors) vendor_ids.push_back(v.id);
   if (auto bad = check_vendor_ids(setup.listen, vendor_ids)) return invalid("drill", *bad);
+
+  if (!setup.sut.empty()) {
+    if (const auto refused = resolve_service_control(o, setup, bundle)) return invalid("drill", *refused);
+  }
 
   std::unique_ptr<DrillRig> made;
   try {

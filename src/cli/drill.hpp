@@ -40,6 +40,11 @@ struct DrillOptions {
   std::string ehr;                     ///< ADDR:PORT of the fake EHR ("" as control)
   std::string assistant;               ///< ADDR:PORT of the built-in assistant's server ("" as control)
   std::string sut;                     ///< the team's own answer service ("" = the built-in)
+  /// The root of the --sut service's control contract ("" = discover {sut}/v1/control).
+  std::string sut_control;
+  /// Start a --sut drill even when built-in steps or change faults cannot reach the service
+  /// (they then fail as unreachable).
+  bool allow_unreachable_steps = false;
   std::string token;                   ///< the control port's bearer token (else GAMEDAY_TOKEN)
   std::string token_file;              ///< or a file holding it
   bool no_playbooks = false;
@@ -57,7 +62,8 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& options);
 /// profile), `ehr URL/fhir`, `assistant URL` (unless --sut) and `control URL` first, runs the
 /// scenario in real time, writes journal.jsonl and the reports (through `write_reports`) into
 /// the output directory. Exit 0/1 as `run`; 2 for bad options or input (an address it cannot
-/// listen on too); 3 when `stop` turned true (faults
+/// listen on too, and a --sut service that cannot take the playbooks' built-in steps or the
+/// change faults: see --sut-control, --allow-unreachable-steps); 3 when `stop` turned true (faults
 /// reverted, rollbacks run, partial journal and reports written).
 int cmd_drill(const DrillOptions& options, const std::atomic<bool>* stop, const ReportWriter& write_reports);
 

@@ -26,6 +26,15 @@ constexpr Duration kDrillRollbackLimit = 5 * kMinute;
 
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1"; }
 
+// http(s)://HOST... with a host: no whitespace anywhere, something after the scheme.
+bool is_http_url(const std::string& url) {
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) rest = url.substr(7);
+  if (url.rfind("https://", 0) == 0) rest = url.substr(8);
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+  return url.find_first_of(" \t\r\n") == std::string::npos;
+}
+
 net::ServerOptions server_options(const Endpoint& e) {
   net::ServerOptions s;
   s.address = e.host;
@@ -40,6 +49,7 @@ SimOptions drill_sim_options(const DrillOptions& o, const DrillSetup& setup, con
   options.playbooks_enabled = !o.no_playbooks;
   options.external_alerts = setup.external_alerts;
   options.rollback_limit = kDrillRollbackLimit;
+  if (!setup.sut.empty()) options.service = &setup.service;
   step_effects.attach(options, stop, stop != nullptr ? second_interrupt_flag() : nullptr);
   return options;
 }
@@ -89,8 +99,20 @@ std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& 
   }
   setup.sut = o.sut;
   while (!setup.sut.empty() && setup.sut.back() == '/') setup.sut.pop_back();
-  if (!o.sut.empty() && setup.sut.rfind("http://", 0) != 0 && setup.sut.rfind("https://", 0) != 0) {
+  if (!o.sut.empty() && !is_http_url(setup.sut)) {
     return "--sut: expected an http:// or https:// URL, got '" + o.sut + "'";
+  }
+  setup.sut_control = o.sut_control;
+  while (!setup.sut_control.empty() && setup.sut_control.back() == '/') setup.sut_control.pop_back();
+  if (!o.sut_control.empty() && !is_http_url(setup.sut_control)) {
+    return "--sut-control: expected an http:// or https:// URL (the root of the service's control contract, "
+           "e.g. http://127.0.0.1:8080/v1/control), got '" + o.sut_control + "'";
+  }
+  if (!o.sut_control.empty() && o.sut.empty()) {
+    return "--sut-control: the control contract is the --sut service's: give --sut URL too";
+  }
+  if (o.allow_unreachable_steps && o.sut.empty()) {
+    return "--allow-unreachable-steps: only a --sut drill has steps that may not reach the system under test";
   }
   return std::nullopt;
 }
@@ -360,18 +382,7 @@ void DrillRig::print_addresses() {
   std::cout << "control " << control_->url() << std::endl;
 }
 
-void DrillRig::warn_about_assistant_faults() const {
-  if (setup_.sut.empty()) return;
-  for (const auto& f : scenario_.faults) {
-    if (effect_of(f.kind()) == FaultEffect::kChangesConfig) {
-      spdlog::warn("fault {} changes the built-in assistant, not the --sut service: it is journaled but the "
-                   "service is unchanged", f.id);
-    }
-  }
-}
-
 SimStats DrillRig::run() {
-  warn_about_assistant_faults();
   spdlog::info("drilling {} (seed {}) in real time: {} at speed {}, alerts {}, {}; system under test: {}",
                o_.scenario, options_.seed, format_duration(scenario_.duration), o_.speed, o_.alerts,
                options_.playbooks_enabled ? "playbooks on" : "playbooks off",

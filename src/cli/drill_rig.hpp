@@ -26,6 +26,7 @@
 #include "net/live.hpp"
 #include "net/step_effects.hpp"
 #include "net/vendor_server.hpp"
+#include "playbook/service_control.hpp"
 #include "sim/journal.hpp"
 #include "sim/realtime_scheduler.hpp"
 
@@ -39,6 +40,10 @@ struct DrillSetup {
   Endpoint control, ehr, assistant;
   ListenPlan listen;                 ///< --ports and the ADDR:PORT options (the vendors' binds)
   std::string token;                 ///< the control port's bearer token ("" = none)
+  std::string sut_control;           ///< --sut-control without trailing slashes ("" = discover)
+  /// A --sut drill: where built-in steps and change faults act (filled by cmd_drill once the
+  /// service's control contract has been looked up).
+  ServiceControlSetup service;
 };
 
 /// Checks and parses the options of `gameday drill`. Returns the message for the first bad one
@@ -108,7 +113,6 @@ class DrillRig {
   void serve_status(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
   void serve_events(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
   net::ServerResponse serve_alertmanager(const net::ServerRequest& req);
-  void warn_about_assistant_faults() const;
 
   const DrillOptions& o_;
   const DrillSetup& setup_;

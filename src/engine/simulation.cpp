@@ -13,6 +13,7 @@
 #include "fakes/faults.hpp"
 #include "fakes/world.hpp"
 #include "playbook/runner.hpp"
+#include "playbook/service_control.hpp"
 #include "quality/judge.hpp"
 #include "sim/distribution.hpp"
 #include "sim/realtime_scheduler.hpp"
@@ -136,8 +137,12 @@ class FaultControl {
                const std::function<void(const FaultSpec&, bool)>& observer)
       : board_(board), journal_(journal), scheduler_(scheduler), assistant_(assistant), observer_(observer) {}
 
+  // Change faults act on the team's own service through it from now on (a --sut drill).
+  void set_service(ServiceControl* service) { service_ = service; }
+
   // Starts `f` (which must outlive its activation). Change faults make their change.
   void start(const FaultSpec* f) {
+    if (service_ != nullptr && capability_of(f->kind())) return start_on_service(f);
     journal_.append(scheduler_.now(),
                     FaultStartEvent{f->id, f->target, to_name(f->kind()), describe_fault(*f), f->incident});
     // Change faults make their change once; the others act on requests while active.
@@ -153,6 +158,22 @@ class FaultControl {
     }
     board_.activate(f, scheduler_.now());
     if (observer_) observer_(*f, true);
+  }
+
+  // A change fault against the team's own service: journaled (fault_start, then the service's
+  // control change) only once the service's answer shows the change; otherwise it was not
+  // injected, and the drill says so.
+  void start_on_service(const FaultSpec* f) {
+    const std::string by = std::string(kDeployBy) + f->id;
+    service_->send(
+        control_call_for(*f), by, nullptr, kDefaultHttpTimeout,
+        [this, f](bool ok, const std::string& reason, bool) {
+          if (!ok) service_->warn("fault " + f->id + " was not injected: " + reason);
+        },
+        [this, f] {
+          journal_.append(scheduler_.now(), FaultStartEvent{f->id, f->target, to_name(f->kind()),
+                                                            describe_fault(*f), f->incident});
+        });
   }
 
   // Ends `f` if it is the active fault of its id (it may have been removed or replaced).
@@ -202,6 +223,7 @@ class FaultControl {
   Scheduler& scheduler_;
   Assistant& assistant_;
   const std::function<void(const FaultSpec&, bool)>& observer_;
+  ServiceControl* service_ = nullptr;
 };
 
 // The engine as a live drill's servers reach it.
@@ -369,6 +391,8 @@ struct EngineRun {
   std::map<std::string, SimTime> last_paged;
   std::map<std::string, bool> fire_grouped;
   FaultControl fault_control{board, journal, scheduler, assistant, options.on_fault};
+  // A --sut drill: where built-in steps and change faults act instead of the built-in assistant.
+  std::unique_ptr<ServiceControl> service_control;
   EngineHandleImpl handle{assistant, factory, fault_control};
   // Clinician corrections draw from their own random stream: the draws shift nothing else.
   Rng correction_rng = Rng::for_component(seed, "corrections");
@@ -387,6 +411,11 @@ EngineRun<S>::EngineRun(const ScenarioBundle& b, const SimOptions& o, Journal& j
   playbooks.set_signals(&playbook_signals, scenario.evaluation_interval);
   playbooks.set_effects(options.step_effects);
   playbooks.set_stop(options.stop, options.stop_rollbacks);
+  if (options.service != nullptr) {
+    service_control = std::make_unique<ServiceControl>(*options.service, scheduler, journal, options.step_effects);
+    playbooks.set_service(service_control.get());
+    fault_control.set_service(service_control.get());
+  }
 }
 
 template <class S>
@@ -408,6 +437,17 @@ void EngineRun<S>::start_journal(const char* mode) {
   const double expected = scenario.workload.rate_per_s * to_seconds(scenario.duration);
   journal.reserve(static_cast<std::size_t>(expected * 1.1) + 4096);
   RunStartEvent start = run_start(scenario, options, mode);
+  if (service_control) {
+    // The team's service: its state as it reported it (none without a control contract).
+    if (const auto& s = service_control->state()) {
+      const auto safe = s->flags.find("safe-mode");
+      start.initial_state = {"route=" + s->route, "prompt=" + s->prompt_version,
+                             std::string("mode=") + (safe != s->flags.end() && safe->second == "on" ? "fallback" : "normal")};
+      for (const auto& [name, variant] : s->flags) start.initial_state.push_back("flag." + name + "=" + variant);
+    }
+    journal.append(0, std::move(start));
+    return;
+  }
   start.initial_state = {"route=" + assistant.route(), "prompt=" + assistant.prompt_version(),
                          "mode=" + std::string(assistant.flag_on("safe-mode") ? "fallback" : "normal")};
   for (const auto& f : assistant.flags()) start.initial_state.push_back("flag." + f.name + "=" + assistant.flag_variant(f.name));

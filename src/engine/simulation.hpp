@@ -19,6 +19,7 @@ class RealTimeScheduler;  // sim/realtime_scheduler.hpp
 class Assistant;          // assistant/assistant.hpp
 class AnswerService;      // assistant/assistant.hpp
 class TaskFactory;        // workload/task.hpp
+struct ServiceControlSetup;  // playbook/service_control.hpp
 
 /// Alerts raised outside the engine (a live drill: Alertmanager's webhook) delivered into it.
 /// Call only on the scheduler's thread (RealTimeScheduler::post from any other).
@@ -101,6 +102,11 @@ struct SimOptions {
   /// (false), from the timeline or through the EngineHandle (a drill mirrors them onto its
   /// HTTP fakes). Optional.
   std::function<void(const FaultSpec&, bool active)> on_fault;
+  /// The system under test is the team's own service (a --sut drill): built-in playbook steps
+  /// and change faults (target assistant) act on it through its control contract, never on the
+  /// built-in assistant, and run_start's initial state is the service's (see
+  /// playbook/service_control.hpp). Null: the built-in assistant. Must outlive the run.
+  const ServiceControlSetup* service = nullptr;
 };
 
 /// Counters of a finished simulation (for benchmarks and logs; the journal is the record).

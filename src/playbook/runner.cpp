@@ -112,11 +112,19 @@ struct PlaybookRunner::Run {
 };
 
 /// The control API as seen by one exec/http/notify step: changes are journaled as made by it.
+/// With a --sut service (`refuse`), the built-in assistant is not the system under test: its
+/// routes answer 409 rather than change what nobody is asking.
 class PlaybookRunner::StepControl final : public ControlHandler {
  public:
-  StepControl(Assistant& assistant, std::string by) : assistant_(assistant), by_(std::move(by)) {}
+  StepControl(Assistant& assistant, std::string by, bool refuse = false)
+      : assistant_(assistant), by_(std::move(by)), refuse_(refuse) {}
   ControlResponse handle(const ControlRequest& request) override {
     ++calls_;
+    if (refuse_) {
+      return ControlResponse{409, nlohmann::json{{"error", "the system under test is the team's own service "
+                                                           "(--sut): change it through its own control contract"}}
+                                      .dump()};
+    }
     return handle_control_request(assistant_, request, by_);
   }
   int calls() const { return calls_; }
@@ -124,6 +132,7 @@ class PlaybookRunner::StepControl final : public ControlHandler {
  private:
   Assistant& assistant_;
   std::string by_;
+  bool refuse_;
   int calls_ = 0;
 };
 
@@ -300,6 +309,7 @@ void PlaybookRunner::run_step(const std::shared_ptr<Run>& run) {
 void PlaybookRunner::execute(const std::shared_ptr<Run>& run, const StepSpec& step,
                              std::uint64_t op) {
   const std::string by = "playbook:" + playbooks_[run->playbook].name;
+  if (service_ != nullptr && capability_of(step.kind)) return on_service(run, step, op, by);
   std::string error;
   switch (step.kind) {
     case StepKind::kFlagSet: {
@@ -374,6 +384,18 @@ void PlaybookRunner::set_route(const std::shared_ptr<Run>& run, const StepSpec& 
   std::string error;
   const bool ok = assistant_.set_route(to, by, &error);
   step_done(run, op, ok ? "ok" : "failed", ok ? "route " + from + " -> " + to : error);
+}
+
+void PlaybookRunner::on_service(const std::shared_ptr<Run>& run, const StepSpec& step,
+                                std::uint64_t op, const std::string& by) {
+  // The request is the step's work in flight: an interrupt drops it as it drops an http step's.
+  auto control = std::make_shared<StepControl>(assistant_, by, true);
+  run->work = control;
+  const Duration timeout = step.timeout > 0 ? step.timeout : kDefaultHttpTimeout;
+  service_->send(control_call_for(step, service_->primary_route()), by, control, timeout,
+                 [this, run, op](bool ok, const std::string& reason, bool not_run) {
+                   step_done(run, op, ok ? "ok" : "failed", reason, not_run);
+                 });
 }
 
 void PlaybookRunner::set_fallback_mode(const std::shared_ptr<Run>& run, const StepSpec& step,
@@ -548,7 +570,7 @@ void PlaybookRunner::exec(const std::shared_ptr<Run>& run, const StepSpec& step,
   req.cwd = step.cwd;
   req.timeout = step.timeout > 0 ? step.timeout : kDefaultExecTimeout;
   req.flags_json = flags_to_flagd_json(assistant_);
-  auto control = std::make_shared<StepControl>(assistant_, by);
+  auto control = std::make_shared<StepControl>(assistant_, by, service_ != nullptr);
   run->work = control;
   // In simulation this returns once the process has ended (virtual time stands still and
   // control API calls land at this virtual time); in a drill the result arrives as an event.
@@ -568,7 +590,9 @@ void PlaybookRunner::exec_done(const std::shared_ptr<Run>& run, std::uint64_t op
   // Edits of the flags file apply once the process has ended, like one more control call.
   bool flags_ok = true;
   std::string notes;
-  if (r.flags_file_read && r.flags_json_after != flags_before) {
+  if (service_ != nullptr && r.flags_file_read && r.flags_json_after != flags_before) {
+    notes += "; flags file edits ignored: the system under test is the team's own service";
+  } else if (r.flags_file_read && r.flags_json_after != flags_before) {
     std::vector<std::string> changes;
     std::string err;
     if (!apply_flagd_json(assistant_, r.flags_json_after, by, &changes, &err, &flags_before)) {
@@ -611,7 +635,7 @@ void PlaybookRunner::http(const std::shared_ptr<Run>& run, const StepSpec& step,
       (req.body.front() == '{' || req.body.front() == '[')) {
     req.headers.emplace_back("Content-Type", "application/json");
   }
-  auto control = std::make_shared<StepControl>(assistant_, "http:" + step.name);
+  auto control = std::make_shared<StepControl>(assistant_, "http:" + step.name, service_ != nullptr);
   run->work = control;
   effects_->http(req, control, [this, run, op, &step, method = req.method](HttpResult r) {
     if (run->ended || run->op != op) return;
@@ -677,7 +701,7 @@ void PlaybookRunner::notify(const std::shared_ptr<Run>& run, const StepSpec& ste
   if (!has_header(req.headers, "Content-Type")) req.headers.emplace_back("Content-Type", "application/json");
   req.body = Json{{"text", text}}.dump();  // Slack-compatible incoming-webhook body
   req.timeout = step.timeout > 0 ? step.timeout : kDefaultHttpTimeout;
-  auto control = std::make_shared<StepControl>(assistant_, "http:" + step.name);
+  auto control = std::make_shared<StepControl>(assistant_, "http:" + step.name, service_ != nullptr);
   run->work = control;
   effects_->http(req, control, [this, run, op](HttpResult r) {
     if (run->ended || run->op != op) return;

@@ -15,6 +15,7 @@
 #include "spec/model.hpp"
 #include "playbook/condition.hpp"
 #include "playbook/effects.hpp"
+#include "playbook/service_control.hpp"
 #include "quality/judge.hpp"
 #include "sim/journal.hpp"
 #include "sim/rng.hpp"
@@ -47,6 +48,13 @@ class PlaybookRunner {
   /// What exec, http and notify steps run through (must outlive the runner). Without it those
   /// steps fail ("no step effects configured").
   void set_effects(StepEffects* effects);
+  /// Where the built-in control steps (flag.set, mode.fallback, model.failover/rollback,
+  /// prompt.deploy/rollback, traffic.shed) act when the system under test is a team's own
+  /// service (must outlive the runner; null: the built-in assistant). With it they never touch
+  /// the built-in assistant: each is a request of the service's control contract, journaled as
+  /// the service answered it, and one the service cannot take fails ("unreachable: ..."). The
+  /// control API of exec/http steps then refuses the built-in's routes (409).
+  void set_service(ServiceControl* service) { service_ = service; }
   /// The run's interrupt flag (SIGINT/SIGTERM; must outlive the runner, may be null). A step
   /// that does not succeed once it is set was cut by the interrupt: it ends "interrupted" (not
   /// "failed"), and its playbook rolls back and ends "interrupted" (not "aborted").
@@ -113,6 +121,8 @@ class PlaybookRunner {
   void execute(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op);
   void set_route(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
                  const std::string& by);
+  void on_service(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
+                  const std::string& by);
   void set_fallback_mode(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
                          const std::string& by);
   void golden_check(const std::shared_ptr<Run>& run, const StepSpec& step, std::uint64_t op,
@@ -146,6 +156,7 @@ class PlaybookRunner {
   const ConditionSignals* signals_ = nullptr;
   Duration poll_interval_ = 15 * kSecond;
   StepEffects* effects_ = nullptr;
+  ServiceControl* service_ = nullptr;
   const std::atomic<bool>* stop_ = nullptr;
   const std::atomic<bool>* cut_ = nullptr;
   bool interrupted_ = false;

@@ -582,14 +582,16 @@ void Detector::evaluate() {
       rule.pending = false;
       rule.firing = true;
       const bool grouped = grouped_ && grouped_(rule.spec);
-      journal_.append(now, AlertFireEvent{rule.spec.name, rule.spec.severity, rd.value, rd.summary,
+      // The time of the append, not of the evaluation: in real time an earlier rule's firing
+      // (a playbook starting) has journaled events since, and journal times never go back.
+      journal_.append(scheduler_.now(), AlertFireEvent{rule.spec.name, rule.spec.severity, rd.value, rd.summary,
                                           "detector", grouped});
       for (const auto& fn : on_fire_) fn(rule.spec);
     } else {
       rule.pending = false;
       if (!rule.firing) continue;
       rule.firing = false;
-      journal_.append(now, AlertResolveEvent{rule.spec.name});
+      journal_.append(scheduler_.now(), AlertResolveEvent{rule.spec.name});
       for (const auto& fn : on_resolve_) fn(rule.spec);
     }
   }

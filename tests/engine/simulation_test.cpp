@@ -5,6 +5,8 @@
 
 #include "assistant/assistant.hpp"
 #include "engine/simulation.hpp"
+#include "playbook/effects.hpp"
+#include "playbook/service_control.hpp"
 #include "support/fixtures.hpp"
 
 using namespace gameday;
@@ -610,4 +612,78 @@ TEST_CASE("A re-fire within the paging group interval is journaled grouped and p
   run_simulation(flapping_bundle(2 * kMinute), SimOptions{}, short_group);
   CHECK_FALSE(all_of<AlertFireEvent>(short_group)[1].grouped);
   CHECK(all_of<AckEvent>(short_group).size() == 2);
+}
+
+// ---------------------------------------------------------------- a --sut service's changes
+
+namespace {
+
+// StepEffects answering every request with `result` (blocking, as in a simulation).
+struct AnsweringEffects final : StepEffects {
+  void exec(const ExecRequest&, std::shared_ptr<ControlHandler>, ExecDone done) override { done(ExecResult{}); }
+  void http(const HttpRequest& request, std::shared_ptr<ControlHandler>, HttpDone done) override {
+    requests.push_back(request);
+    done(result);
+  }
+  HttpResult result;
+  std::vector<HttpRequest> requests;
+};
+
+ServiceControlSetup prompt_service(std::vector<std::string>* warnings) {
+  ServiceControlState state;
+  state.route = "primary";
+  state.prompt_version = "v2";
+  state.supports = {"prompt"};
+  return ServiceControlSetup{"http://127.0.0.1:9/v1/control", state, "primary",
+                             [warnings](const std::string& w) { warnings->push_back(w); }};
+}
+
+}  // namespace
+
+TEST_CASE("With a service a prompt_deploy fault is journaled once the service's answer shows it", "[engine][change][service]") {
+  ScenarioBundle b = quiet_bundle(20 * kMinute);
+  FaultSpec f = change_fault("bad-prompt", 10 * kMinute, "prompt_deploy");
+  f.as<PromptDeployFault>()->prompt_version = "v3";
+  b.scenario.faults = {f};
+  std::vector<std::string> warnings;
+  const ServiceControlSetup service = prompt_service(&warnings);
+  AnsweringEffects effects;
+  effects.result = HttpResult{200, R"({"prompt_version": "v3"})", ""};
+  SimOptions options{2, true};
+  options.step_effects = &effects;
+  options.service = &service;
+  Journal j;
+  run_simulation(b, options, j);
+  REQUIRE(effects.requests.size() == 1);
+  CHECK(effects.requests[0].url == "http://127.0.0.1:9/v1/control/prompt");
+  CHECK(times_of<FaultStartEvent>(j) == std::vector<SimTime>{10 * kMinute});
+  const auto changes = times_of<ControlChangeEvent>(j);
+  REQUIRE(changes.size() == 1);
+  CHECK(warnings.empty());
+  // The service's state, not the built-in assistant's, is the run's initial state.
+  const auto& start = std::get<RunStartEvent>(j.events().front().body);
+  CHECK(has(start.initial_state, "prompt=v2"));
+  // The built-in assistant answered the (in-process) traffic and was never changed.
+  for (const RequestEvent* r : user_requests(j)) CHECK(r->prompt_version == "v2");
+}
+
+TEST_CASE("With a service a change fault it refuses is not injected and the run says so", "[engine][change][service]") {
+  ScenarioBundle b = quiet_bundle(20 * kMinute);
+  FaultSpec f = change_fault("bad-prompt", 10 * kMinute, "prompt_deploy");
+  f.as<PromptDeployFault>()->prompt_version = "v3";
+  b.scenario.faults = {f};
+  std::vector<std::string> warnings;
+  const ServiceControlSetup service = prompt_service(&warnings);
+  AnsweringEffects effects;
+  effects.result = HttpResult{400, R"({"error": "unknown prompt version 'v3'"})", ""};
+  SimOptions options{2, true};
+  options.step_effects = &effects;
+  options.service = &service;
+  Journal j;
+  run_simulation(b, options, j);
+  CHECK(times_of<FaultStartEvent>(j).empty());
+  CHECK(times_of<ControlChangeEvent>(j).empty());
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] == "fault bad-prompt was not injected: the service answered PUT /v1/control/prompt with HTTP 400: "
+                      "unknown prompt version 'v3'");
 }

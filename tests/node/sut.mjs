@@ -7,21 +7,48 @@
 // {"status", "answer", "citations", "model"}; on a vendor or EHR failure it answers
 // {"status": "fallback", "cause"} (it never serves an unchecked answer).
 //
-// Environment: GAMEDAY_VENDOR_URL (http://HOST:PORT/v1), GAMEDAY_EHR_URL (http://HOST:PORT/fhir).
+// It also implements gameday's control contract (docs/live.md, "The control contract of your own
+// service"), so a drill's playbooks act on it: GET /v1/control (its flags, route, prompt version,
+// shed share and what it supports), PUT /v1/control/flags/{name}, PUT /v1/control/route,
+// PUT /v1/control/prompt, POST /v1/control/prompt/rollback, PUT /v1/control/shed.
+//
+// Environment: GAMEDAY_EHR_URL (http://HOST:PORT/fhir) and the vendors, either
+// GAMEDAY_VENDOR_URLS ("primary=http://HOST:PORT/v1,secondary=http://HOST:PORT/v1": one base URL
+// per vendor profile id, the ids of the drill's `vendor:<id>` lines; the route starts at the
+// first) or GAMEDAY_VENDOR_URL (one base URL, the route "primary").
 // Listens on 127.0.0.1, an OS-assigned port, and prints "sut http://127.0.0.1:PORT" once
 // listening. Logs nothing about requests (they carry PHI-shaped data).
 import http from 'node:http';
 import OpenAI from 'openai';
 import Client from 'fhir-kit-client';
 
-const vendorUrl = process.env.GAMEDAY_VENDOR_URL;
+const vendorUrls = parseVendorUrls(process.env.GAMEDAY_VENDOR_URLS, process.env.GAMEDAY_VENDOR_URL);
 const ehrUrl = process.env.GAMEDAY_EHR_URL;
-if (!vendorUrl || !ehrUrl) {
-  console.error('sut: set GAMEDAY_VENDOR_URL and GAMEDAY_EHR_URL');
+if (vendorUrls.size === 0 || !ehrUrl) {
+  console.error('sut: set GAMEDAY_EHR_URL and GAMEDAY_VENDOR_URLS (id=URL,...) or GAMEDAY_VENDOR_URL');
   process.exit(2);
 }
 
-const openai = new OpenAI({ baseURL: vendorUrl, apiKey: 'sk-drill', maxRetries: 1, timeout: 10000 });
+// "id=URL,id=URL" (or one URL for the route "primary") -> Map(id -> URL), in order.
+function parseVendorUrls(list, single) {
+  const urls = new Map();
+  for (const item of (list || '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) {
+      console.error(`sut: GAMEDAY_VENDOR_URLS: expected id=URL, got '${item}'`);
+      process.exit(2);
+    }
+    urls.set(item.slice(0, eq), item.slice(eq + 1));
+  }
+  if (urls.size === 0 && single) urls.set('primary', single);
+  return urls;
+}
+
+// One client per vendor profile; the route says which one model calls go to.
+const vendors = new Map([...vendorUrls].map(([id, baseURL]) => [id, {
+  baseURL,
+  client: new OpenAI({ baseURL, apiKey: 'sk-drill', maxRetries: 1, timeout: 10000 }),
+}]));
 const fhir = new Client({ baseUrl: ehrUrl });
 
 const SYSTEM = 'You are a clinical operations assistant. Answer the clinician\'s question using only the ' +
@@ -86,7 +113,85 @@ async function retrieve(task) {
   return lines;
 }
 
+// ---- the control contract's state
+const control = {
+  route: vendorUrls.keys().next().value,
+  flags: { 'safe-mode': 'off' },
+  flagVariants: { 'safe-mode': ['on', 'off'] },
+  prompts: { v1: SYSTEM, v2: SYSTEM },  // deployable versions (this service's are the same text)
+  prompt: 'v2',
+  promptHistory: [],  // versions deployed before the current one
+  shed: 0,
+  shedCredit: 0,
+  vendorCalls: Object.fromEntries([...vendorUrls.keys()].map((id) => [id, 0])),
+};
+
+function controlState() {
+  return {
+    flags: control.flags,
+    route: control.route,
+    prompt_version: control.prompt,
+    shed: control.shed,
+    supports: ['flags', 'route', 'prompt', 'shed'],
+    vendors: Object.fromEntries([...vendors].map(([id, v]) => [id, v.baseURL])),
+    vendor_calls: control.vendorCalls,
+  };
+}
+
+// One control request -> [status, body].
+function controlRequest(method, path, body) {
+  const bad = (status, error, field) => [status, field ? { error, field } : { error }];
+  const field = (name, type) => (body && typeof body[name] === type ? body[name] : undefined);
+  if (path === '/v1/control') return method === 'GET' ? [200, controlState()] : bad(405, `method ${method} not allowed`);
+  const flag = path.match(/^\/v1\/control\/flags\/([^/]+)$/);
+  if (flag) {
+    const name = decodeURIComponent(flag[1]);
+    if (method !== 'PUT') return bad(405, `method ${method} not allowed`);
+    if (!(name in control.flags)) return bad(404, `unknown flag '${name}'`, 'name');
+    const variant = field('variant', 'string');
+    if (!control.flagVariants[name].includes(variant)) return bad(400, `flag '${name}' has no variant '${variant}'`, 'variant');
+    control.flags[name] = variant;
+    return [200, controlState()];
+  }
+  if (path === '/v1/control/route' && method === 'PUT') {
+    const vendor = field('vendor', 'string');
+    if (!vendors.has(vendor)) return bad(400, `no vendor profile '${vendor}' is configured (GAMEDAY_VENDOR_URLS)`, 'vendor');
+    control.route = vendor;
+    return [200, controlState()];
+  }
+  if (path === '/v1/control/prompt' && method === 'PUT') {
+    const version = field('version', 'string');
+    if (!(version in control.prompts)) return bad(400, `unknown prompt version '${version}'`, 'version');
+    if (version !== control.prompt) control.promptHistory.push(control.prompt);
+    control.prompt = version;
+    return [200, controlState()];
+  }
+  if (path === '/v1/control/prompt/rollback' && method === 'POST') {
+    if (control.promptHistory.length === 0) return bad(409, 'no earlier prompt version to roll back to');
+    control.prompt = control.promptHistory.pop();
+    return [200, controlState()];
+  }
+  if (path === '/v1/control/shed' && method === 'PUT') {
+    const share = field('share', 'number');
+    if (share === undefined || share < 0 || share > 1) return bad(400, 'expected a number share in [0, 1]', 'share');
+    control.shed = share;
+    control.shedCredit = 0;
+    return [200, controlState()];
+  }
+  return bad(404, `unknown route ${method} ${path}`);
+}
+
+// Whether this request is shed (control.shed of them, spread evenly).
+function shedNow() {
+  control.shedCredit += control.shed;
+  if (control.shedCredit < 1) return false;
+  control.shedCredit -= 1;
+  return true;
+}
+
 async function answer(task) {
+  if (control.flags['safe-mode'] === 'on') return { status: 'fallback', cause: 'safe_mode', answer: '', citations: [] };
+  if (shedNow()) return { status: 'error', cause: 'shed', answer: '', citations: [] };
   let lines;
   try {
     lines = await retrieve(task);
@@ -96,11 +201,14 @@ async function answer(task) {
   }
   const json = task.task_type === 'message_triage';
   let completion;
+  const route = control.route;
+  const vendor = vendors.get(route);
   try {
-    completion = await openai.chat.completions.create({
+    control.vendorCalls[route] += 1;
+    completion = await vendor.client.chat.completions.create({
       model: 'gpt-4o-mini',
       messages: [
-        { role: 'system', content: SYSTEM },
+        { role: 'system', content: control.prompts[control.prompt] },
         { role: 'user', content: `Question: ${task.question}\nContext:\n${lines.join('\n')}\n` },
       ],
       max_tokens: 256,
@@ -108,11 +216,11 @@ async function answer(task) {
       metadata: { task_type: task.task_type },
     });
   } catch (e) {
-    return { status: 'fallback', cause: e.status === 429 ? 'vendor_rate_limited' : 'vendor_error', answer: '', citations: [] };
+    return { status: 'fallback', cause: e.status === 429 ? 'vendor_rate_limited' : 'vendor_error', answer: '', citations: [], vendor: route };
   }
   const text = completion.choices?.[0]?.message?.content || '';
   const citations = [...text.matchAll(/\[doc:([^\]]+)\]/g)].map((m) => m[1]);
-  return { status: 'ok', answer: text, citations: [...new Set(citations)], model: completion.model };
+  return { status: 'ok', answer: text, citations: [...new Set(citations)], model: completion.model, vendor: route };
 }
 
 const server = http.createServer((req, res) => {
@@ -120,10 +228,24 @@ const server = http.createServer((req, res) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
-  if (req.method !== 'POST' || req.url !== '/v1/answers') return reply(404, { error: { message: 'not found' } });
+  const path = req.url.split('?')[0];
+  const isControl = path === '/v1/control' || path.startsWith('/v1/control/');
+  if (!isControl && (req.method !== 'POST' || path !== '/v1/answers')) return reply(404, { error: { message: 'not found' } });
   let body = '';
   req.on('data', (c) => { body += c; });
   req.on('end', async () => {
+    if (isControl) {
+      let parsed = null;
+      if (body.trim() !== '') {
+        try {
+          parsed = JSON.parse(body);
+        } catch {
+          return reply(400, { error: 'expected a JSON object as the request body', field: 'body' });
+        }
+      }
+      const [status, out] = controlRequest(req.method, path, parsed);
+      return reply(status, out);
+    }
     let task;
     try {
       task = JSON.parse(body);

@@ -338,3 +338,33 @@ TEST_CASE("Evaluations run at multiples of the interval until the end, exclusive
   s.run_until(2 * kMinute);
   CHECK(s.executed() == 4);  // 0, 15, 30, 45 s
 }
+
+namespace {
+
+// A clock that moves while the engine works, as real time does: each now() is 1 µs later.
+class TickingScheduler final : public Scheduler {
+ public:
+  SimTime now() const override { return inner.now() + ++ticks; }
+  void at(SimTime t, EventFn fn) override { inner.at(t, std::move(fn)); }
+  VirtualScheduler inner;
+  mutable SimTime ticks = 0;
+};
+
+}  // namespace
+
+TEST_CASE("Alerts that fire at one evaluation are journaled after what the first one started", "[slo]") {
+  Scenario sc;
+  sc.evaluation_interval = 15 * kSecond;
+  sc.alerts.push_back(threshold("SlowA", "latency_p95", kMinute, 2.0));
+  sc.alerts.push_back(threshold("SlowB", "latency_p95", kMinute, 2.0));
+  TickingScheduler s;
+  Journal j;
+  Detector d(sc, s, j);
+  feed(s.inner, d, 0, 60 * kSecond, 100 * kMillisecond, [](SimTime, long) { return request(5 * kSecond); });
+  // What a playbook started by the first alert journals, at the clock's time.
+  d.on_fire([&](const AlertSpec& a) { j.append(s.now(), AckEvent{"on-call", a.name}); });
+  d.start(60 * kSecond);
+  s.inner.run_until(60 * kSecond);
+  REQUIRE(alert_log(j).size() == 2);
+  for (std::size_t i = 1; i < j.events().size(); ++i) CHECK(j.events()[i - 1].t <= j.events()[i].t);
+}
