@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <unordered_map>
 
 #include "assistant/phi.hpp"
 
@@ -57,26 +61,6 @@ constexpr std::array<std::string_view, 12> kMonths = {
     "january", "february", "march",     "april",   "may",      "june",
     "july",    "august",   "september", "october", "november", "december"};
 
-// The month (1-12) a word names, full or as its first three letters ("Sept" too); 0 if none.
-int month_of(std::string_view w) {
-  if (w.size() < 3) return 0;
-  for (std::size_t m = 0; m < kMonths.size(); ++m) {
-    const std::string_view full = kMonths[m];
-    if (iequals(w, full) || iequals(w, full.substr(0, 3)) || (m == 8 && iequals(w, "sept"))) {
-      return static_cast<int>(m) + 1;
-    }
-  }
-  return 0;
-}
-
-std::string iso_date(int y, int m, int d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-  return buf;
-}
-
-bool valid_date(int m, int d) { return m >= 1 && m <= 12 && d >= 1 && d <= 31; }
-
 // Words of numbers a sentence may spell out.
 struct NumberWord {
   std::string_view word;
@@ -91,29 +75,80 @@ constexpr std::array<NumberWord, 26> kNumberWords = {{
     {"ninety", 90},
 }};
 
-int number_word(std::string_view w) {
-  for (const NumberWord& n : kNumberWords) {
-    if (iequals(w, n.word)) return n.value;
-  }
-  return -1;
-}
-
 // Units a quantity may have, singular; a unit word is its singular or its plural ("+s").
 constexpr std::array<std::string_view, 16> kUnits = {
     "visit", "day",  "week",  "month", "year", "hour",   "minute", "mg",
     "mcg",   "g",    "kg",    "ml",    "unit", "tablet", "session", "dose"};
 
-// The singular unit `w` names ("" when it is not a unit).
-std::string_view unit_of(std::string_view w) {
-  for (std::string_view u : kUnits) {
-    if (iequals(w, u)) return u;
-    if (w.size() == u.size() + 1 && lower(w.back()) == 's' && iequals(w.substr(0, u.size()), u) &&
-        u.size() > 1) {
-      return u;
+// What a word means to the scanner (every field "none" for most words).
+struct WordInfo {
+  int month = 0;          // 1-12 for a month's name or its first three letters ("sept" too)
+  int number = -1;        // a spelled number
+  std::string_view unit;  // the singular unit
+  std::string_view status;
+};
+
+// Looks up std::string keys by string_view (no allocation per word).
+struct ViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using WordTable = std::unordered_map<std::string, WordInfo, ViewHash, std::equal_to<>>;
+
+// Lower-case word -> meaning, built once: one lookup per word instead of scans of each list.
+const WordTable& word_table() {
+  static const WordTable table = [] {
+    WordTable t;
+    for (std::size_t m = 0; m < kMonths.size(); ++m) {
+      t[std::string(kMonths[m])].month = static_cast<int>(m) + 1;
+      t[std::string(kMonths[m].substr(0, 3))].month = static_cast<int>(m) + 1;
     }
-  }
-  return {};
+    t["sept"].month = 9;
+    for (const NumberWord& n : kNumberWords) t[std::string(n.word)].number = n.value;
+    for (std::string_view u : kUnits) {
+      t[std::string(u)].unit = u;
+      if (u.size() > 1) t[std::string(u) + "s"].unit = u;
+    }
+    for (std::string_view st : {"approved", "denied", "pended"}) t[std::string(st)].status = st;
+    t["pending"].status = "pended";
+    return t;
+  }();
+  return table;
 }
+
+// The meaning of word `w` (any case); nullptr for most words.
+const WordInfo* info_of(std::string_view w) {
+  constexpr std::size_t kLongest = 9;  // "september"
+  if (w.empty() || w.size() > kLongest) return nullptr;
+  char key[kLongest];
+  for (std::size_t i = 0; i < w.size(); ++i) key[i] = lower(w[i]);
+  const auto& t = word_table();
+  const auto it = t.find(std::string_view(key, w.size()));
+  return it == t.end() ? nullptr : &it->second;
+}
+
+int month_of(std::string_view w) {
+  const WordInfo* i = info_of(w);
+  return i ? i->month : 0;
+}
+
+int number_word(std::string_view w) {
+  const WordInfo* i = info_of(w);
+  return i ? i->number : -1;
+}
+
+std::string_view unit_of(std::string_view w) {
+  const WordInfo* i = info_of(w);
+  return i ? i->unit : std::string_view();
+}
+
+std::string iso_date(int y, int m, int d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+bool valid_date(int m, int d) { return m >= 1 && m <= 12 && d >= 1 && d <= 31; }
 
 // PHI spans of a text, so numbers inside identifiers are skipped.
 struct Skips {
@@ -162,13 +197,28 @@ class Scanner {
  private:
   void add(FactKind k, std::string v) { out_.push_back(Fact{k, std::move(v)}); }
 
-  // The length of the fact at i (added to out_), or 0.
+  // The length of the fact at i (added to out_), or 0. Most words are none: a letter word is
+  // looked up once, and only the readers its first character allows are tried.
   std::size_t fact_at(std::size_t i) {
-    for (auto f : {&Scanner::reference, &Scanner::iso, &Scanner::us_date, &Scanner::month_first,
-                   &Scanner::day_first, &Scanner::amount, &Scanner::blood_pressure, &Scanner::code,
-                   &Scanner::number, &Scanner::spelled_number, &Scanner::status}) {
-      if (const std::size_t n = (this->*f)(i); n > 0) return n;
+    using Reader = std::size_t (Scanner::*)(std::size_t);
+    auto first = [&](std::initializer_list<Reader> readers) -> std::size_t {
+      for (Reader r : readers) {
+        if (const std::size_t n = (this->*r)(i); n > 0) return n;
+      }
+      return 0;
+    };
+    const char c = s_[i];
+    if (is_digit(c) || c == '$') {
+      return first({&Scanner::iso, &Scanner::us_date, &Scanner::day_first, &Scanner::amount,
+                    &Scanner::blood_pressure, &Scanner::code, &Scanner::number});
     }
+    if ((c == 'P' || c == 'p') && i + 2 < s_.size() && s_[i + 2] == '-') return reference(i);
+    if (is_upper(c) && i + 1 < s_.size() && is_digit(s_[i + 1])) return code(i);
+    const WordInfo* info = info_of(word_at(s_, i));
+    if (info == nullptr) return 0;
+    if (info->month > 0) return month_first(i);
+    if (info->number >= 0) return spelled_number(i);
+    if (!info->status.empty()) return status(i);
     return 0;
   }
 
@@ -360,18 +410,10 @@ class Scanner {
 
   std::size_t status(std::size_t i) {
     const std::string_view w = word_at(s_, i);
-    if (!ends_token(s_, i + w.size())) return 0;
-    if (iequals(w, "approved") || iequals(w, "denied") || iequals(w, "pended")) {
-      std::string v(w);
-      for (char& c : v) c = lower(c);
-      add(FactKind::kStatus, std::move(v));
-      return w.size();
-    }
-    if (iequals(w, "pending")) {
-      add(FactKind::kStatus, "pended");
-      return w.size();
-    }
-    return 0;
+    const WordInfo* info = info_of(w);
+    if (info == nullptr || info->status.empty() || !ends_token(s_, i + w.size())) return 0;
+    add(FactKind::kStatus, std::string(info->status));
+    return w.size();
   }
 
   std::string_view s_;
@@ -427,10 +469,12 @@ std::string canonical_words(std::string_view text) {
   out.reserve(text.size());
   auto flush = [&out](std::string& w) {
     if (w.empty()) return;
-    if (const int n = number_word(w); n >= 0) {
-      w = std::to_string(n);
-    } else if (const std::string_view u = unit_of(w); !u.empty()) {
-      w = std::string(u);
+    if (const WordInfo* info = info_of(w)) {
+      if (info->number >= 0) {
+        w = std::to_string(info->number);
+      } else if (!info->unit.empty()) {
+        w = std::string(info->unit);
+      }
     }
     if (!out.empty()) out += ' ';
     out += w;
