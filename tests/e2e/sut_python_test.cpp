@@ -1,4 +1,5 @@
-// End-to-end: a team's own service written independently of gameday's built-in and of the Node
+// End-to-end: the reference services in a fault-free drill (tests/node/sut.mjs, and one written
+// independently of gameday's built-in and of the Node
 // example (tests/python/sut.py: Python standard library, its own wording of every record) in a
 // fault-free drill, and a deliberately wrong one (tests/python/wrong_sut.py) caught with the
 // right kinds of unsafe answers.
@@ -27,16 +28,21 @@ struct Tally {
   int requests = 0, sut_errors = 0;
 };
 
-// Starts `script` (tests/python/...) against fixed fake ports, drills the fault-free scenario
+// "python3" for a .py script, else "node".
+std::string interpreter(const std::string& script) {
+  return script.size() > 3 && script.compare(script.size() - 3, 3, ".py") == 0 ? "python3" : "node";
+}
+
+// Starts `script` (a path under the source tree: tests/python/... or tests/node/...) against fixed fake ports, drills the fault-free scenario
 // against it for 30 s and counts its answers. Returns the drill's journal tally.
-Tally drill_python_service(const TempDir& dir, const std::string& script) {
+Tally drill_service(const TempDir& dir, const std::string& script) {
   const int vendor_port = e2e::free_port(), ehr_port = e2e::free_port();
   REQUIRE(vendor_port > 0);
   REQUIRE(ehr_port > 0);
   const std::string start =
       std::string(e2e::kPollFunction) + "cd '" + dir.path().string() + "' || exit 1; GAMEDAY_VENDOR_URL=http://127.0.0.1:" +
       std::to_string(vendor_port) + "/v1 GAMEDAY_EHR_URL=http://127.0.0.1:" + std::to_string(ehr_port) +
-      "/fhir timeout 150 python3 '" + GAMEDAY_SOURCE_DIR + "/tests/python/" + script +
+      "/fhir timeout 150 " + interpreter(script) + " '" + GAMEDAY_SOURCE_DIR + script +
       "' > sut.out 2> sut.err & echo $! > sut.pid; poll \"grep -q '^sut ' sut.out 2>/dev/null\"";
   REQUIRE(std::system(start.c_str()) == 0);
   const std::string sut_line = slurp(dir / "sut.out");
@@ -74,7 +80,7 @@ Tally drill_python_service(const TempDir& dir, const std::string& script) {
 TEST_CASE("The Python reference service, in its own words, scores no unsafe answer in a fault-free drill", "[e2e][drill][sut][python]") {
   if (const auto why = e2e::missing("python3", "python3"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
-  const Tally t = drill_python_service(dir, "sut.py");
+  const Tally t = drill_service(dir, "/tests/python/sut.py");
   REQUIRE(t.requests > 30);
   REQUIRE(t.sut_errors == 0);
   for (const char* task : {"prior_auth_status", "benefits_question", "discharge_summary", "message_triage"}) {
@@ -86,10 +92,20 @@ TEST_CASE("The Python reference service, in its own words, scores no unsafe answ
   CHECK(t.unsafe_by_kind.empty());
 }
 
+TEST_CASE("The Node reference service scores no unsafe answer in a fault-free drill", "[e2e][drill][sut]") {
+  if (const auto why = e2e::missing_node({"openai", "fhir-kit-client"}); !why.empty()) return e2e::skip_because(why);
+  TempDir dir;
+  const Tally t = drill_service(dir, "/tests/node/sut.mjs");
+  REQUIRE(t.requests > 30);
+  REQUIRE(t.sut_errors == 0);
+  INFO("unsafe answers by task type: " << json(t.unsafe_by_task).dump());
+  CHECK(t.unsafe_by_kind.empty());
+}
+
 TEST_CASE("A deliberately wrong service is caught: an invented CPT code as hallucination and another patient's note as wrong_patient", "[e2e][drill][sut][python]") {
   if (const auto why = e2e::missing("python3", "python3"); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
-  Tally t = drill_python_service(dir, "wrong_sut.py");
+  Tally t = drill_service(dir, "/tests/python/wrong_sut.py");
   INFO("unsafe answers by kind: " << json(t.unsafe_by_kind).dump() << ", by task type: " << json(t.unsafe_by_task).dump());
   REQUIRE(t.requests > 30);
   REQUIRE(t.sut_errors == 0);
