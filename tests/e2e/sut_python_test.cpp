@@ -1,8 +1,8 @@
-// End-to-end: the reference services in a fault-free drill (tests/node/sut.mjs, and one written
-// independently of gameday's built-in and of the Node
-// example (tests/python/sut.py: Python standard library, its own wording of every record) in a
-// fault-free drill, and a deliberately wrong one (tests/python/wrong_sut.py) caught with the
-// right kinds of unsafe answers.
+// End-to-end: the reference services in a fault-free drill score no unsafe answer (the Node
+// one, tests/node/sut.mjs, and tests/python/sut.py, written independently of it and of the
+// built-in with the Python standard library and its own wording of every record), and a
+// deliberately wrong one (tests/python/wrong_sut.py) is caught with the right kinds of unsafe
+// answers and the judge's reasons.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
