@@ -420,9 +420,12 @@ class Scanner {
   std::vector<Fact>& out_;
 };
 
-constexpr std::array<std::string_view, 21> kFunctionWords = {
-    "a",   "an",  "the", "of",   "in",   "on",   "at",  "to",   "for",  "with", "by",
-    "and", "or",  "is",  "was",  "are",  "were", "be",  "been", "has",  "have"};
+// Articles, prepositions, auxiliaries and light verbs a paraphrase drops or swaps ("see primary
+// care in 7 days" / "follow up with primary care within 7 days" keep "primary care 7 day").
+constexpr std::array<std::string_view, 30> kFunctionWords = {
+    "a",    "an",     "the",  "of",   "in",    "on",   "at",   "to",   "for",  "with",
+    "by",   "and",    "or",   "is",   "was",   "are",  "were", "be",   "been", "has",
+    "have", "within", "will", "should", "please", "see", "get", "take", "from", "after"};
 
 bool function_word(std::string_view w) {
   return std::find(kFunctionWords.begin(), kFunctionWords.end(), w) != kFunctionWords.end();
@@ -543,8 +546,17 @@ bool holds_fact(const std::vector<Fact>& facts, const Fact& fact) {
         }
         break;
       }
+      case FactKind::kDate: {
+        // "March 2nd" without its year reads as the number 2: a part of the date.
+        auto same = [&](std::string_view part) {
+          while (part.size() > 1 && part.front() == '0') part.remove_prefix(1);
+          return part == fact.value;
+        };
+        const std::string_view d(v);
+        if (d.size() == 10 && (same(d.substr(0, 4)) || same(d.substr(5, 2)) || same(d.substr(8, 2)))) return true;
+        break;
+      }
       case FactKind::kStatus:
-      case FactKind::kDate:
       case FactKind::kCode:
       case FactKind::kReference:
       case FactKind::kNumber:

@@ -61,14 +61,14 @@ std::string canonical_words(std::string_view text);
 /// (for a phrase of at least two content words) every content word of the phrase appears in
 /// `words` (order and the words around them free: "cardiology follow-up in 2 weeks" states
 /// "follow up with cardiology in two weeks"). Content words are all but a few articles,
-/// prepositions and auxiliaries ("not" and "no" are content words).
+/// prepositions, auxiliaries and light verbs ("see", "take"; "not" and "no" are content words).
 bool states_phrase(std::string_view words, std::string_view phrase);
 
 /// Whether canonical `words` hold canonical `phrase` as whole words in a row.
 bool contains_words(std::string_view words, std::string_view phrase);
 
-/// Whether `fact` is among `facts`; a bare number also matches a quantity, amount or blood
-/// pressure holding it ("20" is in "20 visit").
+/// Whether `fact` is among `facts`; a bare number also matches a quantity, amount, blood
+/// pressure or date holding it ("20" is in "20 visit", "2" and "2026" in "2026-03-02").
 bool holds_fact(const std::vector<Fact>& facts, const Fact& fact);
 
 /// A fact for a reason a person reads: its kind, with the value when the value cannot identify

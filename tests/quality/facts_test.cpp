@@ -84,3 +84,18 @@ TEST_CASE("A fact is described with its value only when the value cannot identif
   CHECK(describe_fact(Fact{FactKind::kReference, "PA-SYN-000001"}) == "a prior-authorization reference");
   CHECK(describe_fact(Fact{FactKind::kBloodPressure, "128/84"}) == "a blood pressure reading");
 }
+
+TEST_CASE("A bare number is held by the date it is a part of", "[quality][facts]") {
+  const std::vector<Fact> held = facts_of("submitted on 2026-03-02");
+  CHECK(holds_fact(held, Fact{FactKind::kNumber, "2"}));
+  CHECK(holds_fact(held, Fact{FactKind::kNumber, "3"}));
+  CHECK(holds_fact(held, Fact{FactKind::kNumber, "2026"}));
+  CHECK_FALSE(holds_fact(held, Fact{FactKind::kNumber, "4"}));
+}
+
+TEST_CASE("A paraphrase that drops a light verb still states the phrase", "[quality][facts]") {
+  CHECK(states_phrase(canonical_words("Follow up with primary care within 7 days."),
+                      canonical_words("see primary care in 7 days")));
+  CHECK_FALSE(states_phrase(canonical_words("Follow up with cardiology within 7 days."),
+                            canonical_words("see primary care in 7 days")));
+}
