@@ -16,6 +16,7 @@
 #include "drill_support.hpp"
 #include "e2e_support.hpp"
 
+using e2e::free_port;
 using e2e::gameday;
 using e2e::journal;
 using e2e::kCurl;
@@ -27,19 +28,6 @@ using nlohmann::json;
 
 namespace {
 
-// A port the OS says is free now (bound to 127.0.0.1:0 and released).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::string source(const std::string& path) { return "'" + std::string(GAMEDAY_SOURCE_DIR) + "/" + path + "'"; }
 

@@ -14,6 +14,7 @@
 #include "drill_support.hpp"
 #include "e2e_support.hpp"
 
+using e2e::free_port;
 using e2e::gameday;
 using e2e::journal;
 using e2e::kCurl;
@@ -25,12 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-// A port the OS says is free now.
-int free_port() {
-  const int port = e2e::free_port();
-  REQUIRE(port > 0);
-  return port;
-}
 
 std::string scenario(const std::string& name) {
   return "'" + std::string(GAMEDAY_SOURCE_DIR) + "/scenarios/" + name + ".yaml'";

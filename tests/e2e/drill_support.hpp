@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,10 @@
 namespace e2e {
 
 /// A port the OS says is free now (bound to 127.0.0.1:0 and released), for options that fix a
-/// port; -1 when the OS gives none.
+/// port; throws (failing the test) when the OS gives none.
 inline int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
+  if (fd < 0) throw std::runtime_error("no socket for a free port");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -29,7 +30,8 @@ inline int free_port() {
   const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
                   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   ::close(fd);
-  return ok ? ntohs(addr.sin_port) : -1;
+  if (!ok) throw std::runtime_error("the OS gave no free port on 127.0.0.1");
+  return ntohs(addr.sin_port);
 }
 
 /// curl for the drill's loopback URLs; no single quotes, so it can go inside a `poll '...'`.

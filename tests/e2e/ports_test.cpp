@@ -10,6 +10,7 @@
 #include "drill_support.hpp"
 #include "e2e_support.hpp"
 
+using e2e::free_port;
 using e2e::gameday;
 using e2e::slurp;
 using e2e::TempDir;
@@ -19,11 +20,6 @@ namespace {
 
 constexpr const char* kCurl = "curl --noproxy '*' -s --max-time 10";
 
-int free_port() {
-  const int port = e2e::free_port();
-  REQUIRE(port > 0);
-  return port;
-}
 
 std::string port_text(int port) { return "127.0.0.1:" + std::to_string(port); }
 

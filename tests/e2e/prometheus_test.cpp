@@ -14,8 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "drill_support.hpp"
 #include "e2e_support.hpp"
 
+using e2e::free_port;
 using e2e::gameday;
 using e2e::journal;
 using e2e::of_type;
@@ -26,20 +28,6 @@ using nlohmann::json;
 namespace {
 
 
-/// A loopback port that was free a moment ago (the OS picks it; we close it for the child).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
 
 // Fails every EHR call for 50 s from t = 15 s; availability burns 100x its 1 % budget. The
 // burn-rate windows are short enough for Prometheus to see it within seconds.

@@ -12,6 +12,7 @@
 #include "drill_support.hpp"
 #include "e2e_support.hpp"
 
+using e2e::free_port;
 using e2e::journal;
 using e2e::of_type;
 using e2e::slurp;
@@ -36,7 +37,7 @@ std::string interpreter(const std::string& script) {
 // Starts `script` (a path under the source tree: tests/python/... or tests/node/...) against fixed fake ports, drills the fault-free scenario
 // against it for 30 s and counts its answers. Returns the drill's journal tally.
 Tally drill_service(const TempDir& dir, const std::string& script) {
-  const int vendor_port = e2e::free_port(), ehr_port = e2e::free_port();
+  const int vendor_port = free_port(), ehr_port = free_port();
   REQUIRE(vendor_port > 0);
   REQUIRE(ehr_port > 0);
   const std::string start =
