@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/common.hpp"
+#include "cli/listen.hpp"
 #include "cli/serve.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
@@ -26,50 +27,10 @@
 namespace gameday {
 namespace {
 
-struct Bind {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
-};
-
-// --vendor [ID=]ADDR:PORT (repeatable) and --ehr ADDR:PORT, as `gameday drill` reads them.
-struct Binds {
-  Bind route;                          // the assistant's route's vendor profile
-  std::map<std::string, Bind> vendor;  // by profile id
-  Bind ehr;
-};
-
-std::optional<std::string> parse_binds(const SutOptions& o, const Fakes& fakes, Binds& out) {
-  bool route_given = false;
-  for (const std::string& text : o.vendors) {
-    const auto eq = text.find('=');
-    const std::string id = eq == std::string::npos ? "" : text.substr(0, eq);
-    Bind b;
-    if ((eq != std::string::npos && id.empty()) ||
-        !split_host_port(eq == std::string::npos ? text : text.substr(eq + 1), b.host, b.port)) {
-      return "--vendor: expected [ID=]ADDR:PORT, got '" + text + "'";
-    }
-    std::string error;
-    if (!valid_listen_host("--vendor", b.host, error)) return error;
-    if (id.empty()) {
-      if (std::exchange(route_given, true)) return "--vendor: ADDR:PORT without an ID given twice";
-      out.route = b;
-      continue;
-    }
-    const bool known = std::any_of(fakes.vendors.begin(), fakes.vendors.end(),
-                                   [&](const VendorProfile& v) { return v.id == id; });
-    if (!known) return "--vendor: no vendor profile '" + id + "' in the fakes' vendors.yaml";
-    if (!out.vendor.emplace(id, b).second) return "--vendor: vendor profile '" + id + "' given twice";
-  }
-  std::string error;
-  if (!split_host_port(o.ehr, out.ehr.host, out.ehr.port)) return "--ehr: expected ADDR:PORT, got '" + o.ehr + "'";
-  if (!valid_listen_host("--ehr", out.ehr.host, error)) return error;
-  return std::nullopt;
-}
-
-net::ServerOptions server_options(const Bind& b) {
+net::ServerOptions server_options(const Endpoint& at) {
   net::ServerOptions s;
-  s.address = b.host;
-  s.port = b.port;
+  s.address = at.host;
+  s.port = at.port;
   return s;
 }
 
@@ -81,19 +42,17 @@ struct FakeServers {
   std::vector<std::string> lines;  // "vendor URL/v1", "vendor:ID URL/v1"..., "ehr URL/fhir"
 };
 
-FakeServers start_fakes(const net::LiveContext& ctx, const Binds& binds) {
+FakeServers start_fakes(const net::LiveContext& ctx, const ListenPlan& plan) {
   FakeServers s;
   const std::string& route = ctx.fakes.assistant.primary_route;
   for (const auto& v : ctx.fakes.vendors) {
-    const auto fixed = binds.vendor.find(v.id);
-    const Bind at = fixed != binds.vendor.end() ? fixed->second : v.id == route ? binds.route : Bind{binds.route.host, 0};
-    s.vendors.push_back(std::make_unique<net::VendorServer>(ctx, v.id, server_options(at)));
+    s.vendors.push_back(std::make_unique<net::VendorServer>(ctx, v.id, server_options(plan.vendors.at(v.id, route))));
     if (v.id == route) s.lines.insert(s.lines.begin(), "vendor " + s.vendors.back()->base_url());
   }
   for (std::size_t i = 0; i < s.vendors.size(); ++i) {
     s.lines.push_back("vendor:" + ctx.fakes.vendors[i].id + " " + s.vendors[i]->base_url());
   }
-  s.ehr = std::make_unique<net::EhrServer>(ctx, server_options(binds.ehr));
+  s.ehr = std::make_unique<net::EhrServer>(ctx, server_options(plan.servers.at("--ehr")));
   s.lines.push_back("ehr " + s.ehr->base_url());
   return s;
 }
@@ -158,6 +117,7 @@ std::pair<CLI::App*, CLI::App*> add_sut_command(CLI::App& app, SutOptions& o) {
   check->add_option("--vendor", o.vendors,
                     "ADDR:PORT of the assistant's route's fake vendor, or ID=ADDR:PORT of vendor profile ID (repeatable)");
   check->add_option("--ehr", o.ehr, "ADDR:PORT of the fake EHR (default 127.0.0.1:0, any free port)");
+  check->add_option("--ports", o.ports, "a ports file fixing the fakes' ports (as for gameday drill; options win)");
   check->add_option("--fakes", o.fakes, "fakes directory (default: ./fakes when present, else the embedded copy)");
   check->add_option("--timeout", o.timeout_s, "seconds one request may take (default 30)");
   check->add_flag("--json", o.json, "print the result as one JSON object");
@@ -180,8 +140,14 @@ int cmd_sut_check(const SutOptions& o) {
   std::string fakes_source;
   const std::optional<Fakes> fakes = fakes_for(o, fakes_source);
   if (!fakes) return invalid("sut check", "--fakes " + o.fakes + ": no such directory");
-  Binds binds;
-  if (auto bad = parse_binds(o, *fakes, binds)) return invalid("sut check", *bad);
+  // Where the fakes listen, as for `gameday drill` (a bad ports file throws ConfigError: exit 2).
+  ListenPlan plan;
+  if (auto bad = plan_listen(ListenOptions{o.ports, o.vendors, {{"--ehr", o.ehr}}}, plan)) {
+    return invalid("sut check", *bad);
+  }
+  std::vector<std::string> vendor_ids;
+  for (const auto& v : fakes->vendors) vendor_ids.push_back(v.id);
+  if (auto bad = check_vendor_ids(plan, vendor_ids)) return invalid("sut check", *bad);
   const auto loaded = golden_sets(o);
   if (!loaded) return kExitInvalid;
   const std::vector<net::SutGoldenSet>& sets = *loaded;
@@ -192,7 +158,7 @@ int cmd_sut_check(const SutOptions& o) {
   const net::LiveContext ctx{*fakes, world, faults, metrics, o.seed};
   FakeServers servers;
   try {
-    servers = start_fakes(ctx, binds);
+    servers = start_fakes(ctx, plan);
   } catch (const net::ListenError& e) {
     return invalid("sut check", e.what());  // a port in use, an address not on this machine
   }

@@ -22,7 +22,8 @@ struct SutOptions {
   /// check: `ADDR:PORT` for the assistant's route, `ID=ADDR:PORT` per vendor profile
   /// (as `gameday drill --vendor`).
   std::vector<std::string> vendors;
-  std::string ehr = "127.0.0.1:0";  ///< check: ADDR:PORT of the fake EHR
+  std::string ehr;                  ///< check: ADDR:PORT of the fake EHR ("" = the ports file's, else any free port)
+  std::string ports;                ///< check: a ports file (as `gameday drill --ports`; "" = none)
   std::string fakes;                ///< fakes directory ("" = ./fakes when present, else embedded)
   double timeout_s = 30;            ///< check: seconds one request may take
   std::vector<std::string> files;   ///< validate: response bodies (JSON files)

@@ -118,7 +118,7 @@ TEST_CASE("gameday sut check exits 2 naming the URL when no service answers ther
   CHECK(gameday("sut check localhost:8080").code == 2);
   const auto vendor = gameday("sut check " + url + " --vendor nowhere=127.0.0.1:0");
   CHECK(vendor.code == 2);
-  CHECK(vendor.err.find("--vendor: no vendor profile 'nowhere'") != std::string::npos);
+  CHECK(vendor.err.find("--vendor nowhere=...: the fakes define no vendor profile 'nowhere'") != std::string::npos);
   const auto ehr = gameday("sut check " + url + " --ehr nowhere");
   CHECK(ehr.code == 2);
   CHECK(ehr.err.find("--ehr") != std::string::npos);
