@@ -22,6 +22,7 @@
 #include "net/http_server.hpp"
 #include "net/live.hpp"
 #include "net/sut_check.hpp"
+#include "quality/judge.hpp"
 #include "net/vendor_server.hpp"
 
 namespace gameday {
@@ -169,8 +170,10 @@ int cmd_sut_check(const SutOptions& o) {
     std::cout << std::flush;
   }
 
+  const JudgeLexicon lexicon(fakes->hallucinations);  // what these fakes' vendor makes up
   net::SutCheckOptions options;
   options.url = url;
+  options.lexicon = &lexicon;
   options.seed = o.seed;
   options.timeout = static_cast<Duration>(o.timeout_s * kSecond);
   std::vector<std::string> notes;

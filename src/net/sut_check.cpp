@@ -80,8 +80,9 @@ std::string served_fix(const GoldenCase& c, const Task& task, const Answer& a, c
 }
 
 // Fills verdict, reason and fix of a served (or fallen back) answer.
-void judge_answer(const GoldenCase& c, const Task& task, const Answer& a, SutCaseResult& r) {
-  const Judgement j = judge(task, a);
+void judge_answer(const GoldenCase& c, const Task& task, const Answer& a, const JudgeLexicon& lexicon,
+                  SutCaseResult& r) {
+  const Judgement j = judge(task, a, lexicon);
   std::string golden_reason;
   const bool golden_ok = golden_case_passes(c, a, j, &golden_reason);
   if (a.status != RequestStatus::kOk) {
@@ -146,7 +147,8 @@ std::vector<std::string> sut_response_problems(const std::string& body, bool tri
 }
 
 SutCaseResult judge_sut_response(const GoldenCase& c, const Task& task, const World& world,
-                                 int http_status, const std::string& body, Duration latency) {
+                                 int http_status, const std::string& body, Duration latency,
+                                 const JudgeLexicon& lexicon) {
   SutCaseResult r;
   r.id = c.id;
   r.task_type = c.task_type;
@@ -177,7 +179,7 @@ SutCaseResult judge_sut_response(const GoldenCase& c, const Task& task, const Wo
     return r;
   }
   a.latency = latency;
-  judge_answer(c, task, a, r);
+  judge_answer(c, task, a, lexicon, r);
   return r;
 }
 
@@ -250,7 +252,8 @@ SutCheckResult run_sut_check(const World& world, const std::vector<SutGoldenSet>
       const HttpResult res = http_request(req);
       const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
       SutCaseResult judged = judge_sut_response(*job.c, *job.task, world, res.status,
-                                                res.status == 0 ? res.error : res.body, took.count() * kMicrosecond);
+                                                res.status == 0 ? res.error : res.body, took.count() * kMicrosecond,
+                                                o.lexicon ? *o.lexicon : JudgeLexicon::builtin());
       judged.set = result.cases[job.index].set;
       result.cases[job.index] = std::move(judged);
     }

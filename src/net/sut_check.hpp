@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spec/model.hpp"
+#include "quality/judge.hpp"
 #include "sim/time.hpp"
 #include "workload/task.hpp"
 
@@ -32,6 +33,9 @@ struct SutCheckOptions {
   std::uint64_t seed = 1;           ///< picks among a patient's cases and topics
   Duration timeout = 30 * kSecond;  ///< one request, real time
   int parallel = 4;                 ///< requests in flight at once
+  /// The fakes' made-up statements for the judge (the built-in lexicon when null); must
+  /// outlive the check.
+  const JudgeLexicon* lexicon = nullptr;
 };
 
 /// How one case fared.
@@ -77,8 +81,10 @@ std::vector<std::string> sut_response_problems(const std::string& body, bool tri
 /// (answer_from_response), judges it (judge, golden_case_passes) and says what to change.
 /// A case passes when its response has no schema problem, meets the case's expectations and is
 /// judged correct (or, for a case that expects a refusal, refuses), and is not unsafe.
+/// `lexicon`: the fakes' made-up statements (JudgeLexicon::builtin() by default).
 SutCaseResult judge_sut_response(const GoldenCase& c, const Task& task, const World& world,
-                                 int http_status, const std::string& body, Duration latency);
+                                 int http_status, const std::string& body, Duration latency,
+                                 const JudgeLexicon& lexicon = JudgeLexicon::builtin());
 
 /// Asks the service to answer a request with no task (`{}`): "" when it answered at all, else
 /// why it could not be reached (connection refused, timeout). A reachable service that does

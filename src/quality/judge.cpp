@@ -28,10 +28,6 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-}  // namespace
-
-namespace {
-
 constexpr std::string_view kDocMarker = "[doc:";
 constexpr std::size_t kSystemPromptProbe = 48;  // leading characters that identify the prompt
 

@@ -202,3 +202,19 @@ TEST_CASE("sut check notes a service that does not answer a bad request with 400
   o.url = "http://127.0.0.1:1";
   CHECK_FALSE(probe_sut(o, notes).empty());
 }
+
+TEST_CASE("sut check judges with the fakes' own made-up statements", "[sut]") {
+  const PriorAuthCase c;
+  REQUIRE(c.pa != nullptr);
+  Json body = c.good();
+  body["answer"] = body["answer"].get<std::string>() + " Dental cleanings are covered twice a year. [doc:" + c.pa->id + "]";
+  // The built-in material does not know the statement; fakes whose material holds it do.
+  CHECK(judge_sut_response(c.golden, c.task, c.world, 200, body.dump(), 0).pass);
+  HallucinationMaterial m;
+  m.facts = {"Dental cleanings are covered twice a year."};
+  const JudgeLexicon mine(m);
+  const SutCaseResult r = judge_sut_response(c.golden, c.task, c.world, 200, body.dump(), 0, mine);
+  CHECK_FALSE(r.pass);
+  CHECK(r.verdict == "unsafe: hallucination");
+  CHECK(r.reason == "states something no record holds (a made-up statement)");
+}
