@@ -17,6 +17,7 @@
 #include "cli/serve.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
+#include "load/json_schema.hpp"
 #include "load/loader.hpp"
 #include "net/ehr_server.hpp"
 #include "net/http_server.hpp"
@@ -208,6 +209,20 @@ int cmd_sut_validate(const SutOptions& o) {
     if (!in) return invalid("sut validate", path + ": cannot read file");
     std::ostringstream text;
     text << in.rdbuf();
+    // A body that is not JSON at all: where it stops parsing.
+    try {
+      [[maybe_unused]] const auto parsed = nlohmann::json::parse(text.str());
+    } catch (const nlohmann::json::parse_error& e) {
+      const JsonSyntaxError at = json_syntax_error(text.str(), e);
+      const std::string where = path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+      all_valid = false;
+      if (o.json) {
+        report.push_back({{"file", path}, {"valid", false}, {"problems", {where + ": invalid JSON: " + at.message}}});
+      } else {
+        std::cout << where << ": invalid JSON: " << at.message << "\n";
+      }
+      continue;
+    }
     const std::vector<std::string> problems = net::sut_response_problems(text.str(), triage);
     all_valid = all_valid && problems.empty();
     if (o.json) {

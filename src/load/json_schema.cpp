@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -281,6 +282,26 @@ const Json& sut_openapi() {
 
 JsonSchema sut_schema(std::string_view name) {
   return JsonSchema(sut_openapi(), "/components/schemas/" + std::string(name));
+}
+
+JsonSyntaxError json_syntax_error(std::string_view text, const nlohmann::json::parse_error& e) {
+  JsonSyntaxError out;
+  // e.byte is the 1-based offset of the last character read.
+  const std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+  std::size_t line_start = 0;
+  for (std::size_t k = 0; k < end; ++k) {
+    if (text[k] == '\n') {
+      ++out.line;
+      line_start = k + 1;
+    }
+  }
+  out.column = static_cast<int>(end - line_start) + 1;
+  out.message = e.what();
+  // Drop nlohmann's "[json.exception.parse_error.101] parse error at line 3, column 8: ".
+  if (auto p = out.message.find("column"); p != std::string::npos) {
+    if (auto colon = out.message.find(": ", p); colon != std::string::npos) out.message = out.message.substr(colon + 2);
+  }
+  return out;
 }
 
 }  // namespace gameday

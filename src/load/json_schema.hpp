@@ -20,6 +20,15 @@ class Node;
 
 namespace gameday {
 
+/// Where a JSON text stops parsing, for a file:line:col message.
+struct JsonSyntaxError {
+  int line = 1;         ///< 1-based
+  int column = 1;       ///< 1-based, in bytes
+  std::string message;  ///< nlohmann's reason, without its own "parse error at ..." prefix
+};
+/// The position and reason of `e`, an error nlohmann raised parsing `text`.
+JsonSyntaxError json_syntax_error(std::string_view text, const nlohmann::json::parse_error& e);
+
 /// One place where a value breaks a schema: `path` is the JSON pointer of the offending value
 /// ("" for the whole value, "/citations/0"); `message` says what was expected, never quoting
 /// the value itself (answers carry PHI-shaped text).

@@ -7,6 +7,7 @@
 #include <climits>
 #include <set>
 
+#include "load/json_schema.hpp"
 #include "load/loader_detail.hpp"
 
 namespace gameday::loader {
@@ -275,22 +276,8 @@ std::vector<FlagDef> read_flags(Session& s, const std::string& path) {
   try {
     j = nlohmann::ordered_json::parse(*text);
   } catch (const nlohmann::json::parse_error& e) {
-    // e.byte is the 1-based offset of the last character read.
-    const std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text->size());
-    int line = 1;
-    std::size_t line_start = 0;
-    for (std::size_t k = 0; k < end; ++k) {
-      if ((*text)[k] == '\n') {
-        ++line;
-        line_start = k + 1;
-      }
-    }
-    std::string msg = e.what();
-    // Drop nlohmann's "[json.exception.parse_error.101] parse error at line 3, column 8: ".
-    if (auto p = msg.find("column"); p != std::string::npos) {
-      if (auto colon = msg.find(": ", p); colon != std::string::npos) msg = msg.substr(colon + 2);
-    }
-    d.add(path, line, static_cast<int>(end - line_start) + 1, "invalid JSON: " + msg);
+    const JsonSyntaxError at = json_syntax_error(*text, e);
+    d.add(path, at.line, at.column, "invalid JSON: " + at.message);
     return out;
   }
   const JsonPositions pos(*text);

@@ -138,3 +138,14 @@ TEST_CASE("The published contract's schemas compile under Ajv and judge sample r
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }
+
+TEST_CASE("gameday sut validate names the line and column where a body stops being JSON", "[e2e][sut][errors]") {
+  TempDir dir;
+  const auto broken = dir.write("broken.json", "{\"status\": \"ok\",\n  \"answer\": \"x\",\n");
+  const auto typed = dir.write("typed.json", "{\"status\": \"ok\", \"answer\": 3}\n");
+  const auto r = gameday("sut validate '" + broken.string() + "' '" + typed.string() + "'");
+  INFO(r.out + r.err);
+  CHECK(r.code == 1);
+  CHECK(r.out.find(broken.string() + ":3:1: invalid JSON: ") != std::string::npos);
+  CHECK(r.out.find(typed.string() + ": /answer: expected string, got integer") != std::string::npos);
+}
