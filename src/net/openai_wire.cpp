@@ -124,12 +124,46 @@ bool read_content(const Json& c, const std::string& param, std::string& out, Wir
   return true;
 }
 
-bool read_messages(const Json& j, std::vector<ChatMessage>& out, WireError& e) {
+// An assistant message's `tool_calls`: each {"id", "type": "function", "function": {"name",
+// "arguments"}}; their ids and names go to `calls`.
+bool read_assistant_calls(const Json& m, const std::string& p,
+                          std::vector<std::pair<std::string, std::string>>& calls, WireError& e) {
+  auto it = m.find("tool_calls");
+  if (it == m.end() || it->is_null()) return true;
+  if (!it->is_array()) return wrong_type(e, p + ".tool_calls", "an array", *it);
+  for (std::size_t k = 0; k < it->size(); ++k) {
+    const Json& c = (*it)[k];
+    const std::string q = p + ".tool_calls[" + std::to_string(k) + "]";
+    if (!c.is_object()) return wrong_type(e, q, "an object", c);
+    auto id = c.find("id");
+    if (id == c.end()) return missing(e, q + ".id");
+    if (!id->is_string()) return wrong_type(e, q + ".id", "a string", *id);
+    auto fn = c.find("function");
+    if (fn == c.end()) return missing(e, q + ".function");
+    if (!fn->is_object()) return wrong_type(e, q + ".function", "an object", *fn);
+    auto name = fn->find("name");
+    if (name == fn->end()) return missing(e, q + ".function.name");
+    if (!name->is_string()) return wrong_type(e, q + ".function.name", "a string", *name);
+    calls.emplace_back(id->get<std::string>(), name->get<std::string>());
+  }
+  return true;
+}
+
+// The real API's error for tool messages that answer no call, or calls left unanswered; its
+// param is written "messages.[K].role".
+bool tool_sequence_error(WireError& e, std::size_t k, std::string message) {
+  return fail(e, "messages.[" + std::to_string(k) + "].role", std::move(message), "");
+}
+
+bool read_messages(const Json& j, std::vector<ChatMessage>& out, std::vector<tools::ToolResult>& results,
+                   WireError& e) {
   auto it = j.find("messages");
   if (it == j.end()) return missing(e, "messages");
   if (!it->is_array()) return wrong_type(e, "messages", "an array", *it);
   if (it->empty()) return bad_value(e, "messages", "expected at least one message, got an empty array.");
   static const char* kRoles[] = {"system", "developer", "user", "assistant", "tool", "function"};
+  std::vector<std::pair<std::string, std::string>> open_calls;  // id, name: awaiting results
+  std::size_t calls_at = 0;                                      // the message that made them
   for (std::size_t k = 0; k < it->size(); ++k) {
     const Json& m = (*it)[k];
     const std::string p = "messages[" + std::to_string(k) + "]";
@@ -144,6 +178,17 @@ bool read_messages(const Json& j, std::vector<ChatMessage>& out, WireError& e) {
       return bad_value(e, p + ".role", "'" + r + "' is not one of system, developer, user, "
                                                "assistant, tool.");
     }
+    if (r == "function") {
+      return fail(e, p + ".role", "Messages with role 'function' (the legacy function calling) are "
+                  "not supported by this fake vendor: use tools and role 'tool'.", "unsupported_parameter");
+    }
+    if (r != "tool" && !open_calls.empty()) {
+      std::string ids;
+      for (const auto& c : open_calls) ids += (ids.empty() ? "" : ", ") + c.first;
+      return tool_sequence_error(e, calls_at, "An assistant message with 'tool_calls' must be followed by "
+                                 "tool messages responding to each 'tool_call_id'. The following "
+                                 "tool_call_ids did not have response messages: " + ids);
+    }
     ChatMessage msg;
     // The fake model reads developer instructions as the system message.
     msg.role = r == "developer" ? "system" : r;
@@ -154,12 +199,44 @@ bool read_messages(const Json& j, std::vector<ChatMessage>& out, WireError& e) {
     } else if (!read_content(*content, p + ".content", msg.content, e)) {
       return false;
     }
+    if (r == "user") results.clear();  // results answer the calls made for the latest question
+    if (r == "assistant") {
+      if (!read_assistant_calls(m, p, open_calls, e)) return false;
+      calls_at = k;
+    }
+    if (r == "tool") {
+      auto id = m.find("tool_call_id");
+      if (id == m.end()) return missing(e, p + ".tool_call_id");
+      if (!id->is_string()) return wrong_type(e, p + ".tool_call_id", "a string", *id);
+      const auto call = std::find_if(open_calls.begin(), open_calls.end(),
+                                     [&](const auto& c) { return c.first == *id; });
+      if (call == open_calls.end()) {
+        return tool_sequence_error(e, k, "Invalid parameter: messages with role 'tool' must be a response "
+                                   "to a preceeding message with 'tool_calls'.");
+      }
+      results.push_back(tools::ToolResult{call->first, call->second, msg.content});
+      open_calls.erase(call);
+    }
     out.push_back(std::move(msg));
+  }
+  if (!open_calls.empty()) {
+    std::string ids;
+    for (const auto& c : open_calls) ids += (ids.empty() ? "" : ", ") + c.first;
+    return tool_sequence_error(e, calls_at, "An assistant message with 'tool_calls' must be followed by "
+                               "tool messages responding to each 'tool_call_id'. The following "
+                               "tool_call_ids did not have response messages: " + ids);
   }
   return true;
 }
 
-bool read_tools(const Json& j, int& count, WireError& e) {
+bool valid_function_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+bool read_tools(const Json& j, int& count, std::vector<tools::ToolSpec>& specs, WireError& e) {
   auto it = j.find("tools");
   if (it == j.end() || it->is_null()) return true;
   if (!it->is_array()) return wrong_type(e, "tools", "an array", *it);
@@ -176,8 +253,121 @@ bool read_tools(const Json& j, int& count, WireError& e) {
     auto name = fn->find("name");
     if (name == fn->end()) return missing(e, p + ".function.name");
     if (!name->is_string()) return wrong_type(e, p + ".function.name", "a string", *name);
+    tools::ToolSpec spec;
+    spec.name = name->get<std::string>();
+    if (!valid_function_name(spec.name)) {
+      return fail(e, p + ".function.name", "Invalid '" + p + ".function.name': string does not match "
+                  "pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]{1,64}$'.",
+                  "invalid_value");
+    }
+    if (auto d = fn->find("description"); d != fn->end() && !d->is_null()) {
+      if (!d->is_string()) return wrong_type(e, p + ".function.description", "a string", *d);
+      spec.description = d->get<std::string>();
+    }
+    if (auto params = fn->find("parameters"); params != fn->end() && !params->is_null()) {
+      if (!params->is_object()) return wrong_type(e, p + ".function.parameters", "an object", *params);
+      spec.parameters = params->dump();
+    }
+    specs.push_back(std::move(spec));
   }
   count = static_cast<int>(it->size());
+  return true;
+}
+
+// `tool_choice` ("none" | "auto" | "required" | {"type": "function", "function": {"name"}})
+// and `parallel_tool_calls`; both need `tools`.
+bool read_tool_choice(const Json& j, tools::ToolTurn& turn, WireError& e) {
+  for (const char* key : {"tool_choice", "parallel_tool_calls"}) {
+    auto it = j.find(key);
+    if (it != j.end() && !it->is_null() && turn.tools.empty()) {
+      return bad_value(e, key, "'" + std::string(key) + "' is only allowed when 'tools' are specified.");
+    }
+  }
+  if (!optional_bool(j, "parallel_tool_calls", turn.parallel, e)) return false;
+  auto it = j.find("tool_choice");
+  if (it == j.end() || it->is_null()) return true;
+  if (it->is_string()) {
+    const std::string mode = it->get<std::string>();
+    if (mode == "auto") return true;
+    if (mode == "none") {
+      turn.choice.mode = tools::ChoiceMode::kNone;
+    } else if (mode == "required") {
+      turn.choice.mode = tools::ChoiceMode::kRequired;
+    } else {
+      return bad_value(e, "tool_choice", "'" + mode + "' is not one of none, auto, required.");
+    }
+    return true;
+  }
+  if (!it->is_object()) return wrong_type(e, "tool_choice", "a string or an object", *it);
+  auto type = it->find("type");
+  if (type == it->end()) return missing(e, "tool_choice.type");
+  if (*type != "function") return bad_value(e, "tool_choice.type", "expected 'function'.");
+  auto fn = it->find("function");
+  if (fn == it->end()) return missing(e, "tool_choice.function");
+  if (!fn->is_object()) return wrong_type(e, "tool_choice.function", "an object", *fn);
+  auto name = fn->find("name");
+  if (name == fn->end()) return missing(e, "tool_choice.function.name");
+  if (!name->is_string()) return wrong_type(e, "tool_choice.function.name", "a string", *name);
+  turn.choice.mode = tools::ChoiceMode::kNamed;
+  turn.choice.name = name->get<std::string>();
+  const bool offered = std::any_of(turn.tools.begin(), turn.tools.end(),
+                                   [&](const tools::ToolSpec& t) { return t.name == turn.choice.name; });
+  if (!offered) {
+    return bad_value(e, "tool_choice", "function '" + turn.choice.name + "' is not one of the functions in 'tools'.");
+  }
+  return true;
+}
+
+// `stop`: null, a string, or an array of up to kMaxStopSequences strings.
+bool read_stop(const Json& j, std::vector<std::string>& stop, WireError& e) {
+  auto it = j.find("stop");
+  if (it == j.end() || it->is_null()) return true;
+  if (it->is_string()) {
+    if (!it->get<std::string>().empty()) stop.push_back(it->get<std::string>());
+    return true;
+  }
+  if (!it->is_array()) return wrong_type(e, "stop", "a string or an array of strings", *it);
+  if (it->size() > kMaxStopSequences) {
+    return bad_value(e, "stop", "array too long. Expected an array with maximum length " +
+                                    std::to_string(kMaxStopSequences) + ", but got an array with length " +
+                                    std::to_string(it->size()) + " instead.");
+  }
+  for (std::size_t k = 0; k < it->size(); ++k) {
+    const Json& s = (*it)[k];
+    if (!s.is_string()) return wrong_type(e, "stop[" + std::to_string(k) + "]", "a string", s);
+    if (!s.get<std::string>().empty()) stop.push_back(s.get<std::string>());
+  }
+  return true;
+}
+
+// Fields the fake vendor does not model are refused, not ignored; unknown fields are refused as
+// the real API refuses them.
+bool check_fields(const Json& j, WireError& e) {
+  static const char* kKnown[] = {
+      "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n",
+      "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "response_format",
+      "metadata", "stop", "logprobs", "top_logprobs", "seed", "user", "presence_penalty",
+      "frequency_penalty", "logit_bias", "store", "service_tier", "reasoning_effort", "verbosity",
+      "modalities", "audio", "prediction", "functions", "function_call", "web_search_options",
+      "prompt_cache_key", "safety_identifier"};
+  static const char* kUnsupported[] = {"audio", "prediction", "functions", "function_call", "web_search_options",
+                                       "top_logprobs"};
+  for (auto kv = j.begin(); kv != j.end(); ++kv) {
+    const std::string& key = kv.key();
+    if (std::none_of(std::begin(kKnown), std::end(kKnown), [&](const char* k) { return key == k; })) {
+      return fail(e, "", "Unrecognized request argument supplied: " + key, "");
+    }
+    if (kv.value().is_null()) continue;
+    const bool unsupported =
+        std::any_of(std::begin(kUnsupported), std::end(kUnsupported), [&](const char* k) { return key == k; }) ||
+        (key == "logprobs" && kv.value() == true) ||
+        (key == "modalities" && kv.value().is_array() &&
+         std::any_of(kv.value().begin(), kv.value().end(), [](const Json& m) { return m == "audio"; }));
+    if (unsupported) {
+      return fail(e, key, "Unsupported parameter: '" + key + "' is not supported with this model.",
+                  "unsupported_parameter");
+    }
+  }
   return true;
 }
 
@@ -241,14 +431,15 @@ Json chunk_base(const ChatResponse& r, long long created, bool include_usage) {
   c["object"] = "chat.completion.chunk";
   c["created"] = created;
   c["model"] = r.model;
+  c["system_fingerprint"] = system_fingerprint(r.model);
   c["choices"] = Json::array();
   if (include_usage) c["usage"] = nullptr;
   return c;
 }
 
-Json choice(Json delta, const std::string& finish_reason = "") {
+Json choice(int index, Json delta, const std::string& finish_reason = "") {
   Json ch;
-  ch["index"] = 0;
+  ch["index"] = index;
   ch["delta"] = std::move(delta);
   ch["logprobs"] = nullptr;
   if (finish_reason.empty()) {
@@ -269,7 +460,8 @@ bool parse_chat_request(std::string_view body, ChatCall& out, WireError& error) 
     if (!it->is_string()) return wrong_type(error, "model", "a string", *it);
     out.request.model = it->get<std::string>();
   }
-  if (!read_messages(j, out.request.messages, error)) return false;
+  if (!check_fields(j, error)) return false;
+  if (!read_messages(j, out.request.messages, out.tool_turn.results, error)) return false;
   long long max_tokens = out.request.max_tokens;
   if (!optional_int(j, "max_tokens", 1, 1'000'000, max_tokens, error)) return false;
   if (!optional_int(j, "max_completion_tokens", 1, 1'000'000, max_tokens, error)) return false;
@@ -278,6 +470,10 @@ bool parse_chat_request(std::string_view body, ChatCall& out, WireError& error) 
   if (!optional_number(j, "top_p", 0, 1, error)) return false;
   long long n = 1;
   if (!optional_int(j, "n", 1, 128, n, error)) return false;
+  out.n = static_cast<int>(n);
+  bool logprobs = false;  // true was refused by check_fields
+  if (!optional_bool(j, "logprobs", logprobs, error)) return false;
+  if (!read_stop(j, out.stop, error)) return false;
   if (!optional_bool(j, "stream", out.stream, error)) return false;
   if (auto it = j.find("stream_options"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) return wrong_type(error, "stream_options", "an object", *it);
@@ -286,7 +482,8 @@ bool parse_chat_request(std::string_view body, ChatCall& out, WireError& error) 
       out.include_usage = iu->get<bool>();
     }
   }
-  if (!read_tools(j, out.tool_count, error)) return false;
+  if (!read_tools(j, out.tool_count, out.tool_turn.tools, error)) return false;
+  if (!read_tool_choice(j, out.tool_turn, error)) return false;
   if (!read_response_format(j, out.request.json_output, error)) return false;
   if (!read_metadata(j, out.request.task_type, error)) return false;
   return true;
@@ -414,19 +611,20 @@ std::string models_json(const VendorProfile& profile) {
   return j.dump();
 }
 
-std::string completion_json(const ChatResponse& r, long long created) {
-  // Written directly, not as a JSON tree: this is the live vendor's hot path.
-  std::string out;
-  std::size_t size = 320 + r.id.size() + r.model.size() + r.content.size() + r.finish_reason.size();
-  for (const ToolCall& tc : r.tool_calls) size += 64 + tc.id.size() + tc.name.size() + tc.arguments.size();
-  out.reserve(size + size / 8);
-  out += "{\"id\":";
-  append_json_string(out, r.id);
-  out += ",\"object\":\"chat.completion\",\"created\":";
-  out += std::to_string(created);
-  out += ",\"model\":";
-  append_json_string(out, r.model);
-  out += ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":";
+std::string system_fingerprint(std::string_view model) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (const char c : model) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string fp = "fp_";
+  for (int i = 0; i < 10; ++i, h >>= 4) fp += kHex[h & 0xf];
+  return fp;
+}
+
+namespace {
+
+// One choice's message object: {"role": "assistant", "content", "tool_calls"?, "refusal": null}.
+void append_message(std::string& out, const ChatResponse& r) {
+  out += "{\"role\":\"assistant\",\"content\":";
   if (r.content.empty() && !r.tool_calls.empty()) {
     out += "null";
   } else {
@@ -443,14 +641,44 @@ std::string completion_json(const ChatResponse& r, long long created) {
     out += "}}";
   }
   if (!r.tool_calls.empty()) out += ']';
-  out += "},\"finish_reason\":";
-  append_json_string(out, r.finish_reason);
-  out += "}],\"usage\":{\"prompt_tokens\":";
+  out += ",\"refusal\":null}";
+}
+
+}  // namespace
+
+std::string completion_json(const ChatResponse& r, long long created, int n) {
+  // Written directly, not as a JSON tree: this is the live vendor's hot path.
+  std::string out;
+  std::size_t size = 360 + r.id.size() + r.model.size() + r.content.size() + r.finish_reason.size();
+  for (const ToolCall& tc : r.tool_calls) size += 64 + tc.id.size() + tc.name.size() + tc.arguments.size();
+  size *= static_cast<std::size_t>(std::max(1, n));
+  out.reserve(size + size / 8);
+  out += "{\"id\":";
+  append_json_string(out, r.id);
+  out += ",\"object\":\"chat.completion\",\"created\":";
+  out += std::to_string(created);
+  out += ",\"model\":";
+  append_json_string(out, r.model);
+  out += ",\"system_fingerprint\":\"";
+  out += system_fingerprint(r.model);
+  out += "\",\"choices\":[";
+  for (int i = 0; i < std::max(1, n); ++i) {
+    if (i > 0) out += ',';
+    out += "{\"index\":";
+    out += std::to_string(i);
+    out += ",\"message\":";
+    append_message(out, r);
+    out += ",\"logprobs\":null,\"finish_reason\":";
+    append_json_string(out, r.finish_reason);
+    out += '}';
+  }
+  const long long completion = static_cast<long long>(r.usage.completion_tokens) * std::max(1, n);
+  out += "],\"usage\":{\"prompt_tokens\":";
   out += std::to_string(r.usage.prompt_tokens);
   out += ",\"completion_tokens\":";
-  out += std::to_string(r.usage.completion_tokens);
+  out += std::to_string(completion);
   out += ",\"total_tokens\":";
-  out += std::to_string(r.usage.total_tokens);
+  out += std::to_string(r.usage.prompt_tokens + completion);
   out += "}}";
   return out;
 }
@@ -517,51 +745,85 @@ std::vector<std::string> split_pieces(std::string_view text) {
   return out;
 }
 
-std::vector<StreamEvent> stream_events(const ChatResponse& r, long long created, bool include_usage) {
+std::vector<StreamEvent> stream_events(const ChatResponse& r, long long created, bool include_usage, int n) {
   std::vector<StreamEvent> out;
   auto emit = [&](Json choice_json, bool token) {
     Json c = chunk_base(r, created, include_usage);
     c["choices"].push_back(std::move(choice_json));
     out.push_back(StreamEvent{sse_event(c.dump()), token});
   };
-  Json role;
-  role["role"] = "assistant";
-  role["content"] = r.tool_calls.empty() || !r.content.empty() ? Json("") : Json(nullptr);
-  emit(choice(std::move(role)), false);
-  for (const std::string& piece : split_pieces(r.content)) {
-    Json d;
-    d["content"] = piece;
-    emit(choice(std::move(d)), true);
-  }
-  for (std::size_t k = 0; k < r.tool_calls.size(); ++k) {
-    const ToolCall& tc = r.tool_calls[k];
-    Json call;
-    call["index"] = k;
-    call["id"] = tc.id;
-    call["type"] = "function";
-    call["function"] = {{"name", tc.name}, {"arguments", ""}};
-    Json d;
-    d["tool_calls"] = Json::array({std::move(call)});
-    emit(choice(std::move(d)), false);
-    for (const std::string& piece : split_pieces(tc.arguments)) {
-      Json frag;
-      frag["index"] = k;
-      frag["function"] = {{"arguments", piece}};
-      Json fd;
-      fd["tool_calls"] = Json::array({std::move(frag)});
-      emit(choice(std::move(fd)), true);
+  const std::vector<std::string> pieces = split_pieces(r.content);
+  for (int i = 0; i < std::max(1, n); ++i) {
+    Json role;
+    role["role"] = "assistant";
+    role["content"] = r.tool_calls.empty() || !r.content.empty() ? Json("") : Json(nullptr);
+    role["refusal"] = nullptr;
+    emit(choice(i, std::move(role)), false);
+    for (const std::string& piece : pieces) {
+      Json d;
+      d["content"] = piece;
+      emit(choice(i, std::move(d)), true);
     }
+    for (std::size_t k = 0; k < r.tool_calls.size(); ++k) {
+      const ToolCall& tc = r.tool_calls[k];
+      Json call;
+      call["index"] = k;
+      call["id"] = tc.id;
+      call["type"] = "function";
+      call["function"] = {{"name", tc.name}, {"arguments", ""}};
+      Json d;
+      d["tool_calls"] = Json::array({std::move(call)});
+      emit(choice(i, std::move(d)), false);
+      for (const std::string& piece : split_pieces(tc.arguments)) {
+        Json frag;
+        frag["index"] = k;
+        frag["function"] = {{"arguments", piece}};
+        Json fd;
+        fd["tool_calls"] = Json::array({std::move(frag)});
+        emit(choice(i, std::move(fd)), true);
+      }
+    }
+    emit(choice(i, Json::object(), r.finish_reason), false);
   }
-  emit(choice(Json::object(), r.finish_reason), false);
   if (include_usage) {
     Json c = chunk_base(r, created, false);
+    const long long completion = static_cast<long long>(r.usage.completion_tokens) * std::max(1, n);
     c["usage"] = {{"prompt_tokens", r.usage.prompt_tokens},
-                  {"completion_tokens", r.usage.completion_tokens},
-                  {"total_tokens", r.usage.total_tokens}};
+                  {"completion_tokens", completion},
+                  {"total_tokens", r.usage.prompt_tokens + completion}};
     out.push_back(StreamEvent{sse_event(c.dump()), false});
   }
   out.push_back(StreamEvent{sse_done(), false});
   return out;
+}
+
+void fit_answer(const ChatCall& call, ChatResponse& r) {
+  bool changed = false;
+  if (r.tool_calls.empty() && !call.tool_turn.tools.empty()) {
+    // The stem: the hex digits of the response id, so the call ids differ per response.
+    const std::string_view id = r.id;
+    const std::string stem(id.substr(std::min(id.size(), id.find('-') + 1), 12));
+    r.tool_calls = tools::plan_tool_calls(call.request, call.tool_turn, stem);
+    if (!r.tool_calls.empty()) {
+      r.content.clear();
+      r.finish_reason = "tool_calls";
+      changed = true;
+    }
+  }
+  if (r.tool_calls.empty() && !call.stop.empty()) {
+    std::size_t cut = std::string::npos;
+    for (const std::string& s : call.stop) cut = std::min(cut, r.content.find(s));
+    if (cut != std::string::npos) {
+      r.content.resize(cut);
+      r.finish_reason = "stop";
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  std::size_t chars = r.content.size();
+  for (const ToolCall& tc : r.tool_calls) chars += tc.name.size() + tc.arguments.size();
+  r.usage.completion_tokens = std::max(1, static_cast<int>((chars + 3) / 4));
+  r.usage.total_tokens = r.usage.prompt_tokens + r.usage.completion_tokens;
 }
 
 }  // namespace gameday::net::openai

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "spec/model.hpp"
+#include "fakes/tool_calls.hpp"
 #include "fakes/vendor.hpp"
 #include "net/http_server.hpp"
 
@@ -23,21 +24,48 @@ struct WireError {
   std::string code;   ///< "missing_required_parameter", "invalid_type", ... "" = none
 };
 
+/// Most `stop` sequences one request may carry (as the OpenAI API: 4).
+inline constexpr std::size_t kMaxStopSequences = 4;
+
 /// A parsed POST /v1/chat/completions request.
 struct ChatCall {
   ChatRequest request;         ///< model, messages, max_tokens, json_output, task_type
   bool stream = false;         ///< `stream: true`: answer as server-sent events
   bool include_usage = false;  ///< `stream_options.include_usage`: a final usage chunk
-  int tool_count = 0;          ///< how many `tools` the caller offered (validated, not used)
+  int tool_count = 0;          ///< how many `tools` the caller offered
+  /// `tools`, `tool_choice`, `parallel_tool_calls`, and the `role: "tool"` results sent after
+  /// the last user message (with the names of the calls they answer).
+  tools::ToolTurn tool_turn;
+  int n = 1;                       ///< `n`: how many choices (1..128)
+  std::vector<std::string> stop;   ///< `stop`: up to kMaxStopSequences non-empty strings
 };
 
 /// Parses a chat completion request body. Returns false with `error` naming the offending field
-/// (in `param`) when the body is not JSON or a field has the wrong type or value. Accepts and
-/// ignores the fields gameday does not model (temperature, n, tool_choice, ...). Message content
-/// may be a string, null, or an array of text parts (joined). `response_format` json_object or
-/// json_schema sets json_output; `metadata.task_type` sets task_type; `max_completion_tokens`
-/// wins over `max_tokens`.
+/// (in `param`) when the body is not JSON, a field has the wrong type or value, a field is not
+/// a chat completions field ("Unrecognized request argument supplied: X"), or a field asks for
+/// what the fake vendor does not model (code "unsupported_parameter": `logprobs: true`,
+/// `top_logprobs`, `audio`, `modalities` with "audio", `prediction`, `web_search_options`, the
+/// legacy `functions` / `function_call`). Accepted without effect (the fake model is
+/// deterministic): temperature, top_p, seed, presence/frequency penalties, logit_bias, user,
+/// store, service_tier, reasoning_effort, verbosity, prompt_cache_key, safety_identifier.
+/// Message content may be a string, null, or an array of text parts (joined). A `tool` message
+/// needs `tool_call_id` and must answer a call of the assistant message before it; an assistant
+/// message's tool calls must each be answered before the next non-tool message.
+/// `response_format` json_object or json_schema sets json_output; `metadata.task_type` sets
+/// task_type; `max_completion_tokens` wins over `max_tokens`. `tool_choice` and
+/// `parallel_tool_calls` need `tools`; a named tool_choice must name an offered function.
 bool parse_chat_request(std::string_view body, ChatCall& out, WireError& error);
+
+/// The answer a chat call gets, fitted to the call: tool calls planned from its tool turn
+/// (tools::plan_tool_calls, ids stemmed on the response id) replace the content unless the
+/// answer already holds tool calls (finish_reason "tool_calls"); else the content is cut before
+/// the first `stop` sequence it holds (finish_reason "stop"). Usage is recounted when either
+/// changed it.
+void fit_answer(const ChatCall& call, ChatResponse& r);
+
+/// `system_fingerprint` for a model: "fp_" and 10 hex digits of a hash of its name (the same
+/// model always reports the same fingerprint).
+std::string system_fingerprint(std::string_view model);
 
 /// A parsed POST /v1/embeddings request.
 struct EmbeddingCall {
@@ -75,13 +103,15 @@ std::string models_json(const VendorProfile& profile);
 std::string model_json(const VendorProfile& profile, const std::string& model);
 
 /// The chat.completion body of a successful response, compact, keys in this order: {"id",
-/// "object": "chat.completion", "created", "model", "choices": [{"index": 0, "message": {"role":
-/// "assistant", "content", "tool_calls"}, "finish_reason"}], "usage": {"prompt_tokens",
-/// "completion_tokens", "total_tokens"}}. content is null when it is empty and there are tool
+/// "object": "chat.completion", "created", "model", "system_fingerprint", "choices": [{"index",
+/// "message": {"role": "assistant", "content", "tool_calls"}, "logprobs": null,
+/// "finish_reason"}], "usage": {"prompt_tokens", "completion_tokens", "total_tokens"}}. `n`
+/// choices (indices 0..n-1) carry the same answer (the fake model is deterministic) and usage
+/// counts n times the completion tokens. content is null when it is empty and there are tool
 /// calls; tool_calls ([{"id", "type": "function", "function": {"name", "arguments"}}]) only
 /// when there are some. Strings are written by append_json_string (sim/json_text.hpp), so any
 /// bytes give valid JSON (malformed UTF-8 becomes U+FFFD).
-std::string completion_json(const ChatResponse& r, long long created);
+std::string completion_json(const ChatResponse& r, long long created, int n = 1);
 
 /// An OpenAI error body.
 std::string error_json(const WireError& e);
@@ -104,13 +134,16 @@ struct StreamEvent {
                        ///< events a stream_stall / stream_break counts and paces
 };
 
-/// The events of a streamed chat completion, in order: a role chunk (delta role "assistant",
-/// content ""), one chunk per piece of content (a word with its leading whitespace), or per
-/// tool call a chunk with its index, id, type and name followed by chunks of argument pieces;
-/// a chunk with an empty delta and the finish_reason; with `include_usage` a chunk with
+/// The events of a streamed chat completion, in order, for each choice index 0..n-1 in turn: a
+/// role chunk (delta role "assistant", content "", or null before tool calls), one chunk per
+/// piece of content (a word with its leading whitespace), or per tool call a chunk with its
+/// index, id, type, name and empty arguments followed by chunks of argument pieces; a chunk
+/// with an empty delta and the finish_reason; then with `include_usage` a chunk with
 /// `choices: []` and the usage (and `usage: null` on every earlier chunk); then [DONE]. Every
-/// chunk has the response's id, object "chat.completion.chunk", `created` and model.
-std::vector<StreamEvent> stream_events(const ChatResponse& r, long long created, bool include_usage);
+/// chunk has the response's id, object "chat.completion.chunk", `created`, model and
+/// system_fingerprint.
+std::vector<StreamEvent> stream_events(const ChatResponse& r, long long created, bool include_usage,
+                                       int n = 1);
 
 /// Splits text into stream pieces: each word with the whitespace before it (concatenated, the
 /// pieces give back the text).

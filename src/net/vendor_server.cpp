@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "fakes/tool_calls.hpp"
 #include "fakes/vendor.hpp"
 #include "net/openai_wire.hpp"
 #include "sim/rng.hpp"
@@ -89,8 +90,11 @@ struct VendorServer::Impl {
   void chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
   // POST /v1/embeddings: the faults whose routes include embeddings, then the vectors.
   void embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
-  void stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage,
+  void stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int n,
               const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  // Whether the profile serves `model` (its models, else its id); false with the real API's
+  // errors: 400 without a model, 404 model_not_found for one it does not serve.
+  bool known_model(const std::string& model, openai::WireError& err) const;
   void partial_body(const ChatResponse& r, const VendorOutcome& o,
                     const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
   void step(const std::shared_ptr<StreamJob>& job);
@@ -231,14 +235,21 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
   if (!openai::parse_chat_request(req.body, call, err)) {
     return reply_after(0, ex, error_response(err), {}, route, t0);
   }
+  if (!known_model(call.request.model, err)) return reply_after(0, ex, error_response(err), {}, route, t0);
   std::vector<FaultSpec> faults;
   const std::string model(vendor.model_for(call.request));
   ctx.faults.select(target, RequestInfo{call.request.task_type, model}, faults);
+  // After tool results came back, the model answers from them.
+  const ChatRequest answered = call.tool_turn.results.empty()
+                                   ? ChatRequest{}
+                                   : tools::with_tool_results(call.request, call.tool_turn.results);
   VendorOutcome o;
   {
     std::lock_guard<std::mutex> lock(rng_mu);
-    o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
+    o = vendor.respond(call.tool_turn.results.empty() ? call.request : answered, since(started), rng,
+                       pointers_to(faults));
   }
+  openai::fit_answer(call, o.response);
   if (o.disconnect == Disconnect::kReset) {
     server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
       ex->reset();
@@ -257,16 +268,30 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
                        error_response(openai::outcome_error(o), openai::error_headers(o.status, o.retry_after)),
                        o.fault_ids, route, t0);
   }
-  if (call.stream) return stream(o.response, o, call.include_usage, ex, t0);
+  if (call.stream) return stream(o.response, o, call.include_usage, call.n, ex, t0);
   if (o.disconnect != Disconnect::kNone) return partial_body(o.response, o, ex, t0);
   reply_after(o.delay, ex,
-              ServerResponse{200, "application/json", openai::completion_json(o.response, created_now())},
+              ServerResponse{200, "application/json", openai::completion_json(o.response, created_now(), call.n)},
               o.fault_ids, route, t0);
 }
 
-void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage,
+bool VendorServer::Impl::known_model(const std::string& model, openai::WireError& err) const {
+  if (model.empty()) {
+    err = plain_error(400, "you must provide a model parameter", "invalid_request_error", "");
+    return false;
+  }
+  const VendorProfile& p = vendor.profile();
+  if (p.models.empty() ? model == p.id : std::find(p.models.begin(), p.models.end(), model) != p.models.end()) {
+    return true;
+  }
+  err = plain_error(404, "The model `" + model + "` does not exist or you do not have access to it.",
+                    "invalid_request_error", "model_not_found");
+  return false;
+}
+
+void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int n,
                                 const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
-  const std::vector<openai::StreamEvent> events = openai::stream_events(r, created_now(), include_usage);
+  const std::vector<openai::StreamEvent> events = openai::stream_events(r, created_now(), include_usage, n);
   auto job = std::make_shared<StreamJob>();
   job->exchange = ex;
   job->disconnect = o.disconnect;

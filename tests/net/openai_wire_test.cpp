@@ -62,7 +62,9 @@ std::string completion_tree(const ChatResponse& r, long long created) {
   j["object"] = "chat.completion";
   j["created"] = created;
   j["model"] = r.model;
-  j["choices"] = {{{"index", 0}, {"message", message}, {"finish_reason", r.finish_reason}}};
+  j["system_fingerprint"] = openai::system_fingerprint(r.model);
+  message["refusal"] = nullptr;
+  j["choices"] = {{{"index", 0}, {"message", message}, {"logprobs", nullptr}, {"finish_reason", r.finish_reason}}};
   j["usage"] = {{"prompt_tokens", r.usage.prompt_tokens},
                 {"completion_tokens", r.usage.completion_tokens},
                 {"total_tokens", r.usage.total_tokens}};
@@ -84,7 +86,7 @@ TEST_CASE("Chat request parsing reads model, messages, limits, stream options an
     "max_completion_tokens":64,"max_tokens":999,"temperature":0.2,"stream":true,
     "stream_options":{"include_usage":true},"metadata":{"task_type":"prior_auth"},
     "tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object"}}}],
-    "unknown_extension":{"kept":"ignored"}})";
+    "seed":7,"user":"u-1"})";
   REQUIRE(openai::parse_chat_request(body, call, err));
   REQUIRE(call.request.model == "nw-clinical-large");
   REQUIRE(call.request.messages.size() == 2);
@@ -391,4 +393,185 @@ TEST_CASE("The models list names the profile's models", "[net][openai]") {
   REQUIRE(j["object"] == "list");
   REQUIRE(j["data"][0]["id"] == "nw-clinical-large");
   REQUIRE(j["data"][0]["object"] == "model");
+}
+
+namespace {
+
+const char* kToolsBody = R"("tools":[
+  {"type":"function","function":{"name":"get_prior_auth_status",
+    "description":"Look up the status of a prior authorization request for a patient.",
+    "parameters":{"type":"object","properties":{"mrn":{"type":"string"}},"required":["mrn"]}}},
+  {"type":"function","function":{"name":"get_weather","description":"Current weather in a city."}}])";
+
+openai::ChatCall parsed(const std::string& body) {
+  openai::ChatCall call;
+  openai::WireError err;
+  INFO(body);
+  REQUIRE(openai::parse_chat_request(body, call, err));
+  return call;
+}
+
+}  // namespace
+
+TEST_CASE("Chat request parsing reads tools, tool_choice, parallel_tool_calls, n and stop", "[net][openai][tools]") {
+  const openai::ChatCall call = parsed(
+      std::string(R"({"model":"m","messages":[{"role":"user","content":"q"}],)") + kToolsBody +
+      R"(,"tool_choice":{"type":"function","function":{"name":"get_weather"}},"parallel_tool_calls":false,
+          "n":3,"stop":["\n\n","END"],"logprobs":false})");
+  REQUIRE(call.tool_turn.tools.size() == 2);
+  REQUIRE(call.tool_turn.tools[0].name == "get_prior_auth_status");
+  REQUIRE(call.tool_turn.tools[0].description.find("prior authorization") != std::string::npos);
+  REQUIRE(Json::parse(call.tool_turn.tools[0].parameters)["required"][0] == "mrn");
+  REQUIRE(call.tool_turn.tools[1].parameters == "{}");
+  REQUIRE(call.tool_turn.choice.mode == tools::ChoiceMode::kNamed);
+  REQUIRE(call.tool_turn.choice.name == "get_weather");
+  REQUIRE_FALSE(call.tool_turn.parallel);
+  REQUIRE(call.n == 3);
+  REQUIRE(call.stop == std::vector<std::string>{"\n\n", "END"});
+  REQUIRE(parsed(R"({"messages":[{"role":"user","content":"q"}],"stop":"END"})").stop ==
+          std::vector<std::string>{"END"});
+  REQUIRE(parsed(std::string(R"({"messages":[{"role":"user","content":"q"}],)") + kToolsBody +
+                 R"(,"tool_choice":"required"})").tool_turn.choice.mode == tools::ChoiceMode::kRequired);
+  REQUIRE(parsed(std::string(R"({"messages":[{"role":"user","content":"q"}],)") + kToolsBody +
+                 R"(,"tool_choice":"none"})").tool_turn.choice.mode == tools::ChoiceMode::kNone);
+}
+
+TEST_CASE("Chat request parsing keeps the tool results sent after the last user message", "[net][openai][tools]") {
+  const openai::ChatCall call = parsed(std::string(R"({"messages":[
+      {"role":"user","content":"Question: prior auth status for SYN-0000001?"},
+      {"role":"assistant","content":null,"tool_calls":[
+        {"id":"call_a","type":"function","function":{"name":"get_prior_auth_status","arguments":"{}"}}]},
+      {"role":"tool","tool_call_id":"call_a","content":"{\"id\":\"pa-1\",\"status\":\"approved\"}"}],)") +
+      kToolsBody + "}");
+  REQUIRE(call.tool_turn.results.size() == 1);
+  REQUIRE(call.tool_turn.results[0].call_id == "call_a");
+  REQUIRE(call.tool_turn.results[0].name == "get_prior_auth_status");
+  REQUIRE(call.tool_turn.results[0].content.find("approved") != std::string::npos);
+  REQUIRE(call.request.messages.size() == 3);
+}
+
+TEST_CASE("Chat request parsing refuses tool messages that answer no call and calls left unanswered", "[net][openai][tools]") {
+  const auto orphan = parse_error(R"({"messages":[{"role":"user","content":"q"},
+      {"role":"tool","tool_call_id":"call_x","content":"r"}]})");
+  REQUIRE(orphan.param == "messages.[1].role");
+  REQUIRE(orphan.message.find("must be a response to a preceeding message with 'tool_calls'") != std::string::npos);
+  const auto unanswered = parse_error(R"({"messages":[{"role":"user","content":"q"},
+      {"role":"assistant","tool_calls":[{"id":"call_a","type":"function","function":{"name":"f","arguments":"{}"}}]},
+      {"role":"user","content":"again"}]})");
+  REQUIRE(unanswered.param == "messages.[1].role");
+  REQUIRE(unanswered.message.find("call_a") != std::string::npos);
+  REQUIRE(parse_error(R"({"messages":[{"role":"user","content":"q"},
+      {"role":"assistant","tool_calls":[{"id":"call_a","type":"function","function":{"name":"f","arguments":"{}"}}]},
+      {"role":"tool","content":"r"}]})").param == "messages[2].tool_call_id");
+}
+
+TEST_CASE("Chat request parsing refuses tool options without tools and a tool_choice naming no offered tool", "[net][openai][tools]") {
+  REQUIRE(parse_error(R"({"messages":[{"role":"user","content":"q"}],"tool_choice":"required"})").param == "tool_choice");
+  REQUIRE(parse_error(R"({"messages":[{"role":"user","content":"q"}],"parallel_tool_calls":true})").param ==
+          "parallel_tool_calls");
+  const auto named = parse_error(std::string(R"({"messages":[{"role":"user","content":"q"}],)") + kToolsBody +
+                                 R"(,"tool_choice":{"type":"function","function":{"name":"nope"}}})");
+  REQUIRE(named.param == "tool_choice");
+  REQUIRE(named.message.find("nope") != std::string::npos);
+  REQUIRE(parse_error(std::string(R"({"messages":[{"role":"user","content":"q"}],)") + kToolsBody +
+                      R"(,"tool_choice":"sometimes"})").param == "tool_choice");
+  REQUIRE(parse_error(R"({"messages":[{"role":"user","content":"q"}],
+      "tools":[{"type":"function","function":{"name":"has space"}}]})").param == "tools[0].function.name");
+}
+
+TEST_CASE("Chat request parsing refuses what the fake vendor does not model, naming the parameter", "[net][openai]") {
+  const std::string head = R"({"messages":[{"role":"user","content":"q"}],)";
+  for (const std::string field : {R"("logprobs":true)", R"("top_logprobs":2)", R"("audio":{"voice":"alloy"})",
+                                   R"("modalities":["text","audio"])", R"("prediction":{"type":"content"})",
+                                   R"("functions":[])", R"("function_call":"auto")", R"("web_search_options":{})"}) {
+    INFO(field);
+    const auto e = parse_error(head + field + "}");
+    REQUIRE(e.status == 400);
+    REQUIRE(e.code == "unsupported_parameter");
+    REQUIRE(e.param == field.substr(1, field.find('"', 1) - 1));
+  }
+  const auto unknown = parse_error(head + R"("temperatur":0.2})");
+  REQUIRE(unknown.message == "Unrecognized request argument supplied: temperatur");
+  REQUIRE(unknown.param.empty());
+  REQUIRE(parse_error(head + R"("stop":["a","b","c","d","e"]})").param == "stop");
+  REQUIRE(parse_error(head + R"("stop":7})").param == "stop");
+  REQUIRE(parse_error(head + R"("n":0})").param == "n");
+  REQUIRE(parse_error(R"({"messages":[{"role":"function","name":"f","content":"x"}]})").code == "unsupported_parameter");
+}
+
+TEST_CASE("A chat completion with n choices repeats the answer at each index and bills each", "[net][openai]") {
+  const ChatResponse r = sample_response();
+  const Json j = Json::parse(openai::completion_json(r, 1, 3));
+  REQUIRE(j["choices"].size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(j["choices"][i]["index"] == i);
+    REQUIRE(j["choices"][i]["message"]["content"] == r.content);
+    REQUIRE(j["choices"][i]["logprobs"].is_null());
+  }
+  REQUIRE(j["usage"] == Json{{"prompt_tokens", 12}, {"completion_tokens", 27}, {"total_tokens", 39}});
+  REQUIRE(Json::parse(openai::completion_json(r, 1, 3)) == j);  // the same every time
+}
+
+TEST_CASE("A chat completion reports a system fingerprint fixed for its model", "[net][openai]") {
+  const ChatResponse r = sample_response();
+  const Json j = Json::parse(openai::completion_json(r, 1));
+  const std::string fp = j["system_fingerprint"];
+  REQUIRE(fp.rfind("fp_", 0) == 0);
+  REQUIRE(fp.size() == 13);
+  REQUIRE(fp == openai::system_fingerprint("nw-clinical-large"));
+  REQUIRE(fp != openai::system_fingerprint("bb-med-pro"));
+  for (const Json& c : payloads(openai::stream_events(r, 1, true))) REQUIRE(c["system_fingerprint"] == fp);
+}
+
+TEST_CASE("A streamed answer with n choices streams each index to its own finish", "[net][openai]") {
+  const ChatResponse r = sample_response();
+  const auto chunks = payloads(openai::stream_events(r, 1, true, 2));
+  std::string text[2];
+  int finishes[2] = {0, 0};
+  for (const Json& c : chunks) {
+    for (const Json& ch : c["choices"]) {
+      const int i = ch["index"];
+      if (ch["delta"].contains("content")) text[i] += ch["delta"]["content"].get<std::string>();
+      if (!ch["finish_reason"].is_null()) ++finishes[i];
+    }
+  }
+  REQUIRE(text[0] == r.content);
+  REQUIRE(text[1] == r.content);
+  REQUIRE(finishes[0] == 1);
+  REQUIRE(finishes[1] == 1);
+  REQUIRE(chunks.back()["usage"]["completion_tokens"] == 18);
+}
+
+TEST_CASE("Fitting an answer cuts it before the first stop sequence with finish_reason stop", "[net][openai]") {
+  openai::ChatCall call = parsed(R"({"messages":[{"role":"user","content":"q"}],"stop":["prior","therapy"]})");
+  ChatResponse r = sample_response();
+  r.finish_reason = "length";
+  openai::fit_answer(call, r);
+  REQUIRE(r.content == "Physical ");
+  REQUIRE(r.finish_reason == "stop");
+  REQUIRE(r.usage.completion_tokens == 3);
+  REQUIRE(r.usage.total_tokens == 15);
+  ChatResponse untouched = sample_response();
+  call.stop = {"absent"};
+  openai::fit_answer(call, untouched);
+  REQUIRE(untouched.content == sample_response().content);
+  REQUIRE(untouched.usage.completion_tokens == 9);
+}
+
+TEST_CASE("Fitting an answer to a forced tool replaces the content with its call", "[net][openai][tools]") {
+  const openai::ChatCall call = parsed(
+      std::string(R"({"messages":[{"role":"user","content":"Question: What is the prior authorization status for SYN-0001234?"}],)") +
+      kToolsBody + R"(,"tool_choice":"required"})");
+  ChatResponse r = sample_response();
+  r.id = "chatcmpl-0123456789abcdef";
+  openai::fit_answer(call, r);
+  REQUIRE(r.content.empty());
+  REQUIRE(r.finish_reason == "tool_calls");
+  REQUIRE(r.tool_calls.size() == 1);
+  REQUIRE(r.tool_calls[0].id == "call_0123456789ab_0");
+  REQUIRE(r.tool_calls[0].name == "get_prior_auth_status");
+  REQUIRE(Json::parse(r.tool_calls[0].arguments) == Json{{"mrn", "SYN-0001234"}});
+  const Json j = Json::parse(openai::completion_json(r, 1));
+  REQUIRE(j["choices"][0]["message"]["content"].is_null());
+  REQUIRE(j["choices"][0]["finish_reason"] == "tool_calls");
 }

@@ -384,3 +384,62 @@ TEST_CASE("The vendor server's embeddings meet the faults on their route and cha
   REQUIRE(post(live.url("/embeddings"), body).status == 200);
   REQUIRE(post(live.url("/chat/completions"), chat_body(false)).status == 500);
 }
+
+TEST_CASE("The vendor server answers 404 model_not_found for a model its profile does not serve", "[net][vendor][errors]") {
+  Live live;
+  const HttpResult r = post(live.url("/chat/completions"),
+                            R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"q"}]})");
+  REQUIRE(r.status == 404);
+  const Json e = Json::parse(r.body)["error"];
+  REQUIRE(e["code"] == "model_not_found");
+  REQUIRE(e["type"] == "invalid_request_error");
+  REQUIRE(e["message"] == "The model `gpt-4o-mini` does not exist or you do not have access to it.");
+  const HttpResult none = post(live.url("/chat/completions"), R"({"messages":[{"role":"user","content":"q"}]})");
+  REQUIRE(none.status == 400);
+  REQUIRE(Json::parse(none.body)["error"]["message"] == "you must provide a model parameter");
+}
+
+TEST_CASE("The vendor server calls a forced tool and answers from its result with citations", "[net][vendor][tools]") {
+  Live live;
+  const Json tools = Json::parse(R"([{"type":"function","function":{"name":"get_prior_auth_status",
+      "description":"Look up the status of a prior authorization request for a patient.",
+      "parameters":{"type":"object","properties":{"mrn":{"type":"string"}},"required":["mrn"],
+                    "additionalProperties":false},"strict":true}}])");
+  Json body = {{"model", "nw-clinical-large"},
+               {"messages", Json::array({{{"role", "system"}, {"content", "Answer only from the context and cite [doc:ID]."}},
+                                         {{"role", "user"}, {"content", "Question: What is the prior authorization status for SYN-0001234?"}}})},
+               {"tools", tools},
+               {"tool_choice", "required"}};
+  const HttpResult first = post(live.url("/chat/completions"), body.dump());
+  REQUIRE(first.status == 200);
+  const Json j = Json::parse(first.body);
+  REQUIRE(j["choices"][0]["finish_reason"] == "tool_calls");
+  const Json call = j["choices"][0]["message"]["tool_calls"][0];
+  REQUIRE(call["function"]["name"] == "get_prior_auth_status");
+  REQUIRE(Json::parse(call["function"]["arguments"].get<std::string>()) == Json{{"mrn", "SYN-0001234"}});
+  body["messages"].push_back(j["choices"][0]["message"]);
+  body["messages"].push_back({{"role", "tool"}, {"tool_call_id", call["id"]},
+                              {"content", R"({"id":"pa-77","status":"approved"})"}});
+  body["tool_choice"] = "auto";
+  const HttpResult second = post(live.url("/chat/completions"), body.dump());
+  REQUIRE(second.status == 200);
+  const Json k = Json::parse(second.body);
+  REQUIRE(k["choices"][0]["finish_reason"] == "stop");
+  REQUIRE(k["choices"][0]["message"]["content"] == "status: approved. [doc:pa-77]");
+}
+
+TEST_CASE("The vendor server answers n choices and stops at a stop sequence", "[net][vendor]") {
+  Live live;
+  const HttpResult r = post(live.url("/chat/completions"), chat_body(false, R"("n":2,"stop":["20"])"));
+  REQUIRE(r.status == 200);
+  const Json j = Json::parse(r.body);
+  REQUIRE(j["choices"].size() == 2);
+  REQUIRE(j["choices"][1]["index"] == 1);
+  REQUIRE(j["choices"][0]["message"]["content"] == "Physical therapy is covered up to ");
+  REQUIRE(j["choices"][1]["message"] == j["choices"][0]["message"]);
+  REQUIRE(j["choices"][1]["finish_reason"] == "stop");
+  REQUIRE(j["system_fingerprint"].get<std::string>().rfind("fp_", 0) == 0);
+  const HttpResult lp = post(live.url("/chat/completions"), chat_body(false, R"("logprobs":true)"));
+  REQUIRE(lp.status == 400);
+  REQUIRE(Json::parse(lp.body)["error"]["param"] == "logprobs");
+}

@@ -114,6 +114,148 @@ check(chat.usage.total_tokens === chat.usage.prompt_tokens + chat.usage.completi
   await control('DELETE', '/faults/inj');
 }
 
+// Tool calling as a model does it: forced, named, auto with a round trip, parallel and streamed.
+{
+  const priorAuth = {
+    type: 'function',
+    function: {
+      name: 'get_prior_auth_status',
+      description: 'Look up the status of a prior authorization request for a patient.',
+      strict: true,
+      parameters: {
+        type: 'object',
+        properties: { mrn: { type: 'string', description: "The patient's MRN" } },
+        required: ['mrn'],
+        additionalProperties: false,
+      },
+    },
+  };
+  const labs = {
+    type: 'function',
+    function: {
+      name: 'get_lab_results',
+      description: "Fetch a patient's lab results since a date.",
+      parameters: {
+        type: 'object',
+        properties: { patient_id: { type: 'string' }, since: { type: 'string', format: 'date' } },
+        required: ['patient_id', 'since'],
+      },
+    },
+  };
+  const weather = { type: 'function', function: { name: 'get_weather', description: 'Current weather in a city.' } };
+  const system = { role: 'system', content: 'Answer only from the context and cite the document id like [doc:ID] after each sentence.' };
+  const ask = { role: 'user', content: 'Question: What is the prior authorization status for patient SYN-0001234?' };
+
+  // tool_choice "required": a call with arguments valid for the schema, taken from the prompt.
+  const forced = await client.chat.completions.create({ model, messages: [system, ask], tools: [weather, priorAuth], tool_choice: 'required' });
+  const fc = forced.choices[0];
+  check(fc.finish_reason === 'tool_calls', `required: finish_reason ${fc.finish_reason}`);
+  check(fc.message.content === null, 'required: content is not null');
+  check(fc.message.tool_calls?.length === 1 && fc.message.tool_calls[0].function.name === 'get_prior_auth_status',
+    'required: not one get_prior_auth_status call');
+  check(JSON.parse(fc.message.tool_calls[0].function.arguments).mrn === 'SYN-0001234', 'required: the mrn argument');
+
+  // A named function is called even when another fits better.
+  const named = await client.chat.completions.create({
+    model, messages: [system, ask], tools: [weather, priorAuth], tool_choice: { type: 'function', function: { name: 'get_weather' } },
+  });
+  check(named.choices[0].message.tool_calls?.[0]?.function.name === 'get_weather', 'named: get_weather not called');
+
+  // "none" never calls a tool.
+  const none = await client.chat.completions.create({ model, messages: [system, ask], tools: [priorAuth], tool_choice: 'none' });
+  check(!none.choices[0].message.tool_calls && none.choices[0].finish_reason === 'stop', 'none: a tool was called');
+
+  // auto: the question asks for what a tool names and the context lacks; the result comes back
+  // as a tool message and the answer is taken from it, cited.
+  const auto1 = await client.chat.completions.create({ model, messages: [system, ask], tools: [weather, priorAuth] });
+  const call = auto1.choices[0].message.tool_calls?.[0];
+  check(auto1.choices[0].finish_reason === 'tool_calls' && call?.function.name === 'get_prior_auth_status', 'auto: no tool call');
+  const followUp = [
+    system, ask, auto1.choices[0].message,
+    { role: 'tool', tool_call_id: call.id, content: JSON.stringify({ id: 'pa-2024-118', status: 'approved', decided: '2024-02-02' }) },
+  ];
+  const answered = await client.chat.completions.create({ model, messages: followUp, tools: [weather, priorAuth] });
+  const text = answered.choices[0].message.content ?? '';
+  check(answered.choices[0].finish_reason === 'stop', `round trip: finish_reason ${answered.choices[0].finish_reason}`);
+  check(text.includes('approved') && text.includes('[doc:pa-2024-118]'), 'round trip: the answer is not the cited tool result');
+  // The context already answers: auto answers without a tool.
+  const grounded = await client.chat.completions.create({ model, messages, tools: [priorAuth, weather] });
+  check(!grounded.choices[0].message.tool_calls && grounded.choices[0].message.content === answer, 'auto: called a tool the context made needless');
+
+  // Parallel calls, streamed as argument deltas per call index, equal to the plain answer's.
+  const both = { role: 'user', content: 'Question: For patient SYN-0001234, what is the prior authorization status and what are the lab results since 2024-03-01?' };
+  const plain = await client.chat.completions.create({ model, messages: [system, both], tools: [priorAuth, labs, weather] });
+  const calls = plain.choices[0].message.tool_calls ?? [];
+  check(calls.length === 2 && calls[1].function.name === 'get_lab_results', `parallel: ${calls.length} calls`);
+  check(JSON.parse(calls[1].function.arguments).since === '2024-03-01', 'parallel: the date argument');
+  const single = await client.chat.completions.create({ model, messages: [system, both], tools: [priorAuth, labs], parallel_tool_calls: false });
+  check(single.choices[0].message.tool_calls?.length === 1, 'parallel_tool_calls false: not one call');
+  const stream = await client.chat.completions.create({ model, messages: [system, both], tools: [priorAuth, labs, weather], stream: true });
+  const streamed = [];
+  let finish = null;
+  for await (const chunk of stream) {
+    for (const c of chunk.choices) {
+      for (const tc of c.delta?.tool_calls ?? []) {
+        streamed[tc.index] ??= { id: '', name: '', arguments: '' };
+        if (tc.id) streamed[tc.index].id = tc.id;
+        streamed[tc.index].name += tc.function?.name ?? '';
+        streamed[tc.index].arguments += tc.function?.arguments ?? '';
+      }
+      if (c.finish_reason) finish = c.finish_reason;
+    }
+  }
+  check(finish === 'tool_calls', `streamed tools: finish_reason ${finish}`);
+  check(streamed.length === 2, `streamed tools: ${streamed.length} calls`);
+  for (let i = 0; i < 2; ++i) {
+    check(streamed[i].name === calls[i].function.name && streamed[i].arguments === calls[i].function.arguments,
+      `streamed tool call ${i} differs from the plain one`);
+  }
+  // The SDK's stream helper puts the deltas back together too.
+  const runner = client.chat.completions.stream({ model, messages: [system, both], tools: [priorAuth, labs] });
+  const final = await runner.finalChatCompletion();
+  check(final.choices[0].message.tool_calls?.length === 2, 'stream helper: not two tool calls');
+
+  // The SDK's own tool loop: it runs the called function, sends the result back, and stops when
+  // the model answers (auto calls no tool once the result is in).
+  const seen = [];
+  const loop = client.chat.completions.runTools({
+    model,
+    messages: [system, ask],
+    tools: [{
+      type: 'function',
+      function: {
+        name: 'get_prior_auth_status',
+        description: priorAuth.function.description,
+        parameters: priorAuth.function.parameters,
+        parse: JSON.parse,
+        function: async ({ mrn }) => {
+          seen.push(mrn);
+          return JSON.stringify({ id: 'pa-2024-119', status: 'pending review', mrn });
+        },
+      },
+    }],
+  });
+  const loopAnswer = await loop.finalContent();
+  check(seen.length === 1 && seen[0] === 'SYN-0001234', `runTools: the function ran ${seen.length} times`);
+  check(loopAnswer?.includes('pending review') && loopAnswer.includes('[doc:pa-2024-119]'), 'runTools: the answer is not the cited tool result');
+}
+
+// n choices, stop sequences, the system fingerprint; what is not modelled is refused.
+{
+  const many = await client.chat.completions.create({ model, messages, n: 3 });
+  check(many.choices.length === 3 && many.choices.every((c, i) => c.index === i && c.message.content === answer), 'n: 3 equal choices');
+  check(many.usage.completion_tokens === 3 * chat.usage.completion_tokens, 'n: usage does not bill each choice');
+  check(typeof chat.system_fingerprint === 'string' && chat.system_fingerprint.startsWith('fp_'), 'no system_fingerprint');
+  const stopped = await client.chat.completions.create({ model, messages, stop: ['visits'] });
+  check(stopped.choices[0].finish_reason === 'stop', `stop: finish_reason ${stopped.choices[0].finish_reason}`);
+  check(stopped.choices[0].message.content === answer.slice(0, answer.indexOf('visits')), 'stop: not cut before the stop sequence');
+  const lp = await thrown(() => client.chat.completions.create({ model, messages, logprobs: true }), 'logprobs');
+  check(lp instanceof OpenAI.BadRequestError && lp.param === 'logprobs' && lp.code === 'unsupported_parameter',
+    `logprobs: expected BadRequestError on logprobs, got ${lp?.constructor?.name} ${lp?.param}`);
+  const nf = await thrown(() => client.chat.completions.create({ model: 'gpt-4o-mini', messages }), 'unknown model');
+  check(nf instanceof OpenAI.NotFoundError && nf.code === 'model_not_found', `unknown model: got ${nf?.constructor?.name} ${nf?.code}`);
+}
+
 // Structured output with a JSON schema.
 {
   const res = await client.chat.completions.create({
@@ -164,7 +306,9 @@ check(chat.usage.total_tokens === chat.usage.prompt_tokens + chat.usage.completi
   const e = await thrown(() => client.chat.completions.create({ model, messages }), '429 without retries');
   check(e instanceof OpenAI.RateLimitError, `expected RateLimitError, got ${e?.constructor?.name}: ${e?.message}`);
   check(e.status === 429, `status ${e.status}`);
-  check(e.headers?.['retry-after'] === '1', `retry-after header ${e.headers?.['retry-after']}`);
+  // openai 5+ gives the headers as a fetch Headers object.
+  const retryAfter = typeof e.headers?.get === 'function' ? e.headers.get('retry-after') : e.headers?.['retry-after'];
+  check(retryAfter === '1', `retry-after header ${retryAfter}`);
   check(e.error?.type === 'rate_limit_error', `error type ${e.error?.type}`);
   await control('DELETE', '/faults/rl');
 }

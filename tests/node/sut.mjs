@@ -206,7 +206,8 @@ async function answer(task) {
   try {
     control.vendorCalls[route] += 1;
     completion = await vendor.client.chat.completions.create({
-      model: 'gpt-4o-mini',
+      // The vendor serves only its own models (an unknown one is a 404): the first it lists.
+      model: (vendor.model ??= (await vendor.client.models.list()).data[0].id),
       messages: [
         { role: 'system', content: control.prompts[control.prompt] },
         { role: 'user', content: `Question: ${task.question}\nContext:\n${lines.join('\n')}\n` },
