@@ -73,7 +73,11 @@ openai::WireError error(int status, std::string code, std::string message) {
 
 }  // namespace
 
-bool is_azure_path(std::string_view path) { return path == "/openai" || path.rfind("/openai/", 0) == 0; }
+bool is_azure_path(std::string_view target) {
+  // Checked on every request: no copy of the target.
+  if (target.rfind("/openai", 0) != 0) return false;
+  return target.size() == 7 || target[7] == '/' || target[7] == '?';
+}
 
 Route parse_target(const std::string& target) {
   Route r;

@@ -26,8 +26,8 @@ struct Route {
   std::string method;       ///< the method the operation takes ("POST" or "GET")
 };
 
-/// Whether a request path (without its query) is an Azure OpenAI path (/openai or below).
-bool is_azure_path(std::string_view path);
+/// Whether a request target (path and query) is an Azure OpenAI path (/openai or below).
+bool is_azure_path(std::string_view target);
 
 /// Parses an Azure request target ("/openai/deployments/d/chat/completions?api-version=...").
 /// Trailing slashes are ignored; query values are percent-decoded.

@@ -184,7 +184,7 @@ void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Excha
 
 void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex) {
   const auto t0 = Clock::now();
-  if (azure::is_azure_path(req.target.substr(0, req.target.find('?')))) return azure_request(req, ex, t0);
+  if (azure::is_azure_path(req.target)) return azure_request(req, ex, t0);
   const std::string path = path_of(req.target);
   auto method_not_allowed = [&](const std::string& route, const std::string& allow) {
     reply_after(0, ex,

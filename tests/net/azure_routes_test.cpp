@@ -30,6 +30,7 @@ TEST_CASE("Azure targets name their operation, deployment and api-version", "[ne
   CHECK(azure::parse_target("/openai/deployments/d/completions?api-version=1").op == azure::Operation::kUnknown);
   CHECK(azure::parse_target("/openai/models?api-version=1").op == azure::Operation::kUnknown);
   CHECK(azure::is_azure_path("/openai/responses"));
+  CHECK(azure::is_azure_path("/openai?api-version=1"));
   CHECK_FALSE(azure::is_azure_path("/openaix"));
   CHECK_FALSE(azure::is_azure_path("/v1/chat/completions"));
 }
