@@ -17,7 +17,7 @@ namespace gameday {
 struct RequestInfo {
   std::string_view task_type;  // the request's task type metadata ("" = not given)
   std::string_view model;      // vendor requests: the model that answers (FakeVendor::model_for)
-  std::string_view route = kChatRoute;  // vendor requests: "chat" or "embeddings"
+  std::string_view route = kChatRoute;  // vendor requests: "chat", "responses" or "embeddings"
 };
 
 /// Whether a request passes a fault's filters: `task_types` (empty = every request; a request

@@ -4,11 +4,15 @@
 #include <chrono>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "fakes/tool_calls.hpp"
 #include "fakes/vendor.hpp"
+#include "net/azure_routes.hpp"
 #include "net/openai_wire.hpp"
+#include "net/response_store.hpp"
+#include "net/responses_wire.hpp"
 #include "sim/rng.hpp"
 
 namespace gameday::net {
@@ -45,6 +49,30 @@ openai::WireError plain_error(int status, std::string message, std::string type,
   return e;
 }
 
+// How one request is answered on the wire: OpenAI's (the default) or Azure's (error shape,
+// retry headers, the deployment's model).
+struct Wire {
+  bool azure = false;
+  azure::Route azure_route;  // azure only
+  std::string label;         // the route metrics record ("" = the OpenAI path's)
+  std::string model;         // the model a path fixes (an Azure deployment); "" = the body's
+};
+
+// A request error (a bad field, an unknown model) in the wire's shape.
+ServerResponse invalid(const Wire& w, const openai::WireError& e) {
+  if (w.azure) return ServerResponse{e.status, "application/json", azure::error_json(e)};
+  return error_response(e);
+}
+
+// A fault's error outcome in the wire's shape, with its retry headers.
+ServerResponse fault_reply(const Wire& w, const VendorOutcome& o) {
+  if (w.azure) {
+    return ServerResponse{o.status, "application/json", azure::error_json(azure::fault_error(o, w.azure_route)),
+                          azure::error_headers(o.retry_after)};
+  }
+  return error_response(openai::outcome_error(o), openai::error_headers(o.status, o.retry_after));
+}
+
 // A streamed answer in ticks: each tick is written at once, ticks `gap` apart.
 struct StreamJob {
   std::shared_ptr<Exchange> exchange;
@@ -54,6 +82,7 @@ struct StreamJob {
   Disconnect disconnect = Disconnect::kNone;  // what happens after the ticks
   Clock::time_point started;
   std::vector<std::string> fault_ids;  // the faults that shaped it (a stall is held by them)
+  std::string route = "/v1/chat/completions";  // what metrics record it as
 };
 
 }  // namespace
@@ -87,16 +116,34 @@ struct VendorServer::Impl {
   Impl& operator=(const Impl&) = delete;
 
   void handle(ServerRequest req, std::shared_ptr<Exchange> ex);
-  void chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  void chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+            const Wire& w = Wire{});
   // POST /v1/embeddings: the faults whose routes include embeddings, then the vectors.
-  void embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  void embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+                  const Wire& w = Wire{});
+  // POST /v1/responses: the same fake model and faults as chat, in the Responses API's shapes.
+  void responses_api(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+                     const Wire& w = Wire{});
+  // GET /v1/responses/{id}: a stored response, at once (no faults).
+  void get_response(const std::string& id, const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+                    const Wire& w = Wire{});
+  // Everything under /openai: Azure OpenAI's checks, then the route.
+  void azure_request(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  // Acts out an outcome without an answer (reset, hang, error); false when there is an answer.
+  bool failed(const VendorOutcome& o, const std::shared_ptr<Exchange>& ex, const std::string& route,
+              Clock::time_point t0, const Wire& w);
   void stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int n,
-              const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+              const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+              const std::string& route = "/v1/chat/completions");
   // Whether the profile serves `model` (its models, else its id); false with the real API's
   // errors: 400 without a model, 404 model_not_found for one it does not serve.
   bool known_model(const std::string& model, openai::WireError& err) const;
-  void partial_body(const ChatResponse& r, const VendorOutcome& o,
-                    const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  // Streams `events` (paced by their token events) as a stream fault of `o` allows.
+  void stream_events(const std::vector<openai::StreamEvent>& events, const VendorOutcome& o, int completion_tokens,
+                     const std::shared_ptr<Exchange>& ex, Clock::time_point t0, const std::string& route);
+  // A non-streamed `body` cut as a stream fault of `o` cuts an answer of `pieces` pieces.
+  void cut_body(std::string body, std::size_t pieces, const VendorOutcome& o, const std::shared_ptr<Exchange>& ex,
+                Clock::time_point t0, const std::string& route);
   void step(const std::shared_ptr<StreamJob>& job);
   // Replies now or after `delay`, recording the request.
   void reply_after(Duration delay, const std::shared_ptr<Exchange>& ex, ServerResponse r,
@@ -115,6 +162,7 @@ struct VendorServer::Impl {
   std::mutex rng_mu;
   Rng rng;  // guarded by rng_mu
   Rng embed_rng;  // guarded by rng_mu: embeddings draw apart, so chat replays as before
+  ResponseStore stored;  // internally locked: the Responses API's recent responses
   const Clock::time_point started;
   std::unique_ptr<HttpServer> server;  // its handler uses the members above
   std::size_t subscription = 0;        // ctx.faults' listener
@@ -138,6 +186,7 @@ void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Excha
 
 void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex) {
   const auto t0 = Clock::now();
+  if (azure::is_azure_path(req.target)) return azure_request(req, ex, t0);
   const std::string path = path_of(req.target);
   auto method_not_allowed = [&](const std::string& route, const std::string& allow) {
     reply_after(0, ex,
@@ -154,6 +203,14 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
   if (path == "/v1/embeddings") {
     if (req.method != "POST") return method_not_allowed(path, "POST");
     return embeddings(req, ex, t0);
+  }
+  if (path == "/v1/responses") {
+    if (req.method != "POST") return method_not_allowed(path, "POST");
+    return responses_api(req, ex, t0);
+  }
+  if (path.rfind("/v1/responses/", 0) == 0 && path.find('/', 14) == std::string::npos) {
+    if (req.method != "GET") return method_not_allowed("/v1/responses/{id}", "GET");
+    return get_response(path.substr(14), ex, t0);
   }
   if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0) {
     const std::string route = "/v1/models";
@@ -181,13 +238,14 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
 }
 
 void VendorServer::Impl::embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
-                                    Clock::time_point t0) {
-  const std::string route = "/v1/embeddings";
+                                    Clock::time_point t0, const Wire& w) {
+  const std::string route = w.label.empty() ? "/v1/embeddings" : w.label;
   openai::EmbeddingCall call;
   openai::WireError err;
   if (!openai::parse_embedding_request(req.body, call, err)) {
-    return reply_after(0, ex, error_response(err), {}, route, t0);
+    return reply_after(0, ex, invalid(w, err), {}, route, t0);
   }
+  if (!w.model.empty()) call.model = w.model;
   // Faults whose routes include embeddings (latency, error, hang, reset) decide the outcome;
   // the vectors are the wire's own (the same embedding_vector the simulated vendor uses).
   std::vector<FaultSpec> faults;
@@ -217,9 +275,7 @@ void VendorServer::Impl::embeddings(const ServerRequest& req, const std::shared_
     as_chat.status = o.status;
     as_chat.error = o.error;
     as_chat.retry_after = o.retry_after;
-    return reply_after(o.delay, ex,
-                       error_response(openai::outcome_error(as_chat), openai::error_headers(o.status, o.retry_after)),
-                       o.fault_ids, route, t0);
+    return reply_after(o.delay, ex, fault_reply(w, as_chat), o.fault_ids, route, t0);
   }
   // Embeddings were answered at once before faults applied to them; latency faults delay them.
   const Duration delay = o.fault_ids.empty() ? 0 : o.delay;
@@ -228,14 +284,18 @@ void VendorServer::Impl::embeddings(const ServerRequest& req, const std::shared_
 }
 
 void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
-                              Clock::time_point t0) {
-  const std::string route = "/v1/chat/completions";
+                              Clock::time_point t0, const Wire& w) {
+  const std::string route = w.label.empty() ? "/v1/chat/completions" : w.label;
   openai::ChatCall call;
   openai::WireError err;
   if (!openai::parse_chat_request(req.body, call, err)) {
-    return reply_after(0, ex, error_response(err), {}, route, t0);
+    return reply_after(0, ex, invalid(w, err), {}, route, t0);
   }
-  if (!known_model(call.request.model, err)) return reply_after(0, ex, error_response(err), {}, route, t0);
+  if (!w.model.empty()) {
+    call.request.model = w.model;  // an Azure deployment, already checked
+  } else if (!known_model(call.request.model, err)) {
+    return reply_after(0, ex, invalid(w, err), {}, route, t0);
+  }
   std::vector<FaultSpec> faults;
   const std::string model(vendor.model_for(call.request));
   ctx.faults.select(target, RequestInfo{call.request.task_type, model}, faults);
@@ -264,12 +324,14 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
     return;
   }
   if (o.status != 200 && o.disconnect == Disconnect::kNone) {
-    return reply_after(o.delay, ex,
-                       error_response(openai::outcome_error(o), openai::error_headers(o.status, o.retry_after)),
-                       o.fault_ids, route, t0);
+    return reply_after(o.delay, ex, fault_reply(w, o), o.fault_ids, route, t0);
   }
-  if (call.stream) return stream(o.response, o, call.include_usage, call.n, ex, t0);
-  if (o.disconnect != Disconnect::kNone) return partial_body(o.response, o, ex, t0);
+  if (call.stream) return stream(o.response, o, call.include_usage, call.n, ex, t0, route);
+  if (o.disconnect != Disconnect::kNone) {
+    // A non-streamed answer cut the way a stream fault cuts a stream.
+    return cut_body(openai::completion_json(o.response, created_now(), call.n),
+                    openai::split_pieces(o.response.content).size(), o, ex, t0, route);
+  }
   reply_after(o.delay, ex,
               ServerResponse{200, "application/json", openai::completion_json(o.response, created_now(), call.n)},
               o.fault_ids, route, t0);
@@ -290,13 +352,15 @@ bool VendorServer::Impl::known_model(const std::string& model, openai::WireError
 }
 
 void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int n,
-                                const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
+                                const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+                                const std::string& route) {
   const std::vector<openai::StreamEvent> events = openai::stream_events(r, created_now(), include_usage, n);
   auto job = std::make_shared<StreamJob>();
   job->exchange = ex;
   job->disconnect = o.disconnect;
   job->started = t0;
   job->fault_ids = o.fault_ids;
+  job->route = route;
   // Ticks: everything up to the first token, then each token with the events that follow it.
   // A stream fault stops right after its last token (no finish chunk, no [DONE]).
   const int limit = o.disconnect == Disconnect::kNone ? -1 : o.after_tokens;
@@ -335,7 +399,7 @@ void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, b
 }
 
 void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
-  const std::string route = "/v1/chat/completions";
+  const std::string& route = job->route;
   if (!job->exchange->alive()) {
     // The client went away mid-stream.
     ctx.metrics.observe("vendor", route, 0, since(job->started));
@@ -360,24 +424,182 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
   ctx.metrics.observe("vendor", route, job->disconnect == Disconnect::kNone ? 200 : 0, since(job->started));
 }
 
-void VendorServer::Impl::partial_body(const ChatResponse& r, const VendorOutcome& o,
-                                      const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
-  // A non-streamed answer cut the same way: its headers promise the whole body, part comes.
-  std::string body = openai::completion_json(r, created_now());
-  const std::size_t pieces = std::max<std::size_t>(1, openai::split_pieces(r.content).size());
+bool VendorServer::Impl::failed(const VendorOutcome& o, const std::shared_ptr<Exchange>& ex, const std::string& route,
+                                Clock::time_point t0, const Wire& w) {
+  if (o.disconnect == Disconnect::kReset) {
+    server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
+      ex->reset();
+      ctx.metrics.observe("vendor", route, 0, since(t0));
+    });
+    return true;
+  }
+  if (o.hang && o.disconnect == Disconnect::kNone) {
+    ex->hang(o.fault_ids);
+    ctx.metrics.observe("vendor", route, 0, since(t0));
+    return true;
+  }
+  if (o.status != 200 && o.disconnect == Disconnect::kNone) {
+    reply_after(o.delay, ex, fault_reply(w, o), o.fault_ids, route, t0);
+    return true;
+  }
+  return false;
+}
+
+void VendorServer::Impl::responses_api(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
+                                   Clock::time_point t0, const Wire& w) {
+  const std::string route = w.label.empty() ? "/v1/responses" : w.label;
+  responses::ResponsesCall call;
+  openai::WireError err;
+  if (!responses::parse_request(req.body, call, err)) return reply_after(0, ex, invalid(w, err), {}, route, t0);
+  const std::string& model = call.request.model;
+  if (!azure::known_deployment(vendor.profile(), model, azure::Operation::kResponses)) {
+    if (w.azure) return reply_after(0, ex, invalid(w, azure::deployment_not_found(model)), {}, route, t0);
+    err = plain_error(404, "The model '" + model + "' does not exist or you do not have access to it.",
+                      "invalid_request_error", "model_not_found");
+    err.param = "model";
+    return reply_after(0, ex, invalid(w, err), {}, route, t0);
+  }
+  if (!call.previous_response_id.empty()) {
+    const auto prior = stored.get(call.previous_response_id);
+    if (!prior) {
+      err = plain_error(400, "Previous response with id '" + call.previous_response_id + "' not found.",
+                        "invalid_request_error", "previous_response_not_found");
+      err.param = "previous_response_id";
+      return reply_after(0, ex, invalid(w, err), {}, route, t0);
+    }
+    responses::prepend_history(call, prior->conversation);
+  }
+  std::vector<FaultSpec> faults;
+  ctx.faults.select(target, RequestInfo{call.request.task_type, model, kResponsesRoute}, faults);
+  // select() kept the faults whose routes include responses; respond() filters routes as chat.
+  for (FaultSpec& f : faults) f.routes.clear();
+  VendorOutcome o;
+  {
+    std::lock_guard<std::mutex> lock(rng_mu);
+    o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
+  }
+  if (failed(o, ex, route, t0, w)) return;
+  const responses::ResponseData data = responses::make_data(call, o.response, created_now());
+  std::string body = responses::response_json(data);
+  if (call.store && o.disconnect == Disconnect::kNone) {
+    stored.put(data.id, StoredResponse{body, responses::conversation(call, data.answer)});
+  }
+  if (call.stream) {
+    return stream_events(responses::stream_events(data), o, data.answer.usage.completion_tokens, ex, t0, route);
+  }
+  if (o.disconnect != Disconnect::kNone) {
+    std::size_t pieces = openai::split_pieces(data.answer.content).size();
+    for (const ToolCall& tc : data.answer.tool_calls) pieces += openai::split_pieces(tc.arguments).size();
+    return cut_body(std::move(body), pieces, o, ex, t0, route);
+  }
+  reply_after(o.delay, ex, ServerResponse{200, "application/json", std::move(body)}, o.fault_ids, route, t0);
+}
+
+void VendorServer::Impl::get_response(const std::string& id, const std::shared_ptr<Exchange>& ex,
+                                      Clock::time_point t0, const Wire& w) {
+  const std::string route = w.label.empty() ? "/v1/responses/{id}" : w.label;
+  const auto found = stored.get(id);
+  if (!found) return reply_after(0, ex, invalid(w, responses::not_found(id)), {}, route, t0);
+  reply_after(0, ex, ServerResponse{200, "application/json", found->json}, {}, route, t0);
+}
+
+void VendorServer::Impl::azure_request(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
+                                       Clock::time_point t0) {
+  Wire w;
+  w.azure = true;
+  w.azure_route = azure::parse_target(req.target);
+  w.label = azure::route_label(w.azure_route.op);
+  const azure::Route& r = w.azure_route;
+  auto refuse = [&](const openai::WireError& e, HeaderList headers = {}) {
+    reply_after(0, ex, ServerResponse{e.status, "application/json", azure::error_json(e), std::move(headers)}, {},
+                w.label, t0);
+  };
+  // Azure's order: the path, the method, the key, the api-version, the deployment.
+  if (r.op == azure::Operation::kUnknown) return refuse(azure::resource_not_found());
+  if (req.method != r.method) {
+    openai::WireError e = plain_error(405, "Method " + req.method + " is not allowed (use " + r.method + ").", "",
+                                      "MethodNotAllowed");
+    return refuse(e, {{"allow", r.method}});
+  }
+  if (!azure::has_credentials(req.headers)) return refuse(azure::unauthorized());
+  if (r.api_version.empty()) return refuse(azure::missing_api_version());
+  switch (r.op) {
+    case azure::Operation::kChat:
+    case azure::Operation::kEmbeddings:
+      if (!azure::known_deployment(vendor.profile(), r.deployment, r.op)) {
+        return refuse(azure::deployment_not_found(r.deployment));
+      }
+      w.model = r.deployment;
+      return r.op == azure::Operation::kChat ? chat(req, ex, t0, w) : embeddings(req, ex, t0, w);
+    case azure::Operation::kResponses: return responses_api(req, ex, t0, w);
+    case azure::Operation::kResponseGet: return get_response(r.response_id, ex, t0, w);
+    case azure::Operation::kUnknown: break;
+  }
+}
+
+void VendorServer::Impl::stream_events(const std::vector<openai::StreamEvent>& events, const VendorOutcome& o,
+                                       int completion_tokens, const std::shared_ptr<Exchange>& ex,
+                                       Clock::time_point t0, const std::string& route) {
+  auto job = std::make_shared<StreamJob>();
+  job->exchange = ex;
+  job->disconnect = o.disconnect;
+  job->started = t0;
+  job->fault_ids = o.fault_ids;
+  job->route = route;
+  // Ticks as for chat: up to the first token, then each token with the events after it. A
+  // stream fault stops after its last token; with fewer tokens, nothing after the last one.
+  const int limit = o.disconnect == Disconnect::kNone ? -1 : o.after_tokens;
+  std::size_t end = events.size();
+  if (limit >= 0) {
+    int tokens = 0;
+    std::size_t after_last = 0;
+    bool stopped = false;
+    for (std::size_t k = 0; k < events.size() && !stopped; ++k) {
+      if (!events[k].token) continue;
+      stopped = tokens == limit;
+      if (stopped) {
+        end = k;
+      } else {
+        ++tokens;
+        after_last = k + 1;
+      }
+    }
+    if (!stopped) end = after_last;
+  }
+  int tokens = 0;
+  std::string tick;
+  for (std::size_t k = 0; k < end; ++k) {
+    if (events[k].token && tokens++ > 0) job->ticks.push_back(std::exchange(tick, {}));
+    tick += events[k].data;
+  }
+  if (!tick.empty()) job->ticks.push_back(std::move(tick));
+  const double tps = vendor.profile().tokens_per_second;
+  if (tps > 0) job->gap = static_cast<Duration>(completion_tokens * 1e6 / tps / std::max(1, tokens));
+  server->after(o.ttft, o.fault_ids, [this, job, ex] {
+    ex->begin(200, "text/event-stream", {{"cache-control", "no-cache"}});
+    step(job);
+  });
+}
+
+void VendorServer::Impl::cut_body(std::string body, std::size_t pieces, const VendorOutcome& o,
+                                  const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+                                  const std::string& route) {
+  // The headers promise the whole body; part of it comes.
+  pieces = std::max<std::size_t>(1, pieces);
   const std::size_t sent = std::min<std::size_t>(pieces, static_cast<std::size_t>(std::max(0, o.after_tokens)));
   const std::size_t cut = std::min(body.size() - 1, body.size() * sent / (pieces + 1));
   const bool stall = o.disconnect == Disconnect::kStreamStall;
-  server->after(o.delay, o.fault_ids, [this, ex, body = std::move(body), cut, stall, t0, held_by = o.fault_ids] {
-    ex->begin(200, "application/json", {}, static_cast<long long>(body.size()));
-    ex->write(body.substr(0, cut));
-    if (stall) {
-      ex->hang(held_by);
-    } else {
-      ex->close();
-    }
-    ctx.metrics.observe("vendor", "/v1/chat/completions", 0, since(t0));
-  });
+  server->after(o.delay, o.fault_ids,
+                [this, ex, body = std::move(body), cut, stall, t0, route, held_by = o.fault_ids] {
+                  ex->begin(200, "application/json", {}, static_cast<long long>(body.size()));
+                  ex->write(body.substr(0, cut));
+                  if (stall) {
+                    ex->hang(held_by);
+                  } else {
+                    ex->close();
+                  }
+                  ctx.metrics.observe("vendor", route, 0, since(t0));
+                });
 }
 
 VendorServer::VendorServer(LiveContext ctx, const std::string& vendor_id, ServerOptions options) {

@@ -463,8 +463,10 @@ template <> struct FieldsOf<ConfigChangeFault> {
                  field("variant", &ConfigChangeFault::variant, kRequiredField)};
 };
 
-/// The vendor route names a fault's `routes` may list.
+/// The vendor route names a fault's `routes` may list: chat completions, the Responses API
+/// (the same fake model answers it, so every vendor kind acts there) and embeddings.
 inline constexpr std::string_view kChatRoute = "chat";
+inline constexpr std::string_view kResponsesRoute = "responses";
 inline constexpr std::string_view kEmbeddingsRoute = "embeddings";
 
 /// Whether faults of kind `k` can act on a vendor's embeddings route (latency, error, hang,

@@ -47,10 +47,22 @@ TEST_CASE("Vendor faults read routes, all routes when left out", "[load][faults]
   CHECK(describe_fault(s.faults[0]) == "status 503 (route embeddings)");
 }
 
+TEST_CASE("Vendor faults may be limited to the Responses API route", "[load][faults][routes]") {
+  const Scenario s = load(
+      "  - {id: r, target: vendor:primary, kind: hallucination, at: 1m, routes: [responses]}\n"
+      "  - {id: c, target: vendor:primary, kind: refusal_storm, at: 1m, routes: [chat, responses]}\n");
+  CHECK(s.faults[0].routes == std::vector<std::string>{"responses"});
+  CHECK(fault_on_route(s.faults[0], "responses"));
+  CHECK_FALSE(fault_on_route(s.faults[0], kChatRoute));
+  CHECK(fault_on_route(s.faults[1], "responses"));
+  CHECK(fault_on_route(s.faults[1], kChatRoute));
+  CHECK(describe_fault(s.faults[0]).find("(route responses)") != std::string::npos);
+}
+
 TEST_CASE("A routes filter is rejected where it cannot apply, with file:line:col", "[load][faults][routes][errors]") {
   CHECK(scenario_error("  - {target: vendor:primary, kind: hallucination, at: 1m, routes: [embeddings]}\n") ==
-        "scenarios/s.yaml:5:67: hallucination faults act on chat answers only: 'routes' may list only chat "
-        "(latency, error, hang and reset faults act on embeddings too)");
+        "scenarios/s.yaml:5:67: hallucination faults act on answers only: 'routes' may list only chat and "
+        "responses (latency, error, hang and reset faults act on embeddings too)");
   CHECK(scenario_error("  - {target: vendor:primary, kind: error, at: 1m, routes: [embedings]}\n")
             .find("scenarios/s.yaml:5:") == 0);
   CHECK(scenario_error("  - {target: vendor:primary, kind: error, at: 1m, routes: [embedings]}\n")

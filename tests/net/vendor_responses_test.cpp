@@ -1,0 +1,248 @@
+// The fake vendor's Responses API and Azure OpenAI paths over real HTTP on 127.0.0.1: answers,
+// streams, stored responses, the faults of the responses route, and Azure's checks and errors.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "fakes/vendor.hpp"
+#include "load/loader.hpp"
+#include "net/http_client.hpp"
+#include "net/vendor_server.hpp"
+#include "support/fixtures.hpp"
+#include "support/raw_http.hpp"
+#include "support/wait.hpp"
+
+using namespace gameday;
+using namespace gameday::net;
+using Json = nlohmann::json;
+using gameday::testing::Raw;
+using gameday::testing::raw;
+using test_support::kHangLimitUs;
+
+namespace {
+
+const char* kQuestion =
+    "Question: How many physical therapy visits per year does the plan cover?\n"
+    "[doc:policy-gold-pt-v2] Physical therapy is covered up to 20 visits per year. The copay for "
+    "physical therapy is $30 per visit.";
+
+const char* kAzureVersion = "?api-version=2024-10-21";
+
+// A vendor server on loopback with its own context (fast, unpaced answers unless `tps`).
+struct Live {
+  explicit Live(double tps = 0) : fakes(make_fakes(tps)), world(World::generate(fakes.world)),
+                                  ctx{fakes, world, faults, metrics, 7}, server(ctx, "primary", ServerOptions{}) {}
+  static Fakes make_fakes(double tps) {
+    Fakes f = testing::small_fakes();
+    f.vendors[0].ttft = testing::fixed(5 * kMillisecond);
+    f.vendors[0].tokens_per_second = tps;
+    return f;
+  }
+  void fault(const std::string& json) { REQUIRE(faults.add(parse_fault(json))); }
+  // "http://127.0.0.1:PORT" + path.
+  std::string url(const std::string& path) const {
+    const std::string base = server.base_url();
+    return base.substr(0, base.size() - 3) + path;
+  }
+
+  Fakes fakes;
+  World world;
+  LiveFaults faults;
+  LiveMetrics metrics;
+  LiveContext ctx;
+  VendorServer server;
+};
+
+HttpResult call(const std::string& method, const std::string& url, const std::string& body = "",
+                HeaderList headers = {{"Authorization", "Bearer sk-anything"}}) {
+  HttpRequest r;
+  r.method = method;
+  r.url = url;
+  r.body = body;
+  r.headers = std::move(headers);
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.timeout = kHangLimitUs;
+  return http_request(r);
+}
+
+std::string responses_body(const std::string& extra = "") {
+  Json j = {{"model", "nw-clinical-large"}, {"instructions", "Answer only from the context."}, {"input", kQuestion}};
+  std::string s = j.dump();
+  if (!extra.empty()) s = s.substr(0, s.size() - 1) + "," + extra + "}";
+  return s;
+}
+
+std::string http_post(const std::string& path, const std::string& body) {
+  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+         "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+std::string output_text(const Json& response) {
+  return response["output"][0]["content"][0]["text"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("The vendor server answers a Responses API request and keeps it for GET", "[net][vendor][responses]") {
+  Live live;
+  const HttpResult r = call("POST", live.url("/v1/responses"), responses_body());
+  REQUIRE(r.status == 200);
+  const Json j = Json::parse(r.body);
+  REQUIRE(j["object"] == "response");
+  REQUIRE(j["status"] == "completed");
+  REQUIRE(j["model"] == "nw-clinical-large");
+  REQUIRE(j["instructions"] == "Answer only from the context.");
+  REQUIRE(contains(output_text(j), "20 visits"));
+  const std::string id = j["id"].get<std::string>();
+  REQUIRE(id.rfind("resp_", 0) == 0);
+  const HttpResult again = call("GET", live.url("/v1/responses/" + id));
+  REQUIRE(again.status == 200);
+  REQUIRE(again.body == r.body);
+  const HttpResult missing = call("GET", live.url("/v1/responses/resp_nope"));
+  REQUIRE(missing.status == 404);
+  REQUIRE(Json::parse(missing.body)["error"]["type"] == "invalid_request_error");
+  REQUIRE(call("DELETE", live.url("/v1/responses")).status == 405);
+  REQUIRE(contains(live.metrics.prometheus_text(), "route=\"/v1/responses\""));
+}
+
+TEST_CASE("A stored response continues with previous_response_id and store false keeps nothing", "[net][vendor][responses]") {
+  Live live;
+  const Json first = Json::parse(call("POST", live.url("/v1/responses"), responses_body()).body);
+  const std::string follow = Json{{"model", "nw-clinical-large"},
+                                  {"input", "Question: And the copay?"},
+                                  {"previous_response_id", first["id"]}}.dump();
+  const HttpResult r = call("POST", live.url("/v1/responses"), follow);
+  REQUIRE(r.status == 200);
+  REQUIRE(Json::parse(r.body)["previous_response_id"] == first["id"]);
+  const HttpResult lost = call("POST", live.url("/v1/responses"),
+                               R"({"model":"nw-clinical-large","input":"x","previous_response_id":"resp_gone"})");
+  REQUIRE(lost.status == 400);
+  REQUIRE(Json::parse(lost.body)["error"]["code"] == "previous_response_not_found");
+  const Json unstored = Json::parse(call("POST", live.url("/v1/responses"), responses_body(R"("store":false)")).body);
+  REQUIRE(unstored["store"] == false);
+  REQUIRE(call("GET", live.url("/v1/responses/" + unstored["id"].get<std::string>())).status == 404);
+}
+
+TEST_CASE("The Responses API refuses an unknown model and a bad field in OpenAI's shape", "[net][vendor][responses][errors]") {
+  Live live;
+  const HttpResult unknown = call("POST", live.url("/v1/responses"), R"({"model":"gpt-x","input":"hi"})");
+  REQUIRE(unknown.status == 404);
+  REQUIRE(Json::parse(unknown.body)["error"]["code"] == "model_not_found");
+  const HttpResult bad = call("POST", live.url("/v1/responses"), R"({"model":"nw-clinical-large","input":7})");
+  REQUIRE(bad.status == 400);
+  REQUIRE(Json::parse(bad.body)["error"]["param"] == "input");
+}
+
+TEST_CASE("A streamed response sends the documented events and ends its body", "[net][vendor][responses][stream]") {
+  Live live(500);
+  const Raw r = raw(live.server.port(), http_post("/v1/responses", responses_body(R"("stream":true)")));
+  REQUIRE(r.eof);
+  REQUIRE(contains(r.data, "Content-Type: text/event-stream"));
+  std::size_t at = 0;
+  for (const char* type : {"response.created", "response.in_progress", "response.output_item.added",
+                           "response.content_part.added", "response.output_text.delta", "response.output_text.done",
+                           "response.content_part.done", "response.output_item.done", "response.completed"}) {
+    at = r.data.find(std::string("event: ") + type + "\n", at);
+    INFO(type);
+    REQUIRE(at != std::string::npos);
+  }
+  REQUIRE_FALSE(contains(r.data, "[DONE]"));
+  REQUIRE(r.data.substr(r.data.size() - 5) == "0\r\n\r\n");
+}
+
+TEST_CASE("Faults act on the responses route as on chat and a routes filter tells them apart", "[net][vendor][responses][faults]") {
+  Live live(500);
+  SECTION("a 429 carries OpenAI's retry headers") {
+    live.fault(R"({"id":"rl","target":"vendor:primary","kind":"error","status":429,"retry_after":"1500ms","first_n":1})");
+    const Raw r = raw(live.server.port(), http_post("/v1/responses", responses_body()));
+    REQUIRE(contains(r.data, "HTTP/1.1 429"));
+    REQUIRE(contains(r.data, "retry-after: 2\r\n"));
+    REQUIRE(contains(r.data, "x-should-retry: true\r\n"));
+  }
+  SECTION("a stream break stops after its tokens with no completion") {
+    live.fault(R"({"id":"sb","target":"vendor:primary","kind":"stream_break","after_tokens":2})");
+    const Raw r = raw(live.server.port(), http_post("/v1/responses", responses_body(R"("stream":true)")));
+    REQUIRE(r.eof);
+    std::size_t deltas = 0;
+    for (auto p = r.data.find("event: response.output_text.delta"); p != std::string::npos;
+         p = r.data.find("event: response.output_text.delta", p + 1)) {
+      ++deltas;
+    }
+    REQUIRE(deltas == 2);
+    REQUIRE_FALSE(contains(r.data, "response.completed"));
+    REQUIRE_FALSE(contains(r.data, "\r\n0\r\n\r\n"));
+  }
+  SECTION("a refusal storm bends the answer") {
+    live.fault(R"({"id":"rs","target":"vendor:primary","kind":"refusal_storm"})");
+    const Json j = Json::parse(call("POST", live.url("/v1/responses"), responses_body()).body);
+    REQUIRE(contains(output_text(j), "cannot answer"));
+  }
+  SECTION("routes keep a chat fault off responses and a responses fault off chat") {
+    live.fault(R"({"id":"c","target":"vendor:primary","kind":"error","status":500,"routes":["chat"]})");
+    REQUIRE(call("POST", live.url("/v1/responses"), responses_body()).status == 200);
+    live.faults.remove("c");
+    live.fault(R"({"id":"r","target":"vendor:primary","kind":"error","status":503,"routes":["responses"]})");
+    REQUIRE(call("POST", live.url("/v1/responses"), responses_body()).status == 503);
+    const std::string chat = Json{{"model", "nw-clinical-large"},
+                                  {"messages", {{{"role", "user"}, {"content", kQuestion}}}}}.dump();
+    REQUIRE(call("POST", live.url("/v1/chat/completions"), chat).status == 200);
+  }
+}
+
+TEST_CASE("Azure deployment paths answer chat and embeddings with the deployment's model", "[net][vendor][azure]") {
+  Live live;
+  const HeaderList key = {{"api-key", "k"}};
+  const std::string chat = Json{{"messages", {{{"role", "user"}, {"content", kQuestion}}}}}.dump();
+  const HttpResult c = call("POST", live.url(std::string("/openai/deployments/nw-clinical-large/chat/completions") + kAzureVersion), chat, key);
+  REQUIRE(c.status == 200);
+  REQUIRE(Json::parse(c.body)["model"] == "nw-clinical-large");
+  const HttpResult e = call("POST", live.url(std::string("/openai/deployments/text-embedding-3-small/embeddings") + kAzureVersion),
+                            R"({"input":"a b","dimensions":8})", key);
+  REQUIRE(e.status == 200);
+  REQUIRE(Json::parse(e.body)["model"] == "text-embedding-3-small");
+  const HttpResult r = call("POST", live.url(std::string("/openai/responses") + kAzureVersion), responses_body(), key);
+  REQUIRE(r.status == 200);
+  const std::string id = Json::parse(r.body)["id"].get<std::string>();
+  REQUIRE(call("GET", live.url("/openai/responses/" + id + kAzureVersion), "", key).status == 200);
+  REQUIRE(contains(live.metrics.prometheus_text(), "route=\"/openai/deployments/{deployment}/chat/completions\""));
+}
+
+TEST_CASE("Azure refuses a missing api-version, key or deployment in Azure's error shape", "[net][vendor][azure][errors]") {
+  Live live;
+  const std::string chat = Json{{"messages", {{{"role", "user"}, {"content", "hi"}}}}}.dump();
+  const std::string path = "/openai/deployments/nw-clinical-large/chat/completions";
+  const HttpResult no_version = call("POST", live.url(path), chat, {{"api-key", "k"}});
+  REQUIRE(no_version.status == 400);
+  REQUIRE(Json::parse(no_version.body)["error"]["code"] == "MissingApiVersionParameter");
+  const HttpResult no_key = call("POST", live.url(path + kAzureVersion), chat, {});
+  REQUIRE(no_key.status == 401);
+  REQUIRE(Json::parse(no_key.body)["error"]["code"] == "401");
+  const HttpResult no_deployment =
+      call("POST", live.url(std::string("/openai/deployments/gpt-4o/chat/completions") + kAzureVersion), chat, {{"api-key", "k"}});
+  REQUIRE(no_deployment.status == 404);
+  REQUIRE(Json::parse(no_deployment.body)["error"]["code"] == "DeploymentNotFound");
+  REQUIRE(call("POST", live.url(std::string("/openai/deployments/x/completions") + kAzureVersion), chat,
+               {{"api-key", "k"}}).status == 404);
+  const HttpResult bad = call("POST", live.url(path + kAzureVersion), R"({"messages":"x"})", {{"api-key", "k"}});
+  REQUIRE(bad.status == 400);
+  REQUIRE(Json::parse(bad.body)["error"]["param"] == "messages");
+  REQUIRE(Json::parse(bad.body)["error"]["code"].is_string());
+}
+
+TEST_CASE("An Azure 429 fault answers in Azure's words with retry-after", "[net][vendor][azure][faults]") {
+  Live live;
+  live.fault(R"({"id":"rl","target":"vendor:primary","kind":"error","status":429,"retry_after":"3s","first_n":1})");
+  const std::string chat = Json{{"messages", {{{"role", "user"}, {"content", kQuestion}}}}}.dump();
+  const std::string req = "POST /openai/deployments/nw-clinical-large/chat/completions?api-version=2024-10-21 HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\napi-key: k\r\nContent-Type: application/json\r\nContent-Length: " +
+                          std::to_string(chat.size()) + "\r\nConnection: close\r\n\r\n" + chat;
+  const Raw r = raw(live.server.port(), req);
+  REQUIRE(contains(r.data, "HTTP/1.1 429"));
+  REQUIRE(contains(r.data, "retry-after: 3\r\n"));
+  REQUIRE_FALSE(contains(r.data, "x-should-retry"));
+  const Json j = Json::parse(r.data.substr(r.data.find("\r\n\r\n") + 4));
+  REQUIRE(j["error"]["code"] == "429");
+  REQUIRE(contains(j["error"]["message"].get<std::string>(), "Please retry after 3 seconds."));
+}
