@@ -239,14 +239,15 @@ std::vector<std::string> read_names(MapReader& m, const std::string& key,
   return out;
 }
 
-// `routes` of a vendor fault: chat and/or embeddings; a kind that acts on chat answers only
+// `routes` of a vendor fault: chat, embeddings and/or messages; a kind that acts on chat answers only
 // cannot list embeddings.
 void read_routes(MapReader& m, FaultSpec& f, std::optional<FaultKind> kind) {
-  static const std::vector<std::string> kRoutes = {std::string(kChatRoute), std::string(kEmbeddingsRoute)};
+  static const std::vector<std::string> kRoutes = {std::string(kChatRoute), std::string(kEmbeddingsRoute),
+                                                  std::string(kMessagesRoute)};
   f.routes = read_names(m, "routes", &kRoutes, "route", "leave 'routes' out to match every route");
   if (!kind || applies_to_embeddings(*kind)) return;
   if (std::find(f.routes.begin(), f.routes.end(), kEmbeddingsRoute) != f.routes.end()) {
-    m.error_at("routes", to_name(*kind) + " faults act on chat answers only: 'routes' may list only chat "
+    m.error_at("routes", to_name(*kind) + " faults act on chat answers only: 'routes' may list only chat and messages "
                          "(latency, error, hang and reset faults act on embeddings too)");
   }
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fakes/vendor.hpp"
+#include "net/anthropic_wire.hpp"
 #include "net/openai_wire.hpp"
 #include "sim/rng.hpp"
 
@@ -53,6 +54,7 @@ struct StreamJob {
   Disconnect disconnect = Disconnect::kNone;  // what happens after the ticks
   Clock::time_point started;
   std::vector<std::string> fault_ids;  // the faults that shaped it (a stall is held by them)
+  std::string route = "/v1/chat/completions";  // for the metrics
 };
 
 }  // namespace
@@ -91,8 +93,18 @@ struct VendorServer::Impl {
   void embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
   void stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage,
               const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  // Plays a stream's events (tokens paced, a stream fault acted out); a stream cut after its
+  // last token loses everything from `end_marker` on.
+  void play(const std::vector<openai::StreamEvent>& events, const VendorOutcome& o, int completion_tokens,
+            const std::string& route, std::string_view end_marker, const std::shared_ptr<Exchange>& ex,
+            Clock::time_point t0);
   void partial_body(const ChatResponse& r, const VendorOutcome& o,
                     const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  // Sends part of `body` (as much as `pieces` answer pieces allow) and stalls or closes.
+  void send_partial(std::string body, std::size_t pieces, const std::string& route, const VendorOutcome& o,
+                    const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  // POST /v1/messages: the Anthropic Messages format (anthropic_wire.hpp) on the same model.
+  void messages(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
   void step(const std::shared_ptr<StreamJob>& job);
   // Replies now or after `delay`, recording the request.
   void reply_after(Duration delay, const std::shared_ptr<Exchange>& ex, ServerResponse r,
@@ -143,6 +155,28 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
                                {{"allow", allow}}),
                 {}, route, t0);
   };
+  if (path == "/v1/messages") {
+    const std::string route = path;
+    if (!vendor.profile().serves(kAnthropicFormat)) {
+      const anthropic::WireError e{404, "not_found_error",
+                                   "vendor '" + vendor.profile().id + "' does not serve the Anthropic Messages API"};
+      return reply_after(0, ex, anthropic::error_response(e), {}, route, t0);
+    }
+    if (req.method != "POST") {
+      const anthropic::WireError e{405, "invalid_request_error", "Method " + req.method + " is not allowed on " + path};
+      ServerResponse r = anthropic::error_response(e);
+      r.headers.emplace_back("allow", "POST");
+      return reply_after(0, ex, std::move(r), {}, route, t0);
+    }
+    return messages(req, ex, t0);
+  }
+  if (!vendor.profile().serves(kOpenAiFormat)) {
+    return reply_after(0, ex,
+                       error_response(plain_error(404, "Vendor '" + vendor.profile().id +
+                                                           "' does not serve the OpenAI API.",
+                                                  "invalid_request_error", "unknown_url")),
+                       {}, "other", t0);
+  }
   if (path == "/v1/chat/completions") {
     if (req.method != "POST") return method_not_allowed(path, "POST");
     return chat(req, ex, t0);
@@ -266,8 +300,15 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
 
 void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage,
                                 const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
-  const std::vector<openai::StreamEvent> events = openai::stream_events(r, created_now(), include_usage);
+  play(openai::stream_events(r, created_now(), include_usage), o, r.usage.completion_tokens,
+       "/v1/chat/completions", "\"finish_reason\":\"", ex, t0);
+}
+
+void VendorServer::Impl::play(const std::vector<openai::StreamEvent>& events, const VendorOutcome& o,
+                              int completion_tokens, const std::string& route, std::string_view end_marker,
+                              const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
   auto job = std::make_shared<StreamJob>();
+  job->route = route;
   job->exchange = ex;
   job->disconnect = o.disconnect;
   job->started = t0;
@@ -294,14 +335,18 @@ void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, b
   }
   if (limit >= 0 && !stopped) {
     // Fewer tokens than after_tokens: the answer arrives, its end does not.
-    const auto finish = tick.find("\"finish_reason\":\"");
-    if (finish != std::string::npos) tick.resize(tick.rfind("data: ", finish));
+    // Cut at the start of the event holding the marker (events end with a blank line).
+    const auto finish = tick.find(end_marker);
+    if (finish != std::string::npos) {
+      const auto before = tick.rfind("\n\n", finish);
+      tick.resize(before == std::string::npos ? 0 : before + 2);
+    }
   }
   if (!tick.empty()) job->ticks.push_back(std::move(tick));
   const int total_tokens = std::max(1, tokens);
   const double tps = vendor.profile().tokens_per_second;
   if (tps > 0) {
-    job->gap = static_cast<Duration>(r.usage.completion_tokens * 1e6 / tps / total_tokens);
+    job->gap = static_cast<Duration>(completion_tokens * 1e6 / tps / total_tokens);
   }
   server->after(o.ttft, o.fault_ids, [this, job, ex] {
     ex->begin(200, "text/event-stream", {{"cache-control", "no-cache"}});
@@ -310,7 +355,7 @@ void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, b
 }
 
 void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
-  const std::string route = "/v1/chat/completions";
+  const std::string& route = job->route;
   if (!job->exchange->alive()) {
     // The client went away mid-stream.
     ctx.metrics.observe("vendor", route, 0, since(job->started));
@@ -338,12 +383,19 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
 void VendorServer::Impl::partial_body(const ChatResponse& r, const VendorOutcome& o,
                                       const std::shared_ptr<Exchange>& ex, Clock::time_point t0) {
   // A non-streamed answer cut the same way: its headers promise the whole body, part comes.
-  std::string body = openai::completion_json(r, created_now());
-  const std::size_t pieces = std::max<std::size_t>(1, openai::split_pieces(r.content).size());
+  send_partial(openai::completion_json(r, created_now()), openai::split_pieces(r.content).size(),
+               "/v1/chat/completions", o, ex, t0);
+}
+
+void VendorServer::Impl::send_partial(std::string body, std::size_t answer_pieces, const std::string& route,
+                                      const VendorOutcome& o, const std::shared_ptr<Exchange>& ex,
+                                      Clock::time_point t0) {
+  const std::size_t pieces = std::max<std::size_t>(1, answer_pieces);
   const std::size_t sent = std::min<std::size_t>(pieces, static_cast<std::size_t>(std::max(0, o.after_tokens)));
   const std::size_t cut = std::min(body.size() - 1, body.size() * sent / (pieces + 1));
   const bool stall = o.disconnect == Disconnect::kStreamStall;
-  server->after(o.delay, o.fault_ids, [this, ex, body = std::move(body), cut, stall, t0, held_by = o.fault_ids] {
+  server->after(o.delay, o.fault_ids, [this, ex, body = std::move(body), cut, stall, t0, route,
+                                       held_by = o.fault_ids] {
     ex->begin(200, "application/json", {}, static_cast<long long>(body.size()));
     ex->write(body.substr(0, cut));
     if (stall) {
@@ -351,8 +403,63 @@ void VendorServer::Impl::partial_body(const ChatResponse& r, const VendorOutcome
     } else {
       ex->close();
     }
-    ctx.metrics.observe("vendor", "/v1/chat/completions", 0, since(t0));
+    ctx.metrics.observe("vendor", route, 0, since(t0));
   });
+}
+
+void VendorServer::Impl::messages(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
+                                  Clock::time_point t0) {
+  const std::string route = "/v1/messages";
+  anthropic::MessagesCall call;
+  anthropic::WireError err;
+  if (!anthropic::check_headers(req.headers, err) || !anthropic::parse_messages_request(req.body, call, err)) {
+    return reply_after(0, ex, anthropic::error_response(err), {}, route, t0);
+  }
+  const VendorProfile& p = vendor.profile();
+  const bool known = std::find(p.models.begin(), p.models.end(), call.request.model) != p.models.end() ||
+                     call.request.model == p.id;
+  if (!known) {
+    const anthropic::WireError e{404, "not_found_error", "model: " + call.request.model};
+    return reply_after(0, ex, anthropic::error_response(e), {}, route, t0);
+  }
+  std::vector<FaultSpec> faults;
+  ctx.faults.select(target, RequestInfo{call.request.task_type, call.request.model, kMessagesRoute}, faults);
+  VendorOutcome o;
+  {
+    std::lock_guard<std::mutex> lock(rng_mu);
+    o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
+  }
+  if (o.disconnect == Disconnect::kReset) {
+    server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
+      ex->reset();
+      ctx.metrics.observe("vendor", route, 0, since(t0));
+    });
+    return;
+  }
+  if (o.hang && o.disconnect == Disconnect::kNone) {
+    ex->hang(o.fault_ids);
+    ctx.metrics.observe("vendor", route, 0, since(t0));
+    return;
+  }
+  if (o.status != 200 && o.disconnect == Disconnect::kNone) {
+    return reply_after(o.delay, ex, anthropic::error_response(anthropic::outcome_error(o), o.retry_after),
+                       o.fault_ids, route, t0);
+  }
+  // A forced tool is called unless the answer was already bent into a call (injection).
+  if (const anthropic::ToolDef* tool = anthropic::forced_tool(call); tool != nullptr && o.response.tool_calls.empty()) {
+    anthropic::use_tool(*tool, call.prompt_text, o.response);
+  }
+  const std::string stop = anthropic::apply_stop_sequences(call.stop_sequences, o.response);
+  if (call.stream) {
+    return play(anthropic::stream_events(o.response, stop), o, o.response.usage.completion_tokens, route,
+                anthropic::kStreamEndMarker, ex, t0);
+  }
+  std::string body = anthropic::message_json(o.response, stop);
+  if (o.disconnect != Disconnect::kNone) {
+    return send_partial(std::move(body), openai::split_pieces(o.response.content).size(), route, o, ex, t0);
+  }
+  reply_after(o.delay, ex, ServerResponse{200, "application/json", std::move(body), {{"request-id", "req_gameday"}}},
+              o.fault_ids, route, t0);
 }
 
 VendorServer::VendorServer(LiveContext ctx, const std::string& vendor_id, ServerOptions options) {
