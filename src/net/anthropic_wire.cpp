@@ -255,6 +255,9 @@ bool parse_messages_request(std::string_view body, MessagesCall& out, WireError&
   for (std::size_t i = 0; i < j["messages"].size(); ++i) {
     ChatMessage m;
     if (!read_turn(j["messages"][i], i, last_question, m, error)) return false;
+    out.tool_results = j["messages"][i].contains("content") && j["messages"][i]["content"].is_array() &&
+                       std::any_of(j["messages"][i]["content"].begin(), j["messages"][i]["content"].end(),
+                                   [](const Json& b) { return b.is_object() && b.value("type", "") == "tool_result"; });
     if (m.role != "assistant") {
       last_question = question_of(m.content);
       out.prompt_text += m.content + "\n";
@@ -270,8 +273,7 @@ bool parse_messages_request(std::string_view body, MessagesCall& out, WireError&
 const ToolDef* forced_tool(const MessagesCall& call) {
   if (call.tools.empty() || call.tool_choice == "auto" || call.tool_choice == "none") return nullptr;
   // A turn that hands tool results back is answered from them, not with another call.
-  const auto& last = call.request.messages.back();
-  if (last.content.find("[doc:toolu_") != std::string::npos) return nullptr;
+  if (call.tool_results) return nullptr;
   if (call.tool_choice == "any") return &call.tools.front();
   for (const auto& t : call.tools) {
     if (t.name == call.tool_name) return &t;

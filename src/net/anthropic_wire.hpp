@@ -39,6 +39,7 @@ struct MessagesCall {
   std::string tool_choice = "auto";  ///< "auto" | "any" | "tool" | "none"
   std::string tool_name;             ///< tool_choice "tool": the tool to call
   std::vector<std::string> stop_sequences;
+  bool tool_results = false;  ///< the last turn hands tool results back
   /// The text the forced tool's input is filled from: every user and system text of the request.
   std::string prompt_text;
 };

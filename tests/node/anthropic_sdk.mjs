@@ -101,7 +101,7 @@ check(msg.usage.output_tokens > 0 && msg.usage.input_tokens > 0, 'usage is empty
   check(e instanceof Anthropic.RateLimitError, `expected RateLimitError, got ${e?.constructor?.name}: ${e?.message}`);
   check(e.status === 429, `status ${e.status}`);
   check(e.headers?.get('retry-after') === '1', `retry-after ${e.headers?.get('retry-after')}`);
-  check(e.error?.error?.type === 'rate_limit_error', `error type ${JSON.stringify(e.error)}`);
+  check((e.error?.error?.type ?? e.type) === 'rate_limit_error', `error type ${JSON.stringify(e.error)}`);
   await control('DELETE', '/faults/rl');
 }
 // ... and with the SDK's default retries the call succeeds after honouring retry-after.
@@ -125,7 +125,7 @@ check(msg.usage.output_tokens > 0 && msg.usage.input_tokens > 0, 'usage is empty
   const e = await thrown(() => client.messages.create({ model, max_tokens: 64, messages }), '529');
   check(e instanceof Anthropic.InternalServerError, `expected InternalServerError, got ${e?.constructor?.name}`);
   if (Anthropic.OverloadedError) check(e instanceof Anthropic.OverloadedError, 'not an OverloadedError');
-  check(e.status === 529 && e.error?.error?.type === 'overloaded_error', `529 body ${JSON.stringify(e.error)}`);
+  check(e.status === 529 && (e.error?.error?.type ?? e.type) === 'overloaded_error', `529 body ${JSON.stringify(e.error)}`);
   await control('DELETE', '/faults/ov');
 }
 
