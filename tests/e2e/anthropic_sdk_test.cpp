@@ -1,5 +1,6 @@
-// End-to-end: the real `gameday serve` and the unchanged official @anthropic-ai/sdk on node
-// (tests/node/anthropic_sdk.mjs) pointed at its fake vendor's Anthropic Messages route, with
+// End-to-end: the real `gameday serve` and unchanged Anthropic clients on node (the official
+// @anthropic-ai/sdk, tests/node/anthropic_sdk.mjs; @langchain/anthropic,
+// tests/node/langchain_anthropic.mjs) pointed at its fake vendor's Anthropic Messages route, with
 // faults added through the control API. The vendor profiles are fast (30 ms to first token) and
 // the primary serves both wire formats.
 #include <catch2/catch.hpp>
@@ -46,6 +47,23 @@ std::filesystem::path fast_fakes(const TempDir& dir) {
   return fakes;
 }
 
+struct NodeRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+NodeRun run_node(const TempDir& dir, const std::string& script, const ServeProcess& server) {
+  const auto out = dir / (script + ".stdout");
+  const auto err = dir / (script + ".stderr");
+  const std::string cmd = "cd '" + kNodeDir.string() + "' && env -u DEBUG -u ANTHROPIC_BASE_URL -u ANTHROPIC_API_KEY " +
+                          "GAMEDAY_VENDOR_URL='" + server.url("vendor") + "' GAMEDAY_CONTROL_URL='" +
+                          server.url("control") + "' timeout 120 node " + script + " > '" + out.string() + "' 2> '" +
+                          err.string() + "' < /dev/null";
+  const int status = std::system(cmd.c_str());
+  return NodeRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
 }  // namespace
 
 TEST_CASE("The official Anthropic SDK sends messages, streams, uses a tool and meets 429 and 529 faults", "[e2e][live][vendor]") {
@@ -54,16 +72,22 @@ TEST_CASE("The official Anthropic SDK sends messages, streams, uses a tool and m
   ServeProcess server(dir, fast_fakes(dir));
   INFO("gameday serve stderr:\n" << server.stderr_text());
   REQUIRE(server.url("vendor").starts_with("http://127.0.0.1:"));
-  const auto out = dir / "anthropic_sdk.stdout";
-  const auto err = dir / "anthropic_sdk.stderr";
-  const std::string cmd = "cd '" + kNodeDir.string() + "' && env -u DEBUG -u ANTHROPIC_BASE_URL -u ANTHROPIC_API_KEY " +
-                          "GAMEDAY_VENDOR_URL='" + server.url("vendor") + "' GAMEDAY_CONTROL_URL='" +
-                          server.url("control") + "' timeout 120 node anthropic_sdk.mjs > '" + out.string() +
-                          "' 2> '" + err.string() + "' < /dev/null";
-  const int status = std::system(cmd.c_str());
-  INFO("anthropic_sdk.mjs stdout:\n" << slurp(out) << "\nstderr:\n" << slurp(err));
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
-  REQUIRE(slurp(out).find("anthropic_sdk: ok") != std::string::npos);
+  const NodeRun r = run_node(dir, "anthropic_sdk.mjs", server);
+  INFO("anthropic_sdk.mjs stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE(r.out.find("anthropic_sdk: ok") != std::string::npos);
+  REQUIRE(server.stop() == 0);
+}
+
+TEST_CASE("LangChain's ChatAnthropic invokes, streams and calls a tool through the live fake vendor", "[e2e][live][vendor]") {
+  if (const auto why = e2e::missing_node({"@langchain/anthropic"}); !why.empty()) return e2e::skip_because(why);
+  TempDir dir;
+  ServeProcess server(dir, fast_fakes(dir));
+  INFO("gameday serve stderr:\n" << server.stderr_text());
+  REQUIRE_FALSE(server.url("vendor").empty());
+  const NodeRun r = run_node(dir, "langchain_anthropic.mjs", server);
+  INFO("langchain_anthropic.mjs stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE(r.out.find("langchain_anthropic: ok") != std::string::npos);
   REQUIRE(server.stop() == 0);
 }
