@@ -1,7 +1,9 @@
 #pragma once
 // The fake model vendor over HTTP, in the OpenAI wire format (REFERENCE.md): chat completions
-// (plain and streamed), embeddings, models, OpenAI error bodies. Every fault of the simulated
-// vendor applies, plus the live-only ones (connection reset, a stream that stalls or breaks).
+// (plain and streamed), embeddings, models, OpenAI error bodies; and, for profiles whose
+// `formats` list anthropic, Anthropic Messages (anthropic_wire.hpp). Every fault of the
+// simulated vendor applies, plus the live-only ones (connection reset, a stream that stalls or
+// breaks).
 #include <cstdint>
 #include <memory>
 #include <string>
