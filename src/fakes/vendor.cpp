@@ -87,7 +87,7 @@ Applied select_faults(const ChatRequest& req, std::string_view model,
       case FaultKind::kConfigChange:
         break;
     }
-  });
+  }, req.route);
   return a;
 }
 

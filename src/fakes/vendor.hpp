@@ -28,6 +28,9 @@ struct ChatRequest {
   /// Request metadata (OpenAI `metadata: {"task_type": ...}`): what the caller is doing, for
   /// fault filters (task_types). "" = not given. The model's answer never depends on it.
   std::string task_type;
+  /// The vendor route the request came on (kChatRoute, or kMessagesRoute for Anthropic
+  /// Messages): fault `routes` filters match it.
+  std::string_view route = kChatRoute;
 };
 
 /// A function call the model asks the caller to make (OpenAI `message.tool_calls[]`).

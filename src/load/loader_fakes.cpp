@@ -61,7 +61,7 @@ std::vector<VendorProfile> read_vendors(Session& s, const std::string& path) {
     MapReader m(ctx, item, p, "for each item of 'vendors'", top.mark_of("vendors"));
     if (!m.ok()) return;
     m.allow({"id", "name", "models", "ttft", "tokens_per_second", "error_rate", "ungrounded_rate",
-             "price_per_1k_input", "price_per_1k_output"});
+             "price_per_1k_input", "price_per_1k_output", "formats"});
     VendorProfile v;
     v.id = m.str("id", kRequired).value_or("");
     if (!v.id.empty() && !is_identifier(v.id)) {
@@ -78,6 +78,15 @@ std::vector<VendorProfile> read_vendors(Session& s, const std::string& path) {
     v.ungrounded_rate = m.number_in("ungrounded_rate", 0, 1).value_or(0);
     v.price_per_1k_input = m.number_in("price_per_1k_input", 0, 1000).value_or(0);
     v.price_per_1k_output = m.number_in("price_per_1k_output", 0, 1000).value_or(0);
+    if (m.has("formats")) {
+      v.formats = m.strings("formats").value_or(std::vector<std::string>{});
+      if (v.formats.empty()) m.error_at("formats", "expected at least one wire format (openai, anthropic)");
+      for (const auto& f : v.formats) {
+        if (f != kOpenAiFormat && f != kAnthropicFormat) {
+          m.error_at("formats", "unknown wire format '" + f + "' (expected openai or anthropic)");
+        }
+      }
+    }
     out.push_back(std::move(v));
   });
   return out;

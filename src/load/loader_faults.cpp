@@ -239,14 +239,15 @@ std::vector<std::string> read_names(MapReader& m, const std::string& key,
   return out;
 }
 
-// `routes` of a vendor fault: chat, responses (the Responses API, answered by the same model as
-// chat) and/or embeddings; a kind that acts on answers only cannot list embeddings.
+// `routes` of a vendor fault: chat, responses, messages (answered by the same model as chat) and/or
+// embeddings; a kind that acts on answers only cannot list embeddings.
 void read_routes(MapReader& m, FaultSpec& f, std::optional<FaultKind> kind) {
-  static const std::vector<std::string> kRoutes = {std::string(kChatRoute), std::string(kResponsesRoute), std::string(kEmbeddingsRoute)};
+  static const std::vector<std::string> kRoutes = {std::string(kChatRoute), std::string(kResponsesRoute),
+                                                  std::string(kMessagesRoute), std::string(kEmbeddingsRoute)};
   f.routes = read_names(m, "routes", &kRoutes, "route", "leave 'routes' out to match every route");
   if (!kind || applies_to_embeddings(*kind)) return;
   if (std::find(f.routes.begin(), f.routes.end(), kEmbeddingsRoute) != f.routes.end()) {
-    m.error_at("routes", to_name(*kind) + " faults act on answers only: 'routes' may list only chat and responses "
+    m.error_at("routes", to_name(*kind) + " faults act on answers only: 'routes' may list only chat, responses and messages "
                          "(latency, error, hang and reset faults act on embeddings too)");
   }
 }

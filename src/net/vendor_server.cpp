@@ -9,6 +9,7 @@
 
 #include "fakes/tool_calls.hpp"
 #include "fakes/vendor.hpp"
+#include "net/anthropic_wire.hpp"
 #include "net/azure_routes.hpp"
 #include "net/openai_wire.hpp"
 #include "net/response_store.hpp"
@@ -144,6 +145,8 @@ struct VendorServer::Impl {
   // A non-streamed `body` cut as a stream fault of `o` cuts an answer of `pieces` pieces.
   void cut_body(std::string body, std::size_t pieces, const VendorOutcome& o, const std::shared_ptr<Exchange>& ex,
                 Clock::time_point t0, const std::string& route);
+  // POST /v1/messages: the Anthropic Messages format (anthropic_wire.hpp) on the same model.
+  void messages(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
   void step(const std::shared_ptr<StreamJob>& job);
   // Replies now or after `delay`, recording the request.
   void reply_after(Duration delay, const std::shared_ptr<Exchange>& ex, ServerResponse r,
@@ -186,7 +189,6 @@ void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Excha
 
 void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex) {
   const auto t0 = Clock::now();
-  if (azure::is_azure_path(req.target)) return azure_request(req, ex, t0);
   const std::string path = path_of(req.target);
   auto method_not_allowed = [&](const std::string& route, const std::string& allow) {
     reply_after(0, ex,
@@ -196,6 +198,29 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
                                {{"allow", allow}}),
                 {}, route, t0);
   };
+  if (path == "/v1/messages") {
+    const std::string route = path;
+    if (!vendor.profile().serves(kAnthropicFormat)) {
+      const anthropic::WireError e{404, "not_found_error",
+                                   "vendor '" + vendor.profile().id + "' does not serve the Anthropic Messages API"};
+      return reply_after(0, ex, anthropic::error_response(e), {}, route, t0);
+    }
+    if (req.method != "POST") {
+      const anthropic::WireError e{405, "invalid_request_error", "Method " + req.method + " is not allowed on " + path};
+      ServerResponse r = anthropic::error_response(e);
+      r.headers.emplace_back("allow", "POST");
+      return reply_after(0, ex, std::move(r), {}, route, t0);
+    }
+    return messages(req, ex, t0);
+  }
+  if (!vendor.profile().serves(kOpenAiFormat)) {
+    return reply_after(0, ex,
+                       error_response(plain_error(404, "Vendor '" + vendor.profile().id +
+                                                           "' does not serve the OpenAI API.",
+                                                  "invalid_request_error", "unknown_url")),
+                       {}, "other", t0);
+  }
+  if (azure::is_azure_path(req.target)) return azure_request(req, ex, t0);
   if (path == "/v1/chat/completions") {
     if (req.method != "POST") return method_not_allowed(path, "POST");
     return chat(req, ex, t0);
@@ -600,6 +625,61 @@ void VendorServer::Impl::cut_body(std::string body, std::size_t pieces, const Ve
                   }
                   ctx.metrics.observe("vendor", route, 0, since(t0));
                 });
+}
+
+void VendorServer::Impl::messages(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
+                                  Clock::time_point t0) {
+  const std::string route = "/v1/messages";
+  anthropic::MessagesCall call;
+  anthropic::WireError err;
+  if (!anthropic::check_headers(req.headers, err) || !anthropic::parse_messages_request(req.body, call, err)) {
+    return reply_after(0, ex, anthropic::error_response(err), {}, route, t0);
+  }
+  const VendorProfile& p = vendor.profile();
+  const bool known = std::find(p.models.begin(), p.models.end(), call.request.model) != p.models.end() ||
+                     call.request.model == p.id;
+  if (!known) {
+    const anthropic::WireError e{404, "not_found_error", "model: " + call.request.model};
+    return reply_after(0, ex, anthropic::error_response(e), {}, route, t0);
+  }
+  std::vector<FaultSpec> faults;
+  ctx.faults.select(target, RequestInfo{call.request.task_type, call.request.model, kMessagesRoute}, faults);
+  VendorOutcome o;
+  {
+    std::lock_guard<std::mutex> lock(rng_mu);
+    o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
+  }
+  if (o.disconnect == Disconnect::kReset) {
+    server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
+      ex->reset();
+      ctx.metrics.observe("vendor", route, 0, since(t0));
+    });
+    return;
+  }
+  if (o.hang && o.disconnect == Disconnect::kNone) {
+    ex->hang(o.fault_ids);
+    ctx.metrics.observe("vendor", route, 0, since(t0));
+    return;
+  }
+  if (o.status != 200 && o.disconnect == Disconnect::kNone) {
+    return reply_after(o.delay, ex, anthropic::error_response(anthropic::outcome_error(o), o.retry_after),
+                       o.fault_ids, route, t0);
+  }
+  // A forced tool is called unless the answer was already bent into a call (injection).
+  if (const anthropic::ToolDef* tool = anthropic::forced_tool(call); tool != nullptr && o.response.tool_calls.empty()) {
+    anthropic::use_tool(*tool, call.prompt_text, o.response);
+  }
+  const std::string stop = anthropic::apply_stop_sequences(call.stop_sequences, o.response);
+  if (call.stream) {
+    return stream_events(anthropic::stream_events(o.response, stop), o, o.response.usage.completion_tokens, ex, t0,
+                         route);
+  }
+  std::string body = anthropic::message_json(o.response, stop);
+  if (o.disconnect != Disconnect::kNone) {
+    return cut_body(std::move(body), openai::split_pieces(o.response.content).size(), o, ex, t0, route);
+  }
+  reply_after(o.delay, ex, ServerResponse{200, "application/json", std::move(body), {{"request-id", "req_gameday"}}},
+              o.fault_ids, route, t0);
 }
 
 VendorServer::VendorServer(LiveContext ctx, const std::string& vendor_id, ServerOptions options) {

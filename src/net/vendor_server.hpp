@@ -1,9 +1,10 @@
 #pragma once
 // The fake model vendor over HTTP, in the OpenAI wire format (REFERENCE.md): chat completions
 // (plain and streamed), the Responses API (responses_wire.hpp), embeddings, models, OpenAI error
-// bodies; and Azure OpenAI's deployment paths with its error bodies (azure_routes.hpp). Every
-// fault of the simulated vendor applies, plus the live-only ones (connection reset, a stream
-// that stalls or breaks).
+// bodies; Azure OpenAI's deployment paths with its error bodies (azure_routes.hpp); and, for
+// profiles whose `formats` list anthropic, Anthropic Messages (anthropic_wire.hpp). Every fault
+// of the simulated vendor applies, plus the live-only ones (connection reset, a stream that
+// stalls or breaks).
 #include <cstdint>
 #include <memory>
 #include <string>

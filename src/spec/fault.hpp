@@ -370,8 +370,8 @@ struct FaultSpec {
   int first_n = 0;           // only the first N matching requests (0 = off)
   std::vector<std::string> task_types;  // only requests for these task types (empty = all)
   std::vector<std::string> models;      // vendor faults: only requests for these models
-  /// Vendor faults: only calls on these routes, "chat" and/or "embeddings" (empty = every
-  /// route; chat-only kinds accept only "chat").
+  /// Vendor faults: only calls on these routes, "chat", "embeddings" and/or "messages"
+  /// (Anthropic Messages) (empty = every route; chat-only kinds do not accept "embeddings").
   std::vector<std::string> routes;
   /// Groups this fault with the other faults naming the same incident in scoring ("" = group
   /// by cause and target only).
@@ -468,6 +468,7 @@ template <> struct FieldsOf<ConfigChangeFault> {
 inline constexpr std::string_view kChatRoute = "chat";
 inline constexpr std::string_view kResponsesRoute = "responses";
 inline constexpr std::string_view kEmbeddingsRoute = "embeddings";
+inline constexpr std::string_view kMessagesRoute = "messages";
 
 /// Whether faults of kind `k` can act on a vendor's embeddings route (latency, error, hang,
 /// reset); every other vendor kind bends or cuts chat answers only.

@@ -35,7 +35,21 @@ struct VendorProfile {
   double ungrounded_rate = 0;
   double price_per_1k_input = 0;   // USD
   double price_per_1k_output = 0;  // USD
+  /// The wire formats its live server answers (kOpenAiFormat, kAnthropicFormat); a request in
+  /// another format gets 404 in that format's error shape.
+  std::vector<std::string> formats = {"openai"};
+  /// Whether it serves wire format `format`.
+  bool serves(std::string_view format) const {
+    for (const auto& f : formats) {
+      if (f == format) return true;
+    }
+    return false;
+  }
 };
+
+/// The wire formats a vendor profile's `formats` may list.
+inline constexpr std::string_view kOpenAiFormat = "openai";
+inline constexpr std::string_view kAnthropicFormat = "anthropic";
 
 /// One benefits/policy document (fakes/policies.yaml).
 struct PolicyDoc {

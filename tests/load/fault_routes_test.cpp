@@ -61,14 +61,22 @@ TEST_CASE("Vendor faults may be limited to the Responses API route", "[load][fau
 
 TEST_CASE("A routes filter is rejected where it cannot apply, with file:line:col", "[load][faults][routes][errors]") {
   CHECK(scenario_error("  - {target: vendor:primary, kind: hallucination, at: 1m, routes: [embeddings]}\n") ==
-        "scenarios/s.yaml:5:67: hallucination faults act on answers only: 'routes' may list only chat and "
-        "responses (latency, error, hang and reset faults act on embeddings too)");
+        "scenarios/s.yaml:5:67: hallucination faults act on answers only: 'routes' may list only chat, "
+        "responses and messages (latency, error, hang and reset faults act on embeddings too)");
   CHECK(scenario_error("  - {target: vendor:primary, kind: error, at: 1m, routes: [embedings]}\n")
             .find("scenarios/s.yaml:5:") == 0);
   CHECK(scenario_error("  - {target: vendor:primary, kind: error, at: 1m, routes: [embedings]}\n")
             .find("did you mean 'embeddings'") != std::string::npos);
   CHECK(scenario_error("  - {target: ehr, kind: error, at: 1m, routes: [chat]}\n") ==
         "scenarios/s.yaml:5:40: key 'routes' applies only to vendor faults");
+}
+
+TEST_CASE("A fault may be limited to the Anthropic Messages route", "[load][faults][routes]") {
+  const FaultSpec f = parse_fault(
+      R"({"id": "m", "target": "vendor:primary", "kind": "hallucination", "routes": ["messages"]})");
+  CHECK(f.routes == std::vector<std::string>{"messages"});
+  CHECK(fault_on_route(f, kMessagesRoute));
+  CHECK_FALSE(fault_on_route(f, kChatRoute));
 }
 
 TEST_CASE("A fault's routes survive its JSON round trip", "[load][faults][routes][json]") {
