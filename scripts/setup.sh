@@ -15,8 +15,9 @@ packages=(build-essential cmake ninja-build pkg-config
           libboost-dev libyaml-cpp-dev libcurl4-openssl-dev libspdlog-dev libcli11-dev
           catch2 nlohmann-json3-dev
           curl prometheus prometheus-alertmanager)
-# Node.js runs the real client SDKs in the end-to-end tests (openai, @langchain/openai,
-# fhir-kit-client); any installed Node >= 18 with npm will do, else Debian's.
+# Node.js runs the real client SDKs in the end-to-end tests (openai, @anthropic-ai/sdk,
+# @langchain/openai, @langchain/anthropic, fhir-kit-client); any installed Node >= 18 with npm
+# will do, else Debian's (Node 20 on Debian 12).
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 # Python 3 runs the second reference service (tests/python, standard library only).
 command -v python3 >/dev/null || packages+=(python3)
