@@ -50,10 +50,11 @@ openai::WireError plain_error(int status, std::string message, std::string type,
   return e;
 }
 
-// How one request is answered on the wire: OpenAI's (the default) or Azure's (error shape,
-// retry headers, the deployment's model).
+// How one request is answered on the wire: OpenAI's (the default), Azure's (error shape, retry
+// headers, the deployment's model) or Anthropic's (a fault's error shape and retry headers).
 struct Wire {
   bool azure = false;
+  bool anthropic = false;
   azure::Route azure_route;  // azure only
   std::string label;         // the route metrics record ("" = the OpenAI path's)
   std::string model;         // the model a path fixes (an Azure deployment); "" = the body's
@@ -67,6 +68,7 @@ ServerResponse invalid(const Wire& w, const openai::WireError& e) {
 
 // A fault's error outcome in the wire's shape, with its retry headers.
 ServerResponse fault_reply(const Wire& w, const VendorOutcome& o) {
+  if (w.anthropic) return anthropic::error_response(anthropic::outcome_error(o), o.retry_after);
   if (w.azure) {
     return ServerResponse{o.status, "application/json", azure::error_json(azure::fault_error(o, w.azure_route)),
                           azure::error_headers(o.retry_after)};
@@ -283,25 +285,16 @@ void VendorServer::Impl::embeddings(const ServerRequest& req, const std::shared_
     std::lock_guard<std::mutex> lock(rng_mu);
     o = vendor.embed(decide, embed_rng, pointers_to(faults));
   }
-  if (o.disconnect == Disconnect::kReset) {
-    server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
-      ex->reset();
-      ctx.metrics.observe("vendor", route, 0, since(t0));
-    });
-    return;
-  }
-  if (o.hang) {
-    ex->hang(o.fault_ids);
-    ctx.metrics.observe("vendor", route, 0, since(t0));
-    return;
-  }
-  if (o.status != 200) {
-    VendorOutcome as_chat;
-    as_chat.status = o.status;
-    as_chat.error = o.error;
-    as_chat.retry_after = o.retry_after;
-    return reply_after(o.delay, ex, fault_reply(w, as_chat), o.fault_ids, route, t0);
-  }
+  // A reset, hang or error fault acts as on chat.
+  VendorOutcome as_chat;
+  as_chat.delay = o.delay;
+  as_chat.hang = o.hang;
+  as_chat.status = o.status;
+  as_chat.error = o.error;
+  as_chat.retry_after = o.retry_after;
+  as_chat.fault_ids = o.fault_ids;
+  as_chat.disconnect = o.disconnect;
+  if (failed(as_chat, ex, route, t0, w)) return;
   // Embeddings were answered at once before faults applied to them; latency faults delay them.
   const Duration delay = o.fault_ids.empty() ? 0 : o.delay;
   reply_after(delay, ex, ServerResponse{200, "application/json", openai::embeddings_json(call)}, o.fault_ids,
@@ -335,22 +328,7 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
                        pointers_to(faults));
   }
   openai::fit_answer(call, o.response);
-  if (o.disconnect == Disconnect::kReset) {
-    server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
-      ex->reset();
-      ctx.metrics.observe("vendor", route, 0, since(t0));
-    });
-    return;
-  }
-  if (o.hang && o.disconnect == Disconnect::kNone) {
-    // Never answers; recorded now, as a request without a status.
-    ex->hang(o.fault_ids);
-    ctx.metrics.observe("vendor", route, 0, since(t0));
-    return;
-  }
-  if (o.status != 200 && o.disconnect == Disconnect::kNone) {
-    return reply_after(o.delay, ex, fault_reply(w, o), o.fault_ids, route, t0);
-  }
+  if (failed(o, ex, route, t0, w)) return;
   if (call.stream) return stream(o.response, o, call.include_usage, call.n, ex, t0, route);
   if (o.disconnect != Disconnect::kNone) {
     // A non-streamed answer cut the way a stream fault cuts a stream.
@@ -649,22 +627,9 @@ void VendorServer::Impl::messages(const ServerRequest& req, const std::shared_pt
     std::lock_guard<std::mutex> lock(rng_mu);
     o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
   }
-  if (o.disconnect == Disconnect::kReset) {
-    server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
-      ex->reset();
-      ctx.metrics.observe("vendor", route, 0, since(t0));
-    });
-    return;
-  }
-  if (o.hang && o.disconnect == Disconnect::kNone) {
-    ex->hang(o.fault_ids);
-    ctx.metrics.observe("vendor", route, 0, since(t0));
-    return;
-  }
-  if (o.status != 200 && o.disconnect == Disconnect::kNone) {
-    return reply_after(o.delay, ex, anthropic::error_response(anthropic::outcome_error(o), o.retry_after),
-                       o.fault_ids, route, t0);
-  }
+  Wire w;
+  w.anthropic = true;
+  if (failed(o, ex, route, t0, w)) return;
   // A forced tool is called unless the answer was already bent into a call (injection).
   if (const anthropic::ToolDef* tool = anthropic::forced_tool(call); tool != nullptr && o.response.tool_calls.empty()) {
     anthropic::use_tool(*tool, call.prompt_text, o.response);
