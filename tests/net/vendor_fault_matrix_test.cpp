@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -530,5 +531,111 @@ TEST_CASE("A drift fault reports the new model version and its refusals in every
     CHECK(after[i].model == kDriftModel);
     CHECK(before[i].text != extractive::kRefusal);
     CHECK(after[i].text == extractive::kRefusal);
+  }
+}
+
+namespace {
+
+// One vendor kind as the routes checks use it: its fault's parameters, what is asked so its
+// effect shows on a plain request, and whether that effect is an answer held back.
+struct KindProbe {
+  const char* kind;
+  const char* params;  // JSON members after "kind" ("" = none)
+  Ask ask;
+  bool holds = false;
+};
+
+const KindProbe kProbes[] = {
+    {"latency", R"("delay":"1h")", {}, true},
+    {"error", R"("status":503)", {}},
+    {"hang", "", {}, true},
+    {"reset", "", {}},
+    {"stream_stall", R"("after_tokens":1)", {}, true},
+    {"stream_break", R"("after_tokens":1)", {}},
+    {"hallucination", R"("mode":"unsupported_fact")", {}},
+    {"injection_following", "", {false, false, true}},
+    {"schema_break", R"("mode":"invalid_json")", {false, true}},
+    {"refusal_storm", "", {}},
+    {"drift", R"("model_version":"nw-clinical-large-2031-01","refusal_rate":1)", {}},
+};
+
+bool acts_on_embeddings(const std::string& kind) {
+  return kind == "latency" || kind == "error" || kind == "hang" || kind == "reset";
+}
+
+// Whether the probe's kind shows on a plain reply in format `f` (nullopt: embeddings) that
+// `before` answered without faults.
+bool shows(const KindProbe& p, std::optional<Format> f, const Raw& raw, const Answer& before) {
+  const std::string kind = p.kind;
+  const Reply r = split(raw);
+  if (p.holds) return raw.timed_out && (kind == "stream_stall" ? r.status == 200 : raw.data.empty());
+  if (kind == "error") return r.status == 503;
+  if (kind == "reset") return raw.data.empty() && !raw.timed_out;
+  if (kind == "stream_break") return r.status == 200 && static_cast<long long>(r.body.size()) < content_length(r);
+  if (!f || r.status != 200 || !raw.eof) return false;
+  const Answer a = answer_of(*f, r.body);
+  return a.text != before.text || a.model != before.model;
+}
+
+// Whether a plain reply came whole and as `before` (nullopt: embeddings, a 200).
+bool untouched(std::optional<Format> f, const Raw& raw, const Answer& before) {
+  const Reply r = split(raw);
+  if (r.status != 200 || !raw.eof || static_cast<long long>(r.body.size()) != content_length(r)) return false;
+  if (!f) return true;
+  const Answer a = answer_of(*f, r.body);
+  return a.text == before.text && a.model == before.model;
+}
+
+// For each route the probe's kind acts on: adds its fault limited to that route, asks in every
+// format (and embeddings) and checks that the effect shows where the route is the format's and
+// nowhere else. Schema breaks never show on messages (no JSON output there).
+void check_routes(Live& live, const KindProbe& p) {
+  const std::vector<Answer> before = live.answers(p.ask);
+  std::vector<std::string> routes = {"chat", "responses", "messages"};
+  if (acts_on_embeddings(p.kind)) routes.push_back("embeddings");
+  for (const std::string& route : routes) {
+    const std::string id = std::string(p.kind) + "-on-" + route;
+    live.fault(R"({"id":")" + id + R"(","target":"vendor:primary","routes":[")" + route + R"("],"kind":")" + p.kind +
+               "\"" + (*p.params ? std::string(",") + p.params : "") + "}");
+    std::vector<std::string> requests;
+    std::vector<bool> expected;
+    for (Format f : kFormats) {
+      requests.push_back(request_of(f, p.ask));
+      expected.push_back(route_of(f) == route && !(std::string(p.kind) == "schema_break" && f == Format::kMessages));
+    }
+    if (acts_on_embeddings(p.kind)) {
+      requests.push_back(embeddings_request());
+      expected.push_back(route == "embeddings");
+    }
+    const std::vector<Raw> replies =
+        raw_all(live.server.port(), requests, p.holds ? kHeld : std::chrono::milliseconds(0), expected);
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+      const std::optional<Format> f = i < 4 ? std::optional<Format>(kFormats[i]) : std::nullopt;
+      const Answer none;
+      INFO(p.kind << " limited to " << route << ", asked on " << (f ? name_of(*f) : "embeddings") << ":\n"
+                  << replies[i].data);
+      if (expected[i]) {
+        CHECK(shows(p, f, replies[i], f ? before[i] : none));
+      } else {
+        CHECK(untouched(f, replies[i], f ? before[i] : none));
+      }
+    }
+    REQUIRE(live.faults.remove(id));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("A fault limited to one route acts there alone, for the kinds that answer at once", "[net][vendor][faults][routes][matrix]") {
+  Live live;
+  for (const KindProbe& p : kProbes) {
+    if (!p.holds) check_routes(live, p);
+  }
+}
+
+TEST_CASE("A fault limited to one route acts there alone, for the kinds that hold the answer back", "[net][vendor][faults][routes][matrix]") {
+  Live live;
+  for (const KindProbe& p : kProbes) {
+    if (p.holds) check_routes(live, p);
   }
 }
