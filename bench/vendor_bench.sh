@@ -109,8 +109,13 @@ wrk.body = f:read("*a")
 f:close()
 EOF
 mkdir -p "$TMP/www"
-curl -s --noproxy '*' -H 'Content-Type: application/json' --data-binary @"$TMP/request.json" \
-  "$VENDOR/chat/completions" > "$TMP/www/body.json"
+# The request must be answered (a model the profile serves): a 4xx body would bench an error.
+STATUS=$(curl -s --noproxy '*' -o "$TMP/www/body.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+  --data-binary @"$TMP/request.json" "$VENDOR/chat/completions")
+if [ "$STATUS" != 200 ]; then
+  echo "gameday serve answered the bench request with HTTP $STATUS, not 200:"; cat "$TMP/www/body.json"; echo
+  exit 1
+fi
 BODY_BYTES=$(wc -c < "$TMP/www/body.json")
 # nginx's worker runs as nobody: let it read the body.
 chmod 755 "$TMP" "$TMP/www"
@@ -128,6 +133,10 @@ percentile_ms() {
   awk -v p="$1" '$1 == p {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.1f", v}' "$TMP/wrk.out"
 }
 errors() { grep -E 'Socket errors|Non-2xx' "$TMP/wrk.out" | tr -s ' ' | paste -sd ';' -; }
+# "" when every response of the last run was 2xx, else a warning naming how many were not.
+non_2xx() {
+  awk '/Non-2xx or 3xx responses:/ {print "   WARNING: " $NF " responses were not 2xx: the figure above is not of answers"}' "$TMP/wrk.out"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 echo "gameday vendor bench: $(nproc) cores, wrk $DURATION, response body $BODY_BYTES bytes, gameday --io-threads $IO_THREADS"
@@ -136,6 +145,7 @@ echo "1. non-streaming chat completions, no faults, $CONNS connections"
 run_wrk "$VENDOR/chat/completions" "$CONNS"
 GD_RPS=$(rps)
 echo "   gameday serve        $GD_RPS req/s   p99 $(percentile_ms 99%) ms   $(errors)"
+non_2xx
 
 # nginx: the same body from a file (POST on a static file is a 405, turned into the file).
 NPORT=$(free_port)
@@ -173,6 +183,7 @@ if curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X POST --data-binary @"
   run_wrk "http://127.0.0.1:$NPORT/v1/chat/completions" "$CONNS"
   NGINX_RPS=$(rps)
   echo "   nginx (1 worker)     $NGINX_RPS req/s   p99 $(percentile_ms 99%) ms   $(errors)"
+  non_2xx
 else
   echo "   nginx: did not start (skipped)"
 fi

@@ -34,7 +34,7 @@ TEST_CASE("The official openai SDK chats, streams, calls tools, gets JSON and em
   REQUIRE(server.stop() == 0);
 }
 
-TEST_CASE("LangChain's ChatOpenAI invokes and streams through the live fake vendor", "[e2e][live][vendor]") {
+TEST_CASE("LangChain's ChatOpenAI invokes, streams and calls tools through the live fake vendor", "[e2e][live][vendor]") {
   if (const auto why = e2e::missing_node({"@langchain/openai"}); !why.empty()) return e2e::skip_because(why);
   TempDir dir;
   ServeProcess server(dir, fast_fakes(dir));
@@ -43,6 +43,7 @@ TEST_CASE("LangChain's ChatOpenAI invokes and streams through the live fake vend
   const NodeRun r = run_node(dir, "langchain_openai.mjs", server.url("vendor"), server.url("control"));
   INFO("langchain_openai.mjs stdout:\n" << r.out << "\nstderr:\n" << r.err);
   REQUIRE(r.code == 0);
+  REQUIRE(r.out.find("langchain_openai: tools forced, auto and answered from the result\n") != std::string::npos);
   REQUIRE(r.out.find("langchain_openai: ok") != std::string::npos);
   REQUIRE(server.stop() == 0);
 }
