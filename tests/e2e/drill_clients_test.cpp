@@ -10,6 +10,7 @@
 
 #include "drill_support.hpp"
 #include "e2e_support.hpp"
+#include "node_clients.hpp"
 
 using e2e::slurp;
 using e2e::TempDir;
@@ -17,36 +18,10 @@ using e2e::with_drill;
 
 namespace {
 
-const std::filesystem::path kNodeDir = std::filesystem::path(GAMEDAY_SOURCE_DIR) / "tests" / "node";
-
-// Error-free vendors that answer fast; the primary serves both wire formats.
-constexpr const char* kFastVendors = R"(vendors:
-  - id: primary
-    name: Northwind Models (synthetic)
-    models: [nw-clinical-large]
-    ttft: 30ms
-    tokens_per_second: 400
-    error_rate: 0
-    ungrounded_rate: 0
-    price_per_1k_input: 0.003
-    price_per_1k_output: 0.015
-    formats: [openai, anthropic]
-  - id: secondary
-    name: Bluebird AI (synthetic)
-    models: [bb-med-pro]
-    ttft: 30ms
-    tokens_per_second: 400
-    error_rate: 0
-    ungrounded_rate: 0
-    price_per_1k_input: 0.0025
-    price_per_1k_output: 0.01
-)";
-
-// A fault-free ten-minute scenario over a copy of the shipped fakes with fast vendors.
+// A fault-free ten-minute scenario over a copy of the shipped fakes with fast vendors (the
+// primary serves both wire formats).
 void write_quiet_scenario(const TempDir& dir) {
-  std::filesystem::copy(std::filesystem::path(GAMEDAY_SOURCE_DIR) / "fakes", dir / "fakes",
-                        std::filesystem::copy_options::recursive);
-  dir.write("fakes/vendors.yaml", kFastVendors);
+  e2e::fast_fakes(dir);
   dir.write("scenario.yaml",
             "name: quiet-vendor\n"
             "seed: 1\n"
@@ -67,7 +42,7 @@ TEST_CASE("The official openai, AzureOpenAI and anthropic clients answer from a 
   // The clients run once the engine does; then the drill's metrics, then an interrupt ends it.
   const std::string body =
       "poll '" + std::string(e2e::kDrillRunning) + "'; VENDOR=$(sed -n 's/^vendor //p' drill.out); "
-      "(cd '" + kNodeDir.string() + "' && env -u DEBUG -u OPENAI_BASE_URL -u ANTHROPIC_BASE_URL "
+      "(cd '" + e2e::kNodeDir.string() + "' && env -u DEBUG -u OPENAI_BASE_URL -u ANTHROPIC_BASE_URL "
       "GAMEDAY_VENDOR_URL=\"$VENDOR\" timeout 60 node drill_clients.mjs) > clients.out 2> clients.err < /dev/null; "
       "rc=$?; " + std::string(e2e::kCurl) + " \"$CONTROL/metrics\" > metrics.txt; kill -INT $PID; exit $rc";
   const int rc = with_drill(dir, "scenario.yaml --speed 1 -q --out out", body);

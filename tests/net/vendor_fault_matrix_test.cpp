@@ -277,7 +277,7 @@ struct Live {
     std::vector<Answer> out;
     const std::vector<Raw> replies = ask_all(a);
     for (std::size_t i = 0; i < replies.size(); ++i) {
-      INFO(name_of(kFormats[i]) << ":\n" << replies[i].data);
+      INFO(name_of(kFormats[i]) << ":\n" << replies[i].data << " [eof " << replies[i].eof << " reset " << replies[i].reset << " timed_out " << replies[i].timed_out << "]");
       const Reply r = split(replies[i]);
       REQUIRE(r.status == 200);
       REQUIRE(replies[i].eof);
@@ -351,7 +351,7 @@ TEST_CASE("An error fault answers 429 and 529 in each format's error shape with 
     for (const bool stream : {false, true}) {
       const std::vector<Raw> replies = live.ask_all(Ask{stream});
       for (std::size_t i = 0; i < replies.size(); ++i) {
-        INFO(status << (stream ? " streamed" : "") << " on " << name_of(kFormats[i]) << ":\n" << replies[i].data);
+        INFO(status << (stream ? " streamed" : "") << " on " << name_of(kFormats[i]) << ":\n" << replies[i].data << " [eof " << replies[i].eof << " reset " << replies[i].reset << " timed_out " << replies[i].timed_out << "]");
         REQUIRE(replies[i].eof);
         check_error_shape(kFormats[i], status, split(replies[i]));
       }
@@ -366,7 +366,7 @@ TEST_CASE("A reset fault drops every format's connection without a byte, plain o
   for (const bool stream : {false, true}) {
     const std::vector<Raw> replies = live.ask_all(Ask{stream});
     for (std::size_t i = 0; i < replies.size(); ++i) {
-      INFO(name_of(kFormats[i]) << (stream ? " streamed" : "") << ":\n" << replies[i].data);
+      INFO(name_of(kFormats[i]) << (stream ? " streamed" : "") << ":\n" << replies[i].data << " [eof " << replies[i].eof << " reset " << replies[i].reset << " timed_out " << replies[i].timed_out << "]");
       REQUIRE(replies[i].data.empty());
       REQUIRE((replies[i].reset || replies[i].eof));
       REQUIRE_FALSE(replies[i].timed_out);
@@ -384,7 +384,7 @@ TEST_CASE("A hang fault leaves every format without a byte, plain or streamed", 
   }
   const std::vector<Raw> replies = raw_all(live.server.port(), requests, kHeld, std::vector<bool>(requests.size(), true));
   for (std::size_t i = 0; i < replies.size(); ++i) {
-    INFO(name_of(kFormats[i % 4]) << (i >= 4 ? " streamed" : "") << ":\n" << replies[i].data);
+    INFO(name_of(kFormats[i % 4]) << (i >= 4 ? " streamed" : "") << ":\n" << replies[i].data << " [eof " << replies[i].eof << " reset " << replies[i].reset << " timed_out " << replies[i].timed_out << "]");
     REQUIRE(replies[i].timed_out);
     REQUIRE(replies[i].data.empty());
   }
@@ -405,7 +405,7 @@ TEST_CASE("A latency fault holds every format's answer until the fault ends, the
   REQUIRE(live.faults.remove("slow"));
   const std::vector<Raw> replies = held.get();
   for (std::size_t i = 0; i < replies.size(); ++i) {
-    INFO(name_of(kFormats[i]) << ":\n" << replies[i].data);
+    INFO(name_of(kFormats[i]) << ":\n" << replies[i].data << " [eof " << replies[i].eof << " reset " << replies[i].reset << " timed_out " << replies[i].timed_out << "]");
     const Reply r = split(replies[i]);
     REQUIRE(r.status == 200);
     REQUIRE(answer_of(kFormats[i], r.body).text == before[i].text);
@@ -419,7 +419,7 @@ TEST_CASE("A stream_break fault cuts every format's answer short of its Content-
     const std::vector<Raw> replies = live.ask_all(Ask{stream});
     for (std::size_t i = 0; i < replies.size(); ++i) {
       const Format f = kFormats[i];
-      INFO(name_of(f) << (stream ? " streamed" : "") << ":\n" << replies[i].data);
+      INFO(name_of(f) << (stream ? " streamed" : "") << ":\n" << replies[i].data << " [eof " << replies[i].eof << " reset " << replies[i].reset << " timed_out " << replies[i].timed_out << "]");
       const Reply r = split(replies[i]);
       REQUIRE(r.status == 200);
       REQUIRE(replies[i].eof);
@@ -447,7 +447,7 @@ TEST_CASE("A stream_stall fault starts every format's answer and then sends noth
   const std::vector<Raw> replies = raw_all(live.server.port(), requests, kHeld, std::vector<bool>(requests.size(), true));
   for (std::size_t i = 0; i < replies.size(); ++i) {
     const Format f = kFormats[i % 4];
-    INFO(name_of(f) << (i >= 4 ? " streamed" : "") << ":\n" << replies[i].data);
+    INFO(name_of(f) << (i >= 4 ? " streamed" : "") << ":\n" << replies[i].data << " [eof " << replies[i].eof << " reset " << replies[i].reset << " timed_out " << replies[i].timed_out << "]");
     const Reply r = split(replies[i]);
     REQUIRE(replies[i].timed_out);
     REQUIRE(r.status == 200);
@@ -608,12 +608,13 @@ void check_routes(Live& live, const KindProbe& p) {
       expected.push_back(route == "embeddings");
     }
     const std::vector<Raw> replies =
-        raw_all(live.server.port(), requests, p.holds ? kHeld : std::chrono::milliseconds(0), expected);
+        // Only a holding kind's requests may stay open; every other reply is awaited whole.
+        p.holds ? raw_all(live.server.port(), requests, kHeld, expected) : raw_all(live.server.port(), requests);
     for (std::size_t i = 0; i < replies.size(); ++i) {
       const std::optional<Format> f = i < 4 ? std::optional<Format>(kFormats[i]) : std::nullopt;
       const Answer none;
       INFO(p.kind << " limited to " << route << ", asked on " << (f ? name_of(*f) : "embeddings") << ":\n"
-                  << replies[i].data);
+                  << replies[i].data << " [eof " << replies[i].eof << " reset " << replies[i].reset << " timed_out " << replies[i].timed_out << "]");
       if (expected[i]) {
         CHECK(shows(p, f, replies[i], f ? before[i] : none));
       } else {
