@@ -104,6 +104,51 @@ check(fetched.id === plain.id && fetched.output[0].content[0].text === plain.out
   check(answered.output.some((o) => o.type === 'message'), 'no message after the function call output');
 }
 
+// tool_choice auto: a question the context does not answer calls the tool that fits, with
+// arguments from the prompt; the function_call_output comes back and the answer cites it.
+{
+  const tools = [
+    {
+      type: 'function', name: 'get_prior_auth_status', description: 'Look up the status of a prior authorization for a patient.',
+      parameters: { type: 'object', properties: { mrn: { type: 'string' } }, required: ['mrn'] },
+    },
+    {
+      type: 'function', name: 'get_copay_coverage', description: 'Look up the copay coverage of a plan benefit.',
+      parameters: { type: 'object', properties: { benefit: { type: 'string' } }, required: ['benefit'] },
+    },
+  ];
+  const ask = 'Question: What is the prior authorization status for patient SYN-0012345?';
+  const called = await client.responses.create({ model, instructions, input: ask, tools });
+  const calls = called.output.filter((o) => o.type === 'function_call');
+  check(calls.length === 1 && calls[0].name === 'get_prior_auth_status', `auto called ${calls.map((c) => c.name)}`);
+  check(JSON.parse(calls[0].arguments).mrn === 'SYN-0012345', `auto arguments ${calls[0].arguments}`);
+  const answered = await client.responses.create({
+    model, instructions, tools, previous_response_id: called.id,
+    input: [{ type: 'function_call_output', call_id: calls[0].call_id, output: '{"id": "pa-77", "status": "approved"}' }],
+  });
+  check(answered.output_text.includes('approved'), 'the answer does not read the function_call_output');
+  check(answered.output_text.includes('[doc:pa-77]'), 'the answer does not cite the function_call_output');
+  // The same round trip with the whole conversation as input, as stateless clients send it.
+  const replayed = await client.responses.create({
+    model, instructions, tools, store: false,
+    input: [{ role: 'user', content: ask }, ...called.output,
+      { type: 'function_call_output', call_id: calls[0].call_id, output: '{"id": "pa-77", "status": "approved"}' }],
+  });
+  check(replayed.output_text === answered.output_text, 'the stateless round trip answers differently');
+
+  // Two tools that apply: parallel function calls (one with parallel_tool_calls false).
+  const both = 'Question: What is the prior authorization status and the copay coverage for patient SYN-0012345?';
+  const parallel = await client.responses.create({ model, input: both, tools });
+  const names = parallel.output.filter((o) => o.type === 'function_call').map((o) => o.name);
+  check(JSON.stringify(names) === '["get_prior_auth_status","get_copay_coverage"]', `parallel calls ${names}`);
+  const single = await client.responses.create({ model, input: both, tools, parallel_tool_calls: false });
+  check(single.output.filter((o) => o.type === 'function_call').length === 1, 'parallel_tool_calls false made several calls');
+  const stream = await client.responses.create({ model, input: both, tools, stream: true });
+  const indexes = [];
+  for await (const event of stream) if (event.type === 'response.function_call_arguments.done') indexes.push(event.output_index);
+  check(JSON.stringify(indexes) === '[0,1]', `streamed call output indexes ${indexes}`);
+}
+
 // A 429 fault: RateLimitError with retry-after; a stream break makes the iteration throw.
 {
   await control('POST', '/faults', {
