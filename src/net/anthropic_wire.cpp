@@ -24,6 +24,13 @@ std::string lower(std::string s) {
 
 constexpr const char* kNotSupported = " not supported by gameday's fake vendor";
 
+// A string member of `o` ("" when `o` is no object or the member is absent or no string).
+std::string str(const Json& o, const char* key) {
+  if (!o.is_object()) return "";
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 // The text of a content value: a string, or the text of its text blocks (`at` its field path;
 // a block the fake model cannot read is refused).
 bool text_of(const Json& content, const std::string& at, std::string& out, WireError& error) {
@@ -34,7 +41,7 @@ bool text_of(const Json& content, const std::string& at, std::string& out, WireE
   if (!content.is_array()) return true;
   for (std::size_t k = 0; k < content.size(); ++k) {
     const Json& b = content[k];
-    const std::string type = b.is_object() ? b.value("type", "") : "";
+    const std::string type = str(b, "type");
     if (type == "image") return fail(error, at + "." + std::to_string(k) + ".type: image blocks are" + kNotSupported);
     if (type == "text" && b.contains("text") && b["text"].is_string()) {
       if (!out.empty()) out += "\n";
@@ -56,20 +63,20 @@ struct TurnState {
 
 // A document block: a text source read as a context block; anything else refused.
 bool read_document(const Json& b, const std::string& at, TurnState& state, std::string& context, WireError& error) {
-  if (b.contains("citations") && b["citations"].is_object() && b["citations"].value("enabled", false)) {
+  const Json citations = b.value("citations", Json::object());
+  if (citations.is_object() && citations.contains("enabled") && citations["enabled"] == true) {
     return fail(error, at + ".citations: citations are" + kNotSupported);
   }
   const Json source = b.value("source", Json::object());
-  const std::string type = source.is_object() ? source.value("type", "") : "";
+  const std::string type = str(source, "type");
+  if (type.empty()) return fail(error, at + ".source.type: Field required");
   if (type != "text") {
     return fail(error, at + ".source.type: document blocks with a '" + type + "' source are" + kNotSupported +
                            " (only text sources are)");
   }
   if (!source.contains("data") || !source["data"].is_string()) return fail(error, at + ".source.data: Field required");
   std::string id;
-  for (char c : b.contains("title") && b["title"].is_string() ? b["title"].get<std::string>() : std::string()) {
-    id += id_char(c) ? c : '-';
-  }
+  for (char c : str(b, "title")) id += id_char(c) ? c : '-';
   ++state.documents;
   if (id.empty()) id = "document-" + std::to_string(state.documents);
   std::string text = source["data"].get<std::string>();
@@ -83,7 +90,7 @@ bool read_document(const Json& b, const std::string& at, TurnState& state, std::
 bool read_block(const Json& b, const std::string& at, const std::string& role, TurnState& state,
                 std::vector<std::string>& calls, tools::ToolTurn& turn, std::string& text, std::string& context,
                 WireError& error) {
-  const std::string type = b.is_object() ? b.value("type", "") : "";
+  const std::string type = str(b, "type");
   if (type.empty()) return fail(error, at + ".type: Field required");
   if (type == "text") {
     if (!b.contains("text") || !b["text"].is_string()) return fail(error, at + ".text: Field required");
@@ -124,7 +131,7 @@ bool read_turn(const Json& m, std::size_t i, TurnState& state, tools::ToolTurn& 
                WireError& error) {
   const std::string at = "messages." + std::to_string(i);
   if (!m.is_object()) return fail(error, at + ": Input should be an object");
-  const std::string role = m.value("role", "");
+  const std::string role = str(m, "role");
   if (role != "user" && role != "assistant" && role != "system") {
     return fail(error, at + ".role: Input should be 'user' or 'assistant'");
   }
@@ -181,7 +188,7 @@ bool read_tools(const Json& j, MessagesCall& out, WireError& error) {
   }
   if (!j.contains("tool_choice")) return true;
   const Json& c = j["tool_choice"];
-  const std::string type = c.is_object() ? c.value("type", "") : "";
+  const std::string type = str(c, "type");
   if (type != "auto" && type != "any" && type != "tool" && type != "none") {
     return fail(error, "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'");
   }
@@ -196,7 +203,7 @@ bool read_tools(const Json& j, MessagesCall& out, WireError& error) {
                      : type == "none" ? tools::ChoiceMode::kNone
                                       : tools::ChoiceMode::kAuto;
   if (type == "tool") {
-    turn.choice.name = c.value("name", "");
+    turn.choice.name = str(c, "name");
     const bool offered = std::any_of(turn.tools.begin(), turn.tools.end(),
                                      [&](const tools::ToolSpec& t) { return t.name == turn.choice.name; });
     if (!offered) return fail(error, "tool_choice.name: no tool named '" + turn.choice.name + "' is in tools");
@@ -206,21 +213,22 @@ bool read_tools(const Json& j, MessagesCall& out, WireError& error) {
 }
 
 // temperature, top_p and top_k: checked as Anthropic checks them; the deterministic model
-// takes no effect from them.
+// takes no effect from them. top_p and top_k -1 mean "not set" (LangChain sends them so).
 bool read_sampling(const Json& j, WireError& error) {
   for (const char* key : {"temperature", "top_p"}) {
     if (!j.contains(key) || j[key].is_null()) continue;
     if (!j[key].is_number()) return fail(error, std::string(key) + ": Input should be a valid number");
     const double v = j[key].get<double>();
+    if (v == -1 && std::string_view(key) == "top_p") continue;
     if (v < 0) return fail(error, std::string(key) + ": Input should be greater than or equal to 0");
     if (v > 1) return fail(error, std::string(key) + ": Input should be less than or equal to 1");
   }
   if (j.contains("top_k") && !j["top_k"].is_null()) {
     if (!j["top_k"].is_number_integer()) return fail(error, "top_k: Input should be a valid integer");
-    if (j["top_k"].get<long long>() < 0) return fail(error, "top_k: Input should be greater than or equal to 0");
+    if (j["top_k"].get<long long>() < -1) return fail(error, "top_k: Input should be greater than or equal to 0");
   }
   if (j.contains("thinking") && !j["thinking"].is_null()) {
-    const std::string type = j["thinking"].is_object() ? j["thinking"].value("type", "") : "";
+    const std::string type = str(j["thinking"], "type");
     if (type == "enabled") return fail(error, "thinking: extended thinking is" + std::string(kNotSupported));
     if (type != "disabled") return fail(error, "thinking.type: Input should be 'enabled' or 'disabled'");
   }

@@ -368,6 +368,7 @@ bool parse_request(std::string_view body, ResponsesCall& out, WireError& error) 
   if (!calls.unmatched.empty() && out.previous_response_id.empty()) return no_call_for(error, calls.unmatched.front());
   out.tool_turn.results = std::move(calls.results);
   out.unmatched_outputs = std::move(calls.unmatched);
+  out.output_call_ids = std::move(calls.answered);
   Json partial;
   if (!read_numbers(j, out, partial, error) || !read_flags(j, out, partial, error)) return false;
   if (!read_tools(j, out.tool_turn.tools, error) || !read_tool_choice(j, out.tool_turn, error)) return false;
@@ -384,9 +385,8 @@ bool prepend_history(ResponsesCall& call, const std::vector<ChatMessage>& histor
       return no_call_for(error, id);
     }
   }
-  // The outputs that answer the previous response's calls are those of no call of the input.
   for (const ToolCall& c : calls) {
-    const auto& outputs = call.unmatched_outputs;
+    const auto& outputs = call.output_call_ids;
     if (std::find(outputs.begin(), outputs.end(), c.id) == outputs.end()) return no_output_for(error, c.id);
   }
   for (tools::ToolResult& r : call.tool_turn.results) {

@@ -32,6 +32,8 @@ struct ResponsesCall {
   /// function_call_output items whose call_id matched no function_call of the input: they
   /// must answer calls of the previous response (prepend_history).
   std::vector<std::string> unmatched_outputs;
+  /// The call_id of every function_call_output item of the input.
+  std::vector<std::string> output_call_ids;
   /// The request fields a Response object repeats (instructions, max_output_tokens,
   /// parallel_tool_calls, previous_response_id, store, temperature, text, tool_choice, tools,
   /// top_p, metadata), as a JSON object text.

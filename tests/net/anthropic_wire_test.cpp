@@ -269,8 +269,12 @@ TEST_CASE("temperature, top_p and top_k are range-checked and otherwise accepted
   body["top_p"] = 1;
   body["top_k"] = 2.5;
   REQUIRE(parse_error(body) == "top_k: Input should be a valid integer");
-  body["top_k"] = -1;
+  body["top_k"] = -2;
   REQUIRE(parse_error(body) == "top_k: Input should be greater than or equal to 0");
+  // -1 is "not set", as LangChain sends it.
+  body["top_k"] = -1;
+  body["top_p"] = -1;
+  parsed(body);
 }
 
 TEST_CASE("A named tool that was not offered is a 400", "[net][anthropic]") {

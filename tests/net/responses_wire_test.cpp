@@ -209,6 +209,11 @@ TEST_CASE("Calls and outputs that do not pair up are refused as the real API doe
         "input":[{"type":"function_call_output","call_id":"call_8","output":"x"}]})");
     CHECK_FALSE(responses::prepend_history(wrong, history, {ToolCall{"call_7", "count_visits", "{}"}}, err));
     CHECK(err.message == "No tool call found for function call output with call_id call_8.");
+    // Clients that also resend the call itself are fine.
+    auto resent = parsed(R"({"model":"m","previous_response_id":"resp_1","input":[
+        {"type":"function_call","call_id":"call_7","name":"count_visits","arguments":"{}"},
+        {"type":"function_call_output","call_id":"call_7","output":"12 visits are left."}]})");
+    CHECK(responses::prepend_history(resent, history, {ToolCall{"call_7", "count_visits", "{}"}}, err));
     auto ignored = parsed(R"({"model":"m","previous_response_id":"resp_1","input":"And the copay?"})");
     CHECK_FALSE(responses::prepend_history(ignored, history, {ToolCall{"call_7", "count_visits", "{}"}}, err));
     CHECK(err.message == "No tool output found for function call call_7.");

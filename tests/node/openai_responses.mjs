@@ -15,6 +15,11 @@ const model = 'nw-clinical-large';
 const { fail, check } = checks('openai_responses');
 const control = controlApi(controlUrl, fail);
 
+// A response header of an SDK error (a Headers object in openai 5+, a plain object before).
+function header(e, name) {
+  return typeof e?.headers?.get === 'function' ? e.headers.get(name) : e?.headers?.[name];
+}
+
 async function thrown(fn, what) {
   try {
     await fn();
@@ -156,7 +161,7 @@ check(fetched.id === plain.id && fetched.output[0].content[0].text === plain.out
   });
   const e = await thrown(() => client.responses.create({ model, input }), '429');
   check(e instanceof OpenAI.RateLimitError, `expected RateLimitError, got ${e?.constructor?.name}: ${e?.message}`);
-  check(e.headers?.['retry-after'] === '1', `retry-after header ${e.headers?.['retry-after']}`);
+  check(header(e, 'retry-after') === '1', `retry-after header ${header(e, 'retry-after')}`);
   await control('DELETE', '/faults/rl');
   await control('POST', '/faults', {
     id: 'brk', target: 'vendor:primary', kind: 'stream_break', after_tokens: 2, first_n: 1,
@@ -203,7 +208,7 @@ check(fetched.id === plain.id && fetched.output[0].content[0].text === plain.out
   const limited = await thrown(() => azure.chat.completions.create({ model, messages: [{ role: 'user', content: input }] }),
     'Azure 429');
   check(limited instanceof OpenAI.RateLimitError, `expected RateLimitError, got ${limited?.constructor?.name}`);
-  check(limited.headers?.['retry-after'] === '1', `Azure retry-after ${limited.headers?.['retry-after']}`);
+  check(header(limited, 'retry-after') === '1', `Azure retry-after ${header(limited, 'retry-after')}`);
   check(limited.code === '429', `Azure 429 code ${limited.code}`);
   await control('DELETE', '/faults/azrl');
 }
