@@ -53,11 +53,12 @@ bool check_headers(const std::vector<std::pair<std::string, std::string>>& heade
 /// context block "[doc:TITLE] data" of its turn (TITLE: the title with characters other than
 /// letters, digits, '-', '_' and '.' made '-', else "document-N", N counting documents from 1).
 /// `temperature` (0..1), `top_p` (0..1) and `top_k` (an integer >= 0) are range-checked and
-/// otherwise have no effect (the model is deterministic); top_p and top_k -1 mean "not set". Refused with 400
-/// invalid_request_error naming the field path: image blocks, documents with another source
-/// (base64, url, file, content), `citations` on a document, thinking blocks, other block
-/// types, `thinking` enabled, server tools (a `type` other than "custom"), and tool_use /
-/// tool_result blocks that do not pair up (Anthropic's wording). False with `error` then.
+/// otherwise have no effect (the model is deterministic); top_p and top_k -1 mean "not set".
+/// Refused with 400 invalid_request_error naming the field path: image blocks (also inside
+/// tool_result content), documents with another source (base64, url, file, content),
+/// `citations` on a document, thinking blocks, other block types, `thinking` enabled, server
+/// tools (a `type` other than "custom"), and tool_use / tool_result blocks that do not pair up
+/// (Anthropic's wording). False with `error` then.
 bool parse_messages_request(std::string_view body, MessagesCall& out, WireError& error);
 
 /// Fits the fake model's answer to the call's tools: unless the answer already holds tool
