@@ -28,8 +28,8 @@ struct ChatRequest {
   /// Request metadata (OpenAI `metadata: {"task_type": ...}`): what the caller is doing, for
   /// fault filters (task_types). "" = not given. The model's answer never depends on it.
   std::string task_type;
-  /// The vendor route the request came on (kChatRoute, or kMessagesRoute for Anthropic
-  /// Messages): fault `routes` filters match it.
+  /// The vendor route the request came on (kChatRoute, kResponsesRoute for the Responses API,
+  /// or kMessagesRoute for Anthropic Messages): fault `routes` filters match it.
   std::string_view route = kChatRoute;
 };
 
@@ -169,13 +169,13 @@ class FakeVendor {
 
   /// Computes the outcome of `req` at time `now`. `faults` are the faults that may apply
   /// (FaultBoard::select, or every active fault of this vendor from for_target); each applies
-  /// when the request passes its filters (task_types on req.task_type, models on model_for)
-  /// and a draw falls under its probability. Pure: all randomness comes from `rng`, drawn in a
-  /// fixed order: ttft, response id, baseline error, then one draw per filtered fault in order
-  /// (plus a delay sample for applied latency faults), then only on success and only when a
-  /// bending fault applied: drift (refusal, hallucination), hallucination (mode when mixed,
-  /// then material picks), injection (susceptibility), schema_break (mode when mixed,
-  /// missing field).
+  /// when the request passes its filters (task_types on req.task_type, models on model_for,
+  /// routes on req.route) and a draw falls under its probability. Pure: all randomness comes
+  /// from `rng`, drawn in a fixed order: ttft, response id, baseline error, then one draw per
+  /// filtered fault in order (plus a delay sample for applied latency faults), then only on
+  /// success and only when a bending fault applied: drift (refusal, hallucination),
+  /// hallucination (mode when mixed, then material picks), injection (susceptibility),
+  /// schema_break (mode when mixed, missing field).
   /// Precedence: hang > reset > first applied error fault > baseline error (500) > answer
   /// (stream_stall, then stream_break, bend an answer only; see VendorOutcome::disconnect). Latency
   /// faults add to ttft and delay in every case. delay = ttft + completion_tokens /

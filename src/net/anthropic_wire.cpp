@@ -22,27 +22,116 @@ std::string lower(std::string s) {
   return s;
 }
 
-// The text of a content value: a string, or the text of its text blocks.
-std::string text_of(const Json& content) {
-  if (content.is_string()) return content.get<std::string>();
-  std::string out;
-  if (!content.is_array()) return out;
-  for (const auto& b : content) {
-    if (b.is_object() && b.value("type", "") == "text" && b.contains("text") && b["text"].is_string()) {
+constexpr const char* kNotSupported = " not supported by gameday's fake vendor";
+
+// A string member of `o` ("" when `o` is no object or the member is absent or no string).
+std::string str(const Json& o, const char* key) {
+  if (!o.is_object()) return "";
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// The text of a content value: a string, or the text of its text blocks (`at` its field path;
+// a block the fake model cannot read is refused).
+bool text_of(const Json& content, const std::string& at, std::string& out, WireError& error) {
+  if (content.is_string()) {
+    out = content.get<std::string>();
+    return true;
+  }
+  if (!content.is_array()) return true;
+  for (std::size_t k = 0; k < content.size(); ++k) {
+    const Json& b = content[k];
+    const std::string type = str(b, "type");
+    if (type == "image") return fail(error, at + "." + std::to_string(k) + ".type: image blocks are" + kNotSupported);
+    if (type == "text" && b.contains("text") && b["text"].is_string()) {
       if (!out.empty()) out += "\n";
       out += b["text"].get<std::string>();
     }
   }
-  return out;
+  return true;
 }
 
-// One turn flattened for the fake model. Tool results become context lines and the question
-// they answer is restated, so the extractive model answers from them.
-bool read_turn(const Json& m, std::size_t i, const std::string& last_question, ChatMessage& out,
+// Characters that may stand in a context block id.
+bool id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; }
+
+// What the turns read so far leave for the next one.
+struct TurnState {
+  std::vector<std::string> open_calls;  // tool_use ids of the last assistant turn
+  std::size_t calls_at = 0;             // that turn's index
+  int documents = 0;                    // text documents read so far
+};
+
+// A document block: a text source read as a context block; anything else refused.
+bool read_document(const Json& b, const std::string& at, TurnState& state, std::string& context, WireError& error) {
+  const Json citations = b.value("citations", Json::object());
+  if (citations.is_object() && citations.contains("enabled") && citations["enabled"] == true) {
+    return fail(error, at + ".citations: citations are" + kNotSupported);
+  }
+  const Json source = b.value("source", Json::object());
+  const std::string type = str(source, "type");
+  if (type.empty()) return fail(error, at + ".source.type: Field required");
+  if (type != "text") {
+    return fail(error, at + ".source.type: document blocks with a '" + type + "' source are" + kNotSupported +
+                           " (only text sources are)");
+  }
+  if (!source.contains("data") || !source["data"].is_string()) return fail(error, at + ".source.data: Field required");
+  std::string id;
+  for (char c : str(b, "title")) id += id_char(c) ? c : '-';
+  ++state.documents;
+  if (id.empty()) id = "document-" + std::to_string(state.documents);
+  std::string text = source["data"].get<std::string>();
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  context += "\n[doc:" + id + "] " + text;
+  return true;
+}
+
+// One block of a turn: its text into `text`, documents into `context`, calls and results into
+// the state and the tool turn.
+bool read_block(const Json& b, const std::string& at, const std::string& role, TurnState& state,
+                std::vector<std::string>& calls, tools::ToolTurn& turn, std::string& text, std::string& context,
+                WireError& error) {
+  const std::string type = str(b, "type");
+  if (type.empty()) return fail(error, at + ".type: Field required");
+  if (type == "text") {
+    if (!b.contains("text") || !b["text"].is_string()) return fail(error, at + ".text: Field required");
+    text += (text.empty() ? "" : "\n") + b["text"].get<std::string>();
+  } else if (type == "tool_use") {
+    if (!b.contains("id") || !b["id"].is_string()) return fail(error, at + ".id: Field required");
+    if (!b.contains("name") || !b["name"].is_string()) return fail(error, at + ".name: Field required");
+    calls.push_back(b["id"].get<std::string>());
+  } else if (type == "tool_result") {
+    if (!b.contains("tool_use_id") || !b["tool_use_id"].is_string()) return fail(error, at + ".tool_use_id: Field required");
+    const std::string id = b["tool_use_id"].get<std::string>();
+    const auto call = std::find(state.open_calls.begin(), state.open_calls.end(), id);
+    if (role != "user" || call == state.open_calls.end()) {
+      return fail(error, at + ": unexpected `tool_use_id` found in `tool_result` blocks: " + id +
+                             ". Each `tool_result` block must have a corresponding `tool_use` block in the previous "
+                             "message.");
+    }
+    state.open_calls.erase(call);
+    std::string result;
+    if (b.contains("content") && !text_of(b["content"], at + ".content", result, error)) return false;
+    turn.results.push_back(tools::ToolResult{id, "", result});
+  } else if (type == "document") {
+    return read_document(b, at, state, context, error);
+  } else if (type == "image") {
+    return fail(error, at + ".type: image blocks are" + kNotSupported);
+  } else if (type == "thinking" || type == "redacted_thinking") {
+    return fail(error, at + ".type: " + type + " blocks are" + kNotSupported + " (extended thinking is not modelled)");
+  } else {
+    return fail(error, at + ".type: '" + type + "' blocks are" + kNotSupported);
+  }
+  return true;
+}
+
+// One turn flattened for the fake model: a user turn's text with its documents as context
+// blocks; a turn answering tool calls becomes a "tool" message and its results the tool
+// turn's (the model answers them against the question before).
+bool read_turn(const Json& m, std::size_t i, TurnState& state, tools::ToolTurn& turn, ChatMessage& out,
                WireError& error) {
   const std::string at = "messages." + std::to_string(i);
   if (!m.is_object()) return fail(error, at + ": Input should be an object");
-  const std::string role = m.value("role", "");
+  const std::string role = str(m, "role");
   if (role != "user" && role != "assistant" && role != "system") {
     return fail(error, at + ".role: Input should be 'user' or 'assistant'");
   }
@@ -50,56 +139,98 @@ bool read_turn(const Json& m, std::size_t i, const std::string& last_question, C
     return fail(error, at + ".content: Input should be a string or a list of content blocks");
   }
   out.role = role;
-  out.content = text_of(m["content"]);
-  if (!m["content"].is_array()) return true;
-  std::string results;
-  for (std::size_t k = 0; k < m["content"].size(); ++k) {
-    const Json& b = m["content"][k];
-    const std::string type = b.is_object() ? b.value("type", "") : "";
-    if (type.empty()) return fail(error, at + ".content." + std::to_string(k) + ".type: Field required");
-    if (type == "tool_use") {
-      out.content += (out.content.empty() ? "" : "\n") + dump(b.value("input", Json::object()));
-    } else if (type == "tool_result") {
-      if (!b.contains("tool_use_id") || !b["tool_use_id"].is_string()) {
-        return fail(error, at + ".content." + std::to_string(k) + ".tool_use_id: Field required");
-      }
-      std::string text = b.contains("content") ? text_of(b["content"]) : "";
-      std::replace(text.begin(), text.end(), '\n', ' ');
-      results += "[doc:" + b["tool_use_id"].get<std::string>() + "] " + text + "\n";
+  std::vector<std::string> calls;
+  std::string context;
+  // Results answer the calls made for the latest question.
+  if (role == "user") turn.results.clear();
+  if (m["content"].is_string()) out.content = m["content"].get<std::string>();
+  for (std::size_t k = 0; m["content"].is_array() && k < m["content"].size(); ++k) {
+    if (!read_block(m["content"][k], at + ".content." + std::to_string(k), role, state, calls, turn, out.content,
+                    context, error)) {
+      return false;
     }
   }
-  if (!results.empty()) {
-    const std::string question = out.content.empty() ? last_question : out.content;
-    out.content = "Question: " + question + "\n" + results;
+  if (!state.open_calls.empty()) {
+    std::string ids;
+    for (const auto& id : state.open_calls) ids += (ids.empty() ? "" : ", ") + id;
+    return fail(error, "messages." + std::to_string(state.calls_at) +
+                           ": `tool_use` ids were found without `tool_result` blocks immediately after: " + ids +
+                           ". Each `tool_use` block must have a corresponding `tool_result` block in the next message.");
   }
+  state.open_calls = std::move(calls);
+  state.calls_at = i;
+  if (role == "user" && !turn.results.empty()) {
+    // Results answer the calls of the question before; text beside them is kept, not asked.
+    out.role = "tool";
+    for (const auto& r : turn.results) out.content += (out.content.empty() ? "" : "\n") + r.content;
+  }
+  out.content += context;
   return true;
 }
 
 bool read_tools(const Json& j, MessagesCall& out, WireError& error) {
+  tools::ToolTurn& turn = out.tool_turn;
   if (j.contains("tools")) {
     if (!j["tools"].is_array()) return fail(error, "tools: Input should be a valid list");
     for (std::size_t i = 0; i < j["tools"].size(); ++i) {
       const Json& t = j["tools"][i];
-      if (!t.is_object() || !t.contains("name") || !t["name"].is_string()) {
-        return fail(error, "tools." + std::to_string(i) + ".name: Field required");
-      }
-      out.tools.push_back(ToolDef{t["name"].get<std::string>(), dump(t.value("input_schema", Json::object()))});
+      const std::string at = "tools." + std::to_string(i);
+      const std::string type = t.is_object() && t.contains("type") && t["type"].is_string() ? t["type"].get<std::string>()
+                                                                                              : "custom";
+      if (type != "custom") return fail(error, at + ".type: server tools ('" + type + "') are" + kNotSupported);
+      if (!t.is_object() || !t.contains("name") || !t["name"].is_string()) return fail(error, at + ".name: Field required");
+      tools::ToolSpec spec;
+      spec.name = t["name"].get<std::string>();
+      if (t.contains("description") && t["description"].is_string()) spec.description = t["description"].get<std::string>();
+      spec.parameters = dump(t.value("input_schema", Json::object()));
+      turn.tools.push_back(std::move(spec));
     }
   }
-  if (j.contains("tool_choice")) {
-    const Json& c = j["tool_choice"];
-    const std::string type = c.is_object() ? c.value("type", "") : "";
-    if (type != "auto" && type != "any" && type != "tool" && type != "none") {
-      return fail(error, "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'");
+  if (!j.contains("tool_choice")) return true;
+  const Json& c = j["tool_choice"];
+  const std::string type = str(c, "type");
+  if (type != "auto" && type != "any" && type != "tool" && type != "none") {
+    return fail(error, "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'");
+  }
+  if (c.contains("disable_parallel_tool_use")) {
+    if (!c["disable_parallel_tool_use"].is_boolean()) {
+      return fail(error, "tool_choice.disable_parallel_tool_use: Input should be a valid boolean");
     }
-    out.tool_choice = type;
-    if (type == "tool") {
-      out.tool_name = c.value("name", "");
-      const bool offered = std::any_of(out.tools.begin(), out.tools.end(),
-                                       [&](const ToolDef& t) { return t.name == out.tool_name; });
-      if (!offered) return fail(error, "tool_choice.name: no tool named '" + out.tool_name + "' is in tools");
-    }
-    if (type == "any" && out.tools.empty()) return fail(error, "tool_choice: 'any' needs at least one tool");
+    turn.parallel = !c["disable_parallel_tool_use"].get<bool>();
+  }
+  turn.choice.mode = type == "any"    ? tools::ChoiceMode::kRequired
+                     : type == "tool" ? tools::ChoiceMode::kNamed
+                     : type == "none" ? tools::ChoiceMode::kNone
+                                      : tools::ChoiceMode::kAuto;
+  if (type == "tool") {
+    turn.choice.name = str(c, "name");
+    const bool offered = std::any_of(turn.tools.begin(), turn.tools.end(),
+                                     [&](const tools::ToolSpec& t) { return t.name == turn.choice.name; });
+    if (!offered) return fail(error, "tool_choice.name: no tool named '" + turn.choice.name + "' is in tools");
+  }
+  if (type == "any" && turn.tools.empty()) return fail(error, "tool_choice: 'any' needs at least one tool");
+  return true;
+}
+
+// temperature, top_p and top_k: checked as Anthropic checks them; the deterministic model
+// takes no effect from them. top_p and top_k -1 mean "not set" (LangChain sends them so).
+bool read_sampling(const Json& j, WireError& error) {
+  for (const char* key : {"temperature", "top_p"}) {
+    if (!j.contains(key) || j[key].is_null()) continue;
+    if (!j[key].is_number()) return fail(error, std::string(key) + ": Input should be a valid number");
+    const double v = j[key].get<double>();
+    if (v == -1 && std::string_view(key) == "top_p") continue;
+    if (v < 0) return fail(error, std::string(key) + ": Input should be greater than or equal to 0");
+    if (v > 1) return fail(error, std::string(key) + ": Input should be less than or equal to 1");
+  }
+  if (j.contains("top_k") && !j["top_k"].is_null()) {
+    if (!j["top_k"].is_number_integer()) return fail(error, "top_k: Input should be a valid integer");
+    if (j["top_k"].get<long long>() < -1) return fail(error, "top_k: Input should be greater than or equal to 0");
+  }
+  if (j.contains("thinking") && !j["thinking"].is_null()) {
+    const std::string type = str(j["thinking"], "type");
+    if (type == "enabled") return fail(error, "thinking: extended thinking is" + std::string(kNotSupported));
+    if (type != "disabled") return fail(error, "thinking.type: Input should be 'enabled' or 'disabled'");
   }
   return true;
 }
@@ -127,7 +258,9 @@ bool read_basics(const Json& j, MessagesCall& out, WireError& error) {
     if (!j["system"].is_string() && !j["system"].is_array()) {
       return fail(error, "system: Input should be a string or a list of text blocks");
     }
-    out.request.messages.push_back(ChatMessage{"system", text_of(j["system"])});
+    ChatMessage system{"system", ""};
+    if (!text_of(j["system"], "system", system.content, error)) return false;
+    out.request.messages.push_back(std::move(system));
   }
   if (j.contains("metadata") && j["metadata"].is_object() && j["metadata"].contains("task_type") &&
       j["metadata"]["task_type"].is_string()) {
@@ -161,64 +294,6 @@ std::string event(std::string_view name, const Json& data) {
   return s;
 }
 
-// The first match of `pred` over the prompt's whitespace-separated words, trimmed of punctuation.
-template <class Pred>
-std::string first_word(std::string_view text, Pred pred) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    std::size_t j = i;
-    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-    std::string w(text.substr(i, j - i));
-    while (!w.empty() && std::string_view(".,;:!?)]\"'").find(w.back()) != std::string_view::npos) w.pop_back();
-    while (!w.empty() && std::string_view("([\"'").find(w.front()) != std::string_view::npos) w.erase(0, 1);
-    if (!w.empty() && pred(w)) return w;
-    i = j;
-  }
-  return "";
-}
-
-bool digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string question_of(std::string_view prompt) {
-  const auto q = prompt.find("Question: ");
-  std::string_view s = q == std::string_view::npos ? prompt : prompt.substr(q + 10);
-  const auto nl = s.find('\n');
-  return std::string(nl == std::string_view::npos ? s : s.substr(0, nl));
-}
-
-Json property_value(const std::string& name, const Json& schema, std::string_view prompt) {
-  const std::string n = lower(name);
-  const std::string type = schema.is_object() ? schema.value("type", "string") : "string";
-  if (schema.is_object() && schema.contains("enum") && schema["enum"].is_array() && !schema["enum"].empty()) {
-    return schema["enum"][0];
-  }
-  if (type == "integer" || type == "number") {
-    const std::string w = first_word(prompt, [](const std::string& s) { return digits(s); });
-    return w.empty() ? Json(0) : Json(std::stoll(w.substr(0, 15)));
-  }
-  if (type == "boolean") return true;
-  if (type == "array") return Json::array();
-  if (type == "object") return Json::object();
-  if (n.find("patient") != std::string::npos || n.find("mrn") != std::string::npos || n == "id" ||
-      n.ends_with("_id")) {
-    const std::string mrn = first_word(prompt, [](const std::string& s) {
-      return s.size() == 11 && s.starts_with("SYN-") && digits(std::string_view(s).substr(4));
-    });
-    if (!mrn.empty()) return mrn;
-  }
-  if (n.find("date") != std::string::npos) {
-    const std::string date = first_word(prompt, [](const std::string& s) {
-      return s.size() == 10 && s[4] == '-' && s[7] == '-' && digits(s.substr(0, 4)) && digits(s.substr(5, 2)) &&
-             digits(s.substr(8, 2));
-    });
-    if (!date.empty()) return date;
-  }
-  return question_of(prompt);
-}
-
 }  // namespace
 
 bool check_headers(const std::vector<std::pair<std::string, std::string>>& headers, WireError& error) {
@@ -246,67 +321,39 @@ bool parse_messages_request(std::string_view body, MessagesCall& out, WireError&
   out.request.route = kMessagesRoute;
   const Json j = Json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(error, "The request body is not valid JSON");
-  if (!read_basics(j, out, error) || !read_tools(j, out, error)) return false;
+  if (!read_basics(j, out, error) || !read_sampling(j, error) || !read_tools(j, out, error)) return false;
   if (!j.contains("messages")) return fail(error, "messages: Field required");
   if (!j["messages"].is_array() || j["messages"].empty()) {
     return fail(error, "messages: Input should be a non-empty list");
   }
-  std::string last_question;
+  TurnState state;
   for (std::size_t i = 0; i < j["messages"].size(); ++i) {
     ChatMessage m;
-    if (!read_turn(j["messages"][i], i, last_question, m, error)) return false;
-    out.tool_results = j["messages"][i].contains("content") && j["messages"][i]["content"].is_array() &&
-                       std::any_of(j["messages"][i]["content"].begin(), j["messages"][i]["content"].end(),
-                                   [](const Json& b) { return b.is_object() && b.value("type", "") == "tool_result"; });
-    if (m.role != "assistant") {
-      last_question = question_of(m.content);
-      out.prompt_text += m.content + "\n";
-    }
+    if (!read_turn(j["messages"][i], i, state, out.tool_turn, m, error)) return false;
     out.request.messages.push_back(std::move(m));
   }
-  if (!out.request.messages.empty() && out.request.messages.front().role == "system") {
-    out.prompt_text = out.request.messages.front().content + "\n" + out.prompt_text;
+  if (!state.open_calls.empty()) {
+    return fail(error, "messages." + std::to_string(state.calls_at) +
+                           ": `tool_use` ids were found without `tool_result` blocks immediately after: " +
+                           state.open_calls.front() +
+                           ". Each `tool_use` block must have a corresponding `tool_result` block in the next message.");
   }
   return true;
 }
 
-const ToolDef* forced_tool(const MessagesCall& call) {
-  if (call.tools.empty() || call.tool_choice == "auto" || call.tool_choice == "none") return nullptr;
-  // A turn that hands tool results back is answered from them, not with another call.
-  if (call.tool_results) return nullptr;
-  if (call.tool_choice == "any") return &call.tools.front();
-  for (const auto& t : call.tools) {
-    if (t.name == call.tool_name) return &t;
+void fit_answer(const MessagesCall& call, ChatResponse& r) {
+  if (!r.tool_calls.empty() || call.tool_turn.tools.empty()) return;
+  const std::string stem = r.id.substr(std::min(r.id.size(), r.id.find('-') + 1), 12);
+  r.tool_calls = tools::plan_tool_calls(call.request, call.tool_turn, stem);
+  if (r.tool_calls.empty()) return;
+  std::size_t chars = 0;
+  for (ToolCall& tc : r.tool_calls) {
+    tc.id = "toolu_" + tc.id.substr(tc.id.find('_') + 1);  // Anthropic's id prefix
+    chars += tc.name.size() + tc.arguments.size();
   }
-  return nullptr;
-}
-
-std::string tool_input(const ToolDef& tool, std::string_view prompt) {
-  const Json schema = Json::parse(tool.schema, nullptr, false);
-  Json input = Json::object();
-  if (!schema.is_object() || !schema.contains("properties") || !schema["properties"].is_object()) {
-    return dump(input);
-  }
-  const Json& props = schema["properties"];
-  std::vector<std::string> names;
-  if (schema.contains("required") && schema["required"].is_array()) {
-    for (const auto& r : schema["required"]) {
-      if (r.is_string() && props.contains(r.get<std::string>())) names.push_back(r.get<std::string>());
-    }
-  }
-  if (names.empty()) {
-    for (const auto& [k, _] : props.items()) names.push_back(k);
-  }
-  for (const auto& n : names) input[n] = property_value(n, props[n], prompt);
-  return dump(input);
-}
-
-void use_tool(const ToolDef& tool, std::string_view prompt, ChatResponse& r) {
-  const std::string hex = r.id.substr(std::min(r.id.size(), r.id.find('-') + 1));
-  r.tool_calls = {ToolCall{"toolu_" + hex, tool.name, tool_input(tool, prompt)}};
   r.content.clear();
   r.finish_reason = "tool_calls";
-  r.usage.completion_tokens = estimate_tokens(r.tool_calls.front().arguments) + 8;
+  r.usage.completion_tokens = std::max(1, static_cast<int>((chars + 3) / 4));
   r.usage.total_tokens = r.usage.prompt_tokens + r.usage.completion_tokens;
 }
 

@@ -1,15 +1,17 @@
 #pragma once
 // The Anthropic Messages wire format of the fake vendor (POST /v1/messages): request JSON and
 // headers -> ChatRequest, ChatResponse -> a message JSON and its server-sent events, Anthropic
-// error bodies. Tool use is kept simple and deterministic: a forced tool (tool_choice "any" or
-// "tool") yields one tool_use block whose input is filled from the prompt; a turn carrying
-// tool_result blocks is answered from those results. No I/O: vendor_server.cpp sends what
-// these build.
+// error bodies. Tool use goes through the shared tool-calling model (fakes/tool_calls.hpp):
+// tool_choice auto / any / tool / none, parallel tool_use blocks, inputs filled from the prompt,
+// and tool_result blocks answered from their content. Content the fake model cannot read
+// (images, PDF documents, extended thinking, citations) is refused with Anthropic's 400; text
+// documents are read as context. No I/O: vendor_server.cpp sends what these build.
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "fakes/tool_calls.hpp"
 #include "fakes/vendor.hpp"
 #include "net/http_server.hpp"
 #include "net/openai_wire.hpp"
@@ -25,23 +27,15 @@ struct WireError {
   std::string message;
 };
 
-/// A tool the caller offered (`tools[]`).
-struct ToolDef {
-  std::string name;
-  std::string schema;  ///< its `input_schema`, as JSON text ("{}" when absent)
-};
-
 /// A parsed POST /v1/messages request.
 struct MessagesCall {
   ChatRequest request;  ///< system + messages flattened for the fake model, route "messages"
   bool stream = false;  ///< `stream: true`: answer as server-sent events
-  std::vector<ToolDef> tools;
-  std::string tool_choice = "auto";  ///< "auto" | "any" | "tool" | "none"
-  std::string tool_name;             ///< tool_choice "tool": the tool to call
+  /// `tools` (name, description, input_schema), `tool_choice` (auto, the default; any =
+  /// required; tool = named; none), `disable_parallel_tool_use` (parallel false), and the
+  /// tool_result blocks of the last user turn (matched to their tool_use blocks by id).
+  tools::ToolTurn tool_turn;
   std::vector<std::string> stop_sequences;
-  bool tool_results = false;  ///< the last turn hands tool results back
-  /// The text the forced tool's input is filled from: every user and system text of the request.
-  std::string prompt_text;
 };
 
 /// Checks the request headers the Messages API requires: an API key (`x-api-key`, or
@@ -52,26 +46,27 @@ bool check_headers(const std::vector<std::pair<std::string, std::string>>& heade
 /// Parses a Messages request body. Required: `model` (a non-empty string), `max_tokens` (a
 /// positive integer), `messages` (a non-empty array of {role: user|assistant, content: string
 /// or blocks}). `system` may be a string or text blocks (and `role: "system"` messages are
-/// accepted). Blocks: text (kept), tool_use (its input as text), tool_result (its content becomes
-/// a context line "[doc:TOOL_USE_ID] TEXT" of that turn, with the last question asked before
-/// it as "Question: ..."), image/document (ignored). False with `error` naming the field when
-/// the body is invalid.
+/// accepted). Blocks: text (kept); tool_use (an assistant turn's call: every one needs a
+/// tool_result block in the next message); tool_result (in a user turn, answering a tool_use
+/// of the message before by tool_use_id: such a turn becomes a "tool" message and its results
+/// the tool turn's results); document with a text source ({type: "text", data}) read as a
+/// context block "[doc:TITLE] data" of its turn (TITLE: the title with characters other than
+/// letters, digits, '-', '_' and '.' made '-', else "document-N", N counting documents from 1).
+/// `temperature` (0..1), `top_p` (0..1) and `top_k` (an integer >= 0) are range-checked and
+/// otherwise have no effect (the model is deterministic); top_p and top_k -1 mean "not set".
+/// Refused with 400 invalid_request_error naming the field path: image blocks (also inside
+/// tool_result content), documents with another source (base64, url, file, content),
+/// `citations` on a document, thinking blocks, other block types, `thinking` enabled, server
+/// tools (a `type` other than "custom"), and tool_use / tool_result blocks that do not pair up
+/// (Anthropic's wording). False with `error` then.
 bool parse_messages_request(std::string_view body, MessagesCall& out, WireError& error);
 
-/// The tool a call forces ("any": the first tool offered; "tool": the named one), or nullptr
-/// (auto, none, no tools, or a turn that carries tool results: it is answered from them).
-const ToolDef* forced_tool(const MessagesCall& call);
-
-/// The input of a forced tool_use as JSON object text, filled from `prompt` by the tool's
-/// input_schema: each required property (every property when none is required) gets an MRN
-/// ("SYN-" and 7 digits) when its name speaks of a patient, an MRN or an id, the first
-/// YYYY-MM-DD date when it speaks of a date, its first enum value, the first number for
-/// number/integer, true for booleans, [] / {} for arrays / objects, else the question.
-std::string tool_input(const ToolDef& tool, std::string_view prompt);
-
-/// Turns a successful answer into the forced tool's call: one tool call ("toolu_" and the
-/// answer id's hex) with tool_input, empty content, finish_reason "tool_calls".
-void use_tool(const ToolDef& tool, std::string_view prompt, ChatResponse& r);
+/// Fits the fake model's answer to the call's tools: unless the answer already holds tool
+/// calls (the injection_following fault), the calls tools::plan_tool_calls plans for the tool
+/// turn (ids "toolu_" + the answer id's hex + "_" + index) replace its content, finish_reason
+/// "tool_calls", output tokens counted from their names and inputs. After tool_result blocks
+/// (auto) no call is planned: the answer was made from them (tools::with_tool_results).
+void fit_answer(const MessagesCall& call, ChatResponse& r);
 
 /// Cuts the content at the first of `stops` it holds; returns that stop sequence ("" = none).
 std::string apply_stop_sequences(const std::vector<std::string>& stops, ChatResponse& r);

@@ -17,6 +17,8 @@ namespace gameday::net {
 struct StoredResponse {
   std::string json;                       ///< the Response object as answered
   std::vector<ChatMessage> conversation;  ///< what a follow-up continues (responses::conversation)
+  /// The function calls the response made: a follow-up's function_call_output items answer them.
+  std::vector<ToolCall> calls;
 };
 
 /// Holds at most `capacity` responses of at most `byte_budget` bytes together (bytes_of);

@@ -80,7 +80,38 @@ bool read_content(const Json& c, const std::string& param, std::string& out, Wir
   return true;
 }
 
-bool read_item(const Json& item, const std::string& p, std::vector<ChatMessage>& out, WireError& e) {
+// The function calls and outputs of the input, matched by call_id as they come.
+struct InputCalls {
+  std::vector<ToolCall> open;           // function_call items awaiting their output
+  std::vector<std::string> answered;    // call ids answered by an output
+  std::vector<tools::ToolResult> results;  // outputs after the last user message
+  std::vector<std::string> unmatched;   // outputs whose call is not in the input
+};
+
+bool read_call_output(const Json& item, const std::string& p, InputCalls& calls, std::vector<ChatMessage>& out,
+                      WireError& e) {
+  std::string call_id;
+  if (!string_field(item, "call_id", p + ".call_id", call_id, e, true)) return false;
+  auto output = item.find("output");
+  if (output == item.end()) return missing(e, p + ".output");
+  ChatMessage m{"tool", ""};
+  if (!read_content(*output, p + ".output", m.content, e)) return false;
+  tools::ToolResult r{call_id, "", m.content};
+  const auto call = std::find_if(calls.open.begin(), calls.open.end(), [&](const ToolCall& c) { return c.id == call_id; });
+  if (call != calls.open.end()) {
+    r.name = call->name;
+    calls.open.erase(call);
+  } else if (std::find(calls.answered.begin(), calls.answered.end(), call_id) == calls.answered.end()) {
+    calls.unmatched.push_back(call_id);
+  }
+  calls.answered.push_back(call_id);
+  calls.results.push_back(std::move(r));
+  out.push_back(std::move(m));
+  return true;
+}
+
+bool read_item(const Json& item, const std::string& p, std::vector<ChatMessage>& out, InputCalls& calls,
+               WireError& e) {
   if (!item.is_object()) return wrong_type(e, p, "an object", item);
   std::string type = "message";
   if (!string_field(item, "type", p + ".type", type, e)) return false;
@@ -95,27 +126,23 @@ bool read_item(const Json& item, const std::string& p, std::vector<ChatMessage>&
     ChatMessage m;
     m.role = role == "developer" ? "system" : role;
     if (!read_content(*content, p + ".content", m.content, e)) return false;
+    // Results answer the calls made for the latest question.
+    if (m.role == "user") calls.results.clear();
     out.push_back(std::move(m));
     return true;
   }
   if (type == "function_call") {
-    std::string ignored;
-    for (const char* key : {"call_id", "name", "arguments"}) {
-      if (!string_field(item, key, p + "." + key, ignored, e, true)) return false;
+    ToolCall call;
+    if (!string_field(item, "call_id", p + ".call_id", call.id, e, true) ||
+        !string_field(item, "name", p + ".name", call.name, e, true) ||
+        !string_field(item, "arguments", p + ".arguments", call.arguments, e, true)) {
+      return false;
     }
+    calls.open.push_back(std::move(call));
     out.push_back(ChatMessage{"assistant", ""});
     return true;
   }
-  if (type == "function_call_output") {
-    std::string call_id;
-    if (!string_field(item, "call_id", p + ".call_id", call_id, e, true)) return false;
-    auto output = item.find("output");
-    if (output == item.end()) return missing(e, p + ".output");
-    ChatMessage m{"tool", ""};
-    if (!read_content(*output, p + ".output", m.content, e)) return false;
-    out.push_back(std::move(m));
-    return true;
-  }
+  if (type == "function_call_output") return read_call_output(item, p, calls, out, e);
   if (type == "reasoning" || type == "item_reference") return true;  // nothing the fake model reads
   return fail(e, p + ".type",
               "Invalid value for '" + p + ".type': '" + type +
@@ -123,7 +150,7 @@ bool read_item(const Json& item, const std::string& p, std::vector<ChatMessage>&
               "unsupported_value");
 }
 
-bool read_input(const Json& j, std::vector<ChatMessage>& out, WireError& e) {
+bool read_input(const Json& j, std::vector<ChatMessage>& out, InputCalls& calls, WireError& e) {
   auto in = j.find("input");
   if (in == j.end() || in->is_null()) return missing(e, "input");
   if (in->is_string()) {
@@ -133,12 +160,20 @@ bool read_input(const Json& j, std::vector<ChatMessage>& out, WireError& e) {
   if (!in->is_array()) return wrong_type(e, "input", "a string or an array of input items", *in);
   if (in->empty()) return bad_value(e, "input", "expected at least one input item, got an empty array.");
   for (std::size_t k = 0; k < in->size(); ++k) {
-    if (!read_item((*in)[k], "input[" + std::to_string(k) + "]", out, e)) return false;
+    if (!read_item((*in)[k], "input[" + std::to_string(k) + "]", out, calls, e)) return false;
   }
   return true;
 }
 
-bool read_tools(const Json& j, std::vector<FunctionTool>& out, WireError& e) {
+// The real API's 400s for calls and outputs that do not pair up (param "input").
+bool no_call_for(WireError& e, const std::string& call_id) {
+  return fail(e, "input", "No tool call found for function call output with call_id " + call_id + ".", "");
+}
+bool no_output_for(WireError& e, const std::string& call_id) {
+  return fail(e, "input", "No tool output found for function call " + call_id + ".", "");
+}
+
+bool read_tools(const Json& j, std::vector<tools::ToolSpec>& out, WireError& e) {
   auto it = j.find("tools");
   if (it == j.end() || it->is_null()) return true;
   if (!it->is_array()) return wrong_type(e, "tools", "an array", *it);
@@ -153,9 +188,11 @@ bool read_tools(const Json& j, std::vector<FunctionTool>& out, WireError& e) {
                   "Tool type '" + type + "' is not supported by this vendor: only 'function' tools are.",
                   "unsupported_value");
     }
-    FunctionTool tool;
-    if (!string_field(t, "name", p + ".name", tool.name, e, true)) return false;
-    tool.parameters = "{}";
+    tools::ToolSpec tool;
+    if (!string_field(t, "name", p + ".name", tool.name, e, true) ||
+        !string_field(t, "description", p + ".description", tool.description, e)) {
+      return false;
+    }
     if (auto params = t.find("parameters"); params != t.end() && !params->is_null()) {
       if (!params->is_object()) return wrong_type(e, p + ".parameters", "an object", *params);
       tool.parameters = params->dump();
@@ -165,19 +202,19 @@ bool read_tools(const Json& j, std::vector<FunctionTool>& out, WireError& e) {
   return true;
 }
 
-bool read_tool_choice(const Json& j, ResponsesCall& out, WireError& e) {
+bool read_tool_choice(const Json& j, tools::ToolTurn& turn, WireError& e) {
   auto it = j.find("tool_choice");
   if (it == j.end() || it->is_null()) return true;
   if (it->is_string()) {
     const std::string v = it->get<std::string>();
     if (v == "auto") return true;
     if (v == "none") {
-      out.tool_choice = ToolChoice::kNone;
+      turn.choice.mode = tools::ChoiceMode::kNone;
       return true;
     }
     if (v == "required") {
-      if (out.tools.empty()) return bad_value(e, "tool_choice", "'required' needs at least one tool in 'tools'.");
-      out.tool_choice = ToolChoice::kRequired;
+      if (turn.tools.empty()) return bad_value(e, "tool_choice", "'required' needs at least one tool in 'tools'.");
+      turn.choice.mode = tools::ChoiceMode::kRequired;
       return true;
     }
     return bad_value(e, "tool_choice", "'" + v + "' is not one of none, auto, required.");
@@ -189,11 +226,12 @@ bool read_tool_choice(const Json& j, ResponsesCall& out, WireError& e) {
     return fail(e, "tool_choice.type", "Tool choice type '" + type + "' is not supported by this vendor.",
                 "unsupported_value");
   }
-  if (!string_field(*it, "name", "tool_choice.name", out.tool_name, e, true)) return false;
-  const bool offered = std::any_of(out.tools.begin(), out.tools.end(),
-                                   [&](const FunctionTool& t) { return t.name == out.tool_name; });
-  if (!offered) return bad_value(e, "tool_choice.name", "no tool named '" + out.tool_name + "' in 'tools'.");
-  out.tool_choice = ToolChoice::kNamed;
+  std::string name;
+  if (!string_field(*it, "name", "tool_choice.name", name, e, true)) return false;
+  const bool offered = std::any_of(turn.tools.begin(), turn.tools.end(),
+                                   [&](const tools::ToolSpec& t) { return t.name == name; });
+  if (!offered) return bad_value(e, "tool_choice.name", "no tool named '" + name + "' in 'tools'.");
+  turn.choice = tools::ToolChoice{tools::ChoiceMode::kNamed, name};
   return true;
 }
 
@@ -263,6 +301,7 @@ bool read_flags(const Json& j, ResponsesCall& out, Json& echo, WireError& e) {
   if (background) {
     return fail(e, "background", "Background responses are not supported by this vendor.", "unsupported_parameter");
   }
+  out.tool_turn.parallel = parallel;
   echo["parallel_tool_calls"] = parallel;
   echo["store"] = out.store;
   return true;
@@ -308,6 +347,7 @@ Json echo_fields(const Json& j, const std::string& instructions, const Json& par
 
 bool parse_request(std::string_view body, ResponsesCall& out, WireError& error) {
   out = ResponsesCall{};
+  out.request.route = kResponsesRoute;
   const Json j = Json::parse(body.begin(), body.end(), nullptr, false);
   if (j.is_discarded()) {
     return fail(error, "", "We could not parse the JSON body of your request: it is not valid JSON.", "");
@@ -317,23 +357,47 @@ bool parse_request(std::string_view body, ResponsesCall& out, WireError& error) 
   std::string instructions;
   if (!string_field(j, "instructions", "instructions", instructions, error)) return false;
   if (!instructions.empty()) out.request.messages.push_back(ChatMessage{"system", instructions});
-  if (!read_input(j, out.request.messages, error)) return false;
+  InputCalls calls;
+  if (!read_input(j, out.request.messages, calls, error)) return false;
   if (!string_field(j, "previous_response_id", "previous_response_id", out.previous_response_id, error)) {
     return false;
   }
+  // Calls of the input must be answered in the input; outputs of calls not in the input
+  // answer the previous response's (checked by prepend_history).
+  if (!calls.open.empty()) return no_output_for(error, calls.open.front().id);
+  if (!calls.unmatched.empty() && out.previous_response_id.empty()) return no_call_for(error, calls.unmatched.front());
+  out.tool_turn.results = std::move(calls.results);
+  out.unmatched_outputs = std::move(calls.unmatched);
+  out.output_call_ids = std::move(calls.answered);
   Json partial;
   if (!read_numbers(j, out, partial, error) || !read_flags(j, out, partial, error)) return false;
-  if (!read_tools(j, out.tools, error) || !read_tool_choice(j, out, error)) return false;
+  if (!read_tools(j, out.tool_turn.tools, error) || !read_tool_choice(j, out.tool_turn, error)) return false;
   if (!read_text_format(j, out.request.json_output, error)) return false;
   if (!read_metadata(j, out.request.task_type, partial, error)) return false;
   out.echo = echo_fields(j, instructions, partial).dump(-1, ' ', false, Json::error_handler_t::replace);
   return true;
 }
 
-void prepend_history(ResponsesCall& call, const std::vector<ChatMessage>& history) {
+bool prepend_history(ResponsesCall& call, const std::vector<ChatMessage>& history, const std::vector<ToolCall>& calls,
+                     WireError& error) {
+  for (const std::string& id : call.unmatched_outputs) {
+    if (std::none_of(calls.begin(), calls.end(), [&](const ToolCall& c) { return c.id == id; })) {
+      return no_call_for(error, id);
+    }
+  }
+  for (const ToolCall& c : calls) {
+    const auto& outputs = call.output_call_ids;
+    if (std::find(outputs.begin(), outputs.end(), c.id) == outputs.end()) return no_output_for(error, c.id);
+  }
+  for (tools::ToolResult& r : call.tool_turn.results) {
+    for (const ToolCall& c : calls) {
+      if (r.name.empty() && c.id == r.call_id) r.name = c.name;
+    }
+  }
   auto& msgs = call.request.messages;
   const auto at = !msgs.empty() && msgs.front().role == "system" ? msgs.begin() + 1 : msgs.begin();
   msgs.insert(at, history.begin(), history.end());
+  return true;
 }
 
 std::vector<ChatMessage> conversation(const ResponsesCall& call, const ChatResponse& answer) {
@@ -350,7 +414,6 @@ ResponseData make_data(const ResponsesCall& call, ChatResponse answer, long long
   const auto dash = answer.id.find('-');
   d.id = "resp_" + (dash == std::string::npos ? answer.id : answer.id.substr(dash + 1));
   d.created_at = created_at;
-  force_tool_call(call, answer);
   d.answer = std::move(answer);
   d.echo = call.echo;
   return d;

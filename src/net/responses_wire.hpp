@@ -7,33 +7,33 @@
 #include <string_view>
 #include <vector>
 
+#include "fakes/tool_calls.hpp"
 #include "fakes/vendor.hpp"
 #include "net/openai_wire.hpp"
 
 namespace gameday::net::responses {
 
-/// A function tool offered to the model (`tools[]` of type "function").
-struct FunctionTool {
-  std::string name;
-  std::string parameters;  ///< its JSON schema as JSON text ("{}" when not given)
-};
-
-/// How the caller lets the model use its tools (`tool_choice`).
-enum class ToolChoice : std::uint8_t { kAuto, kNone, kRequired, kNamed };
-
 /// A parsed POST /v1/responses request.
 struct ResponsesCall {
   /// What the fake model answers: `instructions` as the system message, then the `input` items
-  /// (a string is one user message; function_call_output items are "tool" messages, which the
-  /// fake model does not read). json_output for text.format json_object / json_schema;
-  /// max_tokens from max_output_tokens.
+  /// (a string is one user message; a function_call item is an empty assistant message, a
+  /// function_call_output item a "tool" message). json_output for text.format json_object /
+  /// json_schema; max_tokens from max_output_tokens; route kResponsesRoute (fault `routes`
+  /// filters).
   ChatRequest request;
   bool stream = false;
   bool store = true;                 ///< `store: false`: not kept for GET /v1/responses/{id}
   std::string previous_response_id;  ///< "" = none
-  std::vector<FunctionTool> tools;
-  ToolChoice tool_choice = ToolChoice::kAuto;
-  std::string tool_name;  ///< kNamed: the function the caller forces
+  /// `tools` (function tools: name, description, parameters), `tool_choice` (auto, none,
+  /// required, {"type": "function", "name"}), `parallel_tool_calls`, and the results: the
+  /// function_call_output items after the last user message, each matched by call_id to its
+  /// function_call (of the input, or of the previous response).
+  tools::ToolTurn tool_turn;
+  /// function_call_output items whose call_id matched no function_call of the input: they
+  /// must answer calls of the previous response (prepend_history).
+  std::vector<std::string> unmatched_outputs;
+  /// The call_id of every function_call_output item of the input.
+  std::vector<std::string> output_call_ids;
   /// The request fields a Response object repeats (instructions, max_output_tokens,
   /// parallel_tool_calls, previous_response_id, store, temperature, text, tool_choice, tools,
   /// top_p, metadata), as a JSON object text.
@@ -42,33 +42,34 @@ struct ResponsesCall {
 
 /// Parses a Responses API request body. False with `error` naming the offending field (in
 /// `param`, e.g. "input[1].content") when the body is not JSON, `model` or `input` is missing,
-/// or a field has the wrong type or value. Tools other than "function" (web_search, file_search,
-/// computer_use, mcp, ...) and `background: true` are refused with 400 (code
-/// "unsupported_parameter" / "unsupported_value"): the fake vendor cannot act them out.
+/// or a field has the wrong type or value. Without `previous_response_id`, a
+/// function_call_output whose call_id no function_call of the input made is refused as the
+/// real API does (400 "No tool call found for function call output with call_id ...", param
+/// "input"), and so is a function_call of the input left without its output ("No tool output
+/// found for function call ..."). Tools other than
+/// "function" (web_search, file_search, computer_use, mcp, ...) and `background: true` are
+/// refused with 400 (code "unsupported_parameter" / "unsupported_value"): the fake vendor
+/// cannot act them out.
 bool parse_request(std::string_view body, ResponsesCall& out, openai::WireError& error);
 
 /// Puts the conversation of an earlier response (`previous_response_id`) before this call's
-/// input, after its instructions.
-void prepend_history(ResponsesCall& call, const std::vector<ChatMessage>& history);
+/// input, after its instructions, and matches this call's function_call_output items to the
+/// function calls that response made (`calls`): false with the real API's 400 (param "input")
+/// when an output answers no call of either, or when a call of that response has no output.
+bool prepend_history(ResponsesCall& call, const std::vector<ChatMessage>& history, const std::vector<ToolCall>& calls,
+                     openai::WireError& error);
 
-/// Turns the fake model's answer into a function call when the call forces one (tool_choice
-/// "required" with tools, or a named function that is offered): one call of that function
-/// (required: the first tool), arguments from fill_arguments, empty content, finish_reason
-/// "tool_calls". Otherwise leaves `r` as it is (`auto` never calls a tool here; the
-/// injection_following fault may still make the model call one).
-void force_tool_call(const ResponsesCall& call, ChatResponse& r);
-
-/// JSON arguments for a function with JSON schema `parameters`, filled from `messages`: every
-/// required property (and every property a value is found for) gets a value of its type: an
-/// enum's first value; strings naming a patient / mrn get the first MRN (SYN-NNNNNNN) in the
-/// messages, dates the first YYYY-MM-DD, others the question (the last user message's
-/// "Question:" line or its first line); integers and numbers the first number in the
-/// question (else 1); booleans false; arrays [] (or [value] for string items); objects filled
-/// the same way. Deterministic; a schema that is not valid JSON gives "{}".
-std::string fill_arguments(std::string_view parameters, const std::vector<ChatMessage>& messages);
+/// Fits the fake model's answer to the call's tools: unless the answer already holds tool
+/// calls (the injection_following fault), the calls tools::plan_tool_calls plans for the call's
+/// tool turn (auto, none, required, named; parallel_tool_calls; ids "call_" + the answer id's
+/// hex + "_" + index) replace its content, finish_reason "tool_calls", completion tokens
+/// counted from their names and arguments. With no call planned the answer stays as it is
+/// (after function_call_output items it was answered from them: tools::with_tool_results).
+void fit_answer(const ResponsesCall& call, ChatResponse& r);
 
 /// The conversation a stored response hands to a later `previous_response_id`: the call's
-/// messages without its system message, then the answer (as an assistant message).
+/// messages without its system message, then the answer (as an assistant message; its function
+/// calls are kept beside it in the store, see StoredResponse::calls).
 std::vector<ChatMessage> conversation(const ResponsesCall& call, const ChatResponse& answer);
 
 /// What a Response object shows.
@@ -79,7 +80,8 @@ struct ResponseData {
   std::string echo = "{}";  ///< ResponsesCall::echo
 };
 
-/// The data of a response to `call` answered with `answer` at `created_at`.
+/// The data of a response to `call` answered with `answer` (already fitted: fit_answer) at
+/// `created_at`.
 ResponseData make_data(const ResponsesCall& call, ChatResponse answer, long long created_at);
 
 /// The Response object: {"id", "object": "response", "created_at", "status", "error": null,

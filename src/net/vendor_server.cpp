@@ -470,22 +470,28 @@ void VendorServer::Impl::responses_api(const ServerRequest& req, const std::shar
       err.param = "previous_response_id";
       return reply_after(0, ex, invalid(w, err), {}, route, t0);
     }
-    responses::prepend_history(call, prior->conversation);
+    if (!responses::prepend_history(call, prior->conversation, prior->calls, err)) {
+      return reply_after(0, ex, invalid(w, err), {}, route, t0);
+    }
   }
   std::vector<FaultSpec> faults;
+  // The request's route (kResponsesRoute) lets respond() apply the faults of this route only.
   ctx.faults.select(target, RequestInfo{call.request.task_type, model, kResponsesRoute}, faults);
-  // select() kept the faults whose routes include responses; respond() filters routes as chat.
-  for (FaultSpec& f : faults) f.routes.clear();
+  // After function_call_output items, the model answers from them.
+  const bool answered_from_results = !call.tool_turn.results.empty();
   VendorOutcome o;
   {
     std::lock_guard<std::mutex> lock(rng_mu);
-    o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
+    o = vendor.respond(answered_from_results ? tools::with_tool_results(call.request, call.tool_turn.results)
+                                             : call.request,
+                       since(started), rng, pointers_to(faults));
   }
   if (failed(o, ex, route, t0, w)) return;
+  responses::fit_answer(call, o.response);
   const responses::ResponseData data = responses::make_data(call, o.response, created_now());
   std::string body = responses::response_json(data);
   if (call.store && o.disconnect == Disconnect::kNone) {
-    stored.put(data.id, StoredResponse{body, responses::conversation(call, data.answer)});
+    stored.put(data.id, StoredResponse{body, responses::conversation(call, data.answer), data.answer.tool_calls});
   }
   if (call.stream) {
     return stream_events(responses::stream_events(data), o, data.answer.usage.completion_tokens, ex, t0, route);
@@ -622,18 +628,19 @@ void VendorServer::Impl::messages(const ServerRequest& req, const std::shared_pt
   }
   std::vector<FaultSpec> faults;
   ctx.faults.select(target, RequestInfo{call.request.task_type, call.request.model, kMessagesRoute}, faults);
+  // After tool_result blocks, the model answers from them.
+  const bool answered_from_results = !call.tool_turn.results.empty();
   VendorOutcome o;
   {
     std::lock_guard<std::mutex> lock(rng_mu);
-    o = vendor.respond(call.request, since(started), rng, pointers_to(faults));
+    o = vendor.respond(answered_from_results ? tools::with_tool_results(call.request, call.tool_turn.results)
+                                             : call.request,
+                       since(started), rng, pointers_to(faults));
   }
   Wire w;
   w.anthropic = true;
   if (failed(o, ex, route, t0, w)) return;
-  // A forced tool is called unless the answer was already bent into a call (injection).
-  if (const anthropic::ToolDef* tool = anthropic::forced_tool(call); tool != nullptr && o.response.tool_calls.empty()) {
-    anthropic::use_tool(*tool, call.prompt_text, o.response);
-  }
+  anthropic::fit_answer(call, o.response);
   const std::string stop = anthropic::apply_stop_sequences(call.stop_sequences, o.response);
   if (call.stream) {
     return stream_events(anthropic::stream_events(o.response, stop), o, o.response.usage.completion_tokens, ex, t0,

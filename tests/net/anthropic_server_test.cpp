@@ -1,6 +1,6 @@
 // The fake vendor's Anthropic Messages route over real HTTP on 127.0.0.1: answers and streams,
 // its 4xx answers, the formats a profile serves, and faults acted out in Anthropic's shapes
-// (429 with retry headers, 529, faults limited to routes).
+// (429 with retry headers, 529, faults limited to routes), tool use and refused content.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -167,4 +167,51 @@ TEST_CASE("A stream_break fault cuts a streamed message before its message_delta
   REQUIRE(contains(r.data, "event: content_block_delta"));
   REQUIRE_FALSE(contains(r.data, "event: message_delta"));
   REQUIRE_FALSE(contains(r.data, "event: message_stop"));
+}
+
+TEST_CASE("The vendor server uses a tool on auto and answers the tool_result from it with a citation", "[net][vendor][anthropic][tools]") {
+  Live live;
+  const Json tool = {{"name", "get_prior_auth_status"},
+                     {"description", "Look up the status of a prior authorization for a patient."},
+                     {"input_schema", {{"type", "object"}, {"properties", {{"mrn", {{"type", "string"}}}}}, {"required", {"mrn"}}}}};
+  const Json question = {{"role", "user"},
+                         {"content", "Question: What is the prior authorization status for patient SYN-0012345?"}};
+  Json req = {{"model", live.model()},
+              {"max_tokens", 256},
+              {"system", "Answer only from the context and cite [doc:ID]."},
+              {"tools", {tool}},
+              {"messages", {question}}};
+  HttpResult r = post(live, "/messages", req.dump());
+  REQUIRE(r.status == 200);
+  const Json first = Json::parse(r.body);
+  REQUIRE(first["stop_reason"] == "tool_use");
+  const Json use = first["content"][0];
+  REQUIRE(use["type"] == "tool_use");
+  REQUIRE(use["input"] == Json{{"mrn", "SYN-0012345"}});
+  req["messages"].push_back({{"role", "assistant"}, {"content", first["content"]}});
+  req["messages"].push_back(
+      {{"role", "user"},
+       {"content", {{{"type", "tool_result"}, {"tool_use_id", use["id"]}, {"content", "[doc:pa-77] The prior authorization status is approved."}}}}});
+  r = post(live, "/messages", req.dump());
+  REQUIRE(r.status == 200);
+  const Json answer = Json::parse(r.body);
+  REQUIRE(answer["stop_reason"] == "end_turn");
+  REQUIRE(answer["content"][0]["text"] == "The prior authorization status is approved. [doc:pa-77]");
+}
+
+TEST_CASE("An image block is refused with Anthropic's 400 naming the block", "[net][vendor][anthropic]") {
+  Live live;
+  const Json req = {{"model", live.model()},
+                    {"max_tokens", 64},
+                    {"messages",
+                     {{{"role", "user"},
+                       {"content",
+                        {{{"type", "text"}, {"text", "What is in this scan?"}},
+                         {{"type", "image"}, {"source", {{"type", "url"}, {"url", "https://example.org/x.png"}}}}}}}}}};
+  const HttpResult r = post(live, "/messages", req.dump());
+  REQUIRE(r.status == 400);
+  const Json j = Json::parse(r.body);
+  REQUIRE(j["type"] == "error");
+  REQUIRE(j["error"]["type"] == "invalid_request_error");
+  REQUIRE(j["error"]["message"] == "messages.0.content.1.type: image blocks are not supported by gameday's fake vendor");
 }

@@ -1,6 +1,6 @@
 // The Responses API wire format: parsing requests (input as a string or items, instructions,
-// text.format, tools and tool_choice), forced function calls with arguments from the prompt,
-// Response objects and the streamed event sequence.
+// text.format, tools and tool_choice, function_call_output items), function calls planned by
+// the shared tool-calling model, Response objects and the streamed event sequence.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -110,48 +110,118 @@ TEST_CASE("Bad Responses requests name the field at fault", "[net][responses][er
   CHECK(refused(R"({"model":"m","input":"x","background":true})").code == "unsupported_parameter");
 }
 
-TEST_CASE("A forced function call gets arguments of the schema's types from the prompt", "[net][responses][tools]") {
-  const std::string params = R"({"type":"object","properties":{
-      "patient_id":{"type":"string"},"visit_date":{"type":"string"},"query":{"type":"string"},
-      "limit":{"type":"integer"},"urgent":{"type":"boolean"},"kind":{"type":"string","enum":["lab","note"]},
-      "tags":{"type":"array","items":{"type":"string"}},"note":{"type":"string"}},
-      "required":["patient_id","visit_date","query","limit","urgent","kind","tags"]})";
-  const std::vector<ChatMessage> messages = {
-      {"system", "You look up records."},
-      {"user", "Question: What did labs show for 3 tests?\nPatient SYN-0012345 seen on 2024-03-07."}};
-  const Json args = Json::parse(responses::fill_arguments(params, messages));
-  CHECK(args["patient_id"] == "SYN-0012345");
-  CHECK(args["visit_date"] == "2024-03-07");
-  CHECK(args["query"] == "What did labs show for 3 tests?");
-  CHECK(args["limit"] == 3);
-  CHECK(args["urgent"] == false);
-  CHECK(args["kind"] == "lab");
-  CHECK(args["tags"].is_array());
-  CHECK_FALSE(args.contains("note"));
-  CHECK(responses::fill_arguments("not json", messages) == "{}");
-  // The same prompt always gives the same arguments.
-  CHECK(responses::fill_arguments(params, messages) == responses::fill_arguments(params, messages));
+// Function tools for a question that needs both: prior authorization and copay coverage.
+const std::string kTools = R"("tools":[
+    {"type":"function","name":"get_weather","description":"Current weather in a city."},
+    {"type":"function","name":"get_prior_auth_status","description":"Look up the status of a prior authorization for a patient.",
+     "parameters":{"type":"object","properties":{"mrn":{"type":"string","description":"The patient's MRN"}},"required":["mrn"]}},
+    {"type":"function","name":"get_copay_coverage","description":"Look up the copay coverage of a plan benefit.",
+     "parameters":{"type":"object","properties":{"benefit":{"type":"string"}},"required":["benefit"]}}])";
+const std::string kAsk = R"({"model":"m","input":"Question: What is the prior authorization status for patient SYN-0012345?",)";
+const std::string kAskBoth =
+    R"({"model":"m","input":"Question: What is the prior authorization status and the copay coverage for patient SYN-0012345?",)";
+
+ChatResponse fitted(const std::string& body, const std::string& content = "I cannot answer that from the provided records.") {
+  ChatResponse r = answer(content);
+  responses::fit_answer(parsed(body), r);
+  return r;
 }
 
-TEST_CASE("tool_choice required or named turns the answer into one function call and auto does not", "[net][responses][tools]") {
-  const std::string tools = R"("tools":[{"type":"function","name":"first","parameters":{"type":"object","properties":{"q":{"type":"string"}},"required":["q"]}},{"type":"function","name":"second"}])";
-  const std::string head = R"({"model":"m","input":"Question: copay?",)";
-  ChatResponse r = answer("The copay is $30.");
-  responses::force_tool_call(parsed(head + tools + R"(,"tool_choice":"required"})"), r);
+TEST_CASE("tool_choice auto calls the tool a question needs with arguments from the prompt", "[net][responses][tools]") {
+  const ChatResponse r = fitted(kAsk + kTools + "}");
   REQUIRE(r.tool_calls.size() == 1);
-  CHECK(r.tool_calls[0].name == "first");
-  CHECK(r.tool_calls[0].arguments == R"({"q":"copay?"})");
+  CHECK(r.tool_calls[0].id == "call_00ab12_0");
+  CHECK(r.tool_calls[0].name == "get_prior_auth_status");
+  CHECK(Json::parse(r.tool_calls[0].arguments) == Json{{"mrn", "SYN-0012345"}});
   CHECK(r.content.empty());
   CHECK(r.finish_reason == "tool_calls");
-  ChatResponse named = answer("x");
-  responses::force_tool_call(parsed(head + tools + R"(,"tool_choice":{"type":"function","name":"second"}})"), named);
+  SECTION("but not when the context in the input already answers it") {
+    const ChatResponse grounded = fitted(
+        R"({"model":"m","input":"Question: What is the prior authorization status?\n[doc:pa-1] The prior authorization status is approved.",)" +
+            kTools + "}",
+        "The prior authorization status is approved.");
+    CHECK(grounded.tool_calls.empty());
+    CHECK(grounded.content == "The prior authorization status is approved.");
+  }
+  SECTION("and a question no tool fits gets the answer") {
+    CHECK(fitted(R"({"model":"m","input":"Question: Who won the match?",)" + kTools + "}", "x").tool_calls.empty());
+  }
+}
+
+TEST_CASE("tool_choice none never calls and required or named always calls", "[net][responses][tools]") {
+  CHECK(fitted(kAsk + kTools + R"(,"tool_choice":"none"})").tool_calls.empty());
+  const ChatResponse required = fitted(R"({"model":"m","input":"Question: Who won the match?",)" + kTools +
+                                       R"(,"tool_choice":"required"})");
+  REQUIRE(required.tool_calls.size() == 1);
+  CHECK(required.tool_calls[0].name == "get_weather");  // no tool fits: the first one
+  const ChatResponse named = fitted(kAsk + kTools + R"(,"tool_choice":{"type":"function","name":"get_copay_coverage"}})");
   REQUIRE(named.tool_calls.size() == 1);
-  CHECK(named.tool_calls[0].name == "second");
-  CHECK(named.tool_calls[0].arguments == "{}");
-  ChatResponse free = answer("x");
-  responses::force_tool_call(parsed(head + tools + "}"), free);
-  CHECK(free.tool_calls.empty());
-  CHECK(free.content == "x");
+  CHECK(named.tool_calls[0].name == "get_copay_coverage");
+  CHECK(Json::parse(named.tool_calls[0].arguments).contains("benefit"));
+}
+
+TEST_CASE("Several tools that apply are called in parallel unless parallel_tool_calls is false", "[net][responses][tools]") {
+  const ChatResponse both = fitted(kAskBoth + kTools + "}");
+  REQUIRE(both.tool_calls.size() == 2);
+  CHECK(both.tool_calls[0].name == "get_prior_auth_status");
+  CHECK(both.tool_calls[1].name == "get_copay_coverage");
+  CHECK(both.tool_calls[1].id == "call_00ab12_1");
+  const ChatResponse one = fitted(kAskBoth + kTools + R"(,"parallel_tool_calls":false})");
+  REQUIRE(one.tool_calls.size() == 1);
+  CHECK(one.tool_calls[0].name == "get_prior_auth_status");
+}
+
+TEST_CASE("A function_call_output is matched to its function_call by call_id and becomes a tool result", "[net][responses][tools]") {
+  const auto call = parsed(kAsk.substr(0, kAsk.find("\"input\"")) + R"("input":[
+      {"role":"user","content":"Question: What is the prior authorization status for patient SYN-0012345?"},
+      {"type":"function_call","call_id":"call_1","name":"get_prior_auth_status","arguments":"{\"mrn\":\"SYN-0012345\"}"},
+      {"type":"function_call_output","call_id":"call_1","output":"{\"id\":\"pa-77\",\"status\":\"approved\"}"}],)" +
+                           kTools + "}");
+  REQUIRE(call.tool_turn.results.size() == 1);
+  CHECK(call.tool_turn.results[0].call_id == "call_1");
+  CHECK(call.tool_turn.results[0].name == "get_prior_auth_status");
+  CHECK(call.request.messages.back().role == "tool");
+  // After the result came back, auto answers instead of calling again.
+  ChatResponse r = answer("The status is approved. [doc:pa-77]");
+  responses::fit_answer(call, r);
+  CHECK(r.tool_calls.empty());
+}
+
+TEST_CASE("Calls and outputs that do not pair up are refused as the real API does", "[net][responses][tools]") {
+  const auto orphan = refused(R"({"model":"m","input":[{"role":"user","content":"q"},
+      {"type":"function_call_output","call_id":"call_9","output":"x"}]})");
+  CHECK(orphan.status == 400);
+  CHECK(orphan.param == "input");
+  CHECK(orphan.message == "No tool call found for function call output with call_id call_9.");
+  const auto unanswered = refused(R"({"model":"m","input":[{"role":"user","content":"q"},
+      {"type":"function_call","call_id":"call_2","name":"f","arguments":"{}"}]})");
+  CHECK(unanswered.message == "No tool output found for function call call_2.");
+  SECTION("with previous_response_id an output answers that response's call") {
+    auto follow = parsed(R"({"model":"m","previous_response_id":"resp_1",
+        "input":[{"type":"function_call_output","call_id":"call_7","output":"12 visits are left."}]})");
+    const std::vector<ChatMessage> history = {{"user", "Question: How many visits are left?"}, {"assistant", ""}};
+    openai::WireError err;
+    REQUIRE(responses::prepend_history(follow, history, {ToolCall{"call_7", "count_visits", "{}"}}, err));
+    REQUIRE(follow.tool_turn.results.size() == 1);
+    CHECK(follow.tool_turn.results[0].name == "count_visits");
+    CHECK(follow.request.messages.front().content == "Question: How many visits are left?");
+    auto wrong = parsed(R"({"model":"m","previous_response_id":"resp_1",
+        "input":[{"type":"function_call_output","call_id":"call_8","output":"x"}]})");
+    CHECK_FALSE(responses::prepend_history(wrong, history, {ToolCall{"call_7", "count_visits", "{}"}}, err));
+    CHECK(err.message == "No tool call found for function call output with call_id call_8.");
+    // Clients that also resend the call itself are fine.
+    auto resent = parsed(R"({"model":"m","previous_response_id":"resp_1","input":[
+        {"type":"function_call","call_id":"call_7","name":"count_visits","arguments":"{}"},
+        {"type":"function_call_output","call_id":"call_7","output":"12 visits are left."}]})");
+    CHECK(responses::prepend_history(resent, history, {ToolCall{"call_7", "count_visits", "{}"}}, err));
+    auto ignored = parsed(R"({"model":"m","previous_response_id":"resp_1","input":"And the copay?"})");
+    CHECK_FALSE(responses::prepend_history(ignored, history, {ToolCall{"call_7", "count_visits", "{}"}}, err));
+    CHECK(err.message == "No tool output found for function call call_7.");
+  }
+}
+
+TEST_CASE("A Responses request carries the responses route for fault filters", "[net][responses]") {
+  CHECK(parsed(R"({"model":"m","input":"q"})").request.route == kResponsesRoute);
 }
 
 TEST_CASE("A Response object holds a message with output_text and the usage", "[net][responses]") {
@@ -179,11 +249,13 @@ TEST_CASE("A Response object holds a message with output_text and the usage", "[
 
 TEST_CASE("A function call answer is a function_call output item", "[net][responses][tools]") {
   const auto call = parsed(R"({"model":"m","input":"q","tools":[{"type":"function","name":"f"}],"tool_choice":"required"})");
-  const Json j = Json::parse(responses::response_json(responses::make_data(call, answer("text"), 1)));
+  ChatResponse r = answer("text");
+  responses::fit_answer(call, r);
+  const Json j = Json::parse(responses::response_json(responses::make_data(call, r, 1)));
   REQUIRE(j["output"].size() == 1);
   REQUIRE(j["output"][0]["type"] == "function_call");
   REQUIRE(j["output"][0]["name"] == "f");
-  REQUIRE(j["output"][0]["call_id"] == "call_00ab12");
+  REQUIRE(j["output"][0]["call_id"] == "call_00ab12_0");
   REQUIRE(j["output"][0]["arguments"] == "{}");
   REQUIRE(j["output"][0]["status"] == "completed");
 }
@@ -212,14 +284,40 @@ TEST_CASE("A streamed response follows the documented event sequence", "[net][re
 TEST_CASE("A streamed function call sends its arguments in deltas", "[net][responses][stream][tools]") {
   const auto call = parsed(R"({"model":"m","input":"Question: copay?","stream":true,"tool_choice":"required",
       "tools":[{"type":"function","name":"f","parameters":{"type":"object","properties":{"q":{"type":"string"}},"required":["q"]}}]})");
-  const auto events = responses::stream_events(responses::make_data(call, answer("x"), 1));
+  ChatResponse r = answer("x");
+  responses::fit_answer(call, r);
+  const auto events = responses::stream_events(responses::make_data(call, r, 1));
   const std::vector<std::string> want = {"response.created", "response.in_progress", "response.output_item.added",
                                          "response.function_call_arguments.delta",
                                          "response.function_call_arguments.done", "response.output_item.done",
                                          "response.completed"};
   REQUIRE(types_of(events) == want);
   REQUIRE(data_of(events[4])["arguments"] == R"({"q":"copay?"})");
-  REQUIRE(data_of(events[5])["item"]["call_id"] == "call_00ab12");
+  REQUIRE(data_of(events[5])["item"]["call_id"] == "call_00ab12_0");
+}
+
+TEST_CASE("Parallel streamed function calls each get their item events at their own output_index", "[net][responses][stream][tools]") {
+  const auto call = parsed(kAskBoth + R"("stream":true,)" + kTools + "}");
+  ChatResponse r = answer("x");
+  responses::fit_answer(call, r);
+  REQUIRE(r.tool_calls.size() == 2);
+  const auto events = responses::stream_events(responses::make_data(call, r, 1));
+  std::vector<std::pair<std::string, int>> items;  // type, output_index of the item events
+  for (const auto& e : events) {
+    const Json d = data_of(e);
+    if (d.contains("output_index")) items.emplace_back(d["type"].get<std::string>(), d["output_index"].get<int>());
+  }
+  REQUIRE(items.front() == std::make_pair(std::string("response.output_item.added"), 0));
+  REQUIRE(items.back() == std::make_pair(std::string("response.output_item.done"), 1));
+  int dones = 0;
+  for (const auto& [type, index] : items) {
+    if (type == "response.function_call_arguments.done") CHECK(index == dones++);
+  }
+  REQUIRE(dones == 2);
+  const Json done = data_of(events.back())["response"];
+  REQUIRE(done["output"].size() == 2);
+  REQUIRE(done["output"][1]["name"] == "get_copay_coverage");
+  REQUIRE(done["output"][0]["id"] != done["output"][1]["id"]);
 }
 
 TEST_CASE("A follow-up continues the stored conversation after its own instructions", "[net][responses]") {
@@ -229,7 +327,8 @@ TEST_CASE("A follow-up continues the stored conversation after its own instructi
   REQUIRE(history[1].role == "assistant");
   auto next = parsed(R"({"model":"m","instructions":"new","input":"three","previous_response_id":"resp_1"})");
   REQUIRE(next.previous_response_id == "resp_1");
-  responses::prepend_history(next, history);
+  openai::WireError err;
+  REQUIRE(responses::prepend_history(next, history, {}, err));
   REQUIRE(next.request.messages.size() == 4);
   REQUIRE(next.request.messages[0].content == "new");
   REQUIRE(next.request.messages[1].content == "one");

@@ -62,7 +62,7 @@ check(msg.usage.output_tokens > 0 && msg.usage.input_tokens > 0, 'usage is empty
   check(final.stop_reason === 'end_turn', `streamed stop_reason ${final.stop_reason}`);
 }
 
-// Tool use round trip: a forced tool, then the tool result answered from.
+// Tool use round trip: a forced tool (any), then the tool result answered from.
 {
   const tools = [{
     name: 'get_benefit',
@@ -90,6 +90,43 @@ check(msg.usage.output_tokens > 0 && msg.usage.input_tokens > 0, 'usage is empty
   });
   check(result.stop_reason === 'end_turn', `follow-up stop_reason ${result.stop_reason}`);
   check(result.content[0].text.includes('12 physical therapy visits'), 'the follow-up is not answered from the tool result');
+}
+
+// tool_choice auto (the default): the tool that fits a question the context does not answer is
+// used; the tool_result comes back and the answer cites it.
+{
+  const tools = [{
+    name: 'get_prior_auth_status',
+    description: 'Look up the status of a prior authorization for a patient.',
+    input_schema: { type: 'object', properties: { mrn: { type: 'string' } }, required: ['mrn'] },
+  }];
+  const ask = [{ role: 'user', content: 'Question: What is the prior authorization status for patient SYN-0012345?' }];
+  const call = await client.messages.create({ model, max_tokens: 256, system, tools, messages: ask });
+  check(call.stop_reason === 'tool_use', `auto stop_reason ${call.stop_reason}`);
+  const use = call.content.find((b) => b.type === 'tool_use');
+  check(use && use.input.mrn === 'SYN-0012345', `auto tool input ${JSON.stringify(use?.input)}`);
+  const result = await client.messages.create({
+    model, max_tokens: 256, system, tools, messages: [
+      ...ask,
+      { role: 'assistant', content: call.content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '{"id": "pa-77", "status": "approved"}' }] },
+    ],
+  });
+  check(result.stop_reason === 'end_turn', `auto follow-up stop_reason ${result.stop_reason}`);
+  const text = result.content[0]?.text ?? '';
+  check(text.includes('approved') && text.includes('[doc:pa-77]'), 'the follow-up is not answered from the tool result');
+}
+
+// Content the fake vendor cannot read is refused: an image block is a 400 BadRequestError.
+{
+  const e = await thrown(() => client.messages.create({
+    model, max_tokens: 64, messages: [{ role: 'user', content: [
+      { type: 'text', text: 'What does this scan show?' },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+    ] }],
+  }), 'image block');
+  check(e instanceof Anthropic.BadRequestError, `expected BadRequestError, got ${e?.constructor?.name}`);
+  check((e.error?.error?.message ?? '').startsWith('messages.0.content.1.type: image blocks'), `image error ${e.message}`);
 }
 
 // A 429 with retry-after: RateLimitError without retries ...

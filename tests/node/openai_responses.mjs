@@ -15,6 +15,11 @@ const model = 'nw-clinical-large';
 const { fail, check } = checks('openai_responses');
 const control = controlApi(controlUrl, fail);
 
+// A response header of an SDK error (a Headers object in openai 5+, a plain object before).
+function header(e, name) {
+  return typeof e?.headers?.get === 'function' ? e.headers.get(name) : e?.headers?.[name];
+}
+
 async function thrown(fn, what) {
   try {
     await fn();
@@ -104,6 +109,51 @@ check(fetched.id === plain.id && fetched.output[0].content[0].text === plain.out
   check(answered.output.some((o) => o.type === 'message'), 'no message after the function call output');
 }
 
+// tool_choice auto: a question the context does not answer calls the tool that fits, with
+// arguments from the prompt; the function_call_output comes back and the answer cites it.
+{
+  const tools = [
+    {
+      type: 'function', name: 'get_prior_auth_status', description: 'Look up the status of a prior authorization for a patient.',
+      parameters: { type: 'object', properties: { mrn: { type: 'string' } }, required: ['mrn'] },
+    },
+    {
+      type: 'function', name: 'get_copay_coverage', description: 'Look up the copay coverage of a plan benefit.',
+      parameters: { type: 'object', properties: { benefit: { type: 'string' } }, required: ['benefit'] },
+    },
+  ];
+  const ask = 'Question: What is the prior authorization status for patient SYN-0012345?';
+  const called = await client.responses.create({ model, instructions, input: ask, tools });
+  const calls = called.output.filter((o) => o.type === 'function_call');
+  check(calls.length === 1 && calls[0].name === 'get_prior_auth_status', `auto called ${calls.map((c) => c.name)}`);
+  check(JSON.parse(calls[0].arguments).mrn === 'SYN-0012345', `auto arguments ${calls[0].arguments}`);
+  const answered = await client.responses.create({
+    model, instructions, tools, previous_response_id: called.id,
+    input: [{ type: 'function_call_output', call_id: calls[0].call_id, output: '{"id": "pa-77", "status": "approved"}' }],
+  });
+  check(answered.output_text.includes('approved'), 'the answer does not read the function_call_output');
+  check(answered.output_text.includes('[doc:pa-77]'), 'the answer does not cite the function_call_output');
+  // The same round trip with the whole conversation as input, as stateless clients send it.
+  const replayed = await client.responses.create({
+    model, instructions, tools, store: false,
+    input: [{ role: 'user', content: ask }, ...called.output,
+      { type: 'function_call_output', call_id: calls[0].call_id, output: '{"id": "pa-77", "status": "approved"}' }],
+  });
+  check(replayed.output_text === answered.output_text, 'the stateless round trip answers differently');
+
+  // Two tools that apply: parallel function calls (one with parallel_tool_calls false).
+  const both = 'Question: What is the prior authorization status and the copay coverage for patient SYN-0012345?';
+  const parallel = await client.responses.create({ model, input: both, tools });
+  const names = parallel.output.filter((o) => o.type === 'function_call').map((o) => o.name);
+  check(JSON.stringify(names) === '["get_prior_auth_status","get_copay_coverage"]', `parallel calls ${names}`);
+  const single = await client.responses.create({ model, input: both, tools, parallel_tool_calls: false });
+  check(single.output.filter((o) => o.type === 'function_call').length === 1, 'parallel_tool_calls false made several calls');
+  const stream = await client.responses.create({ model, input: both, tools, stream: true });
+  const indexes = [];
+  for await (const event of stream) if (event.type === 'response.function_call_arguments.done') indexes.push(event.output_index);
+  check(JSON.stringify(indexes) === '[0,1]', `streamed call output indexes ${indexes}`);
+}
+
 // A 429 fault: RateLimitError with retry-after; a stream break makes the iteration throw.
 {
   await control('POST', '/faults', {
@@ -111,7 +161,7 @@ check(fetched.id === plain.id && fetched.output[0].content[0].text === plain.out
   });
   const e = await thrown(() => client.responses.create({ model, input }), '429');
   check(e instanceof OpenAI.RateLimitError, `expected RateLimitError, got ${e?.constructor?.name}: ${e?.message}`);
-  check(e.headers?.get('retry-after') === '1', `retry-after header ${e.headers?.get('retry-after')}`);
+  check(header(e, 'retry-after') === '1', `retry-after header ${header(e, 'retry-after')}`);
   await control('DELETE', '/faults/rl');
   await control('POST', '/faults', {
     id: 'brk', target: 'vendor:primary', kind: 'stream_break', after_tokens: 2, first_n: 1,
@@ -158,7 +208,7 @@ check(fetched.id === plain.id && fetched.output[0].content[0].text === plain.out
   const limited = await thrown(() => azure.chat.completions.create({ model, messages: [{ role: 'user', content: input }] }),
     'Azure 429');
   check(limited instanceof OpenAI.RateLimitError, `expected RateLimitError, got ${limited?.constructor?.name}`);
-  check(limited.headers?.get('retry-after') === '1', `Azure retry-after ${limited.headers?.get('retry-after')}`);
+  check(header(limited, 'retry-after') === '1', `Azure retry-after ${header(limited, 'retry-after')}`);
   check(limited.code === '429', `Azure 429 code ${limited.code}`);
   await control('DELETE', '/faults/azrl');
 }
