@@ -98,7 +98,8 @@ bool optional_bool(const Json& j, const std::string& key, bool& out, WireError& 
   return true;
 }
 
-// Message content: a string, null, or an array of parts whose text parts are joined.
+// Message content: a string, null, or an array of parts whose text parts are joined (a refusal
+// part adds nothing; any other part is refused).
 bool read_content(const Json& c, const std::string& param, std::string& out, WireError& e) {
   if (c.is_null()) return true;
   if (c.is_string()) {
@@ -118,8 +119,14 @@ bool read_content(const Json& c, const std::string& param, std::string& out, Wir
       if (text == part.end()) return missing(e, p + ".text");
       if (!text->is_string()) return wrong_type(e, p + ".text", "a string", *text);
       out += text->get<std::string>();
+    } else if (*type != "refusal") {
+      // The fake models read text only: an image, audio or file part is refused as a text-only
+      // model refuses it, rather than answered as if it were not there.
+      return fail(e, p + ".type",
+                  "Invalid content type. " + type->get<std::string>() +
+                      " is only supported by certain models (gameday's fake models read text only).",
+                  "unsupported_value");
     }
-    // Other parts (images, audio, refusals) carry no text the fake model reads.
   }
   return true;
 }

@@ -57,8 +57,8 @@ bool string_field(const Json& o, const std::string& key, const std::string& para
   return true;
 }
 
-// Item content: a string or an array of parts whose text parts are joined (images, files and
-// audio carry no text the fake model reads).
+// Item content: a string or an array of parts whose text parts are joined (a refusal part adds
+// nothing; image, file and audio parts are refused: the fake models read text only).
 bool read_content(const Json& c, const std::string& param, std::string& out, WireError& e) {
   if (c.is_string()) {
     out = c.get<std::string>();
@@ -75,6 +75,12 @@ bool read_content(const Json& c, const std::string& param, std::string& out, Wir
       std::string text;
       if (!string_field(part, "text", p + ".text", text, e, true)) return false;
       out += text;
+    } else if (type != "refusal") {
+      // Text-only models: an image, file or audio part is refused, not silently dropped.
+      return fail(e, p + ".type",
+                  "Invalid content type. " + type + " is only supported by certain models (gameday's fake models read "
+                  "text only).",
+                  "unsupported_value");
     }
   }
   return true;

@@ -128,6 +128,14 @@ TEST_CASE("Chat request parsing names the field at fault", "[net][openai]") {
     REQUIRE(e.param == "messages");
     REQUIRE(e.code == "missing_required_parameter");
   }
+  SECTION("an image part, which a text-only model refuses") {
+    const auto e = parse_error(
+        R"({"messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"x"}}]}]})");
+    REQUIRE(e.status == 400);
+    REQUIRE(e.param == "messages[0].content[1].type");
+    REQUIRE(e.code == "unsupported_value");
+    REQUIRE(e.message.find("image_url is only supported by certain models") != std::string::npos);
+  }
   SECTION("messages of the wrong type") {
     const auto e = parse_error(R"({"messages":"hello"})");
     REQUIRE(e.param == "messages");

@@ -72,7 +72,7 @@ TEST_CASE("A Responses request with a string input is one user message after the
 TEST_CASE("Responses input items become messages and function call outputs tool messages", "[net][responses]") {
   const auto call = parsed(R"({"model":"m","input":[
       {"role":"developer","content":"Be brief."},
-      {"type":"message","role":"user","content":[{"type":"input_text","text":"Look up "},{"type":"input_image","image_url":"x"},{"type":"input_text","text":"SYN-0000042"}]},
+      {"type":"message","role":"user","content":[{"type":"input_text","text":"Look up "},{"type":"refusal","refusal":"no"},{"type":"input_text","text":"SYN-0000042"}]},
       {"type":"function_call","call_id":"call_1","name":"lookup","arguments":"{}"},
       {"type":"function_call_output","call_id":"call_1","output":"{\"plan\":\"gold\"}"}],
       "max_output_tokens":64,"text":{"format":{"type":"json_schema","name":"a","schema":{"type":"object"}}},
@@ -88,6 +88,18 @@ TEST_CASE("Responses input items become messages and function call outputs tool 
   REQUIRE(call.request.task_type == "benefits");
   REQUIRE(call.stream);
   REQUIRE_FALSE(call.store);
+}
+
+TEST_CASE("Image, file and audio input parts are refused, as a text-only model refuses them", "[net][responses][errors]") {
+  for (const char* part : {R"({"type":"input_image","image_url":"https://x/a.png"})", R"({"type":"input_file","file_id":"f"})",
+                           R"({"type":"input_audio","input_audio":{"data":"", "format":"wav"}})"}) {
+    const auto e = refused(std::string(R"({"model":"m","input":[{"role":"user","content":[{"type":"input_text","text":"hi"},)") +
+                           part + "]}]}");
+    CHECK(e.status == 400);
+    CHECK(e.param == "input[0].content[1].type");
+    CHECK(e.code == "unsupported_value");
+    CHECK(e.message.find("text only") != std::string::npos);
+  }
 }
 
 TEST_CASE("Bad Responses requests name the field at fault", "[net][responses][errors]") {
