@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fakes/embeddings.hpp"
+#include "net/openai_field_errors.hpp"
 #include "sim/json_text.hpp"
 #include "sim/rng.hpp"
 
@@ -16,42 +17,11 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-const char* type_name(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "an integer";
-    case Json::value_t::number_float: return "a number";
-    default: return "something else";
-  }
-}
-
-bool fail(WireError& e, std::string param, std::string message, std::string code) {
-  e = WireError{};
-  e.param = std::move(param);
-  e.message = std::move(message);
-  e.code = std::move(code);
-  return false;
-}
-
-bool missing(WireError& e, const std::string& param) {
-  return fail(e, param, "Missing required parameter: '" + param + "'.", "missing_required_parameter");
-}
-
-bool wrong_type(WireError& e, const std::string& param, const std::string& expected, const Json& got) {
-  return fail(e, param,
-              "Invalid type for '" + param + "': expected " + expected + ", but got " +
-                  type_name(got) + " instead.",
-              "invalid_type");
-}
-
-bool bad_value(WireError& e, const std::string& param, const std::string& why) {
-  return fail(e, param, "Invalid value for '" + param + "': " + why, "invalid_value");
-}
+using field_errors::bad_value;
+using field_errors::fail;
+using field_errors::missing;
+using field_errors::type_name;
+using field_errors::wrong_type;
 
 // Parses the body as a JSON object.
 bool parse_object(std::string_view body, Json& j, WireError& e) {
