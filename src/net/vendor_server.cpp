@@ -135,6 +135,7 @@ struct VendorServer::Impl {
   // Acts out an outcome without an answer (reset, hang, error); false when there is an answer.
   bool failed(const VendorOutcome& o, const std::shared_ptr<Exchange>& ex, const std::string& route,
               Clock::time_point t0, const Wire& w);
+  // Streams a chat answer (n choices) through stream_events.
   void stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int n,
               const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
               const std::string& route = "/v1/chat/completions");
@@ -357,48 +358,8 @@ bool VendorServer::Impl::known_model(const std::string& model, openai::WireError
 void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int n,
                                 const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
                                 const std::string& route) {
-  const std::vector<openai::StreamEvent> events = openai::stream_events(r, created_now(), include_usage, n);
-  auto job = std::make_shared<StreamJob>();
-  job->exchange = ex;
-  job->disconnect = o.disconnect;
-  job->started = t0;
-  job->fault_ids = o.fault_ids;
-  job->route = route;
-  // Ticks: everything up to the first token, then each token with the events that follow it.
-  // A stream fault stops right after its last token (no finish chunk, no [DONE]).
-  const int limit = o.disconnect == Disconnect::kNone ? -1 : o.after_tokens;
-  int tokens = 0;
-  std::string tick;
-  bool stopped = false;
-  for (const auto& e : events) {
-    if (e.token) {
-      if (limit >= 0 && tokens >= limit) {
-        stopped = true;
-        break;
-      }
-      if (tokens > 0) {
-        job->ticks.push_back(std::move(tick));
-        tick.clear();
-      }
-      ++tokens;
-    }
-    tick += e.data;
-  }
-  if (limit >= 0 && !stopped) {
-    // Fewer tokens than after_tokens: the answer arrives, its end does not.
-    const auto finish = tick.find("\"finish_reason\":\"");
-    if (finish != std::string::npos) tick.resize(tick.rfind("data: ", finish));
-  }
-  if (!tick.empty()) job->ticks.push_back(std::move(tick));
-  const int total_tokens = std::max(1, tokens);
-  const double tps = vendor.profile().tokens_per_second;
-  if (tps > 0) {
-    job->gap = static_cast<Duration>(r.usage.completion_tokens * 1e6 / tps / total_tokens);
-  }
-  server->after(o.ttft, o.fault_ids, [this, job, ex] {
-    ex->begin(200, "text/event-stream", {{"cache-control", "no-cache"}});
-    step(job);
-  });
+  stream_events(openai::stream_events(r, created_now(), include_usage, n), o, r.usage.completion_tokens, ex, t0,
+                route);
 }
 
 void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
@@ -555,8 +516,9 @@ void VendorServer::Impl::stream_events(const std::vector<openai::StreamEvent>& e
   job->started = t0;
   job->fault_ids = o.fault_ids;
   job->route = route;
-  // Ticks as for chat: up to the first token, then each token with the events after it. A
-  // stream fault stops after its last token; with fewer tokens, nothing after the last one.
+  // Ticks: up to the first token, then each token with the events after it. A stream fault
+  // stops after its last token (no finish chunk, no final event, no [DONE]); with fewer tokens
+  // than it allows, nothing after the last one comes either.
   const int limit = o.disconnect == Disconnect::kNone ? -1 : o.after_tokens;
   std::size_t end = events.size();
   if (limit >= 0) {
