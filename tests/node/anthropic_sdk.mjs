@@ -12,17 +12,8 @@ const vendorUrl = process.env.GAMEDAY_VENDOR_URL || process.argv[2];
 const controlUrl = process.env.GAMEDAY_CONTROL_URL || process.argv[3];
 const model = 'nw-clinical-large';
 
-const { fail, check } = checks('anthropic_sdk');
+const { fail, check, thrown } = checks('anthropic_sdk');
 const control = controlApi(controlUrl, fail);
-
-async function thrown(fn, what) {
-  try {
-    await fn();
-  } catch (e) {
-    return e;
-  }
-  return fail(`${what}: expected an error, got a success`);
-}
 
 check(vendorUrl && controlUrl, 'set GAMEDAY_VENDOR_URL and GAMEDAY_CONTROL_URL');
 // The SDK adds /v1/messages to its base URL itself.

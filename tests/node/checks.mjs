@@ -1,7 +1,9 @@
-// What the client scripts share: failing with a message, checks, and the control API.
+// What the client scripts share: failing with a message, checks, expected errors, SDK error
+// headers, and the control API.
 
-// Returns fail(message) (prints "<name>: message" on stderr and exits 1) and
-// check(condition, message) (fails unless condition holds).
+// Returns fail(message) (prints "<name>: message" on stderr and exits 1),
+// check(condition, message) (fails unless condition holds) and thrown(fn, what) (awaits fn,
+// which must throw, and returns the error; fails naming `what` when it succeeds).
 export function checks(name) {
   const fail = (message) => {
     console.error(`${name}: ${message}`);
@@ -10,7 +12,21 @@ export function checks(name) {
   const check = (condition, message) => {
     if (!condition) fail(message);
   };
-  return { fail, check };
+  const thrown = async (fn, what) => {
+    try {
+      await fn();
+    } catch (e) {
+      return e;
+    }
+    return fail(`${what}: expected an error, got a success`);
+  };
+  return { fail, check, thrown };
+}
+
+// A response header of an SDK error (a Headers object in openai 5+ and @anthropic-ai/sdk, a
+// plain object in older SDKs).
+export function header(e, name) {
+  return typeof e?.headers?.get === 'function' ? e.headers.get(name) : e?.headers?.[name];
 }
 
 // Returns control(method, path, body): a control API request that must succeed (else `fail`).

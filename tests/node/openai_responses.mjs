@@ -6,28 +6,14 @@
 // GAMEDAY_CONTROL_URL (the control API, to add and remove faults). Exits 0 when every check
 // passes (printing "openai_responses: ok"), else 1 with the reason on stderr. Prints no bodies.
 import OpenAI, { AzureOpenAI } from 'openai';
-import { checks, controlApi } from './checks.mjs';
+import { checks, controlApi, header } from './checks.mjs';
 
 const baseURL = process.env.GAMEDAY_VENDOR_URL || process.argv[2];
 const controlUrl = process.env.GAMEDAY_CONTROL_URL || process.argv[3];
 const model = 'nw-clinical-large';
 
-const { fail, check } = checks('openai_responses');
+const { fail, check, thrown } = checks('openai_responses');
 const control = controlApi(controlUrl, fail);
-
-// A response header of an SDK error (a Headers object in openai 5+, a plain object before).
-function header(e, name) {
-  return typeof e?.headers?.get === 'function' ? e.headers.get(name) : e?.headers?.[name];
-}
-
-async function thrown(fn, what) {
-  try {
-    await fn();
-  } catch (e) {
-    return e;
-  }
-  return fail(`${what}: expected an error, got a success`);
-}
 
 const instructions = 'Answer only from the context and cite the document id like [doc:ID] after each sentence.';
 const input =

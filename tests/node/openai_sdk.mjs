@@ -5,25 +5,15 @@
 // GAMEDAY_CONTROL_URL (the control API, to add and remove faults). Exits 0 when every check
 // passes (printing "openai_sdk: ok"), else 1 with the reason on stderr. Prints no bodies.
 import OpenAI from 'openai';
-import { checks, controlApi } from './checks.mjs';
+import { checks, controlApi, header } from './checks.mjs';
 
 const baseURL = process.env.GAMEDAY_VENDOR_URL || process.argv[2];
 const controlUrl = process.env.GAMEDAY_CONTROL_URL || process.argv[3];
 const model = 'nw-clinical-large';
 
-const { fail, check } = checks('openai_sdk');
+const { fail, check, thrown } = checks('openai_sdk');
 
 const control = controlApi(controlUrl, fail);
-
-// Runs `fn`, which must throw; returns the error.
-async function thrown(fn, what) {
-  try {
-    await fn();
-  } catch (e) {
-    return e;
-  }
-  return fail(`${what}: expected an error, got a success`);
-}
 
 const question = 'Question: How many physical therapy visits per year does the plan cover?';
 const context =
@@ -306,8 +296,7 @@ check(chat.usage.total_tokens === chat.usage.prompt_tokens + chat.usage.completi
   const e = await thrown(() => client.chat.completions.create({ model, messages }), '429 without retries');
   check(e instanceof OpenAI.RateLimitError, `expected RateLimitError, got ${e?.constructor?.name}: ${e?.message}`);
   check(e.status === 429, `status ${e.status}`);
-  // openai 5+ gives the headers as a fetch Headers object.
-  const retryAfter = typeof e.headers?.get === 'function' ? e.headers.get('retry-after') : e.headers?.['retry-after'];
+  const retryAfter = header(e, 'retry-after');
   check(retryAfter === '1', `retry-after header ${retryAfter}`);
   check(e.error?.type === 'rate_limit_error', `error type ${e.error?.type}`);
   await control('DELETE', '/faults/rl');
