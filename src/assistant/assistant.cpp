@@ -5,9 +5,33 @@
 
 #include "assistant/phi.hpp"
 #include "fakes/embeddings.hpp"
+#include "fakes/tool_calls.hpp"
 #include <cstdio>
 
 namespace gameday {
+
+const char* const kEhrToolParameters =
+    R"({"type":"object","properties":{"patient_id":{"type":"string",)"
+    R"("description":"The patient's FHIR id, as the request gives it."}},)"
+    R"("required":["patient_id"],"additionalProperties":false})";
+
+const std::vector<EhrTool>& ehr_tools() {
+  // The descriptions are what the model matches questions against: each task type's questions
+  // share words with its own tool only.
+  static const std::vector<EhrTool> kTools = {
+      {kEhrToolNames[0],
+       "Preauthorization cases of a patient with their status, service, CPT code, insurer and decision reason.",
+       TaskType::kPriorAuthStatus},
+      {kEhrToolNames[1],
+       "Discharge summaries of a patient: diagnosis, treatment and follow-up instructions.",
+       TaskType::kDischargeSummary},
+      {kEhrToolNames[2],
+       "Benefit policies of the patient's health plan: what the plan covers, copays, visit limits and "
+       "which services need approval.",
+       TaskType::kBenefitsQuestion},
+  };
+  return kTools;
+}
 
 const char* const kFallbackText =
     "I can't answer this safely right now. Your request has been passed to a staff member.";
@@ -130,11 +154,29 @@ struct Assistant::Call {
   ChatRequest request;   // built from `context` at the first model call
   EhrRequest ehr_request;  // reused by every EHR call (its strings keep their capacity)
   std::string plan_code;
+  // What the EHR steps retrieve: the task's own retrieval, or (tool flow) a tool's for the
+  // patient its call names.
+  TaskType retrieval = TaskType::kPriorAuthStatus;
+  const std::string* retrieval_patient = nullptr;
+  // --- the tool flow
+  bool tool_flow = false;
+  tools::ToolTurn turn;           // the tools offered and the results sent back so far
+  std::vector<ToolCall> pending;  // the round being executed
+  std::size_t next_tool = 0;
+  std::size_t result_begin = 0;   // where the running call's documents start in `context`
+  std::string tool_patient;       // the running call's patient_id
+  std::string route;              // where the last round's answer came from
+  bool failed_over = false;
   int phi_seen = 0;      // identifiers put in the prompt unredacted (redaction off)
   SimTime call_started = 0;  // when the outstanding dependency call was made
   std::uint64_t op = 0;  // token of the outstanding operation; stale callbacks compare and drop
   bool finished = false;
 };
+
+bool Assistant::placed_before(const Call& call, const std::string& id) {
+  return call.tool_flow && std::find(call.answer.retrieved_ids.begin(), call.answer.retrieved_ids.end(), id) !=
+                               call.answer.retrieved_ids.end();
+}
 
 Assistant::Assistant(AssistantConfig config, std::vector<PromptVersion> prompts,
                      std::vector<FlagDef> flags, Scheduler& scheduler, EhrClient& ehr,
@@ -319,6 +361,12 @@ std::weak_ptr<const Answer> Assistant::handle(const Task& task, AnswerFn done) {
     finish(call, RequestStatus::kFallback, "safe_mode");
     return view;
   }
+  call->retrieval = task.type;
+  call->retrieval_patient = &task.patient_id;
+  if (config_.tool_use && task.type != TaskType::kMessageTriage) {
+    start_tools(call);
+    return view;
+  }
   retrieve(call);
   return view;
 }
@@ -335,11 +383,11 @@ void Assistant::retrieve(const std::shared_ptr<Call>& call) {
 void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, int attempt) {
   EhrRequest& req = call->ehr_request;  // clients do not keep it past send()
   req.op = EhrRequest::Op::kSearch;
-  req.patient = call->task.patient_id;
+  req.patient = *call->retrieval_patient;
   req.category.clear();
   req.plan.clear();
   req.status.clear();
-  switch (call->task.type) {
+  switch (call->retrieval) {
     case TaskType::kPriorAuthStatus:
       req.resource_type = "ClaimResponse";
       break;
@@ -405,10 +453,10 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
       return;
     }
     bool more = false;
-    switch (call->task.type) {
+    switch (call->retrieval) {
       case TaskType::kPriorAuthStatus:
         for (const PriorAuth* pa : out.prior_auths) {
-          if (foreign(pa->patient_id)) continue;
+          if (foreign(pa->patient_id) || placed_before(*call, pa->id)) continue;
           const std::size_t begin = call->context.size();
           render_prior_auth(call->context, *pa);
           note_retrieved(call->answer, pa->id, begin, call->context.size() - 1);
@@ -436,7 +484,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
           if (!foreign(d->patient_id)) docs.push_back(d);
         }
         // Triage reads the patient's messages, then the policy.
-        more = call->task.type == TaskType::kMessageTriage && step == 0;
+        more = call->retrieval == TaskType::kMessageTriage && step == 0;
         place_documents(call, std::move(docs), more, step);
         return;
       }
@@ -448,6 +496,8 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
 void Assistant::next_step(const std::shared_ptr<Call>& call, bool more, std::size_t step) {
   if (more) {
     ehr_step(call, step + 1, 0);
+  } else if (call->tool_flow) {
+    tool_done(call);
   } else {
     call_model(call, route_, 0, false);
   }
@@ -460,6 +510,7 @@ void Assistant::record_call(const std::shared_ptr<Call>& call, Dependency dep, c
 
 void Assistant::render_documents(const std::shared_ptr<Call>& call, const std::vector<const Document*>& docs) {
   for (const Document* d : docs) {
+    if (placed_before(*call, d->id)) continue;
     const std::size_t begin = call->context.size();
     render_document(call->context, *d, patient_name(call->task), call->answer.redaction, call->phi_seen);
     note_retrieved(call->answer, d->id, begin, call->context.size() - 1);
@@ -593,6 +644,10 @@ void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::st
     if (out->phi_received > 0) call->answer.phi_to_vendor = true;
   }
   if (out && status == 200) {
+    if (call->tool_flow && !out->response.tool_calls.empty() &&
+        on_tool_calls(call, route, failed_over, out->response.tool_calls)) {
+      return;
+    }
     Answer& a = call->answer;
     a.vendor = route;
     a.model = out->response.model;
@@ -701,7 +756,11 @@ void Assistant::finish(const std::shared_ptr<Call>& call, RequestStatus status,
   a.status = status;
   a.cause = cause;
   a.stage = Stage::kDone;
-  if (call->request.messages.size() > 1) a.context = std::move(call->request.messages[1].content);
+  if (call->tool_flow) {
+    a.context = std::move(call->context);  // the prompt and every tool result
+  } else if (call->request.messages.size() > 1) {
+    a.context = std::move(call->request.messages[1].content);
+  }
   if (status != RequestStatus::kOk) {
     a.text = kFallbackText;
     a.citations.clear();
@@ -715,6 +774,103 @@ void Assistant::finish(const std::shared_ptr<Call>& call, RequestStatus status,
   // Release the caller's callback (and what it captured) once it has run.
   AnswerFn done = std::move(call->done);
   done(a);
+}
+
+// ---- the tool flow
+
+void Assistant::start_tools(const std::shared_ptr<Call>& call) {
+  call->tool_flow = true;
+  Answer& a = call->answer;
+  a.tools_offered = true;
+  // The model names the patient in its calls by the FHIR logical id (never the MRN).
+  std::string user = "Patient: " + call->task.patient_id + "\nQuestion: ";
+  append_free_text(user, call->task.question, patient_name(call->task), a.redaction, call->phi_seen);
+  user += '\n';
+  call->context.reserve(2048);
+  call->context = user;
+  call->context += "Context:\n";
+  for (const EhrTool& t : ehr_tools()) {
+    call->turn.tools.push_back(
+        tools::ToolSpec{std::string(t.name), std::string(t.description), kEhrToolParameters});
+  }
+  ChatRequest& req = call->request;
+  req.max_tokens = config_.max_tokens;
+  set_task_type(req.task_type, call->task.type);
+  req.messages.push_back(ChatMessage{"system", call->prompt ? call->prompt->system : std::string()});
+  req.messages.push_back(ChatMessage{"user", std::move(user)});
+  req.tool_turn = &call->turn;
+  call->route = route_;
+  ask_with_tools(call);
+}
+
+void Assistant::ask_with_tools(const std::shared_ptr<Call>& call) {
+  Answer& a = call->answer;
+  a.stage = Stage::kModel;
+  // The vendor receives the prompt and the tool results (the documents rendered into context).
+  if (!a.redaction && call->phi_seen > 0) {
+    a.phi_to_vendor = true;
+    a.phi_in_logs = true;
+  }
+  a.canary_in_context = call->context.find(kCanaryPrefix) != std::string::npos;
+  call_model(call, call->route, 0, call->failed_over);
+}
+
+bool Assistant::on_tool_calls(const std::shared_ptr<Call>& call, const std::string& route, bool failed_over,
+                              const std::vector<ToolCall>& calls) {
+  for (const ToolCall& tc : calls) {
+    const auto& offered = ehr_tools();
+    if (std::none_of(offered.begin(), offered.end(), [&](const EhrTool& t) { return t.name == tc.name; })) {
+      return false;
+    }
+  }
+  if (++call->answer.tool_rounds > config_.tool_rounds) {
+    --call->answer.tool_rounds;  // the round asked for was not run
+    call->answer.vendor = route;
+    finish(call, RequestStatus::kFallback, "tool_loop");
+    return true;
+  }
+  call->route = route;
+  call->failed_over = failed_over;
+  call->pending = calls;
+  call->next_tool = 0;
+  run_next_tool(call);
+  return true;
+}
+
+void Assistant::run_next_tool(const std::shared_ptr<Call>& call) {
+  if (call->next_tool == call->pending.size()) {
+    ask_with_tools(call);
+    return;
+  }
+  const ToolCall& tc = call->pending[call->next_tool];
+  call->answer.stage = Stage::kRetrieval;
+  call->result_begin = call->context.size();
+  const nlohmann::json args = nlohmann::json::parse(tc.arguments, nullptr, false);
+  const auto id = args.is_object() ? args.find("patient_id") : args.end();
+  if (!args.is_object() || id == args.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    // The model gets the error back as the call's result, and nothing is searched.
+    call->turn.results.push_back(
+        tools::ToolResult{tc.id, tc.name, R"({"error": "patient_id (a string) is required"})"});
+    ++call->next_tool;
+    run_next_tool(call);
+    return;
+  }
+  call->tool_patient = id->get<std::string>();
+  call->retrieval_patient = &call->tool_patient;
+  for (const EhrTool& t : ehr_tools()) {
+    if (t.name == tc.name) call->retrieval = t.retrieval;
+  }
+  ehr_step(call, 0, 0);
+}
+
+void Assistant::tool_done(const std::shared_ptr<Call>& call) {
+  const ToolCall& tc = call->pending[call->next_tool];
+  // The documents the call placed in the context, as "[doc:ID] text" lines; "[]" for none.
+  std::string content = call->context.substr(call->result_begin);
+  if (content.empty()) content = "[]";
+  call->turn.results.push_back(tools::ToolResult{tc.id, tc.name, std::move(content)});
+  ++call->next_tool;
+  run_next_tool(call);
 }
 
 // ---- traffic.shed (playbook control hook)

@@ -63,9 +63,13 @@ struct Answer {
   bool schema_valid = true;   // the model's content parsed as {"answer": string,
                               // "citations": [string...]} (true when JSON was not requested)
   std::string statement;      // JSON answers: the parsed "answer" prose ("" when unparsed)
-  /// Tool calls the model returned, "name(arguments)", never executed (the assistant offers
-  /// no tools; a tool-call response passes through to the caller as served content).
+  /// Tool calls the model returned, "name(arguments)", that the assistant did not execute: a
+  /// tool-call response passes through to the caller as served content (without the tool flow
+  /// the assistant offers no tools; with it, it executes calls of the tools it offered only).
   std::vector<std::string> tool_calls;
+  /// The request ran the tool flow (the model was offered read-only EHR tools).
+  bool tools_offered = false;
+  int tool_rounds = 0;  // tool rounds executed (tool flow)
   // --- observable output checks (served output only) ---
   bool canary_seen = false;   // holds a canary token ("GDCANARY-")
   bool phi_detected = false;  // matches an identifier pattern (MRN, phone, member id)
@@ -94,6 +98,19 @@ struct Answer {
   /// failed and the first top_k documents were kept.
   std::string ranking;
 };
+
+/// One read-only EHR tool of the tool flow: its name, what the model reads about it, and the
+/// retrieval it runs (that of a task type, for the patient named by its `patient_id` argument).
+struct EhrTool {
+  std::string_view name;
+  std::string_view description;
+  TaskType retrieval;
+};
+/// The tools the tool flow offers (search_prior_auths, search_discharge_notes,
+/// search_plan_benefits), each taking {"patient_id": string} (required).
+const std::vector<EhrTool>& ehr_tools();
+/// The JSON schema of every EHR tool's arguments.
+extern const char* const kEhrToolParameters;
 
 /// Receives the assistant's answer (move-only; small captures do not allocate).
 using AnswerFn = InlineFunction<void(const Answer&), 64>;
@@ -147,6 +164,15 @@ class Assistant final : public AnswerService {
   /// current-docs-only searches policies with status=current, ehr-replica reads from the
   /// replica route (set_replica). The output PHI filter and canary check only
   /// observe (Answer::phi_detected, canary_seen); they do not block.
+  ///
+  /// Tool flow (AssistantConfig::tool_use; every task type but message_triage): no retrieval up
+  /// front. The model gets "Patient: <FHIR id>" and the question, and the read-only EHR tools
+  /// (ehr_tools()). Each round it asks for, the assistant runs the calls in order as the
+  /// retrieval of the matching task type (same EHR calls, flags, retries and spans; a call's
+  /// `patient_id` argument is the patient searched) and sends the documents back as tool
+  /// results; the model's answer is validated as above. More rounds than tool_rounds: fallback,
+  /// cause "tool_loop". A response calling a tool not offered is not executed: it passes
+  /// through as served content.
   std::weak_ptr<const Answer> handle(const Task& task, AnswerFn done);
   /// AnswerService: handle(), with the answer in progress in `progress`.
   void ask(const Task& task, AnswerFn done, const AnswerProgress& progress) override {
@@ -191,6 +217,9 @@ class Assistant final : public AnswerService {
 
  private:
   struct Call;
+  // Tool flow: whether an earlier tool call already placed document `id` in the context (a
+  // repeated call's result then holds only what is new); always false for retrieval up front.
+  static bool placed_before(const Call& call, const std::string& id);
   void retrieve(const std::shared_ptr<Call>& call);
   void ehr_step(const std::shared_ptr<Call>& call, std::size_t step, int attempt);
   // Retries the EHR step after the backoff, or after `retry_after` (the failed response's
@@ -210,6 +239,15 @@ class Assistant final : public AnswerService {
   void on_model_result(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                        bool failed_over, const VendorOutcome* out);
   void finish(const std::shared_ptr<Call>& call, RequestStatus status, const std::string& cause);
+  // --- the tool flow
+  void start_tools(const std::shared_ptr<Call>& call);
+  // Sends the conversation so far to the model (the first round, or after tool results).
+  void ask_with_tools(const std::shared_ptr<Call>& call);
+  // Runs a round of offered tool calls; false (nothing done) when one names a tool not offered.
+  bool on_tool_calls(const std::shared_ptr<Call>& call, const std::string& route, bool failed_over,
+                     const std::vector<ToolCall>& calls);
+  void run_next_tool(const std::shared_ptr<Call>& call);
+  void tool_done(const std::shared_ptr<Call>& call);
   void validate_json(Answer& a);
   const PromptVersion* find_prompt(const std::string& version) const;
   void change(const std::string& what, const std::string& key, const std::string& from,

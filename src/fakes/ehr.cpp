@@ -487,6 +487,9 @@ EhrOutcome FakeEhr::respond(const EhrRequest& req, SimTime /*now*/, Rng& rng,
       case FaultKind::kReset:
       case FaultKind::kStreamStall:
       case FaultKind::kStreamBreak:
+      case FaultKind::kForbiddenTool:
+      case FaultKind::kToolWrongArguments:
+      case FaultKind::kToolLoop:
       case FaultKind::kPromptDeploy:
       case FaultKind::kConfigChange:
         break;

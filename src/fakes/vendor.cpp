@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "fakes/bend.hpp"
 #include "fakes/embeddings.hpp"
 #include "fakes/faults.hpp"
+#include "fakes/tool_calls.hpp"
 #include "sim/distribution.hpp"
 
 namespace gameday {
@@ -52,6 +54,9 @@ struct Applied {
   const FaultSpec* hang = nullptr;
   const FaultSpec* reset = nullptr;
   const FaultSpec* stream = nullptr;  // stream_stall or stream_break (live-only kinds)
+  const FaultSpec* forbidden_tool = nullptr;  // the tool-flow kinds
+  const FaultSpec* wrong_arguments = nullptr;
+  const FaultSpec* tool_loop = nullptr;
   bend::Bends bends;
 };
 
@@ -75,6 +80,9 @@ Applied select_faults(const ChatRequest& req, std::string_view model,
       case FaultKind::kSchemaBreak: keep_first(a.bends.schema, f); break;
       case FaultKind::kRefusalStorm: keep_first(a.bends.refusal, f); break;
       case FaultKind::kDrift: keep_first(a.bends.drift, f); break;
+      case FaultKind::kForbiddenTool: keep_first(a.forbidden_tool, f); break;
+      case FaultKind::kToolWrongArguments: keep_first(a.wrong_arguments, f); break;
+      case FaultKind::kToolLoop: keep_first(a.tool_loop, f); break;
       // Not vendor kinds (for_each_applied keeps them out).
       case FaultKind::kTimeout:
       case FaultKind::kWrongPatient:
@@ -158,6 +166,75 @@ void break_stream(const VendorProfile& p, const FaultSpec& f, VendorOutcome& o) 
   o.fault_ids.push_back(f.id);
 }
 
+// The arguments of a forbidden tool's call: the patient the prompt names.
+constexpr std::string_view kForbiddenToolSchema =
+    R"({"type":"object","properties":{"patient_id":{"type":"string","description":"the patient's id"}},)"
+    R"("required":["patient_id"]})";
+
+// Moves an identifier to the neighbouring one: its last run of digits minus one (plus one when
+// it is 1), same width ("pat-0007" -> "pat-0006", "pat-0001" -> "pat-0002"). Unchanged when it
+// ends in no digits.
+std::string neighbouring_id(const std::string& id) {
+  std::size_t end = id.size();
+  while (end > 0 && !is_digit(id[end - 1])) --end;
+  std::size_t begin = end;
+  while (begin > 0 && is_digit(id[begin - 1])) --begin;
+  if (begin == end || end - begin > 18) return id;
+  const long long n = std::stoll(id.substr(begin, end - begin));
+  std::string digits = std::to_string(n > 1 ? n - 1 : n + 1);
+  if (digits.size() < end - begin) digits.insert(0, end - begin - digits.size(), '0');
+  return id.substr(0, begin) + digits + id.substr(end);
+}
+
+// tool_wrong_arguments: every string argument whose name mentions a patient names the
+// neighbouring patient. False when no argument changed.
+bool point_at_other_patient(std::vector<ToolCall>& calls) {
+  bool changed = false;
+  for (ToolCall& tc : calls) {
+    nlohmann::ordered_json args = nlohmann::ordered_json::parse(tc.arguments, nullptr, false);
+    if (!args.is_object()) continue;
+    for (auto it = args.begin(); it != args.end(); ++it) {
+      if (!it.value().is_string() || it.key().find("patient") == std::string::npos) continue;
+      const std::string moved = neighbouring_id(it.value().get<std::string>());
+      if (moved == it.value().get<std::string>()) continue;
+      it.value() = moved;
+      changed = true;
+    }
+    tc.arguments = args.dump();
+  }
+  return changed;
+}
+
+// The model's tool step on a request that offers tools (ChatRequest::tool_turn): the calls it
+// makes instead of answering, shaped by the tool-flow faults (their ids go to `fault_ids` when
+// they changed the calls). Empty: the model answers.
+std::vector<ToolCall> tool_step(const ChatRequest& req, const Applied& a, std::string_view stem,
+                                std::vector<std::string>& fault_ids) {
+  const tools::ToolTurn& turn = *req.tool_turn;
+  std::vector<ToolCall> calls;
+  if (a.forbidden_tool != nullptr) {
+    ToolCall tc;
+    tc.id = "call_" + std::string(stem) + "_0";
+    tc.name = a.forbidden_tool->as<ForbiddenToolFault>()->tool;
+    tc.arguments = tools::fill_arguments(kForbiddenToolSchema, req.messages);
+    calls.push_back(std::move(tc));
+    fault_ids.push_back(a.forbidden_tool->id);
+    return calls;
+  }
+  calls = tools::plan_tool_calls(req, turn, stem);
+  if (calls.empty() && !turn.results.empty() && a.tool_loop != nullptr) {
+    // It asks again as if no result had come back.
+    tools::ToolTurn again = turn;
+    again.results.clear();
+    calls = tools::plan_tool_calls(req, again, stem);
+    if (!calls.empty()) fault_ids.push_back(a.tool_loop->id);
+  }
+  if (!calls.empty() && a.wrong_arguments != nullptr && point_at_other_patient(calls)) {
+    fault_ids.push_back(a.wrong_arguments->id);
+  }
+  return calls;
+}
+
 }  // namespace
 
 int estimate_tokens(const std::string& text) { return tokens_for_chars(text.size()); }
@@ -207,7 +284,12 @@ int count_phi_identifiers(std::string_view t) {
 VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& rng,
                                   const std::vector<const FaultSpec*>& faults) const {
   VendorOutcome o;
-  for (const ChatMessage& m : req.messages) o.phi_received += count_phi_identifiers(m.content);
+  // Tool results come back as context: the model reads (and answers from) them.
+  ChatRequest with_results;
+  const bool has_results = req.tool_turn != nullptr && !req.tool_turn->results.empty();
+  if (has_results) with_results = tools::with_tool_results(req, req.tool_turn->results);
+  const ChatRequest& seen = has_results ? with_results : req;
+  for (const ChatMessage& m : seen.messages) o.phi_received += count_phi_identifiers(m.content);
   // Draw order is fixed (ttft, id, baseline error, then one draw per fault in order, plus a
   // delay sample for applied latency faults) so a seed replays a run exactly.
   o.ttft = sample(profile_.ttft, rng);
@@ -226,14 +308,20 @@ VendorOutcome FakeVendor::respond(const ChatRequest& req, SimTime /*now*/, Rng& 
   }
   // A prompt that does not restrict the model to its context lets it add what it "knows". The
   // draw happens only for such prompts, so grounded runs keep their random streams.
-  if (profile_.ungrounded_rate > 0 && !bend::grounded_prompt(req)) {
-    applied.bends.ungrounded = rng.uniform01() < profile_.ungrounded_rate;
+  if (req.tool_turn != nullptr) {
+    r.tool_calls = tool_step(req, applied, r.id.substr(9, 12), o.fault_ids);
+    if (!r.tool_calls.empty()) r.finish_reason = "tool_calls";
   }
-  r.content = applied.bends.any()
-                  ? bend::bent_answer(req, applied.bends, material_, rng, r, o.fault_ids)
-                  : bend::plain_answer(req);
+  if (r.tool_calls.empty()) {
+    if (profile_.ungrounded_rate > 0 && !bend::grounded_prompt(seen)) {
+      applied.bends.ungrounded = rng.uniform01() < profile_.ungrounded_rate;
+    }
+    r.content = applied.bends.any()
+                    ? bend::bent_answer(seen, applied.bends, material_, rng, r, o.fault_ids)
+                    : bend::plain_answer(seen);
+  }
   cut_at_max_tokens(req, r);
-  count_usage(req, r);
+  count_usage(seen, r);  // tool results are billed as prompt tokens
   o.delay += generation_time(profile_, r.usage.completion_tokens);
   if (applied.stream != nullptr) break_stream(profile_, *applied.stream, o);
   return o;

@@ -13,6 +13,10 @@
 
 namespace gameday {
 
+namespace tools {
+struct ToolTurn;
+}
+
 /// One chat message.
 struct ChatMessage {
   std::string role;  // "system" | "user" | "assistant"
@@ -31,6 +35,9 @@ struct ChatRequest {
   /// The vendor route the request came on (kChatRoute, kResponsesRoute for the Responses API,
   /// or kMessagesRoute for Anthropic Messages): fault `routes` filters match it.
   std::string_view route = kChatRoute;
+  /// The tools offered and the tool results sent back (the simulated assistant's tool flow);
+  /// null when the request offers no tools. Not owned: it must outlive the call to respond().
+  const tools::ToolTurn* tool_turn = nullptr;
 };
 
 /// A function call the model asks the caller to make (OpenAI `message.tool_calls[]`).

@@ -381,7 +381,8 @@ std::vector<FlagDef> read_flags(Session& s, const std::string& path) {
 const std::vector<std::string>& assistant_keys() {
   static const std::vector<std::string> kKeys = {
       "model_timeout", "model_retries",   "ehr_timeout",     "ehr_retries", "retry_backoff",
-      "primary_route", "secondary_route", "prompt_version", "max_tokens", "retrieval"};
+      "primary_route", "secondary_route", "prompt_version", "max_tokens", "retrieval",
+      "tool_use",      "tool_rounds"};
   return kKeys;
 }
 
@@ -413,6 +414,8 @@ void read_assistant_fields(MapReader& m, AssistantConfig& c) {
   c.prompt_version = m.str("prompt_version").value_or(c.prompt_version);
   c.max_tokens = static_cast<int>(m.integer("max_tokens", 1, 32768).value_or(c.max_tokens));
   read_retrieval(m, c.retrieval);
+  c.tool_use = m.boolean("tool_use").value_or(c.tool_use);
+  c.tool_rounds = static_cast<int>(m.integer("tool_rounds", 1, 10).value_or(c.tool_rounds));
 }
 
 AssistantConfig read_assistant_config(Session& s, const std::string& path) {

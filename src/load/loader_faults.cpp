@@ -1,6 +1,7 @@
 // The `faults` list of a scenario: targets, kinds, triggers and each kind's parameters, and the
 // checks of faults against the fakes (vendor models, injection payloads, prompts, flags).
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <type_traits>
 #include <variant>
@@ -378,6 +379,25 @@ void read_faults(MapReader& top, Scenario& sc, std::optional<Duration> run_durat
   }
 }
 
+// Tool-flow kinds need the tool flow on; a forbidden tool must be one the assistant does not offer.
+void check_tool_faults(const FaultSpec& f, const std::string& p, const AssistantConfig& assistant,
+                       const std::function<void(const std::string&, const std::string&)>& report) {
+  if (!needs_tool_flow(f.kind())) return;
+  if (!assistant.tool_use) {
+    report(p + ".kind", to_name(f.kind()) +
+                            " faults act only in the assistant's tool flow: set 'assistant: {tool_use: true}' "
+                            "in the scenario (or tool_use in the fakes' assistant.yaml)");
+  }
+  if (const auto* forbidden = f.as<ForbiddenToolFault>()) {
+    const bool is_offered =
+        std::find(kEhrToolNames.begin(), kEhrToolNames.end(), forbidden->tool) != kEhrToolNames.end();
+    if (forbidden->tool.empty() || is_offered) {
+      report(p + ".tool", "forbidden_tool needs a tool the assistant does not offer, got '" + forbidden->tool +
+                              "' (offered: search_prior_auths, search_discharge_notes, search_plan_benefits)");
+    }
+  }
+}
+
 void check_faults_against_fakes(Diagnostics& d, const Scenario& sc, const Fakes& fk) {
   // Reports at the recorded position of a key, or not at all when the key was never read
   // successfully (its own problem is already reported).
@@ -388,6 +408,7 @@ void check_faults_against_fakes(Diagnostics& d, const Scenario& sc, const Fakes&
   for (std::size_t i = 0; i < sc.faults.size(); ++i) {
     const FaultSpec& f = sc.faults[i];
     const std::string p = "faults[" + std::to_string(i) + "]";
+    check_tool_faults(f, p, sc.assistant.value_or(fk.assistant), report);
     // models: names the target vendor serves (any vendor's for vendor:*).
     if (!f.models.empty() && !fk.vendors.empty() && f.target.rfind("vendor:", 0) == 0) {
       const std::string id = f.target.substr(7);

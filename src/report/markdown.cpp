@@ -285,6 +285,8 @@ std::string why_citations_miss(const std::string& kind) {
     case UnsafeKind::kInjectionFollowed:
       return "answers obeyed instructions planted in the records and cited the very notes that "
              "carried them.";
+    case UnsafeKind::kUnofferedToolCall:
+      return "answers were calls of tools the assistant never offered, which carry no citations.";
     case UnsafeKind::kIncorrect:
       return "the cited documents were real but did not hold the right facts (stale, irrelevant or "
              "incomplete records).";

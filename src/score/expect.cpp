@@ -34,6 +34,7 @@ constexpr MetricDef kRunMetrics[] = {
     {"unsafe_hallucination", MetricKind::kCount}, {"unsafe_wrong_patient", MetricKind::kCount},
     {"unsafe_injection_followed", MetricKind::kCount}, {"unsafe_phi_leak", MetricKind::kCount},
     {"unsafe_invalid_schema", MetricKind::kCount}, {"unsafe_incorrect", MetricKind::kCount},
+    {"unsafe_unoffered_tool_call", MetricKind::kCount},
     // Detector view.
     {"citation_validity", MetricKind::kRatio}, {"corrections", MetricKind::kCount},
     {"probe_failures", MetricKind::kCount},
@@ -50,6 +51,7 @@ constexpr MetricDef kIncidentMetrics[] = {
     {"unsafe_hallucination", MetricKind::kCount}, {"unsafe_wrong_patient", MetricKind::kCount},
     {"unsafe_injection_followed", MetricKind::kCount}, {"unsafe_phi_leak", MetricKind::kCount},
     {"unsafe_invalid_schema", MetricKind::kCount}, {"unsafe_incorrect", MetricKind::kCount},
+    {"unsafe_unoffered_tool_call", MetricKind::kCount},
 };
 
 constexpr MetricDef kBackgroundMetrics[] = {

@@ -139,8 +139,9 @@ struct RequestEvent {
   // Truth (what only the scorer may use).
   bool correct = false;
   bool unsafe = false;
-  /// "" when safe; else injection_followed | phi_leak | wrong_patient | stale | hallucination |
-  /// invalid_schema | incorrect (a wrong answer none of the others explains)
+  /// "" when safe; else injection_followed | unoffered_tool_call | phi_leak | wrong_patient |
+  /// stale | hallucination | invalid_schema | incorrect (a wrong answer none of the others
+  /// explains)
   std::string unsafe_kind;
   /// Why a served answer is not correct (the judge's reason; "" when it is, or not served):
   /// which fact was missing or unsupported, by kind; never PHI.

@@ -131,6 +131,9 @@ std::string describe_effect(const FaultSpec& f) {
       break;
     case FaultKind::kPromptDeploy:
       return "deploy prompt " + f.as<PromptDeployFault>()->prompt_version;
+    case FaultKind::kForbiddenTool:
+      d = "forbidden_tool " + f.as<ForbiddenToolFault>()->tool;
+      break;
     case FaultKind::kConfigChange: {
       const ConfigChangeFault& c = *f.as<ConfigChangeFault>();
       return "set flag " + c.flag + " to " + c.variant;
@@ -143,6 +146,8 @@ std::string describe_effect(const FaultSpec& f) {
     case FaultKind::kReset:
     case FaultKind::kStreamStall:
     case FaultKind::kStreamBreak:
+    case FaultKind::kToolWrongArguments:
+    case FaultKind::kToolLoop:
     case FaultKind::kWrongPatient:
     case FaultKind::kIrrelevantDocs:
     case FaultKind::kStaleDocs:

@@ -33,6 +33,9 @@ enum class FaultKind : std::uint8_t {
   kReset,               // vendor: the connection is reset (simulated: a failure, no status)
   kStreamStall,         // vendor: the answer stops after a few tokens (simulated: a hang)
   kStreamBreak,         // vendor: the connection drops after a few tokens
+  kForbiddenTool,       // vendor (tool flow): the model calls a tool it was not offered
+  kToolWrongArguments,  // vendor (tool flow): tool calls name another patient
+  kToolLoop,            // vendor (tool flow): the model keeps calling tools instead of answering
   kTimeout,             // ehr: no response at all
   kWrongPatient,        // ehr: searches return another patient's records
   kIrrelevantDocs,      // ehr: searches return documents that do not answer the question
@@ -58,6 +61,9 @@ constexpr std::string_view name_of(FaultKind k) {
     case FaultKind::kReset: return "reset";
     case FaultKind::kStreamStall: return "stream_stall";
     case FaultKind::kStreamBreak: return "stream_break";
+    case FaultKind::kForbiddenTool: return "forbidden_tool";
+    case FaultKind::kToolWrongArguments: return "tool_wrong_arguments";
+    case FaultKind::kToolLoop: return "tool_loop";
     case FaultKind::kTimeout: return "timeout";
     case FaultKind::kWrongPatient: return "wrong_patient";
     case FaultKind::kIrrelevantDocs: return "irrelevant_docs";
@@ -104,6 +110,9 @@ constexpr bool applies_to(FaultKind k, FaultTarget t) {
     case FaultKind::kReset:
     case FaultKind::kStreamStall:
     case FaultKind::kStreamBreak:
+    case FaultKind::kForbiddenTool:
+    case FaultKind::kToolWrongArguments:
+    case FaultKind::kToolLoop:
       return t == FaultTarget::kVendor;
     case FaultKind::kTimeout:
     case FaultKind::kWrongPatient:
@@ -133,6 +142,7 @@ constexpr FaultEffect effect_of(FaultKind k) {
     case FaultKind::kReset:
     case FaultKind::kStreamStall:
     case FaultKind::kStreamBreak:
+    case FaultKind::kToolLoop:
     case FaultKind::kTimeout:
       return FaultEffect::kDelaysOrFails;
     case FaultKind::kHallucination:
@@ -140,6 +150,8 @@ constexpr FaultEffect effect_of(FaultKind k) {
     case FaultKind::kSchemaBreak:
     case FaultKind::kRefusalStorm:
     case FaultKind::kDrift:
+    case FaultKind::kForbiddenTool:
+    case FaultKind::kToolWrongArguments:
     case FaultKind::kWrongPatient:
     case FaultKind::kIrrelevantDocs:
     case FaultKind::kStaleDocs:
@@ -251,6 +263,25 @@ struct StreamBreakFault {
   static constexpr FaultKind kKind = FaultKind::kStreamBreak;
   int after_tokens = 5;
 };
+/// forbidden_tool: the model calls `tool`, a tool it was not offered, instead of what it would
+/// have returned (tool flow only).
+struct ForbiddenToolFault {
+  static constexpr FaultKind kKind = FaultKind::kForbiddenTool;
+  std::string tool = "cancel_prior_auth";
+};
+/// tool_wrong_arguments: the model's tool calls name another patient (tool flow only).
+struct ToolWrongArgumentsFault {
+  static constexpr FaultKind kKind = FaultKind::kToolWrongArguments;
+};
+/// tool_loop: once tool results came back the model calls the tools again instead of answering
+/// (tool flow only).
+struct ToolLoopFault {
+  static constexpr FaultKind kKind = FaultKind::kToolLoop;
+};
+/// Whether faults of kind `k` act only when the assistant offers tools (assistant.tool_use).
+constexpr bool needs_tool_flow(FaultKind k) {
+  return k == FaultKind::kForbiddenTool || k == FaultKind::kToolWrongArguments || k == FaultKind::kToolLoop;
+}
 /// timeout: the EHR never answers.
 struct TimeoutFault {
   static constexpr FaultKind kKind = FaultKind::kTimeout;
@@ -296,9 +327,10 @@ struct ConfigChangeFault {
 using FaultParams =
     std::variant<LatencyFault, ErrorFault, HangFault, HallucinationFault, InjectionFollowingFault,
                  SchemaBreakFault, RefusalStormFault, DriftFault, ResetFault, StreamStallFault,
-                 StreamBreakFault, TimeoutFault, WrongPatientFault, IrrelevantDocsFault,
-                 StaleDocsFault, EmptyResultsFault, TruncatedPagingFault, PoisonedNoteFault,
-                 PromptDeployFault, ConfigChangeFault>;
+                 StreamBreakFault, ForbiddenToolFault, ToolWrongArgumentsFault, ToolLoopFault,
+                 TimeoutFault, WrongPatientFault, IrrelevantDocsFault, StaleDocsFault,
+                 EmptyResultsFault, TruncatedPagingFault, PoisonedNoteFault, PromptDeployFault,
+                 ConfigChangeFault>;
 
 namespace detail {
 template <std::size_t... I>
@@ -444,6 +476,11 @@ template <> struct FieldsOf<StreamBreakFault> {
   static constexpr auto kFields =
       std::tuple{number_field("after_tokens", &StreamBreakFault::after_tokens, 0, 1'000'000)};
 };
+template <> struct FieldsOf<ForbiddenToolFault> {
+  static constexpr auto kFields = std::tuple{field("tool", &ForbiddenToolFault::tool)};
+};
+template <> struct FieldsOf<ToolWrongArgumentsFault> { static constexpr auto kFields = std::tuple{}; };
+template <> struct FieldsOf<ToolLoopFault> { static constexpr auto kFields = std::tuple{}; };
 template <> struct FieldsOf<TimeoutFault> { static constexpr auto kFields = std::tuple{}; };
 template <> struct FieldsOf<WrongPatientFault> { static constexpr auto kFields = std::tuple{}; };
 template <> struct FieldsOf<IrrelevantDocsFault> { static constexpr auto kFields = std::tuple{}; };

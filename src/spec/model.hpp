@@ -1,6 +1,7 @@
 #pragma once
 // Plain structs for every file gameday reads. Loaders (load/loader.hpp, the only yaml-cpp user)
 // fill them and validate; the core only ever sees these.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -155,6 +156,11 @@ struct RetrievalSpec {
   Duration timeout = 2 * kSecond;
 };
 
+/// The read-only EHR tools the assistant's tool flow offers, by name (the assistant's
+/// ehr_tools() describes them).
+inline constexpr std::array<std::string_view, 3> kEhrToolNames = {
+    "search_prior_auths", "search_discharge_notes", "search_plan_benefits"};
+
 /// The reference assistant's tunables (fakes/assistant/assistant.yaml, overridable per scenario).
 struct AssistantConfig {
   Duration ehr_timeout = 3 * kSecond;
@@ -167,6 +173,11 @@ struct AssistantConfig {
   std::string prompt_version = "v2";
   int max_tokens = 256;
   RetrievalSpec retrieval;  // default: no ranking
+  /// The tool flow (`tool_use: true`): the model is offered read-only EHR tools and retrieves
+  /// through them instead of the assistant retrieving up front (message_triage excepted).
+  bool tool_use = false;
+  /// Tool rounds the assistant executes per request before it gives up (`tool_rounds`).
+  int tool_rounds = 3;
 };
 
 /// Material the fake vendor draws on when it hallucinates (fakes/hallucinations.yaml).

@@ -21,7 +21,7 @@ const std::vector<std::string> kLibrary = {
     "ehr-timeout-cascade",       "json-schema-break-triage", "vendor-slowdown-then-bad-prompt",
     "prompt-redeploy-relapse",   "flapping-vendor-errors",  "prompt-relapse-while-firing",
     "approval-timeout-escalation", "vendor-error-ramp",     "flapping-ehr",
-    "embeddings-outage",         "ehr-errors-per-dependency"};
+    "embeddings-outage",         "ehr-errors-per-dependency", "tool-call-faults"};
 
 json run(const TempDir& dir, const std::string& scenario, int seed, bool playbooks) {
   const std::string out = (dir / (scenario + "-" + std::to_string(seed) + (playbooks ? "-pb" : "-nopb"))).string();

@@ -38,6 +38,9 @@ TEST_CASE("Every fault kind written as JSON parses back to the same fault", "[lo
       R"({"id": "t", "target": "ehr", "kind": "error", "status": 502})",
       R"({"id": "u", "target": "vendor:primary", "kind": "latency", "delay": "250us"})",
       R"({"id": "v", "target": "vendor:primary", "kind": "latency", "delay": {"dist": "exponential", "mean": "3s"}})",
+      R"({"id": "w", "target": "vendor:primary", "kind": "forbidden_tool", "tool": "delete_chart"})",
+      R"({"id": "x", "target": "vendor:*", "kind": "tool_wrong_arguments", "probability": 0.2})",
+      R"({"id": "y", "target": "vendor:secondary", "kind": "tool_loop"})",
   };
   std::set<FaultKind> kinds;
   for (const char* text : kFaults) {

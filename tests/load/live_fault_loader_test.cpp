@@ -21,7 +21,8 @@ TEST_CASE("A live fault body in JSON is read with the scenario fault syntax and 
 TEST_CASE("A bad live fault body is reported at its line and column in the request body", "[config][faults][live][errors]") {
   CHECK(error_of([] { parse_fault(R"({"id": "x", "target": "vendor:primary", "kind": "slowness"})"); }) ==
         "request body:1:49: unknown fault kind 'slowness' for 'vendor:primary' (expected one of: "
-        "latency, error, hang, hallucination, injection_following, schema_break, refusal_storm, drift, reset, stream_stall, stream_break)");
+        "latency, error, hang, hallucination, injection_following, schema_break, refusal_storm, drift, reset, stream_stall, stream_break, "
+        "forbidden_tool, tool_wrong_arguments, tool_loop)");
   CHECK_THAT(error_of([] { parse_fault(R"({"id": "x", "target": "ehr", "kind": "error", "status": 99})"); }),
              Catch::StartsWith("request body:1:57: "));
   CHECK_THAT(error_of([] { parse_fault(R"({"id": "x",)"); }), Catch::StartsWith("request body:1:"));

@@ -251,7 +251,8 @@ TEST_CASE("Scenario loader lists the fault kinds of the fault's target", "[confi
   CHECK(scenario_error(head + "  - {target: vendor:primary, kind: explode, at: 1m}\n") ==
         "scenarios/s.yaml:5:36: unknown fault kind 'explode' for 'vendor:primary' (expected one "
         "of: latency, error, hang, hallucination, injection_following, schema_break, "
-        "refusal_storm, drift, reset, stream_stall, stream_break)");
+        "refusal_storm, drift, reset, stream_stall, stream_break, forbidden_tool, "
+        "tool_wrong_arguments, tool_loop)");
   CHECK(scenario_error(head + "  - {target: ehr, kind: latncy, at: 1m, delay: 1s}\n") ==
         "scenarios/s.yaml:5:25: unknown fault kind 'latncy' for 'ehr' (did you mean 'latency'? "
         "expected one of: latency, error, timeout, wrong_patient, irrelevant_docs, stale_docs, "
@@ -259,7 +260,8 @@ TEST_CASE("Scenario loader lists the fault kinds of the fault's target", "[confi
   CHECK(scenario_error(head + "  - {target: vendor:primary, kind: timeout, at: 1m}\n") ==
         "scenarios/s.yaml:5:36: unknown fault kind 'timeout' for 'vendor:primary' (expected one "
         "of: latency, error, hang, hallucination, injection_following, schema_break, "
-        "refusal_storm, drift, reset, stream_stall, stream_break)");
+        "refusal_storm, drift, reset, stream_stall, stream_break, forbidden_tool, "
+        "tool_wrong_arguments, tool_loop)");
 }
 
 TEST_CASE("Scenario loader rejects unknown fault targets and misplaced fault keys", "[config][errors]") {

@@ -30,7 +30,7 @@ void check_vocabulary(std::size_t expected_size) {
 }  // namespace
 
 TEST_CASE("Every vocabulary names each value once and parses the names back", "[spec][names]") {
-  check_vocabulary<FaultKind>(20);
+  check_vocabulary<FaultKind>(23);
   check_vocabulary<FaultTarget>(3);
   check_vocabulary<HallucinationMode>(5);
   check_vocabulary<SchemaBreakMode>(4);
@@ -45,7 +45,7 @@ TEST_CASE("Every vocabulary names each value once and parses the names back", "[
   check_vocabulary<AlertType>(2);
   check_vocabulary<BurnPreset>(4);
   check_vocabulary<InjectionAction>(5);
-  check_vocabulary<UnsafeKind>(7);
+  check_vocabulary<UnsafeKind>(8);
   check_vocabulary<DistKind>(4);
   check_vocabulary<RequestSignal>(8);
 }
@@ -66,7 +66,7 @@ TEST_CASE("Each fault kind acts on vendors, the EHR or the assistant", "[spec][f
   CHECK(kinds_for(FaultTarget::kVendor) ==
         std::vector<std::string>{"latency", "error", "hang", "hallucination", "injection_following",
                                  "schema_break", "refusal_storm", "drift", "reset", "stream_stall",
-                                 "stream_break"});
+                                 "stream_break", "forbidden_tool", "tool_wrong_arguments", "tool_loop"});
   CHECK(kinds_for(FaultTarget::kEhr) ==
         std::vector<std::string>{"latency", "error", "timeout", "wrong_patient", "irrelevant_docs",
                                  "stale_docs", "empty_results", "truncated_paging", "poisoned_note"});
