@@ -149,10 +149,10 @@ int cmd_drill(const DrillOptions& o, const std::atomic<bool>* stop, const Report
   std::vector<std::string> vendor_ids;
   for (const auto& v : bundle.fakes.vendors) vendor_ids.push_back(v.id);
   if (auto bad = check_vendor_ids(setup.listen, vendor_ids)) return invalid("drill", *bad);
-  if (bundle.scenario.assistant.value_or(bundle.fakes.assistant).tool_use) {
-    // The built-in assistant reaches the vendor over HTTP here, and that client sends no tools.
-    return invalid("drill", "the assistant's tool flow (tool_use) runs in simulation only (gameday run, gameday ci), "
-                            "not in a drill");
+  if (!setup.sut.empty() && bundle.scenario.assistant.value_or(bundle.fakes.assistant).tool_use) {
+    // The tool flow and its faults belong to the built-in assistant; a service has its own.
+    return invalid("drill", "the scenario's assistant runs a tool flow (tool_use), which only the built-in "
+                            "assistant has: drop --sut, or use a scenario without tool_use");
   }
 
   if (!setup.sut.empty()) {

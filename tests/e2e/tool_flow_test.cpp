@@ -1,5 +1,5 @@
 // End-to-end: the shipped tool-flow scenario (scenarios/tool-call-faults.yaml) under `gameday run`
-// and `gameday ci`, and a drill refusing it.
+// and `gameday ci`, in a drill of the built-in assistant, and refused for a --sut service.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -43,8 +43,21 @@ TEST_CASE("gameday run and gameday ci agree on the tool-flow scenario", "[e2e][r
   CHECK(s["runs"][0]["seed"] == report["seed"]);
 }
 
-TEST_CASE("A drill refuses the tool flow with exit 2", "[e2e][drill][tools][errors]") {
-  const auto r = gameday("drill " + kTools + " -q");
+TEST_CASE("A drill of the built-in assistant runs the tool flow and scores its tool faults", "[e2e][drill][tools]") {
+  TempDir dir;
+  // Two minutes at 8x: the faults start at T+1:40 of the shortened timeline.
+  const auto r = gameday("drill " + kTools + " --duration 2m --speed 8 -q --out " + q(dir / "out"));
+  INFO(r.err);
+  REQUIRE((r.code == 0 || r.code == 1));  // a shortened drill may miss the scenario's time targets
+  const json report = json::parse(slurp(dir / "out/report.json"));
+  CHECK(report["mode"] == "live");
+  const json& by_kind = report["metrics"]["unsafe_by_kind"];
+  CHECK(by_kind.value("unoffered_tool_call", 0L) > 0);
+  CHECK(by_kind.value("wrong_patient", 0L) > 0);
+}
+
+TEST_CASE("A --sut drill refuses a scenario whose assistant runs the tool flow, with exit 2", "[e2e][drill][tools][errors]") {
+  const auto r = gameday("drill " + kTools + " --sut http://127.0.0.1:9 -q");
   CHECK(r.code == 2);
-  CHECK(r.err.find("tool flow (tool_use) runs in simulation only") != std::string::npos);
+  CHECK(r.err.find("which only the built-in assistant has") != std::string::npos);
 }
