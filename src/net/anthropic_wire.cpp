@@ -342,6 +342,10 @@ bool parse_messages_request(std::string_view body, MessagesCall& out, WireError&
 }
 
 void fit_answer(const MessagesCall& call, ChatResponse& r) {
+  // Calls the model already made (its tool step, an injection) take Anthropic's id prefix.
+  for (ToolCall& tc : r.tool_calls) {
+    if (tc.id.rfind("toolu_", 0) != 0) tc.id = "toolu_" + tc.id.substr(tc.id.find('_') + 1);
+  }
   if (!r.tool_calls.empty() || call.tool_turn.tools.empty()) return;
   const std::string stem = r.id.substr(std::min(r.id.size(), r.id.find('-') + 1), 12);
   r.tool_calls = tools::plan_tool_calls(call.request, call.tool_turn, stem);

@@ -61,10 +61,11 @@ bool check_headers(const std::vector<std::pair<std::string, std::string>>& heade
 /// (Anthropic's wording). False with `error` then.
 bool parse_messages_request(std::string_view body, MessagesCall& out, WireError& error);
 
-/// Fits the fake model's answer to the call's tools: unless the answer already holds tool
-/// calls (the injection_following fault), the calls tools::plan_tool_calls plans for the tool
-/// turn (ids "toolu_" + the answer id's hex + "_" + index) replace its content, finish_reason
-/// "tool_calls", output tokens counted from their names and inputs. After tool_result blocks
+/// Fits the fake model's answer to the call's tools: calls the answer already holds (the
+/// model's tool step, the injection_following fault) take Anthropic's "toolu_" id prefix;
+/// otherwise the calls tools::plan_tool_calls plans for the tool turn (ids "toolu_" + the
+/// answer id's hex + "_" + index) replace its content, finish_reason "tool_calls", output
+/// tokens counted from their names and inputs. After tool_result blocks
 /// (auto) no call is planned: the answer was made from them (tools::with_tool_results).
 void fit_answer(const MessagesCall& call, ChatResponse& r);
 

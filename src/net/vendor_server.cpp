@@ -60,6 +60,15 @@ struct Wire {
   std::string model;         // the model a path fixes (an Azure deployment); "" = the body's
 };
 
+// Attaches `turn` to `req` (ChatRequest::tool_turn) when tools are offered or results came back:
+// FakeVendor::respond then takes the tool step (the calls, shaped by the tool-flow faults) and
+// answers from the results, as it does for the simulated assistant. Returns `req`; `turn` must
+// outlive its use.
+const ChatRequest& with_tools(ChatRequest& req, const tools::ToolTurn& turn) {
+  if (!turn.tools.empty() || !turn.results.empty()) req.tool_turn = &turn;
+  return req;
+}
+
 // A request error (a bad field, an unknown model) in the wire's shape.
 ServerResponse invalid(const Wire& w, const openai::WireError& e) {
   if (w.azure) return ServerResponse{e.status, "application/json", azure::error_json(e)};
@@ -318,15 +327,10 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
   std::vector<FaultSpec> faults;
   const std::string model(vendor.model_for(call.request));
   ctx.faults.select(target, RequestInfo{call.request.task_type, model}, faults);
-  // After tool results came back, the model answers from them.
-  const ChatRequest answered = call.tool_turn.results.empty()
-                                   ? ChatRequest{}
-                                   : tools::with_tool_results(call.request, call.tool_turn.results);
   VendorOutcome o;
   {
     std::lock_guard<std::mutex> lock(rng_mu);
-    o = vendor.respond(call.tool_turn.results.empty() ? call.request : answered, since(started), rng,
-                       pointers_to(faults));
+    o = vendor.respond(with_tools(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
   }
   openai::fit_answer(call, o.response);
   if (failed(o, ex, route, t0, w)) return;
@@ -438,14 +442,10 @@ void VendorServer::Impl::responses_api(const ServerRequest& req, const std::shar
   std::vector<FaultSpec> faults;
   // The request's route (kResponsesRoute) lets respond() apply the faults of this route only.
   ctx.faults.select(target, RequestInfo{call.request.task_type, model, kResponsesRoute}, faults);
-  // After function_call_output items, the model answers from them.
-  const bool answered_from_results = !call.tool_turn.results.empty();
   VendorOutcome o;
   {
     std::lock_guard<std::mutex> lock(rng_mu);
-    o = vendor.respond(answered_from_results ? tools::with_tool_results(call.request, call.tool_turn.results)
-                                             : call.request,
-                       since(started), rng, pointers_to(faults));
+    o = vendor.respond(with_tools(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
   }
   if (failed(o, ex, route, t0, w)) return;
   responses::fit_answer(call, o.response);
@@ -590,14 +590,10 @@ void VendorServer::Impl::messages(const ServerRequest& req, const std::shared_pt
   }
   std::vector<FaultSpec> faults;
   ctx.faults.select(target, RequestInfo{call.request.task_type, call.request.model, kMessagesRoute}, faults);
-  // After tool_result blocks, the model answers from them.
-  const bool answered_from_results = !call.tool_turn.results.empty();
   VendorOutcome o;
   {
     std::lock_guard<std::mutex> lock(rng_mu);
-    o = vendor.respond(answered_from_results ? tools::with_tool_results(call.request, call.tool_turn.results)
-                                             : call.request,
-                       since(started), rng, pointers_to(faults));
+    o = vendor.respond(with_tools(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
   }
   Wire w;
   w.anthropic = true;

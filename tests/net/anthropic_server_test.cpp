@@ -215,3 +215,72 @@ TEST_CASE("An image block is refused with Anthropic's 400 naming the block", "[n
   REQUIRE(j["error"]["type"] == "invalid_request_error");
   REQUIRE(j["error"]["message"] == "messages.0.content.1.type: image blocks are not supported by gameday's fake vendor");
 }
+
+namespace {
+
+// A forced call of a coverage tool for patient SYN-0012345, in chat, Responses and Messages shapes.
+const char* kCoverageSchema =
+    R"({"type":"object","properties":{"patient_id":{"type":"string"}},"required":["patient_id"]})";
+const char* kToolQuestion = "What is the PT visit limit for patient SYN-0012345?";
+
+std::string chat_tool_request(const Live& live) {
+  return Json{{"model", live.model()},
+              {"tool_choice", "required"},
+              {"tools", {{{"type", "function"},
+                          {"function", {{"name", "get_coverage"}, {"parameters", Json::parse(kCoverageSchema)}}}}}},
+              {"messages", {{{"role", "user"}, {"content", kToolQuestion}}}}}
+      .dump();
+}
+
+std::string responses_tool_request(const Live& live) {
+  return Json{{"model", live.model()},
+              {"tool_choice", "required"},
+              {"tools", {{{"type", "function"}, {"name", "get_coverage"}, {"parameters", Json::parse(kCoverageSchema)}}}},
+              {"input", kToolQuestion}}
+      .dump();
+}
+
+std::string messages_tool_request(const Live& live) {
+  return Json{{"model", live.model()},
+              {"max_tokens", 256},
+              {"tool_choice", {{"type", "any"}}},
+              {"tools", {{{"name", "get_coverage"}, {"input_schema", Json::parse(kCoverageSchema)}}}},
+              {"messages", {{{"role", "user"}, {"content", kToolQuestion}}}}}
+      .dump();
+}
+
+// The (name, patient_id) of the one tool call each format's answer holds.
+std::vector<std::pair<std::string, std::string>> tool_calls_of_every_format(const Live& live) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const Json chat = Json::parse(post(live, "/chat/completions", chat_tool_request(live)).body);
+  const Json& call = chat["choices"][0]["message"]["tool_calls"][0]["function"];
+  out.emplace_back(call["name"], Json::parse(call["arguments"].get<std::string>())["patient_id"]);
+  const Json resp = Json::parse(post(live, "/responses", responses_tool_request(live)).body);
+  const Json& item = resp["output"][0];
+  out.emplace_back(item["name"], Json::parse(item["arguments"].get<std::string>())["patient_id"]);
+  const Json msg = Json::parse(post(live, "/messages", messages_tool_request(live)).body);
+  const Json& use = msg["content"][0];
+  out.emplace_back(use["name"], use["input"]["patient_id"]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Tool-flow faults shape the tool calls of chat, Responses and Messages alike", "[net][vendor][faults][tools]") {
+  Live live;
+  for (const auto& [name, patient] : tool_calls_of_every_format(live)) {
+    CHECK(name == "get_coverage");
+    CHECK(patient == "SYN-0012345");
+  }
+  live.fault(R"({"id":"args","target":"vendor:primary","kind":"tool_wrong_arguments"})");
+  for (const auto& [name, patient] : tool_calls_of_every_format(live)) {
+    CHECK(name == "get_coverage");
+    CHECK(patient == "SYN-0012344");  // the neighbouring patient
+  }
+  REQUIRE(live.faults.remove("args"));
+  live.fault(R"({"id":"write","target":"vendor:primary","kind":"forbidden_tool"})");
+  for (const auto& [name, patient] : tool_calls_of_every_format(live)) {
+    CHECK(name == "cancel_prior_auth");
+    CHECK(patient == "SYN-0012345");
+  }
+}
