@@ -203,8 +203,9 @@ class Assistant final : public AnswerService {
                        std::size_t step);
   void render_documents(const std::shared_ptr<Call>& call, const std::vector<const Document*>& docs);
   void next_step(const std::shared_ptr<Call>& call, bool more, std::size_t step);
-  // Records a finished dependency call on the answer's spans (latency from call->call_started).
-  void record_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor, int status);
+  // Records a finished dependency call on the answer's spans (latency from call->call_started);
+  // returns it for the caller to add what its outcome says.
+  DependencyCall& record_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor, int status);
   void call_model(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                   bool failed_over);
   void on_model_result(const std::shared_ptr<Call>& call, const std::string& route, int attempt,

@@ -599,6 +599,7 @@ RequestEvent make_request_event(const Task& task, const Answer& answer, const Ju
   r.phi_in_logs = answer.phi_in_logs;
   r.root_cause = root_cause(answer, j, status, faults);
   r.calls = answer.calls;
+  r.redaction = answer.redaction;
   if (!answer.config_fault_ids.empty() || !answer.ehr_fault_ids.empty() ||
       !answer.model_fault_ids.empty() || !answer.embedding_fault_ids.empty()) {
     r.faults = answer.config_fault_ids;
