@@ -21,7 +21,8 @@ long count_roots(const std::string& text) {
   long roots = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
-    for (const auto& rs : json::parse(line)["resourceSpans"]) {
+    const json parsed = json::parse(line);  // kept: a range-for over a temporary's member dangles
+    for (const auto& rs : parsed["resourceSpans"]) {
       for (const auto& ss : rs["scopeSpans"]) {
         for (const auto& span : ss["spans"]) roots += span.contains("parentSpanId") ? 0 : 1;
       }
