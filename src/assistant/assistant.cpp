@@ -382,8 +382,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   set_task_type(req.task_type, call->task.type);
   const std::uint64_t op = ++call->op;
   ++call->answer.ehr_calls;
-  call->call_started = scheduler_.now();
-  call->span_mark = call->answer.ehr_fault_ids.size();
+  begin_call(call, Dependency::kEhr, std::string(), req.resource_type, call->answer.ehr_fault_ids);
   scheduler_.after(config_.ehr_timeout, [this, call, op, step, attempt] {
     if (call->finished || call->op != op) return;
     DependencyCall& made = record_call(call, Dependency::kEhr, std::string(), 0);
@@ -466,8 +465,21 @@ void Assistant::next_step(const std::shared_ptr<Call>& call, bool more, std::siz
   }
 }
 
+void Assistant::begin_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor,
+                           const std::string& resource, const std::vector<std::string>& span_faults) {
+  call->call_started = scheduler_.now();
+  call->span_mark = span_faults.size();
+  DependencyCall& c = call->answer.in_flight.emplace();
+  c.dependency = dep;
+  c.vendor = vendor;
+  c.resource = resource;
+  c.started = call->call_started;
+  call->answer.in_flight_mark = call->span_mark;
+}
+
 DependencyCall& Assistant::record_call(const std::shared_ptr<Call>& call, Dependency dep,
                                       const std::string& vendor, int status) {
+  call->answer.in_flight.reset();
   DependencyCall& c = call->answer.calls.emplace_back();
   c.dependency = dep;
   c.vendor = vendor;
@@ -518,8 +530,7 @@ void Assistant::place_documents(const std::shared_ptr<Call>& call, std::vector<c
   }
   const std::string vendor = route_;
   const std::uint64_t op = ++call->op;
-  call->call_started = scheduler_.now();
-  call->span_mark = call->answer.embedding_fault_ids.size();
+  begin_call(call, Dependency::kEmbeddings, vendor, std::string(), call->answer.embedding_fault_ids);
   auto docs_held = std::make_shared<std::vector<const Document*>>(std::move(docs));
   // Without an answer (status 0) or with an error, the first k documents go in unranked.
   auto settle = [this, call, docs_held, k, more, step, vendor](const EmbeddingOutcome* out) {
@@ -595,8 +606,7 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
   const ChatRequest& req = call->request;
   const std::uint64_t op = ++call->op;
   ++call->answer.attempts;
-  call->call_started = scheduler_.now();
-  call->span_mark = call->answer.model_fault_ids.size();
+  begin_call(call, Dependency::kVendor, route, std::string(), call->answer.model_fault_ids);
   scheduler_.after(config_.model_timeout, [this, call, op, route, attempt, failed_over] {
     if (call->finished || call->op != op) return;
     on_model_result(call, route, attempt, failed_over, nullptr);

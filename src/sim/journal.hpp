@@ -171,6 +171,10 @@ struct RequestEvent {
   /// Whether phi-redaction was on for the request (in memory only, like `calls`: a trace's
   /// prompt span shows it; the journal does not carry it).
   bool redaction = true;
+  /// A request the caller gave up on: the dependency call still outstanding then (at most one;
+  /// latency up to the give-up). In memory only, for its trace span; the detector does not
+  /// count it (the call had not ended).
+  std::vector<DependencyCall> unfinished;
 };
 
 /// A clinician reported a served answer as wrong (a delayed, sampled detector signal).

@@ -175,7 +175,21 @@ std::string call_error_type(const DependencyCall& c) {
 std::string vendor_address(const std::string& vendor) { return vendor + ".vendor.gameday.invalid"; }
 constexpr std::string_view kEhrAddress = "ehr.gameday.invalid";
 
-void ehr_span(std::string& out, const DependencyCall& c, const TraceId& trace, std::uint32_t index) {
+// A call still outstanding when the caller gave up: no outcome, an error status saying so.
+void close_call(std::string& out, const DependencyCall& c, bool unfinished) {
+  if (unfinished) {
+    attr_bool(out, "gameday.call.unfinished", true);
+    fault_events(out, c.started, c.fault_ids);
+    close_span(out, true, "unfinished: the caller gave up");
+    return;
+  }
+  if (c.failed()) attr(out, "error.type", call_error_type(c));
+  fault_events(out, c.started, c.fault_ids);
+  close_span(out, c.failed(), c.failed() ? call_error_type(c) : std::string());
+}
+
+void ehr_span(std::string& out, const DependencyCall& c, const TraceId& trace, std::uint32_t index,
+              bool unfinished) {
   const std::string resource = c.resource.empty() ? "FHIR" : c.resource;
   const std::string name = "GET /" + resource;
   open_span(out, {trace, index, 0, name, kKindClient, c.started, c.started + c.latency});
@@ -183,13 +197,11 @@ void ehr_span(std::string& out, const DependencyCall& c, const TraceId& trace, s
   attr(out, "server.address", kEhrAddress);
   attr(out, "fhir.resource_type", resource);
   if (c.status != 0) attr_int(out, "http.response.status_code", c.status);
-  if (c.failed()) attr(out, "error.type", call_error_type(c));
-  fault_events(out, c.started, c.fault_ids);
-  close_span(out, c.failed(), c.failed() ? call_error_type(c) : std::string());
+  close_call(out, c, unfinished);
 }
 
 void model_span(std::string& out, const DependencyCall& c, const TraceId& trace, std::uint32_t index,
-                const TraceOptions& options) {
+                const TraceOptions& options, bool unfinished) {
   const bool chat = c.dependency == Dependency::kVendor;
   const std::string_view operation = chat ? "chat" : "embeddings";
   std::string request_model;
@@ -210,12 +222,10 @@ void model_span(std::string& out, const DependencyCall& c, const TraceId& trace,
     attr_int(out, "gen_ai.usage.input_tokens", c.input_tokens);
     attr_int(out, "gen_ai.usage.output_tokens", c.output_tokens);
   }
-  if (c.failed()) attr(out, "error.type", call_error_type(c));
   attr(out, "server.address", vendor_address(c.vendor));
   if (c.status != 0) attr_int(out, "http.response.status_code", c.status);
   attr(out, "gameday.vendor", c.vendor);
-  fault_events(out, c.started, c.fault_ids);
-  close_span(out, c.failed(), c.failed() ? call_error_type(c) : std::string());
+  close_call(out, c, unfinished);
 }
 
 // The root span: the request as the assistant's server saw it.
@@ -293,10 +303,10 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
   root_span(out, r, trace);
   std::uint32_t index = 1;
   bool prompt_done = false;
-  for (const DependencyCall& c : r.calls) {
+  auto call_span = [&](const DependencyCall& c, bool unfinished) {
     if (c.dependency == Dependency::kEhr) {
-      ehr_span(out, c, trace, index++);
-      continue;
+      ehr_span(out, c, trace, index++, unfinished);
+      return;
     }
     if (c.dependency == Dependency::kVendor && !prompt_done) {
       // Prompt assembly takes no virtual time: it sits where the first model call begins.
@@ -307,8 +317,10 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
       out += ']';
       close_span(out, false, {});
     }
-    model_span(out, c, trace, index++, options);
-  }
+    model_span(out, c, trace, index++, options, unfinished);
+  };
+  for (const DependencyCall& c : r.calls) call_span(c, false);
+  for (const DependencyCall& c : r.unfinished) call_span(c, true);
   SimTime at = 0;
   if (validated(r, &at)) {
     const bool rejected = r.cause == "citation_invalid" || r.cause == "invalid_schema";

@@ -331,3 +331,34 @@ TEST_CASE("No span attribute holds a patient identifier or message content", "[t
     REQUIRE(out.find(phi) == std::string::npos);
   }
 }
+
+TEST_CASE("A call still outstanding when the caller gave up is an unfinished error span", "[trace]") {
+  RequestEvent r;
+  r.id = 9;
+  r.task_type = "prior_auth_status";
+  r.patient_ref = "pt-00aa11bb";
+  r.arrival = kSecond;
+  r.latency = 20 * kSecond;
+  r.status = RequestStatus::kTimeout;
+  r.cause = "client_timeout";
+  r.calls.push_back(ehr_call(kSecond, 200, "ClaimResponse"));
+  DependencyCall hung;
+  hung.dependency = Dependency::kVendor;
+  hung.vendor = "primary";
+  hung.started = 2 * kSecond;
+  hung.latency = 19 * kSecond;
+  hung.fault_ids = {"primary-latency"};
+  r.unfinished.push_back(hung);
+  const auto spans = spans_of(r);
+  REQUIRE(spans.size() == 4);
+  REQUIRE(spans[2]["name"] == "assemble prompt");
+  const json& chat = spans[3];
+  REQUIRE(chat["name"] == "chat gpt-4o-mini");
+  REQUIRE(chat["endTimeUnixNano"] == spans[0]["endTimeUnixNano"]);
+  REQUIRE(chat["status"]["code"] == 2);
+  REQUIRE(chat["status"]["message"] == "unfinished: the caller gave up");
+  const auto a = attrs(chat);
+  REQUIRE(a.at("gameday.call.unfinished")["boolValue"] == true);
+  REQUIRE(a.count("error.type") == 0);
+  REQUIRE(chat["events"].size() == 1);
+}
