@@ -1,4 +1,5 @@
-// Simulation speed: one hour of the latency-spike scenario at 20 requests/s, journal on,
+// Simulation speed: one hour of the latency-spike scenario at 20 requests/s, journal on (and
+// the traces writer over the same events, timed on its own),
 // against a bare event-queue loop with the same number of events, measured in the same run.
 // Prints figures and ratios; never passes or fails on timing.
 //
@@ -18,6 +19,7 @@
 #include "score/score.hpp"
 #include "sim/journal.hpp"
 #include "sim/scheduler.hpp"
+#include "trace/otlp.hpp"
 
 using namespace gameday;
 using WallClock = std::chrono::steady_clock;
@@ -88,6 +90,9 @@ int main(int argc, char** argv) {
   // The journal writer alone: every event of the last run serialized again into one buffer.
   double best_write = 1e9;
   std::size_t written = 0, lines = 0;
+  // And the traces writer (traces.otlp.jsonl, every request traced) over the same events.
+  double best_traces = 1e9;
+  std::size_t trace_bytes = 0, spans = 0;
   {
     Journal journal;
     run_simulation(bundle, SimOptions{7, true}, journal);
@@ -103,6 +108,20 @@ int main(int argc, char** argv) {
       written = buffer.size();
       lines = journal.events().size();
     }
+    TraceOptions options;
+    for (const VendorProfile& v : bundle.fakes.vendors) {
+      if (!v.models.empty()) options.vendor_models[v.id] = v.models.front();
+    }
+    for (int r = 0; r < repeat; ++r) {
+      std::ofstream out("/tmp/gameday-bench-traces.otlp.jsonl", std::ios::binary | std::ios::trunc);
+      const auto t0 = WallClock::now();
+      TraceWriter traces(out, options);
+      for (const Event& e : journal.events()) traces.observe(e);
+      traces.finish();
+      best_traces = std::min(best_traces, seconds_since(t0));
+      trace_bytes = static_cast<std::size_t>(out.tellp());
+      spans = traces.spans();
+    }
   }
   const double simulated_s = minutes * 60.0;
   std::printf("pipeline: %llu requests, %llu events, journal %.1f MiB\n",
@@ -115,6 +134,10 @@ int main(int argc, char** argv) {
 
   std::printf("  journal writer alone: %.3f s  (%zu lines, %.3f us/line, %.0f MiB/s)\n",
               best_write, lines, best_write * 1e6 / static_cast<double>(lines), written / 1048576.0 / best_write);
+
+  std::printf("  traces writer alone: %.3f s  (%zu spans, %.2f us/request, %.1f MiB, %.0f MiB/s)\n",
+              best_traces, spans, best_traces * 1e6 / static_cast<double>(stats.requests),
+              trace_bytes / 1048576.0, trace_bytes / 1048576.0 / best_traces);
 
   double best_bare = 1e9;
   for (int r = 0; r < repeat; ++r) best_bare = std::min(best_bare, bare_queue(stats.events, 64));

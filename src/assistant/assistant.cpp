@@ -90,6 +90,13 @@ void append_unique(std::vector<std::string>& to, const std::vector<std::string>&
   }
 }
 
+// The faults a span list gained since it had `mark` entries: those of a call that ended without
+// an outcome (a hang), recorded as the call was made.
+std::vector<std::string> faults_since(const std::vector<std::string>& span, std::size_t mark) {
+  if (mark >= span.size()) return {};
+  return std::vector<std::string>(span.begin() + static_cast<std::ptrdiff_t>(mark), span.end());
+}
+
 // Request metadata for fault filters (trigger: task_types). Requests are reused across calls,
 // so the field is written once.
 void set_task_type(std::string& task_type, TaskType type) {
@@ -169,6 +176,7 @@ struct Assistant::Call {
   bool failed_over = false;
   int phi_seen = 0;      // identifiers put in the prompt unredacted (redaction off)
   SimTime call_started = 0;  // when the outstanding dependency call was made
+  std::size_t span_mark = 0;  // size of the call's span fault list when it was made
   std::uint64_t op = 0;  // token of the outstanding operation; stale callbacks compare and drop
   bool finished = false;
 };
@@ -422,10 +430,12 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   set_task_type(req.task_type, call->task.type);
   const std::uint64_t op = ++call->op;
   ++call->answer.ehr_calls;
-  call->call_started = scheduler_.now();
+  begin_call(call, Dependency::kEhr, std::string(), req.resource_type, call->answer.ehr_fault_ids);
   scheduler_.after(config_.ehr_timeout, [this, call, op, step, attempt] {
     if (call->finished || call->op != op) return;
-    record_call(call, Dependency::kEhr, std::string(), 0);
+    DependencyCall& made = record_call(call, Dependency::kEhr, std::string(), 0);
+    made.resource = call->ehr_request.resource_type;
+    made.fault_ids = faults_since(call->answer.ehr_fault_ids, call->span_mark);
     ehr_failed(call, step, attempt, "ehr_timeout");
   });
   // The span records the call's faults as it is made (see SpanFaults).
@@ -435,7 +445,9 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   client.send(req, [this, call, op, step, attempt, match_patient](const EhrOutcome& out) {
     if (call->finished || call->op != op) return;
     if (!out.fault_ids.empty()) append_unique(call->answer.ehr_fault_ids, out.fault_ids);
-    record_call(call, Dependency::kEhr, std::string(), out.status);
+    DependencyCall& made = record_call(call, Dependency::kEhr, std::string(), out.status);
+    made.resource = call->ehr_request.resource_type;
+    made.fault_ids = out.fault_ids;
     if (out.status != 200) {
       ehr_failed(call, step, attempt, "ehr_error", out.retry_after);
       return;
@@ -503,9 +515,28 @@ void Assistant::next_step(const std::shared_ptr<Call>& call, bool more, std::siz
   }
 }
 
-void Assistant::record_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor,
-                            int status) {
-  call->answer.calls.push_back(DependencyCall{dep, vendor, status, scheduler_.now() - call->call_started});
+void Assistant::begin_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor,
+                           const std::string& resource, const std::vector<std::string>& span_faults) {
+  call->call_started = scheduler_.now();
+  call->span_mark = span_faults.size();
+  DependencyCall& c = call->answer.in_flight.emplace();
+  c.dependency = dep;
+  c.vendor = vendor;
+  c.resource = resource;
+  c.started = call->call_started;
+  call->answer.in_flight_mark = call->span_mark;
+}
+
+DependencyCall& Assistant::record_call(const std::shared_ptr<Call>& call, Dependency dep,
+                                      const std::string& vendor, int status) {
+  call->answer.in_flight.reset();
+  DependencyCall& c = call->answer.calls.emplace_back();
+  c.dependency = dep;
+  c.vendor = vendor;
+  c.status = status;
+  c.latency = scheduler_.now() - call->call_started;
+  c.started = call->call_started;
+  return c;
 }
 
 void Assistant::render_documents(const std::shared_ptr<Call>& call, const std::vector<const Document*>& docs) {
@@ -550,12 +581,14 @@ void Assistant::place_documents(const std::shared_ptr<Call>& call, std::vector<c
   }
   const std::string vendor = route_;
   const std::uint64_t op = ++call->op;
-  call->call_started = scheduler_.now();
+  begin_call(call, Dependency::kEmbeddings, vendor, std::string(), call->answer.embedding_fault_ids);
   auto docs_held = std::make_shared<std::vector<const Document*>>(std::move(docs));
   // Without an answer (status 0) or with an error, the first k documents go in unranked.
   auto settle = [this, call, docs_held, k, more, step, vendor](const EmbeddingOutcome* out) {
     const int status = out ? out->status : 0;
-    record_call(call, Dependency::kEmbeddings, vendor, status);
+    DependencyCall& made = record_call(call, Dependency::kEmbeddings, vendor, status);
+    made.fault_ids = out ? out->fault_ids : faults_since(call->answer.embedding_fault_ids, call->span_mark);
+    if (out && status != 200) made.error_type = out->error.type;
     std::vector<const Document*>& all = *docs_held;
     std::vector<const Document*> kept;
     if (out && status == 200 && out->vectors.size() == all.size() + 1) {
@@ -624,7 +657,7 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
   const ChatRequest& req = call->request;
   const std::uint64_t op = ++call->op;
   ++call->answer.attempts;
-  call->call_started = scheduler_.now();
+  begin_call(call, Dependency::kVendor, route, std::string(), call->answer.model_fault_ids);
   scheduler_.after(config_.model_timeout, [this, call, op, route, attempt, failed_over] {
     if (call->finished || call->op != op) return;
     on_model_result(call, route, attempt, failed_over, nullptr);
@@ -638,7 +671,21 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
 void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::string& route,
                                 int attempt, bool failed_over, const VendorOutcome* out) {
   const int status = out ? out->status : 0;  // 0: our own timeout fired
-  record_call(call, Dependency::kVendor, route, status);
+  DependencyCall& c = record_call(call, Dependency::kVendor, route, status);
+  if (out) {
+    c.fault_ids = out->fault_ids;
+    if (status == 200) {
+      c.resource = out->response.model;
+      c.response_id = out->response.id;
+      c.finish_reason = out->response.finish_reason;
+      c.input_tokens = out->response.usage.prompt_tokens;
+      c.output_tokens = out->response.usage.completion_tokens;
+    } else {
+      c.error_type = out->error.type;
+    }
+  } else {
+    c.fault_ids = faults_since(call->answer.model_fault_ids, call->span_mark);
+  }
   if (out) {
     if (!out->fault_ids.empty()) append_unique(call->answer.model_fault_ids, out->fault_ids);
     if (out->phi_received > 0) call->answer.phi_to_vendor = true;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,6 +94,11 @@ struct Answer {
   std::vector<std::string> embedding_fault_ids;  // faults on the embeddings calls made
   /// Every dependency call made, in order, as its client span saw it (status 0: no answer).
   std::vector<DependencyCall> calls;
+  /// The dependency call outstanding, as it was made (latency 0), for a caller that gives up
+  /// before it ends; nullopt between calls. `in_flight_mark`: the size of its span's fault list
+  /// when it was made (the faults after it are the call's).
+  std::optional<DependencyCall> in_flight;
+  std::size_t in_flight_mark = 0;
   /// Retrieval ranking (the `retrieval: {rank: embeddings}` option): "" when nothing was
   /// ranked, "embeddings" when the documents were ranked, "unranked" when the embeddings call
   /// failed and the first top_k documents were kept.
@@ -232,8 +238,12 @@ class Assistant final : public AnswerService {
                        std::size_t step);
   void render_documents(const std::shared_ptr<Call>& call, const std::vector<const Document*>& docs);
   void next_step(const std::shared_ptr<Call>& call, bool more, std::size_t step);
-  // Records a finished dependency call on the answer's spans (latency from call->call_started).
-  void record_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor, int status);
+  // Starts a dependency call's span: call_started, span_mark and answer.in_flight.
+  void begin_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor,
+                  const std::string& resource, const std::vector<std::string>& span_faults);
+  // Records a finished dependency call on the answer's spans (latency from call->call_started);
+  // returns it for the caller to add what its outcome says.
+  DependencyCall& record_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor, int status);
   void call_model(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                   bool failed_over);
   void on_model_result(const std::shared_ptr<Call>& call, const std::string& route, int attempt,

@@ -27,6 +27,7 @@
 #include "ci/text.hpp"
 #include "cli/bundle.hpp"
 #include "cli/common.hpp"
+#include "cli/traces.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
@@ -155,7 +156,7 @@ struct RunOutcome {
 /// Runs one work item as `gameday run` runs it; writes its journal and reports under `out`
 /// when given.
 RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::string& out,
-                   const std::atomic<bool>* stop) {
+                   const TraceFlags& trace_flags, const std::atomic<bool>* stop) {
   SimOptions options;
   options.seed = seed;
   // exec/http/notify steps run for real, set up as `gameday run` sets them up: this run's own
@@ -174,8 +175,12 @@ RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::
     if (!sink) throw std::runtime_error("cannot write " + (dir / "journal.jsonl").string());
     journal.set_sink(&sink);
   }
+  // Traces go with the journal: only runs written under --out have them.
+  std::optional<RunTraces> traces;
+  if (!out.empty()) traces.emplace(dir, bundle, trace_flags, journal);
   const SimStats stats = run_simulation(bundle, options, journal);
   journal.flush();
+  if (traces) traces->finish();
   const Score score = score_journal(journal.events());
   if (!out.empty()) {
     write_file(dir / "report.json", report_json(score));
@@ -198,7 +203,7 @@ struct Sweep {
 /// Runs `items` on `jobs` threads. Results are in item order whatever the timing. When `stop`
 /// turns true no further item starts and the runs in flight stop (after their rollbacks).
 Sweep run_all(const std::vector<ScenarioBundle>& bundles, const std::vector<WorkItem>& items, int jobs,
-              const std::string& out, const std::atomic<bool>* stop, Progress& progress) {
+              const std::string& out, const TraceFlags& trace_flags, const std::atomic<bool>* stop, Progress& progress) {
   std::vector<std::optional<RunOutcome>> results(items.size());
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
@@ -210,7 +215,7 @@ Sweep run_all(const std::vector<ScenarioBundle>& bundles, const std::vector<Work
       if (k >= items.size()) return;
       const WorkItem& item = items[k];
       try {
-        results[k] = run_one(bundles[item.scenario], item.seed, out, stop);
+        results[k] = run_one(bundles[item.scenario], item.seed, out, trace_flags, stop);
         progress.done(results[k]->record);
       } catch (const std::exception& e) {
         const std::lock_guard<std::mutex> lock(error_mutex);
@@ -381,6 +386,7 @@ CLI::App* add_ci_command(CLI::App& app, CiOptions& o) {
   ci->add_option("--out", o.out, "also write each run's journal and reports to OUT/<scenario>-<seed>/");
   ci->add_option("--merge", o.merge, "combine shard summaries instead of running (SUMMARY...)");
   ci->add_flag_callback("--no-progress", [&o] { o.progress = false; }, "never show the progress line");
+  add_trace_flags(*ci, o.no_traces, o.trace_sample);
   ci->add_flag("--json", o.json, "print the summary JSON (as written to --summary) on stdout instead of the text result");
   return ci;
 }
@@ -436,7 +442,7 @@ int cmd_ci(const CiOptions& o) {
   // stops (their processes killed, their rollbacks run), and nothing is summarized.
   const std::atomic<bool>* stop = install_interrupt_handler();
   const auto t0 = std::chrono::steady_clock::now();
-  Sweep sweep = run_all(bundles, items, jobs, o.out, stop, progress);
+  Sweep sweep = run_all(bundles, items, jobs, o.out, TraceFlags{o.no_traces, o.trace_sample}, stop, progress);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (sweep.interrupted) return report_interrupted(sweep, items.size(), o);
 

@@ -27,6 +27,8 @@ struct CiOptions {
   std::vector<std::string> merge; ///< shard summaries to merge instead of running anything
   bool progress = true;           ///< allow the one-line progress display (only on a TTY, not under CI)
   bool json = false;              ///< print the summary JSON on stdout instead of the text result
+  bool no_traces = false;         ///< write no traces.otlp.jsonl with each run under --out
+  double trace_sample = 1;        ///< share of requests traced, in (0, 1]
 };
 
 /// Options of `gameday golden`.

@@ -19,6 +19,7 @@
 #include "cli/serve.hpp"
 #include "cli/slo.hpp"
 #include "cli/sut.hpp"
+#include "cli/traces.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
@@ -56,7 +57,7 @@ Summary summary_of(bool quiet, bool json) {
 }
 
 int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
-            std::string out_dir, bool no_playbooks, Summary summary) {
+            std::string out_dir, bool no_playbooks, const TraceFlags& trace_flags, Summary summary) {
   const DiskFiles disk;
   const bool embedded = scenario_path.empty();
   const FileSource& files = embedded ? static_cast<const FileSource&>(embedded_files()) : disk;
@@ -86,8 +87,10 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   if (!journal_file) throw std::runtime_error("cannot write " + out_dir + "/journal.jsonl");
   Journal journal;
   journal.set_sink(&journal_file);
+  RunTraces traces(out_dir, bundle, trace_flags, journal);
   const SimStats stats = run_simulation(bundle, options, journal);
   journal.flush();
+  traces.finish();
   spdlog::info("simulated {} requests, {} events", stats.requests, stats.events);
   const int code = write_reports(journal.events(), out_dir, summary);
   if (stats.interrupted) {
@@ -178,6 +181,8 @@ int main(int argc, char** argv) {
   run->add_flag("-q,--quiet", quiet, "print nothing on success");
   bool json = false;
   run->add_flag("--json", json, "print the report.json summary (verdict, incidents, metrics) as JSON on stdout");
+  TraceFlags trace_flags;
+  add_trace_flags(*run, trace_flags.off, trace_flags.sample);
 
   auto* validate = app.add_subcommand("validate", "check scenarios, playbooks and golden sets");
   std::vector<std::string> validate_paths;
@@ -217,7 +222,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(verbose ? spdlog::level::debug : (quiet ? spdlog::level::warn : spdlog::level::info));
 
   try {
-    if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, summary_of(quiet, json));
+    if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, trace_flags, summary_of(quiet, json));
     if (*validate) return cmd_validate(validate_paths);
     if (*report) return cmd_report(journal_path, report_out, summary_of(quiet, json));
     if (*ci) return cmd_ci(ci_options);

@@ -604,6 +604,18 @@ RequestEvent make_request_event(const Task& task, const Answer& answer, const Ju
   r.phi_in_logs = answer.phi_in_logs;
   r.root_cause = root_cause(answer, j, status, faults);
   r.calls = answer.calls;
+  r.redaction = answer.redaction;
+  if (status == RequestStatus::kTimeout && answer.in_flight) {
+    DependencyCall c = *answer.in_flight;
+    c.latency = arrival + latency - c.started;
+    const std::vector<std::string>& span = c.dependency == Dependency::kEhr      ? answer.ehr_fault_ids
+                                           : c.dependency == Dependency::kVendor ? answer.model_fault_ids
+                                                                                 : answer.embedding_fault_ids;
+    if (answer.in_flight_mark < span.size()) {
+      c.fault_ids.assign(span.begin() + static_cast<std::ptrdiff_t>(answer.in_flight_mark), span.end());
+    }
+    r.unfinished.push_back(std::move(c));
+  }
   if (!answer.config_fault_ids.empty() || !answer.ehr_fault_ids.empty() ||
       !answer.model_fault_ids.empty() || !answer.embedding_fault_ids.empty()) {
     r.faults = answer.config_fault_ids;

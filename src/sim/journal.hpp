@@ -110,6 +110,17 @@ struct DependencyCall {
   std::string vendor;  // vendor id for vendor and embeddings calls ("" for the EHR)
   int status = 0;      // HTTP status; 0 = no answer (the assistant's timeout, a reset)
   Duration latency = 0;
+  // What a trace span of the call shows (traces.otlp.jsonl); none of it holds PHI.
+  SimTime started = 0;  ///< when the call was made (virtual time)
+  /// EHR: the FHIR resource type searched; vendor/embeddings: the model that answered ("" when
+  /// no answer came).
+  std::string resource;
+  std::string response_id;    ///< vendor chat: the response id ("chatcmpl-..."), "" without one
+  std::string finish_reason;  ///< vendor chat: "stop", "length", "tool_calls"; "" without answer
+  std::string error_type;     ///< failed calls: the error body's type, "" when none came
+  int input_tokens = 0;       ///< vendor chat: usage.prompt_tokens (0 when unknown)
+  int output_tokens = 0;      ///< vendor chat: usage.completion_tokens (0 when unknown)
+  std::vector<std::string> fault_ids;  ///< faults that shaped this call
   /// Whether the call failed: no 2xx answer (timeouts, resets, 4xx including 429, 5xx).
   bool failed() const { return status < 200 || status >= 300; }
 };
@@ -158,6 +169,13 @@ struct RequestEvent {
   /// The dependency calls the request made, in order (observable). Held in memory for the
   /// detector and a drill's /metrics only: the journal does not carry them.
   std::vector<DependencyCall> calls;
+  /// Whether phi-redaction was on for the request (in memory only, like `calls`: a trace's
+  /// prompt span shows it; the journal does not carry it).
+  bool redaction = true;
+  /// A request the caller gave up on: the dependency call still outstanding then (at most one;
+  /// latency up to the give-up). In memory only, for its trace span; the detector does not
+  /// count it (the call had not ended).
+  std::vector<DependencyCall> unfinished;
 };
 
 /// A clinician reported a served answer as wrong (a delayed, sampled detector signal).

@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <filesystem>
 #include <regex>
+#include <string_view>
 
 #include "e2e_support.hpp"
 
@@ -23,9 +25,33 @@ const std::vector<std::string> kLibrary = {
     "approval-timeout-escalation", "vendor-error-ramp",     "flapping-ehr",
     "embeddings-outage",         "ehr-errors-per-dependency", "tool-call-faults"};
 
+// Whether `text` holds what the PHI regex of the scan below matches, without std::regex: a
+// traces file is several times the size of a journal.
+bool holds_identifier(const std::string& text) {
+  auto digit = [&](std::size_t i) { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+  for (const char* prefix : {"SYN-", "SYNM-", "pat-"}) {
+    const std::size_t n = std::string_view(prefix).size();
+    for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+      const bool pat = prefix[0] == 'p';
+      if (pat ? digit(at + n) && digit(at + n + 1) && digit(at + n + 2) && digit(at + n + 3) : digit(at + n)) {
+        return true;
+      }
+    }
+  }
+  // "(ddd) 555-01dd"
+  for (std::size_t at = text.find(") 555-01"); at != std::string::npos; at = text.find(") 555-01", at + 1)) {
+    if (at >= 4 && text[at - 4] == '(' && digit(at - 3) && digit(at - 2) && digit(at - 1) && digit(at + 8) &&
+        digit(at + 9)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 json run(const TempDir& dir, const std::string& scenario, int seed, bool playbooks) {
   const std::string out = (dir / (scenario + "-" + std::to_string(seed) + (playbooks ? "-pb" : "-nopb"))).string();
-  const auto r = gameday("run scenarios/" + scenario + ".yaml -q --seed " + std::to_string(seed) +
+  // The traces file is checked by the PHI scan and tests/e2e/traces_test.cpp, not here.
+  const auto r = gameday("run scenarios/" + scenario + ".yaml -q --no-traces --seed " + std::to_string(seed) +
                          (playbooks ? "" : " --no-playbooks") + " --out '" + out + "'");
   INFO(scenario << " seed " << seed << ": " << r.err);
   REQUIRE((r.code == 0 || r.code == 1));
@@ -92,6 +118,10 @@ TEST_CASE("Prompt injection is measured by canaries as attack success and utilit
 TEST_CASE("No output of the scenario library holds a synthetic patient identifier", "[e2e][library][phi][slow]") {
   TempDir dir;
   const std::regex phi(R"(SYN-\d|SYNM-\d|PA-SYN-\d|\(\d{3}\) 555-01\d\d|pat-\d{4})");
+  for (const char* id : {"SYN-0012345", "SYNM-1", "PA-SYN-9", "(617) 555-0142", "pat-0042"}) REQUIRE(holds_identifier(id));
+  for (const char* not_id : {"pt-3fa9c2d1", "SYN-", "pat-12", "555-0142", "(61) 555-0142"}) {
+    REQUIRE_FALSE(holds_identifier(not_id));
+  }
   for (const auto& scenario : kLibrary) {
     for (bool playbooks : {true, false}) {
       const std::string out = (dir / (scenario + (playbooks ? "-pb" : "-nopb"))).string();
@@ -105,6 +135,11 @@ TEST_CASE("No output of the scenario library holds a synthetic patient identifie
         INFO(f);
         REQUIRE_FALSE(std::regex_search(slurp(out + "/" + f), phi));
       }
+      // Every span attribute of every request (PA-SYN-d holds SYN-d: one search covers both).
+      const std::string traces = slurp(out + "/traces.otlp.jsonl");
+      REQUIRE(traces.size() > 1000);
+      REQUIRE_FALSE(holds_identifier(traces));
+      std::filesystem::remove_all(out);
     }
   }
 }

@@ -1,0 +1,44 @@
+#include "cli/traces.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace gameday {
+
+void add_trace_flags(CLI::App& command, bool& off, double& sample) {
+  command.add_flag("--no-traces", off, "do not write traces.otlp.jsonl (OpenTelemetry spans)");
+  auto check = [](std::string& text) {
+    std::string error;
+    return parse_trace_sample(text, &error) ? std::string() : error;
+  };
+  command
+      .add_option_function<std::string>(
+          "--trace-sample",
+          [&sample](const std::string& text) { sample = parse_trace_sample(text, nullptr).value_or(1); },
+          "share of requests traced, in (0, 1] (default 1); failed and unsafe ones always are")
+      ->type_name("RATIO")
+      ->check(CLI::Validator(check, "RATIO", "trace sample"));
+}
+
+RunTraces::RunTraces(const std::filesystem::path& dir, const ScenarioBundle& bundle, const TraceFlags& flags,
+                     Journal& journal) {
+  if (flags.off) return;
+  const std::filesystem::path path = dir / std::string(kTracesFileName);
+  file_.open(path, std::ios::binary | std::ios::trunc);
+  if (!file_) throw std::runtime_error("cannot write " + path.string());
+  TraceOptions options;
+  options.sample = flags.sample;
+  for (const VendorProfile& v : bundle.fakes.vendors) {
+    if (!v.models.empty()) options.vendor_models[v.id] = v.models.front();
+  }
+  writer_ = std::make_unique<TraceWriter>(file_, std::move(options));
+  journal.subscribe([w = writer_.get()](const Event& e) { w->observe(e); });
+}
+
+void RunTraces::finish() {
+  if (!writer_) return;
+  writer_->finish();
+  file_.close();
+}
+
+}  // namespace gameday
