@@ -10,6 +10,7 @@
 #include "net/http_client.hpp"
 #include "net/vendor_server.hpp"
 #include "support/fixtures.hpp"
+#include "support/live_vendor.hpp"
 #include "support/raw_http.hpp"
 #include "support/wait.hpp"
 
@@ -28,29 +29,9 @@ const char* kQuestion =
     "physical therapy is $30 per visit.";
 
 // A vendor server for the first test profile, serving `formats`.
-struct Live {
+struct Live : testing::LiveVendor {
   explicit Live(std::vector<std::string> formats = {"openai", "anthropic"})
-      : fakes(make_fakes(std::move(formats))),
-        world(World::generate(fakes.world)),
-        ctx{fakes, world, faults, metrics, 7},
-        server(ctx, "primary", ServerOptions{}) {}
-
-  static Fakes make_fakes(std::vector<std::string> formats) {
-    Fakes f = testing::small_fakes();
-    f.vendors[0].ttft = testing::fixed(5 * kMillisecond);
-    f.vendors[0].tokens_per_second = 0;
-    f.vendors[0].formats = std::move(formats);
-    return f;
-  }
-  void fault(const std::string& json) { REQUIRE(faults.add(parse_fault(json))); }
-  std::string model() const { return fakes.vendors[0].models.front(); }
-
-  Fakes fakes;
-  World world;
-  LiveFaults faults;
-  LiveMetrics metrics;
-  LiveContext ctx;
-  VendorServer server;
+      : LiveVendor(5 * kMillisecond, 0, std::move(formats)) {}
 };
 
 std::string body(const Live& live, bool stream = false) {

@@ -26,6 +26,7 @@
 #include "load/loader.hpp"
 #include "net/vendor_server.hpp"
 #include "support/fixtures.hpp"
+#include "support/live_vendor.hpp"
 #include "support/raw_http.hpp"
 #include "support/wait.hpp"
 
@@ -255,17 +256,8 @@ std::string text_event(Format f) {
 }
 
 // A vendor server for the first test profile (both formats, fast, unpaced) on loopback.
-struct Live {
-  Live() : fakes(make_fakes()), world(World::generate(fakes.world)), ctx{fakes, world, faults, metrics, 7},
-           server(ctx, "primary", ServerOptions{}) {}
-  static Fakes make_fakes() {
-    Fakes f = testing::small_fakes();
-    f.vendors[0].ttft = testing::fixed(5 * kMillisecond);
-    f.vendors[0].tokens_per_second = 0;
-    f.vendors[0].formats = {"openai", "anthropic"};
-    return f;
-  }
-  void fault(const std::string& json) { REQUIRE(faults.add(parse_fault(json))); }
+struct Live : testing::LiveVendor {
+  Live() : LiveVendor(5 * kMillisecond, 0, {"openai", "anthropic"}) {}
   // The plain replies of `a` in every format, fault-free or not.
   std::vector<Raw> ask_all(const Ask& a) {
     std::vector<std::string> requests;
@@ -285,13 +277,6 @@ struct Live {
     }
     return out;
   }
-
-  Fakes fakes;
-  World world;
-  LiveFaults faults;
-  LiveMetrics metrics;
-  LiveContext ctx;
-  VendorServer server;
 };
 
 // A held request is given this long to show it got nothing; it can only pass wrongly when slow.

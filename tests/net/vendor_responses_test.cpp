@@ -10,6 +10,7 @@
 #include "net/http_client.hpp"
 #include "net/vendor_server.hpp"
 #include "support/fixtures.hpp"
+#include "support/live_vendor.hpp"
 #include "support/raw_http.hpp"
 #include "support/wait.hpp"
 
@@ -30,28 +31,13 @@ const char* kQuestion =
 const char* kAzureVersion = "?api-version=2024-10-21";
 
 // A vendor server on loopback with its own context (fast, unpaced answers unless `tps`).
-struct Live {
-  explicit Live(double tps = 0) : fakes(make_fakes(tps)), world(World::generate(fakes.world)),
-                                  ctx{fakes, world, faults, metrics, 7}, server(ctx, "primary", ServerOptions{}) {}
-  static Fakes make_fakes(double tps) {
-    Fakes f = testing::small_fakes();
-    f.vendors[0].ttft = testing::fixed(5 * kMillisecond);
-    f.vendors[0].tokens_per_second = tps;
-    return f;
-  }
-  void fault(const std::string& json) { REQUIRE(faults.add(parse_fault(json))); }
+struct Live : testing::LiveVendor {
+  explicit Live(double tps = 0) : LiveVendor(5 * kMillisecond, tps) {}
   // "http://127.0.0.1:PORT" + path.
   std::string url(const std::string& path) const {
     const std::string base = server.base_url();
     return base.substr(0, base.size() - 3) + path;
   }
-
-  Fakes fakes;
-  World world;
-  LiveFaults faults;
-  LiveMetrics metrics;
-  LiveContext ctx;
-  VendorServer server;
 };
 
 HttpResult call(const std::string& method, const std::string& url, const std::string& body = "",

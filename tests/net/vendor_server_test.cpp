@@ -22,6 +22,7 @@
 #include "net/vendor_server.hpp"
 #include "support/raw_http.hpp"
 #include "support/fixtures.hpp"
+#include "support/live_vendor.hpp"
 #include "support/wait.hpp"
 
 using namespace gameday;
@@ -53,28 +54,10 @@ std::string chat_body(bool stream, const std::string& extra = "") {
 }
 
 // A vendor server on loopback with its own context; `ttft` and `tps` tune the profile.
-struct Live {
+struct Live : testing::LiveVendor {
   explicit Live(Duration ttft = 5 * kMillisecond, double tps = 0, ServerOptions options = {})
-      : fakes(make_fakes(ttft, tps)),
-        world(World::generate(fakes.world)),
-        ctx{fakes, world, faults, metrics, 7},
-        server(ctx, "primary", std::move(options)) {}
-
-  static Fakes make_fakes(Duration ttft, double tps) {
-    Fakes f = testing::small_fakes();
-    f.vendors[0].ttft = testing::fixed(ttft);
-    f.vendors[0].tokens_per_second = tps;
-    return f;
-  }
-  void fault(const std::string& json) { REQUIRE(faults.add(parse_fault(json))); }
+      : LiveVendor(ttft, tps, {}, std::move(options)) {}
   std::string url(const std::string& path) const { return server.base_url() + path; }
-
-  Fakes fakes;
-  World world;
-  LiveFaults faults;
-  LiveMetrics metrics;
-  LiveContext ctx;
-  VendorServer server;
 };
 
 HttpResult post(const std::string& url, const std::string& body, Duration timeout = kHangLimitUs) {
