@@ -637,14 +637,7 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
     // Built once per task and reused by retries and failover; the context moves in (and back
     // out into the answer when the request finishes).
     Answer& a = call->answer;
-    a.stage = Stage::kModel;
-    // Redaction happened as the context was built. Nothing is written anywhere: the flags
-    // record what the vendor and the logs would hold.
-    if (!a.redaction && call->phi_seen > 0) {
-      a.phi_to_vendor = true;
-      a.phi_in_logs = true;
-    }
-    a.canary_in_context = call->context.find(kCanaryPrefix) != std::string::npos;
+    mark_model_stage(call);
     ChatRequest& req = call->request;
     req.max_tokens = config_.max_tokens;
     req.json_output = a.json_output;
@@ -850,15 +843,21 @@ void Assistant::start_tools(const std::shared_ptr<Call>& call) {
   ask_with_tools(call);
 }
 
-void Assistant::ask_with_tools(const std::shared_ptr<Call>& call) {
+void Assistant::mark_model_stage(const std::shared_ptr<Call>& call) {
   Answer& a = call->answer;
   a.stage = Stage::kModel;
-  // The vendor receives the prompt and the tool results (the documents rendered into context).
+  // Redaction happened as the context (or the tool results rendered into it) was built. Nothing
+  // is written anywhere: the flags record what the vendor and the logs would hold.
   if (!a.redaction && call->phi_seen > 0) {
     a.phi_to_vendor = true;
     a.phi_in_logs = true;
   }
   a.canary_in_context = call->context.find(kCanaryPrefix) != std::string::npos;
+}
+
+void Assistant::ask_with_tools(const std::shared_ptr<Call>& call) {
+  // The vendor receives the prompt and the tool results (the documents rendered into context).
+  mark_model_stage(call);
   call_model(call, call->route, 0, call->failed_over);
 }
 

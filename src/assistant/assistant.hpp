@@ -244,6 +244,9 @@ class Assistant final : public AnswerService {
   // Records a finished dependency call on the answer's spans (latency from call->call_started);
   // returns it for the caller to add what its outcome says.
   DependencyCall& record_call(const std::shared_ptr<Call>& call, Dependency dep, const std::string& vendor, int status);
+  // The answer reaches the model stage: what the vendor and the logs receive (PHI unless
+  // redacted, an injection canary) is marked on it.
+  void mark_model_stage(const std::shared_ptr<Call>& call);
   void call_model(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
                   bool failed_over);
   void on_model_result(const std::shared_ptr<Call>& call, const std::string& route, int attempt,
