@@ -16,8 +16,9 @@ packages=(build-essential cmake ninja-build pkg-config
           catch2 nlohmann-json3-dev
           curl prometheus prometheus-alertmanager)
 # Node.js runs the real client SDKs in the end-to-end tests (openai, @anthropic-ai/sdk,
-# @langchain/openai, @langchain/anthropic, fhir-kit-client); any installed Node >= 18 with npm
-# will do, else Debian's (Node 20 on Debian 12).
+# @langchain/openai, @langchain/anthropic, fhir-kit-client) and the OpenTelemetry definitions
+# that decode the traces file; any installed Node >= 18 with npm will do, else Debian's (Node 20
+# on Debian 12).
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 # Python 3 runs the second reference service (tests/python, standard library only).
 command -v python3 >/dev/null || packages+=(python3)
