@@ -4,34 +4,10 @@
 // hallucination fault) fitted to the call (planned tool calls, stop sequences) and rendered as a
 // chat.completion and as a stream of events, with the call's n choices. A bad body is an expected outcome: false with a
 // WireError naming the field.
-#include "fakes/tool_calls.hpp"
-#include "fakes/vendor.hpp"
 #include "net/openai_wire.hpp"
 #include "sim/rng.hpp"
 #include "support.hpp"
-#include "world.hpp"
-
-namespace {
-
-const gameday::FakeVendor& vendor() {
-  static const gameday::FakeVendor v(gameday::fuzz::shipped_fakes().vendors.front(),
-                                     gameday::fuzz::shipped_fakes().hallucinations);
-  return v;
-}
-
-const gameday::FaultSpec& hallucination() {
-  static const gameday::FaultSpec f = [] {
-    gameday::FaultSpec s;
-    s.id = "fuzz-hallucination";
-    s.target = "vendor:*";
-    s.params = gameday::HallucinationFault{};
-    s.as<gameday::HallucinationFault>()->mode = gameday::HallucinationMode::kMixed;
-    return s;
-  }();
-  return f;
-}
-
-}  // namespace
+#include "vendor.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace gameday;
@@ -42,11 +18,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   Rng rng(size);
-  const ChatRequest req = call.tool_turn.results.empty()
-                              ? call.request
-                              : tools::with_tool_results(call.request, call.tool_turn.results);
-  for (const auto& faults : {std::vector<const FaultSpec*>{}, std::vector{&hallucination()}}) {
-    VendorOutcome o = vendor().respond(req, 0, rng, faults);
+  // The tools attached as the server attaches them: the vendor's tool step, answers from results.
+  ChatRequest req = call.request;
+  if (!call.tool_turn.tools.empty() || !call.tool_turn.results.empty()) req.tool_turn = &call.tool_turn;
+  for (const auto& faults : {std::vector<const FaultSpec*>{}, std::vector{&fuzz::mixed_hallucination()}}) {
+    VendorOutcome o = fuzz::shipped_vendor().respond(req, 0, rng, faults);
     if (o.status != 200) {
       net::openai::error_json(net::openai::outcome_error(o));
       continue;
