@@ -182,7 +182,10 @@ bool read_tools(const Json& j, MessagesCall& out, WireError& error) {
       tools::ToolSpec spec;
       spec.name = t["name"].get<std::string>();
       if (t.contains("description") && t["description"].is_string()) spec.description = t["description"].get<std::string>();
-      spec.parameters = dump(t.value("input_schema", Json::object()));
+      // The real API requires a JSON Schema object for a custom tool's input.
+      if (!t.contains("input_schema")) return fail(error, at + ".input_schema: Field required");
+      if (!t["input_schema"].is_object()) return fail(error, at + ".input_schema: Input should be a valid dictionary");
+      spec.parameters = dump(t["input_schema"]);
       turn.tools.push_back(std::move(spec));
     }
   }

@@ -207,7 +207,7 @@ TEST_CASE("tool_use and tool_result blocks that do not pair up get Anthropic's 4
           "`tool_result` block must have a corresponding `tool_use` block in the previous message.");
 }
 
-TEST_CASE("Image blocks, PDF documents, citations, thinking and server tools are refused naming the field", "[net][anthropic]") {
+TEST_CASE("Image blocks, PDF documents, citations, thinking, server tools and tools without a schema are refused naming the field", "[net][anthropic]") {
   const Json image = {{"type", "image"}, {"source", {{"type", "base64"}, {"media_type", "image/png"}, {"data", "iVBOR"}}}};
   auto with_block = [](const Json& block) {
     return Json{{"model", "m"},
@@ -234,6 +234,11 @@ TEST_CASE("Image blocks, PDF documents, citations, thinking and server tools are
   Json server_tool = with_block({{"type", "text"}, {"text", "more"}});
   server_tool["tools"] = {{{"type", "web_search_20250305"}, {"name", "web_search"}}};
   REQUIRE(parse_error(server_tool).starts_with("tools.0.type: server tools ('web_search_20250305')"));
+  Json schemaless = with_block({{"type", "text"}, {"text", "more"}});
+  schemaless["tools"] = {{{"name", "lookup"}}};
+  REQUIRE(parse_error(schemaless) == "tools.0.input_schema: Field required");
+  schemaless["tools"] = {{{"name", "lookup"}, {"input_schema", "object"}}};
+  REQUIRE(parse_error(schemaless) == "tools.0.input_schema: Input should be a valid dictionary");
 }
 
 TEST_CASE("A text document is read as a context block the answer can cite", "[net][anthropic]") {
