@@ -5,7 +5,6 @@
 // fitted to the call, cut at its stop sequences and rendered as a message and as the stream's
 // events. A bad body is an expected outcome: false with an Anthropic error naming the field.
 #include "net/anthropic_wire.hpp"
-#include "sim/rng.hpp"
 #include "support.hpp"
 #include "vendor.hpp"
 
@@ -17,19 +16,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     net::anthropic::error_json(error);
     return 0;
   }
-  Rng rng(size);
-  ChatRequest req = call.request;
-  if (!call.tool_turn.tools.empty() || !call.tool_turn.results.empty()) req.tool_turn = &call.tool_turn;
-  for (const auto& faults : {std::vector<const FaultSpec*>{}, std::vector{&fuzz::mixed_hallucination()}}) {
-    VendorOutcome o = fuzz::shipped_vendor().respond(req, 0, rng, faults);
+  fuzz::answer_plain_and_bent(call.request, call.tool_turn, size, [&](VendorOutcome o) {
     if (o.status != 200) {
       net::anthropic::error_json(net::anthropic::outcome_error(o));
-      continue;
+      return;
     }
     net::anthropic::fit_answer(call, o.response);
     const std::string stop = net::anthropic::apply_stop_sequences(call.stop_sequences, o.response);
     net::anthropic::message_json(o.response, stop);
     net::anthropic::stream_events(o.response, stop);
-  }
+  });
   return 0;
 }

@@ -5,7 +5,6 @@
 // hallucination fault) fitted to the call and rendered as a response object and as the
 // stream's events. A bad body is an expected outcome: false with a WireError naming the field.
 #include "net/responses_wire.hpp"
-#include "sim/rng.hpp"
 #include "support.hpp"
 #include "vendor.hpp"
 
@@ -17,20 +16,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     net::openai::error_json(error);
     return 0;
   }
-  Rng rng(size);
-  ChatRequest req = call.request;
-  if (!call.tool_turn.tools.empty() || !call.tool_turn.results.empty()) req.tool_turn = &call.tool_turn;
-  for (const auto& faults : {std::vector<const FaultSpec*>{}, std::vector{&fuzz::mixed_hallucination()}}) {
-    VendorOutcome o = fuzz::shipped_vendor().respond(req, 0, rng, faults);
+  fuzz::answer_plain_and_bent(call.request, call.tool_turn, size, [&](VendorOutcome o) {
     if (o.status != 200) {
       net::openai::error_json(net::openai::outcome_error(o));
-      continue;
+      return;
     }
     net::responses::fit_answer(call, o.response);
     const net::responses::ResponseData d = net::responses::make_data(call, o.response, 0);
     net::responses::response_json(d);
     net::responses::stream_events(d);
     net::responses::conversation(call, d.answer);
-  }
+  });
   return 0;
 }

@@ -1,7 +1,12 @@
 #pragma once
 // What the fuzz targets of the fake vendor's wire formats share: the shipped primary profile's
-// FakeVendor and a mixed hallucination fault to bend its answers, built once per process.
+// FakeVendor and a mixed hallucination fault to bend its answers (built once per process), and
+// asking it a request plainly and bent.
+#include <vector>
+
+#include "fakes/tool_calls.hpp"
 #include "fakes/vendor.hpp"
+#include "sim/rng.hpp"
 #include "world.hpp"
 
 namespace gameday::fuzz {
@@ -23,6 +28,18 @@ inline const FaultSpec& mixed_hallucination() {
     return s;
   }();
   return f;
+}
+
+/// Asks shipped_vendor() for `req` with `turn` attached (tools::attach, as the live server does),
+/// once without faults and once under mixed_hallucination(), on one random stream seeded with
+/// `seed`, and hands each outcome to `on_outcome`.
+template <typename F>
+void answer_plain_and_bent(ChatRequest req, const tools::ToolTurn& turn, std::uint64_t seed, F&& on_outcome) {
+  tools::attach(req, turn);
+  Rng rng(seed);
+  for (const auto& faults : {std::vector<const FaultSpec*>{}, std::vector{&mixed_hallucination()}}) {
+    on_outcome(shipped_vendor().respond(req, 0, rng, faults));
+  }
 }
 
 }  // namespace gameday::fuzz

@@ -82,4 +82,12 @@ std::string fill_arguments(std::string_view parameters, const std::vector<ChatMe
 /// spaces).
 ChatRequest with_tool_results(const ChatRequest& req, const std::vector<ToolResult>& results);
 
+/// Attaches `turn` to `req` (ChatRequest::tool_turn) when it offers tools or carries results, so
+/// FakeVendor::respond takes its tool step and answers from the results; a request without
+/// either is left as it is. Returns `req`; `turn` must outlive its use.
+inline const ChatRequest& attach(ChatRequest& req, const ToolTurn& turn) {
+  if (!turn.tools.empty() || !turn.results.empty()) req.tool_turn = &turn;
+  return req;
+}
+
 }  // namespace gameday::tools

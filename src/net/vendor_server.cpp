@@ -60,15 +60,6 @@ struct Wire {
   std::string model;         // the model a path fixes (an Azure deployment); "" = the body's
 };
 
-// Attaches `turn` to `req` (ChatRequest::tool_turn) when tools are offered or results came back:
-// FakeVendor::respond then takes the tool step (the calls, shaped by the tool-flow faults) and
-// answers from the results, as it does for the simulated assistant. Returns `req`; `turn` must
-// outlive its use.
-const ChatRequest& with_tools(ChatRequest& req, const tools::ToolTurn& turn) {
-  if (!turn.tools.empty() || !turn.results.empty()) req.tool_turn = &turn;
-  return req;
-}
-
 // A request error (a bad field, an unknown model) in the wire's shape.
 ServerResponse invalid(const Wire& w, const openai::WireError& e) {
   if (w.azure) return ServerResponse{e.status, "application/json", azure::error_json(e)};
@@ -330,7 +321,7 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
   VendorOutcome o;
   {
     std::lock_guard<std::mutex> lock(rng_mu);
-    o = vendor.respond(with_tools(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
+    o = vendor.respond(tools::attach(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
   }
   openai::fit_answer(call, o.response);
   if (failed(o, ex, route, t0, w)) return;
@@ -445,7 +436,7 @@ void VendorServer::Impl::responses_api(const ServerRequest& req, const std::shar
   VendorOutcome o;
   {
     std::lock_guard<std::mutex> lock(rng_mu);
-    o = vendor.respond(with_tools(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
+    o = vendor.respond(tools::attach(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
   }
   if (failed(o, ex, route, t0, w)) return;
   responses::fit_answer(call, o.response);
@@ -593,7 +584,7 @@ void VendorServer::Impl::messages(const ServerRequest& req, const std::shared_pt
   VendorOutcome o;
   {
     std::lock_guard<std::mutex> lock(rng_mu);
-    o = vendor.respond(with_tools(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
+    o = vendor.respond(tools::attach(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
   }
   Wire w;
   w.anthropic = true;

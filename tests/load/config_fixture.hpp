@@ -84,4 +84,17 @@ inline std::string playbook_steps_error(const std::string& steps, const std::str
   return error_of([&] { load_playbook("playbooks/p.yaml", files); });
 }
 
+/// small_fakes() plus scenarios/s.yaml: a minimal valid head (name, 60m, a workload) and `body`.
+inline MemoryFiles scenario_files_with(const std::string& body) {
+  MemoryFiles files = small_fakes();
+  files.add("scenarios/s.yaml", "name: s\nduration: 60m\nworkload: {rate: 1}\n" + body);
+  return files;
+}
+
+/// The error loading scenario_files_with(`body`) throws, or "(no error)".
+inline std::string scenario_body_error(const std::string& body) {
+  const MemoryFiles files = scenario_files_with(body);
+  return error_of([&] { load_scenario("scenarios/s.yaml", files); });
+}
+
 }  // namespace gameday::config_test

@@ -7,27 +7,12 @@
 
 using namespace gameday;
 using gameday::config_test::error_of;
-using gameday::config_test::small_fakes;
+using gameday::config_test::scenario_body_error;
+using gameday::config_test::scenario_files_with;
 
-namespace {
-
-const std::string kHead = "name: s\nduration: 60m\nworkload: {rate: 1}\n";
-
-MemoryFiles files_with(const std::string& body) {
-  MemoryFiles files = small_fakes();
-  files.add("scenarios/s.yaml", kHead + body);
-  return files;
-}
-
-std::string scenario_error(const std::string& body) {
-  const MemoryFiles files = files_with(body);
-  return error_of([&] { load_scenario("scenarios/s.yaml", files); });
-}
-
-}  // namespace
 
 TEST_CASE("Scenario loader reads dependency SLOs and alerts with a vendor", "[config][scenario][dependency]") {
-  const MemoryFiles files = files_with(R"(assistant:
+  const MemoryFiles files = scenario_files_with(R"(assistant:
   retrieval: {rank: embeddings, top_k: 3, timeout: 1s}
 slos:
   - {name: emb, sli: embedding_availability, vendor: primary, objective: 0.99}
@@ -53,19 +38,19 @@ alerts:
 }
 
 TEST_CASE("Scenario loader rejects a vendor where it cannot apply", "[config][scenario][dependency][errors]") {
-  CHECK(scenario_error("alerts:\n  - {name: A, type: threshold, sli: error_ratio, vendor: primary, above: 0.1}\n") ==
+  CHECK(scenario_body_error("alerts:\n  - {name: A, type: threshold, sli: error_ratio, vendor: primary, above: 0.1}\n") ==
         "scenarios/s.yaml:5:58: key 'vendor' applies only to vendor_error_ratio, vendor_throttle_ratio and "
         "embedding_error_ratio");
-  CHECK(scenario_error("slos:\n  - {name: a, sli: availability, vendor: primary, objective: 0.99}\n") ==
+  CHECK(scenario_body_error("slos:\n  - {name: a, sli: availability, vendor: primary, objective: 0.99}\n") ==
         "scenarios/s.yaml:5:34: key 'vendor' applies only to vendor_availability, vendor_throttle and "
         "embedding_availability SLOs");
-  CHECK(scenario_error("slos:\n  - {name: a, sli: ehr_latency, objective: 0.99}\n") ==
+  CHECK(scenario_body_error("slos:\n  - {name: a, sli: ehr_latency, objective: 0.99}\n") ==
         "scenarios/s.yaml:5:5: missing required key 'threshold'");
-  CHECK(scenario_error("assistant:\n  retrieval: {rank: bm25}\n").find("scenarios/s.yaml:5:21: unknown retrieval rank 'bm25'") == 0);
+  CHECK(scenario_body_error("assistant:\n  retrieval: {rank: bm25}\n").find("scenarios/s.yaml:5:21: unknown retrieval rank 'bm25'") == 0);
 }
 
 TEST_CASE("validate names an alert's or SLO's unknown vendor", "[config][scenario][dependency][validate]") {
-  const MemoryFiles files = files_with(R"(slos:
+  const MemoryFiles files = scenario_files_with(R"(slos:
   - {name: v, sli: vendor_throttle, vendor: tertiary, objective: 0.99}
 alerts:
   - {name: A, type: threshold, sli: vendor_error_ratio, vendor: primry, above: 0.1}
@@ -77,7 +62,7 @@ alerts:
 }
 
 TEST_CASE("validate refuses a vendor filter when the fakes define more vendors than the detector counts one by one", "[config][scenario][dependency][validate]") {
-  MemoryFiles files = files_with(R"(alerts:
+  MemoryFiles files = scenario_files_with(R"(alerts:
   - {name: A, type: threshold, sli: vendor_error_ratio, vendor: primary, above: 0.1}
   - {name: B, type: threshold, sli: vendor_error_ratio, above: 0.1}
 )");

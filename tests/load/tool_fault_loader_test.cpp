@@ -7,32 +7,20 @@
 
 using namespace gameday;
 using gameday::config_test::error_of;
-using gameday::config_test::small_fakes;
+using gameday::config_test::scenario_body_error;
+using gameday::config_test::scenario_files_with;
 
 namespace {
 
-const std::string kHead = "name: s\nduration: 60m\nworkload: {rate: 1}\n";
-
-MemoryFiles files_with(const std::string& body) {
-  MemoryFiles files = small_fakes();
-  files.add("scenarios/s.yaml", kHead + body);
-  return files;
-}
-
-std::string scenario_error(const std::string& body) {
-  const MemoryFiles files = files_with(body);
-  return error_of([&] { load_scenario("scenarios/s.yaml", files); });
-}
-
 std::vector<std::string> validate(const std::string& body) {
-  const MemoryFiles files = files_with(body);
+  const MemoryFiles files = scenario_files_with(body);
   return validate_files({"scenarios/s.yaml"}, files);
 }
 
 }  // namespace
 
 TEST_CASE("Scenario loader reads the tool flow switch and the tool-flow fault kinds", "[config][scenario][tools]") {
-  const MemoryFiles files = files_with(R"(assistant: {tool_use: true, tool_rounds: 2}
+  const MemoryFiles files = scenario_files_with(R"(assistant: {tool_use: true, tool_rounds: 2}
 faults:
   - {id: ft, at: 1m, target: vendor:primary, kind: forbidden_tool, tool: delete_chart, probability: 0.2}
   - {id: wa, at: 1m, target: "vendor:*", kind: tool_wrong_arguments}
@@ -53,7 +41,7 @@ faults:
 TEST_CASE("The tool flow is off by default and forbidden_tool calls cancel_prior_auth by default",
           "[config][scenario][tools]") {
   const Scenario s = load_scenario(
-      "scenarios/s.yaml", files_with("assistant: {model_timeout: 3s}\n"));
+      "scenarios/s.yaml", scenario_files_with("assistant: {model_timeout: 3s}\n"));
   REQUIRE(s.assistant);
   CHECK(!s.assistant->tool_use);
   CHECK(s.assistant->tool_rounds == 3);
@@ -83,23 +71,23 @@ TEST_CASE("forbidden_tool must name a tool the assistant does not offer", "[conf
 }
 
 TEST_CASE("Tool-flow faults target vendors only and keep their keys to themselves", "[config][scenario][tools][errors]") {
-  CHECK(scenario_error("assistant: {tool_use: true}\nfaults:\n  - {at: 1m, target: ehr, kind: tool_loop}\n")
+  CHECK(scenario_body_error("assistant: {tool_use: true}\nfaults:\n  - {at: 1m, target: ehr, kind: tool_loop}\n")
             .find("scenarios/s.yaml:6:33: unknown fault kind 'tool_loop' for 'ehr'") == 0);
-  CHECK(scenario_error("assistant: {tool_use: true}\nfaults:\n"
+  CHECK(scenario_body_error("assistant: {tool_use: true}\nfaults:\n"
                        "  - {at: 1m, target: vendor:primary, kind: tool_loop, tool: x}\n") ==
         "scenarios/s.yaml:6:55: key 'tool' applies only to forbidden_tool faults");
-  CHECK(scenario_error("assistant: {tool_use: true}\nfaults:\n"
+  CHECK(scenario_body_error("assistant: {tool_use: true}\nfaults:\n"
                        "  - {at: 1m, target: vendor:primary, kind: tool_loop, routes: [embeddings]}\n")
             .find("scenarios/s.yaml:6:63: tool_loop faults act on answers only") == 0);
 }
 
 TEST_CASE("Scenario loader checks the tool flow switch's type and range", "[config][scenario][tools][errors]") {
-  CHECK(scenario_error("assistant: {tool_use: yes please}\n") ==
+  CHECK(scenario_body_error("assistant: {tool_use: yes please}\n") ==
         "scenarios/s.yaml:4:23: expected a bool (true or false) for 'tool_use', got 'yes please'");
-  CHECK(scenario_error("assistant: {tool_rounds: 0}\n") ==
+  CHECK(scenario_body_error("assistant: {tool_rounds: 0}\n") ==
         "scenarios/s.yaml:4:26: expected an integer between 1 and 10 for 'tool_rounds', got '0'");
-  CHECK(scenario_error("assistant: {tool_rounds: 11}\n") ==
+  CHECK(scenario_body_error("assistant: {tool_rounds: 11}\n") ==
         "scenarios/s.yaml:4:26: expected an integer between 1 and 10 for 'tool_rounds', got '11'");
-  CHECK(scenario_error("assistant: {tool_uses: true}\n") ==
+  CHECK(scenario_body_error("assistant: {tool_uses: true}\n") ==
         "scenarios/s.yaml:4:13: unknown key 'tool_uses' (did you mean 'tool_use'?)");
 }
