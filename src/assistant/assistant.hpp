@@ -103,6 +103,12 @@ struct Answer {
   /// ranked, "embeddings" when the documents were ranked, "unranked" when the embeddings call
   /// failed and the first top_k documents were kept.
   std::string ranking;
+  /// A `--sut` answer's span facts (calls, fault ids, PHI to the vendor, canaries) came from the
+  /// calls the fake vendor and EHR served under its trace id (net/trace_join.hpp).
+  bool spans_from_fakes = false;
+  /// A `--sut` answer no served call could be tied to (its service passed no trace context on):
+  /// its root cause is unavailable ("no_trace_context"), never guessed.
+  bool untraced = false;
 };
 
 /// One read-only EHR tool of the tool flow: its name, what the model reads about it, and the

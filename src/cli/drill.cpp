@@ -21,6 +21,7 @@
 #include "cli/bundle.hpp"
 #include "cli/common.hpp"
 #include "cli/drill_rig.hpp"
+#include "cli/traces.hpp"
 #include "net/control_probe.hpp"
 #include "net/http_server.hpp"
 #include "load/files.hpp"
@@ -89,6 +90,7 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
   drill->add_option("--token-file", o.token_file, "read the control port's bearer token from FILE (not visible in ps)");
   drill->add_flag("--no-playbooks", o.no_playbooks, "run without playbooks");
   drill->add_flag("-q,--quiet", o.quiet, "print only the addresses it listens on");
+  add_trace_flags(*drill, o.no_traces, o.trace_sample);
   return drill;
 }
 

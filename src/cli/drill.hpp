@@ -49,6 +49,9 @@ struct DrillOptions {
   std::string token_file;              ///< or a file holding it
   bool no_playbooks = false;
   bool quiet = false;
+  bool no_traces = false;              ///< --no-traces: no traces.otlp.jsonl
+  double trace_sample = 1;             ///< --trace-sample RATIO
+  std::string otlp;                    ///< --otlp URL: push the spans live to an OTLP/HTTP collector ("" = none)
 };
 
 /// Scores `events` and writes report.json and report.md into a directory (gameday run's

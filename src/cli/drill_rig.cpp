@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "net/json_reply.hpp"
 #include "net/live_faults.hpp"
 #include "playbook/control_api.hpp"
+#include "sim/rng.hpp"
 
 namespace gameday {
 namespace {
@@ -161,8 +163,16 @@ DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const Scenari
       out_dir_(o.out.empty() ? "reports/" + scenario_.name + "-drill" : o.out),
       journal_file_(open_journal(out_dir_)),
       scheduler_(o.speed),
+      trace_seed_(mix64(options_.seed ^ static_cast<std::uint64_t>(
+                                            std::chrono::system_clock::now().time_since_epoch().count()))),
+      vendor_models_(vendor_models(bundle)),
       world_(World::generate(bundle.fakes.world)),
       ctx_{bundle.fakes, world_, faults_, metrics_, options_.seed} {
+  if (!setup.sut.empty()) {
+    join_ = std::make_unique<net::TraceJoin>([this](std::function<void()> fn) { scheduler_.post(std::move(fn)); },
+                                             [this] { return scheduler_.now(); }, o.speed);
+    ctx_.calls = join_.get();
+  }
   std::vector<std::string> vendor_ids;
   for (const auto& v : bundle.fakes.vendors) vendor_ids.push_back(v.id);
   metrics_.set_slos(scenario_.slos, vendor_ids);
@@ -190,7 +200,7 @@ DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const Scenari
   const bool builtin = setup_.sut.empty();
   answers_ = std::make_unique<net::HttpAnswerService>(
       scheduler_, *http_client_, builtin ? assistant_server_->url() : setup_.sut, world_,
-      builtin ? &builtin_ : nullptr, scenario_.workload.client_timeout + 30 * kSecond);
+      builtin ? &builtin_ : nullptr, join_.get(), trace_seed_, scenario_.workload.client_timeout + 30 * kSecond);
   options_.answers = answers_.get();
 }
 
@@ -198,6 +208,17 @@ DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const Scenari
 void DrillRig::observe(const Event& e) {
   if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
     metrics_.observe_request(*r);
+    // The built-in's model calls are in-process: its GenAI client metrics come from its spans
+    // (a --sut service's calls are counted by the fake vendor that served them).
+    if (setup_.sut.empty()) {
+      for (const DependencyCall& c : r->calls) {
+        if (c.dependency == Dependency::kEhr) continue;
+        const auto model = vendor_models_.find(c.vendor);
+        // The assistant's client speaks OpenAI chat completions and embeddings.
+        metrics_.observe_gen_ai(net::gen_ai_call(c, c.dependency == Dependency::kEmbeddings ? "embeddings" : "chat",
+                                                 "openai", model != vendor_models_.end() ? model->second : c.resource));
+      }
+    }
   } else if (std::holds_alternative<CorrectionEvent>(e.body)) {
     metrics_.observe_correction();
   } else if (const auto* g = std::get_if<GoldenResultEvent>(&e.body); g && g->by == "probe") {
@@ -387,7 +408,16 @@ SimStats DrillRig::run() {
                o_.scenario, options_.seed, format_duration(scenario_.duration), o_.speed, o_.alerts,
                options_.playbooks_enabled ? "playbooks on" : "playbooks off",
                setup_.sut.empty() ? "the built-in assistant (over HTTP)" : setup_.sut);
+  // Spans in real time from now (virtual time 0), so they line up with a service's own.
+  TraceOptions times;
+  times.epoch_unix_nano = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  times.nanos_per_us = 1000.0 / o_.speed;
+  times.trace_seed = trace_seed_;
+  traces_.emplace(out_dir_, bundle_, TraceFlags{o_.no_traces, o_.trace_sample}, journal_, times);
   const SimStats stats = run_drill(bundle_, options_, journal_, scheduler_);
+  traces_->finish();
   events_.close_all();
   journal_.flush();
   journal_file_.flush();

@@ -16,6 +16,7 @@
 
 #include "cli/drill.hpp"
 #include "cli/listen.hpp"
+#include "cli/traces.hpp"
 #include "engine/simulation.hpp"
 #include "fakes/world.hpp"
 #include "net/assistant_server.hpp"
@@ -25,6 +26,7 @@
 #include "net/http_server.hpp"
 #include "net/live.hpp"
 #include "net/step_effects.hpp"
+#include "net/trace_join.hpp"
 #include "net/vendor_server.hpp"
 #include "playbook/service_control.hpp"
 #include "sim/journal.hpp"
@@ -125,6 +127,12 @@ class DrillRig {
   std::ofstream journal_file_;
   // Declared before the servers and the client, so they stop first (their threads post here).
   RealTimeScheduler scheduler_;
+  // Salts the drill's trace ids (two drills of one seed never share one).
+  const std::uint64_t trace_seed_;
+  // --sut: the calls the fakes serve, tied to the answers by trace id (the servers report to it).
+  std::unique_ptr<net::TraceJoin> join_;
+  std::optional<RunTraces> traces_;
+  const std::map<std::string, std::string> vendor_models_;  // vendor id -> its default model
   InletSlot slot_;
   net::BuiltinExchange builtin_;
   EventHub events_;

@@ -21,18 +21,23 @@ void add_trace_flags(CLI::App& command, bool& off, double& sample) {
 }
 
 RunTraces::RunTraces(const std::filesystem::path& dir, const ScenarioBundle& bundle, const TraceFlags& flags,
-                     Journal& journal) {
+                     Journal& journal, TraceOptions options) {
   if (flags.off) return;
   const std::filesystem::path path = dir / std::string(kTracesFileName);
   file_.open(path, std::ios::binary | std::ios::trunc);
   if (!file_) throw std::runtime_error("cannot write " + path.string());
-  TraceOptions options;
   options.sample = flags.sample;
-  for (const VendorProfile& v : bundle.fakes.vendors) {
-    if (!v.models.empty()) options.vendor_models[v.id] = v.models.front();
-  }
+  options.vendor_models = vendor_models(bundle);
   writer_ = std::make_unique<TraceWriter>(file_, std::move(options));
   journal.subscribe([w = writer_.get()](const Event& e) { w->observe(e); });
+}
+
+std::map<std::string, std::string> vendor_models(const ScenarioBundle& bundle) {
+  std::map<std::string, std::string> models;
+  for (const VendorProfile& v : bundle.fakes.vendors) {
+    if (!v.models.empty()) models[v.id] = v.models.front();
+  }
+  return models;
 }
 
 void RunTraces::finish() {

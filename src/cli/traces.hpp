@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 
 #include "engine/simulation.hpp"
@@ -22,14 +23,19 @@ struct TraceFlags {
 /// is a parse error (exit 2).
 void add_trace_flags(CLI::App& command, bool& off, double& sample);
 
+/// Vendor id -> the model a request that names none gets (TraceOptions::vendor_models).
+std::map<std::string, std::string> vendor_models(const ScenarioBundle& bundle);
+
 /// A run's traces.otlp.jsonl in `dir`, written as `journal` is appended (see TraceWriter).
 /// Nothing is written when `flags.off`. Construct it before the run and call finish() after;
 /// it must outlive every append to the journal.
 class RunTraces {
  public:
   /// Opens DIR/traces.otlp.jsonl (throws std::runtime_error when it cannot) and subscribes.
+  /// `options` give the time map and trace seed (a drill's); the flags' sample and the
+  /// bundle's vendor models are filled in.
   RunTraces(const std::filesystem::path& dir, const ScenarioBundle& bundle, const TraceFlags& flags,
-            Journal& journal);
+            Journal& journal, TraceOptions options = {});
   /// Writes what is buffered and closes the file.
   void finish();
 

@@ -10,24 +10,13 @@
 #include "fakes/world.hpp"
 #include "playbook/control_api.hpp"
 #include "sim/realtime_scheduler.hpp"
+#include "trace/context.hpp"
 #include "workload/task.hpp"
 
 namespace gameday::net {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string header_value(const ServerRequest& req, std::string_view name) {
-  for (const auto& [k, v] : req.headers) {
-    if (k.size() != name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < k.size() && same; ++i) {
-      same = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(name[i]));
-    }
-    if (same) return v;
-  }
-  return {};
-}
 
 std::optional<RequestStatus> parse_status(const std::string& s) {
   if (s == "ok") return RequestStatus::kOk;
@@ -236,7 +225,7 @@ struct AssistantServer::Impl {
       std::string error, field;
       if (!parse_ask_body(req.body, *body, error, field)) return reply(json_error(400, error, field));
       std::uint64_t id = 0;
-      const std::string id_text = header_value(req, kRequestHeader);
+      const std::string id_text(request_header(req, kRequestHeader));
       if (!id_text.empty()) id = std::strtoull(id_text.c_str(), nullptr, 10);
       scheduler.post([this, body, id, reply = std::move(reply)]() mutable { answer(*body, id, std::move(reply)); });
       return;
@@ -304,12 +293,15 @@ std::string AssistantServer::url() const { return impl_->server.url(); }
 
 HttpAnswerService::HttpAnswerService(RealTimeScheduler& scheduler, AsyncHttpClient& client,
                                      std::string base_url, const World& world,
-                                     BuiltinExchange* exchange, Duration timeout)
+                                     BuiltinExchange* exchange, TraceJoin* join, std::uint64_t trace_seed,
+                                     Duration timeout)
     : scheduler_(scheduler),
       client_(client),
       url_(std::move(base_url) + "/v1/answers"),
       world_(world),
       exchange_(exchange),
+      join_(join),
+      trace_seed_(trace_seed),
       timeout_(timeout) {}
 
 void HttpAnswerService::ask(const Task& task, AnswerFn done, const AnswerProgress& progress) {
@@ -318,24 +310,35 @@ void HttpAnswerService::ask(const Task& task, AnswerFn done, const AnswerProgres
     AnswerFn done;
     std::uint64_t id;
     SimTime sent;
+    std::string trace_id;
   };
   const std::uint64_t id = next_id_++;
-  auto p = std::make_shared<Pending>(Pending{&task, std::move(done), id, scheduler_.now()});
+  const TraceId trace = request_trace_id(trace_seed_, task.id);
+  auto p = std::make_shared<Pending>(Pending{&task, std::move(done), id, scheduler_.now(), trace_id_hex(trace)});
   if (exchange_ != nullptr) exchange_->expect(id, std::make_shared<const Task>(task), progress);
+  if (join_ != nullptr) {
+    // The span facts so far, for a caller that gives up before the answer comes.
+    auto spans = std::make_shared<Answer>();
+    if (progress) *progress = spans;
+    join_->expect(p->trace_id, std::move(spans));
+  }
   HttpRequest request;
   request.method = "POST";
   request.url = url_;
-  request.headers = {{"Content-Type", "application/json"}, {kRequestHeader, std::to_string(id)}};
+  request.headers = {{"Content-Type", "application/json"},
+                     {kRequestHeader, std::to_string(id)},
+                     {std::string(kTraceparentHeader), make_traceparent(trace, trace_span_id(trace, 0))}};
   request.body = ask_body_json(task);
   request.timeout = timeout_;
   // The callback outlives nothing it names: it holds the scheduler, world and exchange (which
   // the drill keeps alive past the client), never this service.
   client_.submit(std::move(request), [scheduler = &scheduler_, world = &world_, exchange = exchange_,
-                                      p](HttpResult r) {
-    scheduler->post([scheduler, world, exchange, p, r = std::move(r)] {
+                                      join = join_, p](HttpResult r) {
+    scheduler->post([scheduler, world, exchange, join, p, r = std::move(r)] {
       Answer a;
       std::optional<BuiltinExchange::Entry> entry;
       if (exchange != nullptr) entry = exchange->take(p->id);
+      const std::shared_ptr<Answer> spans = join != nullptr ? join->take(p->trace_id) : nullptr;
       if (r.status == 200 && entry && entry->answer) {
         a = std::move(*entry->answer);  // the built-in's answer, with its spans
       } else if (r.status == 200) {
@@ -349,6 +352,7 @@ void HttpAnswerService::ask(const Task& task, AnswerFn done, const AnswerProgres
         a.status = RequestStatus::kError;
         a.cause = r.status == 0 ? "sut_unreachable" : "sut_http_" + std::to_string(r.status);
       }
+      if (spans) merge_span_facts(a, *spans, scheduler->now());
       a.latency = scheduler->now() - p->sent;
       AnswerFn reply = std::move(p->done);
       reply(a);

@@ -28,6 +28,7 @@
 #include "assistant/assistant.hpp"
 #include "net/async_http_client.hpp"
 #include "net/http_server.hpp"
+#include "net/trace_join.hpp"
 
 namespace gameday {
 class RealTimeScheduler;
@@ -107,16 +108,21 @@ class AssistantServer {
 
 /// The workload's side: asks an answer service over HTTP (AnswerService for the engine).
 /// Every ask ends in `done` on the scheduler's thread: the service's answer, or status error
-/// with cause "sut_http_<status>" / "sut_unreachable" / "sut_bad_answer".
+/// with cause "sut_http_<status>" / "sut_unreachable" / "sut_bad_answer". Every request carries
+/// a W3C `traceparent` (trace id request_trace_id(trace_seed, task id), parent its root span's
+/// id): the trace its spans are written under.
 class HttpAnswerService final : public AnswerService {
  public:
   /// `base_url`: the service ("http://127.0.0.1:PORT"; POST base_url + "/v1/answers").
   /// `exchange`: non-null for the built-in assistant's server (answers come with spans).
+  /// `join`: for a `--sut` service, the calls the fakes served by trace id (answers get their
+  /// span facts from it); null for the built-in.
   /// `timeout`: how long one request may take (beyond the workload's own client timeout).
-  /// `scheduler`, `world` and `exchange` must outlive `client` (its callbacks use them); the
-  /// service itself may go first.
+  /// `scheduler`, `world`, `exchange` and `join` must outlive `client` (its callbacks use them);
+  /// the service itself may go first.
   HttpAnswerService(RealTimeScheduler& scheduler, AsyncHttpClient& client, std::string base_url,
-                    const World& world, BuiltinExchange* exchange, Duration timeout);
+                    const World& world, BuiltinExchange* exchange, TraceJoin* join, std::uint64_t trace_seed,
+                    Duration timeout);
   void ask(const Task& task, AnswerFn done, const AnswerProgress& progress) override;
 
  private:
@@ -125,6 +131,8 @@ class HttpAnswerService final : public AnswerService {
   std::string url_;
   const World& world_;
   BuiltinExchange* exchange_;
+  TraceJoin* join_;
+  std::uint64_t trace_seed_;
   Duration timeout_;
   std::uint64_t next_id_ = 1;
 };

@@ -5,9 +5,11 @@
 #include <utility>
 #include <vector>
 
+#include "assistant/assistant.hpp"
 #include "fakes/ehr.hpp"
 #include "net/fhir_wire.hpp"
 #include "sim/rng.hpp"
+#include "trace/context.hpp"
 
 namespace gameday::net {
 namespace {
@@ -16,20 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 Duration since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-}
-
-// A request header's value by case-insensitive name ("" when absent).
-std::string_view header_value(const ServerRequest& req, std::string_view name) {
-  for (const auto& [k, v] : req.headers) {
-    if (k.size() != name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < k.size() && same; ++i) {
-      const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-      same = lower(k[i]) == lower(name[i]);
-    }
-    if (same) return v;
-  }
-  return {};
 }
 
 }  // namespace
@@ -91,7 +79,14 @@ struct EhrServer::Impl {
     }
 
     EhrRequest& er = t.request;
-    er.task_type = std::string(header_value(req, kTaskTypeHeader));
+    er.task_type = std::string(request_header(req, kTaskTypeHeader));
+    ServedCall call;
+    call.call.dependency = Dependency::kEhr;
+    call.call.resource = er.resource_type;
+    if (const auto parent = parse_traceparent(request_header(req, kTraceparentHeader))) {
+      call.trace_id = parent->trace_id;
+      call.parent_span_id = parent->parent_id;
+    }
     std::vector<FaultSpec> faults;
     ctx.faults.select("ehr", RequestInfo{er.task_type, ""}, faults);
     EhrOutcome o;
@@ -99,10 +94,16 @@ struct EhrServer::Impl {
       std::lock_guard<std::mutex> lock(rng_mu);
       o = ehr.respond(er, since(started), rng, pointers_to(faults));
     }
+    call.call.fault_ids = o.fault_ids;
+    for (const Document* d : o.documents) {
+      if (d->text.find(kCanaryPrefix) != std::string::npos) call.canary = true;
+    }
     if (o.hang) {
       // Never answered: the connection stays open until the client gives up, the fault ends
       // or the server stops. Counted now, as a dropped request.
       ctx.metrics.observe("ehr", t.route_name, 0, o.delay);
+      call.unfinished = true;
+      record(std::move(call), 0, since(received));
       return ex->hang(o.fault_ids);
     }
     ServerResponse response{o.status, kFhirJson, fhir_outcome_json(o, er, base_url())};
@@ -110,11 +111,20 @@ struct EhrServer::Impl {
     if (std::string retry_after = fhir_retry_after(o); !retry_after.empty()) {
       response.headers.emplace_back("Retry-After", std::move(retry_after));
     }
-    server.after(o.delay, o.fault_ids, [this, received, route = std::move(t.route_name),
+    server.after(o.delay, o.fault_ids, [this, received, route = std::move(t.route_name), call = std::move(call),
                            response = std::move(response), reply = std::move(reply)]() mutable {
       ctx.metrics.observe("ehr", route, response.status, since(received));
+      // Recorded before the reply goes out: whoever waits on the answer is told of it after.
+      record(std::move(call), response.status, since(received));
       reply(std::move(response));
     });
+  }
+
+  // Tells the observers of one read or search.
+  void record(ServedCall call, int status, Duration latency) {
+    call.call.status = status;
+    call.call.latency = latency;
+    if (ctx.calls != nullptr) ctx.calls->served(call);
   }
 
   LiveContext ctx;

@@ -28,6 +28,10 @@ struct ServerRequest {
   std::string body;
 };
 
+/// The value of `req`'s header `name`, matched case-insensitively (HTTP's rule); "" when absent
+/// (the first one when repeated).
+std::string_view request_header(const ServerRequest& req, std::string_view name);
+
 /// Extra response headers, in order (name, value).
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 

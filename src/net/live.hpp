@@ -10,6 +10,7 @@
 #include "net/http_server.hpp"
 #include "net/live_faults.hpp"
 #include "net/live_metrics.hpp"
+#include "net/served_call.hpp"
 
 namespace gameday::net {
 
@@ -20,6 +21,8 @@ struct LiveContext {
   LiveFaults& faults;
   LiveMetrics& metrics;
   std::uint64_t seed = 1;  ///< seeds each server's random stream (Rng::for_component)
+  /// Told of every call the fakes serve (a drill joins them to `--sut` answers); may be null.
+  CallObserver* calls = nullptr;
 };
 
 /// The wall clock in Unix seconds (with a fraction), for what the live shell stamps with real

@@ -26,7 +26,110 @@ std::string labels_text(const std::map<std::string, std::string>& labels) {
   return out + "}";
 }
 
+// Adds `seconds` (or any value) to a histogram series with bucket bounds `b`.
+void add_sample(LiveMetrics::Series& d, const std::vector<double>& b, double v) {
+  if (d.buckets.empty()) d.buckets.assign(b.size(), 0);
+  ++d.count;
+  d.sum += v;
+  const auto it = std::lower_bound(b.begin(), b.end(), v);
+  if (it != b.end()) ++d.buckets[static_cast<std::size_t>(it - b.begin())];
+}
+
+// One histogram series: its buckets (cumulative), sum and count.
+void render_series(std::string& out, const std::string& name, std::map<std::string, std::string> labels,
+                   const LiveMetrics::Series& d, const std::vector<double>& b) {
+  const std::string plain = labels_text(labels);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    cumulative += i < d.buckets.size() ? d.buckets[i] : 0;
+    labels["le"] = number(b[i]);
+    out += name + "_bucket" + labels_text(labels) + " " + std::to_string(cumulative) + "\n";
+  }
+  labels["le"] = "+Inf";
+  out += name + "_bucket" + labels_text(labels) + " " + std::to_string(d.count) + "\n";
+  out += name + "_sum" + plain + " " + number(d.sum) + "\n";
+  out += name + "_count" + plain + " " + std::to_string(d.count) + "\n";
+}
+
+// The OpenTelemetry GenAI semantic conventions' explicit bucket boundaries.
+const std::vector<double>& gen_ai_duration_buckets() {
+  static const std::vector<double> b = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
+                                        1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+  return b;
+}
+const std::vector<double>& gen_ai_token_buckets() {
+  static const std::vector<double> b = {1,      4,       16,      64,       256,      1024,     4096,
+                                        16384,  65536,   262144,  1048576,  4194304,  16777216, 67108864};
+  return b;
+}
+const std::vector<double>& gen_ai_first_chunk_buckets() {
+  static const std::vector<double> b = {0.01, 0.02, 0.04, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0};
+  return b;
+}
+
 }  // namespace
+
+GenAiCall gen_ai_call(const DependencyCall& c, std::string operation, std::string provider,
+                      std::string request_model) {
+  GenAiCall g;
+  g.operation = std::move(operation);
+  g.provider = std::move(provider);
+  g.request_model = std::move(request_model);
+  g.duration = c.latency;
+  if (c.failed()) {
+    g.error_type = !c.error_type.empty() ? c.error_type : c.status != 0 ? std::to_string(c.status) : "timeout";
+    return g;
+  }
+  g.response_model = c.resource;
+  g.input_tokens = c.input_tokens;
+  g.output_tokens = c.output_tokens;
+  return g;
+}
+
+GenAiCall gen_ai_call(const ServedCall& c) {
+  GenAiCall g = gen_ai_call(c.call, c.operation, c.provider, c.request_model);
+  g.first_chunk = c.first_chunk;
+  return g;
+}
+
+void LiveMetrics::observe_gen_ai(const GenAiCall& c) {
+  Labels labels{{"gen_ai_operation_name", c.operation},
+                {"gen_ai_provider_name", c.provider},
+                {"gen_ai_request_model", c.request_model}};
+  if (!c.response_model.empty()) labels["gen_ai_response_model"] = c.response_model;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (c.first_chunk >= 0) add_sample(gen_ai_first_chunk_[labels], gen_ai_first_chunk_buckets(), to_seconds(c.first_chunk));
+  for (const auto& [type, n] : {std::pair<const char*, int>{"input", c.input_tokens}, {"output", c.output_tokens}}) {
+    if (n <= 0) continue;
+    Labels typed = labels;
+    typed["gen_ai_token_type"] = type;
+    add_sample(gen_ai_tokens_[typed], gen_ai_token_buckets(), n);
+  }
+  if (!c.error_type.empty()) labels["error_type"] = c.error_type;
+  add_sample(gen_ai_duration_[labels], gen_ai_duration_buckets(), to_seconds(c.duration));
+}
+
+void LiveMetrics::observe_served(const ServedCall& call) {
+  if (call.call.dependency == Dependency::kEhr || call.unfinished) return;
+  observe_gen_ai(gen_ai_call(call));
+}
+
+void LiveMetrics::render_gen_ai(std::string& out) const {
+  const auto family = [&out](const std::string& name, const char* help,
+                             const std::map<Labels, Series>& series, const std::vector<double>& b) {
+    if (series.empty()) return;
+    out += "# HELP " + name + " " + help + "\n";
+    out += "# TYPE " + name + " histogram\n";
+    for (const auto& [labels, d] : series) render_series(out, name, labels, d, b);
+  };
+  family("gen_ai_client_operation_duration_seconds", "GenAI operation duration (OpenTelemetry gen_ai.client.operation.duration).",
+         gen_ai_duration_, gen_ai_duration_buckets());
+  family("gen_ai_client_token_usage", "Tokens used per GenAI operation (OpenTelemetry gen_ai.client.token.usage).",
+         gen_ai_tokens_, gen_ai_token_buckets());
+  family("gen_ai_client_operation_time_to_first_chunk_seconds",
+         "Time to the first chunk of a streamed answer (OpenTelemetry gen_ai.client.operation.time_to_first_chunk).",
+         gen_ai_first_chunk_, gen_ai_first_chunk_buckets());
+}
 
 const std::vector<double>& LiveMetrics::buckets() {
   static const std::vector<double> b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
@@ -54,13 +157,7 @@ void LiveMetrics::observe(const std::string& server, const std::string& route, i
   }
   auto di = durations_.find(std::forward_as_tuple(server, route));
   if (di == durations_.end()) di = durations_.emplace(std::make_tuple(server, route), Series{}).first;
-  Series& d = di->second;
-  if (d.buckets.empty()) d.buckets.assign(buckets().size(), 0);
-  ++d.count;
-  d.sum += s;
-  const auto& b = buckets();
-  const auto it = std::lower_bound(b.begin(), b.end(), s);
-  if (it != b.end()) ++d.buckets[static_cast<std::size_t>(it - b.begin())];
+  add_sample(di->second, buckets(), s);
 }
 
 void LiveMetrics::set_slos(const std::vector<SloSpec>& slos, const std::vector<std::string>& vendors) {
@@ -93,12 +190,7 @@ void LiveMetrics::observe_request(const RequestEvent& r) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!assistant_) return;
   ++outcomes_[to_string(r.status)];
-  Series& d = assistant_latency_;
-  ++d.count;
-  d.sum += s;
-  const auto& b = assistant_latency_buckets();
-  const auto it = std::lower_bound(b.begin(), b.end(), s);
-  if (it != b.end()) ++d.buckets[static_cast<std::size_t>(it - b.begin())];
+  add_sample(assistant_latency_, assistant_latency_buckets(), s);
   for (const RequestSignal signal : values_of<RequestSignal>()) {
     ++sli_events_[{to_name(signal), sli_signal_good(signal, r)}];
   }
@@ -117,14 +209,7 @@ void LiveMetrics::observe_request(const RequestEvent& r) {
 void LiveMetrics::count_call(const DependencyCall& call) {
   const std::string dependency(name_of(call.dependency));
   ++dependency_calls_[std::make_tuple(dependency, call.vendor, std::string(call_outcome(call)))];
-  Series& d = dependency_latency_[dependency];
-  const auto& b = dependency_latency_buckets();
-  if (d.buckets.empty()) d.buckets.assign(b.size(), 0);
-  const double s = to_seconds(call.latency);
-  ++d.count;
-  d.sum += s;
-  const auto it = std::lower_bound(b.begin(), b.end(), s);
-  if (it != b.end()) ++d.buckets[static_cast<std::size_t>(it - b.begin())];
+  add_sample(dependency_latency_[dependency], dependency_latency_buckets(), to_seconds(call.latency));
 }
 
 void LiveMetrics::render_dependencies(std::string& out) const {
@@ -140,18 +225,8 @@ void LiveMetrics::render_dependencies(std::string& out) const {
   const std::string name = kMetricDependencyDuration;
   out += "# HELP " + name + " Latency of the assistant's dependency calls.\n";
   out += "# TYPE " + name + " histogram\n";
-  const auto& b = dependency_latency_buckets();
   for (const auto& [dependency, d] : dependency_latency_) {
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < b.size(); ++i) {
-      cumulative += d.buckets[i];
-      out += name + "_bucket" + labels_text({{"dependency", dependency}, {"le", number(b[i])}}) + " " +
-             std::to_string(cumulative) + "\n";
-    }
-    out += name + "_bucket" + labels_text({{"dependency", dependency}, {"le", "+Inf"}}) + " " +
-           std::to_string(d.count) + "\n";
-    out += name + "_sum" + labels_text({{"dependency", dependency}}) + " " + number(d.sum) + "\n";
-    out += name + "_count" + labels_text({{"dependency", dependency}}) + " " + std::to_string(d.count) + "\n";
+    render_series(out, name, {{"dependency", dependency}}, d, dependency_latency_buckets());
   }
 }
 
@@ -183,16 +258,7 @@ void LiveMetrics::render_assistant(std::string& out) const {
     out += kMetricAssistantRequests + labels_text({{"outcome", outcome}}) + " " + std::to_string(n) + "\n";
   }
   family(kMetricAssistantDuration, "histogram", "Latency of user requests as the caller saw it.");
-  const auto& b = assistant_latency_buckets();
-  std::uint64_t cumulative = 0;
-  const std::string name = kMetricAssistantDuration;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    cumulative += assistant_latency_.buckets[i];
-    out += name + "_bucket" + labels_text({{"le", number(b[i])}}) + " " + std::to_string(cumulative) + "\n";
-  }
-  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(assistant_latency_.count) + "\n";
-  out += name + "_sum " + number(assistant_latency_.sum) + "\n";
-  out += name + "_count " + std::to_string(assistant_latency_.count) + "\n";
+  render_series(out, kMetricAssistantDuration, {}, assistant_latency_, assistant_latency_buckets());
   family(kMetricSliEvents, "counter", "User requests by signal, good or bad (observable fields only).");
   for (const auto& [key, n] : sli_events_) {
     out += kMetricSliEvents + labels_text({{"sli", key.first}, {"good", key.second ? "true" : "false"}}) + " " +
@@ -231,27 +297,15 @@ std::string LiveMetrics::prometheus_text() const {
   }
   out += "# HELP gameday_http_request_duration_seconds Time to serve a request.\n";
   out += "# TYPE gameday_http_request_duration_seconds histogram\n";
-  const auto& b = buckets();
   for (const auto& [key, d] : durations_) {
     const auto& [server, route] = key;
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < b.size(); ++i) {
-      cumulative += d.buckets[i];
-      out += "gameday_http_request_duration_seconds_bucket" +
-             labels_text({{"server", server}, {"route", route}, {"le", number(b[i])}}) + " " +
-             std::to_string(cumulative) + "\n";
-    }
-    out += "gameday_http_request_duration_seconds_bucket" +
-           labels_text({{"server", server}, {"route", route}, {"le", "+Inf"}}) + " " + std::to_string(d.count) + "\n";
-    out += "gameday_http_request_duration_seconds_sum" + labels_text({{"server", server}, {"route", route}}) +
-           " " + number(d.sum) + "\n";
-    out += "gameday_http_request_duration_seconds_count" + labels_text({{"server", server}, {"route", route}}) +
-           " " + std::to_string(d.count) + "\n";
+    render_series(out, "gameday_http_request_duration_seconds", {{"server", server}, {"route", route}}, d, buckets());
   }
   if (assistant_) {
     render_assistant(out);
     render_dependencies(out);
   }
+  render_gen_ai(out);
   for (const auto& [name, series] : gauges_) {
     out += "# TYPE " + name + " gauge\n";
     for (const auto& [labels, v] : series) out += name + labels_text(labels) + " " + number(v) + "\n";

@@ -10,11 +10,33 @@
 #include <tuple>
 #include <vector>
 
+#include "net/served_call.hpp"
 #include "spec/model.hpp"
 #include "sim/journal.hpp"
 #include "sim/time.hpp"
 
 namespace gameday::net {
+
+/// One model call as the OpenTelemetry GenAI client metrics count it.
+struct GenAiCall {
+  std::string operation;       ///< gen_ai.operation.name: "chat", "embeddings"
+  std::string provider;        ///< gen_ai.provider.name: "openai", "azure.ai.openai", "anthropic"
+  std::string request_model;   ///< gen_ai.request.model
+  std::string response_model;  ///< gen_ai.response.model ("" when no answer came)
+  std::string error_type;      ///< error.type ("" when it succeeded)
+  Duration duration = 0;
+  int input_tokens = 0;        ///< 0: not counted (no answer, or no usage)
+  int output_tokens = 0;
+  Duration first_chunk = -1;   ///< streamed answers: time to the first chunk (-1: not streamed)
+};
+
+/// A model call as its GenAI client metrics see it. error.type: the error body's type, else the
+/// status code, else "timeout" for a call that was reset, cut or never answered.
+GenAiCall gen_ai_call(const DependencyCall& call, std::string operation, std::string provider,
+                      std::string request_model);
+/// A served call as its GenAI client metrics see it (the fakes time a call from receipt to the
+/// last byte: what the client measures, less the network).
+GenAiCall gen_ai_call(const ServedCall& call);
 
 /// Counters and histograms keyed by (server, route, status).
 class LiveMetrics {
@@ -40,6 +62,14 @@ class LiveMetrics {
   void observe_correction();
   /// Records one golden probe run: pass/fail, its cases, and when it finished (Unix seconds).
   void observe_probe(bool ok, int passed, int total, double unix_seconds);
+  /// Records one model call in the OpenTelemetry GenAI client metrics:
+  /// gen_ai_client_operation_duration_seconds, gen_ai_client_token_usage{gen_ai_token_type} and
+  /// (streams) gen_ai_client_operation_time_to_first_chunk_seconds, labelled by operation,
+  /// provider, request and response model (and error.type when it failed).
+  void observe_gen_ai(const GenAiCall& call);
+  /// Records a call a fake served: its model calls go to observe_gen_ai (EHR calls are counted
+  /// by observe()).
+  void observe_served(const ServedCall& call);
   /// Sets a gauge (e.g. "gameday_faults_active", labels {"target": "vendor:primary"}).
   void set_gauge(const std::string& name, const std::map<std::string, std::string>& labels, double value);
   /// Everything in the Prometheus text format (version 0.0.4): gameday_http_requests_total,
@@ -49,18 +79,22 @@ class LiveMetrics {
   /// Histogram bucket upper bounds, seconds.
   static const std::vector<double>& buckets();
 
- private:
+ /// One histogram series: per-bucket counts (made cumulative when rendered), sum and count.
   struct Series {
     std::uint64_t count = 0;
     double sum = 0;
-    std::vector<std::uint64_t> buckets;  // cumulative at render time; per-bucket here
+    std::vector<std::uint64_t> buckets;
   };
+
+ private:
   // Appends the assistant SLI families (mu_ held).
   void render_assistant(std::string& out) const;
   // Appends the dependency call families (mu_ held).
   void render_dependencies(std::string& out) const;
   // Counts one dependency call (mu_ held).
   void count_call(const DependencyCall& call);
+  // Appends the GenAI client families (mu_ held).
+  void render_gen_ai(std::string& out) const;
 
   mutable std::mutex mu_;
   // Transparent comparators: observe() looks series up without building key strings.
@@ -81,6 +115,11 @@ class LiveMetrics {
   // (dependency, vendor, outcome) -> calls; dependency -> latency histogram.
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> dependency_calls_;
   std::map<std::string, Series> dependency_latency_;
+  // GenAI client metrics, by their label sets (sorted name -> value).
+  using Labels = std::map<std::string, std::string>;
+  std::map<Labels, Series> gen_ai_duration_;
+  std::map<Labels, Series> gen_ai_tokens_;       // labels include gen_ai_token_type
+  std::map<Labels, Series> gen_ai_first_chunk_;
 };
 
 /// Escapes a Prometheus label value (backslash, double quote, newline).

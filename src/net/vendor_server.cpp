@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
+#include "assistant/assistant.hpp"
 #include "fakes/tool_calls.hpp"
 #include "fakes/vendor.hpp"
 #include "net/anthropic_wire.hpp"
@@ -15,6 +17,7 @@
 #include "net/response_store.hpp"
 #include "net/responses_wire.hpp"
 #include "sim/rng.hpp"
+#include "trace/context.hpp"
 
 namespace gameday::net {
 namespace {
@@ -76,6 +79,15 @@ ServerResponse fault_reply(const Wire& w, const VendorOutcome& o) {
   return error_response(openai::outcome_error(o), openai::error_headers(o.status, o.retry_after));
 }
 
+// One request in progress: where metrics file it and, for a model call, what the fake saw of
+// it (recorded when it ends: its answer, error, reset or hold).
+struct Note {
+  std::string route = "other";
+  Clock::time_point t0;
+  std::optional<ServedCall> call;  // model calls only
+};
+using NotePtr = std::shared_ptr<Note>;
+
 // A streamed answer in ticks: each tick is written at once, ticks `gap` apart.
 struct StreamJob {
   std::shared_ptr<Exchange> exchange;
@@ -85,7 +97,7 @@ struct StreamJob {
   Disconnect disconnect = Disconnect::kNone;  // what happens after the ticks
   Clock::time_point started;
   std::vector<std::string> fault_ids;  // the faults that shaped it (a stall is held by them)
-  std::string route = "/v1/chat/completions";  // what metrics record it as
+  NotePtr note;  // what metrics record it as, and what the fake saw
 };
 
 }  // namespace
@@ -119,42 +131,47 @@ struct VendorServer::Impl {
   Impl& operator=(const Impl&) = delete;
 
   void handle(ServerRequest req, std::shared_ptr<Exchange> ex);
-  void chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+  void chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, const NotePtr& n,
             const Wire& w = Wire{});
   // POST /v1/embeddings: the faults whose routes include embeddings, then the vectors.
-  void embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+  void embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, const NotePtr& n,
                   const Wire& w = Wire{});
   // POST /v1/responses: the same fake model and faults as chat, in the Responses API's shapes.
-  void responses_api(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+  void responses_api(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, const NotePtr& n,
                      const Wire& w = Wire{});
   // GET /v1/responses/{id}: a stored response, at once (no faults).
-  void get_response(const std::string& id, const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
+  void get_response(const std::string& id, const std::shared_ptr<Exchange>& ex, const NotePtr& n,
                     const Wire& w = Wire{});
   // Everything under /openai: Azure OpenAI's checks, then the route.
-  void azure_request(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  void azure_request(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, const NotePtr& n);
   // Acts out an outcome without an answer (reset, hang, error); false when there is an answer.
-  bool failed(const VendorOutcome& o, const std::shared_ptr<Exchange>& ex, const std::string& route,
-              Clock::time_point t0, const Wire& w);
+  bool failed(const VendorOutcome& o, const std::shared_ptr<Exchange>& ex, const NotePtr& n, const Wire& w);
   // Streams a chat answer (n choices) through stream_events.
-  void stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int n,
-              const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
-              const std::string& route = "/v1/chat/completions");
+  void stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int choices,
+              const std::shared_ptr<Exchange>& ex, const NotePtr& n);
   // Whether the profile serves `model` (its models, else its id); false with the real API's
   // errors: 400 without a model, 404 model_not_found for one it does not serve.
   bool known_model(const std::string& model, openai::WireError& err) const;
   // Streams `events` (paced by their token events) as a stream fault of `o` allows.
   void stream_events(const std::vector<openai::StreamEvent>& events, const VendorOutcome& o, int completion_tokens,
-                     const std::shared_ptr<Exchange>& ex, Clock::time_point t0, const std::string& route);
+                     const std::shared_ptr<Exchange>& ex, const NotePtr& n);
   // A non-streamed `body` cut as a stream fault of `o` cuts an answer of `pieces` pieces.
   void cut_body(std::string body, std::size_t pieces, const VendorOutcome& o, const std::shared_ptr<Exchange>& ex,
-                Clock::time_point t0, const std::string& route);
+                const NotePtr& n);
   // POST /v1/messages: the Anthropic Messages format (anthropic_wire.hpp) on the same model.
-  void messages(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, Clock::time_point t0);
+  void messages(const ServerRequest& req, const std::shared_ptr<Exchange>& ex, const NotePtr& n);
   void step(const std::shared_ptr<StreamJob>& job);
   // Replies now or after `delay`, recording the request.
   void reply_after(Duration delay, const std::shared_ptr<Exchange>& ex, ServerResponse r,
-                   const std::vector<std::string>& held_by,
-                   const std::string& route, Clock::time_point t0);
+                   const std::vector<std::string>& held_by, const NotePtr& n);
+  // Starts the record of a model call on `route` (dependency kVendor or kEmbeddings).
+  void begin_call(const ServerRequest& req, const NotePtr& n, const std::string& route, Dependency dependency,
+                  const Wire& w) const;
+  // Fills a model call's record from the outcome the fake decided.
+  void note_outcome(const NotePtr& n, const std::string& request_model, const VendorOutcome& o,
+                    const std::vector<ChatMessage>& messages) const;
+  // Records the end of a request: metrics, and the model call's record for its observers.
+  void finish(const NotePtr& n, int status, bool unfinished = false);
 
   // Thread safety: handle() and the after() callbacks run on several io threads at once
   // (ServerOptions::io_threads). Everything below is either immutable after construction
@@ -175,13 +192,12 @@ struct VendorServer::Impl {
 };
 
 void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Exchange>& ex,
-                                     ServerResponse r, const std::vector<std::string>& held_by,
-                                     const std::string& route,
-                                     Clock::time_point t0) {
-  auto send = [this, ex, r = std::move(r), route, t0]() mutable {
+                                     ServerResponse r, const std::vector<std::string>& held_by, const NotePtr& n) {
+  auto send = [this, ex, r = std::move(r), n]() mutable {
     const int status = r.status;
+    // Recorded before the reply goes out: whoever waits on the answer is told of it after.
+    finish(n, status);
     ex->reply(std::move(r));
-    ctx.metrics.observe("vendor", route, status, since(t0));
   };
   if (delay <= 0) {
     send();
@@ -190,62 +206,119 @@ void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Excha
   }
 }
 
+void VendorServer::Impl::begin_call(const ServerRequest& req, const NotePtr& n, const std::string& route,
+                                    Dependency dependency, const Wire& w) const {
+  n->route = route;
+  ServedCall& c = n->call.emplace();
+  c.call.dependency = dependency;
+  c.call.vendor = vendor.profile().id;
+  c.operation = dependency == Dependency::kEmbeddings ? "embeddings" : "chat";
+  c.provider = w.anthropic ? "anthropic" : w.azure ? "azure.ai.openai" : "openai";
+  c.request_model = w.model;
+  if (const auto parent = parse_traceparent(request_header(req, kTraceparentHeader))) {
+    c.trace_id = parent->trace_id;
+    c.parent_span_id = parent->parent_id;
+  }
+}
+
+void VendorServer::Impl::note_outcome(const NotePtr& n, const std::string& request_model, const VendorOutcome& o,
+                                      const std::vector<ChatMessage>& messages) const {
+  ServedCall& c = *n->call;
+  if (c.request_model.empty()) c.request_model = request_model;
+  c.call.fault_ids = o.fault_ids;
+  c.phi_in_prompt = o.phi_received;
+  for (const ChatMessage& m : messages) {
+    if (m.content.find(kCanaryPrefix) != std::string::npos) c.canary = true;
+  }
+  if (o.status != 200 && !o.hang && o.disconnect == Disconnect::kNone) {
+    c.call.error_type = o.error.type;
+    return;
+  }
+  c.call.resource = o.response.model;
+  c.call.response_id = o.response.id;
+  c.call.finish_reason = o.response.finish_reason;
+  c.call.input_tokens = o.response.usage.prompt_tokens;
+  c.call.output_tokens = o.response.usage.completion_tokens;
+}
+
+void VendorServer::Impl::finish(const NotePtr& n, int status, bool unfinished) {
+  const Duration took = since(n->t0);
+  ctx.metrics.observe("vendor", n->route, status, took);
+  if (!n->call) return;
+  ServedCall& c = *n->call;
+  c.call.status = status;
+  c.call.latency = took;
+  c.unfinished = unfinished;
+  if (c.call.failed()) {
+    // What only an answer carries.
+    c.call.resource.clear();
+    c.call.response_id.clear();
+    c.call.finish_reason.clear();
+    c.call.input_tokens = c.call.output_tokens = 0;
+  }
+  ctx.metrics.observe_served(c);
+  if (ctx.calls != nullptr) ctx.calls->served(c);
+}
+
 void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex) {
-  const auto t0 = Clock::now();
+  const auto n = std::make_shared<Note>();
+  n->t0 = Clock::now();
   const std::string path = path_of(req.target);
   auto method_not_allowed = [&](const std::string& route, const std::string& allow) {
+    n->route = route;
     reply_after(0, ex,
                 error_response(plain_error(405, "Method " + req.method + " is not allowed on " + path +
                                                     " (use " + allow + ").",
                                            "invalid_request_error", "method_not_allowed"),
                                {{"allow", allow}}),
-                {}, route, t0);
+                {}, n);
   };
   if (path == "/v1/messages") {
-    const std::string route = path;
+    n->route = path;
     if (!vendor.profile().serves(kAnthropicFormat)) {
       const anthropic::WireError e{404, "not_found_error",
                                    "vendor '" + vendor.profile().id + "' does not serve the Anthropic Messages API"};
-      return reply_after(0, ex, anthropic::error_response(e), {}, route, t0);
+      return reply_after(0, ex, anthropic::error_response(e), {}, n);
     }
     if (req.method != "POST") {
       const anthropic::WireError e{405, "invalid_request_error", "Method " + req.method + " is not allowed on " + path};
       ServerResponse r = anthropic::error_response(e);
       r.headers.emplace_back("allow", "POST");
-      return reply_after(0, ex, std::move(r), {}, route, t0);
+      return reply_after(0, ex, std::move(r), {}, n);
     }
-    return messages(req, ex, t0);
+    return messages(req, ex, n);
   }
   if (!vendor.profile().serves(kOpenAiFormat)) {
     return reply_after(0, ex,
                        error_response(plain_error(404, "Vendor '" + vendor.profile().id +
                                                            "' does not serve the OpenAI API.",
                                                   "invalid_request_error", "unknown_url")),
-                       {}, "other", t0);
+                       {}, n);
   }
-  if (azure::is_azure_path(req.target)) return azure_request(req, ex, t0);
+  if (azure::is_azure_path(req.target)) return azure_request(req, ex, n);
   if (path == "/v1/chat/completions") {
     if (req.method != "POST") return method_not_allowed(path, "POST");
-    return chat(req, ex, t0);
+    return chat(req, ex, n);
   }
   if (path == "/v1/embeddings") {
     if (req.method != "POST") return method_not_allowed(path, "POST");
-    return embeddings(req, ex, t0);
+    return embeddings(req, ex, n);
   }
   if (path == "/v1/responses") {
     if (req.method != "POST") return method_not_allowed(path, "POST");
-    return responses_api(req, ex, t0);
+    return responses_api(req, ex, n);
   }
   if (path.rfind("/v1/responses/", 0) == 0 && path.find('/', 14) == std::string::npos) {
     if (req.method != "GET") return method_not_allowed("/v1/responses/{id}", "GET");
-    return get_response(path.substr(14), ex, t0);
+    return get_response(path.substr(14), ex, n);
   }
   if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0) {
     const std::string route = "/v1/models";
+    n->route = route;
     if (req.method != "GET") return method_not_allowed(route, "GET");
     const VendorProfile& p = vendor.profile();
     if (path == route) {
-      return reply_after(0, ex, ServerResponse{200, "application/json", openai::models_json(p)}, {}, route, t0);
+      return reply_after(0, ex, ServerResponse{200, "application/json", openai::models_json(p)}, {}, n);
     }
     const std::string id = path.substr(route.size() + 1);
     std::vector<std::string> models = p.models;
@@ -254,24 +327,23 @@ void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex)
       openai::WireError e = plain_error(404, "The model '" + id + "' does not exist.",
                                         "invalid_request_error", "model_not_found");
       e.param = "model";
-      return reply_after(0, ex, error_response(e), {}, route, t0);
+      return reply_after(0, ex, error_response(e), {}, n);
     }
-    return reply_after(0, ex, ServerResponse{200, "application/json", openai::model_json(p, id)},
-                       {}, route, t0);
+    return reply_after(0, ex, ServerResponse{200, "application/json", openai::model_json(p, id)}, {}, n);
   }
   reply_after(0, ex,
               error_response(plain_error(404, "Unknown request URL: " + req.method + " " + path + ".",
                                          "invalid_request_error", "unknown_url")),
-              {}, "other", t0);
+              {}, n);
 }
 
 void VendorServer::Impl::embeddings(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
-                                    Clock::time_point t0, const Wire& w) {
-  const std::string route = w.label.empty() ? "/v1/embeddings" : w.label;
+                                    const NotePtr& n, const Wire& w) {
+  begin_call(req, n, w.label.empty() ? "/v1/embeddings" : w.label, Dependency::kEmbeddings, w);
   openai::EmbeddingCall call;
   openai::WireError err;
   if (!openai::parse_embedding_request(req.body, call, err)) {
-    return reply_after(0, ex, invalid(w, err), {}, route, t0);
+    return reply_after(0, ex, invalid(w, err), {}, n);
   }
   if (!w.model.empty()) call.model = w.model;
   // Faults whose routes include embeddings (latency, error, hang, reset) decide the outcome;
@@ -295,25 +367,26 @@ void VendorServer::Impl::embeddings(const ServerRequest& req, const std::shared_
   as_chat.retry_after = o.retry_after;
   as_chat.fault_ids = o.fault_ids;
   as_chat.disconnect = o.disconnect;
-  if (failed(as_chat, ex, route, t0, w)) return;
+  note_outcome(n, model, as_chat, {});
+  n->call->call.resource = model;  // the model that embedded (the one asked for)
+  if (failed(as_chat, ex, n, w)) return;
   // Embeddings were answered at once before faults applied to them; latency faults delay them.
   const Duration delay = o.fault_ids.empty() ? 0 : o.delay;
-  reply_after(delay, ex, ServerResponse{200, "application/json", openai::embeddings_json(call)}, o.fault_ids,
-              route, t0);
+  reply_after(delay, ex, ServerResponse{200, "application/json", openai::embeddings_json(call)}, o.fault_ids, n);
 }
 
 void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
-                              Clock::time_point t0, const Wire& w) {
-  const std::string route = w.label.empty() ? "/v1/chat/completions" : w.label;
+                              const NotePtr& n, const Wire& w) {
+  begin_call(req, n, w.label.empty() ? "/v1/chat/completions" : w.label, Dependency::kVendor, w);
   openai::ChatCall call;
   openai::WireError err;
   if (!openai::parse_chat_request(req.body, call, err)) {
-    return reply_after(0, ex, invalid(w, err), {}, route, t0);
+    return reply_after(0, ex, invalid(w, err), {}, n);
   }
   if (!w.model.empty()) {
     call.request.model = w.model;  // an Azure deployment, already checked
   } else if (!known_model(call.request.model, err)) {
-    return reply_after(0, ex, invalid(w, err), {}, route, t0);
+    return reply_after(0, ex, invalid(w, err), {}, n);
   }
   std::vector<FaultSpec> faults;
   const std::string model(vendor.model_for(call.request));
@@ -324,16 +397,17 @@ void VendorServer::Impl::chat(const ServerRequest& req, const std::shared_ptr<Ex
     o = vendor.respond(tools::attach(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
   }
   openai::fit_answer(call, o.response);
-  if (failed(o, ex, route, t0, w)) return;
-  if (call.stream) return stream(o.response, o, call.include_usage, call.n, ex, t0, route);
+  note_outcome(n, call.request.model, o, call.request.messages);
+  if (failed(o, ex, n, w)) return;
+  if (call.stream) return stream(o.response, o, call.include_usage, call.n, ex, n);
   if (o.disconnect != Disconnect::kNone) {
     // A non-streamed answer cut the way a stream fault cuts a stream.
     return cut_body(openai::completion_json(o.response, created_now(), call.n),
-                    openai::split_pieces(o.response.content).size(), o, ex, t0, route);
+                    openai::split_pieces(o.response.content).size(), o, ex, n);
   }
   reply_after(o.delay, ex,
               ServerResponse{200, "application/json", openai::completion_json(o.response, created_now(), call.n)},
-              o.fault_ids, route, t0);
+              o.fault_ids, n);
 }
 
 bool VendorServer::Impl::known_model(const std::string& model, openai::WireError& err) const {
@@ -350,18 +424,16 @@ bool VendorServer::Impl::known_model(const std::string& model, openai::WireError
   return false;
 }
 
-void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int n,
-                                const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
-                                const std::string& route) {
-  stream_events(openai::stream_events(r, created_now(), include_usage, n), o, r.usage.completion_tokens, ex, t0,
-                route);
+void VendorServer::Impl::stream(const ChatResponse& r, const VendorOutcome& o, bool include_usage, int choices,
+                                const std::shared_ptr<Exchange>& ex, const NotePtr& n) {
+  stream_events(openai::stream_events(r, created_now(), include_usage, choices), o, r.usage.completion_tokens, ex,
+                n);
 }
 
 void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
-  const std::string& route = job->route;
   if (!job->exchange->alive()) {
     // The client went away mid-stream.
-    ctx.metrics.observe("vendor", route, 0, since(job->started));
+    finish(job->note, 0);
     return;
   }
   // Without token pacing, write everything at once.
@@ -373,6 +445,8 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
     server->after(job->gap, [this, job] { step(job); });
     return;
   }
+  // Recorded before the stream ends: whoever waits on the answer is told of it after.
+  finish(job->note, job->disconnect == Disconnect::kNone ? 200 : 0, job->disconnect == Disconnect::kStreamStall);
   if (job->disconnect == Disconnect::kStreamStall) {
     job->exchange->hang(job->fault_ids);
   } else if (job->disconnect == Disconnect::kStreamBreak) {
@@ -380,43 +454,42 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
   } else {
     job->exchange->end();
   }
-  ctx.metrics.observe("vendor", route, job->disconnect == Disconnect::kNone ? 200 : 0, since(job->started));
 }
 
-bool VendorServer::Impl::failed(const VendorOutcome& o, const std::shared_ptr<Exchange>& ex, const std::string& route,
-                                Clock::time_point t0, const Wire& w) {
+bool VendorServer::Impl::failed(const VendorOutcome& o, const std::shared_ptr<Exchange>& ex, const NotePtr& n,
+                                const Wire& w) {
   if (o.disconnect == Disconnect::kReset) {
-    server->after(o.delay, o.fault_ids, [this, ex, route, t0] {
+    server->after(o.delay, o.fault_ids, [this, ex, n] {
+      finish(n, 0);
       ex->reset();
-      ctx.metrics.observe("vendor", route, 0, since(t0));
     });
     return true;
   }
   if (o.hang && o.disconnect == Disconnect::kNone) {
+    finish(n, 0, true);
     ex->hang(o.fault_ids);
-    ctx.metrics.observe("vendor", route, 0, since(t0));
     return true;
   }
   if (o.status != 200 && o.disconnect == Disconnect::kNone) {
-    reply_after(o.delay, ex, fault_reply(w, o), o.fault_ids, route, t0);
+    reply_after(o.delay, ex, fault_reply(w, o), o.fault_ids, n);
     return true;
   }
   return false;
 }
 
 void VendorServer::Impl::responses_api(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
-                                   Clock::time_point t0, const Wire& w) {
-  const std::string route = w.label.empty() ? "/v1/responses" : w.label;
+                                   const NotePtr& n, const Wire& w) {
+  begin_call(req, n, w.label.empty() ? "/v1/responses" : w.label, Dependency::kVendor, w);
   responses::ResponsesCall call;
   openai::WireError err;
-  if (!responses::parse_request(req.body, call, err)) return reply_after(0, ex, invalid(w, err), {}, route, t0);
+  if (!responses::parse_request(req.body, call, err)) return reply_after(0, ex, invalid(w, err), {}, n);
   const std::string& model = call.request.model;
   if (!azure::known_deployment(vendor.profile(), model, azure::Operation::kResponses)) {
-    if (w.azure) return reply_after(0, ex, invalid(w, azure::deployment_not_found(model)), {}, route, t0);
+    if (w.azure) return reply_after(0, ex, invalid(w, azure::deployment_not_found(model)), {}, n);
     err = plain_error(404, "The model '" + model + "' does not exist or you do not have access to it.",
                       "invalid_request_error", "model_not_found");
     err.param = "model";
-    return reply_after(0, ex, invalid(w, err), {}, route, t0);
+    return reply_after(0, ex, invalid(w, err), {}, n);
   }
   if (!call.previous_response_id.empty()) {
     const auto prior = stored.get(call.previous_response_id);
@@ -424,10 +497,10 @@ void VendorServer::Impl::responses_api(const ServerRequest& req, const std::shar
       err = plain_error(400, "Previous response with id '" + call.previous_response_id + "' not found.",
                         "invalid_request_error", "previous_response_not_found");
       err.param = "previous_response_id";
-      return reply_after(0, ex, invalid(w, err), {}, route, t0);
+      return reply_after(0, ex, invalid(w, err), {}, n);
     }
     if (!responses::prepend_history(call, prior->conversation, prior->calls, err)) {
-      return reply_after(0, ex, invalid(w, err), {}, route, t0);
+      return reply_after(0, ex, invalid(w, err), {}, n);
     }
   }
   std::vector<FaultSpec> faults;
@@ -438,7 +511,8 @@ void VendorServer::Impl::responses_api(const ServerRequest& req, const std::shar
     std::lock_guard<std::mutex> lock(rng_mu);
     o = vendor.respond(tools::attach(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
   }
-  if (failed(o, ex, route, t0, w)) return;
+  note_outcome(n, model, o, call.request.messages);
+  if (failed(o, ex, n, w)) return;
   responses::fit_answer(call, o.response);
   const responses::ResponseData data = responses::make_data(call, o.response, created_now());
   std::string body = responses::response_json(data);
@@ -446,34 +520,35 @@ void VendorServer::Impl::responses_api(const ServerRequest& req, const std::shar
     stored.put(data.id, StoredResponse{body, responses::conversation(call, data.answer), data.answer.tool_calls});
   }
   if (call.stream) {
-    return stream_events(responses::stream_events(data), o, data.answer.usage.completion_tokens, ex, t0, route);
+    return stream_events(responses::stream_events(data), o, data.answer.usage.completion_tokens, ex, n);
   }
   if (o.disconnect != Disconnect::kNone) {
     std::size_t pieces = openai::split_pieces(data.answer.content).size();
     for (const ToolCall& tc : data.answer.tool_calls) pieces += openai::split_pieces(tc.arguments).size();
-    return cut_body(std::move(body), pieces, o, ex, t0, route);
+    return cut_body(std::move(body), pieces, o, ex, n);
   }
-  reply_after(o.delay, ex, ServerResponse{200, "application/json", std::move(body)}, o.fault_ids, route, t0);
+  reply_after(o.delay, ex, ServerResponse{200, "application/json", std::move(body)}, o.fault_ids, n);
 }
 
 void VendorServer::Impl::get_response(const std::string& id, const std::shared_ptr<Exchange>& ex,
-                                      Clock::time_point t0, const Wire& w) {
-  const std::string route = w.label.empty() ? "/v1/responses/{id}" : w.label;
+                                      const NotePtr& n, const Wire& w) {
+  n->route = w.label.empty() ? "/v1/responses/{id}" : w.label;
   const auto found = stored.get(id);
-  if (!found) return reply_after(0, ex, invalid(w, responses::not_found(id)), {}, route, t0);
-  reply_after(0, ex, ServerResponse{200, "application/json", found->json}, {}, route, t0);
+  if (!found) return reply_after(0, ex, invalid(w, responses::not_found(id)), {}, n);
+  reply_after(0, ex, ServerResponse{200, "application/json", found->json}, {}, n);
 }
 
 void VendorServer::Impl::azure_request(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
-                                       Clock::time_point t0) {
+                                       const NotePtr& n) {
   Wire w;
   w.azure = true;
   w.azure_route = azure::parse_target(req.target);
   w.label = azure::route_label(w.azure_route.op);
+  n->route = w.label;
   const azure::Route& r = w.azure_route;
   auto refuse = [&](const openai::WireError& e, HeaderList headers = {}) {
     reply_after(0, ex, ServerResponse{e.status, "application/json", azure::error_json(e), std::move(headers)}, {},
-                w.label, t0);
+                n);
   };
   // Azure's order: the path, the method, the key, the api-version, the deployment.
   if (r.op == azure::Operation::kUnknown) return refuse(azure::resource_not_found());
@@ -491,22 +566,21 @@ void VendorServer::Impl::azure_request(const ServerRequest& req, const std::shar
         return refuse(azure::deployment_not_found(r.deployment));
       }
       w.model = r.deployment;
-      return r.op == azure::Operation::kChat ? chat(req, ex, t0, w) : embeddings(req, ex, t0, w);
-    case azure::Operation::kResponses: return responses_api(req, ex, t0, w);
-    case azure::Operation::kResponseGet: return get_response(r.response_id, ex, t0, w);
+      return r.op == azure::Operation::kChat ? chat(req, ex, n, w) : embeddings(req, ex, n, w);
+    case azure::Operation::kResponses: return responses_api(req, ex, n, w);
+    case azure::Operation::kResponseGet: return get_response(r.response_id, ex, n, w);
     case azure::Operation::kUnknown: break;
   }
 }
 
 void VendorServer::Impl::stream_events(const std::vector<openai::StreamEvent>& events, const VendorOutcome& o,
                                        int completion_tokens, const std::shared_ptr<Exchange>& ex,
-                                       Clock::time_point t0, const std::string& route) {
+                                       const NotePtr& n) {
   auto job = std::make_shared<StreamJob>();
   job->exchange = ex;
   job->disconnect = o.disconnect;
-  job->started = t0;
   job->fault_ids = o.fault_ids;
-  job->route = route;
+  job->note = n;
   // Ticks: up to the first token, then each token with the events after it. A stream fault
   // stops after its last token (no finish chunk, no final event, no [DONE]); with fewer tokens
   // than it allows, nothing after the last one comes either.
@@ -538,21 +612,22 @@ void VendorServer::Impl::stream_events(const std::vector<openai::StreamEvent>& e
   const double tps = vendor.profile().tokens_per_second;
   if (tps > 0) job->gap = static_cast<Duration>(completion_tokens * 1e6 / tps / std::max(1, tokens));
   server->after(o.ttft, o.fault_ids, [this, job, ex] {
+    if (job->note->call) job->note->call->first_chunk = since(job->note->t0);
     ex->begin(200, "text/event-stream", {{"cache-control", "no-cache"}});
     step(job);
   });
 }
 
 void VendorServer::Impl::cut_body(std::string body, std::size_t pieces, const VendorOutcome& o,
-                                  const std::shared_ptr<Exchange>& ex, Clock::time_point t0,
-                                  const std::string& route) {
+                                  const std::shared_ptr<Exchange>& ex, const NotePtr& n) {
   // The headers promise the whole body; part of it comes.
   pieces = std::max<std::size_t>(1, pieces);
   const std::size_t sent = std::min<std::size_t>(pieces, static_cast<std::size_t>(std::max(0, o.after_tokens)));
   const std::size_t cut = std::min(body.size() - 1, body.size() * sent / (pieces + 1));
   const bool stall = o.disconnect == Disconnect::kStreamStall;
   server->after(o.delay, o.fault_ids,
-                [this, ex, body = std::move(body), cut, stall, t0, route, held_by = o.fault_ids] {
+                [this, ex, body = std::move(body), cut, stall, n, held_by = o.fault_ids] {
+                  finish(n, 0, stall);
                   ex->begin(200, "application/json", {}, static_cast<long long>(body.size()));
                   ex->write(body.substr(0, cut));
                   if (stall) {
@@ -560,24 +635,25 @@ void VendorServer::Impl::cut_body(std::string body, std::size_t pieces, const Ve
                   } else {
                     ex->close();
                   }
-                  ctx.metrics.observe("vendor", route, 0, since(t0));
                 });
 }
 
 void VendorServer::Impl::messages(const ServerRequest& req, const std::shared_ptr<Exchange>& ex,
-                                  Clock::time_point t0) {
-  const std::string route = "/v1/messages";
+                                  const NotePtr& n) {
+  Wire w;
+  w.anthropic = true;
+  begin_call(req, n, "/v1/messages", Dependency::kVendor, w);
   anthropic::MessagesCall call;
   anthropic::WireError err;
   if (!anthropic::check_headers(req.headers, err) || !anthropic::parse_messages_request(req.body, call, err)) {
-    return reply_after(0, ex, anthropic::error_response(err), {}, route, t0);
+    return reply_after(0, ex, anthropic::error_response(err), {}, n);
   }
   const VendorProfile& p = vendor.profile();
   const bool known = std::find(p.models.begin(), p.models.end(), call.request.model) != p.models.end() ||
                      call.request.model == p.id;
   if (!known) {
     const anthropic::WireError e{404, "not_found_error", "model: " + call.request.model};
-    return reply_after(0, ex, anthropic::error_response(e), {}, route, t0);
+    return reply_after(0, ex, anthropic::error_response(e), {}, n);
   }
   std::vector<FaultSpec> faults;
   ctx.faults.select(target, RequestInfo{call.request.task_type, call.request.model, kMessagesRoute}, faults);
@@ -586,21 +662,19 @@ void VendorServer::Impl::messages(const ServerRequest& req, const std::shared_pt
     std::lock_guard<std::mutex> lock(rng_mu);
     o = vendor.respond(tools::attach(call.request, call.tool_turn), since(started), rng, pointers_to(faults));
   }
-  Wire w;
-  w.anthropic = true;
-  if (failed(o, ex, route, t0, w)) return;
+  note_outcome(n, call.request.model, o, call.request.messages);
+  if (failed(o, ex, n, w)) return;
   anthropic::fit_answer(call, o.response);
   const std::string stop = anthropic::apply_stop_sequences(call.stop_sequences, o.response);
   if (call.stream) {
-    return stream_events(anthropic::stream_events(o.response, stop), o, o.response.usage.completion_tokens, ex, t0,
-                         route);
+    return stream_events(anthropic::stream_events(o.response, stop), o, o.response.usage.completion_tokens, ex, n);
   }
   std::string body = anthropic::message_json(o.response, stop);
   if (o.disconnect != Disconnect::kNone) {
-    return cut_body(std::move(body), openai::split_pieces(o.response.content).size(), o, ex, t0, route);
+    return cut_body(std::move(body), openai::split_pieces(o.response.content).size(), o, ex, n);
   }
   reply_after(o.delay, ex, ServerResponse{200, "application/json", std::move(body), {{"request-id", "req_gameday"}}},
-              o.fault_ids, route, t0);
+              o.fault_ids, n);
 }
 
 VendorServer::VendorServer(LiveContext ctx, const std::string& vendor_id, ServerOptions options) {

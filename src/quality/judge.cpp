@@ -511,6 +511,7 @@ Judgement judge(const Task& task, const Answer& answer, const JudgeLexicon& lexi
 std::string root_cause(const Answer& a, const Judgement& j, RequestStatus status,
                        const std::vector<FaultSpec>* faults) {
   if (status == RequestStatus::kOk && !j.unsafe) return "";
+  if (a.untraced) return "no_trace_context";  // a --sut answer no call could be tied to
   auto effect = [faults](const std::string& id) -> std::optional<FaultEffect> {
     if (faults) {
       for (const FaultSpec& f : *faults) {
@@ -565,6 +566,12 @@ std::string root_cause(const Answer& a, const Judgement& j, RequestStatus status
   if (cause.rfind("vendor_", 0) == 0) return "model";
   if (cause == "safe_mode") return "prompt_config";
   if (cause == "citation_invalid" || cause == "invalid_schema") return bent();
+  if (a.spans_from_fakes) {
+    // A --sut service's own cause: the calls the fakes saw fail say which dependency it was.
+    for (const DependencyCall& c : a.calls) {
+      if (c.dependency == Dependency::kEhr && c.failed()) return "ehr_dependency";
+    }
+  }
   return "model";
 }
 

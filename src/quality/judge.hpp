@@ -101,7 +101,10 @@ Judgement judge(const Task& task, const Answer& answer);
 ///   model (the model got it wrong by itself);
 /// - failed: ehr_* causes → ehr_dependency; vendor_* → model; safe_mode → prompt_config;
 ///   citation_invalid / invalid_schema → as for unsafe answers; a client timeout → the EHR
-///   when it was still retrieving or an EHR latency/error fault slowed it, else the model.
+///   when it was still retrieving or an EHR latency/error fault slowed it, else the model;
+///   a `--sut` service's own cause → ehr_dependency when the fake EHR saw one of its calls fail,
+///   else the model;
+/// - a `--sut` answer no served call could be tied to (Answer::untraced): no_trace_context.
 std::string root_cause(const Answer& answer, const Judgement& j, RequestStatus status,
                        const std::vector<FaultSpec>* faults);
 

@@ -321,6 +321,7 @@ std::string cause_words(const std::string& cause) {
   if (cause == "model") return "the model";
   if (cause == "ehr_dependency") return "the EHR dependency";
   if (cause == "unattributed") return "no recorded cause";
+  if (cause == "no_trace_context") return "no trace context";
   return cause;
 }
 
@@ -557,10 +558,19 @@ std::string root_cause_section(const Score& s) {
   out += "Of " + rt::count(m.bad, "bad request", "bad requests") + " (failed or unsafe), ";
   for (std::size_t i = 0; i < shares.size(); ++i) {
     if (i > 0) out += i + 1 == shares.size() ? " and " : ", ";
-    out += rt::percent(shares[i].share) + (shares[i].cause == "unattributed" ? " had " : " trace to ") +
-           cause_words(shares[i].cause) + " (" + std::to_string(shares[i].count) + ")";
+    const bool none = shares[i].cause == "unattributed" || shares[i].cause == "no_trace_context";
+    out += rt::percent(shares[i].share) + (none ? " had " : " trace to ") + cause_words(shares[i].cause) + " (" +
+           std::to_string(shares[i].count) + ")";
   }
-  return out + ".\n\n";
+  out += ".\n\n";
+  for (const auto& c : shares) {
+    if (c.cause != "no_trace_context") continue;
+    out += "No trace context: root cause unavailable for " + rt::count(c.count, "answer", "answers") +
+           ". None of their service's calls to the fake vendor or EHR carried the `traceparent` gameday "
+           "sent with the request; a service that propagates W3C trace context (OpenTelemetry's HTTP "
+           "instrumentation does by default) gets root causes (docs/observability.md).\n\n";
+  }
+  return out;
 }
 
 }  // namespace

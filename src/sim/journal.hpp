@@ -163,7 +163,8 @@ struct RequestEvent {
   bool phi_to_vendor = false;        // the vendor received unredacted identifiers
   bool phi_in_logs = false;          // the assistant's logs would hold unredacted identifiers
   /// Where the bad answer came from (from the request's spans): "" when fine, else
-  /// retrieval | prompt_config | model | ehr_dependency
+  /// retrieval | prompt_config | model | ehr_dependency, or no_trace_context for a `--sut`
+  /// answer no call of its service could be tied to (the service passed no trace context on)
   std::string root_cause;
   std::vector<std::string> faults;   // ids of the faults that shaped this request
   /// The dependency calls the request made, in order (observable). Held in memory for the

@@ -54,10 +54,31 @@ void append_uint(std::string& out, std::uint64_t v) {
   out.append(buf, static_cast<std::size_t>(n));
 }
 
+// How the spans being built map virtual time to Unix time: set by the entry points
+// (append_request_spans, TraceWriter) for as long as they build spans.
+thread_local const TraceOptions* time_map = nullptr;
+
+// Sets time_map for one scope.
+class TimeMapScope {
+ public:
+  explicit TimeMapScope(const TraceOptions& o) : saved_(time_map) { time_map = &o; }
+  ~TimeMapScope() { time_map = saved_; }
+  TimeMapScope(const TimeMapScope&) = delete;
+  TimeMapScope& operator=(const TimeMapScope&) = delete;
+
+ private:
+  const TraceOptions* saved_;
+};
+
 // A timestamp as OTLP/JSON writes fixed64: a decimal string of Unix nanoseconds.
 void append_time(std::string& out, SimTime t) {
+  const std::uint64_t us = static_cast<std::uint64_t>(t < 0 ? 0 : t);
+  std::uint64_t nanos = kTraceEpochUnixNano + us * 1000ULL;
+  if (time_map != nullptr && (time_map->epoch_unix_nano != kTraceEpochUnixNano || time_map->nanos_per_us != 1000)) {
+    nanos = time_map->epoch_unix_nano + static_cast<std::uint64_t>(static_cast<double>(us) * time_map->nanos_per_us);
+  }
   out += '"';
-  append_uint(out, kTraceEpochUnixNano + static_cast<std::uint64_t>(t < 0 ? 0 : t) * 1000ULL);
+  append_uint(out, nanos);
   out += '"';
 }
 
@@ -299,6 +320,7 @@ std::optional<double> parse_trace_sample(const std::string& text, std::string* e
 
 std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::uint64_t seed,
                                  const TraceOptions& options) {
+  const TimeMapScope times(options);
   const TraceId trace = request_trace_id(seed, r.id);
   root_span(out, r, trace);
   std::uint32_t index = 1;
@@ -346,12 +368,16 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
 
 // ---- TraceWriter
 
-TraceWriter::TraceWriter(std::ostream& out, TraceOptions options) : out_(out), options_(std::move(options)) {
+TraceWriter::TraceWriter(std::ostream& out, TraceOptions options) : out_(&out), options_(std::move(options)) {
+  if (options_.traces_per_line == 0) options_.traces_per_line = 1;
+}
+
+TraceWriter::TraceWriter(LineSink sink, TraceOptions options) : sink_(std::move(sink)), options_(std::move(options)) {
   if (options_.traces_per_line == 0) options_.traces_per_line = 1;
 }
 
 void TraceWriter::on_run_start(const RunStartEvent& s) {
-  seed_ = s.seed;
+  seed_ = options_.trace_seed.value_or(s.seed);
   std::string& p = line_prefix_;
   p = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
   attr(p, "service.name", kServiceName);
@@ -373,6 +399,7 @@ void TraceWriter::on_run_start(const RunStartEvent& s) {
 }
 
 void TraceWriter::observe(const Event& e) {
+  const TimeMapScope times(options_);
   last_t_ = e.t;
   if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
     if (!trace_sampled(r->id, options_.sample) && !trace_harmed(*r)) return;
@@ -443,23 +470,30 @@ void TraceWriter::add_trace(const std::string& spans, std::size_t count) {
   if (!batch_.empty()) batch_ += ',';
   batch_ += spans;
   spans_ += count;
+  batch_spans_ += count;
   ++traces_;
   if (++batch_traces_ >= options_.traces_per_line) write_line();
 }
 
 void TraceWriter::write_line() {
   if (batch_traces_ == 0) return;
-  out_ << line_prefix_ << batch_ << "]}]}]}\n";
+  if (out_ != nullptr) {
+    *out_ << line_prefix_ << batch_ << "]}]}]}\n";
+  } else {
+    sink_(line_prefix_ + batch_ + "]}]}]}", batch_spans_);
+  }
   batch_.clear();
   batch_traces_ = 0;
+  batch_spans_ = 0;
 }
 
 void TraceWriter::finish() {
   if (finished_) return;
   finished_ = true;
+  const TimeMapScope times(options_);
   while (!runs_.empty()) end_run(last_t_, runs_.begin()->first, "unfinished", "the run ended first");
   write_line();
-  out_.flush();
+  if (out_ != nullptr) out_->flush();
 }
 
 }  // namespace gameday

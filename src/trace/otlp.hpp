@@ -9,6 +9,7 @@
 // carry only what production telemetry would see (no ground truth) and never PHI: the patient
 // appears as its pseudonym, messages never.
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -58,6 +59,15 @@ struct TraceOptions {
   /// assistant's model calls' gen_ai.request.model. A vendor not listed shows the response's.
   std::map<std::string, std::string> vendor_models;
   std::size_t traces_per_line = 32;  ///< traces batched into one resourceSpans line
+  /// The Unix time virtual time 0 maps to, in nanoseconds: kTraceEpochUnixNano for simulated
+  /// runs (a deterministic file); a drill passes its start on the wall clock, so its spans line
+  /// up with a service's own.
+  std::uint64_t epoch_unix_nano = kTraceEpochUnixNano;
+  /// Real nanoseconds per virtual microsecond: 1000, or 1000 / speed for a drill.
+  double nanos_per_us = 1000;
+  /// The seed trace ids hash; nullopt: the run's (from its run_start event). A drill salts it,
+  /// so that two drills of one seed never share trace ids.
+  std::optional<std::uint64_t> trace_seed;
 };
 
 /// Appends the spans of one journaled request (an OTLP span object each, comma-separated, no
@@ -71,8 +81,12 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
 /// one trace each with their steps as children (written when the run ends).
 class TraceWriter {
  public:
+  /// Receives each export request (one line's JSON, without the newline) and its span count.
+  using LineSink = std::function<void(std::string line, std::size_t spans)>;
   /// Writes to `out`, which must outlive the writer.
   TraceWriter(std::ostream& out, TraceOptions options);
+  /// Hands each line to `sink` instead (a live exporter's batches).
+  TraceWriter(LineSink sink, TraceOptions options);
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
   /// Reads one journal event, in journal order (RunStartEvent first: it names the resource).
@@ -102,12 +116,14 @@ class TraceWriter {
   void add_trace(const std::string& spans, std::size_t count);
   void write_line();
 
-  std::ostream& out_;
+  std::ostream* out_ = nullptr;  // or sink_
+  LineSink sink_;
   TraceOptions options_;
   std::uint64_t seed_ = 0;
   std::string line_prefix_;  // {"resourceSpans":[{"resource":...,"scopeSpans":[{"scope":...,"spans":[
   std::string batch_;        // span objects of the current line
   std::size_t batch_traces_ = 0;
+  std::size_t batch_spans_ = 0;
   std::string scratch_;
   std::map<std::uint64_t, OpenRun> runs_;
   SimTime last_t_ = 0;

@@ -41,3 +41,61 @@ TEST_CASE("Live metrics count each request's dependency calls by dependency, ven
   CHECK(after.find("gameday_slo_events_total{good=\"true\",slo=\"emb\"} 0") != std::string::npos);
   CHECK(after.find("gameday_slo_events_total{good=\"true\",slo=\"availability\"} 1") != std::string::npos);
 }
+
+TEST_CASE("Live metrics export the OpenTelemetry GenAI client metrics in Prometheus naming", "[net][metrics][genai]") {
+  LiveMetrics m;
+  CHECK(m.prometheus_text().find("gen_ai_") == std::string::npos);  // no family before a model call
+  GenAiCall ok;
+  ok.operation = "chat";
+  ok.provider = "openai";
+  ok.request_model = "nw-clinical-large";
+  ok.response_model = "nw-clinical-large-0613";
+  ok.duration = 300 * kMillisecond;
+  ok.input_tokens = 100;
+  ok.output_tokens = 20;
+  ok.first_chunk = 50 * kMillisecond;
+  m.observe_gen_ai(ok);
+  GenAiCall throttled = ok;
+  throttled.response_model.clear();
+  throttled.error_type = "rate_limit_error";
+  throttled.input_tokens = throttled.output_tokens = 0;
+  throttled.first_chunk = -1;
+  m.observe_gen_ai(throttled);
+  const std::string text = m.prometheus_text();
+  const std::string labels =
+      "gen_ai_operation_name=\"chat\",gen_ai_provider_name=\"openai\",gen_ai_request_model=\"nw-clinical-large\"";
+  CHECK(text.find("# TYPE gen_ai_client_operation_duration_seconds histogram") != std::string::npos);
+  // The semantic conventions' buckets: 0.32 s holds the 300 ms call, 0.16 s does not.
+  CHECK(text.find("gen_ai_client_operation_duration_seconds_bucket{" + labels +
+                  ",gen_ai_response_model=\"nw-clinical-large-0613\",le=\"0.16\"} 0") != std::string::npos);
+  CHECK(text.find("gen_ai_client_operation_duration_seconds_bucket{" + labels +
+                  ",gen_ai_response_model=\"nw-clinical-large-0613\",le=\"0.32\"} 1") != std::string::npos);
+  CHECK(text.find("gen_ai_client_operation_duration_seconds_count{error_type=\"rate_limit_error\"," + labels + "} 1") !=
+        std::string::npos);
+  CHECK(text.find("gen_ai_client_token_usage_sum{" + labels +
+                  ",gen_ai_response_model=\"nw-clinical-large-0613\",gen_ai_token_type=\"input\"} 100") !=
+        std::string::npos);
+  CHECK(text.find("gen_ai_client_token_usage_sum{" + labels +
+                  ",gen_ai_response_model=\"nw-clinical-large-0613\",gen_ai_token_type=\"output\"} 20") !=
+        std::string::npos);
+  CHECK(text.find("gen_ai_client_operation_time_to_first_chunk_seconds_count{" + labels +
+                  ",gen_ai_response_model=\"nw-clinical-large-0613\"} 1") != std::string::npos);
+}
+
+TEST_CASE("A failed model call counts as its error body's type, else its status, else a timeout", "[net][metrics][genai]") {
+  DependencyCall c;
+  c.status = 503;
+  CHECK(gen_ai_call(c, "chat", "openai", "m").error_type == "503");
+  c.error_type = "server_error";
+  CHECK(gen_ai_call(c, "chat", "openai", "m").error_type == "server_error");
+  c = DependencyCall{};
+  c.status = 0;
+  CHECK(gen_ai_call(c, "chat", "openai", "m").error_type == "timeout");
+  c.status = 200;
+  c.resource = "m-1";
+  c.input_tokens = 3;
+  const GenAiCall g = gen_ai_call(c, "embeddings", "openai", "m");
+  CHECK(g.error_type.empty());
+  CHECK(g.response_model == "m-1");
+  CHECK(g.input_tokens == 3);
+}

@@ -9,6 +9,7 @@
 
 #include "load/loader.hpp"
 #include "net/vendor_server.hpp"
+#include "support/call_recorder.hpp"
 #include "support/fixtures.hpp"
 
 namespace gameday::testing {
@@ -21,7 +22,7 @@ struct LiveVendor {
                       std::vector<std::string> formats = {}, net::ServerOptions options = {})
       : fakes(make_fakes(ttft, tokens_per_second, std::move(formats))),
         world(World::generate(fakes.world)),
-        ctx{fakes, world, faults, metrics, 7},
+        ctx{fakes, world, faults, metrics, 7, &calls},
         server(ctx, "primary", std::move(options)) {}
 
   /// Adds a fault (JSON in the scenario syntax); the test fails when it is refused.
@@ -33,6 +34,7 @@ struct LiveVendor {
   World world;
   net::LiveFaults faults;
   net::LiveMetrics metrics;
+  CallRecorder calls;  ///< every model call the server reported
   net::LiveContext ctx;
   net::VendorServer server;
 
