@@ -415,6 +415,7 @@ SimStats DrillRig::run() {
           .count());
   times.nanos_per_us = 1000.0 / o_.speed;
   times.trace_seed = trace_seed_;
+  times.workload_root = !setup_.sut.empty();
   traces_.emplace(out_dir_, bundle_, TraceFlags{o_.no_traces, o_.trace_sample}, journal_, times);
   const SimStats stats = run_drill(bundle_, options_, journal_, scheduler_);
   traces_->finish();

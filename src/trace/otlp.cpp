@@ -21,6 +21,7 @@ constexpr int kStatusError = 2;
 
 // The service the spans describe, and the instrumentation scope that wrote them.
 constexpr std::string_view kServiceName = "gameday-assistant";
+constexpr std::string_view kWorkloadServiceName = "gameday-workload";
 constexpr std::string_view kScopeName = "gameday";
 constexpr std::string_view kScopeVersion = "0.1.0";
 // The assistant's model client speaks OpenAI chat completions (the fake vendors' wire format).
@@ -249,10 +250,12 @@ void model_span(std::string& out, const DependencyCall& c, const TraceId& trace,
   close_call(out, c, unfinished);
 }
 
-// The root span: the request as the assistant's server saw it.
-void root_span(std::string& out, const RequestEvent& r, const TraceId& trace) {
+// The root span: the request as the assistant's server saw it (or, for a service of the team's
+// own, as the workload that asked it saw it).
+void root_span(std::string& out, const RequestEvent& r, const TraceId& trace, const TraceOptions& options) {
   const std::string name = "answer " + r.task_type;
-  open_span(out, {trace, 0, 0, name, kKindServer, r.arrival, r.arrival + r.latency});
+  const int kind = options.workload_root ? kKindClient : kKindServer;
+  open_span(out, {trace, 0, 0, name, kind, r.arrival, r.arrival + r.latency});
   attr_int(out, "gameday.request.id", static_cast<std::int64_t>(r.id));
   attr(out, "gameday.task_type", r.task_type);
   if (r.probe) attr_bool(out, "gameday.probe", true);
@@ -322,7 +325,7 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
                                  const TraceOptions& options) {
   const TimeMapScope times(options);
   const TraceId trace = request_trace_id(seed, r.id);
-  root_span(out, r, trace);
+  root_span(out, r, trace, options);
   std::uint32_t index = 1;
   bool prompt_done = false;
   auto call_span = [&](const DependencyCall& c, bool unfinished) {
@@ -380,7 +383,7 @@ void TraceWriter::on_run_start(const RunStartEvent& s) {
   seed_ = options_.trace_seed.value_or(s.seed);
   std::string& p = line_prefix_;
   p = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
-  attr(p, "service.name", kServiceName);
+  attr(p, "service.name", options_.workload_root ? kWorkloadServiceName : kServiceName);
   attr(p, "deployment.environment", "gameday");
   attr(p, "deployment.environment.name", "gameday");
   attr(p, "gameday.scenario", s.scenario);

@@ -68,6 +68,10 @@ struct TraceOptions {
   /// The seed trace ids hash; nullopt: the run's (from its run_start event). A drill salts it,
   /// so that two drills of one seed never share trace ids.
   std::optional<std::uint64_t> trace_seed;
+  /// A drill of a team's own service (`--sut`): the root span is the workload's CLIENT call to
+  /// it (service.name gameday-workload; the service's own SERVER span, when it exports one, is
+  /// its child) rather than the built-in assistant's SERVER span.
+  bool workload_root = false;
 };
 
 /// Appends the spans of one journaled request (an OTLP span object each, comma-separated, no
