@@ -147,19 +147,21 @@ TEST_CASE("The OTLP exporter retries 429, 502 and 504 too", "[net][otlp]") {
   CHECK(c.received() == 4);
 }
 
-TEST_CASE("The OTLP exporter does not retry a 400 and counts its spans as failed", "[net][otlp]") {
+TEST_CASE("The OTLP exporter does not retry a 400 or a 500 and counts their spans as failed", "[net][otlp]") {
   Collector c;
-  c.script = {ServerResponse{400, "application/json", R"({"message":"bad"})"}};
+  c.script = {ServerResponse{400, "application/json", R"({"message":"bad"})"},
+              ServerResponse{500, "application/json", R"({"message":"broken"})"}};
   OtlpExporter exporter(fast_options(c.server->url()));
   REQUIRE(exporter.submit(export_body(1, 3), 3));
-  REQUIRE(exporter.submit(export_body(2, 2), 2));  // the next request goes on
+  REQUIRE(exporter.submit(export_body(2, 2), 2));
+  REQUIRE(exporter.submit(export_body(3, 1), 1));  // the next request goes on
   REQUIRE(wait_until([&] { return exporter.stats().requests_sent == 1; }));
   const auto s = exporter.stats();
-  CHECK(s.spans_failed == 3);
-  CHECK(s.spans_sent == 2);
+  CHECK(s.spans_failed == 5);
+  CHECK(s.spans_sent == 1);
   CHECK(s.retries == 0);
-  CHECK(s.last_error == "400 Bad Request");
-  CHECK(c.received() == 2);
+  CHECK(s.last_error == "500 Internal Server Error");
+  CHECK(c.received() == 3);
 }
 
 TEST_CASE("The OTLP exporter counts the spans a partial success rejected as failed", "[net][otlp]") {
