@@ -91,6 +91,8 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
   drill->add_flag("--no-playbooks", o.no_playbooks, "run without playbooks");
   drill->add_flag("-q,--quiet", o.quiet, "print only the addresses it listens on");
   add_trace_flags(*drill, o.no_traces, o.trace_sample);
+  drill->add_option("--otlp", o.otlp,
+                    "OTLP/HTTP collector URL: the drill's spans go there live as well (POST URL/v1/traces)");
   return drill;
 }
 

@@ -17,6 +17,8 @@
 #include "load/loader.hpp"
 #include "net/json_reply.hpp"
 #include "net/live_faults.hpp"
+#include "net/otlp_spans.hpp"
+#include "trace/context.hpp"
 #include "playbook/control_api.hpp"
 #include "sim/rng.hpp"
 
@@ -113,6 +115,9 @@ std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& 
   if (!o.sut_control.empty() && o.sut.empty()) {
     return "--sut-control: the control contract is the --sut service's: give --sut URL too";
   }
+  if (!o.otlp.empty()) {
+    if (auto bad = net::check_otlp_url(o.otlp)) return bad;
+  }
   if (o.allow_unreachable_steps && o.sut.empty()) {
     return "--allow-unreachable-steps: only a --sut drill has steps that may not reach the system under test";
   }
@@ -208,6 +213,7 @@ DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const Scenari
 void DrillRig::observe(const Event& e) {
   if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
     metrics_.observe_request(*r);
+    if (!setup_.sut.empty()) request_traces_.insert(trace_id_hex(request_trace_id(trace_seed_, r->id)));
     // The built-in's model calls are in-process: its GenAI client metrics come from its spans
     // (a --sut service's calls are counted by the fake vendor that served them).
     if (setup_.sut.empty()) {
@@ -271,6 +277,8 @@ void DrillRig::start_control() {
   add_route("GET", "/events", &DrillRig::serve_events);
   control_->add_route(net::ControlRoute{
       "POST", "/alertmanager", [this](const net::ServerRequest& req) { return serve_alertmanager(req); }, nullptr});
+  control_->add_route(net::ControlRoute{
+      "POST", "/v1/traces", [this](const net::ServerRequest& req) { return serve_traces(req); }, nullptr});
 }
 
 void DrillRig::add_route(const char* method, const char* prefix, Serve serve) {
@@ -392,6 +400,45 @@ net::ServerResponse DrillRig::serve_alertmanager(const net::ServerRequest& req) 
   return net::json_reply(200, nlohmann::json{{"accepted", n}});
 }
 
+// OTLP/HTTP JSON from the service under test: its spans, kept as the intake allows, join the
+// drill's traces by trace id. Errors in OTLP's shape (a google.rpc.Status as JSON).
+net::ServerResponse DrillRig::serve_traces(const net::ServerRequest& req) {
+  auto status = [](int http, int code, const std::string& message) {
+    return net::json_reply(http, nlohmann::json{{"code", code}, {"message", message}});
+  };
+  const std::string_view type = net::request_header(req, "Content-Type");
+  if (type.rfind("application/json", 0) != 0) {
+    return status(415, 3,
+                  "only OTLP/HTTP JSON is accepted (Content-Type: application/json); got '" + std::string(type) +
+                      "': set the exporter's protocol to http/json");
+  }
+  auto batch = std::make_shared<IntakeBatch>();
+  std::string error;
+  if (!parse_otlp_traces(req.body, *batch, error)) return status(400, 3, error);
+  scheduler_.post([this, batch] {
+    service_rejected_ += batch->rejected;
+    take_service_spans(batch->spans);
+  });
+  return net::ServerResponse{200, "application/json", otlp_intake_response(*batch)};
+}
+
+void DrillRig::take_service_spans(const std::vector<IntakeSpan>& spans) {
+  if (spans.empty()) return;
+  service_spans_ += spans.size();
+  for (const auto& s : spans) service_traces_.insert(s.trace_id);
+  const std::string line = net::intake_export_json(spans);
+  if (traces_) traces_->append_line(line);
+  if (exporter_) exporter_->submit(line, spans.size());
+}
+
+void DrillRig::flush_live_traces(bool now) {
+  if (!live_traces_) return;
+  const auto t = std::chrono::steady_clock::now();
+  if (!now && t - last_flush_ < std::chrono::seconds(1)) return;
+  last_flush_ = t;
+  live_traces_->flush();
+}
+
 void DrillRig::print_addresses() {
   // operator[]: a primary route without a vendor profile prints (and reports) an empty URL.
   std::cout << "vendor " << servers_["vendor:" + primary_route_] << "\n";
@@ -417,8 +464,32 @@ SimStats DrillRig::run() {
   times.trace_seed = trace_seed_;
   times.workload_root = !setup_.sut.empty();
   traces_.emplace(out_dir_, bundle_, TraceFlags{o_.no_traces, o_.trace_sample}, journal_, times);
+  if (!o_.otlp.empty()) {
+    exporter_ = std::make_unique<net::OtlpExporter>(net::OtlpExporterOptions{o_.otlp});
+    TraceOptions live = times;
+    live.sample = o_.trace_sample;
+    live.vendor_models = vendor_models_;
+    live.traces_per_line = 8;
+    live_traces_ = std::make_unique<TraceWriter>(
+        [this](std::string line, std::size_t spans) { exporter_->submit(std::move(line), spans); }, live);
+    journal_.subscribe([this](const Event& e) {
+      live_traces_->observe(e);
+      flush_live_traces(false);
+    });
+  }
   const SimStats stats = run_drill(bundle_, options_, journal_, scheduler_);
   traces_->finish();
+  if (service_spans_ > 0 || service_rejected_ > 0) {
+    std::size_t joined = 0;
+    for (const auto& t : service_traces_) joined += request_traces_.count(t);
+    spdlog::info("the service's own spans: {} received ({} rejected), in the traces of {} of the drill's requests",
+                 service_spans_, service_rejected_, joined);
+  }
+  if (exporter_) {
+    live_traces_->finish();
+    exporter_->close(5 * kSecond);
+    log_otlp_export(exporter_->stats());
+  }
   events_.close_all();
   journal_.flush();
   journal_file_.flush();

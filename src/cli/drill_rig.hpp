@@ -4,6 +4,7 @@
 // workload asks through, the journal and the real-time scheduler the engine runs on, and the
 // wiring between them and the engine.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "cli/drill.hpp"
@@ -26,6 +28,8 @@
 #include "net/http_server.hpp"
 #include "net/live.hpp"
 #include "net/step_effects.hpp"
+#include "net/otlp_exporter.hpp"
+#include "net/otlp_intake.hpp"
 #include "net/trace_join.hpp"
 #include "net/vendor_server.hpp"
 #include "playbook/service_control.hpp"
@@ -115,6 +119,11 @@ class DrillRig {
   void serve_status(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
   void serve_events(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
   net::ServerResponse serve_alertmanager(const net::ServerRequest& req);
+  net::ServerResponse serve_traces(const net::ServerRequest& req);
+  // Scheduler thread: a service's spans from the intake, into the traces file and the export.
+  void take_service_spans(const std::vector<IntakeSpan>& spans);
+  // Scheduler thread: the live export's current batch goes out at least once a second.
+  void flush_live_traces(bool now);
 
   const DrillOptions& o_;
   const DrillSetup& setup_;
@@ -132,6 +141,14 @@ class DrillRig {
   // --sut: the calls the fakes serve, tied to the answers by trace id (the servers report to it).
   std::unique_ptr<net::TraceJoin> join_;
   std::optional<RunTraces> traces_;
+  // --otlp: the same spans, pushed live (its sender thread; the writer runs on the loop thread).
+  std::unique_ptr<net::OtlpExporter> exporter_;
+  std::unique_ptr<TraceWriter> live_traces_;
+  std::chrono::steady_clock::time_point last_flush_;
+  // A service's own spans (POST /v1/traces): the trace ids they came with, and the drill's
+  // requests' trace ids, to say how many joined (loop thread).
+  std::unordered_set<std::string> service_traces_, request_traces_;
+  std::uint64_t service_spans_ = 0, service_rejected_ = 0;
   const std::map<std::string, std::string> vendor_models_;  // vendor id -> its default model
   InletSlot slot_;
   net::BuiltinExchange builtin_;

@@ -12,12 +12,15 @@
 
 #include "cli/common.hpp"
 #include "cli/listen.hpp"
+#include "cli/traces.hpp"
 #include "cli/exit_codes.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
 #include "load/loader.hpp"
 #include "net/control_server.hpp"
 #include "net/ehr_server.hpp"
+#include "net/otlp_exporter.hpp"
+#include "net/served_exporter.hpp"
 #include "net/vendor_server.hpp"
 
 namespace gameday {
@@ -46,6 +49,8 @@ CLI::App* add_serve_command(CLI::App& app, ServeOptions& o) {
                     "default: $GAMEDAY_TOKEN)");
   serve->add_option("--token-file", o.token_file, "read the control API's bearer token from FILE (not visible in ps)");
   serve->add_option("--seed", o.seed, "random seed of the fakes")->capture_default_str();
+  serve->add_option("--otlp", o.otlp,
+                    "OTLP/HTTP collector URL: every call the fakes serve goes there as a span (POST URL/v1/traces)");
   serve->add_option("--io-threads", o.io_threads, "threads serving each fake vendor profile (the EHR and control API use one each)")
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
@@ -60,6 +65,9 @@ int cmd_serve(const ServeOptions& o) {
   const Endpoint control_at = plan.servers.at("--control");
   std::string token;
   if (const auto bad = resolve_token(o.token, o.token_file, token)) return invalid("serve", *bad);
+  if (!o.otlp.empty()) {
+    if (auto bad = net::check_otlp_url(o.otlp)) return invalid("serve", *bad);
+  }
   if (!is_loopback(control_at.host) && token.empty()) {
     std::cerr << "gameday serve: --control on " << control_at.host
               << " is reachable from other machines: give it a --token (or --token-file, or GAMEDAY_TOKEN)\n";
@@ -99,6 +107,15 @@ int cmd_serve(const ServeOptions& o) {
   net::LiveMetrics metrics;
   net::LiveContext ctx{fakes, world, faults, metrics, o.seed};
   for (const auto& f : initial) faults.add(f);
+  // --otlp: the calls served, as spans, from threads of their own (declared before the servers,
+  // which report to them, so they outlive them).
+  std::unique_ptr<net::OtlpExporter> exporter;
+  std::unique_ptr<net::ServedSpanExporter> spans;
+  if (!o.otlp.empty()) {
+    exporter = std::make_unique<net::OtlpExporter>(net::OtlpExporterOptions{o.otlp});
+    spans = std::make_unique<net::ServedSpanExporter>(*exporter, "gameday-fakes");
+    ctx.calls = spans.get();
+  }
 
   auto options = [](const Endpoint& at) {
     net::ServerOptions s;
@@ -136,6 +153,14 @@ int cmd_serve(const ServeOptions& o) {
   while (sigtimedwait(&stop_signals, nullptr, &tick) < 0) faults.expire_due();
   const std::size_t reverted = faults.reset();
   spdlog::info("stopping: {} fault{} reverted", reverted, reverted == 1 ? "" : "s");
+  vendors.clear();
+  ehr.reset();
+  control.reset();
+  if (exporter) {
+    spans.reset();  // sends its last batch
+    exporter->close(2 * kSecond);
+    log_otlp_export(exporter->stats());
+  }
   return kExitPass;
 }
 

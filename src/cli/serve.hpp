@@ -26,6 +26,7 @@ struct ServeOptions {
   std::string token_file;               ///< or a file holding it (else GAMEDAY_TOKEN)
   std::uint64_t seed = 1;
   unsigned io_threads = 2;              ///< threads serving the fake vendor
+  std::string otlp;                     ///< --otlp URL: the calls served, as spans to a collector ("" = none)
 };
 
 /// Registers `serve` on `app`.
@@ -34,7 +35,8 @@ CLI::App* add_serve_command(CLI::App& app, ServeOptions& o);
 /// Runs `gameday serve`: serves every vendor profile of the fakes, each on its own port, and the
 /// EHR; prints `vendor URL` (the --vendor-id profile), `ehr URL`, `control URL`, then one
 /// `vendor:<id> URL` line per profile, once listening; serves until SIGINT/SIGTERM; every fault
-/// is reverted on the way out. Exit 0, or 2 on bad options (an address it cannot listen on, an
+/// is reverted on the way out. With --otlp, every call served goes to the collector as a SERVER
+/// span (of service gameday-fakes) under the caller's traceparent. Exit 0, or 2 on bad options (an address it cannot listen on, an
 /// unknown vendor profile), ports file or fault file.
 int cmd_serve(const ServeOptions& o);
 

@@ -1,5 +1,7 @@
 #include "cli/traces.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -38,6 +40,22 @@ std::map<std::string, std::string> vendor_models(const ScenarioBundle& bundle) {
     if (!v.models.empty()) models[v.id] = v.models.front();
   }
   return models;
+}
+
+void log_otlp_export(const net::OtlpExportStats& s) {
+  const std::string line = "otlp: " + std::to_string(s.spans_sent) + " spans sent, " +
+                           std::to_string(s.spans_dropped) + " dropped, " + std::to_string(s.spans_failed) +
+                           " failed, " + std::to_string(s.retries) + " retries";
+  if (s.spans_dropped + s.spans_failed == 0) {
+    spdlog::info("{}", line);
+  } else {
+    spdlog::warn("{} (last error: {})", line, s.last_error.empty() ? "none" : s.last_error);
+  }
+}
+
+void RunTraces::append_line(const std::string& line) {
+  if (!writer_) return;
+  file_ << line << '\n';
 }
 
 void RunTraces::finish() {

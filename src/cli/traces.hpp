@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/simulation.hpp"
+#include "net/otlp_exporter.hpp"
 #include "sim/journal.hpp"
 #include "trace/otlp.hpp"
 
@@ -23,6 +24,10 @@ struct TraceFlags {
 /// is a parse error (exit 2).
 void add_trace_flags(CLI::App& command, bool& off, double& sample);
 
+/// Logs what a live OTLP export did ("otlp: 120 spans sent, 0 dropped, 0 failed"), a warning
+/// with the last error when spans were lost.
+void log_otlp_export(const net::OtlpExportStats& stats);
+
 /// Vendor id -> the model a request that names none gets (TraceOptions::vendor_models).
 std::map<std::string, std::string> vendor_models(const ScenarioBundle& bundle);
 
@@ -36,6 +41,8 @@ class RunTraces {
   /// bundle's vendor models are filled in.
   RunTraces(const std::filesystem::path& dir, const ScenarioBundle& bundle, const TraceFlags& flags,
             Journal& journal, TraceOptions options = {});
+  /// Writes one export request line of other spans (a service's, from the drill's intake).
+  void append_line(const std::string& line);
   /// Writes what is buffered and closes the file.
   void finish();
 

@@ -56,6 +56,7 @@ struct EhrServer::Impl {
   // Runs on the server thread; never blocks (delays go through HttpServer::after).
   void handle(ServerRequest req, std::shared_ptr<Exchange> ex) {
     const Clock::time_point received = Clock::now();
+    const std::uint64_t received_unix_nano = unix_nanos_now();
     ReplyFn reply = [ex](ServerResponse r) { ex->reply(std::move(r)); };
     FhirTarget t = parse_fhir_target(req.target);
     auto send = [&](int status, std::string body) {
@@ -81,6 +82,7 @@ struct EhrServer::Impl {
     EhrRequest& er = t.request;
     er.task_type = std::string(request_header(req, kTaskTypeHeader));
     ServedCall call;
+    call.start_unix_nano = received_unix_nano;
     call.call.dependency = Dependency::kEhr;
     call.call.resource = er.resource_type;
     if (const auto parent = parse_traceparent(request_header(req, kTraceparentHeader))) {

@@ -30,7 +30,12 @@ struct ServedCall {
   /// Vendor: the request's messages held a canary token (a poisoned note reached the model).
   /// EHR: a document it served held one.
   bool canary = false;
+  /// When the fake received it (Unix time, nanoseconds): where its span starts.
+  std::uint64_t start_unix_nano = 0;
 };
+
+/// The wall clock in Unix nanoseconds (the live fakes' receipt times). Never on the simulated path.
+std::uint64_t unix_nanos_now();
 
 /// Receives every call a fake served, from the servers' io threads (implementations lock).
 class CallObserver {

@@ -84,6 +84,7 @@ ServerResponse fault_reply(const Wire& w, const VendorOutcome& o) {
 struct Note {
   std::string route = "other";
   Clock::time_point t0;
+  std::uint64_t t0_unix_nano = 0;  // t0 on the wall clock (a span's start)
   std::optional<ServedCall> call;  // model calls only
 };
 using NotePtr = std::shared_ptr<Note>;
@@ -210,6 +211,7 @@ void VendorServer::Impl::begin_call(const ServerRequest& req, const NotePtr& n, 
                                     Dependency dependency, const Wire& w) const {
   n->route = route;
   ServedCall& c = n->call.emplace();
+  c.start_unix_nano = n->t0_unix_nano;
   c.call.dependency = dependency;
   c.call.vendor = vendor.profile().id;
   c.operation = dependency == Dependency::kEmbeddings ? "embeddings" : "chat";
@@ -263,6 +265,7 @@ void VendorServer::Impl::finish(const NotePtr& n, int status, bool unfinished) {
 void VendorServer::Impl::handle(ServerRequest req, std::shared_ptr<Exchange> ex) {
   const auto n = std::make_shared<Note>();
   n->t0 = Clock::now();
+  n->t0_unix_nano = unix_nanos_now();
   const std::string path = path_of(req.target);
   auto method_not_allowed = [&](const std::string& route, const std::string& allow) {
     n->route = route;

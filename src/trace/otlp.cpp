@@ -333,8 +333,9 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
       ehr_span(out, c, trace, index++, unfinished);
       return;
     }
-    if (c.dependency == Dependency::kVendor && !prompt_done) {
-      // Prompt assembly takes no virtual time: it sits where the first model call begins.
+    // Prompt assembly takes no virtual time: it sits where the first model call begins. A
+    // service of the team's own assembles, validates and falls back in its own spans.
+    if (c.dependency == Dependency::kVendor && !prompt_done && !options.workload_root) {
       prompt_done = true;
       open_span(out, {trace, index++, 0, "assemble prompt", kKindInternal, c.started, c.started});
       attr(out, "gameday.prompt.version", r.prompt_version);
@@ -346,6 +347,7 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
   };
   for (const DependencyCall& c : r.calls) call_span(c, false);
   for (const DependencyCall& c : r.unfinished) call_span(c, true);
+  if (options.workload_root) return index;
   SimTime at = 0;
   if (validated(r, &at)) {
     const bool rejected = r.cause == "citation_invalid" || r.cause == "invalid_schema";

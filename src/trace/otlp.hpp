@@ -98,6 +98,8 @@ class TraceWriter {
   /// Writes the playbook runs still open (outcome "unfinished") and the last batch, and
   /// flushes. Call once, after the run.
   void finish();
+  /// Writes the traces batched so far now (a live exporter's batches go out at least this often).
+  void flush() { write_line(); }
   /// Spans written so far (including buffered ones).
   std::size_t spans() const { return spans_; }
   /// Traces written so far (including buffered ones).

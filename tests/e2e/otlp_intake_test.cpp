@@ -17,6 +17,7 @@
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/otlp_intake.hpp"
+#include "otlp_collector.hpp"
 #include "node_clients.hpp"
 #include "support/wait.hpp"
 
@@ -25,43 +26,6 @@ using e2e::TempDir;
 using nlohmann::json;
 
 namespace {
-
-std::string header(const gameday::net::ServerRequest& r, std::string name) {
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const auto& [k, v] : r.headers) {
-    std::string key = k;
-    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (key == name) return v;
-  }
-  return "";
-}
-
-// gameday's intake on POST /v1/traces: JSON only (415 otherwise), 400 for a body that is not an
-// export request, else 200 with the partial-success answer. Keeps every span it accepted.
-struct Intake {
-  std::mutex mu;
-  gameday::IntakeBatch batch;
-  std::vector<std::string> content_types;
-  gameday::net::HttpServer server{[this](gameday::net::ServerRequest req, gameday::net::ReplyFn reply) {
-    if (req.method != "POST" || req.target != "/v1/traces") return reply({404, "application/json", "{}"});
-    const std::string type = header(req, "content-type");
-    std::lock_guard<std::mutex> lock(mu);
-    content_types.push_back(type);
-    if (type.rfind("application/json", 0) != 0) return reply({415, "application/json", R"({"message":"JSON only"})"});
-    gameday::IntakeBatch one;
-    std::string error;
-    if (!gameday::parse_otlp_traces(req.body, one, error)) {
-      return reply({400, "application/json", json{{"message", error}}.dump()});
-    }
-    reply({200, "application/json", gameday::otlp_intake_response(one)});
-    batch.rejected += one.rejected;
-    for (auto& s : one.spans) batch.spans.push_back(std::move(s));
-  }};
-  std::size_t spans() {
-    std::lock_guard<std::mutex> lock(mu);
-    return batch.spans.size();
-  }
-};
 
 bool lowercase_hex(const std::string& s, std::size_t size) {
   return s.size() == size && s.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -77,7 +41,7 @@ TEST_CASE("The official OpenTelemetry exporter's spans reach the intake with hex
     return e2e::skip_because(why);
   }
   TempDir dir;
-  Intake intake;
+  e2e::OtlpCollector intake;
   const std::string cmd = "cd '" + e2e::kNodeDir.string() + "' && timeout 120 node otlp_export.mjs '" +
                           intake.server.url() + "' > '" + (dir / "node.out").string() + "' 2> '" +
                           (dir / "node.err").string() + "' < /dev/null";
@@ -159,7 +123,7 @@ TEST_CASE("A Node service started with otel_register propagates traceparent on i
     return e2e::skip_because(why);
   }
   TempDir dir;
-  Intake intake;
+  e2e::OtlpCollector intake;
   Recorder fakes;
   const std::string node = e2e::kNodeDir.string();
   const std::string start = "cd '" + node +
@@ -196,7 +160,7 @@ TEST_CASE("A Node service started with otel_register propagates traceparent on i
     for (const auto& r : fakes.requests) {
       INFO(r.method << " " << r.target);
       kinds.insert(r.target.substr(0, r.target.find('/', 1)));
-      const std::string tp = header(r, "traceparent");
+      const std::string tp(gameday::net::request_header(r, "traceparent"));
       REQUIRE(tp.size() == 55);
       CHECK(tp.substr(3, 32) == trace_id);  // the caller's trace goes on
     }

@@ -101,6 +101,8 @@ TEST_CASE("A service that propagates trace context gets root causes from the fak
   // The drill's traces: the workload's call is the root, the service's calls as the fakes saw them its children.
   REQUIRE(d.traces.find("\"gameday-workload\"") != std::string::npos);
   REQUIRE(d.traces.find("\"name\":\"GET /DocumentReference\"") != std::string::npos);
+  // The service exported its own spans to the drill's control port: they joined the same traces.
+  REQUIRE(d.traces.find("\"team-answers\"") != std::string::npos);
 }
 
 TEST_CASE("A service that does not propagate trace context is reported as untraced, with no guessed root cause", "[e2e][drill][sut][trace]") {
