@@ -18,9 +18,9 @@
 #include "net/json_reply.hpp"
 #include "net/live_faults.hpp"
 #include "net/otlp_spans.hpp"
-#include "trace/context.hpp"
 #include "playbook/control_api.hpp"
 #include "sim/rng.hpp"
+#include "trace/context.hpp"
 
 namespace gameday {
 namespace {
@@ -431,10 +431,10 @@ void DrillRig::take_service_spans(const std::vector<IntakeSpan>& spans) {
   if (exporter_) exporter_->submit(line, spans.size());
 }
 
-void DrillRig::flush_live_traces(bool now) {
+void DrillRig::flush_live_traces() {
   if (!live_traces_) return;
   const auto t = std::chrono::steady_clock::now();
-  if (!now && t - last_flush_ < std::chrono::seconds(1)) return;
+  if (t - last_flush_ < std::chrono::seconds(1)) return;
   last_flush_ = t;
   live_traces_->flush();
 }
@@ -474,7 +474,7 @@ SimStats DrillRig::run() {
         [this](std::string line, std::size_t spans) { exporter_->submit(std::move(line), spans); }, live);
     journal_.subscribe([this](const Event& e) {
       live_traces_->observe(e);
-      flush_live_traces(false);
+      flush_live_traces();
     });
   }
   const SimStats stats = run_drill(bundle_, options_, journal_, scheduler_);

@@ -122,8 +122,9 @@ class DrillRig {
   net::ServerResponse serve_traces(const net::ServerRequest& req);
   // Scheduler thread: a service's spans from the intake, into the traces file and the export.
   void take_service_spans(const std::vector<IntakeSpan>& spans);
-  // Scheduler thread: the live export's current batch goes out at least once a second.
-  void flush_live_traces(bool now);
+  // Scheduler thread (on each journal event): the live export's batch goes out once a second
+  // has passed since the last.
+  void flush_live_traces();
 
   const DrillOptions& o_;
   const DrillSetup& setup_;

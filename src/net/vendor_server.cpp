@@ -96,7 +96,6 @@ struct StreamJob {
   std::size_t next = 0;
   Duration gap = 0;
   Disconnect disconnect = Disconnect::kNone;  // what happens after the ticks
-  Clock::time_point started;
   std::vector<std::string> fault_ids;  // the faults that shaped it (a stall is held by them)
   NotePtr note;  // what metrics record it as, and what the fake saw
 };
