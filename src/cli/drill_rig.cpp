@@ -437,6 +437,7 @@ void DrillRig::flush_live_traces() {
   if (t - last_flush_ < std::chrono::seconds(1)) return;
   last_flush_ = t;
   live_traces_->flush();
+  show_otlp_export(metrics_, exporter_->stats());
 }
 
 void DrillRig::print_addresses() {

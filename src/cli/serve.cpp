@@ -150,7 +150,10 @@ int cmd_serve(const ServeOptions& o) {
 
   // Wait for a stop signal; meanwhile end the faults whose `for` has passed (within 100 ms).
   const timespec tick{0, 100'000'000};
-  while (sigtimedwait(&stop_signals, nullptr, &tick) < 0) faults.expire_due();
+  while (sigtimedwait(&stop_signals, nullptr, &tick) < 0) {
+    faults.expire_due();
+    if (exporter) show_otlp_export(metrics, exporter->stats());
+  }
   const std::size_t reverted = faults.reset();
   spdlog::info("stopping: {} fault{} reverted", reverted, reverted == 1 ? "" : "s");
   vendors.clear();

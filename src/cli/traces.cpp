@@ -53,6 +53,13 @@ void log_otlp_export(const net::OtlpExportStats& s) {
   }
 }
 
+void show_otlp_export(net::LiveMetrics& metrics, const net::OtlpExportStats& s) {
+  metrics.set_gauge("gameday_otlp_export_spans", {{"outcome", "sent"}}, static_cast<double>(s.spans_sent));
+  metrics.set_gauge("gameday_otlp_export_spans", {{"outcome", "dropped"}}, static_cast<double>(s.spans_dropped));
+  metrics.set_gauge("gameday_otlp_export_spans", {{"outcome", "failed"}}, static_cast<double>(s.spans_failed));
+  metrics.set_gauge("gameday_otlp_export_retries", {}, static_cast<double>(s.retries));
+}
+
 void RunTraces::append_line(const std::string& line) {
   if (!writer_) return;
   file_ << line << '\n';

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/simulation.hpp"
+#include "net/live_metrics.hpp"
 #include "net/otlp_exporter.hpp"
 #include "sim/journal.hpp"
 #include "trace/otlp.hpp"
@@ -27,6 +28,10 @@ void add_trace_flags(CLI::App& command, bool& off, double& sample);
 /// Logs what a live OTLP export did ("otlp: 120 spans sent, 0 dropped, 0 failed"), a warning
 /// with the last error when spans were lost.
 void log_otlp_export(const net::OtlpExportStats& stats);
+
+/// Shows what a live OTLP export did so far on /metrics: the gauge gameday_otlp_export_spans
+/// {outcome = sent | dropped | failed} and gameday_otlp_export_retries.
+void show_otlp_export(net::LiveMetrics& metrics, const net::OtlpExportStats& stats);
 
 /// Vendor id -> the model a request that names none gets (TraceOptions::vendor_models).
 std::map<std::string, std::string> vendor_models(const ScenarioBundle& bundle);

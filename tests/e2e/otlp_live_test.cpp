@@ -50,7 +50,9 @@ TEST_CASE("A drill pushes its spans live to an OTLP collector and takes a servic
       "poll '" + std::string(e2e::kDrillRunning) + "'; " +
       post + "-H 'Content-Type: application/x-protobuf' --data-binary 'x' > protobuf.out; " +
       post + "-H 'Content-Type: application/json' -d '{\"resourceSpans\": [' > bad.out; " +
-      post + "-H 'Content-Type: application/json' --data-binary @span.json > good.out";
+      post + "-H 'Content-Type: application/json' --data-binary @span.json > good.out; " +
+      // What the export did so far is on /metrics once a batch went.
+      "poll '" + c + " \"$CONTROL/metrics\" | grep -q \"^gameday_otlp_export_spans{outcome=.sent.} [1-9]\"'";
   REQUIRE(with_drill(dir,
                      "'" + std::string(GAMEDAY_SOURCE_DIR) + "/scenarios/vendor-latency-spike.yaml' --duration 1m " +
                          "--speed 6 -q --out out --otlp " + collector.server.url(),
@@ -108,6 +110,15 @@ TEST_CASE("gameday serve --otlp sends each call the fakes serve as a server span
   REQUIRE(gameday::net::http_request(fhir).status == 200);
   // Batches go within a second; stopping sends what is left.
   REQUIRE(test_support::wait_until([&] { return collector.spans() >= 2; }));
+  // The export's counts and the GenAI metrics of the call are on /metrics.
+  gameday::HttpRequest metrics;
+  metrics.url = serve.url("control") + "/metrics";
+  metrics.timeout = 10 * gameday::kSecond;
+  REQUIRE(test_support::wait_until([&] {
+    return gameday::net::http_request(metrics).body.find("gameday_otlp_export_spans{outcome=\"sent\"} 2") !=
+           std::string::npos;
+  }));
+  CHECK(gameday::net::http_request(metrics).body.find("gen_ai_client_token_usage_count{") != std::string::npos);
   REQUIRE(serve.stop() == 0);
   std::lock_guard<std::mutex> lock(collector.mu);
   const gameday::IntakeSpan* chat = nullptr;
