@@ -376,6 +376,10 @@ bool parse_request(std::string_view body, IntakeBatch& out, std::string& error) 
   } catch (const json::parse_error& e) {
     error = "not JSON: syntax error at " + position(body, e.byte);
     return false;
+  } catch (const json::exception&) {
+    // A number too large for any JSON number type (nlohmann's out_of_range 406).
+    error = "not JSON: a number out of range";
+    return false;
   }
   if (!doc.is_object()) return (error = "expected an ExportTraceServiceRequest object", false);
   const json* resource_spans = nullptr;

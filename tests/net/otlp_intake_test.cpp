@@ -237,3 +237,9 @@ TEST_CASE("The OTLP intake lets a span attribute replace the resource's", "[net]
   REQUIRE(batch.spans[0].attributes.size() == 1);
   CHECK(batch.spans[0].attributes[0].value == "2");
 }
+
+TEST_CASE("The OTLP intake refuses a number too large for JSON with a 400, not a crash", "[net][otlp]") {
+  // Found by fuzzing: a number that overflows every JSON number type.
+  const std::string error = error_of(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":8e888888888}]}]}]})");
+  CHECK(error == "not JSON: a number out of range");
+}
