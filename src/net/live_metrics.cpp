@@ -93,20 +93,29 @@ GenAiCall gen_ai_call(const ServedCall& c) {
 }
 
 void LiveMetrics::observe_gen_ai(const GenAiCall& c) {
-  Labels labels{{"gen_ai_operation_name", c.operation},
+  std::string key;
+  key.reserve(c.operation.size() + c.provider.size() + c.request_model.size() + c.response_model.size() +
+              c.error_type.size() + 4);
+  for (const std::string* part : {&c.operation, &c.provider, &c.request_model, &c.response_model, &c.error_type}) {
+    key += *part;
+    key += '\x1f';
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = gen_ai_.find(key);
+  if (it == gen_ai_.end()) {
+    GenAiSeries s;
+    s.labels = {{"gen_ai_operation_name", c.operation},
                 {"gen_ai_provider_name", c.provider},
                 {"gen_ai_request_model", c.request_model}};
-  if (!c.response_model.empty()) labels["gen_ai_response_model"] = c.response_model;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (c.first_chunk >= 0) add_sample(gen_ai_first_chunk_[labels], gen_ai_first_chunk_buckets(), to_seconds(c.first_chunk));
-  for (const auto& [type, n] : {std::pair<const char*, int>{"input", c.input_tokens}, {"output", c.output_tokens}}) {
-    if (n <= 0) continue;
-    Labels typed = labels;
-    typed["gen_ai_token_type"] = type;
-    add_sample(gen_ai_tokens_[typed], gen_ai_token_buckets(), n);
+    if (!c.response_model.empty()) s.labels["gen_ai_response_model"] = c.response_model;
+    s.error_type = c.error_type;
+    it = gen_ai_.emplace(std::move(key), std::move(s)).first;
   }
-  if (!c.error_type.empty()) labels["error_type"] = c.error_type;
-  add_sample(gen_ai_duration_[labels], gen_ai_duration_buckets(), to_seconds(c.duration));
+  GenAiSeries& s = it->second;
+  add_sample(s.duration, gen_ai_duration_buckets(), to_seconds(c.duration));
+  if (c.first_chunk >= 0) add_sample(s.first_chunk, gen_ai_first_chunk_buckets(), to_seconds(c.first_chunk));
+  if (c.input_tokens > 0) add_sample(s.input_tokens, gen_ai_token_buckets(), c.input_tokens);
+  if (c.output_tokens > 0) add_sample(s.output_tokens, gen_ai_token_buckets(), c.output_tokens);
 }
 
 void LiveMetrics::observe_served(const ServedCall& call) {
@@ -115,20 +124,35 @@ void LiveMetrics::observe_served(const ServedCall& call) {
 }
 
 void LiveMetrics::render_gen_ai(std::string& out) const {
-  const auto family = [&out](const std::string& name, const char* help,
-                             const std::map<Labels, Series>& series, const std::vector<double>& b) {
+  // Each family's series in label order (the exposition is stable whatever the hash order).
+  std::map<Labels, const Series*> duration, tokens, first_chunk;
+  for (const auto& [key, s] : gen_ai_) {
+    Labels labels = s.labels;
+    if (s.first_chunk.count > 0) first_chunk[labels] = &s.first_chunk;
+    for (const auto& [type, series] : {std::pair<const char*, const Series*>{"input", &s.input_tokens},
+                                       {"output", &s.output_tokens}}) {
+      if (series->count == 0) continue;
+      Labels typed = labels;
+      typed["gen_ai_token_type"] = type;
+      tokens[typed] = series;
+    }
+    if (!s.error_type.empty()) labels["error_type"] = s.error_type;
+    duration[labels] = &s.duration;
+  }
+  const auto family = [&out](const std::string& name, const char* help, const std::map<Labels, const Series*>& series,
+                             const std::vector<double>& b) {
     if (series.empty()) return;
     out += "# HELP " + name + " " + help + "\n";
     out += "# TYPE " + name + " histogram\n";
-    for (const auto& [labels, d] : series) render_series(out, name, labels, d, b);
+    for (const auto& [labels, d] : series) render_series(out, name, labels, *d, b);
   };
   family("gen_ai_client_operation_duration_seconds", "GenAI operation duration (OpenTelemetry gen_ai.client.operation.duration).",
-         gen_ai_duration_, gen_ai_duration_buckets());
+         duration, gen_ai_duration_buckets());
   family("gen_ai_client_token_usage", "Tokens used per GenAI operation (OpenTelemetry gen_ai.client.token.usage).",
-         gen_ai_tokens_, gen_ai_token_buckets());
+         tokens, gen_ai_token_buckets());
   family("gen_ai_client_operation_time_to_first_chunk_seconds",
          "Time to the first chunk of a streamed answer (OpenTelemetry gen_ai.client.operation.time_to_first_chunk).",
-         gen_ai_first_chunk_, gen_ai_first_chunk_buckets());
+         first_chunk, gen_ai_first_chunk_buckets());
 }
 
 const std::vector<double>& LiveMetrics::buckets() {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "net/served_call.hpp"
@@ -115,11 +116,18 @@ class LiveMetrics {
   // (dependency, vendor, outcome) -> calls; dependency -> latency histogram.
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> dependency_calls_;
   std::map<std::string, Series> dependency_latency_;
-  // GenAI client metrics, by their label sets (sorted name -> value).
+  // GenAI client metrics: one entry per label set, found by a compact key (the label values
+  // joined; one allocation per call on the vendor's hot path) and rendered in label order.
   using Labels = std::map<std::string, std::string>;
-  std::map<Labels, Series> gen_ai_duration_;
-  std::map<Labels, Series> gen_ai_tokens_;       // labels include gen_ai_token_type
-  std::map<Labels, Series> gen_ai_first_chunk_;
+  struct GenAiSeries {
+    Series duration;
+    Series first_chunk;
+    Series input_tokens;
+    Series output_tokens;
+    Labels labels;  // without error_type and gen_ai_token_type (added when rendered)
+    std::string error_type;
+  };
+  std::unordered_map<std::string, GenAiSeries> gen_ai_;
 };
 
 /// Escapes a Prometheus label value (backslash, double quote, newline).
