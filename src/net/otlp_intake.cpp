@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "assistant/phi.hpp"
+#include "sim/json_text.hpp"
 
 namespace gameday {
 namespace {
@@ -51,12 +52,6 @@ std::optional<std::string> clean_text(std::string s) {
   return s;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';

@@ -28,4 +28,7 @@ void append_json_chars(std::string& out, std::string_view s);
 /// Appends `s` as a JSON string literal: '"', append_json_chars(s), '"'.
 void append_json_string(std::string& out, std::string_view s);
 
+/// The value of hex digit `c` (0-9, a-f, A-F), or -1 when it is not one.
+int hex_value(char c);
+
 }  // namespace gameday
