@@ -96,7 +96,7 @@ void check_run(const json& report, const json& run, const std::string& file, std
 json sweep_scenario(const TempDir& dir, const std::filesystem::path& file) {
   const std::string name = file.stem().string();
   const auto r = gameday("ci scenarios/" + file.filename().string() + " --seeds " + std::to_string(kSeeds) +
-                         " --no-progress --summary " + q(dir / (name + ".json")) + " --out " + q(dir / name));
+                         " --no-progress --no-traces --summary " + q(dir / (name + ".json")) + " --out " + q(dir / name));
   INFO(r.out << r.err);
   // A scenario missing its expectations at some seed is ci's verdict, not this test's.
   REQUIRE((r.code == 0 || r.code == 1));
