@@ -213,7 +213,7 @@ DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const Scenari
 void DrillRig::observe(const Event& e) {
   if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
     metrics_.observe_request(*r);
-    if (!setup_.sut.empty()) request_traces_.insert(trace_id_hex(request_trace_id(trace_seed_, r->id)));
+    if (!setup_.sut.empty()) request_traces_.insert(trace_id_hex(request_trace_id(trace_seed_, r->id, r->probe)));
     // The built-in's model calls are in-process: its GenAI client metrics come from its spans
     // (a --sut service's calls are counted by the fake vendor that served them).
     if (setup_.sut.empty()) {

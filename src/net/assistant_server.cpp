@@ -313,7 +313,7 @@ void HttpAnswerService::ask(const Task& task, AnswerFn done, const AnswerProgres
     std::string trace_id;
   };
   const std::uint64_t id = next_id_++;
-  const TraceId trace = request_trace_id(trace_seed_, task.id);
+  const TraceId trace = request_trace_id(trace_seed_, task.id, task.probe);
   auto p = std::make_shared<Pending>(Pending{&task, std::move(done), id, scheduler_.now(), trace_id_hex(trace)});
   if (exchange_ != nullptr) exchange_->expect(id, std::make_shared<const Task>(task), progress);
   if (join_ != nullptr) {

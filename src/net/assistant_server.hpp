@@ -109,7 +109,7 @@ class AssistantServer {
 /// The workload's side: asks an answer service over HTTP (AnswerService for the engine).
 /// Every ask ends in `done` on the scheduler's thread: the service's answer, or status error
 /// with cause "sut_http_<status>" / "sut_unreachable" / "sut_bad_answer". Every request carries
-/// a W3C `traceparent` (trace id request_trace_id(trace_seed, task id), parent its root span's
+/// a W3C `traceparent` (trace id request_trace_id(trace_seed, task id, probe), parent its root span's
 /// id): the trace its spans are written under.
 class HttpAnswerService final : public AnswerService {
  public:

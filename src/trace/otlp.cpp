@@ -30,6 +30,7 @@ constexpr std::string_view kGenAiProvider = "openai";
 // Salts that keep request and playbook traces apart.
 const std::uint64_t kRequestSalt = fnv1a64("trace:request");
 const std::uint64_t kPlaybookSalt = fnv1a64("trace:playbook");
+const std::uint64_t kProbeSalt = fnv1a64("trace:probe");
 const std::uint64_t kSampleSalt = fnv1a64("trace:sample");
 
 TraceId make_trace_id(std::uint64_t seed, std::uint64_t salt, std::uint64_t n) {
@@ -285,8 +286,8 @@ bool validated(const RequestEvent& r, SimTime* at) {
 
 }  // namespace
 
-TraceId request_trace_id(std::uint64_t seed, std::uint64_t request_id) {
-  return make_trace_id(seed, kRequestSalt, request_id);
+TraceId request_trace_id(std::uint64_t seed, std::uint64_t request_id, bool probe) {
+  return make_trace_id(seed, probe ? kProbeSalt : kRequestSalt, request_id);
 }
 
 TraceId playbook_trace_id(std::uint64_t seed, std::uint64_t run) { return make_trace_id(seed, kPlaybookSalt, run); }
@@ -324,7 +325,7 @@ std::optional<double> parse_trace_sample(const std::string& text, std::string* e
 std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::uint64_t seed,
                                  const TraceOptions& options) {
   const TimeMapScope times(options);
-  const TraceId trace = request_trace_id(seed, r.id);
+  const TraceId trace = request_trace_id(seed, r.id, r.probe);
   root_span(out, r, trace, options);
   std::uint32_t index = 1;
   bool prompt_done = false;

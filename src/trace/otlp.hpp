@@ -35,8 +35,9 @@ struct TraceId {
   friend bool operator==(const TraceId&, const TraceId&) = default;
 };
 
-/// The trace of request `request_id` in the run with seed `seed`.
-TraceId request_trace_id(std::uint64_t seed, std::uint64_t request_id);
+/// The trace of request `request_id` in the run with seed `seed`. Golden probes number their
+/// requests apart from user traffic (both start at 1), so `probe` keeps their traces apart.
+TraceId request_trace_id(std::uint64_t seed, std::uint64_t request_id, bool probe = false);
 /// The trace of playbook run `run` in the run with seed `seed`.
 TraceId playbook_trace_id(std::uint64_t seed, std::uint64_t run);
 /// The id of span number `index` of `trace` (the root is 0); never 0.

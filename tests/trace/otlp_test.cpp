@@ -118,6 +118,8 @@ TEST_CASE("Trace and span ids are the same for the same seed and request, and di
   REQUIRE_FALSE(request_trace_id(7, 42) == request_trace_id(8, 42));
   REQUIRE_FALSE(request_trace_id(7, 42) == request_trace_id(7, 43));
   REQUIRE_FALSE(request_trace_id(7, 1) == playbook_trace_id(7, 1));
+  // Probes number their requests from 1 too: their traces are apart from user requests'.
+  REQUIRE_FALSE(request_trace_id(7, 5, true) == request_trace_id(7, 5, false));
   const TraceId t = request_trace_id(7, 42);
   std::set<std::uint64_t> ids;
   for (std::uint32_t i = 0; i < 64; ++i) ids.insert(trace_span_id(t, i));
