@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -16,15 +17,19 @@ using nlohmann::json;
 
 namespace {
 
-// Root spans (no parent) in a traces file.
-long count_roots(const std::string& text) {
+// Root spans (no parent) in a traces file; `trace_ids` (when given) gets each root's trace id.
+long count_roots(const std::string& text, std::set<std::string>* trace_ids = nullptr) {
   long roots = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     const json parsed = json::parse(line);  // kept: a range-for over a temporary's member dangles
     for (const auto& rs : parsed["resourceSpans"]) {
       for (const auto& ss : rs["scopeSpans"]) {
-        for (const auto& span : ss["spans"]) roots += span.contains("parentSpanId") ? 0 : 1;
+        for (const auto& span : ss["spans"]) {
+          if (span.contains("parentSpanId")) continue;
+          ++roots;
+          if (trace_ids != nullptr) trace_ids->insert(span["traceId"].get<std::string>());
+        }
       }
     }
   }
@@ -46,6 +51,20 @@ TEST_CASE("gameday run writes the same traces file twice for the same seed", "[e
   // Every request is traced by default: one root per request, plus one per playbook run.
   const json report = json::parse(slurp(dir / "a/report.json"));
   REQUIRE(count_roots(a) >= report["metrics"]["requests"].get<long>());
+}
+
+TEST_CASE("Every trace of a run with golden probes has a trace id of its own", "[e2e][traces]") {
+  TempDir dir;
+  // Probes number their requests from 1, as user traffic does.
+  const auto r = gameday("run scenarios/bad-prompt-deploy.yaml --seed 2 -q --out '" + dir.path().string() + "'");
+  INFO(r.err);
+  REQUIRE((r.code == 0 || r.code == 1));
+  const std::string traces = slurp(dir / "traces.otlp.jsonl");
+  REQUIRE(traces.find("{\"key\":\"gameday.probe\",\"value\":{\"boolValue\":true}}") != std::string::npos);
+  std::set<std::string> ids;
+  const long roots = count_roots(traces, &ids);
+  REQUIRE(roots > 1000);
+  REQUIRE(static_cast<long>(ids.size()) == roots);
 }
 
 TEST_CASE("gameday run --trace-sample keeps fewer traces and --no-traces writes none", "[e2e][traces]") {
