@@ -124,7 +124,7 @@ std::vector<std::string> participants_of(const Score& score) {
   };
   for (const auto& a : score.acks) add(a.who);
   for (const auto& c : score.changes) {
-    if (c.by.rfind("deploy:", 0) != 0) add(c.by);
+    if (c.by != "scenario" && c.by.rfind("deploy:", 0) != 0) add(c.by);
   }
   return out;
 }

@@ -87,7 +87,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 /// A prepared statement, finalized on scope exit; binds by 1-based position in call order.
 class Statement {
  public:
-  Statement(sqlite3* db, const std::string& sql) : db_(db) {
+  Statement(sqlite3* db, const std::string& sql) {
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
   }
   ~Statement() { sqlite3_finalize(stmt_); }
@@ -128,7 +128,6 @@ class Statement {
   }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   int bound_ = 0;
 };
@@ -187,7 +186,7 @@ HistoryStore::HistoryStore(const std::string& path, int busy_timeout_ms) : path_
   try {
     sqlite3_busy_timeout(db_, busy_timeout_ms);
     // WAL: readers never block the writer; one writer at a time, the others wait (busy timeout).
-    exec("PRAGMA journal_mode=WAL");
+    set_wal(busy_timeout_ms);
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
     create_or_check_schema();
@@ -204,6 +203,19 @@ void HistoryStore::fail(const std::string& what) const {
   throw HistoryError(path_ + ": " + what + ": " + sqlite3_errmsg(db_));
 }
 
+void HistoryStore::set_wal(int busy_timeout_ms) {
+  // Switching a new file to WAL can answer SQLITE_BUSY without waiting while another process
+  // does the same (the busy handler does not cover it): retry for as long as the busy timeout.
+  for (int waited = 0;; waited += 10) {
+    const int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    // Not a database, not writable, ...: SQLite's message as it is.
+    if ((rc & 0xff) != SQLITE_BUSY) throw HistoryError(path_ + ": " + sqlite3_errmsg(db_));
+    if (waited >= busy_timeout_ms) fail("switching to WAL");
+    sqlite3_sleep(10);
+  }
+}
+
 void HistoryStore::exec(const std::string& sql) {
   char* err = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
@@ -213,19 +225,32 @@ void HistoryStore::exec(const std::string& sql) {
   }
 }
 
+std::optional<std::string> HistoryStore::schema_version() {
+  Statement get(db_, "SELECT value FROM meta WHERE key = 'schema_version'");
+  // No meta table yet: a new (or empty) file.
+  if (!get.ok()) return std::nullopt;
+  const int rc = get.step();
+  if (rc == SQLITE_ROW) return get.col_text(0);
+  if (rc != SQLITE_DONE) fail("reading the schema version");
+  return std::nullopt;
+}
+
+void HistoryStore::check_version(const std::string& found) const {
+  if (found != std::to_string(kHistorySchemaVersion)) {
+    throw HistoryError(path_ + ": schema version " + found + ", this gameday reads version " +
+                       std::to_string(kHistorySchemaVersion));
+  }
+}
+
 void HistoryStore::create_or_check_schema() {
+  // An existing history needs no write lock to open: readers never wait for a sweep.
+  if (const auto found = schema_version()) return check_version(*found);
   // BEGIN IMMEDIATE: two processes creating a new file at once take turns.
   exec("BEGIN IMMEDIATE");
   try {
     exec(kSchema);
-    Statement get(db_, "SELECT value FROM meta WHERE key = 'schema_version'");
-    if (!get.ok()) fail("reading the schema version");
-    if (get.step() == SQLITE_ROW) {
-      const std::string found = get.col_text(0);
-      if (found != std::to_string(kHistorySchemaVersion)) {
-        throw HistoryError(path_ + ": schema version " + found + ", this gameday reads version " +
-                           std::to_string(kHistorySchemaVersion));
-      }
+    if (const auto found = schema_version()) {
+      check_version(*found);
     } else {
       Statement put(db_, "INSERT INTO meta (key, value) VALUES ('schema_version', ?)");
       put.text(std::to_string(kHistorySchemaVersion));

@@ -87,7 +87,8 @@ struct HistoryFilter {
 HistoryRun history_run_from(const Score& score);
 
 /// The distinct people or actors of a run: each acknowledgement's `who`, then each control
-/// change's `by` (change faults' "deploy:..." excluded), in first-seen order.
+/// change's `by` (the scenario's own changes, "scenario" and change faults' "deploy:...",
+/// excluded), in first-seen order.
 std::vector<std::string> participants_of(const Score& score);
 
 /// The current UTC wall-clock time as "YYYY-MM-DDTHH:MM:SSZ".
@@ -125,7 +126,10 @@ class HistoryStore {
 
  private:
   void exec(const std::string& sql);
+  void set_wal(int busy_timeout_ms);
   void create_or_check_schema();
+  std::optional<std::string> schema_version();
+  void check_version(const std::string& found) const;
   void load_details(HistoryRun& run);
   [[noreturn]] void fail(const std::string& what) const;
 
