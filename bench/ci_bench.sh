@@ -24,6 +24,8 @@ done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The runs' history goes with the other throwaway files, not into reports/history.sqlite.
+export GAMEDAY_HISTORY=$tmp/history.sqlite
 
 # best_of CMD...: runs CMD $repeat times (exit codes 0 and 1 are results, not errors) and
 # prints the best wall time in seconds.

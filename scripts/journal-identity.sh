@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 bin=$1 out=$2 seeds=${3:-5}
 rm -rf "$out"
 mkdir -p "$out"
+# The run history is not compared (and binaries before it write none): keep it out of OUTDIR
+# and out of reports/history.sqlite.
+history_dir=$(mktemp -d)
+trap 'rm -rf "$history_dir"' EXIT
+export GAMEDAY_HISTORY=$history_dir/history.sqlite
 for f in scenarios/*.yaml examples/*.yaml; do
   name=$(basename "$f" .yaml)
   for ((s = 1; s <= seeds; s++)); do

@@ -13,7 +13,7 @@ run_demo=1
 # Prometheus and Alertmanager (the compatibility tests run the real ones on loopback).
 packages=(build-essential cmake ninja-build pkg-config
           libboost-dev libyaml-cpp-dev libcurl4-openssl-dev libspdlog-dev libcli11-dev
-          catch2 nlohmann-json3-dev
+          catch2 nlohmann-json3-dev libsqlite3-dev
           curl prometheus prometheus-alertmanager)
 # Node.js runs the real client SDKs in the end-to-end tests (openai, @anthropic-ai/sdk,
 # @langchain/openai, @langchain/anthropic, fhir-kit-client) and the OpenTelemetry definitions

@@ -150,6 +150,7 @@ bool progress_wanted(bool allowed) {
 /// What one work item produced.
 struct RunOutcome {
   RunRecord record;
+  HistoryRun history;  ///< what the run history keeps of it (scenario_file filled later)
   bool interrupted = false;  ///< the stop flag ended it early (its record is partial)
 };
 
@@ -187,7 +188,9 @@ RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::
     write_file(dir / "report.md", report_markdown(score));
   }
   require_invariants(journal.events(), score);
-  RunOutcome outcome{make_run_record(score), stats.interrupted};
+  RunOutcome outcome{make_run_record(score), history_run_from(score), stats.interrupted};
+  outcome.history.mode = "ci";
+  if (!out.empty()) outcome.history.reports = dir.string();
   for (const auto& step : stats.steps_not_run) {
     outcome.record.steps_not_run.push_back(describe_step_not_run(step));
   }
@@ -197,6 +200,7 @@ RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::
 /// The runs of a sweep, in item order; when interrupted, only those that finished.
 struct Sweep {
   std::vector<RunRecord> records;
+  std::vector<HistoryRun> history;  ///< the same runs, for the run history
   bool interrupted = false;
 };
 
@@ -241,6 +245,7 @@ Sweep run_all(const std::vector<ScenarioBundle>& bundles, const std::vector<Work
       continue;
     }
     sweep.records.push_back(std::move(r->record));
+    sweep.history.push_back(std::move(r->history));
   }
   return sweep;
 }
@@ -387,6 +392,7 @@ CLI::App* add_ci_command(CLI::App& app, CiOptions& o) {
   ci->add_option("--merge", o.merge, "combine shard summaries instead of running (SUMMARY...)");
   ci->add_flag_callback("--no-progress", [&o] { o.progress = false; }, "never show the progress line");
   add_trace_flags(*ci, o.no_traces, o.trace_sample);
+  add_history_flags(*ci, o.history);
   ci->add_flag("--json", o.json, "print the summary JSON (as written to --summary) on stdout instead of the text result");
   return ci;
 }
@@ -444,6 +450,9 @@ int cmd_ci(const CiOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   Sweep sweep = run_all(bundles, items, jobs, o.out, TraceFlags{o.no_traces, o.trace_sample}, stop, progress);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // From this thread, after the sweep, in item order; other processes' appends take turns.
+  for (auto& h : sweep.history) h.scenario_file = names.at(h.scenario);
+  record_runs(o.history, std::move(sweep.history));
   if (sweep.interrupted) return report_interrupted(sweep, items.size(), o);
 
   CiSummary summary = summarize(plan, std::move(sweep.records), shard);

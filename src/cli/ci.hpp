@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/history.hpp"
+
 namespace CLI {
 class App;
 }
@@ -29,6 +31,7 @@ struct CiOptions {
   bool json = false;              ///< print the summary JSON on stdout instead of the text result
   bool no_traces = false;         ///< write no traces.otlp.jsonl with each run under --out
   double trace_sample = 1;        ///< share of requests traced, in (0, 1]
+  HistoryFlags history;           ///< where the runs are recorded (--history, --no-history)
 };
 
 /// Options of `gameday golden`.

@@ -16,6 +16,7 @@
 #include "cli/ci.hpp"
 #include "cli/common.hpp"
 #include "cli/drill.hpp"
+#include "cli/history.hpp"
 #include "cli/serve.hpp"
 #include "cli/slo.hpp"
 #include "cli/sut.hpp"
@@ -37,14 +38,30 @@ using namespace gameday;
 /// What a command prints on stdout once a run is scored.
 enum class Summary { kText, kQuiet, kJson };
 
-/// Scores a journal and writes report.json and report.md into `out_dir`, then prints the
-/// terminal summary (or, with kJson, the machine-readable summary); throws InvariantError
-/// (exit 3) after writing them when the run breaks an invariant.
+/// Where a scored run goes in the run history (write_reports records it there).
+struct HistoryTarget {
+  HistoryFlags flags;
+  std::string mode;           ///< simulated | drill
+  std::string scenario_file;  ///< "" for the embedded default
+};
+
+/// Scores a journal and writes report.json and report.md into `out_dir`, then, with `history`,
+/// appends the run to the run history (a failure there is a warning: the reports and the exit
+/// code stay), then prints the terminal summary (or, with kJson, the machine-readable summary);
+/// throws InvariantError (exit 3) after writing them when the run breaks an invariant.
 int write_reports(const std::vector<Event>& events, const std::filesystem::path& out_dir,
-                  Summary summary) {
+                  Summary summary, const HistoryTarget* history = nullptr) {
   const Score score = score_journal(events);
   write_file(out_dir / "report.json", report_json(score));
   write_file(out_dir / "report.md", report_markdown(score));
+  if (history != nullptr) {
+    HistoryRun run = history_run_from(score);
+    run.mode = history->mode;
+    run.scenario_file = history->scenario_file;
+    run.reports = out_dir.string();
+    if (history->mode == "drill") run.participants = participants_of(score);
+    record_runs(history->flags, {std::move(run)});
+  }
   // After writing: a broken invariant is an internal error (exit 3), and the reports show it.
   require_invariants(events, score);
   if (summary == Summary::kJson) std::cout << report_summary_json(score);
@@ -57,7 +74,8 @@ Summary summary_of(bool quiet, bool json) {
 }
 
 int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
-            std::string out_dir, bool no_playbooks, const TraceFlags& trace_flags, Summary summary) {
+            std::string out_dir, bool no_playbooks, const TraceFlags& trace_flags, Summary summary,
+            const HistoryFlags& history_flags) {
   const DiskFiles disk;
   const bool embedded = scenario_path.empty();
   const FileSource& files = embedded ? static_cast<const FileSource&>(embedded_files()) : disk;
@@ -92,7 +110,8 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   journal.flush();
   traces.finish();
   spdlog::info("simulated {} requests, {} events", stats.requests, stats.events);
-  const int code = write_reports(journal.events(), out_dir, summary);
+  const HistoryTarget history{history_flags, "simulated", embedded ? "" : scenario_path};
+  const int code = write_reports(journal.events(), out_dir, summary, &history);
   if (stats.interrupted) {
     spdlog::warn("interrupted: partial journal and reports in {}/", out_dir);
     return kExitInterrupted;
@@ -162,7 +181,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"gameday: chaos and playbook simulator for AI-assisted healthcare systems"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "gameday 0.1.0");
+  app.set_version_flag("--version", "gameday " GAMEDAY_VERSION);
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "log more (also accepted after the command)");
   // Options a command does not know are looked up here: `gameday run -v` works as `gameday -v run`.
@@ -183,6 +202,8 @@ int main(int argc, char** argv) {
   run->add_flag("--json", json, "print the report.json summary (verdict, incidents, metrics) as JSON on stdout");
   TraceFlags trace_flags;
   add_trace_flags(*run, trace_flags.off, trace_flags.sample);
+  HistoryFlags run_history;
+  add_history_flags(*run, run_history);
 
   auto* validate = app.add_subcommand("validate", "check scenarios, playbooks and golden sets");
   std::vector<std::string> validate_paths;
@@ -208,6 +229,10 @@ int main(int argc, char** argv) {
   auto* drill = add_drill_command(app, drill_options);
   SutOptions sut_options;
   const auto [sut_check, sut_validate] = add_sut_command(app, sut_options);
+  HistoryFlags drill_history;
+  add_history_flags(*drill, drill_history);
+  HistoryOptions history_options;
+  const HistoryCommands history_commands = add_history_command(app, history_options);
 
   try {
     app.parse(argc, argv);
@@ -222,7 +247,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(verbose ? spdlog::level::debug : (quiet ? spdlog::level::warn : spdlog::level::info));
 
   try {
-    if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, trace_flags, summary_of(quiet, json));
+    if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, trace_flags, summary_of(quiet, json), run_history);
     if (*validate) return cmd_validate(validate_paths);
     if (*report) return cmd_report(journal_path, report_out, summary_of(quiet, json));
     if (*ci) return cmd_ci(ci_options);
@@ -231,10 +256,12 @@ int main(int argc, char** argv) {
     if (*slo) return cmd_slo(slo_options);
     if (*sut_check) return cmd_sut_check(sut_options);
     if (*sut_validate) return cmd_sut_validate(sut_options);
+    if (*history_commands.history) return cmd_history(history_commands, history_options);
     if (*drill) {
-      const ReportWriter writer = [](const std::vector<Event>& events, const std::filesystem::path& dir,
-                                     bool drill_quiet) {
-        return write_reports(events, dir, drill_quiet ? Summary::kQuiet : Summary::kText);
+      const HistoryTarget history{drill_history, "drill", drill_options.scenario};
+      const ReportWriter writer = [&history](const std::vector<Event>& events, const std::filesystem::path& dir,
+                                             bool drill_quiet) {
+        return write_reports(events, dir, drill_quiet ? Summary::kQuiet : Summary::kText, &history);
       };
       return cmd_drill(drill_options, install_interrupt_handler(), writer);
     }

@@ -44,7 +44,7 @@ TEST_CASE("drill on the latency-spike scenario, shortened to a couple of minutes
   REQUIRE(run.code == 0);
   // 2 minutes of scenario time at 8x: 15 s of wall clock.
   const auto drill = gameday("drill scenarios/vendor-latency-spike.yaml --duration 2m --speed 8 --out '" +
-                             (dir / "drill").string() + "'");
+                             (dir / "drill").string() + "' --history '" + (dir / "h.sqlite").string() + "'");
   INFO(drill.err);
   REQUIRE((drill.code == 0 || drill.code == 1));
   // It prints where it listens first: the fakes, the assistant's API, then the control port.
@@ -89,6 +89,10 @@ TEST_CASE("drill on the latency-spike scenario, shortened to a couple of minutes
     INFO(f);
     REQUIRE_FALSE(std::regex_search(slurp(dir / "drill" / f), phi));
   }
+  // The drill is in the run history, as a drill.
+  const auto history = gameday("history export --history '" + (dir / "h.sqlite").string() + "'");
+  REQUIRE(history.code == 0);
+  REQUIRE(std::regex_search(history.out, std::regex("\r\n1,[^,]+,vendor-latency-spike,[0-9]+,drill,")));
 }
 
 TEST_CASE("A drill serves the assistant's SLI counters on /metrics", "[e2e][drill][metrics]") {

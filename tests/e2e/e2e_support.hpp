@@ -38,6 +38,14 @@ inline std::string missing_node(std::initializer_list<std::string_view> packages
   return "";
 }
 
+/// Every gameday this process starts records its runs in the build directory's
+/// e2e-history.sqlite (GAMEDAY_HISTORY, unless the environment already names a history), not in
+/// the source tree's reports/: the tests running at once share that one file.
+inline const bool kHistoryInBuildDir = [] {
+  ::setenv("GAMEDAY_HISTORY", GAMEDAY_E2E_HISTORY, 0);
+  return true;
+}();
+
 /// Result of running a command.
 struct Result {
   int code = -1;
@@ -96,12 +104,14 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-/// Runs `gameday ARGS` from `cwd` (default: the source tree) and captures its output.
-inline Result gameday(const std::string& args, const std::filesystem::path& cwd = GAMEDAY_SOURCE_DIR) {
+/// Runs `gameday ARGS` from `cwd` (default: the source tree) with the shell assignments `env`
+/// ("NAME=value ...", e.g. "GAMEDAY_HISTORY=h.sqlite") and captures its output.
+inline Result gameday(const std::string& args, const std::filesystem::path& cwd = GAMEDAY_SOURCE_DIR,
+                      const std::string& env = "") {
   TempDir io;
   const auto out = io / "stdout";
   const auto err = io / "stderr";
-  const std::string cmd = "cd '" + cwd.string() + "' && '" + std::string(GAMEDAY_BIN) + "' " + args +
+  const std::string cmd = "cd '" + cwd.string() + "' && " + env + " '" + std::string(GAMEDAY_BIN) + "' " + args +
                           " > '" + out.string() + "' 2> '" + err.string() + "' < /dev/null";
   const int status = std::system(cmd.c_str());
   Result r;
