@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "slo/prom_rules.hpp"
+#include "trace/otlp.hpp"
 
 namespace gameday::net {
 namespace {
@@ -77,7 +78,7 @@ GenAiCall gen_ai_call(const DependencyCall& c, std::string operation, std::strin
   g.request_model = std::move(request_model);
   g.duration = c.latency;
   if (c.failed()) {
-    g.error_type = !c.error_type.empty() ? c.error_type : c.status != 0 ? std::to_string(c.status) : "timeout";
+    g.error_type = call_error_type(c);
     return g;
   }
   g.response_model = c.resource;

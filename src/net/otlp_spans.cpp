@@ -54,9 +54,7 @@ Json served_attributes(const ServedCall& c) {
   }
   if (d.status != 0) a.push_back(int_attr("http.response.status_code", d.status));
   if (d.failed()) {
-    a.push_back(text_attr("error.type", !d.error_type.empty() ? d.error_type
-                                        : d.status != 0       ? std::to_string(d.status)
-                                                              : "timeout"));
+    a.push_back(text_attr("error.type", call_error_type(d)));
   }
   if (c.unfinished) a.push_back(Json{{"key", "gameday.call.unfinished"}, {"value", {{"boolValue", true}}}});
   return a;

@@ -75,10 +75,11 @@ class TimeMapScope {
 // A timestamp as OTLP/JSON writes fixed64: a decimal string of Unix nanoseconds.
 void append_time(std::string& out, SimTime t) {
   const std::uint64_t us = static_cast<std::uint64_t>(t < 0 ? 0 : t);
-  std::uint64_t nanos = kTraceEpochUnixNano + us * 1000ULL;
-  if (time_map != nullptr && (time_map->epoch_unix_nano != kTraceEpochUnixNano || time_map->nanos_per_us != 1000)) {
-    nanos = time_map->epoch_unix_nano + static_cast<std::uint64_t>(static_cast<double>(us) * time_map->nanos_per_us);
-  }
+  const std::uint64_t epoch = time_map != nullptr ? time_map->epoch_unix_nano : kTraceEpochUnixNano;
+  const double scale = time_map != nullptr ? time_map->nanos_per_us : 1000;
+  // Whole nanoseconds per microsecond (simulated runs, drills at speed 1) stay integer maths.
+  const std::uint64_t nanos =
+      epoch + (scale == 1000 ? us * 1000ULL : static_cast<std::uint64_t>(static_cast<double>(us) * scale));
   out += '"';
   append_uint(out, nanos);
   out += '"';
@@ -190,11 +191,6 @@ void close_span(std::string& out, bool error, std::string_view message) {
 }
 
 // error.type of a failed call: the error body's type, else "timeout" (no answer) or the status.
-std::string call_error_type(const DependencyCall& c) {
-  if (!c.error_type.empty()) return c.error_type;
-  return c.status == 0 ? "timeout" : std::to_string(c.status);
-}
-
 std::string vendor_address(const std::string& vendor) { return vendor + ".vendor.gameday.invalid"; }
 constexpr std::string_view kEhrAddress = "ehr.gameday.invalid";
 
@@ -285,6 +281,11 @@ bool validated(const RequestEvent& r, SimTime* at) {
 }
 
 }  // namespace
+
+std::string call_error_type(const DependencyCall& c) {
+  if (!c.error_type.empty()) return c.error_type;
+  return c.status == 0 ? "timeout" : std::to_string(c.status);
+}
 
 TraceId request_trace_id(std::uint64_t seed, std::uint64_t request_id, bool probe) {
   return make_trace_id(seed, probe ? kProbeSalt : kRequestSalt, request_id);

@@ -35,6 +35,10 @@ struct TraceId {
   friend bool operator==(const TraceId&, const TraceId&) = default;
 };
 
+/// OpenTelemetry's `error.type` of a failed call: its error body's type, else its status code,
+/// else "timeout" (no answer: the caller's timeout, a hang, a reset).
+std::string call_error_type(const DependencyCall& call);
+
 /// The trace of request `request_id` in the run with seed `seed`. Golden probes number their
 /// requests apart from user traffic (both start at 1), so `probe` keeps their traces apart.
 TraceId request_trace_id(std::uint64_t seed, std::uint64_t request_id, bool probe = false);

@@ -139,3 +139,15 @@ TEST_CASE("gameday serve --otlp sends each call the fakes serve as a server span
   CHECK(ehr->parent_span_id.empty());  // no traceparent: a trace of its own
   CHECK(ehr->trace_id.size() == 32);
 }
+
+TEST_CASE("drill and serve refuse an --otlp that is not an http URL, and drill a bad --trace-sample, with exit 2", "[e2e][otlp][errors]") {
+  const auto drill = e2e::gameday("drill scenarios/vendor-latency-spike.yaml --otlp ftp://collector:4318");
+  CHECK(drill.code == 2);
+  CHECK(drill.err.find("--otlp: expected an http:// or https:// URL, got 'ftp://collector:4318'") != std::string::npos);
+  const auto serve = e2e::gameday("serve --otlp collector:4318");
+  CHECK(serve.code == 2);
+  CHECK(serve.err.find("--otlp") != std::string::npos);
+  const auto sample = e2e::gameday("drill scenarios/vendor-latency-spike.yaml --trace-sample 1.5");
+  CHECK(sample.code == 2);
+  CHECK(sample.err.find("--trace-sample") != std::string::npos);
+}
