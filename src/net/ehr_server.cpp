@@ -88,6 +88,7 @@ struct EhrServer::Impl {
     if (const auto parent = parse_traceparent(request_header(req, kTraceparentHeader))) {
       call.trace_id = parent->trace_id;
       call.parent_span_id = parent->parent_id;
+      call.sampled = parent->sampled;
     }
     std::vector<FaultSpec> faults;
     ctx.faults.select("ehr", RequestInfo{er.task_type, ""}, faults);

@@ -14,6 +14,9 @@ namespace gameday::net {
 struct ServedCall {
   std::string trace_id;        ///< the caller's `traceparent` trace id ("" = it sent none)
   std::string parent_span_id;  ///< the caller's span the call belongs to ("" = none)
+  /// The caller's trace-flags sampled bit (true without trace context): a caller that does not
+  /// record its trace gets no span of the call exported (`serve --otlp`).
+  bool sampled = true;
   /// dependency (kVendor, kEmbeddings or kEhr), vendor id, status (0: reset, cut or never
   /// answered), latency (real time from receipt to the last byte, the reset, or the hold),
   /// resource (EHR: the FHIR resource type; vendor: the model that answered), response id,

@@ -26,6 +26,7 @@ ServedSpanExporter::~ServedSpanExporter() {
 }
 
 void ServedSpanExporter::served(const ServedCall& call) {
+  if (!call.sampled) return;  // the caller does not record this trace
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -16,7 +16,8 @@ namespace gameday::net {
 
 /// A CallObserver batching served calls into export requests for `exporter`: a batch goes when
 /// it holds `batch` calls or `interval` after its first call, from its own thread; served()
-/// never waits on the network (a full exporter queue drops the batch, counted there).
+/// never waits on the network (a full exporter queue drops the batch, counted there). Calls
+/// whose `traceparent` says the caller does not sample the trace are not exported.
 class ServedSpanExporter final : public CallObserver {
  public:
   /// `exporter` must outlive this; spans are of service `service_name`.

@@ -219,6 +219,7 @@ void VendorServer::Impl::begin_call(const ServerRequest& req, const NotePtr& n, 
   if (const auto parent = parse_traceparent(request_header(req, kTraceparentHeader))) {
     c.trace_id = parent->trace_id;
     c.parent_span_id = parent->parent_id;
+    c.sampled = parent->sampled;
   }
 }
 

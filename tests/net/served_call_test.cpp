@@ -56,6 +56,7 @@ TEST_CASE("The fake vendor reports a model call with the caller's trace context,
   const ServedCall& c = calls[0];
   CHECK(c.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736");
   CHECK(c.parent_span_id == "00f067aa0ba902b7");
+  CHECK(c.sampled);
   CHECK(c.call.dependency == Dependency::kVendor);
   CHECK(c.call.vendor == "primary");
   CHECK(c.call.status == 200);
@@ -123,7 +124,10 @@ TEST_CASE("A call with a malformed traceparent, or none, is reported without tra
   testing::LiveVendor live;
   REQUIRE(post_chat(live, kQuestion, false, "00-not-a-trace-01").status == 200);
   REQUIRE(post_chat(live, kQuestion, false, "").status == 200);
-  const auto calls = reported(live.calls, 2);
+  REQUIRE(post_chat(live, kQuestion, false, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00").status == 200);
+  const auto calls = reported(live.calls, 3);
+  CHECK_FALSE(calls[2].sampled);  // the caller does not record this trace
+  CHECK(calls[2].trace_id == "4bf92f3577b34da6a3ce929d0e0e4736");
   CHECK(calls[0].trace_id.empty());
   CHECK(calls[0].parent_span_id.empty());
   CHECK(calls[1].trace_id.empty());
