@@ -33,6 +33,7 @@
 #include "load/loader.hpp"
 #include "engine/simulation.hpp"
 #include "net/step_effects.hpp"
+#include "report/html.hpp"
 #include "report/report.hpp"
 #include "score/invariants.hpp"
 #include "score/score.hpp"
@@ -186,6 +187,7 @@ RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::
   if (!out.empty()) {
     write_file(dir / "report.json", report_json(score));
     write_file(dir / "report.md", report_markdown(score));
+    write_file(dir / "report.html", report_html(score, journal.events()));
   }
   require_invariants(journal.events(), score);
   RunOutcome outcome{make_run_record(score), history_run_from(score), stats.interrupted};
@@ -277,6 +279,7 @@ std::string not_run_lines(const CiSummary& s, std::size_t* count) {
 /// The final table (a row per scenario, its incidents beneath), the failures with replay
 /// commands, and the result line naming every file or directory written.
 void print_result(const CiSummary& s, const std::string& summary_path, const std::string& junit_path,
+                  const std::string& html_path,
                   const std::string& runs_dir) {
   std::size_t width = 8;
   for (const auto& sc : s.scenarios) width = std::max(width, sc.plan.name.size());
@@ -321,8 +324,19 @@ void print_result(const CiSummary& s, const std::string& summary_path, const std
                        : ", " + std::to_string(not_run) + (not_run == 1 ? " step" : " steps") + " could not run") +
          "); summary: " + summary_path;
   if (!junit_path.empty()) out += "; junit: " + junit_path;
+  if (!html_path.empty()) out += "; dashboard: " + html_path;
   if (!runs_dir.empty()) out += "; runs: " + runs_dir + "/";
   std::cout << out << "\n";
+}
+
+/// The runs directory `out` as the dashboard at `html` links to it: relative to the dashboard's
+/// directory ("" without --out).
+std::string reports_link(const std::string& out, const std::string& html) {
+  if (out.empty()) return "";
+  namespace fs = std::filesystem;
+  const fs::path base = fs::absolute(html).parent_path();
+  const fs::path rel = fs::absolute(out).lexically_normal().lexically_relative(base.lexically_normal());
+  return rel.empty() ? fs::absolute(out).string() : rel.generic_string();
 }
 
 /// Writes the outputs, prints the result and returns the exit code.
@@ -332,11 +346,12 @@ int finish(CiSummary& summary, const CiOptions& o, const std::optional<CiSummary
   const std::string json = summary_json(summary);
   write_file(summary_path, json);
   if (!o.junit.empty()) write_file(o.junit, junit_xml(summary));
+  if (!o.html.empty()) write_file(o.html, ci_dashboard_html(summary, reports_link(o.out, o.html)));
   if (o.json) {
     std::cout << json;
     if (json.empty() || json.back() != '\n') std::cout << "\n";
   } else {
-    print_result(summary, summary_path, o.junit, o.out);
+    print_result(summary, summary_path, o.junit, o.html, o.out);
   }
   return summary.pass() ? kExitPass : kExitFail;
 }
@@ -381,6 +396,9 @@ CLI::App* add_ci_command(CLI::App& app, CiOptions& o) {
   ci->add_option("--seeds", o.seeds, "seeds per scenario: its own seed, +1, ... (default 10)")
       ->check(CLI::Range(1, 100000));
   ci->add_option("--junit", o.junit, "write JUnit XML here");
+  ci->add_option("--html", o.html,
+                 "write the CI dashboard here (strip plots per scenario, regressions, failing runs; "
+                 "links to their report.html with --out)");
   ci->add_option("--summary", o.summary,
                  "write the summary JSON here (default reports/ci/summary.json, "
                  "reports/ci/summary-I-of-N.json for a shard)");

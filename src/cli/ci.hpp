@@ -21,6 +21,7 @@ struct CiOptions {
   std::vector<std::string> paths = {"scenarios"};
   int seeds = 10;                 ///< seeds per scenario: its own seed, +1, ..., +seeds−1
   std::string junit;              ///< JUnit XML path ("" = none)
+  std::string html;               ///< CI dashboard path ("" = none)
   std::string summary;            ///< summary JSON path ("" = reports/ci/summary[-i-of-n].json)
   std::string baseline;           ///< baseline summary to compare with ("" = none)
   std::string shard;              ///< "i/n" (1-based), "" = all the work

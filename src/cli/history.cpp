@@ -14,6 +14,7 @@
 
 #include "ci/text.hpp"
 #include "cli/common.hpp"
+#include "report/html.hpp"
 
 #ifndef GAMEDAY_VERSION
 #define GAMEDAY_VERSION "0.1.0"
@@ -83,6 +84,25 @@ std::string trend_table(const std::vector<HistoryRun>& runs) {
                     std::to_string(r.unsafe)});
   }
   return table(rows);
+}
+
+/// The trend as a page: a chart of TTD/TTM/TTR and unsafe answers per run, and the trend table.
+std::string trend_html(const std::string& scenario, const std::vector<HistoryRun>& runs) {
+  using nlohmann::json;
+  const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  json rows = json::array();
+  for (const auto& r : runs) {
+    rows.push_back({{"id", r.id}, {"recorded_at", r.recorded_at}, {"seed", r.seed}, {"mode", r.mode},
+                    {"verdict", verdict_word(r)}, {"ttd_s", opt(r.ttd_s)}, {"ttm_s", opt(r.ttm_s)},
+                    {"ttr_s", opt(r.ttr_s)}, {"unsafe", r.unsafe}});
+  }
+  std::string body = "<header class=\"page-head\"><h1>" + html_escape(scenario) +
+                     ": run history</h1><p class=\"meta\">" + std::to_string(runs.size()) +
+                     (runs.size() == 1 ? " run" : " runs") +
+                     " recorded, oldest first</p></header>\n<div id=\"trend\"></div>\n<pre>" +
+                     html_escape(runs.empty() ? "no runs recorded\n" : trend_table(runs)) + "</pre>\n";
+  return html_page("gameday history: " + scenario, body, json{{"scenario", scenario}, {"runs", std::move(rows)}},
+                   "trend.js");
 }
 
 std::string show_text(const HistoryRun& r) {
@@ -224,6 +244,7 @@ HistoryCommands add_history_command(CLI::App& app, HistoryOptions& o) {
   c.show->add_option("id", o.id, "run id (from `gameday history`)")->required();
   c.trend = c.history->add_subcommand("trend", "TTD, TTM, TTR and unsafe answers of a scenario over time");
   c.trend->add_option("scenario", o.scenario, "scenario name")->required();
+  c.trend->add_option("--html", o.html, "also write the trend as a chart page here");
   c.export_csv = c.history->add_subcommand("export", "the runs as CSV (one row per run, or per incident)");
   c.export_csv->add_option("--out", o.out, "CSV file to write (default: stdout)");
   c.export_csv->add_flag("--incidents", o.incidents, "one row per incident instead of per run");
@@ -259,6 +280,7 @@ int cmd_history(const HistoryCommands& c, const HistoryOptions& o) {
       }
       return kExitPass;
     }
+    if (*c.trend && !o.html.empty()) write_file(o.html, trend_html(o.scenario, runs));
     if (runs.empty()) {
       std::cout << "no runs recorded in " << path << (o.scenario.empty() ? "" : " for " + o.scenario)
                 << (exists ? "" : " (no such file yet)") << "\n";

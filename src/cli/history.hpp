@@ -53,6 +53,7 @@ struct HistoryOptions {
   std::int64_t id = 0;     ///< show's ID
   std::string out;         ///< export --out FILE ("" = stdout)
   bool incidents = false;  ///< export --incidents: one row per incident
+  std::string html;        ///< trend --html FILE: also write the trend as a page ("" = none)
 };
 
 /// What `gameday history` was asked to do.

@@ -26,6 +26,7 @@
 #include "load/loader.hpp"
 #include "engine/simulation.hpp"
 #include "net/step_effects.hpp"
+#include "report/html.hpp"
 #include "report/report.hpp"
 #include "score/invariants.hpp"
 #include "score/score.hpp"
@@ -45,7 +46,7 @@ struct HistoryTarget {
   std::string scenario_file;  ///< "" for the embedded default
 };
 
-/// Scores a journal and writes report.json and report.md into `out_dir`, then, with `history`,
+/// Scores a journal and writes report.json, report.md and report.html into `out_dir`, then, with `history`,
 /// appends the run to the run history (a failure there is a warning: the reports and the exit
 /// code stay), then prints the terminal summary (or, with kJson, the machine-readable summary);
 /// throws InvariantError (exit 3) after writing them when the run breaks an invariant.
@@ -54,6 +55,7 @@ int write_reports(const std::vector<Event>& events, const std::filesystem::path&
   const Score score = score_journal(events);
   write_file(out_dir / "report.json", report_json(score));
   write_file(out_dir / "report.md", report_markdown(score));
+  write_file(out_dir / "report.html", report_html(score, events));
   if (history != nullptr) {
     HistoryRun run = history_run_from(score);
     run.mode = history->mode;
@@ -209,7 +211,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> validate_paths;
   validate->add_option("files", validate_paths, "files to check")->required();
 
-  auto* report = app.add_subcommand("report", "rebuild report.json and report.md from a journal");
+  auto* report = app.add_subcommand("report", "rebuild report.json, report.md and report.html from a journal");
   std::string journal_path;
   std::string report_out;
   report->add_option("journal", journal_path, "journal.jsonl of a run")->required();

@@ -644,6 +644,12 @@ Score score_journal(const std::vector<Event>& events) {
   return s;
 }
 
+bool slo_request_good(const SloRecord& slo, const RequestEvent& request) {
+  const bool ok = request.status == RequestStatus::kOk;
+  const Req r{0, ok, request.unsafe, request.latency, &request, false};
+  return slo_good(slo, slo_kind(slo.sli), r);
+}
+
 std::vector<UnsafeReason> unsafe_reasons(const Metrics& m) {
   std::vector<UnsafeReason> out;
   out.reserve(m.unsafe_by_reason.size());

@@ -249,6 +249,9 @@ struct Score {
 /// Throws std::runtime_error when the journal has no run_start event.
 Score score_journal(const std::vector<Event>& events);
 
+/// Whether a user request is good for an SLO, by the rules score_journal() uses (above).
+bool slo_request_good(const SloRecord& slo, const RequestEvent& request);
+
 /// Evaluates one expectation text (grammar: score/expect.hpp) against a score. An unparsable
 /// text fails with an empty metric; an incident that does not exist fails every comparison.
 ExpectationResult evaluate_expectation(const std::string& text, const Score& s);
