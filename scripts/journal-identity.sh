@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every shipped scenario (scenarios/*.yaml and examples/*.yaml) at seeds 1..N with one
-# gameday binary and keeps each run's journal.jsonl, report.json and report.md under OUTDIR, so
+# gameday binary and keeps each run's journal.jsonl, report.json, report.md and report.html under OUTDIR, so
 # two builds (or two revisions) can be compared byte for byte with `diff -r`.
 #   scripts/journal-identity.sh BIN OUTDIR [SEEDS]
 set -euo pipefail

@@ -9,15 +9,16 @@ cd "$(dirname "$0")/.."
 run_demo=1
 [[ "${1:-}" == "--no-run" ]] && run_demo=0
 
-# Build: compiler, CMake/Ninja and the libraries. Tests: curl (scripts in playbook exec steps),
-# Prometheus and Alertmanager (the compatibility tests run the real ones on loopback).
+# Build: compiler, CMake/Ninja and the libraries (cmark-gfm renders report.md into report.html).
+# Tests: curl (scripts in playbook exec steps), Prometheus and Alertmanager (the compatibility
+# tests run the real ones on loopback), Chromium and a font (the HTML pages are opened headless).
 packages=(build-essential cmake ninja-build pkg-config
           libboost-dev libyaml-cpp-dev libcurl4-openssl-dev libspdlog-dev libcli11-dev
-          catch2 nlohmann-json3-dev libsqlite3-dev
-          curl prometheus prometheus-alertmanager)
+          catch2 nlohmann-json3-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+          curl prometheus prometheus-alertmanager chromium fonts-dejavu-core)
 # Node.js runs the real client SDKs in the end-to-end tests (openai, @anthropic-ai/sdk,
-# @langchain/openai, @langchain/anthropic, fhir-kit-client) and the OpenTelemetry definitions
-# that decode the traces file; any installed Node >= 18 with npm will do, else Debian's (Node 20
+# @langchain/openai, @langchain/anthropic, fhir-kit-client), the OpenTelemetry definitions
+# that decode the traces file and puppeteer-core (drives the system Chromium, downloads none); any installed Node >= 18 with npm will do, else Debian's (Node 20
 # on Debian 12).
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 # Python 3 runs the second reference service (tests/python, standard library only).
