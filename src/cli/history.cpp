@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 
+#include "ci/junit.hpp"
 #include "ci/text.hpp"
 #include "cli/common.hpp"
 #include "report/html.hpp"
@@ -96,11 +97,11 @@ std::string trend_html(const std::string& scenario, const std::vector<HistoryRun
                     {"verdict", verdict_word(r)}, {"ttd_s", opt(r.ttd_s)}, {"ttm_s", opt(r.ttm_s)},
                     {"ttr_s", opt(r.ttr_s)}, {"unsafe", r.unsafe}});
   }
-  std::string body = "<header class=\"page-head\"><h1>" + html_escape(scenario) +
+  std::string body = "<header class=\"page-head\"><h1>" + xml_escape(scenario) +
                      ": run history</h1><p class=\"meta\">" + std::to_string(runs.size()) +
                      (runs.size() == 1 ? " run" : " runs") +
                      " recorded, oldest first</p></header>\n<div id=\"trend\"></div>\n<pre>" +
-                     html_escape(runs.empty() ? "no runs recorded\n" : trend_table(runs)) + "</pre>\n";
+                     xml_escape(runs.empty() ? "no runs recorded\n" : trend_table(runs)) + "</pre>\n";
   return html_page("gameday history: " + scenario, body, json{{"scenario", scenario}, {"runs", std::move(rows)}},
                    "trend.js");
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "ci/junit.hpp"
 #include "ci/plan.hpp"
 #include "report/assets.hpp"
 #include "report/report.hpp"
@@ -107,6 +108,15 @@ json ratio_series(const std::vector<long>& part, const std::vector<long>& whole)
   return out;
 }
 
+/// [fired, resolved] of each firing of the alert `name`.
+json fired_windows(const Score& s, const std::string& name) {
+  json fired = json::array();
+  for (const auto& a : s.alerts) {
+    if (a.name == name) fired.push_back({secs(a.fired_at), secs(a.resolved_at)});
+  }
+  return fired;
+}
+
 json series_data(const MinuteSeries& m, const Score& s) {
   json t = json::array();
   for (int i = 0; i < m.minutes; ++i) t.push_back(i * 60);
@@ -130,12 +140,17 @@ json series_data(const MinuteSeries& m, const Score& s) {
   for (const auto& b : m.burn) {
     json rate = json::array();
     for (const auto& r : b.rate) rate.push_back(opt_rounded(r, 3));
-    json fired = json::array();
-    for (const auto& a : s.alerts) {
-      if (a.name == b.alert) fired.push_back({secs(a.fired_at), secs(a.resolved_at)});
-    }
+    json fired = fired_windows(s, b.alert);
     burn.push_back({{"alert", b.alert}, {"slo", b.slo}, {"window_s", secs(b.window)},
                     {"rate", std::move(rate)}, {"fired", std::move(fired)}});
+  }
+  json rules = json::array();
+  for (const auto& r : m.rules) {
+    json value = json::array();
+    for (const auto& v : r.value) value.push_back(opt_rounded(v, 5));
+    rules.push_back({{"alert", r.alert}, {"sli", r.sli}, {"window_s", secs(r.window)},
+                     {"above", rounded(r.above, 6)}, {"per_minute", r.per_minute},
+                     {"value", std::move(value)}, {"fired", fired_windows(s, r.alert)}});
   }
   return {{"t", std::move(t)},
           {"requests_per_s", per_minute_rate(m.requests)},
@@ -146,26 +161,11 @@ json series_data(const MinuteSeries& m, const Score& s) {
           {"failed", std::move(failed)},
           {"unsafe", std::move(unsafe)},
           {"slos", std::move(slos)},
-          {"burn", std::move(burn)}};
+          {"burn", std::move(burn)},
+          {"rules", std::move(rules)}};
 }
 
 }  // namespace
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string markdown_html(std::string_view markdown) {
   cmark_gfm_core_extensions_ensure_registered();
@@ -204,7 +204,7 @@ std::string html_page(std::string_view title, std::string_view body, const json&
   // Nothing on this page may load from the network: the policy blocks it as well.
   out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
          "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n";
-  out += "<title>" + html_escape(title) + "</title>\n<style>\n";
+  out += "<title>" + xml_escape(title) + "</title>\n<style>\n";
   out += asset("third_party/uplot/uPlot.min.css");
   out += "\n";
   out += asset("src/report/html/page.css");
@@ -234,10 +234,10 @@ std::string report_html(const Score& score, const std::vector<Event>& events) {
       {"series", series_data(series, score)},
   };
   std::string body;
-  body += "<header class=\"page-head\"><h1>" + html_escape(score.run.scenario) + "</h1>";
+  body += "<header class=\"page-head\"><h1>" + xml_escape(score.run.scenario) + "</h1>";
   body += "<p class=\"meta\"><span class=\"verdict verdict-" + verdict + "\">" +
           (score.pass ? "PASS" : "FAIL") + "</span> seed " + std::to_string(score.run.seed) +
-          " &middot; " + html_escape(score.run.mode) + " &middot; playbooks " +
+          " &middot; " + xml_escape(score.run.mode) + " &middot; playbooks " +
           (score.run.playbooks_enabled ? "on" : "off") + "</p></header>\n";
   body += "<nav class=\"toolbar\"><button type=\"button\" id=\"reset-zoom\">Reset zoom</button>"
           "<span class=\"hint\">Drag across a chart to zoom the time axis; double-click to reset. "

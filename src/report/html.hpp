@@ -22,9 +22,6 @@ namespace gameday {
 std::string html_page(std::string_view title, std::string_view body, const nlohmann::json& data,
                       std::string_view script);
 
-/// `text` with &, <, >, " and ' escaped for HTML text and attribute values.
-std::string html_escape(std::string_view text);
-
 /// Markdown (CommonMark with GitHub tables, by cmark-gfm) as HTML; raw HTML in the input is not
 /// passed through.
 std::string markdown_html(std::string_view markdown);
@@ -34,7 +31,8 @@ std::string markdown_html(std::string_view markdown);
 /// f/i/d/a/m/r marks, alerts firing, acknowledgements, playbook runs and their steps, control
 /// changes, golden checks), per-minute SLI charts on the same time axis (request rate,
 /// availability, latency p50/p95, failed and unsafe answers by kind, each SLO's compliance with
-/// its objective, each burn-rate rule's burn rate with its alert's firing windows), and
+/// its objective, each burn-rate rule's burn rate and each threshold rule's SLI against its
+/// threshold, with the alert's firing windows shaded), and
 /// report.md rendered below. Charts zoom together (drag; double-click resets) and show exact
 /// values under the cursor. Its size depends on the run's length in minutes, not on its requests.
 std::string report_html(const Score& score, const std::vector<Event>& events);

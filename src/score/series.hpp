@@ -35,6 +35,21 @@ struct BurnSeries {
   std::vector<std::optional<double>> rate;
 };
 
+/// A threshold alert rule's SLI as the rule measured it, at the end of each minute: ratios,
+/// request and correction rates, correction counts and probe results over the rule's window
+/// (as the detector computes them, from the journal's requests, corrections and probe results);
+/// latency percentiles per minute (`per_minute`). nullopt for a minute with nothing to measure.
+/// Rules on dependency SLIs (EHR, vendor and embeddings calls) have none: the journal does not
+/// keep the assistant's calls.
+struct RuleSeries {
+  std::string alert;
+  std::string sli;   ///< its name ("citation_invalid_ratio", ...)
+  Duration window = 0;
+  double above = 0;  ///< the rule's threshold, in the SLI's unit
+  bool per_minute = false;
+  std::vector<std::optional<double>> value;
+};
+
 /// A run's user requests bucketed by completion minute: bucket m covers [m, m + 1) minutes from
 /// the run start. Probes are counted apart and in no other series.
 struct MinuteSeries {
@@ -53,6 +68,7 @@ struct MinuteSeries {
   std::map<std::string, std::vector<long>> unsafe_by_kind;
   std::vector<SloSeries> slos;   ///< in run.slos order
   std::vector<BurnSeries> burn;  ///< burn-rate rules in run.alerts order whose SLO the run has
+  std::vector<RuleSeries> rules; ///< threshold rules in run.alerts order, but dependency SLIs
 };
 
 /// Buckets `events` (a whole journal, as scored into `score`) per minute.

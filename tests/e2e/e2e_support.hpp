@@ -46,6 +46,17 @@ inline const bool kHistoryInBuildDir = [] {
   return true;
 }();
 
+/// The shipped scenario library (scenarios/*.yaml), by name; the library and browser tests check
+/// that it matches the directory.
+inline const std::vector<std::string> kLibrary = {
+    "vendor-latency-spike",     "vendor-429-storm",        "hallucinated-cpt-codes",
+    "indirect-prompt-injection", "wrong-patient-retrieval", "stale-benefits-policy",
+    "bad-prompt-deploy",         "phi-redaction-regression", "silent-model-drift",
+    "ehr-timeout-cascade",       "json-schema-break-triage", "vendor-slowdown-then-bad-prompt",
+    "prompt-redeploy-relapse",   "flapping-vendor-errors",  "prompt-relapse-while-firing",
+    "approval-timeout-escalation", "vendor-error-ramp",     "flapping-ehr",
+    "embeddings-outage",         "ehr-errors-per-dependency", "tool-call-faults"};
+
 /// Result of running a command.
 struct Result {
   int code = -1;

@@ -12,6 +12,7 @@
 #include "node_clients.hpp"
 
 using e2e::gameday;
+using e2e::kLibrary;
 using e2e::slurp;
 using e2e::TempDir;
 using nlohmann::json;
@@ -56,15 +57,6 @@ void check_clean(const json& page) {
 long count_type(const std::vector<json>& events, const std::string& type) {
   return static_cast<long>(e2e::of_type(events, type).size());
 }
-
-const std::vector<std::string> kLibrary = {
-    "vendor-latency-spike",     "vendor-429-storm",        "hallucinated-cpt-codes",
-    "indirect-prompt-injection", "wrong-patient-retrieval", "stale-benefits-policy",
-    "bad-prompt-deploy",         "phi-redaction-regression", "silent-model-drift",
-    "ehr-timeout-cascade",       "json-schema-break-triage", "vendor-slowdown-then-bad-prompt",
-    "prompt-redeploy-relapse",   "flapping-vendor-errors",  "prompt-relapse-while-firing",
-    "approval-timeout-escalation", "vendor-error-ramp",     "flapping-ehr",
-    "embeddings-outage",         "ehr-errors-per-dependency", "tool-call-faults"};
 
 }  // namespace
 

@@ -10,20 +10,13 @@
 #include "e2e_support.hpp"
 
 using e2e::gameday;
+using e2e::kLibrary;
 using e2e::slurp;
 using e2e::TempDir;
 using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kLibrary = {
-    "vendor-latency-spike",     "vendor-429-storm",        "hallucinated-cpt-codes",
-    "indirect-prompt-injection", "wrong-patient-retrieval", "stale-benefits-policy",
-    "bad-prompt-deploy",         "phi-redaction-regression", "silent-model-drift",
-    "ehr-timeout-cascade",       "json-schema-break-triage", "vendor-slowdown-then-bad-prompt",
-    "prompt-redeploy-relapse",   "flapping-vendor-errors",  "prompt-relapse-while-firing",
-    "approval-timeout-escalation", "vendor-error-ramp",     "flapping-ehr",
-    "embeddings-outage",         "ehr-errors-per-dependency", "tool-call-faults"};
 
 // Whether `text` holds what the PHI regex of the scan below matches, without std::regex: a
 // traces file is several times the size of a journal.

@@ -88,3 +88,46 @@ TEST_CASE("Minute series cover the planned duration even when the journal ends e
   CHECK(m.minutes == 10);  // 600 s planned
   CHECK(m.requests[0] == 1);
 }
+
+TEST_CASE("Threshold rules get their SLI over the rule's window, except dependency SLIs", "[score][series]") {
+  RunStartEvent run = standard_run();
+  run.duration = 180 * kSecond;
+  run.alerts = {threshold_rule("Errors", "error_ratio", 2 * kMinute, 0.1),
+                threshold_rule("Citations", "citation_invalid_ratio", kMinute, 0.05),
+                threshold_rule("Rate", "request_rate", kMinute, 100),
+                threshold_rule("Corrections", "correction_rate", 2 * kMinute, 1),
+                threshold_rule("Probe", "probe_failure", kMinute, 0.5),
+                threshold_rule("Slow", "latency_p95", 2 * kMinute, 2),
+                threshold_rule("Vendor", "vendor_error_ratio", kMinute, 0.1)};
+  JournalBuilder b(run);
+  // Minute 0: 6 requests, 3 failed; minute 1: 6 ok requests, 2 with invalid citations.
+  for (int i = 0; i < 6; ++i) b.request((i + 1) * 5 * kSecond, i < 3 ? RequestStatus::kError : RequestStatus::kOk);
+  for (int i = 0; i < 6; ++i) {
+    RequestEvent r;
+    r.latency = kSecond;
+    r.citations_valid = i >= 2;
+    b.request_event(60 * kSecond + (i + 1) * 5 * kSecond, r);
+  }
+  b.correction(70 * kSecond, 1);
+  b.add(90 * kSecond, GoldenResultEvent{"core", 2, 5, 0.9, false, "probe"});
+  b.end(180 * kSecond);
+  const Score s = score_journal(b.events());
+  const MinuteSeries m = minute_series(b.events(), s);
+  REQUIRE(m.rules.size() == 6);  // vendor_error_ratio needs the calls, which the journal lacks
+  const auto& errors = m.rules[0];
+  CHECK(errors.alert == "Errors");
+  CHECK_FALSE(errors.per_minute);
+  CHECK(*errors.value[0] == Approx(0.5));        // [0, 60 s): 3 of 6
+  CHECK(*errors.value[1] == Approx(0.25));       // [0, 120 s): 3 of 12
+  CHECK(*errors.value[2] == Approx(0.0));        // [60 s, 180 s): 0 of 6
+  const auto& citations = m.rules[1];
+  CHECK(*citations.value[1] == Approx(2.0 / 6.0));
+  CHECK_FALSE(citations.value[2].has_value());   // no request in [120 s, 180 s)
+  CHECK(*m.rules[2].value[0] == Approx(6.0 / 60.0));  // requests per second over 1 m
+  CHECK(*m.rules[3].value[1] == Approx(0.5));    // one correction in 2 m
+  CHECK_FALSE(m.rules[4].value[0].has_value());  // no probe yet
+  CHECK(*m.rules[4].value[1] == Approx(1.0));    // the probe at 90 s failed
+  CHECK_FALSE(m.rules[4].value[2].has_value());  // 90 s is more than 1 m before 180 s
+  CHECK(m.rules[5].per_minute);
+  CHECK(*m.rules[5].value[0] == Approx(1.0));
+}

@@ -215,6 +215,22 @@
                  fmt: function (v) { return GD.number(v, 2) + "x"; } }] });
   });
 
+  // The SLIs the scenario's threshold alerts watch, against each rule's threshold.
+  var RATIO = /_ratio$/;
+  S.rules.forEach(function (r) {
+    var fmt = RATIO.test(r.sli) ? GD.percent
+      : /^latency_/.test(r.sli) ? function (v) { return GD.number(v, 3) + " s"; }
+      : function (v) { return GD.number(v, 3); };
+    var how = r.per_minute ? "per minute (the rule: over " + GD.duration(r.window_s) + ")" : "over " + GD.duration(r.window_s);
+    GD.chart(charts, { id: "rule-" + r.alert, title: "Alert " + r.alert + ": " + r.sli + " " + how +
+      ", threshold " + fmt(r.above) + " (shaded: firing)", x: x,
+      bands: [{ ranges: r.fired.map(function (f) { return [f[0], f[1] === null ? END : f[1]]; }),
+                color: "rgba(255, 127, 14, 0.18)" }],
+      y: { min: 0, fmt: RATIO.test(r.sli) ? GD.percent : undefined },
+      series: [{ label: r.sli, values: r.value, color: GD.PALETTE[5], fmt: fmt },
+               { label: "threshold", values: flat(r.above), color: "#888", dash: [6, 4], stepped: false, fmt: fmt }] });
+  });
+
   GD.onZoom(drawTimeline);
   drawTimeline(0, END);
   GD.done();
