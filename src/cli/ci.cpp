@@ -416,6 +416,12 @@ CLI::App* add_ci_command(CLI::App& app, CiOptions& o) {
 }
 
 int cmd_ci(const CiOptions& o) {
+  // Where the results go must be writable before anything runs.
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--summary", o.summary},
+                                   {"--junit", o.junit}, {"--html", o.html}}) {
+    if (path.empty()) continue;
+    if (const auto problem = output_problem(path)) return invalid("ci", std::string(flag) + " " + *problem);
+  }
   if (!o.merge.empty()) return cmd_merge(o);
   std::optional<Shard> shard;
   if (!o.shard.empty()) {

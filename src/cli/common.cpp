@@ -7,6 +7,8 @@
 #include <iostream>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include "load/ports.hpp"
 
 namespace gameday {
@@ -17,10 +19,24 @@ int invalid(std::string_view command, const std::string& message) {
 }
 
 void write_file(const std::filesystem::path& path, const std::string& contents) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) throw std::runtime_error("cannot write " + path.string() + ": " + ec.message());
+  }
   std::ofstream out(path, std::ios::binary);
   out << contents;
   if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::optional<std::string> output_problem(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return path.string() + ": is a directory";
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return path.string() + ": cannot create " + dir.string() + ": " + ec.message();
+  if (::access(dir.c_str(), W_OK) != 0) return path.string() + ": " + dir.string() + " is not writable";
+  return std::nullopt;
 }
 
 std::optional<std::string> resolve_token(const std::string& token, const std::string& token_file,

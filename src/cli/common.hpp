@@ -15,8 +15,13 @@ namespace gameday {
 int invalid(std::string_view command, const std::string& message);
 
 /// Writes `contents` to `path` (binary), creating its parent directories first. Throws
-/// std::runtime_error when the file cannot be written.
+/// std::runtime_error ("cannot write PATH: reason") when the file cannot be written.
 void write_file(const std::filesystem::path& path, const std::string& contents);
+
+/// Why `path` could not be written later, checked before a long job so that a bad output option
+/// fails at once rather than after the work: its directory cannot be created or is not
+/// writable, or `path` is a directory. nullopt when it looks writable (creates the directory).
+std::optional<std::string> output_problem(const std::filesystem::path& path);
 
 /// The bearer token of a command's control API, from `--token` (`token`), `--token-file`
 /// (`token_file`: the file's contents without the trailing newline and spaces) or else the

@@ -258,6 +258,9 @@ int cmd_history(const HistoryCommands& c, const HistoryOptions& o) {
   std::string error;
   const auto filter = make_filter(o, error);
   if (!filter) return invalid("history", error);
+  if (*c.trend && !o.html.empty()) {
+    if (const auto problem = output_problem(o.html)) return invalid("history", "--html " + *problem);
+  }
   const std::string path = *history_file(HistoryFlags{o.file, false});
   std::error_code ec;
   // Reading never creates the file: a missing history is one with no runs.

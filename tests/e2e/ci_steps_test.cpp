@@ -59,6 +59,7 @@ TEST_CASE("gameday ci runs a scripted failover as gameday run does, seed by seed
     REQUIRE(run.code == 0);
     const auto ci_dir = dir / "ci" / (kName + "-" + s);
     CHECK(slurp(ci_dir / "report.json") == slurp(dir / ("run-" + s) / "report.json"));
+    CHECK(slurp(ci_dir / "report.html") == slurp(dir / ("run-" + s) / "report.html"));
     CHECK(slurp(ci_dir / "journal.jsonl") == slurp(dir / ("run-" + s) / "journal.jsonl"));
     // The mitigation ran as a script: its route change came through the control API.
     const auto events = journal(ci_dir / "journal.jsonl");

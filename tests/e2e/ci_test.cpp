@@ -316,6 +316,7 @@ TEST_CASE("gameday ci --out keeps each run's journal and reports", "[e2e][ci]") 
         std::string::npos);
   CHECK(std::filesystem::exists(dir / "runs/vendor-latency-spike-7/journal.jsonl"));
   CHECK(std::filesystem::exists(dir / "runs/vendor-latency-spike-7/report.md"));
+  CHECK(std::filesystem::exists(dir / "runs/vendor-latency-spike-7/report.html"));
   const json report = json::parse(slurp(dir / "runs/vendor-latency-spike-7/report.json"));
   CHECK(report["verdict"] == "pass");
 }

@@ -85,7 +85,7 @@ TEST_CASE("drill on the latency-spike scenario, shortened to a couple of minutes
   }
   // No synthetic patient identifiers in what the drill wrote.
   const std::regex phi(R"(SYN-\d|SYNM-\d|PA-SYN-\d|\(\d{3}\) 555-01\d\d|pat-\d{4})");
-  for (const char* f : {"journal.jsonl", "report.json", "report.md"}) {
+  for (const char* f : {"journal.jsonl", "report.json", "report.md", "report.html"}) {
     INFO(f);
     REQUIRE_FALSE(std::regex_search(slurp(dir / "drill" / f), phi));
   }

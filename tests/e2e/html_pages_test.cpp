@@ -114,6 +114,14 @@ TEST_CASE("report.html of every shipped scenario shows its timeline and charts i
   CHECK(demo["fault_titles"][0].get<std::string>().find("fault primary-latency (latency) on vendor:primary") == 0);
   CHECK(demo["alerts"].get<int>() >= 1);
   CHECK(demo["marks"] == json::array({"f", "i", "d", "a", "m", "r"}));
+  // Hovering one chart shows exact values in every chart's legend at the same minute.
+  REQUIRE(demo["hover"].size() == demo["charts"].get<std::size_t>());
+  for (const auto& legend : demo["hover"]) {
+    REQUIRE(legend.size() >= 2);
+    CHECK(legend[0] == demo["hover"][0][0]);  // the same time everywhere
+    CHECK(legend[0].get<std::string>().rfind("T+", 0) == 0);
+    CHECK(legend[1] != "-");
+  }
   // Dragging over a chart zooms every chart to the same narrower range; the button resets it.
   const json& ranges = demo["zoom"]["ranges"];
   REQUIRE(ranges.size() == demo["charts"].get<std::size_t>());
@@ -218,4 +226,25 @@ TEST_CASE("history trend --html charts a scenario's recorded runs", "[e2e][html]
   check_clean(result[0]);
   CHECK(result[0]["chart_ids"] == json::array({"trend"}));
   CHECK(slurp(dir / "trend.html").find("seed") != std::string::npos);
+}
+
+TEST_CASE("ci and history trend refuse an --html they cannot write before running anything", "[e2e][html]") {
+  TempDir dir;
+  dir.write("file", "x");
+  const std::string blocked = (dir / "file" / "ci.html").string();  // a file where a directory must be
+  const auto ci = gameday("ci scenarios/vendor-latency-spike.yaml --seeds 1 --no-progress --summary " +
+                          q(dir / "s.json") + " --html " + q(blocked));
+  INFO(ci.err);
+  CHECK(ci.code == 2);
+  CHECK(ci.err.find("gameday ci: --html " + blocked + ": cannot create") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "s.json"));  // nothing ran
+  const auto dir_as_file = gameday("ci scenarios/vendor-latency-spike.yaml --seeds 1 --no-progress --summary " +
+                                   q(dir / "s.json") + " --html " + q(dir.path()));
+  CHECK(dir_as_file.code == 2);
+  CHECK(dir_as_file.err.find("is a directory") != std::string::npos);
+  const auto trend = gameday("history trend vendor-latency-spike --history " + q(dir / "h.sqlite") + " --html " +
+                             q(blocked));
+  INFO(trend.err);
+  CHECK(trend.code == 2);
+  CHECK(trend.err.find("gameday history: --html " + blocked) != std::string::npos);
 }

@@ -124,7 +124,7 @@ TEST_CASE("No output of the scenario library holds a synthetic patient identifie
       INFO(scenario);
       REQUIRE_FALSE(std::regex_search(r.out, phi));
       REQUIRE_FALSE(std::regex_search(r.err, phi));
-      for (const char* f : {"journal.jsonl", "report.json", "report.md"}) {
+      for (const char* f : {"journal.jsonl", "report.json", "report.md", "report.html"}) {
         INFO(f);
         REQUIRE_FALSE(std::regex_search(slurp(out + "/" + f), phi));
       }

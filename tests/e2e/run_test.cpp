@@ -89,6 +89,7 @@ TEST_CASE("gameday report rebuilds the same report from the journal alone", "[e2
   REQUIRE(r.code == 0);
   REQUIRE(slurp(dir / "rebuilt/report.json") == slurp(dir / "run/report.json"));
   REQUIRE(slurp(dir / "rebuilt/report.md") == slurp(dir / "run/report.md"));
+  REQUIRE(slurp(dir / "rebuilt/report.html") == slurp(dir / "run/report.html"));
 }
 
 TEST_CASE("Journals and reports never contain synthetic patient identifiers", "[e2e][phi]") {

@@ -94,6 +94,15 @@ for (const spec of manifest.pages) {
   Object.assign(result, await page.evaluate(facts, spec.kind));
   result.error = await page.evaluate(() => document.body.getAttribute("data-error"));
   if (spec.kind === "report" && rendered) {
+    // Hover over the middle of the first chart: every chart's legend shows its values at that
+    // minute (the cursor is shared).
+    const mid = await page.evaluate(() => {
+      const over = document.querySelector("figure.chart .u-over").getBoundingClientRect();
+      return { x: over.x + over.width / 2, y: over.y + over.height / 2 };
+    });
+    await page.mouse.move(mid.x, mid.y);
+    result.hover = await page.evaluate(() => [...document.querySelectorAll("figure.chart")].map((f) =>
+      [...f.querySelectorAll(".u-legend .u-value")].map((v) => v.textContent)));
     // Zoom: drag across the middle of the first chart; every chart and the timeline follow.
     const box = await page.evaluate(() => {
       const over = document.querySelector("figure.chart .u-over").getBoundingClientRect();
