@@ -186,7 +186,8 @@ std::string markdown_html(std::string_view markdown) {
 
 std::string html_page(std::string_view title, std::string_view body, const json& data,
                       std::string_view script) {
-  std::string json_text = data.dump();
+  // Invalid UTF-8 in scenario text becomes U+FFFD rather than an exception.
+  std::string json_text = data.dump(-1, ' ', false, json::error_handler_t::replace);
   // Inside <script>, "</" could close the element: JSON allows "<\/" for the same string.
   std::string safe;
   safe.reserve(json_text.size());

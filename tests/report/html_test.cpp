@@ -74,6 +74,12 @@ TEST_CASE("Scenario text cannot break out of the page", "[report][html]") {
   CHECK(html.find("</script><script>alert(1)") == std::string::npos);
   CHECK(html.find("<img src=x") == std::string::npos);
   CHECK(page_data(html)["run"]["scenario"] == run.scenario);  // the data keeps the exact text
+  // Bytes that are not UTF-8 do not stop the page.
+  RunStartEvent odd = standard_run();
+  odd.scenario = std::string("bad\xff\xfe");
+  JournalBuilder b2(odd);
+  b2.end(60 * kSecond);
+  CHECK(page_data(report_html(score_journal(b2.events()), b2.events()))["run"]["scenario"] == "bad\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 TEST_CASE("Markdown tables become HTML tables and raw HTML is dropped", "[report][html]") {
