@@ -185,7 +185,7 @@ std::string markdown_html(std::string_view markdown) {
 }
 
 std::string html_page(std::string_view title, std::string_view body, const json& data,
-                      std::string_view script) {
+                      std::string_view script, bool live) {
   // Invalid UTF-8 in scenario text becomes U+FFFD rather than an exception.
   std::string json_text = data.dump(-1, ' ', false, json::error_handler_t::replace);
   // Inside <script>, "</" could close the element: JSON allows "<\/" for the same string.
@@ -203,8 +203,9 @@ std::string html_page(std::string_view title, std::string_view body, const json&
   out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   // Nothing on this page may load from the network: the policy blocks it as well.
-  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-         "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n";
+  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ";
+  if (live) out += "connect-src 'self'; ";
+  out += "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n";
   out += "<title>" + xml_escape(title) + "</title>\n<style>\n";
   out += asset("third_party/uplot/uPlot.min.css");
   out += "\n";

@@ -562,6 +562,7 @@ Score score_journal(const std::vector<Event>& events) {
               ++dv.corrections;
               if (!dv.first_correction) dv.first_correction = t;
             },
+            [&](const ActionEvent& a) { s.actions.push_back(ActionRecord{t, a}); },
         },
         ev->body);
   }

@@ -206,6 +206,12 @@ struct GoldenRecord {
   std::string by;
 };
 
+/// What a person did or said in a drill room (an action event), at its time.
+struct ActionRecord {
+  SimTime at = 0;
+  ActionEvent action;
+};
+
 /// Everything the reports show, computed from a journal alone.
 struct Score {
   RunStartEvent run;
@@ -226,6 +232,7 @@ struct Score {
   std::vector<FaultRecord> faults;              ///< in start order
   std::vector<ChangeRecord> changes;
   std::vector<GoldenRecord> golden;
+  std::vector<ActionRecord> actions;     ///< drill rooms: people's actions and hints, in order
   std::vector<Incident> incidents;       ///< by t_i
   Background background;                 ///< harm with no fault behind it
   std::vector<FalseAlert> false_alert_list;  ///< alerts that detected no incident

@@ -248,6 +248,15 @@ struct Schema<CorrectionEvent> {
                                              field("patient_ref", &CorrectionEvent::patient_ref)};
 };
 
+template <>
+struct Schema<ActionEvent> {
+  static constexpr const char* kType = "action";
+  static constexpr auto kFields = std::tuple{field("by", &ActionEvent::by), field("action", &ActionEvent::action),
+                                             field("target", &ActionEvent::target),
+                                             field("detail", &ActionEvent::detail),
+                                             field("outcome", &ActionEvent::outcome)};
+};
+
 // ---------------------------------------------------------------------------------------------
 // Writer (hot path): each put() appends one value to `out`. Journal::record appends to one
 // buffer that keeps its capacity from line to line, so appending rarely allocates; strings go
