@@ -26,6 +26,7 @@
 #include "net/live_faults.hpp"
 #include "net/otlp_spans.hpp"
 #include "playbook/control_api.hpp"
+#include "score/score.hpp"
 #include "sim/rng.hpp"
 #include "trace/context.hpp"
 
@@ -64,6 +65,29 @@ SimOptions drill_sim_options(const DrillOptions& o, const DrillSetup& setup, con
   if (!setup.sut.empty()) options.service = &setup.service;
   step_effects.attach(options, stop, stop != nullptr ? second_interrupt_flag() : nullptr);
   return options;
+}
+
+// The drill's scenario at its seed, simulated with its playbooks (automated) and with nobody
+// acting: each incident's figures, the trainee's answer key. Playbook exec/http/notify steps do
+// not run here (they fail), so a scenario mitigated only by scripts has no automated reference.
+ReferenceEvent reference_runs(const ScenarioBundle& bundle, std::uint64_t seed) {
+  ReferenceEvent out;
+  const auto us = [](const std::optional<double>& s) -> Duration {
+    return s ? static_cast<Duration>(std::llround(*s * 1e6)) : -1;
+  };
+  for (const bool playbooks : {true, false}) {
+    SimOptions options;
+    options.seed = seed;
+    options.playbooks_enabled = playbooks;
+    Journal journal;
+    run_simulation(bundle, options, journal);
+    const Score score = score_journal(journal.events());
+    for (const auto& i : score.incidents) {
+      out.incidents.push_back(ReferenceIncident{playbooks ? "playbooks" : "nobody", i.id, us(i.ttd_s), us(i.tta_s),
+                                                us(i.ttm_s), us(i.ttr_s), i.unsafe, i.failed});
+    }
+  }
+  return out;
 }
 
 // A facilitator's key: 128 bits from the OS (a live drill, not the simulated path), in hex.
@@ -327,6 +351,8 @@ void DrillRig::wire_engine() {
   options_.engine = [this](EngineHandle* engine) {
     slot_.engine = engine;
     if (assistant_server_) assistant_server_->attach(engine);
+    // A room's answer key goes into the journal at the start (the trainee never sees it).
+    if (engine != nullptr && reference_) engine->record_reference(*reference_);
   };
 }
 
@@ -676,6 +702,7 @@ SimStats DrillRig::run() {
       flush_live_traces();
     });
   }
+  if (o_.room) reference_ = reference_runs(bundle_, options_.seed);
   const SimStats stats = run_drill(bundle_, options_, journal_, scheduler_);
   traces_->finish();
   if (service_spans_ > 0 || service_rejected_ > 0) {

@@ -188,6 +188,8 @@ class DrillRig {
   RoomHub room_{o_.hide};
   // The facilitator's key (random, printed with the facilitator URL); "" without --room.
   const std::string facilitator_key_;
+  // --room: the answer key, computed before the run and journaled at its start.
+  std::optional<ReferenceEvent> reference_;
   // The fakes over HTTP, sharing the run's faults (mirrored from the engine's board), and
   // /metrics: the vendor's and EHR's request counters and the assistant's SLI counters.
   const World world_;

@@ -277,6 +277,7 @@ class EngineHandleImpl final : public EngineHandle {
   }
 
   void record_action(const ActionEvent& action) override { journal_.append(scheduler_.now(), action); }
+  void record_reference(const ReferenceEvent& reference) override { journal_.append(scheduler_.now(), reference); }
 
   bool acknowledge(const std::string& alert, const std::string& who, std::string* error) override {
     const auto& rules = bundle_.scenario.alerts;

@@ -60,6 +60,8 @@ class EngineHandle {
   // A drill room's people (net/room): each call journals what it changed, as any actor's would.
   /// Journals `action` now (an ActionEvent: a person's action, declaration, note or hint).
   virtual void record_action(const ActionEvent& action) = 0;
+  /// Journals a drill room's answer key (a ReferenceEvent) now.
+  virtual void record_reference(const ReferenceEvent& reference) = 0;
   /// `who` acknowledges the page of `alert` (journaled ack). False with `error` when the
   /// scenario has no such alert or it has not fired.
   virtual bool acknowledge(const std::string& alert, const std::string& who, std::string* error) = 0;

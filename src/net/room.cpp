@@ -50,6 +50,7 @@ std::string room_event_json(const Event& e, RoomView view, bool hide) {
   std::string line;
   append_json(line, e);
   if (view == RoomView::kFacilitator) return line;
+  if (std::holds_alternative<ReferenceEvent>(e.body)) return "";  // the answer key
   if (std::holds_alternative<FaultStartEvent>(e.body) || std::holds_alternative<FaultEndEvent>(e.body)) {
     return hide ? "" : line;
   }

@@ -290,11 +290,31 @@ struct ActionEvent {
   std::string outcome;  ///< "ok", or why it was refused (nothing changed)
 };
 
+/// One incident's figures in a reference run of a drill's scenario (same scenario, same seed,
+/// simulated): durations from the incident's first harm, -1 when never reached.
+struct ReferenceIncident {
+  std::string run;       ///< "playbooks" (the scenario's playbooks, automated) | "nobody" (no playbooks)
+  std::string incident;  ///< the incident's id (as the scorer names it)
+  Duration ttd = -1;
+  Duration tta = -1;
+  Duration ttm = -1;
+  Duration ttr = -1;
+  long unsafe = 0;
+  long failed = 0;
+};
+
+/// A drill room's answer key, journaled at its start: the scenario's incidents as its playbooks
+/// handle them and with nobody acting, for the trainee's scorecard.
+struct ReferenceEvent {
+  std::vector<ReferenceIncident> incidents;
+};
+
 /// Any journal event.
 using EventBody = std::variant<RunStartEvent, FaultStartEvent, FaultEndEvent, RequestEvent,
                                AlertFireEvent, AlertResolveEvent, AckEvent, PlaybookStartEvent,
                                PlaybookEndEvent, StepStartEvent, StepEndEvent, ControlChangeEvent,
-                               GoldenResultEvent, RunEndEvent, CorrectionEvent, ActionEvent>;
+                               GoldenResultEvent, RunEndEvent, CorrectionEvent, ActionEvent,
+                               ReferenceEvent>;
 
 /// A timestamped journal event.
 struct Event {

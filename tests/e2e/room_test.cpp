@@ -108,6 +108,64 @@ TEST_CASE("A trainee plays a hidden manual drill in the browser and every action
   CHECK(hinted);
 }
 
+TEST_CASE("The scorecard judges the trainee's actions: the failover helped, turning PHI redaction off did harm",
+          "[e2e][room][browser][slow]") {
+  if (auto why = missing_browser(); !why.empty()) return e2e::skip_because(why);
+  TempDir dir;
+  const auto drive = [&](const std::string& mode, const std::string& out) {
+    const std::string body =
+        "ROOM_URL=$(sed -n 's/^room //p' drill.out) FACILITATOR_URL=$(sed -n 's/^facilitator //p' drill.out) "
+        "MODE=" + mode + " timeout 120 node '" + (e2e::kNodeDir / "room_drive.mjs").string() + "' > drive-" + mode +
+        ".json 2> drive-" + mode + ".err";
+    return with_drill(dir, kSpike + " --room --manual --trainee sam --speed 40 --duration 16m --out '" +
+                               (dir / out).string() + "' --no-traces",
+                      body);
+  };
+  REQUIRE(drive("harm", "harm") == 0);
+  INFO(slurp(dir / "drive-harm.err"));
+  const json harm = json::parse(slurp(dir / "harm" / "report.json"));
+  REQUIRE(harm.contains("trainee"));
+  const json& t = harm["trainee"];
+  INFO(t.dump(2));
+  CHECK(t["name"] == "sam");
+  CHECK(t["harmed"] == 1);
+  CHECK(t["suspected_cause"] == "prompt");
+  CHECK(t["true_causes"] == json::array({"vendor"}));
+  CHECK(t["cause_right"] == false);
+  CHECK(t["points"].get<int>() <= 100 - 15 - 10);
+  bool judged = false;
+  for (const auto& a : t["actions"]) {
+    if (a["action"] == "flag") {
+      CHECK(a["target"] == "phi-redaction");
+      CHECK(a["verdict"] == "harmed");
+      judged = true;
+    }
+  }
+  CHECK(judged);
+  // Identifiers went to the vendor after the change: the truth counts them, the report says so.
+  CHECK(harm["metrics"]["phi"]["to_vendor"].get<long>() > 0);
+  CHECK(slurp(dir / "harm" / "report.md").find("## Trainee scorecard: sam") != std::string::npos);
+
+  REQUIRE(drive("good", "good") == 0);
+  const json good = json::parse(slurp(dir / "good" / "report.json"));
+  const json& g = good["trainee"];
+  INFO(g.dump(2));
+  CHECK(g["harmed"] == 0);
+  CHECK(g["cause_right"] == true);
+  CHECK(g["hints"] == 1);
+  bool helped = false;
+  for (const auto& a : g["actions"]) helped = helped || (a["action"] == "route" && a["verdict"] == "helped");
+  CHECK(helped);
+  // Where the trainee stands: the same incident under the scenario's playbooks and with nobody acting.
+  REQUIRE(g["incidents"].size() == 1);
+  CHECK(g["incidents"][0]["reference_playbooks"]["ttm_s"].is_number());
+  CHECK(g["incidents"][0]["reference_nobody"]["ttm_s"].is_number());
+  CHECK(g["incidents"][0]["reference_nobody"]["ttm_s"].get<double>() >
+        g["incidents"][0]["reference_playbooks"]["ttm_s"].get<double>());
+  CHECK(g["incidents"][0]["tta_s"].is_number());
+  CHECK(g["points"].get<int>() > t["points"].get<int>());
+}
+
 TEST_CASE("The drill room's API rejects bad actions and keeps facilitator actions behind the key", "[e2e][room]") {
   TempDir dir;
   const std::string post = std::string(kCurl) + " -w ' %{http_code}\\n' -X POST -H 'Content-Type: application/json'";

@@ -3,7 +3,9 @@
 // suspects the vendor and declares the incident mitigated; the facilitator's page shows the
 // fault and sends a hint the trainee sees.
 //
-//   ROOM_URL=... FACILITATOR_URL=... OUT_DIR=... node room_drive.mjs
+//   ROOM_URL=... FACILITATOR_URL=... OUT_DIR=... [MODE=harm] node room_drive.mjs
+//
+// MODE=harm: once paged, the trainee turns PHI redaction off and suspects the prompt instead.
 //
 // Prints one JSON object: {alert, steps: [{action, status, ms}], trainee: {console_errors,
 // page_errors, foreign_requests, text}, facilitator: {...}, hint_seen, fault_seen}.
@@ -59,6 +61,17 @@ async function click(action, selector, setup) {
 
 await t.waitForSelector("li.alert-firing[data-alert]", { timeout: 90000 });
 result.alert = await t.$eval("li.alert-firing[data-alert]", (li) => li.getAttribute("data-alert"));
+if (process.env.MODE === "harm") {
+  // A harmful change under pressure: PHI redaction off, and the wrong cause.
+  await click("flag", 'button[data-action="flag-off"]', () => t.select('select[data-input="flag"]', "phi-redaction"));
+  await click("suspect", 'button[data-action="suspect"]', () => t.select('select[data-input="cause"]', "prompt"));
+  result.trainee = trainee.seen;
+  result.facilitator = facilitator.seen;
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+  process.stdout.write(JSON.stringify(result) + "\n");
+  process.exit(0);
+}
 await click("ack", `button[data-action="ack"][data-alert="${result.alert}"]`);
 await t.waitForSelector("li.alert-firing .acked", { timeout: 15000 });
 await click("route", 'button[data-action="route"]', () => t.select('select[data-input="route"]', "secondary"));
