@@ -578,6 +578,7 @@ void EngineRun<S>::page(const AlertSpec& alert) {
     const Duration delay = sample(scenario.ack_delay, responders);
     scheduler.after(delay, [this, name = alert.name] {
       journal.append(scheduler.now(), AckEvent{scenario.responder, name});
+      playbooks.on_ack(name, scenario.responder);
     });
   }
   playbooks.on_alert(alert);

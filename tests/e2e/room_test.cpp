@@ -118,7 +118,7 @@ TEST_CASE("The scorecard judges the trainee's actions: the failover helped, turn
         "MODE=" + mode + " timeout 120 node '" + (e2e::kNodeDir / "room_drive.mjs").string() + "' > drive-" + mode +
         ".json 2> drive-" + mode + ".err";
     return with_drill(dir, kSpike + " --room --manual --trainee sam --speed 40 --duration 16m --out '" +
-                               (dir / out).string() + "' --no-traces",
+                               (dir / out).string() + "' --no-traces --history '" + (dir / "h.sqlite").string() + "'",
                       body);
   };
   REQUIRE(drive("harm", "harm") == 0);
@@ -164,6 +164,14 @@ TEST_CASE("The scorecard judges the trainee's actions: the failover helped, turn
         g["incidents"][0]["reference_playbooks"]["ttm_s"].get<double>());
   CHECK(g["incidents"][0]["tta_s"].is_number());
   CHECK(g["points"].get<int>() > t["points"].get<int>());
+  // One person's drills over time.
+  const auto h = gameday("history trainee sam --history '" + (dir / "h.sqlite").string() + "'");
+  INFO(h.out << h.err);
+  REQUIRE(h.code == 0);
+  CHECK(h.out.find("points") != std::string::npos);
+  CHECK(h.out.find("prompt (wrong)") != std::string::npos);
+  CHECK(h.out.find("vendor (right)") != std::string::npos);
+  CHECK(h.out.find(" " + std::to_string(t["points"].get<int>()) + " ") != std::string::npos);
 }
 
 TEST_CASE("The drill room's API rejects bad actions and keeps facilitator actions behind the key", "[e2e][room]") {
@@ -202,4 +210,42 @@ TEST_CASE("drill rejects --hide and --trainee without --room, and a bad trainee 
   const auto name = gameday("drill scenarios/vendor-latency-spike.yaml --room --trainee 'a b'");
   CHECK(name.code == 2);
   CHECK(name.err.find("--trainee: expected a name") != std::string::npos);
+}
+
+TEST_CASE("A manual playbook starts when the paged responder acknowledges, not on the alert", "[e2e][room][playbook]") {
+  TempDir dir;
+  const std::filesystem::path src(GAMEDAY_SOURCE_DIR);
+  std::filesystem::create_directory_symlink(src / "fakes", dir / "fakes");
+  std::filesystem::create_directories(dir / "scenarios");
+  std::filesystem::copy_file(src / "scenarios/vendor-latency-spike.yaml", dir / "scenarios/spike.yaml");
+  std::filesystem::create_directory_symlink(src / "scenarios/golden", dir / "scenarios/golden");
+  std::string playbook = slurp(src / "playbooks/vendor-failover.yaml");
+  playbook.insert(playbook.find("trigger:"), "mode: manual\n");
+  dir.write("playbooks/vendor-failover.yaml", playbook);
+  const auto r = gameday("run '" + (dir / "scenarios/spike.yaml").string() + "' -q --no-traces --out '" +
+                         (dir / "out").string() + "'");
+  INFO(r.err);
+  REQUIRE((r.code == 0 || r.code == 1));
+  const auto events = journal(dir / "out" / "journal.jsonl");
+  const auto starts = of_type(events, "playbook_start");
+  const auto acks = of_type(events, "ack");
+  REQUIRE_FALSE(starts.empty());
+  // The playbook's trigger is AssistantLatencyHigh: it starts at that page's acknowledgement.
+  const json* ack = nullptr;
+  for (const auto& a : acks) {
+    if (a["alert"] == "AssistantLatencyHigh" && ack == nullptr) ack = &a;
+  }
+  REQUIRE(ack != nullptr);
+  CHECK(starts[0]["trigger"] == "manual:" + (*ack)["who"].get<std::string>());
+  CHECK(starts[0]["t_us"] == (*ack)["t_us"]);
+  for (const auto& a : of_type(events, "alert_fire")) {
+    if (a["name"] == "AssistantLatencyHigh") CHECK(a["t_us"].get<long long>() < starts[0]["t_us"].get<long long>());
+  }
+  // A mode the loader does not know is invalid input naming the key.
+  playbook.replace(playbook.find("mode: manual"), 12, "mode: later");
+  dir.write("playbooks/vendor-failover.yaml", playbook);
+  const auto bad = gameday("validate '" + (dir / "scenarios/spike.yaml").string() + "'");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("vendor-failover.yaml:") != std::string::npos);
+  CHECK(bad.err.find("mode") != std::string::npos);
 }
