@@ -87,7 +87,19 @@ json timeline_data(const Score& s) {
     golden.push_back({{"at", secs(g.at)}, {"set", g.set}, {"passed", g.passed},
                       {"total", g.total}, {"ok", g.ok}, {"by", g.by}});
   }
-  return {{"faults", std::move(faults)}, {"incidents", std::move(incidents)},
+  // A drill room's people: each action, with the scorecard's verdict for the trainee's.
+  json actions = json::array();
+  std::size_t judged = 0;
+  for (const auto& a : s.actions) {
+    std::string verdict;
+    if (s.trainee && a.action.by == "trainee:" + s.trainee->name && judged < s.trainee->actions.size()) {
+      verdict = s.trainee->actions[judged++].verdict;
+    }
+    actions.push_back({{"at", secs(a.at)}, {"by", a.action.by}, {"action", a.action.action},
+                       {"target", a.action.target}, {"detail", a.action.detail},
+                       {"outcome", a.action.outcome}, {"verdict", verdict}});
+  }
+  return {{"faults", std::move(faults)}, {"incidents", std::move(incidents)}, {"actions", std::move(actions)},
           {"alerts", std::move(alerts)}, {"acks", std::move(acks)},
           {"playbooks", std::move(playbooks)}, {"changes", std::move(changes)},
           {"golden", std::move(golden)}};
