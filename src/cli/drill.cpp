@@ -89,6 +89,13 @@ CLI::App* add_drill_command(CLI::App& app, DrillOptions& o) {
                     "bearer token the control port requires (needed when it is not on loopback; default: $GAMEDAY_TOKEN)");
   drill->add_option("--token-file", o.token_file, "read the control port's bearer token from FILE (not visible in ps)");
   drill->add_flag("--no-playbooks", o.no_playbooks, "run without playbooks");
+  drill->add_flag("--room", o.room,
+                  "serve the drill room: a trainee page (live SLIs, alerts, actions) and a facilitator page "
+                  "(the truth, faults, clock, hints) on the control port");
+  drill->add_flag("--hide", o.hide, "with --room: the trainee's page never names the scenario or its faults");
+  drill->add_flag("--manual", o.manual,
+                  "alerts page the trainee instead of starting playbooks; nobody acknowledges for them");
+  drill->add_option("--trainee", o.trainee, "with --room: the on-call person's name (default trainee)");
   drill->add_flag("-q,--quiet", o.quiet, "print only the addresses it listens on");
   add_trace_flags(*drill, o.no_traces, o.trace_sample);
   drill->add_option("--otlp", o.otlp,

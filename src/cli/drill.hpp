@@ -52,6 +52,10 @@ struct DrillOptions {
   bool no_traces = false;              ///< --no-traces: no traces.otlp.jsonl
   double trace_sample = 1;             ///< --trace-sample RATIO
   std::string otlp;                    ///< --otlp URL: push the spans live to an OTLP/HTTP collector ("" = none)
+  bool room = false;                   ///< --room: serve the drill room (trainee and facilitator pages)
+  bool hide = false;                   ///< --hide: the trainee's view never names the scenario or its faults
+  bool manual = false;                 ///< --manual: alerts page the trainee; no automation starts
+  std::string trainee = "trainee";     ///< --trainee NAME: who is on call (journaled as trainee:NAME)
 };
 
 /// Scores `events` and writes report.json and report.md into a directory (gameday run's

@@ -4,13 +4,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
+
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "assistant/phi.hpp"
 #include "cli/serve.hpp"
 #include "load/error.hpp"
 #include "load/fault_json.hpp"
@@ -19,6 +26,7 @@
 #include "net/live_faults.hpp"
 #include "net/otlp_spans.hpp"
 #include "playbook/control_api.hpp"
+#include "score/score.hpp"
 #include "sim/rng.hpp"
 #include "trace/context.hpp"
 
@@ -51,11 +59,47 @@ SimOptions drill_sim_options(const DrillOptions& o, const DrillSetup& setup, con
   SimOptions options;
   options.seed = o.seed.value_or(scenario.seed);
   options.playbooks_enabled = !o.no_playbooks;
+  options.manual = o.manual;
   options.external_alerts = setup.external_alerts;
   options.rollback_limit = kDrillRollbackLimit;
   if (!setup.sut.empty()) options.service = &setup.service;
   step_effects.attach(options, stop, stop != nullptr ? second_interrupt_flag() : nullptr);
   return options;
+}
+
+// The drill's scenario at its seed, simulated with its playbooks (automated) and with nobody
+// acting: each incident's figures, the trainee's answer key. Playbook exec/http/notify steps do
+// not run here (they fail), so a scenario mitigated only by scripts has no automated reference.
+ReferenceEvent reference_runs(const ScenarioBundle& bundle, std::uint64_t seed) {
+  ReferenceEvent out;
+  const auto us = [](const std::optional<double>& s) -> Duration {
+    return s ? static_cast<Duration>(std::llround(*s * 1e6)) : -1;
+  };
+  for (const bool playbooks : {true, false}) {
+    SimOptions options;
+    options.seed = seed;
+    options.playbooks_enabled = playbooks;
+    Journal journal;
+    run_simulation(bundle, options, journal);
+    const Score score = score_journal(journal.events());
+    for (const auto& i : score.incidents) {
+      out.incidents.push_back(ReferenceIncident{playbooks ? "playbooks" : "nobody", i.id, us(i.ttd_s), us(i.tta_s),
+                                                us(i.ttm_s), us(i.ttr_s), i.unsafe, i.failed});
+    }
+  }
+  return out;
+}
+
+// A facilitator's key: 128 bits from the OS (a live drill, not the simulated path), in hex.
+std::string random_key() {
+  std::random_device device;
+  std::string key;
+  for (int i = 0; i < 4; ++i) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(device()));
+    key += buf;
+  }
+  return key;
 }
 
 std::ofstream open_journal(const std::string& out_dir) {
@@ -121,7 +165,51 @@ std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& 
   if (o.allow_unreachable_steps && o.sut.empty()) {
     return "--allow-unreachable-steps: only a --sut drill has steps that may not reach the system under test";
   }
+  if (!o.room && (o.hide || o.trainee != "trainee")) {
+    return std::string(o.hide ? "--hide" : "--trainee") + ": the trainee's view is the drill room's: give --room too";
+  }
+  if (o.trainee.empty() || o.trainee.size() > 64 ||
+      !std::all_of(o.trainee.begin(), o.trainee.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      })) {
+    return "--trainee: expected a name of letters, digits, '-', '_' or '.' (at most 64), got '" + o.trainee + "'";
+  }
   return std::nullopt;
+}
+
+// ---------------------------------------------------------------- RoomHub
+
+void RoomHub::add(std::shared_ptr<net::Exchange> ex, net::RoomView view, const std::vector<Event>& so_far) {
+  ex->begin(200, "text/event-stream", {{"Cache-Control", "no-cache"}});
+  std::string backlog = ": gameday drill room\n\n";
+  for (const auto& e : so_far) {
+    const std::string line = net::room_event_json(e, view, hide_);
+    if (!line.empty()) backlog += "data: " + line + "\n\n";
+  }
+  ex->write(std::move(backlog));
+  std::lock_guard<std::mutex> lock(mu_);
+  streams_.push_back(Stream{std::move(ex), view});
+}
+
+void RoomHub::publish(const Event& e) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (streams_.empty()) return;
+  std::erase_if(streams_, [](const Stream& s) { return !s.ex->alive(); });
+  std::string lines[2];
+  for (const auto& s : streams_) {
+    std::string& line = lines[s.view == net::RoomView::kFacilitator ? 1 : 0];
+    if (line.empty()) {
+      const std::string json = net::room_event_json(e, s.view, hide_);
+      line = json.empty() ? std::string(": -\n\n") : "data: " + json + "\n\n";
+    }
+    if (line[0] == 'd') s.ex->write(line);
+  }
+}
+
+void RoomHub::close_all() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& s : streams_) s.ex->end();
+  streams_.clear();
 }
 
 // ---------------------------------------------------------------- EventHub
@@ -171,6 +259,7 @@ DrillRig::DrillRig(const DrillOptions& o, const DrillSetup& setup, const Scenari
       trace_seed_(mix64(options_.seed ^ static_cast<std::uint64_t>(
                                             std::chrono::system_clock::now().time_since_epoch().count()))),
       vendor_models_(vendor_models(bundle)),
+      facilitator_key_(o.room ? random_key() : ""),
       world_(World::generate(bundle.fakes.world)),
       ctx_{bundle.fakes, world_, faults_, metrics_, options_.seed} {
   if (!setup.sut.empty()) {
@@ -231,6 +320,7 @@ void DrillRig::observe(const Event& e) {
     metrics_.observe_probe(g->ok, g->passed, g->total, net::unix_now());
   }
   events_.publish(e);
+  room_.publish(e);
 }
 
 // A server per vendor profile (where --vendor / --ports put it; the others on any free port of
@@ -261,6 +351,8 @@ void DrillRig::wire_engine() {
   options_.engine = [this](EngineHandle* engine) {
     slot_.engine = engine;
     if (assistant_server_) assistant_server_->attach(engine);
+    // A room's answer key goes into the journal at the start (the trainee never sees it).
+    if (engine != nullptr && reference_) engine->record_reference(*reference_);
   };
 }
 
@@ -275,6 +367,10 @@ void DrillRig::start_control() {
   for (const char* method : {"GET", "PUT", "POST"}) add_route(method, "/v1/assistant", &DrillRig::serve_assistant);
   add_route("GET", "/status", &DrillRig::serve_status);
   add_route("GET", "/events", &DrillRig::serve_events);
+  if (o_.room) {
+    add_route("GET", "/room", &DrillRig::serve_room);
+    add_route("POST", "/room/api", &DrillRig::serve_room);
+  }
   control_->add_route(net::ControlRoute{
       "POST", "/alertmanager", [this](const net::ServerRequest& req) { return serve_alertmanager(req); }, nullptr});
   control_->add_route(net::ControlRoute{
@@ -298,6 +394,7 @@ void DrillRig::on_engine(std::shared_ptr<net::Exchange> ex, EngineCall fn) {
 }
 
 void DrillRig::serve_faults(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
+  if (!see_truth(req)) return ex->reply(hidden());
   std::string path = req.target.substr(0, req.target.find('?'));
   const std::string id = path.size() > 8 ? path.substr(8) : "";
   if (path != "/faults" && path.rfind("/faults/", 0) != 0) {
@@ -356,7 +453,8 @@ void DrillRig::serve_assistant(const net::ServerRequest& req, std::shared_ptr<ne
 }
 
 // Run status: what is running, how far along, against what, with which faults.
-void DrillRig::serve_status(const net::ServerRequest&, std::shared_ptr<net::Exchange> ex) {
+void DrillRig::serve_status(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
+  if (!see_truth(req)) return ex->reply(hidden());
   on_engine(std::move(ex), [this](EngineHandle& engine) {
     const std::string system_under_test = setup_.sut.empty() ? "built-in assistant" : setup_.sut;
     return net::json_reply(200, nlohmann::json{{"scenario", scenario_.name},
@@ -371,8 +469,130 @@ void DrillRig::serve_status(const net::ServerRequest&, std::shared_ptr<net::Exch
   });
 }
 
-void DrillRig::serve_events(const net::ServerRequest&, std::shared_ptr<net::Exchange> ex) {
+void DrillRig::serve_events(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
+  if (!see_truth(req)) return ex->reply(hidden());
   events_.add(std::move(ex));
+}
+
+bool DrillRig::facilitator(const net::ServerRequest& req) const {
+  std::string key;
+  const auto q = req.target.find('?');
+  if (q != std::string::npos) {
+    std::string_view query(req.target);
+    query.remove_prefix(q + 1);
+    while (!query.empty()) {
+      const auto amp = query.find('&');
+      const std::string_view pair = query.substr(0, amp);
+      if (pair.rfind("key=", 0) == 0) key = std::string(pair.substr(4));
+      query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    }
+  }
+  for (const auto& [k, v] : req.headers) {
+    if (k.size() == 13 && strcasecmp(k.c_str(), "X-Gameday-Key") == 0) key = v;
+  }
+  return !facilitator_key_.empty() && key == facilitator_key_;
+}
+
+bool DrillRig::see_truth(const net::ServerRequest& req) const { return !(o_.room && o_.hide) || facilitator(req); }
+
+net::ServerResponse DrillRig::hidden() {
+  return net::json_error(403, "this drill hides its scenario from the trainee: the facilitator's key is needed "
+                              "(?key=K or X-Gameday-Key, printed with the facilitator URL)");
+}
+
+nlohmann::json DrillRig::room_config(net::RoomView view) const {
+  const bool truth = view == net::RoomView::kFacilitator || !o_.hide;
+  nlohmann::json alerts = nlohmann::json::array();
+  for (const auto& a : scenario_.alerts) alerts.push_back({{"name", a.name}, {"severity", a.severity}});
+  nlohmann::json playbooks = nlohmann::json::array();
+  for (const auto& p : bundle_.playbooks) playbooks.push_back(p.name);
+  nlohmann::json golden = nlohmann::json::array();
+  for (const auto& [path, set] : bundle_.golden_sets) golden.push_back(std::filesystem::path(path).filename().string());
+  nlohmann::json vendors = nlohmann::json::array();
+  for (const auto& v : bundle_.fakes.vendors) vendors.push_back(v.id);
+  nlohmann::json prompts = nlohmann::json::array();
+  for (const auto& p : bundle_.fakes.prompts) prompts.push_back(p.version);
+  nlohmann::json causes = nlohmann::json::array();
+  for (const char* c : net::kRoomCauses) causes.push_back(c);
+  nlohmann::json config = {{"view", view == net::RoomView::kFacilitator ? "facilitator" : "trainee"},
+                           {"trainee", o_.trainee},
+                           {"hide", o_.hide},
+                           {"manual", o_.manual},
+                           {"scenario", truth ? nlohmann::json(scenario_.name) : nlohmann::json(nullptr)},
+                           {"duration_s", to_seconds(scenario_.duration)},
+                           {"alerts", std::move(alerts)},
+                           {"playbooks", options_.playbooks_enabled ? playbooks : nlohmann::json::array()},
+                           {"golden_sets", std::move(golden)},
+                           {"vendors", std::move(vendors)},
+                           {"prompts", std::move(prompts)},
+                           {"causes", std::move(causes)},
+                           {"builtin", setup_.sut.empty()}};
+  if (view == net::RoomView::kFacilitator) config["key"] = facilitator_key_;
+  return config;
+}
+
+// The room: its two pages, the filtered stream and the trainee's and facilitator's actions.
+void DrillRig::serve_room(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  const bool is_facilitator = facilitator(req);
+  const net::RoomView view = is_facilitator ? net::RoomView::kFacilitator : net::RoomView::kTrainee;
+  if (req.method == "GET" && (path == "/room" || path == "/room/")) {
+    return ex->reply(net::ServerResponse{200, "text/html; charset=utf-8",
+                                         net::room_page(net::RoomView::kTrainee, room_config(net::RoomView::kTrainee))});
+  }
+  if (req.method == "GET" && path == "/room/facilitator") {
+    if (!is_facilitator) return ex->reply(net::json_error(403, "the facilitator's page needs its key (?key=K)"));
+    return ex->reply(net::ServerResponse{200, "text/html; charset=utf-8",
+                                         net::room_page(view, room_config(view))});
+  }
+  if (req.method == "GET" && path == "/room/api/stream") {
+    // The backlog and the live events, in journal order: both on the loop thread.
+    return scheduler_.post([this, ex = std::move(ex), view] { room_.add(ex, view, journal_.events()); });
+  }
+  if (req.method == "POST" && path == "/room/api/action") {
+    std::string error, field;
+    const auto action = net::parse_room_action(req.body, error, field);
+    if (!action) return ex->reply(net::json_error(400, error, field));
+    return on_engine(std::move(ex), [this, a = *action](EngineHandle& engine) {
+      return net::apply_room_action(engine, a, o_.trainee, setup_.sut.empty());
+    });
+  }
+  if (req.method == "POST" && path == "/room/api/facilitator") {
+    if (!is_facilitator) return ex->reply(net::json_error(403, "facilitator actions need the facilitator's key"));
+    return serve_facilitator(req, std::move(ex));
+  }
+  ex->reply(net::json_error(404, "unknown room route " + req.method + " " + path));
+}
+
+void DrillRig::serve_facilitator(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex) {
+  const nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
+  const std::string action = j.is_object() ? j.value("action", "") : "";
+  ActionEvent event{"facilitator", action, "", "", "ok"};
+  if (action == "hint") {
+    const auto text = j.find("text");
+    if (text == j.end() || !text->is_string() || text->get<std::string>().empty() || text->get<std::string>().size() > 2000) {
+      return ex->reply(net::json_error(400, "\"text\" must be a string of 1 to 2000 characters", "text"));
+    }
+    event.detail = text->get<std::string>();
+    redact_phi(event.detail, PersonName{});
+  } else if (action == "pause") {
+    scheduler_.pause();
+  } else if (action == "resume") {
+    scheduler_.resume();
+  } else if (action == "speed") {
+    const auto speed = j.find("speed");
+    if (speed == j.end() || !speed->is_number() || !(speed->get<double>() > 0) || speed->get<double>() > 1000) {
+      return ex->reply(net::json_error(400, "\"speed\" must be a number above 0 and at most 1000", "speed"));
+    }
+    scheduler_.set_speed(speed->get<double>());
+    event.detail = nlohmann::json(speed->get<double>()).dump();
+  } else {
+    return ex->reply(net::json_error(400, "\"action\" must be one of hint, pause, resume, speed", "action"));
+  }
+  on_engine(std::move(ex), [event](EngineHandle& engine) {
+    engine.record_action(event);
+    return net::ServerResponse{200, "application/json", "{\"ok\":true}\n"};
+  });
 }
 
 net::ServerResponse DrillRig::serve_alertmanager(const net::ServerRequest& req) {
@@ -448,6 +668,10 @@ void DrillRig::print_addresses() {
   }
   std::cout << "ehr " << ehr_->base_url() << "\n";
   if (assistant_server_) std::cout << "assistant " << assistant_server_->url() << "\n";
+  if (o_.room) {
+    std::cout << "room " << control_->url() << "/room\n";
+    std::cout << "facilitator " << control_->url() << "/room/facilitator?key=" << facilitator_key_ << "\n";
+  }
   std::cout << "control " << control_->url() << std::endl;
 }
 
@@ -478,6 +702,7 @@ SimStats DrillRig::run() {
       flush_live_traces();
     });
   }
+  if (o_.room) reference_ = reference_runs(bundle_, options_.seed);
   const SimStats stats = run_drill(bundle_, options_, journal_, scheduler_);
   traces_->finish();
   if (service_spans_ > 0 || service_rejected_ > 0) {
@@ -492,6 +717,7 @@ SimStats DrillRig::run() {
     log_otlp_export(exporter_->stats());
   }
   events_.close_all();
+  room_.close_all();
   journal_.flush();
   journal_file_.flush();
   return stats;

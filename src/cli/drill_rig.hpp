@@ -30,6 +30,7 @@
 #include "net/step_effects.hpp"
 #include "net/otlp_exporter.hpp"
 #include "net/otlp_intake.hpp"
+#include "net/room.hpp"
 #include "net/trace_join.hpp"
 #include "net/vendor_server.hpp"
 #include "playbook/service_control.hpp"
@@ -70,6 +71,28 @@ class EventHub {
  private:
   std::mutex mu_;
   std::vector<std::shared_ptr<net::Exchange>> streams_;
+};
+
+/// The drill room's streams (GET /room/api/stream): each gets the journal so far, then every
+/// event as it is appended, filtered for its view (net::room_event_json).
+class RoomHub {
+ public:
+  explicit RoomHub(bool hide) : hide_(hide) {}
+  /// Starts a stream on `ex` with the events so far (the loop thread).
+  void add(std::shared_ptr<net::Exchange> ex, net::RoomView view, const std::vector<Event>& so_far);
+  /// Sends `e` to every live stream that may see it (the loop thread).
+  void publish(const Event& e);
+  /// Ends every stream.
+  void close_all();
+
+ private:
+  struct Stream {
+    std::shared_ptr<net::Exchange> ex;
+    net::RoomView view;
+  };
+  const bool hide_;
+  std::mutex mu_;
+  std::vector<Stream> streams_;
 };
 
 /// One drill: builds and starts everything at construction (servers listen from then on), runs
@@ -118,6 +141,14 @@ class DrillRig {
   void serve_assistant(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
   void serve_status(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
   void serve_events(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
+  void serve_room(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
+  void serve_facilitator(const net::ServerRequest& req, std::shared_ptr<net::Exchange> ex);
+  // Whether `req` carries the facilitator's key (?key=K or X-Gameday-Key).
+  bool facilitator(const net::ServerRequest& req) const;
+  // Whether `req` may see the truth: always, unless --room --hide and no facilitator's key.
+  bool see_truth(const net::ServerRequest& req) const;
+  static net::ServerResponse hidden();
+  nlohmann::json room_config(net::RoomView view) const;
   net::ServerResponse serve_alertmanager(const net::ServerRequest& req);
   net::ServerResponse serve_traces(const net::ServerRequest& req);
   // Scheduler thread: a service's spans from the intake, into the traces file and the export.
@@ -154,6 +185,11 @@ class DrillRig {
   InletSlot slot_;
   net::BuiltinExchange builtin_;
   EventHub events_;
+  RoomHub room_{o_.hide};
+  // The facilitator's key (random, printed with the facilitator URL); "" without --room.
+  const std::string facilitator_key_;
+  // --room: the answer key, computed before the run and journaled at its start.
+  std::optional<ReferenceEvent> reference_;
   // The fakes over HTTP, sharing the run's faults (mirrored from the engine's board), and
   // /metrics: the vendor's and EHR's request counters and the assistant's SLI counters.
   const World world_;

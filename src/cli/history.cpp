@@ -106,6 +106,23 @@ std::string trend_html(const std::string& scenario, const std::vector<HistoryRun
                    "trend.js");
 }
 
+/// One trainee's drills, oldest first: their points, cause, changes, hints and times.
+std::string trainee_table(const std::vector<HistoryRun>& runs) {
+  std::vector<std::vector<std::string>> rows = {{"id", "recorded_at", "scenario", "seed", "points", "suspected",
+                                                 "helped", "no_effect", "harmed", "hints", "TTA", "first_useful",
+                                                 "TTM", "unsafe"}};
+  for (const auto& r : runs) {
+    if (!r.trainee) continue;
+    const HistoryTrainee& t = *r.trainee;
+    rows.push_back({std::to_string(r.id), r.recorded_at, r.scenario, std::to_string(r.seed), std::to_string(t.points),
+                    t.suspected.empty() ? "-" : t.suspected + (t.cause_right ? " (right)" : " (wrong)"),
+                    std::to_string(t.helped), std::to_string(t.no_effect), std::to_string(t.harmed),
+                    std::to_string(t.hints), format_metric("tta", t.tta_s), format_metric("ttd", t.first_useful_s),
+                    format_metric("ttm", t.ttm_s), std::to_string(t.unsafe)});
+  }
+  return table(rows);
+}
+
 std::string show_text(const HistoryRun& r) {
   std::string out;
   auto line = [&](const std::string& key, const std::string& value) { out += pad(key + ":", 17) + value + "\n"; };
@@ -142,6 +159,7 @@ std::string show_text(const HistoryRun& r) {
 std::optional<HistoryFilter> make_filter(const HistoryOptions& o, std::string& error) {
   HistoryFilter f;
   f.scenario = o.scenario;
+  f.trainee = o.trainee;
   f.mode = o.mode;
   f.verdict = o.verdict;
   f.limit = o.limit;
@@ -246,11 +264,13 @@ HistoryCommands add_history_command(CLI::App& app, HistoryOptions& o) {
   c.trend = c.history->add_subcommand("trend", "TTD, TTM, TTR and unsafe answers of a scenario over time");
   c.trend->add_option("scenario", o.scenario, "scenario name")->required();
   c.trend->add_option("--html", o.html, "also write the trend as a chart page here");
+  c.trainee = c.history->add_subcommand("trainee", "one person's drill-room drills over time: their scorecards");
+  c.trainee->add_option("name", o.trainee, "the trainee's name (drill --trainee)")->required();
   c.export_csv = c.history->add_subcommand("export", "the runs as CSV (one row per run, or per incident)");
   c.export_csv->add_option("--out", o.out, "CSV file to write (default: stdout)");
   c.export_csv->add_flag("--incidents", o.incidents, "one row per incident instead of per run");
   // The filters and --history are history's: accepted after a subcommand too.
-  for (auto* sub : {c.show, c.trend, c.export_csv}) sub->fallthrough();
+  for (auto* sub : {c.show, c.trend, c.export_csv, c.trainee}) sub->fallthrough();
   return c;
 }
 
@@ -286,11 +306,11 @@ int cmd_history(const HistoryCommands& c, const HistoryOptions& o) {
     }
     if (*c.trend && !o.html.empty()) write_file(o.html, trend_html(o.scenario, runs));
     if (runs.empty()) {
-      std::cout << "no runs recorded in " << path << (o.scenario.empty() ? "" : " for " + o.scenario)
+      std::cout << "no runs recorded in " << path << (o.scenario.empty() ? "" : " for " + o.scenario) << (o.trainee.empty() ? "" : " with trainee " + o.trainee)
                 << (exists ? "" : " (no such file yet)") << "\n";
       return kExitPass;
     }
-    std::cout << (*c.trend ? trend_table(runs) : list_table(runs));
+    std::cout << (*c.trend ? trend_table(runs) : *c.trainee ? trainee_table(runs) : list_table(runs));
     return kExitPass;
   } catch (const HistoryError& e) {
     return invalid("history", e.what());

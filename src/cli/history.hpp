@@ -54,6 +54,7 @@ struct HistoryOptions {
   std::string out;         ///< export --out FILE ("" = stdout)
   bool incidents = false;  ///< export --incidents: one row per incident
   std::string html;        ///< trend --html FILE: also write the trend as a page ("" = none)
+  std::string trainee;     ///< trainee's NAME: one person's drills
 };
 
 /// What `gameday history` was asked to do.
@@ -62,6 +63,7 @@ struct HistoryCommands {
   CLI::App* show = nullptr;
   CLI::App* trend = nullptr;
   CLI::App* export_csv = nullptr;
+  CLI::App* trainee = nullptr;
 };
 
 /// Registers `history` and its subcommands on `app`, filling `options` when parsed.

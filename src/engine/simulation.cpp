@@ -229,8 +229,11 @@ class FaultControl {
 // The engine as a live drill's servers reach it.
 class EngineHandleImpl final : public EngineHandle {
  public:
-  EngineHandleImpl(Assistant& assistant, const TaskFactory& tasks, FaultControl& faults)
-      : assistant_(assistant), tasks_(tasks), faults_(faults) {}
+  EngineHandleImpl(Assistant& assistant, const TaskFactory& tasks, FaultControl& faults, Journal& journal,
+                   Scheduler& scheduler, PlaybookRunner& playbooks, GoldenRunner& golden,
+                   const ScenarioBundle& bundle, bool playbooks_enabled)
+      : assistant_(assistant), tasks_(tasks), faults_(faults), journal_(journal), scheduler_(scheduler),
+        playbooks_(playbooks), golden_(golden), bundle_(bundle), playbooks_enabled_(playbooks_enabled) {}
 
   Assistant& assistant() override { return assistant_; }
   const TaskFactory& tasks() const override { return tasks_; }
@@ -273,10 +276,82 @@ class EngineHandleImpl final : public EngineHandle {
     return out;
   }
 
+  void record_action(const ActionEvent& action) override { journal_.append(scheduler_.now(), action); }
+  void record_reference(const ReferenceEvent& reference) override { journal_.append(scheduler_.now(), reference); }
+
+  bool acknowledge(const std::string& alert, const std::string& who, std::string* error) override {
+    const auto& rules = bundle_.scenario.alerts;
+    if (std::none_of(rules.begin(), rules.end(), [&](const AlertSpec& a) { return a.name == alert; })) {
+      if (error) *error = "the scenario has no alert '" + alert + "'";
+      return false;
+    }
+    const auto& events = journal_.events();
+    const bool fired = std::any_of(events.rbegin(), events.rend(), [&](const Event& e) {
+      const auto* f = std::get_if<AlertFireEvent>(&e.body);
+      return f != nullptr && f->name == alert;
+    });
+    if (!fired) {
+      if (error) *error = "alert '" + alert + "' has not fired: there is no page to acknowledge";
+      return false;
+    }
+    journal_.append(scheduler_.now(), AckEvent{who, alert});
+    return true;
+  }
+
+  bool start_playbook(const std::string& name, const std::string& who, std::string* error) override {
+    if (!playbooks_enabled_) {
+      if (error) *error = "playbooks are off in this drill (--no-playbooks)";
+      return false;
+    }
+    const auto names = playbook_names();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      if (error) *error = "no playbook '" + name + "' in this scenario";
+      return false;
+    }
+    if (!playbooks_.start(name, "manual:" + who)) {
+      if (error) *error = "playbook '" + name + "' is already running";
+      return false;
+    }
+    return true;
+  }
+
+  bool run_golden(const std::string& set, const std::string& who, std::string* error) override {
+    for (const auto& [path, golden_set] : bundle_.golden_sets) {
+      if (!set.empty() && file_name(path) != set) continue;
+      golden_.run(golden_set, golden_set.min_pass_rate, who, [](const GoldenRunner::Result&) {});
+      return true;
+    }
+    if (error) *error = set.empty() ? "the scenario has no golden set" : "no golden set '" + set + "' in this scenario";
+    return false;
+  }
+
+  std::vector<std::string> playbook_names() const override {
+    std::vector<std::string> out;
+    for (const auto& p : bundle_.playbooks) out.push_back(p.name);
+    return out;
+  }
+
+  std::vector<std::string> golden_set_names() const override {
+    std::vector<std::string> out;
+    for (const auto& [path, set] : bundle_.golden_sets) out.push_back(file_name(path));
+    return out;
+  }
+
  private:
+  static std::string file_name(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+  }
+
   Assistant& assistant_;
   const TaskFactory& tasks_;
   FaultControl& faults_;
+  Journal& journal_;
+  Scheduler& scheduler_;
+  PlaybookRunner& playbooks_;
+  GoldenRunner& golden_;
+  const ScenarioBundle& bundle_;
+  const bool playbooks_enabled_;
   std::deque<FaultSpec> added_;  // stable addresses
 };
 
@@ -316,6 +391,17 @@ struct PendingRequest {
   bool done = false;
   std::weak_ptr<const Answer> live;  // the answer in progress (its spans), for a timeout
 };
+
+// The playbooks a run loads: none without playbooks; in a manual drill, without their time
+// triggers (people start them; alert triggers are not followed either: see page()).
+std::vector<Playbook> playbooks_for(const ScenarioBundle& bundle, const SimOptions& options) {
+  if (!options.playbooks_enabled) return {};
+  std::vector<Playbook> out = bundle.playbooks;
+  if (options.manual) {
+    for (auto& p : out) p.trigger.at.reset();
+  }
+  return out;
+}
 
 // With external alerts the detector keeps measuring (playbook conditions read its SLIs) but
 // has no rules, so it never pages: the scenario it is given then has no alerts.
@@ -377,7 +463,7 @@ struct EngineRun {
   AnswerService& service = options.answers != nullptr ? *options.answers : assistant;
   GoldenRunner golden{factory, service, scheduler, journal, Rng::for_component(seed, "golden"),
                       fault_kinds, &lexicon};
-  PlaybookRunner playbooks{options.playbooks_enabled ? bundle.playbooks : std::vector<Playbook>{},
+  PlaybookRunner playbooks{playbooks_for(bundle, options),
                            bundle.golden_sets, scheduler, journal, assistant, golden,
                            Rng::for_component(seed, "playbooks")};
   const Scenario unruled = without_alerts(scenario, options.external_alerts);
@@ -393,7 +479,8 @@ struct EngineRun {
   FaultControl fault_control{board, journal, scheduler, assistant, options.on_fault};
   // A --sut drill: where built-in steps and change faults act instead of the built-in assistant.
   std::unique_ptr<ServiceControl> service_control;
-  EngineHandleImpl handle{assistant, factory, fault_control};
+  EngineHandleImpl handle{assistant, factory, fault_control, journal, scheduler, playbooks, golden, bundle,
+                          options.playbooks_enabled};
   // Clinician corrections draw from their own random stream: the draws shift nothing else.
   Rng correction_rng = Rng::for_component(seed, "corrections");
   const Duration client_timeout = scenario.workload.client_timeout;
@@ -484,11 +571,14 @@ bool EngineRun<S>::group(const AlertSpec& alert) {
 // page); playbooks start on the alert itself, by their own trigger rules.
 template <class S>
 void EngineRun<S>::page(const AlertSpec& alert) {
+  // A manual drill: the page goes to the people in the room, who acknowledge and act themselves.
+  if (options.manual) return;
   const auto grouped = fire_grouped.find(alert.name);
   if (alert.severity == kSeverityPage && (grouped == fire_grouped.end() || !grouped->second)) {
     const Duration delay = sample(scenario.ack_delay, responders);
     scheduler.after(delay, [this, name = alert.name] {
       journal.append(scheduler.now(), AckEvent{scenario.responder, name});
+      playbooks.on_ack(name, scenario.responder);
     });
   }
   playbooks.on_alert(alert);

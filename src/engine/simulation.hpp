@@ -56,6 +56,25 @@ class EngineHandle {
   virtual std::size_t reset_faults() = 0;
   /// The active vendor and EHR faults, in activation order.
   virtual std::vector<FaultSpec> active_faults() const = 0;
+
+  // A drill room's people (net/room): each call journals what it changed, as any actor's would.
+  /// Journals `action` now (an ActionEvent: a person's action, declaration, note or hint).
+  virtual void record_action(const ActionEvent& action) = 0;
+  /// Journals a drill room's answer key (a ReferenceEvent) now.
+  virtual void record_reference(const ReferenceEvent& reference) = 0;
+  /// `who` acknowledges the page of `alert` (journaled ack). False with `error` when the
+  /// scenario has no such alert or it has not fired.
+  virtual bool acknowledge(const std::string& alert, const std::string& who, std::string* error) = 0;
+  /// Starts the playbook `name` by hand (trigger "manual:WHO"). False with `error` when the
+  /// run has no such playbook (or none: --no-playbooks) or it is already running.
+  virtual bool start_playbook(const std::string& name, const std::string& who, std::string* error) = 0;
+  /// Runs a golden set by `who` (journaled golden_result, by WHO, when its answers are in):
+  /// `set` names one of the run's sets by its file name (e.g. "core.yaml"), "" the first.
+  /// False with `error` when there is no such set.
+  virtual bool run_golden(const std::string& set, const std::string& who, std::string* error) = 0;
+  /// The names of the run's playbooks and golden sets (file names), in order.
+  virtual std::vector<std::string> playbook_names() const = 0;
+  virtual std::vector<std::string> golden_set_names() const = 0;
 };
 
 /// A scenario with everything it references, loaded and validated.
@@ -90,6 +109,11 @@ struct SimOptions {
   /// Called on the scheduler's thread once the engine is wired, with the inlet for external
   /// alerts, and again with nullptr before the engine is torn down. Optional.
   std::function<void(AlertInlet*)> alert_inlet;
+  /// A drill played by people (`drill --manual`): alerts page the on-call person instead of
+  /// starting automation. No playbook starts by itself (alert or time triggers) and no
+  /// simulated responder acknowledges; people do both through the EngineHandle. The playbooks
+  /// stay loaded, so a person can start one by hand.
+  bool manual = false;
   /// How much scenario time the rollbacks of playbooks still running at the end may take.
   Duration rollback_limit = kHour;
   /// Where user traffic and golden probes are asked (a drill's HTTP transport); null: the

@@ -113,6 +113,26 @@ HistoryRun history_run_from(const Score& score) {
   // The same words as CI's failures: "ttm <= 10m (actual 31m05s)".
   r.failures = make_run_record(score).failures;
   for (const auto& x : score.incidents) r.incidents.push_back(history_incident(x));
+  if (const auto& t = score.trainee) {
+    HistoryTrainee h;
+    h.name = t->name;
+    h.points = t->points;
+    h.suspected = t->suspected;
+    h.cause_right = t->cause_right;
+    h.helped = t->helped;
+    h.no_effect = t->no_effect;
+    h.harmed = t->harmed;
+    h.hints = t->hints;
+    h.unsafe = t->unsafe;
+    if (!t->incidents.empty()) {
+      const auto& i = t->incidents.front();
+      h.tta_s = i.tta_s;
+      h.first_useful_s = i.first_useful_s;
+      h.ttm_s = i.ttm_s;
+      h.ttr_s = i.ttr_s;
+    }
+    r.trainee = std::move(h);
+  }
   return r;
 }
 

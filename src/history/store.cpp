@@ -60,6 +60,24 @@ CREATE TABLE IF NOT EXISTS participants (
 );
 )sql";
 
+// Version 2: a drill room's trainee per run (a version-1 file gets it on first open).
+constexpr const char* kTrainees = R"sql(
+CREATE TABLE IF NOT EXISTS trainees (
+  run_id INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  points INTEGER NOT NULL,
+  suspected TEXT,
+  cause_right INTEGER NOT NULL,
+  helped INTEGER NOT NULL,
+  no_effect INTEGER NOT NULL,
+  harmed INTEGER NOT NULL,
+  hints INTEGER NOT NULL,
+  unsafe INTEGER NOT NULL,
+  tta_s REAL, first_useful_s REAL, ttm_s REAL, ttr_s REAL
+);
+CREATE INDEX IF NOT EXISTS trainees_name ON trainees (name);
+)sql";
+
 // Lists stored in one text column ("faults", "failures"): a unit separator never typed.
 constexpr char kListSep = '\x1f';
 
@@ -244,12 +262,16 @@ void HistoryStore::check_version(const std::string& found) const {
 
 void HistoryStore::create_or_check_schema() {
   // An existing history needs no write lock to open: readers never wait for a sweep.
-  if (const auto found = schema_version()) return check_version(*found);
-  // BEGIN IMMEDIATE: two processes creating a new file at once take turns.
+  if (const auto found = schema_version(); found && *found != "1") return check_version(*found);
+  // BEGIN IMMEDIATE: two processes creating (or upgrading) a file at once take turns.
   exec("BEGIN IMMEDIATE");
   try {
     exec(kSchema);
-    if (const auto found = schema_version()) {
+    exec(kTrainees);
+    if (const auto found = schema_version(); found && *found == "1") {
+      // Version 1 lacked only the trainees table, created above.
+      exec("UPDATE meta SET value = '" + std::to_string(kHistorySchemaVersion) + "' WHERE key = 'schema_version'");
+    } else if (found) {
       check_version(*found);
     } else {
       Statement put(db_, "INSERT INTO meta (key, value) VALUES ('schema_version', ?)");
@@ -294,6 +316,13 @@ std::int64_t HistoryStore::append(const HistoryRun& run) {
       p.integer(id).integer(static_cast<std::int64_t>(i)).text(run.participants[i]);
       if (p.step() != SQLITE_DONE) fail("appending a participant");
     }
+    if (const auto& t = run.trainee) {
+      Statement tr(db_, "INSERT INTO trainees VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      tr.integer(id).text(t->name).integer(t->points).text_or_null(t->suspected).integer(t->cause_right ? 1 : 0)
+          .integer(t->helped).integer(t->no_effect).integer(t->harmed).integer(t->hints).integer(t->unsafe)
+          .real(t->tta_s).real(t->first_useful_s).real(t->ttm_s).real(t->ttr_s);
+      if (tr.step() != SQLITE_DONE) fail("appending the trainee");
+    }
     exec("COMMIT");
     return id;
   } catch (...) {
@@ -333,6 +362,30 @@ void HistoryStore::load_details(HistoryRun& run) {
   p.integer(run.id);
   while ((rc = p.step()) == SQLITE_ROW) run.participants.push_back(p.col_text(0));
   if (rc != SQLITE_DONE) fail("reading participants");
+  Statement tr(db_, "SELECT name, points, suspected, cause_right, helped, no_effect, harmed, hints, unsafe, "
+                    "tta_s, first_useful_s, ttm_s, ttr_s FROM trainees WHERE run_id = ?");
+  if (!tr.ok()) fail("reading the trainee");
+  tr.integer(run.id);
+  rc = tr.step();
+  if (rc == SQLITE_ROW) {
+    HistoryTrainee t;
+    t.name = tr.col_text(0);
+    t.points = static_cast<int>(tr.col_int(1));
+    t.suspected = tr.col_text(2);
+    t.cause_right = tr.col_int(3) != 0;
+    t.helped = tr.col_int(4);
+    t.no_effect = tr.col_int(5);
+    t.harmed = tr.col_int(6);
+    t.hints = tr.col_int(7);
+    t.unsafe = tr.col_int(8);
+    t.tta_s = tr.col_opt(9);
+    t.first_useful_s = tr.col_opt(10);
+    t.ttm_s = tr.col_opt(11);
+    t.ttr_s = tr.col_opt(12);
+    run.trainee = std::move(t);
+  } else if (rc != SQLITE_DONE) {
+    fail("reading the trainee");
+  }
 }
 
 std::vector<HistoryRun> HistoryStore::list(const HistoryFilter& f) {
@@ -341,6 +394,7 @@ std::vector<HistoryRun> HistoryStore::list(const HistoryFilter& f) {
   if (!f.mode.empty()) where += " AND mode = ?";
   if (!f.verdict.empty()) where += " AND verdict = ?";
   if (!f.since.empty()) where += " AND recorded_at >= ?";
+  if (!f.trainee.empty()) where += " AND id IN (SELECT run_id FROM trainees WHERE name = ?)";
   // The newest `limit` runs, returned oldest first.
   std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs" + where + " ORDER BY id DESC";
   if (f.limit) sql += " LIMIT " + std::to_string(*f.limit);
@@ -350,6 +404,7 @@ std::vector<HistoryRun> HistoryStore::list(const HistoryFilter& f) {
   if (!f.mode.empty()) st.text(f.mode);
   if (!f.verdict.empty()) st.text(f.verdict);
   if (!f.since.empty()) st.text(f.since);
+  if (!f.trainee.empty()) st.text(f.trainee);
   std::vector<HistoryRun> out;
   int rc;
   while ((rc = st.step()) == SQLITE_ROW) out.push_back(read_run(st));

@@ -18,7 +18,7 @@ struct sqlite3;
 namespace gameday {
 
 /// The schema this build writes and reads (meta.schema_version).
-inline constexpr int kHistorySchemaVersion = 1;
+inline constexpr int kHistorySchemaVersion = 2;  ///< 2 added `trainees` (a version-1 file is upgraded)
 
 /// The modes a run is recorded under.
 inline constexpr const char* kHistoryModes[] = {"simulated", "ci", "drill"};
@@ -43,6 +43,18 @@ struct HistoryIncident {
   long slow = 0;
   long unsafe = 0;
   long patients_affected = 0;
+};
+
+/// A drill room's trainee as a recorded drill keeps them (score/trainee.hpp's scorecard).
+struct HistoryTrainee {
+  std::string name;
+  int points = 0;
+  std::string suspected;  ///< "" when none
+  bool cause_right = false;
+  long helped = 0, no_effect = 0, harmed = 0, hints = 0, unsafe = 0;
+  /// The first incident's: acknowledgement after detection, first useful action, mitigation
+  /// and recovery after first harm.
+  std::optional<double> tta_s, first_useful_s, ttm_s, ttr_s;
 };
 
 /// One recorded run.
@@ -70,6 +82,7 @@ struct HistoryRun {
   std::string reports;                    ///< directory of its reports ("" when none were written)
   std::vector<HistoryIncident> incidents; ///< by first harm
   std::vector<std::string> participants;  ///< drills: who acknowledged or changed something
+  std::optional<HistoryTrainee> trainee;  ///< drill rooms: the trainee's scorecard
 };
 
 /// Which runs a query returns; every set field must match.
@@ -78,6 +91,7 @@ struct HistoryFilter {
   std::string mode;      ///< "" = any
   std::string verdict;   ///< "pass" | "fail" | "" = any
   std::string since;     ///< recorded_at >= this UTC timestamp ("" = any)
+  std::string trainee;   ///< drills whose trainee was this person ("" = any run)
   std::optional<long> limit;  ///< the newest N (still returned oldest first)
 };
 

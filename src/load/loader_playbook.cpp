@@ -867,9 +867,10 @@ Playbook read_playbook(Session& s, const std::string& path) {
   FileCtx ctx(s, path);
   MapReader top(ctx, *doc, "", "at the top level", YAML::Mark());
   if (!top.ok()) return pb;
-  top.allow({"name", "description", "trigger", "steps", "rollback"});
+  top.allow({"name", "description", "mode", "trigger", "steps", "rollback"});
   pb.name = top.str("name", kRequired).value_or("");
   pb.description = top.str("description").value_or("");
+  pb.manual = top.one_of("mode", {"auto", "manual"}, "playbook mode").value_or("auto") == "manual";
   if (top.require("trigger")) {
     MapReader t(ctx, top.value("trigger"), "trigger", "for 'trigger'", top.mark_of("trigger"));
     if (t.ok()) {

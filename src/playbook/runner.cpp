@@ -148,6 +148,7 @@ PlaybookRunner::PlaybookRunner(std::vector<Playbook> playbooks,
       rng_(rng) {
   starts_.resize(playbooks_.size());
   for (std::size_t i = 0; i < playbooks_.size(); ++i) {
+    if (playbooks_[i].manual) continue;  // people start it
     if (const auto at = playbooks_[i].trigger.at) {
       scheduler_.at(*at, [this, i] { begin(i, "time"); });
     }
@@ -165,8 +166,15 @@ void PlaybookRunner::set_effects(StepEffects* effects) { effects_ = effects; }
 
 bool PlaybookRunner::any_running() const { return !running_.empty(); }
 
+void PlaybookRunner::on_ack(const std::string& alert, const std::string& who) {
+  for (std::size_t i = 0; i < playbooks_.size(); ++i) {
+    if (playbooks_[i].manual && playbooks_[i].trigger.fires_on(alert)) begin(i, "manual:" + who, alert);
+  }
+}
+
 void PlaybookRunner::on_alert(const AlertSpec& alert) {
   for (std::size_t i = 0; i < playbooks_.size(); ++i) {
+    if (playbooks_[i].manual) continue;  // paged people start it when they acknowledge
     const TriggerSpec& t = playbooks_[i].trigger;
     if (!t.fires_on(alert.name)) continue;
     bool labels_match = true;

@@ -71,6 +71,9 @@ class PlaybookRunner {
   /// runs). A trigger with `rerun` starts again every `rerun_every` after its last start while
   /// the alert still fires (read from the signals) and no instance runs.
   void on_alert(const AlertSpec& alert);
+  /// A paged responder `who` acknowledged `alert`: the manual playbooks (mode: manual) it
+  /// triggers start, with trigger "manual:WHO".
+  void on_ack(const std::string& alert, const std::string& who);
   /// Starts playbook `name` by hand (trigger e.g. "manual"); false when unknown, already
   /// running, or the runner was interrupted.
   bool start(const std::string& name, const std::string& trigger);

@@ -87,7 +87,19 @@ json timeline_data(const Score& s) {
     golden.push_back({{"at", secs(g.at)}, {"set", g.set}, {"passed", g.passed},
                       {"total", g.total}, {"ok", g.ok}, {"by", g.by}});
   }
-  return {{"faults", std::move(faults)}, {"incidents", std::move(incidents)},
+  // A drill room's people: each action, with the scorecard's verdict for the trainee's.
+  json actions = json::array();
+  std::size_t judged = 0;
+  for (const auto& a : s.actions) {
+    std::string verdict;
+    if (s.trainee && a.action.by == "trainee:" + s.trainee->name && judged < s.trainee->actions.size()) {
+      verdict = s.trainee->actions[judged++].verdict;
+    }
+    actions.push_back({{"at", secs(a.at)}, {"by", a.action.by}, {"action", a.action.action},
+                       {"target", a.action.target}, {"detail", a.action.detail},
+                       {"outcome", a.action.outcome}, {"verdict", verdict}});
+  }
+  return {{"faults", std::move(faults)}, {"incidents", std::move(incidents)}, {"actions", std::move(actions)},
           {"alerts", std::move(alerts)}, {"acks", std::move(acks)},
           {"playbooks", std::move(playbooks)}, {"changes", std::move(changes)},
           {"golden", std::move(golden)}};
@@ -185,7 +197,7 @@ std::string markdown_html(std::string_view markdown) {
 }
 
 std::string html_page(std::string_view title, std::string_view body, const json& data,
-                      std::string_view script) {
+                      std::string_view script, bool live) {
   // Invalid UTF-8 in scenario text becomes U+FFFD rather than an exception.
   std::string json_text = data.dump(-1, ' ', false, json::error_handler_t::replace);
   // Inside <script>, "</" could close the element: JSON allows "<\/" for the same string.
@@ -203,8 +215,9 @@ std::string html_page(std::string_view title, std::string_view body, const json&
   out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   // Nothing on this page may load from the network: the policy blocks it as well.
-  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-         "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n";
+  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ";
+  if (live) out += "connect-src 'self'; ";
+  out += "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n";
   out += "<title>" + xml_escape(title) + "</title>\n<style>\n";
   out += asset("third_party/uplot/uPlot.min.css");
   out += "\n";

@@ -19,8 +19,10 @@ namespace gameday {
 /// `<script type="application/json" id="gameday-data">` (with "</" escaped), then uPlot and the
 /// page script `script` (an asset name under src/report/html/) inline. `data` must hold only
 /// values safe to show: pseudonyms, never identifiers.
+/// `live` pages (the drill room) may also connect to the server that served them
+/// (connect-src 'self': its event stream and actions); the others connect nowhere.
 std::string html_page(std::string_view title, std::string_view body, const nlohmann::json& data,
-                      std::string_view script);
+                      std::string_view script, bool live = false);
 
 /// Markdown (CommonMark with GitHub tables, by cmark-gfm) as HTML; raw HTML in the input is not
 /// passed through.

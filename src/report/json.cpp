@@ -104,6 +104,61 @@ Json exposure_json(const Exposure& ex) {
   return exposure;
 }
 
+Json reference_json(const ReferenceFigures& r) {
+  if (!r.present) return nullptr;
+  Json j;
+  j["ttm_s"] = opt_number(r.ttm_s);
+  j["ttr_s"] = opt_number(r.ttr_s);
+  j["unsafe"] = r.unsafe;
+  return j;
+}
+
+Json trainee_json(const TraineeScore& t) {
+  Json j;
+  j["name"] = t.name;
+  j["points"] = t.points;
+  j["suspected_cause"] = t.suspected.empty() ? Json(nullptr) : Json(t.suspected);
+  j["true_causes"] = t.truth;
+  j["cause_right"] = t.cause_right;
+  j["helped"] = t.helped;
+  j["no_effect"] = t.no_effect;
+  j["harmed"] = t.harmed;
+  j["refused"] = t.refused;
+  j["hints"] = t.hints;
+  j["unsafe_on_call"] = t.unsafe;
+  Json incidents = Json::array();
+  for (const auto& i : t.incidents) {
+    Json x;
+    x["id"] = i.id;
+    x["true_cause"] = i.truth.empty() ? Json(nullptr) : Json(i.truth);
+    x["tta_s"] = opt_number(i.tta_s);
+    x["first_useful_action_s"] = opt_number(i.first_useful_s);
+    x["ttm_s"] = opt_number(i.ttm_s);
+    x["ttr_s"] = opt_number(i.ttr_s);
+    x["declared_mitigated_s"] = opt_number(i.declared_mitigated_s);
+    x["declared_resolved_s"] = opt_number(i.declared_resolved_s);
+    x["unsafe"] = i.unsafe;
+    x["failed"] = i.failed;
+    x["reference_playbooks"] = reference_json(i.playbooks);
+    x["reference_nobody"] = reference_json(i.nobody);
+    incidents.push_back(std::move(x));
+  }
+  j["incidents"] = std::move(incidents);
+  Json actions = Json::array();
+  for (const auto& a : t.actions) {
+    Json x;
+    x["t_s"] = to_seconds(a.at);
+    x["action"] = a.action;
+    x["target"] = a.target;
+    x["detail"] = a.detail;
+    x["verdict"] = a.verdict.empty() ? Json(nullptr) : Json(a.verdict);
+    x["why"] = a.why;
+    actions.push_back(std::move(x));
+  }
+  j["actions"] = std::move(actions);
+  return j;
+}
+
 Json opt_string(const std::string& s) {
   if (s.empty()) return nullptr;
   return s;
@@ -358,6 +413,8 @@ std::string report_json(const Score& s) {
   j["incidents"] = array_of(s.incidents, incident_json);
   j["background"] = background_json(s.background);
   j["false_alerts"] = array_of(s.false_alert_list, false_alert_json);
+  // Only a drill room's journal has a trainee: every other report keeps its keys.
+  if (s.trainee) j["trainee"] = trainee_json(*s.trainee);
 
   // Replace rather than throw on invalid UTF-8 (e.g. a fault detail from a hand-edited file).
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -49,6 +49,12 @@ std::string cell(const std::string& s) {
 
 std::string code(const std::string& s) { return "`" + s + "`"; }
 
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
+  return out;
+}
+
 struct Row {
   SimTime t;
   std::string text;
@@ -573,6 +579,45 @@ std::string root_cause_section(const Score& s) {
   return out;
 }
 
+// A drill room's trainee: their incidents against the two references, then their actions.
+std::string trainee_section(const TraineeScore& t) {
+  std::string out = "## Trainee scorecard: " + t.name + "\n\n";
+  out += "**" + std::to_string(t.points) + " points.** Suspected cause: " +
+         (t.suspected.empty() ? std::string("none given") : code(t.suspected)) + "; the truth: " +
+         (t.truth.empty() ? std::string("no incident") : code(join(t.truth, ", "))) +
+         (t.truth.empty() ? "" : (t.cause_right ? " (right)" : " (wrong)")) + ". Changes: " +
+         std::to_string(t.helped) + " helped, " + std::to_string(t.no_effect) + " did nothing, " +
+         std::to_string(t.harmed) + " did harm" + (t.refused ? ", " + std::to_string(t.refused) + " refused" : "") +
+         ". Hints: " + std::to_string(t.hints) + ". Unsafe answers while on call: " + std::to_string(t.unsafe) +
+         ".\n\n";
+  if (!t.incidents.empty()) {
+    out += "| Incident | Truth | Acknowledged | First useful action | TTM | TTR | Unsafe | TTM with the playbooks | TTM with nobody acting |\n";
+    out += "|---|---|---|---|---|---|---|---|---|\n";
+    for (const auto& i : t.incidents) {
+      const auto ref = [](const ReferenceFigures& r) {
+        return r.present ? rt::seconds(r.ttm_s, "never") + " (" + std::to_string(r.unsafe) + " unsafe)"
+                         : std::string("-");
+      };
+      out += "| " + code(i.id) + " | " + (i.truth.empty() ? "-" : i.truth) + " | " + rt::seconds(i.tta_s) + " | " +
+             rt::seconds(i.first_useful_s) + " | " + rt::seconds(i.ttm_s, "never") + " | " +
+             rt::seconds(i.ttr_s, "never") + " | " + std::to_string(i.unsafe) + " | " + ref(i.playbooks) + " | " +
+             ref(i.nobody) + " |\n";
+    }
+    out += "\nTimes are from the incident's first harm, acknowledgement from its detection.\n\n";
+  }
+  if (!t.actions.empty()) {
+    out += "| Time | Action | Verdict | Why |\n|---|---|---|---|\n";
+    for (const auto& a : t.actions) {
+      std::string what = a.action + (a.target.empty() ? "" : " " + a.target);
+      if (!a.detail.empty()) what += a.action == "note" ? ": " + a.detail : " " + a.detail;
+      out += "| " + format_offset(a.at) + " | " + cell(what) + " | " + (a.verdict.empty() ? "-" : a.verdict) + " | " +
+             cell(a.why) + " |\n";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string report_markdown(const Score& s) {
@@ -641,6 +686,8 @@ std::string report_markdown(const Score& s) {
     }
     out += "\n";
   }
+
+  if (s.trainee) out += trainee_section(*s.trainee);
 
   out += "## What happened\n\n" + what_happened(s) + "\n";
   return valid_utf8(std::move(out));

@@ -70,6 +70,15 @@ std::string terminal_summary(const Score& s) {
   out += "  requests:  " + std::to_string(m.requests) + " user, " + std::to_string(m.failed) +
          " failed (" + rt::percent(m.failed_ratio) + "), " + std::to_string(m.unsafe) + " unsafe\n";
 
+  if (s.trainee) {
+    const TraineeScore& t = *s.trainee;
+    out += "  trainee:   " + t.name + " " + std::to_string(t.points) + " points; suspected " +
+           (t.suspected.empty() ? std::string("nothing") : t.suspected) +
+           (t.truth.empty() ? "" : (t.cause_right ? " (right)" : " (wrong)")) + "; " + std::to_string(t.helped) +
+           " helped, " + std::to_string(t.no_effect) + " did nothing, " + std::to_string(t.harmed) + " did harm; " +
+           rt::count(t.hints, "hint", "hints") + " (scorecard in report.md)\n";
+  }
+
   std::string failing;
   for (const auto& e : s.expectations) {
     if (e.pass) continue;

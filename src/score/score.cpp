@@ -562,6 +562,8 @@ Score score_journal(const std::vector<Event>& events) {
               ++dv.corrections;
               if (!dv.first_correction) dv.first_correction = t;
             },
+            [&](const ActionEvent& a) { s.actions.push_back(ActionRecord{t, a}); },
+            [&](const ReferenceEvent& r) { s.reference = r.incidents; },
         },
         ev->body);
   }
@@ -612,6 +614,18 @@ Score score_journal(const std::vector<Event>& events) {
 
   // ---- incidents: attribution, grouping, detection, mitigation, recovery, exposure
   score_incidents(s, reqs, probe_reqs, corrections, fault_incident, slow_threshold);
+
+  // ---- a drill room's trainee
+  if (!s.actions.empty()) {
+    TraineeInput in;
+    in.harm.reserve(reqs.size());
+    for (const auto& q : reqs) in.harm.emplace_back(q.t, q.harmful() || !q.ok);
+    for (const auto& a : s.actions) in.actions.emplace_back(a.at, a.action);
+    in.reference = s.reference;
+    for (const auto& f : s.faults) in.faults.emplace(f.id, std::vector<std::string>{f.kind, f.target, f.detail});
+    s.trainee = score_trainee(in, s.incidents);
+    if (s.trainee) s.trainee->unsafe = m.unsafe;
+  }
 
   // ---- SLOs over the whole run
   for (const auto& slo : s.run.slos) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "score/incidents.hpp"
+#include "score/trainee.hpp"
 #include "spec/model.hpp"
 #include "sim/journal.hpp"
 #include "sim/time.hpp"
@@ -206,6 +207,12 @@ struct GoldenRecord {
   std::string by;
 };
 
+/// What a person did or said in a drill room (an action event), at its time.
+struct ActionRecord {
+  SimTime at = 0;
+  ActionEvent action;
+};
+
 /// Everything the reports show, computed from a journal alone.
 struct Score {
   RunStartEvent run;
@@ -226,6 +233,10 @@ struct Score {
   std::vector<FaultRecord> faults;              ///< in start order
   std::vector<ChangeRecord> changes;
   std::vector<GoldenRecord> golden;
+  std::vector<ActionRecord> actions;     ///< drill rooms: people's actions and hints, in order
+  std::vector<ReferenceIncident> reference;  ///< drill rooms: the answer key (reference event)
+  /// Drill rooms: the trainee's scorecard (score/trainee.hpp); nullopt when no trainee acted.
+  std::optional<TraineeScore> trainee;
   std::vector<Incident> incidents;       ///< by t_i
   Background background;                 ///< harm with no fault behind it
   std::vector<FalseAlert> false_alert_list;  ///< alerts that detected no incident

@@ -248,6 +248,30 @@ struct Schema<CorrectionEvent> {
                                              field("patient_ref", &CorrectionEvent::patient_ref)};
 };
 
+template <>
+struct Schema<ActionEvent> {
+  static constexpr const char* kType = "action";
+  static constexpr auto kFields = std::tuple{field("by", &ActionEvent::by), field("action", &ActionEvent::action),
+                                             field("target", &ActionEvent::target),
+                                             field("detail", &ActionEvent::detail),
+                                             field("outcome", &ActionEvent::outcome)};
+};
+
+template <>
+struct Schema<ReferenceIncident> {
+  static constexpr auto kFields = std::tuple{
+      field("run", &ReferenceIncident::run), field("incident", &ReferenceIncident::incident),
+      field("ttd_us", &ReferenceIncident::ttd), field("tta_us", &ReferenceIncident::tta),
+      field("ttm_us", &ReferenceIncident::ttm), field("ttr_us", &ReferenceIncident::ttr),
+      field("unsafe", &ReferenceIncident::unsafe), field("failed", &ReferenceIncident::failed)};
+};
+
+template <>
+struct Schema<ReferenceEvent> {
+  static constexpr const char* kType = "reference";
+  static constexpr auto kFields = std::tuple{field("incidents", &ReferenceEvent::incidents)};
+};
+
 // ---------------------------------------------------------------------------------------------
 // Writer (hot path): each put() appends one value to `out`. Journal::record appends to one
 // buffer that keeps its capacity from line to line, so appending rarely allocates; strings go

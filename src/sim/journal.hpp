@@ -275,11 +275,46 @@ struct RunEndEvent {
   std::string reason;  // "completed", "interrupted"
 };
 
+/// What a person did or said in a drill room (src/net/room): a trainee's action, declaration,
+/// suspected cause or note, or a facilitator's hint or clock change. The state an action
+/// changes is journaled as well, as for any other actor (ack, control_change, playbook_start,
+/// golden_result), with the person as `who` / `by`.
+struct ActionEvent {
+  std::string by;       ///< "trainee:NAME" or "facilitator"
+  /// ack | flag | prompt_rollback | prompt_deploy | route | shed | playbook | golden | declare |
+  /// suspect | note (a trainee's); hint | pause | resume | speed (a facilitator's)
+  std::string action;
+  std::string target;   ///< what it named: alert, flag, prompt version, route, playbook, golden
+                        ///< set, "mitigated" / "resolved", the suspected cause ("" when none)
+  std::string detail;   ///< a value (flag variant, shed share, speed) or free text (notes, hints)
+  std::string outcome;  ///< "ok", or why it was refused (nothing changed)
+};
+
+/// One incident's figures in a reference run of a drill's scenario (same scenario, same seed,
+/// simulated): durations from the incident's first harm, -1 when never reached.
+struct ReferenceIncident {
+  std::string run;       ///< "playbooks" (the scenario's playbooks, automated) | "nobody" (no playbooks)
+  std::string incident;  ///< the incident's id (as the scorer names it)
+  Duration ttd = -1;
+  Duration tta = -1;
+  Duration ttm = -1;
+  Duration ttr = -1;
+  long unsafe = 0;
+  long failed = 0;
+};
+
+/// A drill room's answer key, journaled at its start: the scenario's incidents as its playbooks
+/// handle them and with nobody acting, for the trainee's scorecard.
+struct ReferenceEvent {
+  std::vector<ReferenceIncident> incidents;
+};
+
 /// Any journal event.
 using EventBody = std::variant<RunStartEvent, FaultStartEvent, FaultEndEvent, RequestEvent,
                                AlertFireEvent, AlertResolveEvent, AckEvent, PlaybookStartEvent,
                                PlaybookEndEvent, StepStartEvent, StepEndEvent, ControlChangeEvent,
-                               GoldenResultEvent, RunEndEvent, CorrectionEvent>;
+                               GoldenResultEvent, RunEndEvent, CorrectionEvent, ActionEvent,
+                               ReferenceEvent>;
 
 /// A timestamped journal event.
 struct Event {

@@ -11,19 +11,75 @@ constexpr auto kPoll = std::chrono::milliseconds(50);
 }  // namespace
 
 RealTimeScheduler::RealTimeScheduler(double speed)
-    : speed_(speed > 0 ? speed : 1.0), start_(std::chrono::steady_clock::now()) {}
+    : speed_(speed > 0 ? speed : 1.0), base_wall_(std::chrono::steady_clock::now()) {}
+
+void RealTimeScheduler::restart_clock() {
+  std::lock_guard<std::mutex> lock(clock_mu_);
+  base_sim_ = 0;
+  base_wall_ = std::chrono::steady_clock::now();
+}
+
+SimTime RealTimeScheduler::now_locked(std::chrono::steady_clock::time_point wall) const {
+  if (paused_) return base_sim_;
+  const auto real = std::chrono::duration_cast<std::chrono::microseconds>(wall - base_wall_).count();
+  return base_sim_ + static_cast<SimTime>(static_cast<double>(real) * speed_);
+}
 
 SimTime RealTimeScheduler::now() const {
-  const auto real = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - start_)
-                        .count();
-  return static_cast<SimTime>(static_cast<double>(real) * speed_);
+  std::lock_guard<std::mutex> lock(clock_mu_);
+  return now_locked(std::chrono::steady_clock::now());
 }
 
 std::chrono::steady_clock::time_point RealTimeScheduler::when(SimTime t) const {
-  const double real_us = static_cast<double>(t) / speed_;
+  std::lock_guard<std::mutex> lock(clock_mu_);
+  if (paused_) return std::chrono::steady_clock::now() + std::chrono::hours(24);
+  const double real_us = static_cast<double>(t - base_sim_) / speed_;
   // Round up: an event must never run before its time.
-  return start_ + std::chrono::microseconds(static_cast<std::int64_t>(real_us) + 1);
+  return base_wall_ + std::chrono::microseconds(static_cast<std::int64_t>(real_us) + 1);
+}
+
+double RealTimeScheduler::speed() const {
+  std::lock_guard<std::mutex> lock(clock_mu_);
+  return speed_;
+}
+
+bool RealTimeScheduler::paused() const {
+  std::lock_guard<std::mutex> lock(clock_mu_);
+  return paused_;
+}
+
+void RealTimeScheduler::set_speed(double speed) {
+  if (!(speed > 0)) return;
+  {
+    std::lock_guard<std::mutex> lock(clock_mu_);
+    const auto wall = std::chrono::steady_clock::now();
+    base_sim_ = now_locked(wall);
+    base_wall_ = wall;
+    speed_ = speed;
+  }
+  wake_.notify_one();
+}
+
+void RealTimeScheduler::pause() {
+  {
+    std::lock_guard<std::mutex> lock(clock_mu_);
+    if (paused_) return;
+    const auto wall = std::chrono::steady_clock::now();
+    base_sim_ = now_locked(wall);
+    base_wall_ = wall;
+    paused_ = true;
+  }
+  wake_.notify_one();
+}
+
+void RealTimeScheduler::resume() {
+  {
+    std::lock_guard<std::mutex> lock(clock_mu_);
+    if (!paused_) return;
+    base_wall_ = std::chrono::steady_clock::now();
+    paused_ = false;
+  }
+  wake_.notify_one();
 }
 
 void RealTimeScheduler::at(SimTime t, EventFn fn) {

@@ -14,8 +14,9 @@
 namespace gameday {
 
 /// Runs events at real times. now() is the steady-clock time since construction multiplied by
-/// `speed` (2.0: scenario time runs twice as fast as the wall clock). at() and post() are
-/// thread-safe; events run only on the thread inside run_until(), one at a time.
+/// `speed` (2.0: scenario time runs twice as fast as the wall clock); a facilitator may pause
+/// the clock, resume it, or change the speed while it runs (scenario time never jumps). at()
+/// and post() are thread-safe; events run only on the thread inside run_until(), one at a time.
 class RealTimeScheduler final : public Scheduler {
  public:
   /// `speed` must be positive (values <= 0 are taken as 1).
@@ -24,7 +25,7 @@ class RealTimeScheduler final : public Scheduler {
   SimTime now() const override;
   /// Restarts the clock: now() reads 0 at this instant. Call before the run's first event is
   /// scheduled (run_drill does), not while run_until runs.
-  void restart_clock() { start_ = std::chrono::steady_clock::now(); }
+  void restart_clock();
   /// Thread-safe. Runs `fn` at scenario time `t` (now if `t` is in the past).
   void at(SimTime t, EventFn fn) override;
   /// Thread-safe: runs `fn` on the loop thread as soon as it is free (how other threads, e.g.
@@ -45,7 +46,14 @@ class RealTimeScheduler final : public Scheduler {
   /// Number of events waiting.
   std::size_t pending() const;
   /// The speed factor.
-  double speed() const { return speed_; }
+  double speed() const;
+  /// Thread-safe: scenario time runs at `speed` from now on (values <= 0 are ignored).
+  void set_speed(double speed);
+  /// Thread-safe: scenario time stops (nothing is due while paused) / goes on from where it
+  /// stopped.
+  void pause();
+  void resume();
+  bool paused() const;
 
  private:
   struct Item {
@@ -58,11 +66,18 @@ class RealTimeScheduler final : public Scheduler {
       return a.t != b.t ? a.t > b.t : a.seq > b.seq;
     }
   };
-  // The steady-clock instant at which scenario time reaches `t`.
+  // The steady-clock instant at which scenario time reaches `t` (far ahead while paused).
   std::chrono::steady_clock::time_point when(SimTime t) const;
+  // now() with clock_mu_ held.
+  SimTime now_locked(std::chrono::steady_clock::time_point wall) const;
 
-  const double speed_;
-  std::chrono::steady_clock::time_point start_;
+  // The clock: scenario time `base_sim_` at steady instant `base_wall_`, then `speed_` per
+  // real microsecond unless paused. Its own mutex: now() is read with mu_ held.
+  mutable std::mutex clock_mu_;
+  double speed_;
+  SimTime base_sim_ = 0;
+  std::chrono::steady_clock::time_point base_wall_;
+  bool paused_ = false;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::vector<Item> heap_;

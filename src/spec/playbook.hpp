@@ -280,6 +280,10 @@ struct Playbook {
   std::string description;
   std::string file;
   TriggerSpec trigger;
+  /// `mode: manual`: a person runs it once paged, not automation. Its alert and time triggers
+  /// never start it; the paged responder does when they acknowledge the page (in a simulation,
+  /// the modelled responder after its ack delay; in a drill room, the trainee by hand).
+  bool manual = false;
   std::vector<StepSpec> steps;
   std::vector<StepSpec> rollback;
 };

@@ -253,3 +253,57 @@ TEST_CASE("History store reports a lock held past its busy timeout as an error n
   CHECK(store.list({}).empty());
   CHECK(store.append(sample_run("spike", 2, "ci", true, "")) == 1);
 }
+
+TEST_CASE("History store keeps a drill's trainee and lists one person's drills") {
+  HistoryDir dir;
+  HistoryStore store(dir.file());
+  HistoryRun run = sample_run("spike", 7, "drill", true, "2026-12-01T08:00:00Z");
+  HistoryTrainee t;
+  t.name = "alex";
+  t.points = 85;
+  t.suspected = "vendor";
+  t.cause_right = true;
+  t.helped = 1;
+  t.harmed = 0;
+  t.hints = 1;
+  t.tta_s = 34.5;
+  t.ttm_s = 142;
+  run.trainee = t;
+  store.append(run);
+  store.append(sample_run("spike", 8, "drill", true, "2026-12-02T08:00:00Z"));  // nobody in the room
+  HistoryFilter f;
+  f.trainee = "alex";
+  const auto runs = store.list(f);
+  REQUIRE(runs.size() == 1);
+  REQUIRE(runs[0].trainee);
+  CHECK(runs[0].trainee->points == 85);
+  CHECK(runs[0].trainee->suspected == "vendor");
+  CHECK(runs[0].trainee->cause_right);
+  CHECK(*runs[0].trainee->tta_s == Approx(34.5));
+  CHECK_FALSE(runs[0].trainee->first_useful_s.has_value());
+  f.trainee = "sam";
+  CHECK(store.list(f).empty());
+  CHECK_FALSE(store.list(HistoryFilter{})[1].trainee.has_value());
+}
+
+TEST_CASE("History store upgrades a version-1 file, keeping its runs") {
+  HistoryDir dir;
+  {
+    HistoryStore store(dir.file());
+    store.append(sample_run("spike", 1, "simulated", true, "2026-11-01T00:00:00Z"));
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(dir.file().c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DROP TABLE trainees; UPDATE meta SET value = '1' WHERE key = 'schema_version'", nullptr,
+                       nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  HistoryStore upgraded(dir.file());
+  CHECK(upgraded.list(HistoryFilter{}).size() == 1);
+  HistoryRun run = sample_run("spike", 2, "drill", true, "2026-11-02T00:00:00Z");
+  run.trainee = HistoryTrainee{};
+  run.trainee->name = "kim";
+  upgraded.append(run);
+  HistoryFilter f;
+  f.trainee = "kim";
+  CHECK(upgraded.list(f).size() == 1);
+}

@@ -34,6 +34,11 @@
                  items: T.playbooks.filter(function (p) { return p.playbook === name; }) });
     });
     if (T.changes.length) out.push({ label: "control changes", kind: "change", items: T.changes });
+    var people = [];
+    (T.actions || []).forEach(function (a) { if (people.indexOf(a.by) < 0) people.push(a.by); });
+    people.forEach(function (by) {
+      out.push({ label: by, kind: "action", items: T.actions.filter(function (a) { return a.by === by; }) });
+    });
     if (T.golden.length) out.push({ label: "golden checks", kind: "golden", items: T.golden });
     return out;
   }
@@ -145,6 +150,12 @@
       var what = it.what + (it.key ? " " + it.key : "");
       marker(root, kind, "change", it.at, y, x,
              what + ": " + it.from + " \u2192 " + it.to + " by " + it.by + " at " + GD.offset(it.at));
+    } else if (kind === "action") {
+      if (!visible(it.at, it.at)) return;
+      marker(root, kind, "action verdict-" + (it.outcome !== "ok" ? "refused" : (it.verdict || "none")), it.at, y, x,
+             it.by + ": " + it.action + (it.target ? " " + it.target : "") + (it.detail ? " " + it.detail : "") +
+             " at " + GD.offset(it.at) + (it.outcome !== "ok" ? " (refused: " + it.outcome + ")" : "") +
+             (it.verdict ? " — " + it.verdict.replace("_", " ") : ""));
     } else if (kind === "golden") {
       if (!visible(it.at, it.at)) return;
       marker(root, kind, "golden " + (it.ok ? "ok" : "failed"), it.at, y, x,
