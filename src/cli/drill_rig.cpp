@@ -503,7 +503,9 @@ net::ServerResponse DrillRig::hidden() {
 nlohmann::json DrillRig::room_config(net::RoomView view) const {
   const bool truth = view == net::RoomView::kFacilitator || !o_.hide;
   nlohmann::json alerts = nlohmann::json::array();
-  for (const auto& a : scenario_.alerts) alerts.push_back({{"name", a.name}, {"severity", a.severity}});
+  for (const auto& a : scenario_.alerts) {
+    alerts.push_back({{"name", a.name}, {"severity", a.severity}, {"runbook", a.runbook}});
+  }
   nlohmann::json playbooks = nlohmann::json::array();
   for (const auto& p : bundle_.playbooks) playbooks.push_back(p.name);
   nlohmann::json golden = nlohmann::json::array();
@@ -548,6 +550,23 @@ void DrillRig::serve_room(const net::ServerRequest& req, std::shared_ptr<net::Ex
   if (req.method == "GET" && path == "/room/api/stream") {
     // The backlog and the live events, in journal order: both on the loop thread.
     return scheduler_.post([this, ex = std::move(ex), view] { room_.add(ex, view, journal_.events()); });
+  }
+  if (req.method == "GET" && path == "/room/api/marks") {
+    if (!is_facilitator) return ex->reply(net::json_error(403, "the incident model's marks are the facilitator's"));
+    // The scorer's incident model over the journal so far (the loop thread: the journal is its).
+    return scheduler_.post([this, ex = std::move(ex)] {
+      const Score score = score_journal(journal_.events());
+      const auto at = [](const std::optional<SimTime>& t) {
+        return t ? nlohmann::json(to_seconds(*t)) : nlohmann::json(nullptr);
+      };
+      nlohmann::json incidents = nlohmann::json::array();
+      for (const auto& i : score.incidents) {
+        incidents.push_back({{"id", i.id}, {"t_f", at(i.t_f)}, {"t_i", to_seconds(i.t_i)}, {"t_d", at(i.t_d)},
+                             {"t_a", at(i.t_a)}, {"t_m", at(i.t_m)}, {"t_r", at(i.t_r)}, {"unsafe", i.unsafe},
+                             {"failed", i.failed}});
+      }
+      ex->reply(net::json_reply(200, nlohmann::json{{"incidents", std::move(incidents)}}));
+    });
   }
   if (req.method == "POST" && path == "/room/api/action") {
     std::string error, field;

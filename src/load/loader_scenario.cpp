@@ -134,9 +134,10 @@ void read_alerts(MapReader& top, Scenario& sc) {
     if (!m.ok()) continue;
     AlertSpec a;
     a.loc = top.ctx().loc(m.mark());
-    m.allow({"name", "type", "severity", "for", "sli", "window", "above", "vendor", "slo", "windows", "preset", "scale"});
+    m.allow({"name", "type", "severity", "for", "runbook", "sli", "window", "above", "vendor", "slo", "windows",
+             "preset", "scale"});
     const auto type = read_enum<AlertType>(m, "type", "alert type", kRequired);
-    const std::vector<std::string> common = {"name", "type", "severity", "for"};
+    const std::vector<std::string> common = {"name", "type", "severity", "for", "runbook"};
     std::vector<std::string> threshold_keys = common, burn_keys = common;
     for (const char* k : {"sli", "window", "above", "vendor"}) threshold_keys.push_back(k);
     for (const char* k : {"slo", "windows", "preset", "scale"}) burn_keys.push_back(k);
@@ -159,6 +160,10 @@ void read_alerts(MapReader& top, Scenario& sc) {
     a.severity = m.one_of("severity", {std::string(kSeverityPage), std::string(kSeverityTicket)}, "severity")
                      .value_or(std::string(kSeverityPage));
     a.for_duration = m.duration("for").value_or(0);
+    a.runbook = m.str("runbook").value_or("");
+    if (!a.runbook.empty() && a.runbook.rfind("https://", 0) != 0 && a.runbook.rfind("http://", 0) != 0) {
+      m.error_at("runbook", "expected an http:// or https:// URL for 'runbook', got '" + a.runbook + "'");
+    }
     if (type == AlertType::kThreshold) {
       const auto sli = read_enum<Sli>(m, "sli", "alert SLI", kRequired);
       if (sli) a.sli = *sli;

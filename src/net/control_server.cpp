@@ -53,6 +53,23 @@ bool bearer_authorized(const ServerRequest& req, std::string_view token) {
   return ok;
 }
 
+bool room_token_authorized(const ServerRequest& req, std::string_view token) {
+  if (token.empty()) return true;
+  if (req.target.rfind("/room", 0) != 0) return false;
+  const auto q = req.target.find('?');
+  if (q == std::string::npos) return false;
+  std::string_view query(req.target);
+  query.remove_prefix(q + 1);
+  bool ok = false;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.rfind("token=", 0) == 0) ok = same_in_constant_time(pair.substr(6), token) || ok;
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  }
+  return ok;
+}
+
 std::string fault_json(const FaultSpec& f) {
   // A fault body may be YAML, whose strings need not be UTF-8: U+FFFD for such bytes.
   return fault_to_json(f).dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -195,7 +212,7 @@ ControlServer::ControlServer(LiveContext ctx, ServerOptions options, std::string
   Impl* self = impl_.get();
   impl_->server = std::make_unique<HttpServer>(
       [self](ServerRequest req, std::shared_ptr<Exchange> ex) {
-        if (!bearer_authorized(req, self->token)) {
+        if (!bearer_authorized(req, self->token) && !room_token_authorized(req, self->token)) {
           ex->reply(json_error(401, "missing or wrong bearer token"));
           return;
         }

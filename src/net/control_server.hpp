@@ -41,6 +41,10 @@ struct ControlRoute {
 /// when `token` is empty.
 bool bearer_authorized(const ServerRequest& req, std::string_view token);
 
+/// Whether a drill-room request (path /room...) carries the token as `?token=T` (a browser
+/// cannot set a header on a page load or an EventSource). Always true when `token` is empty.
+bool room_token_authorized(const ServerRequest& req, std::string_view token);
+
 /// The control API server. It may use the descriptors kept in reserve (ServerOptions::reserved),
 /// so it still answers while the fakes hold as many connections as they may.
 class ControlServer {

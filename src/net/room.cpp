@@ -44,11 +44,30 @@ std::string control_error(const ServerResponse& r) {
   return "refused (" + std::to_string(r.status) + ")";
 }
 
+// A request's dependency calls as its spans show them (in memory only: the journal has none):
+// dependency, vendor, HTTP status (0: no answer), latency, the FHIR resource or the model.
+Json spans_of(const RequestEvent& r) {
+  Json out = Json::array();
+  for (const DependencyCall& c : r.calls) {
+    out.push_back({{"dependency", std::string(name_of(c.dependency))}, {"vendor", c.vendor}, {"status", c.status},
+                   {"latency_us", c.latency}, {"resource", c.resource}});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string room_event_json(const Event& e, RoomView view, bool hide) {
   std::string line;
   append_json(line, e);
+  if (const auto* r = std::get_if<RequestEvent>(&e.body); r != nullptr && !r->calls.empty()) {
+    Json j = Json::parse(line);
+    j["spans"] = spans_of(*r);
+    if (view == RoomView::kTrainee) {
+      for (const char* key : kRequestTruth) j.erase(key);
+    }
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
   if (view == RoomView::kFacilitator) return line;
   if (std::holds_alternative<ReferenceEvent>(e.body)) return "";  // the answer key
   if (std::holds_alternative<FaultStartEvent>(e.body) || std::holds_alternative<FaultEndEvent>(e.body)) {

@@ -8,6 +8,7 @@
 //   GET  /room/api/stream[?key=K]   the journal so far, then live, as server-sent events,
 //                                   filtered for the view the key gives
 //   POST /room/api/action           a trainee's action (below), journaled with its author
+//   GET  /room/api/marks?key=K      the incident model's marks so far (the facilitator's)
 //   POST /room/api/facilitator?key=K  hint | pause | resume | speed
 #include <optional>
 #include <string>

@@ -228,6 +228,9 @@ struct AlertSpec {
   /// probe_failure (fire when the latest probe in the window failed).
   double above = 0;
   Duration for_duration = 0;  // "for": the condition must hold this long before firing (not scaled)
+  /// `runbook`: where a paged person reads what to do (an http(s) URL; "" = none). The drill
+  /// room shows it with the firing alert.
+  std::string runbook;
   /// Vendor SLIs (is_vendor_sli): only calls to this vendor id ("" = every vendor).
   std::string vendor;
   // --- burn_rate

@@ -64,6 +64,7 @@ TEST_CASE("A trainee plays a hidden manual drill in the browser and every action
     CHECK(step["status"] == step["action"].get<std::string>() + ": done");
   }
   CHECK(drive["fault_seen"] == "primary-latency");
+  CHECK(drive["incident_seen"] == "primary-latency");  // the incident model, live, for the facilitator
   CHECK(drive["hint_seen"] == true);
   for (const char* view : {"trainee", "facilitator"}) {
     INFO(view);
@@ -90,6 +91,19 @@ TEST_CASE("A trainee plays a hidden manual drill in the browser and every action
     last = a["t_us"];
   }
   CHECK(actions == std::vector<std::string>{"ack", "route", "golden", "suspect", "declare"});
+  // The report's trainee section has those actions, at the journal's times.
+  const json report = json::parse(slurp(dir / "out" / "report.json"));
+  REQUIRE(report.contains("trainee"));
+  std::vector<std::string> reported;
+  for (const auto& a : report["trainee"]["actions"]) reported.push_back(a["action"]);
+  CHECK(reported == actions);
+  std::size_t k = 0;
+  for (const auto& a : of_type(events, "action")) {
+    if (a["by"] != "trainee:alex" || k >= report["trainee"]["actions"].size()) continue;
+    CHECK(report["trainee"]["actions"][k++]["t_s"].get<double>() == Approx(a["t_us"].get<double>() / 1e6));
+  }
+  CHECK(report["trainee"]["name"] == "alex");
+  CHECK(report["trainee"]["cause_right"] == true);
   // What they changed is journaled as any actor's change, with the trainee as its author.
   const auto acks = of_type(events, "ack");
   REQUIRE(acks.size() == 1);  // --manual: no simulated responder acknowledges
@@ -248,4 +262,48 @@ TEST_CASE("A manual playbook starts when the paged responder acknowledges, not o
   CHECK(bad.code == 2);
   CHECK(bad.err.find("vendor-failover.yaml:") != std::string::npos);
   CHECK(bad.err.find("mode") != std::string::npos);
+}
+
+TEST_CASE("With a control-port token the room's pages and API take it as ?token=, nothing else does", "[e2e][room]") {
+  TempDir dir;
+  const std::string code = std::string(kCurl) + " -o /dev/null -w '%{http_code}'";
+  const std::string body =
+      code + " \"$CONTROL/room\" > page-none.code; " +
+      code + " \"$CONTROL/room?token=s3cret-token\" > page-token.code; " +
+      code + " -X POST -d '{\"action\":\"note\",\"text\":\"hi\"}' \"$CONTROL/room/api/action?token=s3cret-token\" > action.code; " +
+      code + " \"$CONTROL/events?token=s3cret-token\" > events-query.code; " +
+      code + " -H 'Authorization: Bearer s3cret-token' \"$CONTROL/faults\" > faults-bearer.code; "
+      "kill -INT $PID";
+  with_drill(dir, kSpike + " --room --token s3cret-token --speed 10 --duration 10m --out '" + (dir / "out").string() +
+                      "' --no-traces",
+             body);
+  CHECK(slurp(dir / "page-none.code") == "401");
+  CHECK(slurp(dir / "page-token.code") == "200");
+  CHECK(slurp(dir / "action.code") == "200");
+  CHECK(slurp(dir / "events-query.code") == "401");  // only the room's paths take the query
+  CHECK(slurp(dir / "faults-bearer.code") == "200");
+}
+
+TEST_CASE("An alert's runbook must be an http(s) URL", "[e2e][room][validate]") {
+  TempDir dir;
+  const std::filesystem::path src(GAMEDAY_SOURCE_DIR);
+  std::string scenario = slurp(src / "scenarios/vendor-latency-spike.yaml");
+  const auto at = scenario.find("    severity: page");
+  REQUIRE(at != std::string::npos);
+  std::string good = scenario;
+  good.insert(at, "    runbook: https://runbooks.example.org/assistant-latency\n");
+  dir.write("scenarios/good.yaml", good);
+  std::string bad = scenario;
+  bad.insert(at, "    runbook: runbooks/assistant-latency.md\n");
+  dir.write("scenarios/bad.yaml", bad);
+  std::filesystem::create_directory_symlink(src / "fakes", dir / "fakes");
+  std::filesystem::create_directory_symlink(src / "playbooks", dir / "playbooks");
+  std::filesystem::create_directory_symlink(src / "scenarios/golden", dir / "scenarios/golden");
+  const auto ok = gameday("validate '" + (dir / "scenarios/good.yaml").string() + "'");
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  const auto r = gameday("validate '" + (dir / "scenarios/bad.yaml").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("bad.yaml:") != std::string::npos);
+  CHECK(r.err.find("expected an http:// or https:// URL for 'runbook'") != std::string::npos);
 }

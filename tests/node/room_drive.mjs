@@ -87,6 +87,8 @@ await click("declare", 'button[data-action="declare-mitigated"]');
 const f = facilitator.page;
 await f.bringToFront();
 await f.waitForSelector('li[data-fault]', { timeout: 15000 });
+await f.waitForSelector('li[data-incident]', { timeout: 15000 });
+result.incident_seen = await f.$eval("li[data-incident]", (li) => li.getAttribute("data-incident"));
 result.fault_seen = await f.$eval("li[data-fault]", (li) => li.getAttribute("data-fault"));
 await f.type('input[data-input="hint"]', "look at the vendor latency");
 await f.click('button[data-action="hint"]');

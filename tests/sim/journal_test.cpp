@@ -93,6 +93,9 @@ std::vector<Event> one_of_each() {
       {60, AlertResolveEvent{"AssistantLatencyHigh"}},
       {70, FaultEndEvent{"primary-latency", "vendor:primary", "latency"}},
       {80, CorrectionEvent{43, "prior_auth_status", "pt-3fa9c2d1"}},
+      {85, ActionEvent{"trainee:alex", "note", "", "saw \"slow\" answers", "ok"}},
+      {86, ReferenceEvent{{ReferenceIncident{"playbooks", "primary-latency", 80'000'000, 40'000'000, 170'000'000, -1, 0, 351},
+                           ReferenceIncident{"nobody", "primary-latency", 80'000'000, -1, 1'805'000'000, -1, 2, 3834}}}},
       {std::numeric_limits<SimTime>::max(), RunEndEvent{"completed"}},
   };
 }
@@ -133,7 +136,8 @@ TEST_CASE("Journal lines round-trip every event type exactly", "[sim][journal]")
   REQUIRE(seen_types == std::vector<std::string>{
                             "run_start", "fault_start", "request", "request", "alert_fire", "ack",
                             "playbook_start", "step_start", "control_change", "step_end",
-                            "playbook_end", "golden_result", "alert_resolve", "fault_end", "correction", "run_end"});
+                            "playbook_end", "golden_result", "alert_resolve", "fault_end", "correction", "action",
+                            "reference", "run_end"});
   // Every alternative of the variant is covered.
   std::vector<bool> covered(std::variant_size_v<EventBody>, false);
   for (const Event& e : events) covered[e.body.index()] = true;

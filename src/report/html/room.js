@@ -6,7 +6,13 @@
   "use strict";
   var C = GD.data();
   var FAC = C.view === "facilitator";
-  var KEY = FAC ? "?key=" + encodeURIComponent(C.key) : "";
+  // A control port with a token: the page was opened with ?token=T; its own requests carry it too.
+  var TOKEN = new URLSearchParams(location.search).get("token");
+  var params = [];
+  if (FAC) params.push("key=" + encodeURIComponent(C.key));
+  if (TOKEN) params.push("token=" + encodeURIComponent(TOKEN));
+  var KEY = params.length ? "?" + params.join("&") : "";
+  var AUTH = TOKEN ? { Authorization: "Bearer " + TOKEN } : {};
   var root = document.getElementById("room");
   var clock = document.getElementById("room-clock");
   var el = GD.el;
@@ -87,20 +93,29 @@
   function renderRecent() {
     var t = el("table", { class: "recent" });
     var head = el("tr");
-    ["time", "id", "task", "patient", "status", "latency", "vendor", "prompt", "model calls", "EHR calls", "citations", "cause"].forEach(function (h) {
+    ["time", "id", "task", "patient", "status", "latency", "prompt", "spans (dependency calls)", "citations", "cause"].forEach(function (h) {
       head.appendChild(el("th", {}, h));
     });
     t.appendChild(head);
     S.recent.slice(-12).reverse().forEach(function (r) {
       var tr = el("tr", { class: "status-" + r.status });
       [GD.offset(r.t_us / 1e6), String(r.id), r.task_type, r.patient_ref, r.status,
-       GD.number(r.latency_us / 1e6, 2) + " s", r.vendor || "-", r.prompt_version || "-",
-       String(r.attempts), String(r.ehr_calls), r.citations + (r.citations_valid ? "" : " (invalid)"), r.cause || ""].forEach(function (v) {
+       GD.number(r.latency_us / 1e6, 2) + " s", r.prompt_version || "-", spans(r), r.citations + (r.citations_valid ? "" : " (invalid)"), r.cause || ""].forEach(function (v) {
         tr.appendChild(el("td", {}, v));
       });
       t.appendChild(tr);
     });
     recentPanel.replaceChildren(recentPanel.firstChild, t);
+  }
+
+  // "ehr Coverage 200 0.12s, primary nw-clinical-large 200 2.3s" from a request's spans.
+  function spans(r) {
+    if (!r.spans || !r.spans.length) return r.attempts + " model, " + r.ehr_calls + " EHR calls";
+    return r.spans.map(function (c) {
+      var who = c.dependency === "ehr" ? "ehr" : (c.dependency === "embeddings" ? "embed " : "") + c.vendor;
+      return who + (c.resource ? " " + c.resource : "") + " " + (c.status || "no answer") + " " +
+        GD.number(c.latency_us / 1e6, 2) + "s";
+    }).join(", ");
   }
 
   function renderAlerts() {
@@ -112,6 +127,11 @@
       var li = el("li", { class: "alert-firing", "data-alert": name });
       li.appendChild(el("strong", {}, name));
       li.appendChild(document.createTextNode(" (" + a.severity + ") since " + GD.offset(a.t) + ": " + a.summary + " "));
+      var rule = C.alerts.filter(function (r) { return r.name === name; })[0];
+      if (rule && rule.runbook) {
+        li.appendChild(el("a", { href: rule.runbook, target: "_blank", rel: "noopener", "data-runbook": name }, "runbook"));
+        li.appendChild(document.createTextNode(" "));
+      }
       if (S.acked[name]) {
         li.appendChild(el("span", { class: "acked" }, "acknowledged by " + S.acked[name]));
       } else {
@@ -145,13 +165,14 @@
 
   // ---- actions
   function post(url, body) {
-    return fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+    return fetch(url, { method: "POST", headers: Object.assign({ "Content-Type": "application/json" }, AUTH),
+                        body: JSON.stringify(body) })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); });
   }
 
   function act(body) {
     status.textContent = "…";
-    return post("/room/api/action", body).then(function (r) {
+    return post("/room/api/action" + (TOKEN ? "?token=" + encodeURIComponent(TOKEN) : ""), body).then(function (r) {
       status.textContent = r.ok ? body.action + ": done" : body.action + ": " + ((r.body.error && r.body.error.message) || r.body.error || "refused");
       status.className = "room-status " + (r.ok ? "ok" : "refused");
     });
@@ -238,7 +259,7 @@
       var f = S.faults[id];
       var li = el("li", { "data-fault": id }, id + " (" + f.kind + " on " + f.target + ") since " + GD.offset(f.t) + " ");
       li.appendChild(button("Remove", "remove-fault", function () {
-        fetch("/faults/" + encodeURIComponent(id) + KEY, { method: "DELETE" });
+        fetch("/faults/" + encodeURIComponent(id) + KEY, { method: "DELETE", headers: AUTH });
       }));
       ul.appendChild(li);
     });
@@ -276,11 +297,29 @@
     faultRow.appendChild(fault);
     var faultStatus = el("span", { class: "room-status" });
     faultRow.appendChild(button("Inject", "inject-fault", function () {
-      fetch("/faults" + KEY, { method: "POST", headers: { "Content-Type": "application/json" }, body: fault.value })
+      fetch("/faults" + KEY, { method: "POST", headers: Object.assign({ "Content-Type": "application/json" }, AUTH),
+                               body: fault.value })
         .then(function (r) { return r.json().then(function (j) { faultStatus.textContent = r.ok ? "injected " + j.id : (j.error && j.error.message) || "refused"; }); });
     }));
     faultRow.appendChild(faultStatus);
     truthPanel.appendChild(controls);
+    // The incident model's marks so far (the scorer over the journal, every few seconds).
+    var marks = el("div", { class: "marks" });
+    truthPanel.insertBefore(marks, controls);
+    setInterval(function () {
+      if (S.over) return;
+      fetch("/room/api/marks" + KEY, { headers: AUTH }).then(function (r) { return r.json(); }).then(function (j) {
+        var ul = el("ul", { class: "faults" });
+        (j.incidents || []).forEach(function (i) {
+          ul.appendChild(el("li", { "data-incident": i.id }, "incident " + i.id + ": fault " + GD.offset(i.t_f) +
+            ", first harm " + GD.offset(i.t_i) + ", detected " + GD.offset(i.t_d) + ", acknowledged " +
+            GD.offset(i.t_a) + ", mitigated " + GD.offset(i.t_m) + ", recovered " + GD.offset(i.t_r) + "; " +
+            i.unsafe + " unsafe, " + i.failed + " failed"));
+        });
+        if (!(j.incidents || []).length) ul.appendChild(el("li", { class: "quiet" }, "No incident yet."));
+        marks.replaceChildren(ul);
+      }).catch(function () {});
+    }, 3000);
   }
 
   // ---- the stream
