@@ -490,7 +490,12 @@ bool DrillRig::facilitator(const net::ServerRequest& req) const {
   for (const auto& [k, v] : req.headers) {
     if (k.size() == 13 && strcasecmp(k.c_str(), "X-Gameday-Key") == 0) key = v;
   }
-  return !facilitator_key_.empty() && key == facilitator_key_;
+  if (facilitator_key_.empty() || key.size() != facilitator_key_.size()) return false;
+  unsigned char diff = 0;  // every byte compared, whatever the first difference
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(key[i]) ^ static_cast<unsigned char>(facilitator_key_[i])));
+  }
+  return diff == 0;
 }
 
 bool DrillRig::see_truth(const net::ServerRequest& req) const { return !(o_.room && o_.hide) || facilitator(req); }

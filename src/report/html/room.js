@@ -400,8 +400,17 @@
       " · on call: " + C.trainee + (C.manual ? " · you are paged, nothing runs by itself" : "");
   }, 500);
 
+  // A reconnected stream replays the journal from its start (the same events, in the same
+  // order, for this view): skip what was already taken in.
+  var processed = 0, index = 0;
   var source = new EventSource("/room/api/stream" + KEY);
-  source.onmessage = function (m) { onEvent(JSON.parse(m.data)); };
+  source.onopen = function () { index = 0; };
+  source.onmessage = function (m) {
+    index += 1;
+    if (index <= processed) return;
+    processed += 1;
+    onEvent(JSON.parse(m.data));
+  };
   source.onerror = function () { if (S.over) source.close(); };
   GD.done();
 })();
