@@ -4,8 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -475,27 +473,13 @@ void DrillRig::serve_events(const net::ServerRequest& req, std::shared_ptr<net::
 }
 
 bool DrillRig::facilitator(const net::ServerRequest& req) const {
-  std::string key;
-  const auto q = req.target.find('?');
-  if (q != std::string::npos) {
-    std::string_view query(req.target);
-    query.remove_prefix(q + 1);
-    while (!query.empty()) {
-      const auto amp = query.find('&');
-      const std::string_view pair = query.substr(0, amp);
-      if (pair.rfind("key=", 0) == 0) key = std::string(pair.substr(4));
-      query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    }
+  if (facilitator_key_.empty()) return false;
+  std::string_view key = net::request_header(req, "X-Gameday-Key");
+  if (key.empty()) {
+    const auto keys = net::query_params(req.target, "key");
+    if (!keys.empty()) key = keys.back();
   }
-  for (const auto& [k, v] : req.headers) {
-    if (k.size() == 13 && strcasecmp(k.c_str(), "X-Gameday-Key") == 0) key = v;
-  }
-  if (facilitator_key_.empty() || key.size() != facilitator_key_.size()) return false;
-  unsigned char diff = 0;  // every byte compared, whatever the first difference
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(key[i]) ^ static_cast<unsigned char>(facilitator_key_[i])));
-  }
-  return diff == 0;
+  return net::same_in_constant_time(key, facilitator_key_);
 }
 
 bool DrillRig::see_truth(const net::ServerRequest& req) const { return !(o_.room && o_.hide) || facilitator(req); }

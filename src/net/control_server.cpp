@@ -24,7 +24,8 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Compares every byte whatever the first difference (only the length leaks).
+}  // namespace
+
 bool same_in_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   volatile unsigned char diff = 0;
@@ -34,7 +35,21 @@ bool same_in_constant_time(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-}  // namespace
+std::vector<std::string_view> query_params(std::string_view target, std::string_view name) {
+  std::vector<std::string_view> out;
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      out.push_back(pair.substr(name.size() + 1));
+    }
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  }
+  return out;
+}
 
 bool bearer_authorized(const ServerRequest& req, std::string_view token) {
   if (token.empty()) return true;
@@ -56,17 +71,8 @@ bool bearer_authorized(const ServerRequest& req, std::string_view token) {
 bool room_token_authorized(const ServerRequest& req, std::string_view token) {
   if (token.empty()) return true;
   if (req.target.rfind("/room", 0) != 0) return false;
-  const auto q = req.target.find('?');
-  if (q == std::string::npos) return false;
-  std::string_view query(req.target);
-  query.remove_prefix(q + 1);
   bool ok = false;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    if (pair.rfind("token=", 0) == 0) ok = same_in_constant_time(pair.substr(6), token) || ok;
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-  }
+  for (const std::string_view given : query_params(req.target, "token")) ok = same_in_constant_time(given, token) || ok;
   return ok;
 }
 

@@ -41,6 +41,14 @@ struct ControlRoute {
 /// when `token` is empty.
 bool bearer_authorized(const ServerRequest& req, std::string_view token);
 
+/// Whether `a` and `b` are equal, comparing every byte whatever the first difference (only the
+/// length leaks): for tokens and keys.
+bool same_in_constant_time(std::string_view a, std::string_view b);
+
+/// The values of query parameter `name` in a request target ("/room?key=K&token=T"), in order,
+/// as written (not percent-decoded).
+std::vector<std::string_view> query_params(std::string_view target, std::string_view name);
+
 /// Whether a drill-room request (path /room...) carries the token as `?token=T` (a browser
 /// cannot set a header on a page load or an EventSource). Always true when `token` is empty.
 bool room_token_authorized(const ServerRequest& req, std::string_view token);

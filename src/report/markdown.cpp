@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "ci/text.hpp"
 #include "report/report.hpp"
 #include "report/text.hpp"
 #include "sim/json_text.hpp"
@@ -48,12 +49,6 @@ std::string cell(const std::string& s) {
 }
 
 std::string code(const std::string& s) { return "`" + s + "`"; }
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
-  return out;
-}
 
 struct Row {
   SimTime t;
