@@ -199,6 +199,10 @@ TEST_CASE("The drill room's API rejects bad actions and keeps facilitator action
       post + " -d '{\"action\":\"pause\"}' \"$CONTROL/room/api/facilitator\" > nokey.txt; " +
       kCurl + " -o /dev/null -w '%{http_code}' \"$CONTROL/room/facilitator\" > page-nokey.code; " +
       kCurl + " -o /dev/null -w '%{http_code}' \"$CONTROL/room\" > page.code; "
+      "KEY=$(sed -n 's/^facilitator .*key=//p' drill.out); " +
+      post + " -d '{\"action\":\"speed\",\"speed\":-1}' \"$CONTROL/room/api/facilitator?key=$KEY\" > speed.txt; " +
+      post + " -d '{\"action\":\"hint\",\"text\":\"\"}' \"$CONTROL/room/api/facilitator?key=$KEY\" > hint.txt; " +
+      post + " -d '{\"action\":\"rewind\"}' \"$CONTROL/room/api/facilitator?key=$KEY\" > rewind.txt; "
       "kill -INT $PID";
   with_drill(dir, kSpike + " --room --speed 10 --duration 10m --out '" + (dir / "out").string() + "' --no-traces", body);
   CHECK(slurp(dir / "bad.txt").find("\"field\":\"action\"") != std::string::npos);
@@ -210,6 +214,11 @@ TEST_CASE("The drill room's API rejects bad actions and keeps facilitator action
   CHECK(slurp(dir / "nokey.txt").find(" 403") != std::string::npos);
   CHECK(slurp(dir / "page-nokey.code") == "403");
   CHECK(slurp(dir / "page.code") == "200");
+  // The facilitator's bad input names the field.
+  CHECK(slurp(dir / "speed.txt").find("\"field\":\"speed\"") != std::string::npos);
+  CHECK(slurp(dir / "speed.txt").find(" 400") != std::string::npos);
+  CHECK(slurp(dir / "hint.txt").find("\"field\":\"text\"") != std::string::npos);
+  CHECK(slurp(dir / "rewind.txt").find("\"field\":\"action\"") != std::string::npos);
   // A refused action is journaled with its reason; a note's identifier never reaches the journal.
   const std::string text = slurp(dir / "out" / "journal.jsonl");
   CHECK(text.find("SYN-0004821") == std::string::npos);
