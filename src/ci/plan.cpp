@@ -1,6 +1,7 @@
 #include "ci/plan.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "ci/text.hpp"
 
@@ -51,6 +52,34 @@ std::optional<Shard> parse_shard(std::string_view text, std::string* error) {
   const auto n = parse_small_int(text.substr(slash + 1));
   if (!i || !n || *n < 1 || *i < 1 || *i > *n) return fail();
   return Shard{*i, *n};
+}
+
+std::optional<Shard> shard_from_env(std::optional<std::string_view> completion_index,
+                                    std::optional<std::string_view> completions) {
+  if (!completion_index) return std::nullopt;
+  const std::string index_name = kJobCompletionIndexEnv;
+  const std::string count_name = kJobCompletionsEnv;
+  if (!completions) {
+    throw std::invalid_argument(
+        index_name + "=" + std::string(*completion_index) + " is set but " + count_name +
+        " is not: set " + count_name + " to the Job's spec.completions (Kubernetes does not "
+        "expose it to the pod), or pass --shard I/N");
+  }
+  const auto i = parse_small_int(*completion_index);
+  if (!i) {
+    throw std::invalid_argument(index_name + " must be a whole number (the pod's 0-based index: 0, 1, ...), got '" +
+                                std::string(*completion_index) + "'");
+  }
+  const auto n = parse_small_int(*completions);
+  if (!n || *n < 1) {
+    throw std::invalid_argument(count_name + " must be a whole number of at least 1 (the Job's spec.completions), " +
+                                "got '" + std::string(*completions) + "'");
+  }
+  if (*i >= *n) {
+    throw std::invalid_argument(index_name + "=" + std::to_string(*i) + " is out of range for " + count_name + "=" +
+                                std::to_string(*n) + " (0-based: 0 to " + std::to_string(*n - 1) + ")");
+  }
+  return Shard{*i + 1, *n};
 }
 
 std::vector<WorkItem> select_shard(const std::vector<WorkItem>& all, const Shard& shard) {

@@ -43,6 +43,22 @@ struct Shard {
 /// Parses "i/n" with 1 <= i <= n. On failure returns nullopt and sets `error`.
 std::optional<Shard> parse_shard(std::string_view text, std::string* error);
 
+/// The variable Kubernetes sets in each pod of an Indexed Job: the pod's 0-based index.
+inline constexpr const char* kJobCompletionIndexEnv = "JOB_COMPLETION_INDEX";
+/// The number of shards of such a Job. Kubernetes does not expose spec.completions to the pod,
+/// so the Job's manifest sets this variable to the same value.
+inline constexpr const char* kJobCompletionsEnv = "JOB_COMPLETIONS";
+
+/// The shard a pod of a Kubernetes Indexed Job runs: JOB_COMPLETION_INDEX i (0-based) of
+/// JOB_COMPLETIONS n is shard i+1 of n. Takes the two variables' values (nullopt = unset) and
+/// reads nothing else, so `gameday ci` passes getenv's answers. nullopt when
+/// JOB_COMPLETION_INDEX is unset, whatever JOB_COMPLETIONS says (alone it selects nothing).
+/// Throws std::invalid_argument, with a message naming the variable, when JOB_COMPLETION_INDEX
+/// is set without JOB_COMPLETIONS, when either is not a whole number of digits only (empty
+/// included), when JOB_COMPLETIONS is 0, or when the index is not below the count.
+std::optional<Shard> shard_from_env(std::optional<std::string_view> completion_index,
+                                    std::optional<std::string_view> completions);
+
 /// The items of `all` (in work_items order) that belong to `shard`: position k goes to shard
 /// (k mod count) + 1, so the shards 1..count partition `all` exactly and are balanced.
 std::vector<WorkItem> select_shard(const std::vector<WorkItem>& all, const Shard& shard);

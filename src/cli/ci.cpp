@@ -20,10 +20,13 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "ci/baseline.hpp"
 #include "ci/junit.hpp"
+#include "ci/plan.hpp"
 #include "ci/text.hpp"
 #include "cli/bundle.hpp"
 #include "cli/common.hpp"
@@ -142,6 +145,42 @@ class Progress {
   std::size_t count_ = 0;
   std::mutex mutex_;
 };
+
+/// The value of the environment variable `name`, nullopt when it is unset (set but empty is "").
+std::optional<std::string_view> env_value(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr) return std::nullopt;
+  return std::string_view(v);
+}
+
+/// The shard to run: `--shard` when given (the environment is then not read), else the one a
+/// Kubernetes Indexed Job's pod is given (JOB_COMPLETION_INDEX, JOB_COMPLETIONS; see
+/// shard_from_env), else none. Returns an exit code (invalid input) instead when either is bad.
+std::optional<int> choose_shard(const CiOptions& o, std::optional<Shard>& shard) {
+  if (!o.shard.empty()) {
+    std::string error;
+    shard = parse_shard(o.shard, &error);
+    if (!shard) return invalid("ci", "--shard: " + error);
+    return std::nullopt;
+  }
+  const auto index = env_value(kJobCompletionIndexEnv);
+  const auto count = env_value(kJobCompletionsEnv);
+  try {
+    shard = shard_from_env(index, count);
+  } catch (const std::invalid_argument& e) {
+    return invalid("ci", e.what());
+  }
+  if (shard) {
+    spdlog::info("running shard {}/{} from the environment: {}={}, {}={}", shard->index, shard->count,
+                 kJobCompletionIndexEnv, *index, kJobCompletionsEnv, *count);
+  } else if (count) {
+    // Alone it selects nothing, but a Job whose pods all run everything is probably not meant.
+    spdlog::warn("{} is set but {} is not: running all the work, not a shard (an Indexed Job, "
+                 "completionMode: Indexed, sets {} in each pod)",
+                 kJobCompletionsEnv, kJobCompletionIndexEnv, kJobCompletionIndexEnv);
+  }
+  return std::nullopt;
+}
 
 bool progress_wanted(bool allowed) {
   const char* ci = std::getenv("CI");
@@ -403,7 +442,9 @@ CLI::App* add_ci_command(CLI::App& app, CiOptions& o) {
                  "write the summary JSON here (default reports/ci/summary.json, "
                  "reports/ci/summary-I-of-N.json for a shard)");
   ci->add_option("--baseline", o.baseline, "compare p50/p90 with this earlier summary");
-  ci->add_option("--shard", o.shard, "run only shard I of N (1-based, e.g. 2/4)");
+  ci->add_option("--shard", o.shard,
+                 "run only shard I of N (1-based, e.g. 2/4; default: shard JOB_COMPLETION_INDEX+1 of "
+                 "JOB_COMPLETIONS when JOB_COMPLETION_INDEX is set, as in a Kubernetes Indexed Job)");
   ci->add_option("--jobs,-j", o.jobs, "worker threads (default: the number of cores)")
       ->check(CLI::Range(0, 1024));
   ci->add_option("--out", o.out, "also write each run's journal and reports to OUT/<scenario>-<seed>/");
@@ -424,14 +465,11 @@ int cmd_ci(const CiOptions& o) {
   }
   if (!o.merge.empty()) return cmd_merge(o);
   std::optional<Shard> shard;
-  if (!o.shard.empty()) {
-    std::string error;
-    shard = parse_shard(o.shard, &error);
-    if (!shard) return invalid("ci", "--shard: " + error);
-    // Percentiles of a shard's share of the seeds are not comparable with a whole baseline.
-    if (!o.baseline.empty()) {
-      return invalid("ci", "--baseline compares whole results: pass it to `gameday ci --merge` instead of a shard");
-    }
+  if (const auto code = choose_shard(o, shard)) return *code;
+  // Percentiles of a shard's share of the seeds are not comparable with a whole baseline.
+  if (shard && !o.baseline.empty()) {
+    const std::string why = o.shard.empty() ? std::string(" (") + kJobCompletionIndexEnv + " makes this run one)" : "";
+    return invalid("ci", "--baseline compares whole results: pass it to `gameday ci --merge` instead of a shard" + why);
   }
   std::optional<CiSummary> baseline;
   if (!o.baseline.empty()) baseline = load_summary(o.baseline);
@@ -481,10 +519,12 @@ int cmd_ci(const CiOptions& o) {
 
   CiSummary summary = summarize(plan, std::move(sweep.records), shard);
   const int threads = std::clamp(jobs, 1, std::max(1, static_cast<int>(items.size())));
+  const std::string shard_label =
+      shard ? std::to_string(shard->index) + "/" + std::to_string(shard->count) : std::string();
   char header[256];
   std::snprintf(header, sizeof header, "gameday ci: %zu scenario%s x %d seed%s%s%s: %zu runs on %d thread%s in %.2f s\n",
                 plan.size(), plan.size() == 1 ? "" : "s", o.seeds, o.seeds == 1 ? "" : "s",
-                shard ? ", shard " : "", shard ? o.shard.c_str() : "", items.size(), threads,
+                shard ? ", shard " : "", shard_label.c_str(), items.size(), threads,
                 threads == 1 ? "" : "s", wall);
   if (!o.json) std::cout << header;
   std::string summary_path = o.summary;

@@ -24,7 +24,7 @@ struct CiOptions {
   std::string html;               ///< CI dashboard path ("" = none)
   std::string summary;            ///< summary JSON path ("" = reports/ci/summary[-i-of-n].json)
   std::string baseline;           ///< baseline summary to compare with ("" = none)
-  std::string shard;              ///< "i/n" (1-based), "" = all the work
+  std::string shard;              ///< "i/n" (1-based), "" = from JOB_COMPLETION_INDEX, else all the work
   int jobs = 0;                   ///< worker threads (0 = hardware concurrency)
   std::string out;                ///< per-run journal and reports under OUT/<scenario>-<seed>/ ("" = none)
   std::vector<std::string> merge; ///< shard summaries to merge instead of running anything

@@ -46,6 +46,14 @@ inline const bool kHistoryInBuildDir = [] {
   return true;
 }();
 
+/// Every gameday this process starts runs all of `gameday ci`'s work unless the test itself sets
+/// JOB_COMPLETION_INDEX and JOB_COMPLETIONS: the tests may run in a Kubernetes Indexed Job.
+inline const bool kNoJobShardFromEnv = [] {
+  ::unsetenv("JOB_COMPLETION_INDEX");
+  ::unsetenv("JOB_COMPLETIONS");
+  return true;
+}();
+
 /// The shipped scenario library (scenarios/*.yaml), by name; the library and browser tests check
 /// that it matches the directory.
 inline const std::vector<std::string> kLibrary = {
