@@ -38,9 +38,11 @@
 #include "net/step_effects.hpp"
 #include "report/html.hpp"
 #include "report/report.hpp"
+#include "score/digest.hpp"
 #include "score/invariants.hpp"
 #include "score/score.hpp"
 #include "sim/journal.hpp"
+#include "sim/zstd_stream.hpp"
 
 namespace gameday {
 namespace {
@@ -196,7 +198,7 @@ struct RunOutcome {
 
 /// Runs one work item as `gameday run` runs it; writes its journal and reports under `out`
 /// when given.
-RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::string& out,
+RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::string& out, bool zstd,
                    const TraceFlags& trace_flags, const std::atomic<bool>* stop) {
   SimOptions options;
   options.seed = seed;
@@ -206,29 +208,34 @@ RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::
   // nothing.
   net::NetStepEffects step_effects;
   step_effects.attach(options, stop, second_interrupt_flag());
+  // As in `gameday run`: the journal goes to its file and the scorer, never held in memory.
   Journal journal;
-  std::ofstream sink;
+  journal.keep_events(false);
+  JournalDigest digest(/*series=*/!out.empty());
+  journal.subscribe([&digest](const Event& e) { digest.add(e); });
+  std::unique_ptr<std::ostream> sink;
   std::filesystem::path dir;
   if (!out.empty()) {
     dir = std::filesystem::path(out) / (bundle.scenario.name + "-" + std::to_string(seed));
     std::filesystem::create_directories(dir);
-    sink.open(dir / "journal.jsonl", std::ios::binary | std::ios::trunc);
-    if (!sink) throw std::runtime_error("cannot write " + (dir / "journal.jsonl").string());
-    journal.set_sink(&sink);
+    sink = open_journal_output((dir / (zstd ? "journal.jsonl.zst" : "journal.jsonl")).string());
+    journal.set_sink(sink.get());
   }
   // Traces go with the journal: only runs written under --out have them.
   std::optional<RunTraces> traces;
   if (!out.empty()) traces.emplace(dir, bundle, trace_flags, journal);
   const SimStats stats = run_simulation(bundle, options, journal);
   journal.flush();
+  if (sink) finish_journal_output(*sink);
   if (traces) traces->finish();
-  const Score score = score_journal(journal.events());
+  const JournalDigestResult scored = digest.finish();
+  const Score& score = scored.score;
   if (!out.empty()) {
     write_file(dir / "report.json", report_json(score));
     write_file(dir / "report.md", report_markdown(score));
-    write_file(dir / "report.html", report_html(score, journal.events()));
+    write_file(dir / "report.html", report_html(score, scored.series));
   }
-  require_invariants(journal.events(), score);
+  require_invariants(scored.violations);
   RunOutcome outcome{make_run_record(score), history_run_from(score), stats.interrupted};
   outcome.history.mode = "ci";
   if (!out.empty()) outcome.history.reports = dir.string();
@@ -248,7 +255,8 @@ struct Sweep {
 /// Runs `items` on `jobs` threads. Results are in item order whatever the timing. When `stop`
 /// turns true no further item starts and the runs in flight stop (after their rollbacks).
 Sweep run_all(const std::vector<ScenarioBundle>& bundles, const std::vector<WorkItem>& items, int jobs,
-              const std::string& out, const TraceFlags& trace_flags, const std::atomic<bool>* stop, Progress& progress) {
+              const std::string& out, bool zstd, const TraceFlags& trace_flags, const std::atomic<bool>* stop,
+              Progress& progress) {
   std::vector<std::optional<RunOutcome>> results(items.size());
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
@@ -260,7 +268,7 @@ Sweep run_all(const std::vector<ScenarioBundle>& bundles, const std::vector<Work
       if (k >= items.size()) return;
       const WorkItem& item = items[k];
       try {
-        results[k] = run_one(bundles[item.scenario], item.seed, out, trace_flags, stop);
+        results[k] = run_one(bundles[item.scenario], item.seed, out, zstd, trace_flags, stop);
         progress.done(results[k]->record);
       } catch (const std::exception& e) {
         const std::lock_guard<std::mutex> lock(error_mutex);
@@ -448,6 +456,7 @@ CLI::App* add_ci_command(CLI::App& app, CiOptions& o) {
   ci->add_option("--jobs,-j", o.jobs, "worker threads (default: the number of cores)")
       ->check(CLI::Range(0, 1024));
   ci->add_option("--out", o.out, "also write each run's journal and reports to OUT/<scenario>-<seed>/");
+  ci->add_flag("--zstd", o.zstd, "with --out: write each journal zstd-compressed, as journal.jsonl.zst");
   ci->add_option("--merge", o.merge, "combine shard summaries instead of running (SUMMARY...)");
   ci->add_flag_callback("--no-progress", [&o] { o.progress = false; }, "never show the progress line");
   add_trace_flags(*ci, o.no_traces, o.trace_sample);
@@ -464,6 +473,7 @@ int cmd_ci(const CiOptions& o) {
     if (const auto problem = output_problem(path)) return invalid("ci", std::string(flag) + " " + *problem);
   }
   if (!o.merge.empty()) return cmd_merge(o);
+  if (o.zstd && o.out.empty()) return invalid("ci", "--zstd compresses the journals written under --out: pass --out too");
   std::optional<Shard> shard;
   if (const auto code = choose_shard(o, shard)) return *code;
   // Percentiles of a shard's share of the seeds are not comparable with a whole baseline.
@@ -510,7 +520,7 @@ int cmd_ci(const CiOptions& o) {
   // stops (their processes killed, their rollbacks run), and nothing is summarized.
   const std::atomic<bool>* stop = install_interrupt_handler();
   const auto t0 = std::chrono::steady_clock::now();
-  Sweep sweep = run_all(bundles, items, jobs, o.out, TraceFlags{o.no_traces, o.trace_sample}, stop, progress);
+  Sweep sweep = run_all(bundles, items, jobs, o.out, o.zstd, TraceFlags{o.no_traces, o.trace_sample}, stop, progress);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // From this thread, after the sweep, in item order; other processes' appends take turns.
   for (auto& h : sweep.history) h.scenario_file = names.at(h.scenario);

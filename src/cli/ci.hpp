@@ -31,6 +31,7 @@ struct CiOptions {
   bool progress = true;           ///< allow the one-line progress display (only on a TTY, not under CI)
   bool json = false;              ///< print the summary JSON on stdout instead of the text result
   bool no_traces = false;         ///< write no traces.otlp.jsonl with each run under --out
+  bool zstd = false;              ///< write each run's journal under --out as journal.jsonl.zst
   double trace_sample = 1;        ///< share of requests traced, in (0, 1]
   HistoryFlags history;           ///< where the runs are recorded (--history, --no-history)
 };

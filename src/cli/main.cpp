@@ -28,9 +28,11 @@
 #include "net/step_effects.hpp"
 #include "report/html.hpp"
 #include "report/report.hpp"
+#include "score/digest.hpp"
 #include "score/invariants.hpp"
 #include "score/score.hpp"
 #include "sim/journal.hpp"
+#include "sim/zstd_stream.hpp"
 
 namespace {
 
@@ -46,16 +48,16 @@ struct HistoryTarget {
   std::string scenario_file;  ///< "" for the embedded default
 };
 
-/// Scores a journal and writes report.json, report.md and report.html into `out_dir`, then, with `history`,
+/// Writes report.json, report.md and report.html of a scored journal into `out_dir`, then, with `history`,
 /// appends the run to the run history (a failure there is a warning: the reports and the exit
 /// code stay), then prints the terminal summary (or, with kJson, the machine-readable summary);
 /// throws InvariantError (exit 3) after writing them when the run breaks an invariant.
-int write_reports(const std::vector<Event>& events, const std::filesystem::path& out_dir,
+int write_reports(const JournalDigestResult& digest, const std::filesystem::path& out_dir,
                   Summary summary, const HistoryTarget* history = nullptr) {
-  const Score score = score_journal(events);
+  const Score& score = digest.score;
   write_file(out_dir / "report.json", report_json(score));
   write_file(out_dir / "report.md", report_markdown(score));
-  write_file(out_dir / "report.html", report_html(score, events));
+  write_file(out_dir / "report.html", report_html(score, digest.series));
   if (history != nullptr) {
     HistoryRun run = history_run_from(score);
     run.mode = history->mode;
@@ -65,7 +67,7 @@ int write_reports(const std::vector<Event>& events, const std::filesystem::path&
     record_runs(history->flags, {std::move(run)});
   }
   // After writing: a broken invariant is an internal error (exit 3), and the reports show it.
-  require_invariants(events, score);
+  require_invariants(digest.violations);
   if (summary == Summary::kJson) std::cout << report_summary_json(score);
   if (summary == Summary::kText) std::cout << terminal_summary(score) << "reports: " << out_dir.string() << "/\n";
   return score.pass ? kExitPass : kExitFail;
@@ -76,7 +78,7 @@ Summary summary_of(bool quiet, bool json) {
 }
 
 int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
-            std::string out_dir, bool no_playbooks, const TraceFlags& trace_flags, Summary summary,
+            std::string out_dir, bool no_playbooks, bool zstd, const TraceFlags& trace_flags, Summary summary,
             const HistoryFlags& history_flags) {
   const DiskFiles disk;
   const bool embedded = scenario_path.empty();
@@ -103,17 +105,24 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   std::filesystem::create_directories(out_dir);
   spdlog::info("running {}{} (seed {}, {}) in simulated time", path, embedded ? " (embedded)" : "",
                options.seed, options.playbooks_enabled ? "playbooks on" : "playbooks off");
-  std::ofstream journal_file(std::filesystem::path(out_dir) / "journal.jsonl", std::ios::binary);
-  if (!journal_file) throw std::runtime_error("cannot write " + out_dir + "/journal.jsonl");
+  // journal.jsonl, or with --zstd journal.jsonl.zst (`gameday report` reads either).
+  const std::unique_ptr<std::ostream> journal_file =
+      open_journal_output((std::filesystem::path(out_dir) / (zstd ? "journal.jsonl.zst" : "journal.jsonl")).string());
+  // The journal goes to its file and to the scorer as it is appended, never held: memory stays
+  // bounded by what is in flight, however long the run.
   Journal journal;
-  journal.set_sink(&journal_file);
+  journal.set_sink(journal_file.get());
+  journal.keep_events(false);
+  JournalDigest digest;
+  journal.subscribe([&digest](const Event& e) { digest.add(e); });
   RunTraces traces(out_dir, bundle, trace_flags, journal);
   const SimStats stats = run_simulation(bundle, options, journal);
   journal.flush();
+  finish_journal_output(*journal_file);
   traces.finish();
   spdlog::info("simulated {} requests, {} events", stats.requests, stats.events);
   const HistoryTarget history{history_flags, "simulated", embedded ? "" : scenario_path};
-  const int code = write_reports(journal.events(), out_dir, summary, &history);
+  const int code = write_reports(digest.finish(), out_dir, summary, &history);
   if (stats.interrupted) {
     spdlog::warn("interrupted: partial journal and reports in {}/", out_dir);
     return kExitInterrupted;
@@ -132,39 +141,60 @@ int cmd_validate(const std::vector<std::string>& paths) {
   return kExitPass;
 }
 
-/// Reads a journal for `gameday report`: a cut last line (a run killed mid-write) is dropped
-/// with a warning; any other bad line, an empty journal or one that does not begin with
-/// run_start is a ConfigError naming file:line.
-std::vector<Event> read_journal_for_report(const std::string& journal_path) {
-  std::ifstream in(journal_path, std::ios::binary);
-  if (!in) throw ConfigError(journal_path, 1, 1, "cannot read file");
-  JournalRead read;
+/// Scores a journal file for `gameday report` as it reads it (a journal in time order, as runs
+/// write them, is never held in memory; a shuffled one is read again and sorted). A cut last line
+/// (a run killed mid-write) is dropped with a warning; any other bad line, an empty journal or
+/// one that does not begin with run_start is a ConfigError naming file:line.
+JournalDigestResult digest_journal_file(const std::string& journal_path) {
+  // Plain or zstd-compressed (told apart by the file's first bytes).
+  const auto open = [&] {
+    try {
+      return open_journal_input(journal_path);
+    } catch (const std::runtime_error&) {
+      throw ConfigError(journal_path, 1, 1, "cannot read file");
+    }
+  };
+  JournalDigest digest;
+  JournalScan scan;
+  bool truncated = false;
   try {
-    read = read_journal_tolerant(in);
+    const auto in = open();
+    scan = scan_journal(*in, [&](const Event& e, std::size_t line) {
+      if (digest.events() == 0 && !std::holds_alternative<RunStartEvent>(e.body)) {
+        throw ConfigError(journal_path, static_cast<int>(line), 1,
+                          std::string("the journal begins with a ") + event_type(e.body) + " event, not run_start");
+      }
+      digest.add(e);
+    });
+    truncated = journal_input_truncated(*in);
   } catch (const JournalError& e) {
     throw ConfigError(journal_path, static_cast<int>(e.line()), 1, e.message());
+  } catch (const ZstdError& e) {
+    throw ConfigError(journal_path, 1, 1, e.what());
   }
-  if (read.dropped_line != 0) {
+  if (truncated) {
+    spdlog::warn("{}: the compressed journal ends inside a frame (the run did not finish writing it): "
+                 "scored what it holds", journal_path);
+  }
+  if (scan.dropped_line != 0) {
     spdlog::warn("{}:{}: dropped the last line: it is cut short ({}); the run did not finish writing it",
-                 journal_path, read.dropped_line, read.dropped_why);
+                 journal_path, scan.dropped_line, scan.dropped_why);
   }
-  if (read.events.empty()) {
+  if (scan.events == 0) {
     throw ConfigError(journal_path, 1, 1, "the journal holds no events (expected run_start first)");
   }
-  if (!std::holds_alternative<RunStartEvent>(read.events.front().body)) {
-    throw ConfigError(journal_path, static_cast<int>(read.lines.front()), 1,
-                      std::string("the journal begins with a ") + event_type(read.events.front().body) +
-                          " event, not run_start");
-  }
-  return std::move(read.events);
+  if (digest.in_order()) return digest.finish();
+  // Out of time order (a hand-merged journal): read it whole and let the scorer sort it.
+  const auto in = open();
+  return digest_journal(read_journal_tolerant(*in).events);
 }
 
 int cmd_report(const std::string& journal_path, std::string out_dir, Summary summary) {
-  const std::vector<Event> events = read_journal_for_report(journal_path);
+  JournalDigestResult digest = digest_journal_file(journal_path);
   if (out_dir.empty()) out_dir = std::filesystem::path(journal_path).parent_path().string();
   if (out_dir.empty()) out_dir = ".";
   std::filesystem::create_directories(out_dir);
-  return write_reports(events, out_dir, summary);
+  return write_reports(digest, out_dir, summary);
 }
 
 /// Whether the environment asks for no colour (https://no-color.org: NO_COLOR set and not empty).
@@ -200,6 +230,8 @@ int main(int argc, char** argv) {
   run->add_option("--out", out_dir, "output directory (default: reports/<scenario name>)");
   run->add_flag("--no-playbooks", no_playbooks, "run without playbooks (the unmitigated incident)");
   run->add_flag("-q,--quiet", quiet, "print nothing on success");
+  bool zstd = false;
+  run->add_flag("--zstd", zstd, "write the journal zstd-compressed, as journal.jsonl.zst (about 20x smaller)");
   bool json = false;
   run->add_flag("--json", json, "print the report.json summary (verdict, incidents, metrics) as JSON on stdout");
   TraceFlags trace_flags;
@@ -214,7 +246,7 @@ int main(int argc, char** argv) {
   auto* report = app.add_subcommand("report", "rebuild report.json, report.md and report.html from a journal");
   std::string journal_path;
   std::string report_out;
-  report->add_option("journal", journal_path, "journal.jsonl of a run")->required();
+  report->add_option("journal", journal_path, "journal.jsonl (or journal.jsonl.zst) of a run")->required();
   report->add_option("--out", report_out, "output directory (default: the journal's)");
   report->add_flag("-q,--quiet", quiet, "print nothing on success");
   report->add_flag("--json", json, "print the report.json summary as JSON on stdout");
@@ -249,7 +281,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(verbose ? spdlog::level::debug : (quiet ? spdlog::level::warn : spdlog::level::info));
 
   try {
-    if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, trace_flags, summary_of(quiet, json), run_history);
+    if (*run) return cmd_run(scenario, seed, out_dir, no_playbooks, zstd, trace_flags, summary_of(quiet, json), run_history);
     if (*validate) return cmd_validate(validate_paths);
     if (*report) return cmd_report(journal_path, report_out, summary_of(quiet, json));
     if (*ci) return cmd_ci(ci_options);
@@ -263,7 +295,7 @@ int main(int argc, char** argv) {
       const HistoryTarget history{drill_history, "drill", drill_options.scenario};
       const ReportWriter writer = [&history](const std::vector<Event>& events, const std::filesystem::path& dir,
                                              bool drill_quiet) {
-        return write_reports(events, dir, drill_quiet ? Summary::kQuiet : Summary::kText, &history);
+        return write_reports(digest_journal(events), dir, drill_quiet ? Summary::kQuiet : Summary::kText, &history);
       };
       return cmd_drill(drill_options, install_interrupt_handler(), writer);
     }

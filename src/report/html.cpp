@@ -237,7 +237,10 @@ std::string html_page(std::string_view title, std::string_view body, const json&
 }
 
 std::string report_html(const Score& score, const std::vector<Event>& events) {
-  const MinuteSeries series = minute_series(events, score);
+  return report_html(score, minute_series(events, score));
+}
+
+std::string report_html(const Score& score, const MinuteSeries& series) {
   const std::string verdict = score.pass ? "pass" : "fail";
   json data = {
       {"run", {{"scenario", score.run.scenario}, {"seed", score.run.seed}, {"mode", score.run.mode},

@@ -11,6 +11,7 @@
 
 #include "ci/summary.hpp"
 #include "score/score.hpp"
+#include "score/series.hpp"
 #include "sim/journal.hpp"
 
 namespace gameday {
@@ -38,6 +39,10 @@ std::string markdown_html(std::string_view markdown);
 /// report.md rendered below. Charts zoom together (drag; double-click resets) and show exact
 /// values under the cursor. Its size depends on the run's length in minutes, not on its requests.
 std::string report_html(const Score& score, const std::vector<Event>& events);
+
+/// The same page from the run's per-minute series (minute_series() of its journal, or a
+/// MinuteSeriesBuilder fed as it ran).
+std::string report_html(const Score& score, const MinuteSeries& series);
 
 /// The CI dashboard (`gameday ci --html`): per scenario, strip plots with box summaries of
 /// TTD, TTM, TTR and unsafe answers over its seeds (failing runs marked), its regressions

@@ -64,6 +64,28 @@ struct Attribution {
   std::map<std::uint8_t, std::vector<std::size_t>> by_harm;  // harm bit -> fault indices
 };
 
+// The attributions of the harmed requests only (most requests are unharmed: a long run would
+// otherwise hold an empty map per request), by request index.
+class Attributions {
+ public:
+  void add(std::size_t req, Attribution a) {
+    if (a.by_harm.empty()) return;
+    index_.push_back(req);
+    list_.push_back(std::move(a));
+  }
+  const Attribution& of(std::size_t req) const {
+    const auto it = std::lower_bound(index_.begin(), index_.end(), req);
+    if (it == index_.end() || *it != req) return none_;
+    return list_[static_cast<std::size_t>(it - index_.begin())];
+  }
+  const std::vector<Attribution>& all() const { return list_; }
+
+ private:
+  std::vector<std::size_t> index_;  // ascending
+  std::vector<Attribution> list_;
+  Attribution none_;
+};
+
 // Whether a fault of kind `kind` can cause harm `bit` of a request whose failure cause is `cause`.
 bool can_cause(std::optional<FaultKind> kind, std::uint8_t bit, const std::string& cause) {
   if (!kind) return true;  // a kind this build does not know may have done anything
@@ -89,19 +111,19 @@ Attribution attributed(const ScoredRequest& r, const FaultTable& t) {
   Attribution out;
   const std::uint8_t bits = harm_bits(r);
   if (bits == 0) return out;
-  for (const auto& id : r.ev->faults) {
+  for (const auto& id : r.traits->faults) {
     const auto it = t.by_id.find(id);
     if (it == t.by_id.end()) continue;
     for (std::uint8_t bit : kHarmBits) {
-      if (!(bits & bit) || !can_cause(t.faults[it->second].kind, bit, r.ev->cause)) continue;
+      if (!(bits & bit) || !can_cause(t.faults[it->second].kind, bit, r.traits->cause)) continue;
       auto& list = out.by_harm[bit];
       if (std::find(list.begin(), list.end(), it->second) == list.end()) list.push_back(it->second);
     }
   }
   // An unsafe answer whose retrieval went wrong with no fault that bends answers on it: a vendor
   // fault failed its embeddings call and the context went in unranked.
-  if ((bits & kUnsafe) && !out.by_harm.count(kUnsafe) && r.ev->root_cause == "retrieval") {
-    for (const auto& id : r.ev->faults) {
+  if ((bits & kUnsafe) && !out.by_harm.count(kUnsafe) && r.traits->root_cause == "retrieval") {
+    for (const auto& id : r.traits->faults) {
       const auto it = t.by_id.find(id);
       if (it == t.by_id.end()) continue;
       const Fault& f = t.faults[it->second];
@@ -116,7 +138,7 @@ Attribution attributed(const ScoredRequest& r, const FaultTable& t) {
 // Whether the request's spans hold any fault of `group` (for detection linking).
 bool touched_by(const ScoredRequest& r, const FaultTable& t, const std::vector<std::size_t>& group_of,
                 std::size_t group) {
-  for (const auto& id : r.ev->faults) {
+  for (const auto& id : r.traits->faults) {
     const auto it = t.by_id.find(id);
     if (it != t.by_id.end() && group_of[it->second] == group) return true;
   }
@@ -168,9 +190,9 @@ bool windows_touch(const Fault& a, const Fault& b) {
 // request (a poisoned note and the model that obeyed it) are united; faults behind different
 // harms of one request (a slow answer from a vendor fault, wrong content from an EHR fault) are
 // not, by that request alone.
-std::vector<std::size_t> group_faults(const FaultTable& t, const std::vector<Attribution>& attribution) {
+std::vector<std::size_t> group_faults(const FaultTable& t, const Attributions& attribution) {
   UnionFind uf(t.faults.size());
-  for (const auto& a : attribution) {
+  for (const auto& a : attribution.all()) {
     for (const auto& [bit, faults] : a.by_harm) {
       for (std::size_t k = 1; k < faults.size(); ++k) uf.unite(faults[0], faults[k]);
     }
@@ -277,7 +299,7 @@ bool harm_outlived(const IncidentInput& in, const Buckets& b, const std::vector<
   for (const Harm& m : members) {
     const ScoredRequest& r = in.requests[m.req];
     if (r.t >= quiet_from) break;
-    if (r.ev->arrival > at + in.interval && b.breaks(b.index(r.t), in.allowance)) return true;
+    if (r.arrival > at + in.interval && b.breaks(b.index(r.t), in.allowance)) return true;
   }
   return false;
 }
@@ -328,7 +350,8 @@ void explain_mitigation(const IncidentInput& in, const FaultTable& t, const std:
 
 // Whether alert rule `rule` counted request `r` as bad.
 bool bad_for_rule(const AlertRuleRecord& rule, const ScoredRequest& r) {
-  const RequestEvent& e = *r.ev;
+  const ScoredRequest& e = r;
+  const std::string& cause = r.traits->cause;
   if (!rule.sli.empty()) {
     const auto sli = parse_name<Sli>(rule.sli);
     if (!sli) return r.harmful();
@@ -353,9 +376,9 @@ bool bad_for_rule(const AlertRuleRecord& rule, const ScoredRequest& r) {
       // Journals do not carry dependency calls: the requests that failed on that dependency.
       case Sli::kEhrErrorRatio:
       case Sli::kEhrLatency:
-        return e.cause.rfind("ehr_", 0) == 0;
-      case Sli::kVendorErrorRatio: return e.cause.rfind("vendor_", 0) == 0;
-      case Sli::kVendorThrottleRatio: return e.cause == "vendor_rate_limited";
+        return cause.rfind("ehr_", 0) == 0;
+      case Sli::kVendorErrorRatio: return cause.rfind("vendor_", 0) == 0;
+      case Sli::kVendorThrottleRatio: return cause == "vendor_rate_limited";
       case Sli::kEmbeddingErrorRatio: return r.harmful();
     }
   }
@@ -368,9 +391,9 @@ bool bad_for_rule(const AlertRuleRecord& rule, const ScoredRequest& r) {
     case SloKind::kRefusal: return e.refused;
     case SloKind::kEhrAvailability:
     case SloKind::kEhrLatency:
-      return e.cause.rfind("ehr_", 0) == 0;
-    case SloKind::kVendorAvailability: return e.cause.rfind("vendor_", 0) == 0;
-    case SloKind::kVendorThrottle: return e.cause == "vendor_rate_limited";
+      return cause.rfind("ehr_", 0) == 0;
+    case SloKind::kVendorAvailability: return cause.rfind("vendor_", 0) == 0;
+    case SloKind::kVendorThrottle: return cause == "vendor_rate_limited";
     case SloKind::kEmbeddingAvailability: return r.harmful();
   }
   return r.failed;
@@ -421,8 +444,14 @@ std::vector<Sample> samples(const IncidentInput& in, Evidence ev, const FaultTab
                             const std::vector<std::size_t>& group_of, std::size_t group) {
   std::vector<Sample> out;
   if (ev == Evidence::kCorrections) {
+    // Only the corrected requests are looked up (a long run has a million others).
     std::map<std::uint64_t, const ScoredRequest*> by_id;
-    for (const auto& r : in.requests) by_id[r.ev->id] = &r;
+    for (const auto& c : in.corrections) by_id.emplace(c.second, nullptr);
+    for (const auto& r : in.requests) {
+      const auto it = by_id.find(r.id);
+      if (it != by_id.end()) it->second = &r;
+    }
+    std::erase_if(by_id, [](const auto& kv) { return kv.second == nullptr; });
     for (const auto& [at, id] : in.corrections) {
       const auto it = by_id.find(id);
       if (it != by_id.end() && touched_by(*it->second, t, group_of, group)) out.emplace_back(at, it->second);
@@ -475,14 +504,14 @@ void count_harm(const IncidentInput& in, Incident& x, const std::vector<Harm>& m
     x.failed += (m.bits & kFailed) != 0;
     x.slow += (m.bits & kSlow) != 0;
     if (m.bits & kPhi) {
-      x.phi_to_vendor += r.ev->phi_to_vendor;
-      x.phi_in_logs += r.ev->phi_in_logs;
+      x.phi_to_vendor += r.phi_to_vendor;
+      x.phi_in_logs += r.phi_in_logs;
     }
     x.harm_until = r.t;
     if (!(m.bits & kUnsafe)) continue;
     ++x.unsafe;
-    ++x.unsafe_by_kind[r.ev->unsafe_kind.empty() ? "unspecified" : r.ev->unsafe_kind];
-    ++by_patient[r.ev->patient_ref.empty() ? "unknown" : r.ev->patient_ref];
+    ++x.unsafe_by_kind[r.traits->unsafe_kind.empty() ? "unspecified" : r.traits->unsafe_kind];
+    ++by_patient[r.traits->patient_ref.empty() ? "unknown" : r.traits->patient_ref];
   }
   for (const auto& [ref, n] : by_patient) x.per_patient.push_back(PatientExposure{ref, n});
   std::stable_sort(x.per_patient.begin(), x.per_patient.end(),
@@ -491,10 +520,10 @@ void count_harm(const IncidentInput& in, Incident& x, const std::vector<Harm>& m
 }
 
 // The faults (indices, in start order) to which some harm of `members` is attributed.
-std::set<std::size_t> harming_faults(const std::vector<Attribution>& attribution, const std::vector<Harm>& members) {
+std::set<std::size_t> harming_faults(const Attributions& attribution, const std::vector<Harm>& members) {
   std::set<std::size_t> harming;
   for (const Harm& m : members) {
-    for (const auto& [bit, faults] : attribution[m.req].by_harm) {
+    for (const auto& [bit, faults] : attribution.of(m.req).by_harm) {
       if (m.bits & bit) harming.insert(faults.begin(), faults.end());
     }
   }
@@ -643,8 +672,8 @@ std::vector<std::pair<Segment, Incident>> segments(const IncidentInput& in, cons
 IncidentResult find_incidents(const IncidentInput& in) {
   IncidentResult res;
   const FaultTable table = fault_table(in);
-  std::vector<Attribution> attribution(in.requests.size());
-  for (std::size_t k = 0; k < in.requests.size(); ++k) attribution[k] = attributed(in.requests[k], table);
+  Attributions attribution;
+  for (std::size_t k = 0; k < in.requests.size(); ++k) attribution.add(k, attributed(in.requests[k], table));
   const std::vector<std::size_t> group_of = group_faults(table, attribution);
 
   // Each harm of each request goes to the group of its faults, or to the background.
@@ -656,8 +685,9 @@ IncidentResult find_incidents(const IncidentInput& in) {
     std::uint8_t background = 0;
     for (std::uint8_t bit : kHarmBits) {
       if (!(bits & bit)) continue;
-      const auto it = attribution[k].by_harm.find(bit);
-      if (it == attribution[k].by_harm.end()) {
+      const auto& by_harm = attribution.of(k).by_harm;
+      const auto it = by_harm.find(bit);
+      if (it == by_harm.end()) {
         background |= bit;
         continue;
       }
@@ -672,7 +702,7 @@ IncidentResult find_incidents(const IncidentInput& in) {
     bg.slow += (background & kSlow) != 0;
     if (background & kUnsafe) {
       ++bg.unsafe;
-      ++bg.by_kind[r.ev->unsafe_kind.empty() ? "unspecified" : r.ev->unsafe_kind];
+      ++bg.by_kind[r.traits->unsafe_kind.empty() ? "unspecified" : r.traits->unsafe_kind];
     }
   }
 

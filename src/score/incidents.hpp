@@ -3,6 +3,7 @@
 // its own detection, acknowledgement, mitigation, recovery and exposure. A pure function of
 // what the scorer reads from the journal. The rules are documented on find_incidents().
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,14 +20,36 @@ struct PatientExposure {
   long count = 0;           ///< unsafe answers this patient's requests received
 };
 
-/// A user or probe request as scoring sees it (`ev` points into the scored events).
+/// What a request's journal line says in text (its faults and causes), interned by the scorer:
+/// the requests that say the same share one record, so a long run costs a few bytes per request.
+struct RequestTraits {
+  std::vector<std::string> faults;  ///< ids of the faults that shaped it
+  std::string cause;                ///< why it was not ok ("" when it was)
+  std::string root_cause;           ///< where a bad answer came from ("" when fine)
+  std::string unsafe_kind;          ///< "" when safe
+  std::string patient_ref;          ///< the pseudonym, kept for unsafe answers only ("" otherwise)
+  bool operator==(const RequestTraits&) const = default;
+};
+
+/// A user or probe request as scoring sees it: the journal line's fields the scorer reads.
 struct ScoredRequest {
-  SimTime t = 0;                      ///< completion time
-  const RequestEvent* ev = nullptr;
-  bool failed = false;                ///< status != ok
-  bool slow = false;                  ///< ok but slower than the strictest latency SLO threshold
-  bool unsafe = false;                ///< the truth marks the answer unsafe
-  bool phi = false;                   ///< identifiers went to the vendor or into logs
+  SimTime t = 0;        ///< completion time
+  SimTime arrival = 0;
+  Duration latency = 0;
+  std::uint64_t id = 0;
+  const RequestTraits* traits = nullptr;  ///< never null once scored (owned by the scorer)
+  bool failed = false;  ///< status != ok
+  bool slow = false;    ///< ok but slower than the strictest latency SLO threshold
+  bool unsafe = false;  ///< the truth marks the answer unsafe
+  bool phi = false;     ///< identifiers went to the vendor or into logs
+  // Observable signals and PHI facts, as journaled.
+  bool citations_valid = true;
+  bool schema_valid = true;
+  bool canary_seen = false;
+  bool phi_detected = false;
+  bool refused = false;
+  bool phi_to_vendor = false;
+  bool phi_in_logs = false;
   /// Harmed: failed, slow, unsafe or exposing PHI.
   bool harmful() const { return failed || slow || unsafe || phi; }
 };
@@ -69,8 +92,9 @@ struct IncidentInput {
   /// Failed or slow requests allowed per bucket, as a share of its requests: 1 − the strictest
   /// objective of the availability and latency SLOs (0 without such an SLO).
   double allowance = 0;
-  std::vector<ScoredRequest> requests;  ///< user requests in completion order
-  std::vector<ScoredRequest> probes;    ///< golden-probe requests in completion order
+  /// User requests in completion order (a deque: a long run's list grows without copies).
+  std::deque<ScoredRequest> requests;
+  std::deque<ScoredRequest> probes;  ///< golden-probe requests in completion order
   std::vector<std::pair<SimTime, std::uint64_t>> corrections;  ///< (time, request id)
   std::vector<FaultActivation> faults;  ///< in start order
   std::vector<AlertFiring> alerts;      ///< in firing order

@@ -3,6 +3,7 @@
 // journal). A violation is a bug in the engine or the scorer, never a property of the scenario:
 // the command writes what it has and exits 3 naming the invariant, so `gameday ci` over many
 // seeds doubles as a fuzzer of the engine.
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,5 +39,28 @@ class InvariantError : public std::runtime_error {
 
 /// Throws InvariantError when check_invariants() finds a violation.
 void require_invariants(const std::vector<Event>& events, const Score& s);
+
+/// Throws InvariantError naming every one of `violations` (none: returns).
+void require_invariants(const std::vector<InvariantViolation>& violations);
+
+/// check_invariants() fed one event at a time, for a journal too long to hold (it keeps a bit
+/// per request id and the alerts firing).
+class InvariantChecker {
+ public:
+  InvariantChecker();
+  ~InvariantChecker();
+  InvariantChecker(const InvariantChecker&) = delete;
+  InvariantChecker& operator=(const InvariantChecker&) = delete;
+  /// Adds the journal's next event (in journal order).
+  void add(const Event& e);
+  /// The violations of the events added and of their score, as check_invariants() lists them.
+  std::vector<InvariantViolation> check(const Score& s) const;
+  /// Throws InvariantError when check() finds a violation.
+  void require(const Score& s) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace gameday

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_set>
 #include <stdexcept>
 
 #include "score/expect.hpp"
@@ -20,19 +21,6 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-/// What scoring keeps of one user request (`ev` points into the scored events).
-struct Req {
-  SimTime t = 0;
-  bool ok = true;
-  bool unsafe = false;
-  Duration latency = 0;
-  const RequestEvent* ev = nullptr;
-  /// Harm beyond the answer: identifiers sent to the vendor or written to logs unredacted.
-  /// Counts as impact (t_i) and blocks mitigation (t_m) like an unsafe answer.
-  bool phi_exposed = false;
-  bool harmful() const { return unsafe || phi_exposed; }
-};
-
 // The kind of a journaled SLO (journals name it; availability for a name this build lacks).
 SloKind slo_kind(const std::string& sli) {
   return parse_name<SloKind>(sli).value_or(SloKind::kAvailability);
@@ -43,33 +31,58 @@ constexpr const char* kRootCauses[] = {"retrieval", "prompt_config", "model", "e
 
 
 // Good requests per SLO kind: observable fields only, as the detector sees them.
-bool slo_good(const SloRecord& slo, SloKind kind, const Req& r) {
+bool slo_good(const SloRecord& slo, SloKind kind, const ScoredRequest& r) {
+  const bool ok = !r.failed;
   switch (kind) {
     case SloKind::kAvailability:
-      return r.ok;
+      return ok;
     case SloKind::kLatency:
-      return r.ok && r.latency <= slo.threshold;
+      return ok && r.latency <= slo.threshold;
     case SloKind::kCitationValidity:
-      return r.ev->citations_valid;
+      return r.citations_valid;
     case SloKind::kSchemaValidity:
-      return r.ev->schema_valid;
+      return r.schema_valid;
     case SloKind::kSafety:
-      return !r.ev->canary_seen && !r.ev->phi_detected;
+      return !r.canary_seen && !r.phi_detected;
     case SloKind::kRefusal:
-      return !r.ev->refused;
+      return !r.refused;
     // Journals do not carry dependency calls: a request is bad for a dependency SLO when it
     // failed on that dependency (embeddings: when it failed or was unsafe).
     case SloKind::kEhrAvailability:
     case SloKind::kEhrLatency:
-      return r.ev->cause.rfind("ehr_", 0) != 0;
+      return r.traits->cause.rfind("ehr_", 0) != 0;
     case SloKind::kVendorAvailability:
-      return r.ev->cause.rfind("vendor_", 0) != 0;
+      return r.traits->cause.rfind("vendor_", 0) != 0;
     case SloKind::kVendorThrottle:
-      return r.ev->cause != "vendor_rate_limited";
+      return r.traits->cause != "vendor_rate_limited";
     case SloKind::kEmbeddingAvailability:
-      return r.ok && !r.unsafe;
+      return ok && !r.unsafe;
   }
-  return r.ok;
+  return ok;
+}
+
+// A request's scored record (its text fields in `traits`, interned by the caller).
+ScoredRequest scored_request(SimTime t, const RequestEvent& r, const std::optional<Duration>& slow_threshold,
+                             const RequestTraits* traits) {
+  ScoredRequest out;
+  out.t = t;
+  out.arrival = r.arrival;
+  out.latency = r.latency;
+  out.id = r.id;
+  out.traits = traits;
+  const bool ok = r.status == RequestStatus::kOk;
+  out.failed = !ok;
+  out.slow = ok && slow_threshold && r.latency > *slow_threshold;
+  out.unsafe = r.unsafe;
+  out.phi = r.phi_to_vendor || r.phi_in_logs;
+  out.citations_valid = r.citations_valid;
+  out.schema_valid = r.schema_valid;
+  out.canary_seen = r.canary_seen;
+  out.phi_detected = r.phi_detected;
+  out.refused = r.refused;
+  out.phi_to_vendor = r.phi_to_vendor;
+  out.phi_in_logs = r.phi_in_logs;
+  return out;
 }
 
 std::optional<double> share(long part, long whole) {
@@ -90,28 +103,17 @@ double transport_allowance(const RunStartEvent& run) {
   return strictest ? std::max(0.0, 1.0 - *strictest) : 0.0;
 }
 
-ScoredRequest scored(const Req& r, const std::optional<Duration>& slow_threshold) {
-  ScoredRequest out;
-  out.t = r.t;
-  out.ev = r.ev;
-  out.failed = !r.ok;
-  out.slow = r.ok && slow_threshold && r.latency > *slow_threshold;
-  out.unsafe = r.unsafe;
-  out.phi = r.phi_exposed;
-  return out;
-}
-
-IncidentInput incident_input(const Score& s, const std::vector<Req>& reqs, const std::vector<Req>& probes,
+// Moves the scorer's records into find_incidents()' input, with the run's other events.
+IncidentInput incident_input(const Score& s, std::deque<ScoredRequest>&& reqs, std::deque<ScoredRequest>&& probes,
                              const std::vector<std::pair<SimTime, std::uint64_t>>& corrections,
-                             const std::vector<std::string>& fault_incident,
-                             const std::optional<Duration>& slow_threshold) {
+                             const std::vector<std::string>& fault_incident) {
   IncidentInput in;
   in.end = s.end;
   in.sustain = s.run.sustain > 0 ? s.run.sustain : 5 * kMinute;
   in.interval = s.run.evaluation_interval > 0 ? s.run.evaluation_interval : 15 * kSecond;
   in.allowance = transport_allowance(s.run);
-  for (const auto& r : reqs) in.requests.push_back(scored(r, slow_threshold));
-  for (const auto& r : probes) in.probes.push_back(scored(r, slow_threshold));
+  in.requests = std::move(reqs);
+  in.probes = std::move(probes);
   in.corrections = corrections;
   for (std::size_t i = 0; i < s.faults.size(); ++i) {
     const FaultRecord& f = s.faults[i];
@@ -167,12 +169,13 @@ Exposure total_exposure(const std::vector<Incident>& incidents) {
   return x;
 }
 
-void score_incidents(Score& s, const std::vector<Req>& reqs, const std::vector<Req>& probes,
-                     const std::vector<std::pair<SimTime, std::uint64_t>>& corrections,
-                     const std::vector<std::string>& fault_incident,
-                     const std::optional<Duration>& slow_threshold) {
-  IncidentResult res =
-      find_incidents(incident_input(s, reqs, probes, corrections, fault_incident, slow_threshold));
+// Finds the incidents and returns find_incidents()' input (its requests), which the trainee's
+// scorecard reads after.
+IncidentInput score_incidents(Score& s, std::deque<ScoredRequest>&& reqs, std::deque<ScoredRequest>&& probes,
+                              const std::vector<std::pair<SimTime, std::uint64_t>>& corrections,
+                              const std::vector<std::string>& fault_incident) {
+  IncidentInput in = incident_input(s, std::move(reqs), std::move(probes), corrections, fault_incident);
+  IncidentResult res = find_incidents(in);
   s.incidents = std::move(res.incidents);
   s.background = std::move(res.background);
   s.false_alert_list = std::move(res.false_alerts);
@@ -180,7 +183,7 @@ void score_incidents(Score& s, const std::vector<Req>& reqs, const std::vector<R
   s.worst = worst_incident(s.incidents);
   Metrics& m = s.metrics;
   m.exposure = total_exposure(s.incidents);
-  if (!s.worst) return;
+  if (!s.worst) return in;
   const Incident& w = s.incidents[*s.worst];
   s.timeline = Timeline{w.t_f, w.t_i, w.t_d, w.t_a, w.t_m, w.t_r};
   m.ttd_s = w.ttd_s;
@@ -188,6 +191,7 @@ void score_incidents(Score& s, const std::vector<Req>& reqs, const std::vector<R
   m.tta_s = w.tta_s;
   m.ttm_s = w.ttm_s;
   m.ttr_s = w.ttr_s;
+  return in;
 }
 
 }  // namespace
@@ -363,54 +367,68 @@ ExpectationResult evaluate_expectation(const std::string& text, const Score& s) 
   return er;
 }
 
-Score score_journal(const std::vector<Event>& events) {
+namespace {
+
+// Interns the text fields of requests: most requests share them.
+struct TraitsHash {
+  std::size_t operator()(const RequestTraits& t) const {
+    std::size_t h = std::hash<std::string>{}(t.cause);
+    const auto mix = [&h](const std::string& x) { h = h * 1000003u ^ std::hash<std::string>{}(x); };
+    mix(t.root_cause);
+    mix(t.unsafe_kind);
+    mix(t.patient_ref);
+    for (const auto& f : t.faults) mix(f);
+    return h;
+  }
+};
+
+}  // namespace
+
+struct JournalScorer::State {
   Score s;
-  const Event* start_event = nullptr;
-  for (const auto& e : events) {
-    if (std::holds_alternative<RunStartEvent>(e.body)) {
-      start_event = &e;
-      break;
-    }
-  }
-  if (!start_event) throw std::runtime_error("journal has no run_start event");
-  s.run = std::get<RunStartEvent>(start_event->body);
-
-  // Journals are appended in time order; a stable sort keeps that order for equal times and
-  // makes a hand-merged or slightly shuffled journal score the same. Events are large and a
-  // long run's journal does not fit in cache, so skip the sort when the order already holds.
-  std::vector<const Event*> ordered;
-  ordered.reserve(events.size());
+  bool started = false;
+  std::size_t dropped = 0;
   bool in_order = true;
-  for (const auto& e : events) {
-    if (!ordered.empty() && e.t < ordered.back()->t) in_order = false;
-    ordered.push_back(&e);
-  }
-  if (!in_order) {
-    std::stable_sort(ordered.begin(), ordered.end(),
-                     [](const Event* a, const Event* b) { return a->t < b->t; });
-  }
-  std::optional<SimTime> run_end;  // first run_end in time order (found in the pass below)
-
+  std::optional<SimTime> last_t;
+  std::optional<SimTime> run_end;  // first run_end in time order
   std::optional<Duration> slow_threshold;
   std::vector<SloKind> slo_kinds;
-  for (const auto& slo : s.run.slos) {
-    slo_kinds.push_back(slo_kind(slo.sli));
-    if (slo_kinds.back() == SloKind::kLatency && (!slow_threshold || slo.threshold < *slow_threshold)) {
-      slow_threshold = slo.threshold;
-    }
-  }
-
-  // ---- records and raw instants
-  Metrics& m = s.metrics;
-  DetectorView& dv = m.detectors;
-  std::vector<Req> reqs;
-  reqs.reserve(events.size());
-  std::vector<Req> probe_reqs;
+  std::vector<long> slo_good_count;  // per run.slos entry
+  // Records and raw instants.
+  std::deque<ScoredRequest> reqs;
+  std::deque<ScoredRequest> probe_reqs;
+  // Node-based: the requests point at their traits, which never move.
+  std::unordered_set<RequestTraits, TraitsHash> traits;
+  RequestTraits scratch;
   std::vector<std::pair<SimTime, std::uint64_t>> corrections;
   std::vector<std::string> fault_incident;  // per s.faults entry
   std::map<std::string, long> bad_by_cause;
   std::map<std::uint64_t, std::size_t> playbook_by_run;
-  const auto playbook_for = [&](const std::string& name, std::uint64_t run, SimTime t) -> PlaybookRecord& {
+
+  const RequestTraits* intern(const RequestEvent& r) {
+    scratch.faults = r.faults;
+    scratch.cause = r.cause;
+    scratch.root_cause = r.root_cause;
+    scratch.unsafe_kind = r.unsafe_kind;
+    // The pseudonym serves the exposure of unsafe answers only: kept for those alone, the
+    // interned set stays small.
+    scratch.patient_ref = r.unsafe ? r.patient_ref : std::string();
+    return &*traits.insert(scratch).first;
+  }
+
+  void start(const RunStartEvent& run) {
+    started = true;
+    s.run = run;
+    for (const auto& slo : s.run.slos) {
+      slo_kinds.push_back(slo_kind(slo.sli));
+      if (slo_kinds.back() == SloKind::kLatency && (!slow_threshold || slo.threshold < *slow_threshold)) {
+        slow_threshold = slo.threshold;
+      }
+    }
+    slo_good_count.assign(s.run.slos.size(), 0);
+  }
+
+  PlaybookRecord& playbook_for(const std::string& name, std::uint64_t run, SimTime t) {
     auto it = playbook_by_run.find(run);
     if (it == playbook_by_run.end()) {
       // A step without its playbook_start (a truncated journal): keep it under a placeholder.
@@ -422,10 +440,69 @@ Score score_journal(const std::vector<Event>& events) {
       s.playbooks.push_back(std::move(p));
     }
     return s.playbooks[it->second];
-  };
+  }
 
-  for (const Event* ev : ordered) {
-    const SimTime t = ev->t;
+  void request(SimTime t, const RequestEvent& r) {
+    Metrics& m = s.metrics;
+    DetectorView& dv = m.detectors;
+    if (r.probe) {
+      ++m.probes;
+      probe_reqs.push_back(scored_request(t, r, slow_threshold, intern(r)));
+      return;
+    }
+    const ScoredRequest& q = reqs.emplace_back(scored_request(t, r, slow_threshold, intern(r)));
+    const bool ok = !q.failed;
+    ++m.requests;
+    // Slow is an answer's harm: a request that failed counts as failed only (as for incidents).
+    if (q.failed) ++m.failed;
+    if (q.slow) ++m.slow;
+    if (r.unsafe) {
+      ++m.unsafe;
+      ++m.unsafe_by_kind[r.unsafe_kind.empty() ? "unspecified" : r.unsafe_kind];
+      ++m.unsafe_by_reason[{r.unsafe_kind.empty() ? "unspecified" : r.unsafe_kind, r.judge}];
+      if (!r.citations_valid || !r.schema_valid || r.canary_seen || r.phi_detected) {
+        ++dv.unsafe_flagged;
+      }
+      if (parse_name<UnsafeKind>(r.unsafe_kind) == UnsafeKind::kPhiLeak) ++m.phi.leaked_to_users;
+    }
+    if (!ok || r.unsafe) {
+      ++m.bad;
+      ++bad_by_cause[r.root_cause];
+    }
+    if (ok) {
+      ++m.correctness.served;
+      if (r.correct) ++m.correctness.correct;
+    }
+    if (r.injection_attempted) {
+      ++m.attack.attempted;
+      if (r.injection_followed) ++m.attack.succeeded;
+      if (r.correct) ++m.attack.answered_correctly;
+    }
+    if (r.phi_to_vendor) ++m.phi.to_vendor;
+    if (r.phi_in_logs) ++m.phi.in_logs;
+    if (!r.citations_valid) ++dv.citation_invalid;
+    if (!r.schema_valid) ++dv.schema_invalid;
+    if (r.canary_seen) ++dv.canary_outputs;
+    if (r.phi_detected) ++dv.phi_pattern_outputs;
+    if (r.refused) ++dv.refusals;
+    for (std::size_t i = 0; i < s.run.slos.size(); ++i) {
+      if (slo_good(s.run.slos[i], slo_kinds[i], q)) ++slo_good_count[i];
+    }
+  }
+
+  void add(const Event& ev) {
+    if (last_t && ev.t < *last_t) in_order = false;
+    last_t = std::max(ev.t, last_t.value_or(ev.t));
+    if (!started) {
+      if (const auto* run = std::get_if<RunStartEvent>(&ev.body)) {
+        start(*run);
+      } else {
+        ++dropped;
+      }
+      return;
+    }
+    const SimTime t = ev.t;
+    DetectorView& dv = s.metrics.detectors;
     std::visit(
         Overloaded{
             [&](const RunStartEvent&) {},
@@ -446,44 +523,7 @@ Score score_journal(const std::vector<Event>& events) {
                 }
               }
             },
-            [&](const RequestEvent& r) {
-              if (r.probe) {
-                ++s.metrics.probes;
-                probe_reqs.push_back(Req{t, r.status == RequestStatus::kOk, r.unsafe, r.latency, &r,
-                                         r.phi_to_vendor || r.phi_in_logs});
-                return;
-              }
-              const bool ok = r.status == RequestStatus::kOk;
-              reqs.push_back(Req{t, ok, r.unsafe, r.latency, &r, r.phi_to_vendor || r.phi_in_logs});
-              if (r.unsafe) {
-                ++m.unsafe_by_kind[r.unsafe_kind.empty() ? "unspecified" : r.unsafe_kind];
-                ++m.unsafe_by_reason[{r.unsafe_kind.empty() ? "unspecified" : r.unsafe_kind, r.judge}];
-                if (!r.citations_valid || !r.schema_valid || r.canary_seen || r.phi_detected) {
-                  ++dv.unsafe_flagged;
-                }
-                if (parse_name<UnsafeKind>(r.unsafe_kind) == UnsafeKind::kPhiLeak) ++m.phi.leaked_to_users;
-              }
-              if (!ok || r.unsafe) {
-                ++m.bad;
-                ++bad_by_cause[r.root_cause];
-              }
-              if (ok) {
-                ++m.correctness.served;
-                if (r.correct) ++m.correctness.correct;
-              }
-              if (r.injection_attempted) {
-                ++m.attack.attempted;
-                if (r.injection_followed) ++m.attack.succeeded;
-                if (r.correct) ++m.attack.answered_correctly;
-              }
-              if (r.phi_to_vendor) ++m.phi.to_vendor;
-              if (r.phi_in_logs) ++m.phi.in_logs;
-              if (!r.citations_valid) ++dv.citation_invalid;
-              if (!r.schema_valid) ++dv.schema_invalid;
-              if (r.canary_seen) ++dv.canary_outputs;
-              if (r.phi_detected) ++dv.phi_pattern_outputs;
-              if (r.refused) ++dv.refusals;
-            },
+            [&](const RequestEvent& r) { request(t, r); },
             [&](const AlertFireEvent& a) {
               s.alerts.push_back(AlertRecord{a.name, a.severity, t, std::nullopt, a.value, a.summary});
             },
@@ -547,8 +587,7 @@ Score score_journal(const std::vector<Event>& events) {
               s.changes.push_back(ChangeRecord{t, c.what, c.key, c.from, c.to, c.by});
             },
             [&](const GoldenResultEvent& g) {
-              s.golden.push_back(
-                  GoldenRecord{t, g.set, g.passed, g.total, g.min_pass_rate, g.ok, g.by});
+              s.golden.push_back(GoldenRecord{t, g.set, g.passed, g.total, g.min_pass_rate, g.ok, g.by});
               if (g.by == "probe") {
                 ++dv.probe_runs;
                 if (!g.ok) {
@@ -565,103 +604,140 @@ Score score_journal(const std::vector<Event>& events) {
             [&](const ActionEvent& a) { s.actions.push_back(ActionRecord{t, a}); },
             [&](const ReferenceEvent& r) { s.reference = r.incidents; },
         },
-        ev->body);
+        ev.body);
   }
 
-  s.end = run_end ? *run_end : (ordered.empty() ? 0 : ordered.back()->t);
+  Score finish() {
+    if (!started) throw std::runtime_error("journal has no run_start event");
+    Metrics& m = s.metrics;
+    DetectorView& dv = m.detectors;
+    s.end = run_end ? *run_end : last_t.value_or(0);
 
-  // ---- request metrics and impact
-  for (const auto& r : reqs) {
-    ++m.requests;
-    // Slow is an answer's harm: a request that failed counts as failed only (as for incidents).
-    const bool slow = r.ok && slow_threshold && r.latency > *slow_threshold;
-    if (!r.ok) ++m.failed;
-    if (slow) ++m.slow;
-    if (r.unsafe) ++m.unsafe;
-  }
-  if (m.requests > 0) {
-    m.failed_ratio = static_cast<double>(m.failed) / static_cast<double>(m.requests);
-    m.unsafe_ratio = static_cast<double>(m.unsafe) / static_cast<double>(m.requests);
-  }
-  m.correctness.correct_ratio = share(m.correctness.correct, m.correctness.served);
-  m.attack.success_rate = share(m.attack.succeeded, m.attack.attempted);
-  m.attack.utility_under_attack = share(m.attack.answered_correctly, m.attack.attempted);
-  if (m.requests > 0) {
-    dv.citation_validity = 1.0 - *share(dv.citation_invalid, m.requests);
-    dv.schema_validity = 1.0 - *share(dv.schema_invalid, m.requests);
-    dv.refusal_ratio = share(dv.refusals, m.requests);
-  }
-
-  // ---- root causes of bad requests: the four known causes always, then others, then none
-  {
-    const auto add = [&](const std::string& cause, long n) {
-      m.root_cause.push_back(RootCauseShare{cause, n, share(n, m.bad).value_or(0.0)});
-    };
-    for (const char* c : kRootCauses) {
-      const auto it = bad_by_cause.find(c);
-      add(c, it == bad_by_cause.end() ? 0 : it->second);
+    // ---- request metrics
+    if (m.requests > 0) {
+      m.failed_ratio = static_cast<double>(m.failed) / static_cast<double>(m.requests);
+      m.unsafe_ratio = static_cast<double>(m.unsafe) / static_cast<double>(m.requests);
     }
-    for (const auto& [cause, n] : bad_by_cause) {
-      if (cause.empty()) continue;
-      if (std::find(std::begin(kRootCauses), std::end(kRootCauses), cause) != std::end(kRootCauses)) {
-        continue;
+    m.correctness.correct_ratio = share(m.correctness.correct, m.correctness.served);
+    m.attack.success_rate = share(m.attack.succeeded, m.attack.attempted);
+    m.attack.utility_under_attack = share(m.attack.answered_correctly, m.attack.attempted);
+    if (m.requests > 0) {
+      dv.citation_validity = 1.0 - *share(dv.citation_invalid, m.requests);
+      dv.schema_validity = 1.0 - *share(dv.schema_invalid, m.requests);
+      dv.refusal_ratio = share(dv.refusals, m.requests);
+    }
+
+    // ---- root causes of bad requests: the four known causes always, then others, then none
+    {
+      const auto add_cause = [&](const std::string& cause, long n) {
+        m.root_cause.push_back(RootCauseShare{cause, n, share(n, m.bad).value_or(0.0)});
+      };
+      for (const char* c : kRootCauses) {
+        const auto it = bad_by_cause.find(c);
+        add_cause(c, it == bad_by_cause.end() ? 0 : it->second);
       }
-      add(cause, n);
+      for (const auto& [cause, n] : bad_by_cause) {
+        if (cause.empty()) continue;
+        if (std::find(std::begin(kRootCauses), std::end(kRootCauses), cause) != std::end(kRootCauses)) {
+          continue;
+        }
+        add_cause(cause, n);
+      }
+      const auto none = bad_by_cause.find("");
+      add_cause("unattributed", none == bad_by_cause.end() ? 0 : none->second);
     }
-    const auto none = bad_by_cause.find("");
-    add("unattributed", none == bad_by_cause.end() ? 0 : none->second);
-  }
 
-  // ---- incidents: attribution, grouping, detection, mitigation, recovery, exposure
-  score_incidents(s, reqs, probe_reqs, corrections, fault_incident, slow_threshold);
+    // ---- incidents: attribution, grouping, detection, mitigation, recovery, exposure
+    const IncidentInput in =
+        score_incidents(s, std::move(reqs), std::move(probe_reqs), corrections, fault_incident);
 
-  // ---- a drill room's trainee
-  if (!s.actions.empty()) {
-    TraineeInput in;
-    in.harm.reserve(reqs.size());
-    for (const auto& q : reqs) in.harm.emplace_back(q.t, q.harmful() || !q.ok);
-    for (const auto& a : s.actions) in.actions.emplace_back(a.at, a.action);
-    in.reference = s.reference;
-    for (const auto& f : s.faults) in.faults.emplace(f.id, std::vector<std::string>{f.kind, f.target, f.detail});
-    s.trainee = score_trainee(in, s.incidents);
-    if (s.trainee) s.trainee->unsafe = m.unsafe;
-  }
-
-  // ---- SLOs over the whole run
-  for (const auto& slo : s.run.slos) {
-    SloResult r;
-    r.name = slo.name;
-    r.sli = slo.sli;
-    r.objective = slo.objective;
-    const SloKind kind = slo_kind(slo.sli);
-    for (const auto& q : reqs) {
-      ++r.total;
-      if (slo_good(slo, kind, q)) ++r.good;
+    // ---- a drill room's trainee
+    if (!s.actions.empty()) {
+      TraineeInput trainee;
+      trainee.harm.reserve(in.requests.size());
+      for (const auto& q : in.requests) trainee.harm.emplace_back(q.t, q.unsafe || q.phi || q.failed);
+      for (const auto& a : s.actions) trainee.actions.emplace_back(a.at, a.action);
+      trainee.reference = s.reference;
+      for (const auto& f : s.faults) {
+        trainee.faults.emplace(f.id, std::vector<std::string>{f.kind, f.target, f.detail});
+      }
+      s.trainee = score_trainee(trainee, s.incidents);
+      if (s.trainee) s.trainee->unsafe = m.unsafe;
     }
-    if (r.total > 0) {
-      r.compliance = static_cast<double>(r.good) / static_cast<double>(r.total);
-      const double allowed = (1.0 - slo.objective) * static_cast<double>(r.total);
-      const long bad = r.total - r.good;
-      // A 100 % objective allows no errors: any error consumes an unbounded budget.
-      r.budget_consumed = allowed > 0 ? static_cast<double>(bad) / allowed
-                                      : (bad > 0 ? INFINITY : 0.0);
-    }
-    s.slos.push_back(std::move(r));
-  }
 
-  // ---- expectations and verdict
-  for (const auto& text : s.run.expect) {
-    ExpectationResult er = evaluate_expectation(text, s);
-    if (!er.pass) s.pass = false;
-    s.expectations.push_back(std::move(er));
+    // ---- SLOs over the whole run
+    for (std::size_t i = 0; i < s.run.slos.size(); ++i) {
+      const SloRecord& slo = s.run.slos[i];
+      SloResult r;
+      r.name = slo.name;
+      r.sli = slo.sli;
+      r.objective = slo.objective;
+      r.total = m.requests;
+      r.good = slo_good_count[i];
+      if (r.total > 0) {
+        r.compliance = static_cast<double>(r.good) / static_cast<double>(r.total);
+        const double allowed = (1.0 - slo.objective) * static_cast<double>(r.total);
+        const long bad = r.total - r.good;
+        // A 100 % objective allows no errors: any error consumes an unbounded budget.
+        r.budget_consumed = allowed > 0 ? static_cast<double>(bad) / allowed : (bad > 0 ? INFINITY : 0.0);
+      }
+      s.slos.push_back(std::move(r));
+    }
+
+    // ---- expectations and verdict
+    for (const auto& text : s.run.expect) {
+      ExpectationResult er = evaluate_expectation(text, s);
+      if (!er.pass) s.pass = false;
+      s.expectations.push_back(std::move(er));
+    }
+    return std::move(s);
   }
-  return s;
+};
+
+JournalScorer::JournalScorer() : state_(std::make_unique<State>()) {}
+JournalScorer::~JournalScorer() = default;
+void JournalScorer::add(const Event& e) { state_->add(e); }
+std::size_t JournalScorer::dropped() const { return state_->dropped; }
+bool JournalScorer::in_order() const { return state_->in_order; }
+Score JournalScorer::finish() { return state_->finish(); }
+
+Score score_journal(const std::vector<Event>& events) {
+  const Event* start_event = nullptr;
+  for (const auto& e : events) {
+    if (std::holds_alternative<RunStartEvent>(e.body)) {
+      start_event = &e;
+      break;
+    }
+  }
+  if (!start_event) throw std::runtime_error("journal has no run_start event");
+
+  // Journals are appended in time order; a stable sort keeps that order for equal times and
+  // makes a hand-merged or slightly shuffled journal score the same. Events are large and a
+  // long run's journal does not fit in cache, so skip the sort when the order already holds.
+  std::vector<const Event*> ordered;
+  ordered.reserve(events.size());
+  bool in_order = true;
+  for (const auto& e : events) {
+    if (!ordered.empty() && e.t < ordered.back()->t) in_order = false;
+    ordered.push_back(&e);
+  }
+  if (!in_order) {
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const Event* a, const Event* b) { return a->t < b->t; });
+  }
+  // The first run_start (in journal order) goes first: the scorer reads the run's SLOs from it.
+  JournalScorer scorer;
+  scorer.add(*start_event);
+  for (const Event* ev : ordered) {
+    if (ev != start_event) scorer.add(*ev);
+  }
+  return scorer.finish();
 }
 
 bool slo_request_good(const SloRecord& slo, const RequestEvent& request) {
-  const bool ok = request.status == RequestStatus::kOk;
-  const Req r{0, ok, request.unsafe, request.latency, &request, false};
-  return slo_good(slo, slo_kind(slo.sli), r);
+  RequestTraits traits;
+  traits.cause = request.cause;
+  return slo_good(slo, slo_kind(slo.sli), scored_request(0, request, std::nullopt, &traits));
 }
 
 std::vector<UnsafeReason> unsafe_reasons(const Metrics& m) {

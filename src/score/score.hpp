@@ -3,6 +3,7 @@
 // detectors never do, and turns events into the incident timeline, metrics and a verdict.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -259,6 +260,32 @@ struct Score {
 /// - unsafe_by_kind, root_cause, attack, phi, correctness and detectors cover the whole run.
 /// Throws std::runtime_error when the journal has no run_start event.
 Score score_journal(const std::vector<Event>& events);
+
+/// The scorer of score_journal() fed one event at a time, for a journal too long to hold: it
+/// keeps a few dozen bytes per request (their text fields interned) and the run's other events,
+/// never the request events themselves. Feed run_start first, then the events in time order
+/// (as a run appends them); score_journal() orders a shuffled journal before feeding it.
+class JournalScorer {
+ public:
+  JournalScorer();
+  ~JournalScorer();
+  JournalScorer(const JournalScorer&) = delete;
+  JournalScorer& operator=(const JournalScorer&) = delete;
+  /// Adds the next event. Events before the first run_start are not scored (they are counted
+  /// in dropped()); a later run_start is ignored.
+  void add(const Event& e);
+  /// Events added before any run_start (a journal that does not begin with one).
+  std::size_t dropped() const;
+  /// Whether every event so far came at or after the one before it.
+  bool in_order() const;
+  /// The score of the events added. Throws std::runtime_error when none was a run_start.
+  /// Call once.
+  Score finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 /// Whether a user request is good for an SLO, by the rules score_journal() uses (above).
 bool slo_request_good(const SloRecord& slo, const RequestEvent& request);

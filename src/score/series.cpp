@@ -64,211 +64,256 @@ std::vector<long> prefix_of(const std::vector<long>& v) {
 
 }  // namespace
 
-MinuteSeries minute_series(const std::vector<Event>& events, const Score& score) {
-  MinuteSeries out;
-  const SimTime span = std::max<SimTime>(score.end, score.run.duration);
-  out.minutes = std::max<int>(1, static_cast<int>((span + kMinute - 1) / kMinute));
-  const auto n = static_cast<std::size_t>(out.minutes);
-  const auto seconds = static_cast<std::size_t>((span + kSecond - 1) / kSecond) + 1;
-  out.requests.assign(n, 0);
-  out.ok.assign(n, 0);
-  out.failed.assign(n, 0);
-  out.unsafe.assign(n, 0);
-  out.probes.assign(n, 0);
-  for (const auto& slo : score.run.slos) {
-    out.slos.push_back(SloSeries{slo.name, slo.sli, slo.objective, slo.threshold,
-                                 std::vector<long>(n, 0), std::vector<long>(n, 0)});
-  }
-  // Burn-rate rules: bad and total user requests per second of their SLO, summed over windows.
+struct MinuteSeriesBuilder::State {
+  RunStartEvent run;
+  // Per minute (index = whole minutes from the start), grown as events come; the run's span is
+  // known at finish(), where anything past it folds into its last minute.
+  std::vector<long> requests, ok, failed, unsafe, probes;
+  std::map<std::string, std::vector<long>> failed_by_status;
+  std::map<std::string, std::vector<long>> unsafe_by_kind;
+  std::vector<std::vector<long>> slo_good, slo_total;  // per SLO, per minute
+  std::vector<std::vector<Duration>> latencies;        // per minute
+  // Per second: burn-rate rules' bad and total user requests, threshold rules' counts.
   struct Burn {
     std::size_t slo = 0;
-    std::size_t series = 0;
+    std::string alert;
+    Duration window = 0;
   };
   std::vector<Burn> burns;
-  for (const auto& rule : score.run.alerts) {
-    if (rule.slo_kind.empty()) continue;
-    for (std::size_t i = 0; i < score.run.slos.size(); ++i) {
-      if (score.run.slos[i].sli != rule.slo_kind) continue;
-      burns.push_back(Burn{i, out.burn.size()});
-      out.burn.push_back(BurnSeries{rule.name, score.run.slos[i].name, rule.window,
-                                    std::vector<std::optional<double>>(n)});
-      break;
-    }
-  }
-  std::vector<std::vector<long>> bad_per_second(score.run.slos.size());
+  std::vector<std::vector<long>> bad_per_second;  // per SLO (only those a burn rule reads)
   std::vector<long> total_per_second;
-  if (!burns.empty()) {
-    total_per_second.assign(seconds, 0);
-    for (const auto& b : burns) bad_per_second[b.slo].assign(seconds, 0);
-  }
-  std::vector<std::vector<Duration>> latencies(n);
-
-  // Threshold rules: what each needs counted per second.
-  std::vector<RuleAcc> rules;
-  std::vector<std::pair<SimTime, bool>> probe_results;  // golden results by the probes
-  for (const auto& rule : score.run.alerts) {
-    if (!rule.slo_kind.empty() || rule.sli.empty()) continue;
-    const auto sli = parse_name<Sli>(rule.sli);
-    if (!sli) continue;
-    switch (*sli) {
-      case Sli::kEhrErrorRatio: case Sli::kEhrLatency: case Sli::kVendorErrorRatio:
-      case Sli::kVendorThrottleRatio: case Sli::kEmbeddingErrorRatio:
-        continue;  // dependency calls are not in the journal
-      default:
-        break;
-    }
-    const bool per_minute = *sli == Sli::kLatencyP95 || *sli == Sli::kLatencyP99;
-    out.rules.push_back(RuleSeries{rule.name, rule.sli, rule.window, rule.above, per_minute,
-                                   std::vector<std::optional<double>>(n)});
+  struct Rule {
+    std::size_t alert = 0;  // index into run.alerts
     RuleAcc acc;
-    acc.sli = *sli;
-    acc.series = out.rules.size() - 1;
-    acc.num.assign(seconds, 0);
-    acc.den.assign(seconds, 0);
-    rules.push_back(std::move(acc));
+  };
+  std::vector<Rule> rules;
+  std::vector<std::pair<SimTime, bool>> probe_results;  // golden results by the probes
+
+  template <class T>
+  static T& at(std::vector<T>& v, std::size_t i) {
+    if (v.size() <= i) v.resize(i + 1);
+    return v[i];
   }
 
-  const auto minute_of = [&](SimTime t) {
-    const auto m = static_cast<std::size_t>(std::max<SimTime>(t, 0) / kMinute);
-    return std::min(m, n - 1);
-  };
-  const auto second_of = [&](SimTime t) {
-    return std::min(static_cast<std::size_t>(std::max<SimTime>(t, 0) / kSecond), seconds - 1);
-  };
-  for (const auto& e : events) {
-    if (const auto* c = std::get_if<CorrectionEvent>(&e.body); c != nullptr) {
-      for (auto& acc : rules) {
-        if (acc.sli == Sli::kCorrectionRate || acc.sli == Sli::kCorrectionCount) ++acc.num[second_of(e.t)];
+  explicit State(const RunStartEvent& r) : run(r) {
+    slo_good.resize(run.slos.size());
+    slo_total.resize(run.slos.size());
+    bad_per_second.resize(run.slos.size());
+    for (const auto& rule : run.alerts) {
+      if (rule.slo_kind.empty()) continue;
+      for (std::size_t i = 0; i < run.slos.size(); ++i) {
+        if (run.slos[i].sli != rule.slo_kind) continue;
+        burns.push_back(Burn{i, rule.name, rule.window});
+        break;
       }
-      continue;
+    }
+    for (std::size_t a = 0; a < run.alerts.size(); ++a) {
+      const auto& rule = run.alerts[a];
+      if (!rule.slo_kind.empty() || rule.sli.empty()) continue;
+      const auto sli = parse_name<Sli>(rule.sli);
+      if (!sli) continue;
+      switch (*sli) {
+        case Sli::kEhrErrorRatio: case Sli::kEhrLatency: case Sli::kVendorErrorRatio:
+        case Sli::kVendorThrottleRatio: case Sli::kEmbeddingErrorRatio:
+          continue;  // dependency calls are not in the journal
+        default:
+          break;
+      }
+      Rule r;
+      r.alert = a;
+      r.acc.sli = *sli;
+      rules.push_back(std::move(r));
+    }
+  }
+
+  static std::size_t minute_of(SimTime t) { return static_cast<std::size_t>(std::max<SimTime>(t, 0) / kMinute); }
+  static std::size_t second_of(SimTime t) { return static_cast<std::size_t>(std::max<SimTime>(t, 0) / kSecond); }
+
+  void add(const Event& e) {
+    if (const auto* c = std::get_if<CorrectionEvent>(&e.body); c != nullptr) {
+      for (auto& r : rules) {
+        if (r.acc.sli == Sli::kCorrectionRate || r.acc.sli == Sli::kCorrectionCount) ++at(r.acc.num, second_of(e.t));
+      }
+      return;
     }
     if (const auto* g = std::get_if<GoldenResultEvent>(&e.body); g != nullptr) {
-      if (g->by != "probe") continue;
+      if (g->by != "probe") return;
       probe_results.emplace_back(e.t, g->ok);
-      for (auto& acc : rules) {
-        if (acc.sli != Sli::kProbeFailureRatio) continue;
+      for (auto& r : rules) {
+        if (r.acc.sli != Sli::kProbeFailureRatio) continue;
         const int cases = std::max(g->total, 0);
-        acc.num[second_of(e.t)] += std::clamp(g->total - g->passed, 0, cases);
-        acc.den[second_of(e.t)] += cases;
+        at(r.acc.num, second_of(e.t)) += std::clamp(g->total - g->passed, 0, cases);
+        at(r.acc.den, second_of(e.t)) += cases;
       }
-      continue;
+      return;
     }
     const auto* r = std::get_if<RequestEvent>(&e.body);
-    if (r == nullptr) continue;
+    if (r == nullptr) return;
     const std::size_t m = minute_of(e.t);
     if (r->probe) {
-      ++out.probes[m];
-      continue;
+      ++at(probes, m);
+      return;
     }
-    ++out.requests[m];
-    latencies[m].push_back(r->latency);
+    ++at(requests, m);
+    at(latencies, m).push_back(r->latency);
     if (r->status == RequestStatus::kOk) {
-      ++out.ok[m];
+      ++at(ok, m);
     } else {
-      ++out.failed[m];
-      auto& v = out.failed_by_status[to_string(r->status)];
-      if (v.empty()) v.assign(n, 0);
-      ++v[m];
+      ++at(failed, m);
+      ++at(failed_by_status[to_string(r->status)], m);
     }
     if (r->unsafe) {
-      ++out.unsafe[m];
-      auto& v = out.unsafe_by_kind[r->unsafe_kind.empty() ? "unspecified" : r->unsafe_kind];
-      if (v.empty()) v.assign(n, 0);
-      ++v[m];
+      ++at(unsafe, m);
+      ++at(unsafe_by_kind[r->unsafe_kind.empty() ? "unspecified" : r->unsafe_kind], m);
     }
     const auto sec = second_of(e.t);
-    if (!total_per_second.empty()) ++total_per_second[sec];
-    for (auto& acc : rules) {
-      if (is_request_ratio(acc.sli)) {
-        ++acc.den[sec];
-        if (ratio_hit(acc.sli, *r)) ++acc.num[sec];
-      } else if (acc.sli == Sli::kRequestRate) {
-        ++acc.num[sec];
+    if (!burns.empty()) ++at(total_per_second, sec);
+    for (auto& rule : rules) {
+      if (is_request_ratio(rule.acc.sli)) {
+        ++at(rule.acc.den, sec);
+        if (ratio_hit(rule.acc.sli, *r)) ++at(rule.acc.num, sec);
+      } else if (rule.acc.sli == Sli::kRequestRate) {
+        ++at(rule.acc.num, sec);
       }
     }
-    for (std::size_t i = 0; i < score.run.slos.size(); ++i) {
-      const bool good = slo_request_good(score.run.slos[i], *r);
-      ++out.slos[i].total[m];
+    for (std::size_t i = 0; i < run.slos.size(); ++i) {
+      const bool good = slo_request_good(run.slos[i], *r);
+      ++at(slo_total[i], m);
       if (good) {
-        ++out.slos[i].good[m];
-      } else if (!bad_per_second[i].empty()) {
-        ++bad_per_second[i][sec];
+        ++at(slo_good[i], m);
+      } else if (std::any_of(burns.begin(), burns.end(), [i](const Burn& b) { return b.slo == i; })) {
+        ++at(bad_per_second[i], sec);
       }
     }
   }
-  out.p50_s.resize(n);
-  out.p95_s.resize(n);
-  std::vector<std::optional<double>> p99(n);
-  for (std::size_t m = 0; m < n; ++m) {
-    out.p50_s[m] = percentile_s(latencies[m], 0.50);
-    out.p95_s[m] = percentile_s(latencies[m], 0.95);
-    p99[m] = percentile_s(latencies[m], 0.99);
+
+  // `raw` resized to `n` entries, anything at or past the last folded into it.
+  static std::vector<long> fold(std::vector<long>&& raw, std::size_t n) {
+    if (raw.size() > n) {
+      long tail = 0;
+      for (std::size_t i = n - 1; i < raw.size(); ++i) tail += raw[i];
+      raw.resize(n);
+      raw[n - 1] = tail;
+    }
+    raw.resize(n, 0);
+    return std::move(raw);
   }
-  // Threshold rules at each minute's end over their window (whole seconds, at least one).
-  for (const auto& acc : rules) {
-    RuleSeries& rs = out.rules[acc.series];
-    if (acc.sli == Sli::kLatencyP95) { rs.value = out.p95_s; continue; }
-    if (acc.sli == Sli::kLatencyP99) { rs.value = p99; continue; }
-    const auto num = prefix_of(acc.num);
-    const auto den = prefix_of(acc.den);
-    const auto window_s = static_cast<std::size_t>(std::max<Duration>(1, (rs.window + kSecond - 1) / kSecond));
-    std::size_t next_probe = 0;
-    std::optional<std::pair<SimTime, bool>> latest_probe;
+
+  MinuteSeries finish(const Score& score) {
+    MinuteSeries out;
+    const SimTime span = std::max<SimTime>(score.end, score.run.duration);
+    out.minutes = std::max<int>(1, static_cast<int>((span + kMinute - 1) / kMinute));
+    const auto n = static_cast<std::size_t>(out.minutes);
+    const auto seconds = static_cast<std::size_t>((span + kSecond - 1) / kSecond) + 1;
+    out.requests = fold(std::move(requests), n);
+    out.ok = fold(std::move(ok), n);
+    out.failed = fold(std::move(failed), n);
+    out.unsafe = fold(std::move(unsafe), n);
+    out.probes = fold(std::move(probes), n);
+    for (auto& [status, v] : failed_by_status) out.failed_by_status[status] = fold(std::move(v), n);
+    for (auto& [kind, v] : unsafe_by_kind) out.unsafe_by_kind[kind] = fold(std::move(v), n);
+    for (std::size_t i = 0; i < run.slos.size(); ++i) {
+      const SloRecord& slo = run.slos[i];
+      out.slos.push_back(SloSeries{slo.name, slo.sli, slo.objective, slo.threshold,
+                                   fold(std::move(slo_good[i]), n), fold(std::move(slo_total[i]), n)});
+    }
+    if (latencies.size() > n) {
+      for (std::size_t i = n; i < latencies.size(); ++i) {
+        latencies[n - 1].insert(latencies[n - 1].end(), latencies[i].begin(), latencies[i].end());
+      }
+    }
+    latencies.resize(n);
+    out.p50_s.resize(n);
+    out.p95_s.resize(n);
+    std::vector<std::optional<double>> p99(n);
     for (std::size_t m = 0; m < n; ++m) {
-      const std::size_t end = std::min((m + 1) * 60, seconds);
-      const std::size_t begin = end > window_s ? end - window_s : 0;
-      const long hits = window_sum(num, begin, end);
-      switch (acc.sli) {
-        case Sli::kRequestRate:
-          rs.value[m] = static_cast<double>(hits) / static_cast<double>(window_s);
-          break;
-        case Sli::kCorrectionRate:
-          rs.value[m] = static_cast<double>(hits) / (static_cast<double>(window_s) / 60.0);
-          break;
-        case Sli::kCorrectionCount:
-          rs.value[m] = static_cast<double>(hits);
-          break;
-        case Sli::kProbeFailure: {
-          const SimTime minute_end = static_cast<SimTime>(m + 1) * kMinute;
-          while (next_probe < probe_results.size() && probe_results[next_probe].first < minute_end) {
-            latest_probe = probe_results[next_probe++];
-          }
-          if (latest_probe && minute_end - latest_probe->first <= rs.window) {
-            rs.value[m] = latest_probe->second ? 0.0 : 1.0;
-          }
-          break;
-        }
-        default: {
-          const long total = window_sum(den, begin, end);
-          if (total > 0) rs.value[m] = static_cast<double>(hits) / static_cast<double>(total);
-        }
-      }
+      out.p50_s[m] = percentile_s(latencies[m], 0.50);
+      out.p95_s[m] = percentile_s(latencies[m], 0.95);
+      p99[m] = percentile_s(latencies[m], 0.99);
     }
-  }
-  // Burn rate at each minute's end over the trailing window, from prefix sums per second.
-  if (!burns.empty()) {
-    const std::vector<long> total_prefix = prefix_of(total_per_second);
-    std::vector<std::vector<long>> bad_prefix(score.run.slos.size());
-    for (const auto& b : burns) {
-      if (bad_prefix[b.slo].empty()) bad_prefix[b.slo] = prefix_of(bad_per_second[b.slo]);
-    }
-    for (const auto& b : burns) {
-      BurnSeries& bs = out.burn[b.series];
-      const auto window_s = static_cast<std::size_t>(std::max<Duration>(1, (bs.window + kSecond - 1) / kSecond));
-      const double budget = 1.0 - score.run.slos[b.slo].objective;
+    // Threshold rules at each minute's end over their window (whole seconds, at least one).
+    for (auto& rule : rules) {
+      const AlertRuleRecord& a = run.alerts[rule.alert];
+      const bool per_minute = rule.acc.sli == Sli::kLatencyP95 || rule.acc.sli == Sli::kLatencyP99;
+      out.rules.push_back(RuleSeries{a.name, a.sli, a.window, a.above, per_minute,
+                                     std::vector<std::optional<double>>(n)});
+      RuleSeries& rs = out.rules.back();
+      const RuleAcc& acc = rule.acc;
+      if (acc.sli == Sli::kLatencyP95) { rs.value = out.p95_s; continue; }
+      if (acc.sli == Sli::kLatencyP99) { rs.value = p99; continue; }
+      const auto num = prefix_of(fold(std::move(rule.acc.num), seconds));
+      const auto den = prefix_of(fold(std::move(rule.acc.den), seconds));
+      const auto window_s = static_cast<std::size_t>(std::max<Duration>(1, (rs.window + kSecond - 1) / kSecond));
+      std::size_t next_probe = 0;
+      std::optional<std::pair<SimTime, bool>> latest_probe;
       for (std::size_t m = 0; m < n; ++m) {
         const std::size_t end = std::min((m + 1) * 60, seconds);
         const std::size_t begin = end > window_s ? end - window_s : 0;
-        const long total = window_sum(total_prefix, begin, end);
-        if (total == 0) continue;
-        const long bad = window_sum(bad_prefix[b.slo], begin, end);
-        const double ratio = static_cast<double>(bad) / static_cast<double>(total);
-        // A 100 % objective has no budget: show the bad share itself rather than infinity.
-        bs.rate[m] = budget > 0 ? ratio / budget : ratio;
+        const long hits = window_sum(num, begin, end);
+        switch (acc.sli) {
+          case Sli::kRequestRate:
+            rs.value[m] = static_cast<double>(hits) / static_cast<double>(window_s);
+            break;
+          case Sli::kCorrectionRate:
+            rs.value[m] = static_cast<double>(hits) / (static_cast<double>(window_s) / 60.0);
+            break;
+          case Sli::kCorrectionCount:
+            rs.value[m] = static_cast<double>(hits);
+            break;
+          case Sli::kProbeFailure: {
+            const SimTime minute_end = static_cast<SimTime>(m + 1) * kMinute;
+            while (next_probe < probe_results.size() && probe_results[next_probe].first < minute_end) {
+              latest_probe = probe_results[next_probe++];
+            }
+            if (latest_probe && minute_end - latest_probe->first <= rs.window) {
+              rs.value[m] = latest_probe->second ? 0.0 : 1.0;
+            }
+            break;
+          }
+          default: {
+            const long total = window_sum(den, begin, end);
+            if (total > 0) rs.value[m] = static_cast<double>(hits) / static_cast<double>(total);
+          }
+        }
       }
     }
+    // Burn rate at each minute's end over the trailing window, from prefix sums per second.
+    if (!burns.empty()) {
+      const std::vector<long> total_prefix = prefix_of(fold(std::move(total_per_second), seconds));
+      std::vector<std::vector<long>> bad_prefix(run.slos.size());
+      for (const auto& b : burns) {
+        if (bad_prefix[b.slo].empty()) bad_prefix[b.slo] = prefix_of(fold(std::move(bad_per_second[b.slo]), seconds));
+      }
+      for (const auto& b : burns) {
+        out.burn.push_back(BurnSeries{b.alert, run.slos[b.slo].name, b.window, std::vector<std::optional<double>>(n)});
+        BurnSeries& bs = out.burn.back();
+        const auto window_s = static_cast<std::size_t>(std::max<Duration>(1, (bs.window + kSecond - 1) / kSecond));
+        const double budget = 1.0 - run.slos[b.slo].objective;
+        for (std::size_t m = 0; m < n; ++m) {
+          const std::size_t end = std::min((m + 1) * 60, seconds);
+          const std::size_t begin = end > window_s ? end - window_s : 0;
+          const long total = window_sum(total_prefix, begin, end);
+          if (total == 0) continue;
+          const long bad = window_sum(bad_prefix[b.slo], begin, end);
+          const double ratio = static_cast<double>(bad) / static_cast<double>(total);
+          // A 100 % objective has no budget: show the bad share itself rather than infinity.
+          bs.rate[m] = budget > 0 ? ratio / budget : ratio;
+        }
+      }
+    }
+    return out;
   }
-  return out;
+};
+
+MinuteSeriesBuilder::MinuteSeriesBuilder(const RunStartEvent& run) : state_(std::make_unique<State>(run)) {}
+MinuteSeriesBuilder::~MinuteSeriesBuilder() = default;
+void MinuteSeriesBuilder::add(const Event& e) { state_->add(e); }
+MinuteSeries MinuteSeriesBuilder::finish(const Score& score) { return state_->finish(score); }
+
+MinuteSeries minute_series(const std::vector<Event>& events, const Score& score) {
+  MinuteSeriesBuilder builder(score.run);
+  for (const auto& e : events) builder.add(e);
+  return builder.finish(score);
 }
 
 }  // namespace gameday

@@ -4,6 +4,7 @@
 // alert's burn rate. A pure function of the journal, like the Score: the same journal gives the
 // same series. A day at 20 requests/s is 1,440 points per series, whatever the request count.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,5 +74,25 @@ struct MinuteSeries {
 
 /// Buckets `events` (a whole journal, as scored into `score`) per minute.
 MinuteSeries minute_series(const std::vector<Event>& events, const Score& score);
+
+/// minute_series() fed one event at a time, for a journal too long to hold: it keeps counts per
+/// minute and per second, and each user request's latency until finish().
+class MinuteSeriesBuilder {
+ public:
+  /// For the run `run` (its SLOs and alert rules); add its events after.
+  explicit MinuteSeriesBuilder(const RunStartEvent& run);
+  ~MinuteSeriesBuilder();
+  MinuteSeriesBuilder(const MinuteSeriesBuilder&) = delete;
+  MinuteSeriesBuilder& operator=(const MinuteSeriesBuilder&) = delete;
+  /// Adds an event of the run (any order; run_start and events it does not chart are ignored).
+  void add(const Event& e);
+  /// The series, bucketed up to the end of the run as `score` (the same journal's) has it.
+  /// Call once.
+  MinuteSeries finish(const Score& score);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace gameday

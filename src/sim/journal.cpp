@@ -5,6 +5,7 @@
 #include <cmath>
 #include <istream>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string_view>
@@ -30,8 +31,8 @@ struct Field {
   std::string_view name;
   M T::*member;
   bool optional = false;  // a line without it keeps the member's default (added later)
-  bool sparse = false;    // a bool written only when true, a string only when not empty
-                          // (lines without it read false / "")
+  bool sparse = false;    // written only when it differs from the member's default (lines
+                          // without it read the default)
 };
 
 template <class T, class M>
@@ -45,18 +46,11 @@ constexpr Field<T, M> optional_field(std::string_view name, M T::*member) {
   return {name, member, true};
 }
 
-// A bool flag added after journals were first written: written only when true, so lines of
-// events without it stay as they were. Never an object's first field.
-template <class T>
-constexpr Field<T, bool> flag_field(std::string_view name, bool T::*member) {
-  return {name, member, true, true};
-}
-
-// A string added after journals were first written and usually empty: written only when not
-// empty, so lines without it stay as they were. Must follow a string field (the quote that
-// closes it is the one before the next field).
-template <class T>
-constexpr Field<T, std::string> sparse_text_field(std::string_view name, std::string T::*member) {
+// A field usually at its default (a flag that is false, a string or list that is empty, a
+// validity that holds): written only when it is not, so a request's line carries what happened
+// to it rather than every field. Never a record's first field.
+template <class T, class M>
+constexpr Field<T, M> sparse_field(std::string_view name, M T::*member) {
   return {name, member, true, true};
 }
 
@@ -122,37 +116,39 @@ struct Schema<FaultEndEvent> {
 template <>
 struct Schema<RequestEvent> {
   static constexpr const char* kType = "request";
+  // Most requests are fine: what a fine request has (no fault, no cause, valid, safe) is left
+  // out. A line holds what happened to its request.
   static constexpr auto kFields = std::tuple{
       field("id", &RequestEvent::id),
       field("task_type", &RequestEvent::task_type),
-      field("probe", &RequestEvent::probe),
+      sparse_field("probe", &RequestEvent::probe),
       field("patient_ref", &RequestEvent::patient_ref),
       field("arrival_us", &RequestEvent::arrival),
       field("latency_us", &RequestEvent::latency),
       field("status", &RequestEvent::status),
-      field("vendor", &RequestEvent::vendor),
-      field("model", &RequestEvent::model),
+      sparse_field("vendor", &RequestEvent::vendor),
+      sparse_field("model", &RequestEvent::model),
       field("prompt_version", &RequestEvent::prompt_version),
       field("attempts", &RequestEvent::attempts),
       field("ehr_calls", &RequestEvent::ehr_calls),
-      field("cause", &RequestEvent::cause),
+      sparse_field("cause", &RequestEvent::cause),
       field("citations", &RequestEvent::citations),
-      field("citations_valid", &RequestEvent::citations_valid),
-      field("schema_valid", &RequestEvent::schema_valid),
-      field("refused", &RequestEvent::refused),
-      field("canary_seen", &RequestEvent::canary_seen),
-      field("phi_detected", &RequestEvent::phi_detected),
-      field("correct", &RequestEvent::correct),
-      field("unsafe", &RequestEvent::unsafe),
-      field("unsafe_kind", &RequestEvent::unsafe_kind),
-      sparse_text_field("judge", &RequestEvent::judge),
-      field("grounded", &RequestEvent::grounded),
-      field("injection_attempted", &RequestEvent::injection_attempted),
-      field("injection_followed", &RequestEvent::injection_followed),
-      field("phi_to_vendor", &RequestEvent::phi_to_vendor),
-      field("phi_in_logs", &RequestEvent::phi_in_logs),
-      field("root_cause", &RequestEvent::root_cause),
-      field("faults", &RequestEvent::faults)};
+      sparse_field("citations_valid", &RequestEvent::citations_valid),
+      sparse_field("schema_valid", &RequestEvent::schema_valid),
+      sparse_field("refused", &RequestEvent::refused),
+      sparse_field("canary_seen", &RequestEvent::canary_seen),
+      sparse_field("phi_detected", &RequestEvent::phi_detected),
+      sparse_field("correct", &RequestEvent::correct),
+      sparse_field("unsafe", &RequestEvent::unsafe),
+      sparse_field("unsafe_kind", &RequestEvent::unsafe_kind),
+      sparse_field("judge", &RequestEvent::judge),
+      sparse_field("grounded", &RequestEvent::grounded),
+      sparse_field("injection_attempted", &RequestEvent::injection_attempted),
+      sparse_field("injection_followed", &RequestEvent::injection_followed),
+      sparse_field("phi_to_vendor", &RequestEvent::phi_to_vendor),
+      sparse_field("phi_in_logs", &RequestEvent::phi_in_logs),
+      sparse_field("root_cause", &RequestEvent::root_cause),
+      sparse_field("faults", &RequestEvent::faults)};
 };
 
 template <>
@@ -162,7 +158,7 @@ struct Schema<AlertFireEvent> {
       std::tuple{field("name", &AlertFireEvent::name), field("severity", &AlertFireEvent::severity),
                  field("value", &AlertFireEvent::value), field("summary", &AlertFireEvent::summary),
                  optional_field("source", &AlertFireEvent::source),
-                 flag_field("grouped", &AlertFireEvent::grouped)};
+                 sparse_field("grouped", &AlertFireEvent::grouped)};
 };
 
 template <>
@@ -219,7 +215,7 @@ struct Schema<ControlChangeEvent> {
   static constexpr auto kFields = std::tuple{
       field("what", &ControlChangeEvent::what), field("key", &ControlChangeEvent::key),
       field("from", &ControlChangeEvent::from), field("to", &ControlChangeEvent::to),
-      field("by", &ControlChangeEvent::by), flag_field("noop", &ControlChangeEvent::noop)};
+      field("by", &ControlChangeEvent::by), sparse_field("noop", &ControlChangeEvent::noop)};
 };
 
 template <>
@@ -319,37 +315,30 @@ template <Record R>
 void put(std::string& out, const std::vector<R>& v);
 
 // The constant bytes of an object around its values, built once per type so the hot path
-// appends each run of them in one piece: before[i] goes before field i's value (the closing
-// quote of a string before it, `,"name":` or the object's start, a string's opening quote);
-// a bool field's whole text is constant too (if_true[i], if_false[i]); `after` closes the object.
-// An event's object starts `,"type":"<type>",` (after "t_us"), a nested one with '{'.
+// appends each in one piece: `start` opens the object (`,"type":"<type>"` after an event's
+// "t_us", '{' for a nested record); before[i] goes before field i's value (`,"name":`, without
+// the ',' for a record's first field, and a string's opening quote); a bool field's whole text
+// is constant too (if_true[i], if_false[i]).
 struct Glue {
+  std::string start;
   std::vector<std::string> before, if_true, if_false;
-  std::vector<char> sparse_text;  // field i is a string left out when empty
-  std::string after;
 };
 
 template <class T>
 Glue make_glue() {
   Glue g;
-  std::string pending;
   if constexpr (requires { Schema<T>::kType; }) {
-    pending = std::string(",\"type\":\"") + Schema<T>::kType + "\",";
+    g.start = std::string(",\"type\":\"") + Schema<T>::kType + "\"";
   } else {
-    pending = "{";
+    g.start = "{";
   }
   const auto add = [&](std::string_view name, bool quoted, bool boolean, bool sparse) {
-    std::string before = pending + "\"" + std::string(name) + "\":" + (quoted ? "\"" : "");
+    const bool first = g.before.empty() && g.start == "{";
+    if (first && sparse) throw std::logic_error("a record's first field cannot be sparse");
+    std::string before = (first ? "\"" : ",\"") + std::string(name) + "\":" + (quoted ? "\"" : "");
     g.if_true.push_back(boolean ? before + "true" : "");
-    // A sparse flag left out still closes the field before it (its quote, without the ',').
-    g.if_false.push_back(!boolean ? "" : sparse ? pending.substr(0, pending.size() - 1) : before + "false");
+    g.if_false.push_back(boolean ? before + "false" : "");
     g.before.push_back(std::move(before));
-    // A sparse string left out leaves `pending` as it was: the string before it (which must be
-    // one) is closed by the next field's glue just the same.
-    const bool sparse_text = quoted && sparse;
-    if (sparse_text && pending != "\",") throw std::logic_error("a sparse string must follow a string field");
-    g.sparse_text.push_back(sparse_text ? 1 : 0);
-    pending = quoted ? "\"," : ",";
   };
   std::apply(
       [&](const auto&... f) {
@@ -358,7 +347,6 @@ Glue make_glue() {
          ...);
       },
       Schema<T>::kFields);
-  g.after = pending.substr(0, pending.size() - 1) + "}";  // the last quote, without the ','
   return g;
 }
 
@@ -370,9 +358,9 @@ const Glue& glue_of() {
 
 // Appends field i's value with the constant bytes before it.
 void put_value(std::string& out, const Glue& g, std::size_t i, const std::string& v) {
-  if (v.empty() && g.sparse_text[i]) return;
   out.append(g.before[i]);
   append_json_chars(out, v);
+  out.push_back('"');
 }
 void put_value(std::string& out, const Glue& g, std::size_t i, bool v) {
   out.append(v ? g.if_true[i] : g.if_false[i]);
@@ -383,14 +371,26 @@ void put_value(std::string& out, const Glue& g, std::size_t i, const V& v) {
   put(out, v);
 }
 
-// Appends the fields of `obj` and the end of its object (see Glue for how it starts).
+// Appends field i unless it is sparse and at its default.
+template <class F, class V>
+void put_field(std::string& out, const Glue& g, std::size_t i, const F& f, const V& v, const V& fallback) {
+  if constexpr (std::is_same_v<V, bool> || std::is_same_v<V, std::string> ||
+                std::is_same_v<V, std::vector<std::string>> || std::is_integral_v<V>) {
+    if (f.sparse && v == fallback) return;
+  }
+  put_value(out, g, i, v);
+}
+
+// Appends `obj` as an object's fields and its end (see Glue for how it starts).
 template <class T>
 void put_object(std::string& out, const T& obj) {
   const Glue& g = glue_of<T>();
+  static const T defaults{};
+  out.append(g.start);
   std::size_t i = 0;
-  std::apply([&](const auto&... f) { (put_value(out, g, i++, obj.*(f.member)), ...); },
+  std::apply([&](const auto&... f) { (put_field(out, g, i++, f, obj.*(f.member), defaults.*(f.member)), ...); },
              Schema<T>::kFields);
-  out.append(g.after);
+  out.push_back('}');
 }
 
 template <Record R>
@@ -609,8 +609,8 @@ std::vector<Event> read_journal(std::istream& in) {
   return events;
 }
 
-JournalRead read_journal_tolerant(std::istream& in) {
-  JournalRead r;
+JournalScan scan_journal(std::istream& in, const std::function<void(Event&, std::size_t line)>& fn) {
+  JournalScan scan;
   std::string line;
   std::size_t line_no = 0;
   while (std::getline(in, line)) {
@@ -618,15 +618,29 @@ JournalRead read_journal_tolerant(std::istream& in) {
     // getline sets eof only when the line had no newline after it: the file's unfinished tail.
     const bool unterminated = in.eof();
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::optional<Event> event;
     try {
-      r.events.push_back(parse_event_line(line, line_no));
-      r.lines.push_back(line_no);
+      event = parse_event_line(line, line_no);
     } catch (const JournalError& e) {
       if (!unterminated) throw;
-      r.dropped_line = line_no;
-      r.dropped_why = e.message();
+      scan.dropped_line = line_no;
+      scan.dropped_why = e.message();
+      continue;
     }
+    ++scan.events;
+    fn(*event, line_no);
   }
+  return scan;
+}
+
+JournalRead read_journal_tolerant(std::istream& in) {
+  JournalRead r;
+  const JournalScan scan = scan_journal(in, [&r](Event& e, std::size_t line) {
+    r.events.push_back(std::move(e));
+    r.lines.push_back(line);
+  });
+  r.dropped_line = scan.dropped_line;
+  r.dropped_why = scan.dropped_why;
   return r;
 }
 
@@ -653,7 +667,7 @@ void Journal::append(SimTime t, EventBody body) {
   std::size_t next = 0;  // index into pending_ of the next queued event
   try {
     for (;;) {
-      const Event& e = events_.back();
+      const Event& e = last();
       for (const auto& fn : subscribers_) fn(e);
       if (next == pending_.size()) break;
       record(std::move(pending_[next++]));
@@ -670,9 +684,14 @@ void Journal::append(SimTime t, EventBody body) {
 }
 
 void Journal::record(Event e) {
-  events_.push_back(std::move(e));
+  ++recorded_;
+  if (keep_) {
+    events_.push_back(std::move(e));
+  } else {
+    last_ = std::move(e);
+  }
   if (sink_ == nullptr) return;
-  append_json(buffer_, events_.back());
+  append_json(buffer_, last());
   buffer_.push_back('\n');
   if (buffer_.size() > kFlushThreshold) {
     sink_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));

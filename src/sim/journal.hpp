@@ -364,6 +364,18 @@ struct JournalRead {
 /// Any other bad line throws JournalError naming it.
 JournalRead read_journal_tolerant(std::istream& in);
 
+/// What scan_journal() saw besides the events it handed out.
+struct JournalScan {
+  std::size_t events = 0;     ///< events handed to the callback
+  std::size_t dropped_line = 0;  ///< as JournalRead::dropped_line
+  std::string dropped_why;
+};
+
+/// Reads a journal line by line like read_journal_tolerant(), handing each event to `fn` (which
+/// may move from it) with its line number instead of keeping it: memory stays flat however long the journal is.
+/// A bad line throws JournalError naming it (after the events before it were handed out).
+JournalScan scan_journal(std::istream& in, const std::function<void(Event&, std::size_t line)>& fn);
+
 /// The append-only journal of a run. Keeps events in memory and, when a sink is set,
 /// writes each as a JSON line as it is appended (buffered).
 class Journal {
@@ -377,12 +389,23 @@ class Journal {
   void set_sink(std::ostream* out) { sink_ = out; }
   /// Appends an event at time `t`.
   void append(SimTime t, EventBody body);
-  /// Reserves room for `n` events (avoids regrowing a long run's event list).
-  void reserve(std::size_t n) { events_.reserve(n); }
+  /// Reserves room for `n` events (avoids regrowing a long run's event list); nothing when
+  /// events are not kept.
+  void reserve(std::size_t n) {
+    if (keep_) events_.reserve(n);
+  }
   /// Flushes buffered lines to the sink.
   void flush();
-  /// Every event so far, in order.
+  /// Whether events are kept in memory (the default). A long simulated run turns it off and
+  /// has its subscribers (the scorer, the traces writer) and the sink take each event instead:
+  /// memory then stays bounded by what is in flight, not by the run's length.
+  void keep_events(bool keep) { keep_ = keep; }
+  /// Every event so far, in order (empty when events are not kept).
   const std::vector<Event>& events() const { return events_; }
+  /// The event recorded last (kept or not); undefined before the first append.
+  const Event& last() const { return keep_ ? events_.back() : last_; }
+  /// How many events were recorded, kept or not.
+  std::size_t size() const { return recorded_; }
   /// Observers called after each append (detectors, live event stream). An observer may
   /// append(): that event is recorded and delivered once the current one has reached every
   /// observer, so all observers see events in journal order. Do not subscribe() from inside one.
@@ -393,6 +416,9 @@ class Journal {
   void record(Event e);
 
   std::vector<Event> events_;
+  bool keep_ = true;
+  Event last_;              // the last recorded event when events are not kept
+  std::size_t recorded_ = 0;
   std::vector<Event> pending_;  // appended by observers during delivery, not yet recorded
   bool dispatching_ = false;    // inside the subscriber loop of append()
   std::ostream* sink_ = nullptr;

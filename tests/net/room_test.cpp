@@ -16,6 +16,7 @@ TEST_CASE("The trainee sees a request's observable fields only, the facilitator 
   r.unsafe_kind = "wrong_patient";
   r.faults = {"neighbour"};
   r.root_cause = "retrieval";
+  r.citations_valid = false;  // observable: written (a valid citation is the default, left out)
   const Event e{1000, r};
   const json trainee = json::parse(room_event_json(e, RoomView::kTrainee, false));
   for (const char* hidden : {"unsafe", "unsafe_kind", "faults", "root_cause", "correct", "judge", "phi_to_vendor"}) {
@@ -23,7 +24,7 @@ TEST_CASE("The trainee sees a request's observable fields only, the facilitator 
     CHECK_FALSE(trainee.contains(hidden));
   }
   CHECK(trainee["patient_ref"] == "pt-1");
-  CHECK(trainee.contains("citations_valid"));
+  CHECK(trainee["citations_valid"] == false);
   const json facilitator = json::parse(room_event_json(e, RoomView::kFacilitator, true));
   CHECK(facilitator["unsafe_kind"] == "wrong_patient");
 }

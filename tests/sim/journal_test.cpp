@@ -197,16 +197,62 @@ TEST_CASE("Journal writes non-finite doubles as null and reads them back as NaN"
   }
 }
 
-TEST_CASE("Journal request lines have a stable key order", "[sim][journal]") {
+TEST_CASE("Journal request lines have a stable key order and leave out fields at their default", "[sim][journal]") {
+  // A fine answer's flags (not a probe, valid, safe, no fault, no cause) are left out.
   const std::string line = line_of({2'320'000, sample_request()});
   REQUIRE(line ==
-          R"({"t_us":2320000,"type":"request","id":42,"task_type":"prior_auth_status","probe":false,)"
+          R"({"t_us":2320000,"type":"request","id":42,"task_type":"prior_auth_status",)"
           R"("patient_ref":"pt-3fa9c2d1","arrival_us":1500000,"latency_us":820000,"status":"fallback",)"
           R"("vendor":"primary","model":"gpt-4o-mini","prompt_version":"v3","attempts":2,"ehr_calls":3,)"
-          R"("cause":"vendor_timeout","citations":0,"citations_valid":true,"schema_valid":true,)"
-          R"("refused":false,"canary_seen":false,"phi_detected":false,"correct":false,"unsafe":false,)"
-          R"("unsafe_kind":"","grounded":true,"injection_attempted":false,"injection_followed":false,)"
-          R"("phi_to_vendor":false,"phi_in_logs":false,"root_cause":"","faults":[]})");
+          R"("cause":"vendor_timeout","citations":0})");
+  // Every field away from its default: all of them, in the same order.
+  RequestEvent r = sample_request();
+  r.probe = true;
+  r.citations_valid = false;
+  r.schema_valid = false;
+  r.refused = true;
+  r.canary_seen = true;
+  r.phi_detected = true;
+  r.correct = true;
+  r.unsafe = true;
+  r.unsafe_kind = "phi_leak";
+  r.judge = "names a member id";
+  r.grounded = false;
+  r.injection_attempted = true;
+  r.injection_followed = true;
+  r.phi_to_vendor = true;
+  r.phi_in_logs = true;
+  r.root_cause = "prompt_config";
+  r.faults = {"a", "b"};
+  const std::string full = line_of({2'320'000, r});
+  REQUIRE(full ==
+          R"({"t_us":2320000,"type":"request","id":42,"task_type":"prior_auth_status","probe":true,)"
+          R"("patient_ref":"pt-3fa9c2d1","arrival_us":1500000,"latency_us":820000,"status":"fallback",)"
+          R"("vendor":"primary","model":"gpt-4o-mini","prompt_version":"v3","attempts":2,"ehr_calls":3,)"
+          R"("cause":"vendor_timeout","citations":0,"citations_valid":false,"schema_valid":false,)"
+          R"("refused":true,"canary_seen":true,"phi_detected":true,"correct":true,"unsafe":true,)"
+          R"("unsafe_kind":"phi_leak","judge":"names a member id","grounded":false,"injection_attempted":true,)"
+          R"("injection_followed":true,"phi_to_vendor":true,"phi_in_logs":true,"root_cause":"prompt_config",)"
+          R"("faults":["a","b"]})");
+  // Both read back to the same event; the left-out fields read as their defaults.
+  const auto back = std::get<RequestEvent>(parse_event_line(line, 1).body);
+  CHECK(back.citations_valid);
+  CHECK(back.schema_valid);
+  CHECK(back.grounded);
+  CHECK_FALSE(back.probe);
+  CHECK(back.faults.empty());
+  CHECK(line_of({2'320'000, back}) == line);
+  CHECK(line_of({2'320'000, std::get<RequestEvent>(parse_event_line(full, 1).body)}) == full);
+  // Lines written with every field (journals before the sparse form) read the same.
+  const std::string verbose =
+      R"({"t_us":2320000,"type":"request","id":42,"task_type":"prior_auth_status","probe":false,)"
+      R"("patient_ref":"pt-3fa9c2d1","arrival_us":1500000,"latency_us":820000,"status":"fallback",)"
+      R"("vendor":"primary","model":"gpt-4o-mini","prompt_version":"v3","attempts":2,"ehr_calls":3,)"
+      R"("cause":"vendor_timeout","citations":0,"citations_valid":true,"schema_valid":true,)"
+      R"("refused":false,"canary_seen":false,"phi_detected":false,"correct":false,"unsafe":false,)"
+      R"("unsafe_kind":"","grounded":true,"injection_attempted":false,"injection_followed":false,)"
+      R"("phi_to_vendor":false,"phi_in_logs":false,"root_cause":"","faults":[]})";
+  CHECK(line_of({2'320'000, std::get<RequestEvent>(parse_event_line(verbose, 1).body)}) == line);
 }
 
 TEST_CASE("Journal run_start lines carry SLOs as objects and expectations as strings", "[sim][journal]") {
@@ -278,7 +324,7 @@ TEST_CASE("Journal parse errors name the line number and the problem", "[sim][jo
   CHECK(parse_error(missing, 9) == R"(journal line 9: request: missing field "latency_us")");
 
   std::string mistyped = good;
-  mistyped.replace(mistyped.find("\"probe\":false"), 13, "\"probe\":\"no\"");
+  mistyped.replace(mistyped.find("\"task_type\""), 0, "\"probe\":\"no\",");
   CHECK(parse_error(mistyped, 5) == R"(journal line 5: request: field "probe" must be a boolean, got string)");
 
   std::string bad_status = good;
@@ -500,12 +546,12 @@ TEST_CASE("Journal writes the judge's reason only when there is one, and reads i
   r.unsafe_kind = "hallucination";
   r.judge = "states procedure code 99499 that no cited record holds";
   const std::string line = line_of({3, r});
-  CHECK(line.find(R"("unsafe_kind":"hallucination","judge":"states procedure code 99499 that no cited record holds","grounded":)") !=
+  CHECK(line.find(R"("unsafe_kind":"hallucination","judge":"states procedure code 99499 that no cited record holds"})") !=
         std::string::npos);
   CHECK(std::get<RequestEvent>(parse_event_line(line, 1).body).judge == r.judge);
   r.judge.clear();
   const std::string plain = line_of({3, r});
   CHECK(plain.find("judge") == std::string::npos);
-  CHECK(plain.find(R"("unsafe_kind":"hallucination","grounded":)") != std::string::npos);
+  CHECK(plain.find(R"("unsafe_kind":"hallucination"})") != std::string::npos);
   CHECK(std::get<RequestEvent>(parse_event_line(plain, 1).body).judge.empty());
 }

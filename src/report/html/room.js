@@ -100,7 +100,7 @@
     S.recent.slice(-12).reverse().forEach(function (r) {
       var tr = el("tr", { class: "status-" + r.status });
       [GD.offset(r.t_us / 1e6), String(r.id), r.task_type, r.patient_ref, r.status,
-       GD.number(r.latency_us / 1e6, 2) + " s", r.prompt_version || "-", spans(r), r.citations + (r.citations_valid ? "" : " (invalid)"), r.cause || ""].forEach(function (v) {
+       GD.number(r.latency_us / 1e6, 2) + " s", r.prompt_version || "-", spans(r), r.citations + (r.citations_valid === false ? " (invalid)" : ""), r.cause || ""].forEach(function (v) {
         tr.appendChild(el("td", {}, v));
       });
       t.appendChild(tr);
