@@ -10,14 +10,14 @@ run_demo=1
 [[ "${1:-}" == "--no-run" ]] && run_demo=0
 
 # Build: compiler, CMake/Ninja and the libraries (cmark-gfm renders report.md into report.html,
-# libzstd writes and reads journal.jsonl.zst).
+# libzstd writes and reads journal.jsonl.zst, jemalloc is gameday's allocator).
 # Tests: curl (scripts in playbook exec steps), zstd (decodes a compressed journal), Prometheus
 # and Alertmanager (the compatibility tests run the real ones on loopback), Chromium and a font
 # (the HTML pages are opened headless).
 packages=(build-essential cmake ninja-build pkg-config
           libboost-dev libyaml-cpp-dev libcurl4-openssl-dev libspdlog-dev libcli11-dev
           catch2 nlohmann-json3-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-          libzstd-dev zstd curl prometheus prometheus-alertmanager chromium fonts-dejavu-core)
+          libzstd-dev libjemalloc-dev zstd curl prometheus prometheus-alertmanager chromium fonts-dejavu-core)
 # Node.js runs the real client SDKs in the end-to-end tests (openai, @anthropic-ai/sdk,
 # @langchain/openai, @langchain/anthropic, fhir-kit-client), the OpenTelemetry definitions
 # that decode the traces file and puppeteer-core (drives the system Chromium, downloads none); any installed Node >= 18 with npm will do, else Debian's (Node 20
