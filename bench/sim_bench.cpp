@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -92,6 +93,8 @@ struct PipelineRun {
 
 PipelineRun pipeline(const ScenarioBundle& bundle, const std::string& path) {
   PipelineRun out;
+  // A fresh file, as in a new output directory (truncating the last run's costs the kernel time).
+  std::filesystem::remove(path);
   const double heap0 = heap_in_use();
   const auto t0 = WallClock::now();
   {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <forward_list>
 #include <string_view>
+#include <unordered_map>
 
 #include "fakes/extractive_model.hpp"
 #include "fakes/injection.hpp"
@@ -62,10 +63,53 @@ PromptView view_of(const ChatRequest& req) {
   return v;
 }
 
+// extractive::extract() is a pure function of the user message, and a run asks about the same
+// few hundred (patient, question) pairs over and over: its picks are kept per message text, as
+// offsets into it (one cache per thread; `gameday ci` runs simulations on several). Bounded:
+// emptied when full.
+extractive::Extraction cached_extract(std::string_view user) {
+  struct Entry {
+    int n = 0;
+    std::pair<std::size_t, std::size_t> sentence[2], doc[2];
+    int score[2] = {0, 0};
+    std::size_t order[2] = {0, 0};
+  };
+  constexpr std::size_t kMaxEntries = 4096;
+  thread_local std::unordered_map<std::string, Entry> cache;
+  const auto offset = [&](std::string_view part) {
+    return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(part.data() - user.data()), part.size());
+  };
+  extractive::Extraction x;
+  const std::string key(user);
+  if (const auto it = cache.find(key); it != cache.end()) {
+    const Entry& e = it->second;
+    x.n = e.n;
+    for (int i = 0; i < e.n; ++i) {
+      x.picks[i].score = e.score[i];
+      x.picks[i].order = e.order[i];
+      x.picks[i].sentence = user.substr(e.sentence[i].first, e.sentence[i].second);
+      x.picks[i].doc_id = user.substr(e.doc[i].first, e.doc[i].second);
+    }
+    return x;
+  }
+  x = extractive::extract(user);
+  Entry e;
+  e.n = x.n;
+  for (int i = 0; i < x.n; ++i) {
+    e.score[i] = x.picks[i].score;
+    e.order[i] = x.picks[i].order;
+    e.sentence[i] = offset(x.picks[i].sentence);
+    e.doc[i] = offset(x.picks[i].doc_id);
+  }
+  if (cache.size() >= kMaxEntries) cache.clear();
+  cache.emplace(key, e);
+  return x;
+}
+
 Draft draft_of(const PromptView& pv) {
   Draft d;
   d.cite = pv.cite;
-  const extractive::Extraction x = extractive::extract(pv.user);
+  const extractive::Extraction x = cached_extract(pv.user);
   d.refusal = x.n == 0;
   d.parts.reserve(static_cast<std::size_t>(x.n));
   for (int i = 0; i < x.n; ++i) d.parts.push_back(Part{x.picks[i].sentence, x.picks[i].doc_id});
