@@ -79,12 +79,34 @@ inline std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
-/// The events of a journal.jsonl, one JSON object per line.
+/// A request line's fields that are left out at their default (docs/file-formats.md), with
+/// those defaults: what a reader of the journal fills in.
+inline const nlohmann::json& request_defaults() {
+  static const nlohmann::json d = {
+      {"probe", false},        {"vendor", ""},          {"model", ""},
+      {"cause", ""},           {"citations_valid", true}, {"schema_valid", true},
+      {"refused", false},      {"canary_seen", false},  {"phi_detected", false},
+      {"correct", false},      {"unsafe", false},       {"unsafe_kind", ""},
+      {"judge", ""},           {"grounded", true},      {"injection_attempted", false},
+      {"injection_followed", false}, {"phi_to_vendor", false}, {"phi_in_logs", false},
+      {"root_cause", ""},      {"faults", nlohmann::json::array()}};
+  return d;
+}
+
+/// The events of a journal.jsonl, one JSON object per line; request events with the fields
+/// left out at their default filled in.
 inline std::vector<nlohmann::json> journal(const std::filesystem::path& p) {
   std::vector<nlohmann::json> out;
   std::ifstream in(p);
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+    if (line.empty()) continue;
+    nlohmann::json e = nlohmann::json::parse(line);
+    if (e.value("type", "") == "request") {
+      for (const auto& [key, value] : request_defaults().items()) {
+        if (!e.contains(key)) e[key] = value;
+      }
+    }
+    out.push_back(std::move(e));
   }
   return out;
 }

@@ -4,6 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <vector>
 
 #include "e2e_support.hpp"
 
@@ -80,6 +84,113 @@ TEST_CASE("A journal that does not begin with run_start is invalid input naming 
   CHECK(r.code == 2);
   CHECK(r.err.find("journal.jsonl:2:1: the journal begins with a run_end event, not run_start") !=
         std::string::npos);
+}
+
+TEST_CASE("run --zstd writes journal.jsonl.zst, and report rebuilds the same reports from it", "[e2e][report][zstd]") {
+  TempDir dir;
+  const std::string plain = default_journal(dir);
+  const auto z = gameday("run -q --zstd --out '" + (dir / "z").string() + "'", dir.path());
+  REQUIRE(z.code == 0);
+  CHECK_FALSE(std::filesystem::exists(dir / "z/journal.jsonl"));
+  const std::string compressed = slurp(dir / "z/journal.jsonl.zst");
+  REQUIRE(compressed.size() > 4);
+  CHECK(compressed.compare(0, 4, "\x28\xb5\x2f\xfd") == 0);
+  CHECK(compressed.size() * 5 < plain.size());
+  for (const char* f : {"report.json", "report.md", "report.html"}) {
+    INFO(f);
+    CHECK(slurp(dir / "z" / f) == slurp(dir / "run" / f));
+  }
+  const auto r = gameday("report -q '" + (dir / "z/journal.jsonl.zst").string() + "' --out '" + (dir / "again").string() + "'");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  for (const char* f : {"report.json", "report.md", "report.html"}) {
+    INFO(f);
+    CHECK(slurp(dir / "again" / f) == slurp(dir / "run" / f));
+  }
+  // The zstd tool reads it too: the same lines as the plain journal.
+  if (const auto why = e2e::missing("zstd", "zstd"); !why.empty()) return e2e::skip_because(why);
+  const auto decoded = dir / "decoded.jsonl";
+  REQUIRE(std::system(("zstd -dcq '" + (dir / "z/journal.jsonl.zst").string() + "' > '" + decoded.string() + "'").c_str()) == 0);
+  CHECK(slurp(decoded) == plain);
+}
+
+TEST_CASE("A compressed journal cut short is scored as far as it goes, with a warning", "[e2e][report][zstd]") {
+  TempDir dir;
+  REQUIRE(gameday("run -q --zstd --out '" + (dir / "z").string() + "'", dir.path()).code == 0);
+  const std::string compressed = slurp(dir / "z/journal.jsonl.zst");
+  dir.write("cut/journal.jsonl.zst", compressed.substr(0, compressed.size() / 2));
+  const auto r = gameday("report '" + (dir / "cut/journal.jsonl.zst").string() + "'");
+  INFO(r.err);
+  REQUIRE(r.code <= 1);
+  CHECK(r.err.find("ends inside a frame") != std::string::npos);
+  const json report = json::parse(slurp(dir / "cut/report.json"));
+  CHECK(report["interrupted"] == true);
+  CHECK(report["metrics"]["requests"].get<long>() > 0);
+}
+
+TEST_CASE("A corrupt compressed journal is invalid input naming the file", "[e2e][report][zstd][errors]") {
+  TempDir dir;
+  REQUIRE(gameday("run -q --zstd --out '" + (dir / "z").string() + "'", dir.path()).code == 0);
+  const std::string compressed = slurp(dir / "z/journal.jsonl.zst");
+  // A damaged frame header: zstd refuses it, naming the offset.
+  std::string header = compressed;
+  for (std::size_t i = 4; i < 8; ++i) header[i] = static_cast<char>(0xff);
+  dir.write("header/journal.jsonl.zst", header);
+  const auto r = gameday("report -q '" + (dir / "header/journal.jsonl.zst").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("journal.jsonl.zst:1:1:") != std::string::npos);
+  CHECK(r.err.find("corrupt zstd data at byte offset") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "header/report.json"));
+  // Damage inside a block: whichever notices first (zstd, or the JSON of a garbled line) names
+  // the file, and nothing is written.
+  std::string middle = compressed;
+  for (std::size_t i = middle.size() / 3; i < middle.size() / 3 + 64; ++i) middle[i] = static_cast<char>(~middle[i]);
+  dir.write("middle/journal.jsonl.zst", middle);
+  const auto m = gameday("report -q '" + (dir / "middle/journal.jsonl.zst").string() + "'");
+  CHECK(m.code == 2);
+  CHECK(m.err.find("middle/journal.jsonl.zst:") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "middle/report.json"));
+}
+
+TEST_CASE("A journal out of time order is reported as the same journal in order", "[e2e][report]") {
+  TempDir dir;
+  const std::string journal = default_journal(dir);
+  // Swap two request lines in the middle (a hand-merged journal): the scorer sorts by time.
+  std::vector<std::string> lines;
+  std::istringstream in(journal);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::size_t k = lines.size() / 2;
+  while (lines[k].find("\"type\":\"request\"") == std::string::npos ||
+         lines[k + 1].find("\"type\":\"request\"") == std::string::npos) {
+    ++k;
+  }
+  std::swap(lines[k], lines[k + 1]);
+  std::string shuffled;
+  for (const auto& line : lines) shuffled += line + "\n";
+  REQUIRE(shuffled != journal);
+  dir.write("shuffled/journal.jsonl", shuffled);
+  const auto r = gameday("report -q '" + (dir / "shuffled/journal.jsonl").string() + "'");
+  // Out of order breaks time_monotone (exit 3), and the reports are written before it says so.
+  CHECK(r.code == 3);
+  CHECK(r.err.find("time_monotone") != std::string::npos);
+  CHECK(slurp(dir / "shuffled/report.md") == slurp(dir / "run/report.md"));
+}
+
+TEST_CASE("ci --zstd compresses the journals under --out, and needs --out", "[e2e][ci][zstd]") {
+  TempDir dir;
+  const auto bad = gameday("ci scenarios/vendor-latency-spike.yaml --seeds 1 --zstd --no-history --no-progress");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("--zstd") != std::string::npos);
+  const auto r = gameday("ci scenarios/vendor-latency-spike.yaml --seeds 1 --zstd --no-traces --no-history --no-progress "
+                         "--summary '" + (dir / "s.json").string() + "' --out '" + (dir / "runs").string() + "'");
+  INFO(r.err);
+  REQUIRE(r.code <= 1);
+  CHECK(std::filesystem::exists(dir / "runs/vendor-latency-spike-7/journal.jsonl.zst"));
+  CHECK_FALSE(std::filesystem::exists(dir / "runs/vendor-latency-spike-7/journal.jsonl"));
+  const auto again = gameday("report -q '" + (dir / "runs/vendor-latency-spike-7/journal.jsonl.zst").string() +
+                             "' --out '" + (dir / "again").string() + "'");
+  REQUIRE(again.code <= 1);
+  CHECK(slurp(dir / "again/report.json") == slurp(dir / "runs/vendor-latency-spike-7/report.json"));
 }
 
 TEST_CASE("gameday run --json prints the report summary as one JSON line on stdout", "[e2e][run][json]") {

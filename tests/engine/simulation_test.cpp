@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 #include "assistant/assistant.hpp"
 #include "engine/simulation.hpp"
 #include "playbook/effects.hpp"
 #include "playbook/service_control.hpp"
+#include "report/html.hpp"
+#include "report/report.hpp"
+#include "score/digest.hpp"
 #include "support/fixtures.hpp"
 
 using namespace gameday;
@@ -686,4 +690,35 @@ TEST_CASE("With a service a change fault it refuses is not injected and the run 
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0] == "fault bad-prompt was not injected: the service answered PUT /v1/control/prompt with HTTP 400: "
                       "unknown prompt version 'v3'");
+}
+
+TEST_CASE("A run scored as it is journaled, keeping no events, scores as its whole journal does", "[engine][digest]") {
+  const ScenarioBundle b = latency_bundle();
+  for (const bool playbooks : {true, false}) {
+    INFO("playbooks " << playbooks);
+    // Kept in memory, scored afterwards.
+    Journal kept;
+    run_simulation(b, SimOptions{11, playbooks}, kept);
+    const JournalDigestResult whole = digest_journal(kept.events());
+    // Not kept: the digest takes each event as it is appended, and the file its line.
+    Journal streamed;
+    streamed.keep_events(false);
+    std::ostringstream sink;
+    streamed.set_sink(&sink);
+    JournalDigest digest;
+    streamed.subscribe([&](const Event& e) { digest.add(e); });
+    run_simulation(b, SimOptions{11, playbooks}, streamed);
+    streamed.flush();
+    CHECK(streamed.events().empty());
+    CHECK(streamed.size() == kept.events().size());
+    CHECK(digest.in_order());
+    const JournalDigestResult fed = digest.finish();
+    CHECK(sink.str() == dump(kept));
+    CHECK(report_json(fed.score) == report_json(whole.score));
+    CHECK(report_markdown(fed.score) == report_markdown(whole.score));
+    CHECK(report_html(fed.score, fed.series) == report_html(whole.score, whole.series));
+    CHECK(fed.violations.empty());
+    CHECK(whole.violations.empty());
+    CHECK(fed.score.metrics.requests > 1000);
+  }
 }

@@ -104,3 +104,25 @@ TEST_CASE("require_invariants names each broken invariant in its error", "[score
     CHECK(what.find("alert_pairs") != std::string::npos);
   }
 }
+
+TEST_CASE("request_once holds for ids far apart and breaks for a large id that ends twice", "[score][invariants]") {
+  JournalBuilder j(standard_run());
+  RequestEvent r;
+  r.latency = kSecond;
+  for (const std::uint64_t id : {std::uint64_t{1}, std::uint64_t{1} << 40, std::uint64_t{5}}) {
+    r.id = id;
+    j.request_event(10 * kSecond + static_cast<SimTime>(id % 7), r);
+  }
+  j.end(60 * kSecond);
+  CHECK(broken(j.events()).empty());
+  JournalBuilder twice(standard_run());
+  r.id = std::uint64_t{1} << 40;
+  twice.request_event(10 * kSecond, r).request_event(20 * kSecond, r).end(60 * kSecond);
+  CHECK(broken(twice.events()) == std::vector<std::string>{"request_once"});
+  // The checker fed event by event finds the same.
+  InvariantChecker checker;
+  for (const Event& e : twice.events()) checker.add(e);
+  const auto violations = checker.check(score_journal(twice.events()));
+  REQUIRE(violations.size() == 1);
+  CHECK(violations[0].detail == check_invariants(twice.events(), score_journal(twice.events()))[0].detail);
+}

@@ -131,3 +131,22 @@ TEST_CASE("Threshold rules get their SLI over the rule's window, except dependen
   CHECK(m.rules[5].per_minute);
   CHECK(*m.rules[5].value[0] == Approx(1.0));
 }
+
+TEST_CASE("Minute series fed event by event fold requests past the run's end into its last minute", "[score][series]") {
+  JournalBuilder b(standard_run());  // 600 s planned
+  b.request(10 * kSecond).end(30 * kSecond);
+  // After run_end (a drill's clock ran on while it stopped): charted in the last minute.
+  b.request(15 * kMinute, RequestStatus::kError);
+  const Score s = score_journal(b.events());
+  MinuteSeriesBuilder fed(s.run);
+  for (const Event& e : b.events()) fed.add(e);
+  const MinuteSeries m = fed.finish(s);
+  CHECK(m.minutes == 10);
+  CHECK(m.requests[0] == 1);
+  CHECK(m.requests[9] == 1);
+  CHECK(m.failed[9] == 1);
+  CHECK(m.failed_by_status.at("error")[9] == 1);
+  const MinuteSeries whole = minute_series(b.events(), s);
+  CHECK(whole.requests == m.requests);
+  CHECK(whole.p95_s == m.p95_s);
+}

@@ -555,3 +555,45 @@ TEST_CASE("Journal writes the judge's reason only when there is one, and reads i
   CHECK(plain.find(R"("unsafe_kind":"hallucination"})") != std::string::npos);
   CHECK(std::get<RequestEvent>(parse_event_line(plain, 1).body).judge.empty());
 }
+
+TEST_CASE("A journal that keeps no events still writes and delivers each one", "[sim][journal]") {
+  Journal j;
+  j.keep_events(false);
+  j.reserve(1'000'000);  // nothing to reserve
+  std::ostringstream sink;
+  j.set_sink(&sink);
+  std::vector<std::string> seen;
+  j.subscribe([&](const Event& e) {
+    seen.push_back(event_type(e.body));
+    // An observer's own append is recorded after the current event, as when events are kept.
+    if (std::holds_alternative<FaultStartEvent>(e.body)) j.append(e.t, RunEndEvent{"completed"});
+  });
+  j.append(1, RunStartEvent{});
+  j.append(2, sample_request());
+  CHECK(std::holds_alternative<RequestEvent>(j.last().body));
+  j.append(3, FaultStartEvent{"f", "ehr", "error", "", ""});
+  j.flush();
+  CHECK(j.events().empty());
+  CHECK(j.size() == 4);
+  CHECK(seen == std::vector<std::string>{"run_start", "request", "fault_start", "run_end"});
+  CHECK(std::holds_alternative<RunEndEvent>(j.last().body));
+  std::istringstream in(sink.str());
+  CHECK(read_journal(in).size() == 4);
+}
+
+TEST_CASE("scan_journal hands out each event with its line number and drops a cut tail", "[sim][journal]") {
+  const std::string text = line_of({1, RunStartEvent{}}) + "\n\n" + line_of({2, sample_request()}) + "\n" +
+                           R"({"t_us":3,"type":"run_e)";
+  std::istringstream in(text);
+  std::vector<std::size_t> lines;
+  const JournalScan scan = scan_journal(in, [&](Event&, std::size_t line) { lines.push_back(line); });
+  CHECK(lines == std::vector<std::size_t>{1, 3});
+  CHECK(scan.events == 2);
+  CHECK(scan.dropped_line == 4);
+  CHECK_FALSE(scan.dropped_why.empty());
+  // A bad line that is not the last throws naming it, after the events before it.
+  std::istringstream bad(line_of({1, RunStartEvent{}}) + "\n{oops\n" + line_of({2, RunEndEvent{"x"}}) + "\n");
+  lines.clear();
+  CHECK_THROWS_AS(scan_journal(bad, [&](Event&, std::size_t line) { lines.push_back(line); }), JournalError);
+  CHECK(lines == std::vector<std::size_t>{1});
+}
