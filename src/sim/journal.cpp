@@ -33,6 +33,9 @@ struct Field {
   bool optional = false;  // a line without it keeps the member's default (added later)
   bool sparse = false;    // written only when it differs from the member's default (lines
                           // without it read the default)
+  // An integer's usual value, when it is not the member's default: a sparse field is then left
+  // out when it has this value, and a line without it reads this value.
+  std::optional<long long> usual;
 };
 
 template <class T, class M>
@@ -44,6 +47,13 @@ constexpr Field<T, M> field(std::string_view name, M T::*member) {
 template <class T, class M>
 constexpr Field<T, M> optional_field(std::string_view name, M T::*member) {
   return {name, member, true};
+}
+
+// An integer field left out when it has its usual value (which is not the member's default),
+// e.g. one model call per request. Never a record's first field.
+template <class T>
+constexpr Field<T, int> usual_field(std::string_view name, int T::*member, int usual) {
+  return {name, member, true, true, usual};
 }
 
 // A field usually at its default (a flag that is false, a string or list that is empty, a
@@ -116,8 +126,8 @@ struct Schema<FaultEndEvent> {
 template <>
 struct Schema<RequestEvent> {
   static constexpr const char* kType = "request";
-  // Most requests are fine: what a fine request has (no fault, no cause, valid, safe) is left
-  // out. A line holds what happened to its request.
+  // Most requests are fine: what a fine request has (no fault, no cause, valid, safe, one model
+  // call, one EHR call, one citation) is left out. A line holds what happened to its request.
   static constexpr auto kFields = std::tuple{
       field("id", &RequestEvent::id),
       field("task_type", &RequestEvent::task_type),
@@ -129,10 +139,10 @@ struct Schema<RequestEvent> {
       sparse_field("vendor", &RequestEvent::vendor),
       sparse_field("model", &RequestEvent::model),
       field("prompt_version", &RequestEvent::prompt_version),
-      field("attempts", &RequestEvent::attempts),
-      field("ehr_calls", &RequestEvent::ehr_calls),
+      usual_field("attempts", &RequestEvent::attempts, 1),
+      usual_field("ehr_calls", &RequestEvent::ehr_calls, 1),
       sparse_field("cause", &RequestEvent::cause),
-      field("citations", &RequestEvent::citations),
+      usual_field("citations", &RequestEvent::citations, 1),
       sparse_field("citations_valid", &RequestEvent::citations_valid),
       sparse_field("schema_valid", &RequestEvent::schema_valid),
       sparse_field("refused", &RequestEvent::refused),
@@ -374,8 +384,10 @@ void put_value(std::string& out, const Glue& g, std::size_t i, const V& v) {
 // Appends field i unless it is sparse and at its default.
 template <class F, class V>
 void put_field(std::string& out, const Glue& g, std::size_t i, const F& f, const V& v, const V& fallback) {
-  if constexpr (std::is_same_v<V, bool> || std::is_same_v<V, std::string> ||
-                std::is_same_v<V, std::vector<std::string>> || std::is_integral_v<V>) {
+  if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+    if (f.sparse && static_cast<long long>(v) == f.usual.value_or(static_cast<long long>(fallback))) return;
+  } else if constexpr (std::is_same_v<V, bool> || std::is_same_v<V, std::string> ||
+                       std::is_same_v<V, std::vector<std::string>>) {
     if (f.sparse && v == fallback) return;
   }
   put_value(out, g, i, v);
@@ -499,6 +511,9 @@ void read_fields(const json& obj, T& out, const LineContext& line, std::string_v
               const FieldContext ctx{line, type, prefix + std::string(f.name)};
               const auto it = obj.find(std::string(f.name));
               if (it == obj.end()) {
+                if constexpr (std::is_integral_v<std::decay_t<decltype(out.*(f.member))>>) {
+                  if (f.usual) out.*(f.member) = static_cast<std::decay_t<decltype(out.*(f.member))>>(*f.usual);
+                }
                 if (f.optional) return;
                 line.fail(std::string(type) + ": missing field \"" + ctx.path + "\"");
               }

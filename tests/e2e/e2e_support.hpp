@@ -89,7 +89,8 @@ inline const nlohmann::json& request_defaults() {
       {"correct", false},      {"unsafe", false},       {"unsafe_kind", ""},
       {"judge", ""},           {"grounded", true},      {"injection_attempted", false},
       {"injection_followed", false}, {"phi_to_vendor", false}, {"phi_in_logs", false},
-      {"root_cause", ""},      {"faults", nlohmann::json::array()}};
+      {"root_cause", ""},      {"faults", nlohmann::json::array()},
+      {"attempts", 1},         {"ehr_calls", 1},        {"citations", 1}};
   return d;
 }
 

@@ -242,6 +242,19 @@ TEST_CASE("Journal request lines have a stable key order and leave out fields at
   CHECK_FALSE(back.probe);
   CHECK(back.faults.empty());
   CHECK(line_of({2'320'000, back}) == line);
+  // One model call, one EHR call and one citation are usual: left out, read back as 1.
+  RequestEvent usual = sample_request();
+  usual.attempts = 1;
+  usual.ehr_calls = 1;
+  usual.citations = 1;
+  const std::string short_line = line_of({2'320'000, usual});
+  CHECK(short_line.find("attempts") == std::string::npos);
+  CHECK(short_line.find("ehr_calls") == std::string::npos);
+  CHECK(short_line.find("citations") == std::string::npos);
+  const auto usual_back = std::get<RequestEvent>(parse_event_line(short_line, 1).body);
+  CHECK(usual_back.attempts == 1);
+  CHECK(usual_back.ehr_calls == 1);
+  CHECK(usual_back.citations == 1);
   CHECK(line_of({2'320'000, std::get<RequestEvent>(parse_event_line(full, 1).body)}) == full);
   // Lines written with every field (journals before the sparse form) read the same.
   const std::string verbose =

@@ -100,7 +100,7 @@
     S.recent.slice(-12).reverse().forEach(function (r) {
       var tr = el("tr", { class: "status-" + r.status });
       [GD.offset(r.t_us / 1e6), String(r.id), r.task_type, r.patient_ref, r.status,
-       GD.number(r.latency_us / 1e6, 2) + " s", r.prompt_version || "-", spans(r), r.citations + (r.citations_valid === false ? " (invalid)" : ""), r.cause || ""].forEach(function (v) {
+       GD.number(r.latency_us / 1e6, 2) + " s", r.prompt_version || "-", spans(r), (r.citations === undefined ? 1 : r.citations) + (r.citations_valid === false ? " (invalid)" : ""), r.cause || ""].forEach(function (v) {
         tr.appendChild(el("td", {}, v));
       });
       t.appendChild(tr);
@@ -110,7 +110,7 @@
 
   // "ehr Coverage 200 0.12s, primary nw-clinical-large 200 2.3s" from a request's spans.
   function spans(r) {
-    if (!r.spans || !r.spans.length) return r.attempts + " model, " + r.ehr_calls + " EHR calls";
+    if (!r.spans || !r.spans.length) return (r.attempts === undefined ? 1 : r.attempts) + " model, " + (r.ehr_calls === undefined ? 1 : r.ehr_calls) + " EHR calls";
     return r.spans.map(function (c) {
       var who = c.dependency === "ehr" ? "ehr" : (c.dependency === "embeddings" ? "embed " : "") + c.vendor;
       return who + (c.resource ? " " + c.resource : "") + " " + (c.status || "no answer") + " " +
