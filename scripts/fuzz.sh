@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target of a GAMEDAY_FUZZ build for a bounded time, seeded from the shipped
-# files (scenarios/, playbooks/, fakes/, scenarios/golden/) and the request bodies in
+# files (scenarios/, playbooks/, fakes/, scenarios/golden/), a run's journal (plain and zstd,
+# written by BUILD/gameday) and the request bodies in
 # fuzz/corpus/<target>/. Inputs that find new coverage are kept in BUILD/fuzz-corpus/<target>/
 # (reused by the next run); a crash, a sanitizer report or an uncaught exception leaves its
 # input in BUILD/fuzz-findings/ and makes the script exit 1 once every target has run.
@@ -34,6 +35,13 @@ seed() {
     playbook) cp playbooks/*.yaml "$dir"/ ;;
     golden_set) cp scenarios/golden/*.yaml "$dir"/ ;;
     fault) cp scenarios/*.yaml "$dir"/ ;;
+    journal)
+      # A short run's journal, plain and compressed.
+      "$build/gameday" run --out "$dir/run" -q --no-traces --no-history --zstd >/dev/null 2>&1 || true
+      [[ -f $dir/run/journal.jsonl.zst ]] && mv "$dir/run/journal.jsonl.zst" "$dir/journal.zst"
+      zstd -dcq "$dir/journal.zst" 2>/dev/null | head -c 12000 >"$dir/journal.jsonl" || true
+      rm -rf "$dir/run"
+      ;;
     fakes)
       # The fakes target reads "<file under fakes/>\n<its contents>".
       for f in fakes/*.yaml fakes/assistant/*; do
@@ -47,7 +55,7 @@ seed() {
 # and for headers past Beast's 8 KB limit; request bodies are small.
 max_len() {
   case $1 in
-    scenario | playbook | golden_set | fakes | fault | http_request) echo 16384 ;;
+    scenario | playbook | golden_set | fakes | fault | http_request | journal) echo 16384 ;;
     *) echo 4096 ;;
   esac
 }

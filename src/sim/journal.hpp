@@ -125,7 +125,8 @@ struct DependencyCall {
   bool failed() const { return status < 200 || status >= 300; }
 };
 
-/// One request's summary: what production saw, and what the truth says.
+/// One request's summary: what production saw, and what the truth says. Its journal line
+/// leaves out the fields at their default (docs/file-formats.md, "Journal").
 struct RequestEvent {
   std::uint64_t id = 0;
   std::string task_type;    // "prior_auth_status", "benefits_question", "discharge_summary"
@@ -376,8 +377,9 @@ struct JournalScan {
 /// A bad line throws JournalError naming it (after the events before it were handed out).
 JournalScan scan_journal(std::istream& in, const std::function<void(Event&, std::size_t line)>& fn);
 
-/// The append-only journal of a run. Keeps events in memory and, when a sink is set,
-/// writes each as a JSON line as it is appended (buffered).
+/// The append-only journal of a run. Keeps events in memory (unless keep_events(false)) and,
+/// when a sink is set, writes each as a JSON line as it is appended (buffered); subscribers see
+/// each event as it is recorded.
 class Journal {
  public:
   Journal() = default;
