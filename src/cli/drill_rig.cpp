@@ -19,6 +19,7 @@
 #include "cli/serve.hpp"
 #include "load/error.hpp"
 #include "load/fault_json.hpp"
+#include "load/limits.hpp"
 #include "load/loader.hpp"
 #include "net/json_reply.hpp"
 #include "net/live_faults.hpp"
@@ -121,6 +122,11 @@ std::optional<std::string> parse_drill_setup(const DrillOptions& o, DrillSetup& 
     setup.duration = parse_duration(o.duration);
     if (!setup.duration || *setup.duration <= 0) {
       return "--duration: expected a positive duration such as 2m or 90s, got '" + o.duration + "'";
+    }
+    // The same limit as a scenario's duration: a journal never spans more than a run can last.
+    if (*setup.duration > limits::kMaxRunDuration) {
+      return "--duration: " + format_duration_exact(*setup.duration) + " is longer than the limit of " +
+             format_duration_exact(limits::kMaxRunDuration);
     }
   }
   if (!std::isfinite(o.speed) || o.speed <= 0) {

@@ -23,6 +23,7 @@
 #include "cli/traces.hpp"
 #include "load/error.hpp"
 #include "load/files.hpp"
+#include "load/limits.hpp"
 #include "load/loader.hpp"
 #include "engine/simulation.hpp"
 #include "net/step_effects.hpp"
@@ -141,6 +142,30 @@ int cmd_validate(const std::vector<std::string>& paths) {
   return kExitPass;
 }
 
+/// Why an event of a journal cannot come from a run (nullopt when it can): a time past the
+/// longest run plus a day (the rollbacks and late events after a run's end), a run longer than
+/// runs may be, an evaluation interval shorter than scenarios allow. Scoring sizes its buckets
+/// and per-minute series from these times, so they are checked before anything is scored.
+std::optional<std::string> out_of_bounds(const Event& e) {
+  constexpr Duration kLatest = limits::kMaxRunDuration + 24 * kHour;
+  if (e.t > kLatest) {
+    return std::string(event_type(e.body)) + ": t_us " + std::to_string(e.t) + " is past " +
+           format_duration_exact(kLatest) + " from the start, later than any run ends";
+  }
+  if (const auto* run = std::get_if<RunStartEvent>(&e.body)) {
+    if (run->duration > limits::kMaxRunDuration || run->duration < 0) {
+      return "run_start: duration_us " + std::to_string(run->duration) + " is not a run's duration (0 to " +
+             format_duration_exact(limits::kMaxRunDuration) + ")";
+    }
+    if (run->evaluation_interval != 0 &&
+        (run->evaluation_interval < limits::kMinEvaluationInterval || run->evaluation_interval > limits::kMaxRunDuration)) {
+      return "run_start: evaluation_interval_us " + std::to_string(run->evaluation_interval) +
+             " is outside 1s to " + format_duration_exact(limits::kMaxRunDuration);
+    }
+  }
+  return std::nullopt;
+}
+
 /// Scores a journal file for `gameday report` as it reads it (a journal in time order, as runs
 /// write them, is never held in memory; a shuffled one is read again and sorted). A cut last line
 /// (a run killed mid-write) is dropped with a warning; any other bad line, an empty journal or
@@ -164,6 +189,7 @@ JournalDigestResult digest_journal_file(const std::string& journal_path) {
         throw ConfigError(journal_path, static_cast<int>(line), 1,
                           std::string("the journal begins with a ") + event_type(e.body) + " event, not run_start");
       }
+      if (const auto why = out_of_bounds(e)) throw ConfigError(journal_path, static_cast<int>(line), 1, *why);
       digest.add(e);
     });
     truncated = journal_input_truncated(*in);

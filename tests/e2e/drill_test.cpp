@@ -172,6 +172,10 @@ TEST_CASE("gameday drill rejects a bad duration, speed, alerts mode and scenario
   REQUIRE(d.code == 2);
   REQUIRE(d.err.find("--duration") != std::string::npos);
   REQUIRE(gameday("drill scenarios/vendor-latency-spike.yaml --duration 0").code == 2);
+  // Longer than any run may last (a scenario's limit): refused before anything starts.
+  const auto long_drill = gameday("drill scenarios/vendor-latency-spike.yaml --duration 800h");
+  REQUIRE(long_drill.code == 2);
+  CHECK(long_drill.err.find("--duration: 800h is longer than the limit of 720h") != std::string::npos);
   REQUIRE(gameday("drill scenarios/vendor-latency-spike.yaml --speed 0").code == 2);
   const auto a = gameday("drill scenarios/vendor-latency-spike.yaml --alerts sometimes");
   REQUIRE(a.code == 2);

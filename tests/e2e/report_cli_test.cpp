@@ -193,6 +193,34 @@ TEST_CASE("ci --zstd compresses the journals under --out, and needs --out", "[e2
   CHECK(slurp(dir / "again/report.json") == slurp(dir / "runs/vendor-latency-spike-7/report.json"));
 }
 
+TEST_CASE("A journal whose times no run could have is invalid input naming the line, before scoring", "[e2e][report][errors]") {
+  TempDir dir;
+  const std::string journal = default_journal(dir);
+  const std::string start = journal.substr(0, journal.find('\n') + 1);
+  // A time past the longest run (30 days) plus a day: scoring would size its series from it.
+  dir.write("late/journal.jsonl", start + R"({"t_us":4000000000000000000,"type":"run_end","reason":"completed"})" "\n");
+  const auto late = gameday("report -q '" + (dir / "late/journal.jsonl").string() + "'");
+  CHECK(late.code == 2);
+  CHECK(late.err.find("late/journal.jsonl:2:1: run_end: t_us 4000000000000000000 is past 744h from the start") !=
+        std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "late/report.json"));
+  // An evaluation interval no scenario may have, and a run longer than any may last.
+  std::string tiny = start;
+  tiny.replace(tiny.find("\"evaluation_interval_us\":15000000"), 33, "\"evaluation_interval_us\":1");
+  dir.write("tiny/journal.jsonl", tiny);
+  const auto t = gameday("report -q '" + (dir / "tiny/journal.jsonl").string() + "'");
+  CHECK(t.code == 2);
+  CHECK(t.err.find("tiny/journal.jsonl:1:1: run_start: evaluation_interval_us 1 is outside 1s to 720h") !=
+        std::string::npos);
+  std::string endless = start;
+  endless.replace(endless.find("\"duration_us\":3600000000"), 24, "\"duration_us\":9000000000000000");
+  dir.write("endless/journal.jsonl", endless);
+  const auto e = gameday("report -q '" + (dir / "endless/journal.jsonl").string() + "'");
+  CHECK(e.code == 2);
+  CHECK(e.err.find("endless/journal.jsonl:1:1: run_start: duration_us 9000000000000000 is not a run's duration") !=
+        std::string::npos);
+}
+
 TEST_CASE("gameday run --json prints the report summary as one JSON line on stdout", "[e2e][run][json]") {
   TempDir dir;
   const auto r = gameday("run --json --out '" + (dir / "run").string() + "'", dir.path());
