@@ -75,13 +75,17 @@ extractive::Extraction cached_extract(std::string_view user) {
     std::size_t order[2] = {0, 0};
   };
   constexpr std::size_t kMaxEntries = 4096;
-  thread_local std::unordered_map<std::string, Entry> cache;
+  // Looked up by the message's view: a hit copies nothing.
+  struct ViewHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+  };
+  thread_local std::unordered_map<std::string, Entry, ViewHash, std::equal_to<>> cache;
   const auto offset = [&](std::string_view part) {
     return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(part.data() - user.data()), part.size());
   };
   extractive::Extraction x;
-  const std::string key(user);
-  if (const auto it = cache.find(key); it != cache.end()) {
+  if (const auto it = cache.find(user); it != cache.end()) {
     const Entry& e = it->second;
     x.n = e.n;
     for (int i = 0; i < e.n; ++i) {
@@ -102,7 +106,7 @@ extractive::Extraction cached_extract(std::string_view user) {
     e.doc[i] = offset(x.picks[i].doc_id);
   }
   if (cache.size() >= kMaxEntries) cache.clear();
-  cache.emplace(key, e);
+  cache.emplace(std::string(user), e);
   return x;
 }
 

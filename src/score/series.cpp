@@ -81,6 +81,7 @@ struct MinuteSeriesBuilder::State {
   };
   std::vector<Burn> burns;
   std::vector<std::vector<long>> bad_per_second;  // per SLO (only those a burn rule reads)
+  std::vector<char> burned;                        // per SLO: whether a burn rule reads it
   std::vector<long> total_per_second;
   struct Rule {
     std::size_t alert = 0;  // index into run.alerts
@@ -99,11 +100,13 @@ struct MinuteSeriesBuilder::State {
     slo_good.resize(run.slos.size());
     slo_total.resize(run.slos.size());
     bad_per_second.resize(run.slos.size());
+    burned.assign(run.slos.size(), 0);
     for (const auto& rule : run.alerts) {
       if (rule.slo_kind.empty()) continue;
       for (std::size_t i = 0; i < run.slos.size(); ++i) {
         if (run.slos[i].sli != rule.slo_kind) continue;
         burns.push_back(Burn{i, rule.name, rule.window});
+        burned[i] = 1;
         break;
       }
     }
@@ -181,7 +184,7 @@ struct MinuteSeriesBuilder::State {
       ++at(slo_total[i], m);
       if (good) {
         ++at(slo_good[i], m);
-      } else if (std::any_of(burns.begin(), burns.end(), [i](const Burn& b) { return b.slo == i; })) {
+      } else if (burned[i]) {
         ++at(bad_per_second[i], sec);
       }
     }
