@@ -141,6 +141,8 @@ Json parse_document(std::string_view text) {
     j = Json::parse(text);
   } catch (const Json::parse_error& e) {
     throw std::invalid_argument(std::string("not JSON: ") + e.what());
+  } catch (const Json::out_of_range&) {
+    throw std::invalid_argument("not JSON: a number too large for a JSON number");
   }
   if (!j.is_object() || !j.contains("format") || j["format"] != kSummaryFormat) {
     throw std::invalid_argument(std::string("not a gameday ci summary (expected \"format\": \"") +

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "cli/common.hpp"
@@ -210,10 +211,16 @@ int cmd_sut_validate(const SutOptions& o) {
     std::ostringstream text;
     text << in.rdbuf();
     // A body that is not JSON at all: where it stops parsing.
+    std::optional<JsonSyntaxError> syntax;
     try {
       [[maybe_unused]] const auto parsed = nlohmann::json::parse(text.str());
     } catch (const nlohmann::json::parse_error& e) {
-      const JsonSyntaxError at = json_syntax_error(text.str(), e);
+      syntax = json_syntax_error(text.str(), e);
+    } catch (const nlohmann::json::out_of_range& e) {
+      syntax = json_syntax_error(text.str(), e);
+    }
+    if (syntax) {
+      const JsonSyntaxError& at = *syntax;
       const std::string where = path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
       all_valid = false;
       if (o.json) {

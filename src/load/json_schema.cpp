@@ -284,10 +284,12 @@ JsonSchema sut_schema(std::string_view name) {
   return JsonSchema(sut_openapi(), "/components/schemas/" + std::string(name));
 }
 
-JsonSyntaxError json_syntax_error(std::string_view text, const nlohmann::json::parse_error& e) {
+namespace {
+
+// Line and column of the 1-based byte offset `byte` (the last character read) in `text`.
+JsonSyntaxError at_byte(std::string_view text, std::size_t byte) {
   JsonSyntaxError out;
-  // e.byte is the 1-based offset of the last character read.
-  const std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+  const std::size_t end = std::min<std::size_t>(byte == 0 ? 0 : byte - 1, text.size());
   std::size_t line_start = 0;
   for (std::size_t k = 0; k < end; ++k) {
     if (text[k] == '\n') {
@@ -296,6 +298,47 @@ JsonSyntaxError json_syntax_error(std::string_view text, const nlohmann::json::p
     }
   }
   out.column = static_cast<int>(end - line_start) + 1;
+  return out;
+}
+
+// A SAX handler that accepts every value and keeps where parsing failed.
+struct ErrorPosition : nlohmann::json_sax<nlohmann::json> {
+  std::size_t byte = 0;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::json::exception&) override {
+    byte = position;
+    return false;
+  }
+};
+
+}  // namespace
+
+JsonSyntaxError json_syntax_error(std::string_view text, const nlohmann::json::out_of_range&) {
+  ErrorPosition where;
+  nlohmann::json::sax_parse(text, &where);
+  // The parser stops after the number's last character; point at its first.
+  std::size_t first = std::min<std::size_t>(where.byte == 0 ? 0 : where.byte - 1, text.size());
+  const auto in_number = [](char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; };
+  while (first > 0 && in_number(text[first - 1])) --first;
+  JsonSyntaxError out = at_byte(text, first + 1);
+  out.message = "a number too large for a JSON number";
+  return out;
+}
+
+JsonSyntaxError json_syntax_error(std::string_view text, const nlohmann::json::parse_error& e) {
+  // e.byte is the 1-based offset of the last character read.
+  JsonSyntaxError out = at_byte(text, e.byte);
   out.message = e.what();
   // Drop nlohmann's "[json.exception.parse_error.101] parse error at line 3, column 8: ".
   if (auto p = out.message.find("column"); p != std::string::npos) {

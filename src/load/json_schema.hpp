@@ -28,6 +28,9 @@ struct JsonSyntaxError {
 };
 /// The position and reason of `e`, an error nlohmann raised parsing `text`.
 JsonSyntaxError json_syntax_error(std::string_view text, const nlohmann::json::parse_error& e);
+/// The position of the number in `text` that no JSON number type holds (e.g. 682e9841: nlohmann
+/// raises out_of_range 406 for it, which carries no position).
+JsonSyntaxError json_syntax_error(std::string_view text, const nlohmann::json::out_of_range& e);
 
 /// One place where a value breaks a schema: `path` is the JSON pointer of the offending value
 /// ("" for the whole value, "/citations/0"); `message` says what was expected, never quoting

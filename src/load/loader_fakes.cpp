@@ -288,6 +288,10 @@ std::vector<FlagDef> read_flags(Session& s, const std::string& path) {
     const JsonSyntaxError at = json_syntax_error(*text, e);
     d.add(path, at.line, at.column, "invalid JSON: " + at.message);
     return out;
+  } catch (const nlohmann::json::out_of_range& e) {
+    const JsonSyntaxError at = json_syntax_error(*text, e);
+    d.add(path, at.line, at.column, "invalid JSON: " + at.message);
+    return out;
   }
   const JsonPositions pos(*text);
   auto error_at = [&](const std::pair<int, int>& lc, const std::string& msg) {

@@ -597,6 +597,9 @@ Event parse_event_line(const std::string& line, std::size_t line_no) {
     j = json::parse(line);
   } catch (const json::parse_error& err) {
     ctx.fail(std::string("invalid JSON: ") + err.what());
+  } catch (const json::out_of_range&) {
+    // nlohmann's out_of_range 406: a number no JSON number type holds (e.g. 682e9841).
+    ctx.fail("invalid JSON: a number out of range");
   }
   if (!j.is_object()) ctx.fail(std::string("expected a JSON object, got ") + j.type_name());
 

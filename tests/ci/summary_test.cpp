@@ -179,6 +179,7 @@ TEST_CASE("A summary written before per-incident figures parses with no incident
 
 TEST_CASE("Parsing a summary names what is wrong", "[ci][summary]") {
   CHECK_THROWS_WITH(parse_summary_json("{"), Catch::Contains("not JSON"));
+  CHECK_THROWS_WITH(parse_summary_json(R"({"format": 1e400})"), Catch::Contains("not JSON: a number too large"));
   CHECK_THROWS_WITH(parse_summary_json("{\"a\": 1}"), Catch::Contains("not a gameday ci summary"));
   CHECK_THROWS_WITH(
       parse_summary_json(R"({"format": "gameday-ci-summary", "version": 1, "scenarios": [{"scenario": "x", "metrics": {"ttd": {"p50": "slow"}}}]})"),

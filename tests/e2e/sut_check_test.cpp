@@ -149,3 +149,12 @@ TEST_CASE("gameday sut validate names the line and column where a body stops bei
   CHECK(r.out.find(broken.string() + ":3:1: invalid JSON: ") != std::string::npos);
   CHECK(r.out.find(typed.string() + ": /answer: expected string, got integer") != std::string::npos);
 }
+
+TEST_CASE("gameday sut validate names where a number too large for JSON starts", "[e2e][sut][errors]") {
+  TempDir dir;
+  const auto huge = dir.write("huge.json", "{\"status\": \"ok\",\n  \"latency\": -682e9841}\n");
+  const auto r = gameday("sut validate '" + huge.string() + "'");
+  INFO(r.out + r.err);
+  CHECK(r.code == 1);
+  CHECK(r.out.find(huge.string() + ":2:14: invalid JSON: a number too large for a JSON number") != std::string::npos);
+}

@@ -153,6 +153,11 @@ TEST_CASE("Fakes loader reports a flags JSON syntax error at its line and column
         "unexpected '}'; expected string literal");
 }
 
+TEST_CASE("Fakes loader reports a number too large for JSON at its line and column", "[config][errors]") {
+  CHECK(fakes_error_with("fakes/assistant/flags.json", "{\n  \"flags\": {\"a\": 1e999}\n}\n") ==
+        "fakes/assistant/flags.json:2:18: invalid JSON: a number too large for a JSON number");
+}
+
 TEST_CASE("Fakes loader checks flag definitions", "[config][errors]") {
   CHECK(fakes_error_with("fakes/assistant/flags.json", R"({
   "flags": {

@@ -324,6 +324,9 @@ TEST_CASE("Journal parse errors name the line number and the problem", "[sim][jo
   const std::string good = line_of({20, sample_request()});
 
   CHECK(parse_error("{not json", 7).rfind("journal line 7: invalid JSON", 0) == 0);
+  // A number no JSON number type holds is nlohmann's out_of_range, not its parse_error.
+  CHECK(parse_error(R"({"t_us":682e9841,"type":"run_end","reason":"x"})", 5) ==
+        "journal line 5: invalid JSON: a number out of range");
   CHECK(parse_error("[1,2]", 3) == "journal line 3: expected a JSON object, got array");
   CHECK(parse_error(R"({"type":"run_end","reason":"x"})", 4) == R"(journal line 4: missing field "t_us")");
   CHECK(parse_error(R"({"t_us":1.5,"type":"run_end","reason":"x"})", 4) ==
