@@ -84,8 +84,10 @@ class InlineFunction<R(Args...), Capacity> {
     }
   }
 
-  alignas(std::max_align_t) unsigned char storage_[Capacity];
+  // ops_ first: it and the start of the callable share the first cache line, which is all a
+  // small callable touches.
   const Ops* ops_ = nullptr;
+  alignas(std::max_align_t) unsigned char storage_[Capacity];
 };
 
 }  // namespace gameday

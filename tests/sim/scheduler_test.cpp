@@ -44,6 +44,27 @@ TEST_CASE("Scheduler clamps events scheduled in the past to now", "[sim][schedul
   REQUIRE(ran_at == 10);
 }
 
+TEST_CASE("A running callback keeps its captures while it schedules hundreds more", "[sim][scheduler]") {
+  // Callbacks run where they were scheduled: the slab grows by whole chunks under a running one
+  // and must not move it (its captures, read after scheduling, would then be gone).
+  VirtualScheduler s;
+  std::vector<std::string> seen;
+  int late = 0;
+  const std::string name(200, 'x');  // a capture past the small-string buffer
+  s.at(1, [&s, &seen, &late, name] {
+    for (int i = 0; i < 500; ++i) s.at(2 + i, [&late] { ++late; });
+    seen.push_back(name);
+  });
+  s.run_until(10'000);
+  REQUIRE(seen == std::vector<std::string>{name});
+  REQUIRE(late == 500);
+  REQUIRE(s.pending() == 0);
+  // A second round runs in the slots the first one freed.
+  s.at(20'000, [&] { for (int i = 0; i < 500; ++i) s.after(i, [&late] { ++late; }); });
+  s.run_until(30'000);
+  REQUIRE(late == 1000);
+}
+
 TEST_CASE("Rng streams are reproducible and independent per component", "[sim][rng]") {
   Rng a = Rng::for_component(7, "vendor");
   Rng b = Rng::for_component(7, "vendor");
