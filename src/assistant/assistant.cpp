@@ -179,7 +179,26 @@ struct Assistant::Call {
   std::size_t span_mark = 0;  // size of the call's span fault list when it was made
   std::uint64_t op = 0;  // token of the outstanding operation; stale callbacks compare and drop
   bool finished = false;
+  std::size_t hung_ix = kNotHung;  // its place in Assistant::hung_
+  static constexpr std::size_t kNotHung = static_cast<std::size_t>(-1);
 };
+
+void Assistant::hold_if_dropped(const std::shared_ptr<Call>& call, long held, std::uint64_t op) {
+  if (call.use_count() != held || call->finished || call->op != op || call->hung_ix != Call::kNotHung) return;
+  call->hung_ix = hung_.size();
+  hung_.push_back(call);
+}
+
+void Assistant::release_hold(Call& call) {
+  const std::size_t ix = call.hung_ix;
+  if (ix == Call::kNotHung) return;
+  call.hung_ix = Call::kNotHung;
+  if (ix + 1 != hung_.size()) {
+    hung_[ix] = std::move(hung_.back());
+    hung_[ix]->hung_ix = ix;
+  }
+  hung_.pop_back();  // may free `call`: the caller holds its own reference
+}
 
 bool Assistant::placed_before(const Call& call, const std::string& id) {
   return call.tool_flow && std::find(call.answer.retrieved_ids.begin(), call.answer.retrieved_ids.end(), id) !=
@@ -431,17 +450,20 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   const std::uint64_t op = ++call->op;
   ++call->answer.ehr_calls;
   begin_call(call, Dependency::kEhr, std::string(), req.resource_type, call->answer.ehr_fault_ids);
-  scheduler_.after(config_.ehr_timeout, [this, call, op, step, attempt] {
-    if (call->finished || call->op != op) return;
-    DependencyCall& made = record_call(call, Dependency::kEhr, std::string(), 0);
-    made.resource = call->ehr_request.resource_type;
-    made.fault_ids = faults_since(call->answer.ehr_fault_ids, call->span_mark);
-    ehr_failed(call, step, attempt, "ehr_timeout");
+  scheduler_.after(config_.ehr_timeout, [this, weak = std::weak_ptr<Call>(call), op, step, attempt] {
+    const std::shared_ptr<Call> c = weak.lock();  // gone: it finished long ago
+    if (!c || c->finished || c->op != op) return;
+    release_hold(*c);
+    DependencyCall& made = record_call(c, Dependency::kEhr, std::string(), 0);
+    made.resource = c->ehr_request.resource_type;
+    made.fault_ids = faults_since(c->answer.ehr_fault_ids, c->span_mark);
+    ehr_failed(c, step, attempt, "ehr_timeout");
   });
   // The span records the call's faults as it is made (see SpanFaults).
   SpanFaults* span = &call->answer.ehr_fault_ids;
   EhrClient& client = replica_ != nullptr && hot_on(kEhrReplica, false) ? *replica_ : ehr_;
   const bool match_patient = hot_on(kPatientMatch, false);
+  const long held = call.use_count();
   client.send(req, [this, call, op, step, attempt, match_patient](const EhrOutcome& out) {
     if (call->finished || call->op != op) return;
     if (!out.fault_ids.empty()) append_unique(call->answer.ehr_fault_ids, out.fault_ids);
@@ -503,6 +525,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
     }
     next_step(call, more, step);
   }, span);
+  hold_if_dropped(call, held, op);
 }
 
 void Assistant::next_step(const std::shared_ptr<Call>& call, bool more, std::size_t step) {
@@ -651,14 +674,18 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
   const std::uint64_t op = ++call->op;
   ++call->answer.attempts;
   begin_call(call, Dependency::kVendor, route, std::string(), call->answer.model_fault_ids);
-  scheduler_.after(config_.model_timeout, [this, call, op, route, attempt, failed_over] {
-    if (call->finished || call->op != op) return;
-    on_model_result(call, route, attempt, failed_over, nullptr);
+  scheduler_.after(config_.model_timeout, [this, weak = std::weak_ptr<Call>(call), op, route, attempt, failed_over] {
+    const std::shared_ptr<Call> c = weak.lock();  // gone: it finished long ago
+    if (!c || c->finished || c->op != op) return;
+    release_hold(*c);
+    on_model_result(c, route, attempt, failed_over, nullptr);
   });
+  const long held = call.use_count();
   model_.send(route, req, [this, call, op, route, attempt, failed_over](const VendorOutcome& out) {
     if (call->finished || call->op != op) return;
     on_model_result(call, route, attempt, failed_over, &out);
   }, &call->answer.model_fault_ids);
+  hold_if_dropped(call, held, op);
 }
 
 void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::string& route,
@@ -792,6 +819,7 @@ void Assistant::finish(const std::shared_ptr<Call>& call, RequestStatus status,
                        const std::string& cause) {
   if (call->finished) return;
   call->finished = true;
+  release_hold(*call);
   Answer& a = call->answer;
   a.status = status;
   a.cause = cause;

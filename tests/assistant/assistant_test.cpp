@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <optional>
+
 #include "quality/judge.hpp"
 #include "support/doubles.hpp"
 #include "support/world_harness.hpp"
@@ -243,6 +246,46 @@ TEST_CASE("The live view shows where an unfinished request is waiting", "[assist
   h.scheduler.run_until(h.scheduler.now() + kMinute);
   REQUIRE(done);
   REQUIRE(live.expired());  // released once answered
+}
+
+TEST_CASE("An answered request is freed when it finishes, before its timeouts come due", "[assistant]") {
+  Harness h;
+  Rng rng(3);
+  const Task task = h.factory.random(TaskType::kPriorAuthStatus, rng);
+  bool done = false;
+  std::weak_ptr<const Answer> live = h.assistant->handle(task, [&](const Answer&) { done = true; });
+  SimTime answered_at = 0;
+  while (!done) {
+    h.scheduler.run_until(h.scheduler.now() + 10 * kMillisecond);
+    answered_at = h.scheduler.now();
+  }
+  const auto& cfg = h.fakes.assistant;
+  REQUIRE(answered_at < std::min(cfg.model_timeout, cfg.ehr_timeout));
+  REQUIRE(h.scheduler.pending() > 0);  // the model and EHR timeouts still wait in the queue
+  REQUIRE(live.expired());             // but hold the request only weakly
+}
+
+TEST_CASE("A request whose vendor hangs stays alive until its timeout and is freed when it falls back", "[assistant]") {
+  // The hung call's callback is dropped uncalled: nothing but the assistant holds the request.
+  Harness h;
+  h.board.activate(&h.fault("vendor:primary", "hang"), 0);
+  Rng rng(3);
+  const Task task = h.factory.random(TaskType::kBenefitsQuestion, rng);
+  std::optional<Answer> got;
+  std::weak_ptr<const Answer> live = h.assistant->handle(task, [&](const Answer& a) { got = a; });
+  const auto& cfg = h.fakes.assistant;
+  h.scheduler.run_until(h.scheduler.now() + cfg.model_timeout / 2);
+  REQUIRE_FALSE(got);
+  {
+    auto view = live.lock();
+    REQUIRE(view);
+    REQUIRE(view->stage == Stage::kModel);
+  }
+  h.scheduler.run_until(h.scheduler.now() + 10 * kMinute);
+  REQUIRE(got);
+  REQUIRE(got->cause == "vendor_timeout");
+  REQUIRE(got->attempts == 2);
+  REQUIRE(live.expired());
 }
 
 TEST_CASE("An answer with tool calls is served, never executed", "[assistant][spans]") {
