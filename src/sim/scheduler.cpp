@@ -1,5 +1,7 @@
 #include "sim/scheduler.hpp"
 
+#include <algorithm>
+
 namespace gameday {
 
 void VirtualScheduler::at(SimTime t, EventFn fn) {
@@ -13,17 +15,49 @@ void VirtualScheduler::at(SimTime t, EventFn fn) {
     if ((i >> kChunkBits) == chunks_.size()) chunks_.push_back(std::make_unique<EventFn[]>(1u << kChunkBits));
   }
   slot(i) = std::move(fn);
-  heap_.push_back(Key{t, seq_++, i});
-  std::push_heap(heap_.begin(), heap_.end(), Later{});
+  push_key(Key{t, seq_++, i});
+}
+
+void VirtualScheduler::push_key(const Key& k) {
+  std::size_t i = heap_.size();
+  heap_.push_back(k);
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 4;
+    if (!earlier(k, heap_[parent])) break;
+    heap_[i] = heap_[parent];
+    i = parent;
+  }
+  heap_[i] = k;
+}
+
+VirtualScheduler::Key VirtualScheduler::pop_key() {
+  const Key top = heap_.front();
+  const Key last = heap_.back();
+  heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n == 0) return top;
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t first = 4 * i + 1;
+    if (first >= n) break;
+    const std::size_t end = std::min(first + 4, n);
+    std::size_t best = first;
+    for (std::size_t c = first + 1; c < end; ++c) {
+      if (earlier(heap_[c], heap_[best])) best = c;
+    }
+    if (!earlier(heap_[best], last)) break;
+    heap_[i] = heap_[best];
+    i = best;
+  }
+  heap_[i] = last;
+  return top;
 }
 
 void VirtualScheduler::run_until(SimTime end) {
   stopped_ = false;
   while (!heap_.empty() && !stopped_) {
-    const Key top = heap_.front();
-    if (top.t > end) break;
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    heap_.pop_back();
+    if (heap_.front().t > end) break;
+    const Key top = pop_key();
     // The next event's callback is most likely the one after this: start loading it now (at a
     // high rate thousands of callbacks wait, and theirs is memory not touched for seconds).
     if (!heap_.empty()) __builtin_prefetch(&slot(heap_.front().slot));
