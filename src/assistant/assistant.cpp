@@ -179,25 +179,25 @@ struct Assistant::Call {
   std::size_t span_mark = 0;  // size of the call's span fault list when it was made
   std::uint64_t op = 0;  // token of the outstanding operation; stale callbacks compare and drop
   bool finished = false;
-  std::size_t hung_ix = kNotHung;  // its place in Assistant::hung_
-  static constexpr std::size_t kNotHung = static_cast<std::size_t>(-1);
+  std::size_t wait_ix = kNotWaiting;  // its place in Assistant::waiting_
+  static constexpr std::size_t kNotWaiting = static_cast<std::size_t>(-1);
 };
 
-void Assistant::hold_if_dropped(const std::shared_ptr<Call>& call, long held, std::uint64_t op) {
-  if (call.use_count() != held || call->finished || call->op != op || call->hung_ix != Call::kNotHung) return;
-  call->hung_ix = hung_.size();
-  hung_.push_back(call);
+void Assistant::hold(const std::shared_ptr<Call>& call) {
+  if (call->wait_ix != Call::kNotWaiting) return;
+  call->wait_ix = waiting_.size();
+  waiting_.push_back(call);
 }
 
 void Assistant::release_hold(Call& call) {
-  const std::size_t ix = call.hung_ix;
-  if (ix == Call::kNotHung) return;
-  call.hung_ix = Call::kNotHung;
-  if (ix + 1 != hung_.size()) {
-    hung_[ix] = std::move(hung_.back());
-    hung_[ix]->hung_ix = ix;
+  const std::size_t ix = call.wait_ix;
+  if (ix == Call::kNotWaiting) return;
+  call.wait_ix = Call::kNotWaiting;
+  if (ix + 1 != waiting_.size()) {
+    waiting_[ix] = std::move(waiting_.back());
+    waiting_[ix]->wait_ix = ix;
   }
-  hung_.pop_back();  // may free `call`: the caller holds its own reference
+  waiting_.pop_back();  // may free `call`: the caller holds its own reference
 }
 
 bool Assistant::placed_before(const Call& call, const std::string& id) {
@@ -463,39 +463,41 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   SpanFaults* span = &call->answer.ehr_fault_ids;
   EhrClient& client = replica_ != nullptr && hot_on(kEhrReplica, false) ? *replica_ : ehr_;
   const bool match_patient = hot_on(kPatientMatch, false);
-  const long held = call.use_count();
-  client.send(req, [this, call, op, step, attempt, match_patient](const EhrOutcome& out) {
-    if (call->finished || call->op != op) return;
-    if (!out.fault_ids.empty()) append_unique(call->answer.ehr_fault_ids, out.fault_ids);
-    DependencyCall& made = record_call(call, Dependency::kEhr, std::string(), out.status);
-    made.resource = call->ehr_request.resource_type;
+  hold(call);
+  client.send(req, [this, weak = std::weak_ptr<Call>(call), op, step, attempt, match_patient](const EhrOutcome& out) {
+    const std::shared_ptr<Call> rq = weak.lock();  // gone: it finished (after a timeout) long ago
+    if (!rq || rq->finished || rq->op != op) return;
+    release_hold(*rq);
+    if (!out.fault_ids.empty()) append_unique(rq->answer.ehr_fault_ids, out.fault_ids);
+    DependencyCall& made = record_call(rq, Dependency::kEhr, std::string(), out.status);
+    made.resource = rq->ehr_request.resource_type;
     made.fault_ids = out.fault_ids;
     if (out.status != 200) {
-      ehr_failed(call, step, attempt, "ehr_error", out.retry_after);
+      ehr_failed(rq, step, attempt, "ehr_error", out.retry_after);
       return;
     }
     // patient-match-check: records of another patient are dropped; when that leaves nothing,
     // the search is retried (and the request falls back once retries run out).
-    const std::string& me = call->task.patient_id;
+    const std::string& me = rq->task.patient_id;
     auto foreign = [&](const std::string& owner) { return match_patient && !owner.empty() && owner != me; };
     std::size_t dropped = 0, kept = 0;
     for (const PriorAuth* pa : out.prior_auths) (foreign(pa->patient_id) ? dropped : kept) += 1;
     for (const Coverage* c : out.coverages) (foreign(c->patient_id) ? dropped : kept) += 1;
     for (const Document* d : out.documents) (foreign(d->patient_id) ? dropped : kept) += 1;
     if (dropped > 0 && kept == 0) {
-      ehr_failed(call, step, attempt, "patient_mismatch");
+      ehr_failed(rq, step, attempt, "patient_mismatch");
       return;
     }
     bool more = false;
-    switch (call->retrieval) {
+    switch (rq->retrieval) {
       case TaskType::kPriorAuthStatus:
         for (const PriorAuth* pa : out.prior_auths) {
-          if (foreign(pa->patient_id) || placed_before(*call, pa->id)) continue;
-          const std::size_t begin = call->context.size();
-          render_prior_auth(call->context, *pa);
-          note_retrieved(call->answer, pa->id, begin, call->context.size() - 1);
-          if (pa->patient_id != call->task.patient_id) {
-            call->answer.other_patient_docs.push_back(pa->id);
+          if (foreign(pa->patient_id) || placed_before(*rq, pa->id)) continue;
+          const std::size_t begin = rq->context.size();
+          render_prior_auth(rq->context, *pa);
+          note_retrieved(rq->answer, pa->id, begin, rq->context.size() - 1);
+          if (pa->patient_id != rq->task.patient_id) {
+            rq->answer.other_patient_docs.push_back(pa->id);
           }
         }
         break;
@@ -503,7 +505,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
         if (step == 0) {
           for (const Coverage* c : out.coverages) {
             if (foreign(c->patient_id)) continue;
-            call->plan_code = c->plan_code;
+            rq->plan_code = c->plan_code;
             more = true;
             break;
           }
@@ -518,14 +520,13 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
           if (!foreign(d->patient_id)) docs.push_back(d);
         }
         // Triage reads the patient's messages, then the policy.
-        more = call->retrieval == TaskType::kMessageTriage && step == 0;
-        place_documents(call, std::move(docs), more, step);
+        more = rq->retrieval == TaskType::kMessageTriage && step == 0;
+        place_documents(rq, std::move(docs), more, step);
         return;
       }
     }
-    next_step(call, more, step);
+    next_step(rq, more, step);
   }, span);
-  hold_if_dropped(call, held, op);
 }
 
 void Assistant::next_step(const std::shared_ptr<Call>& call, bool more, std::size_t step) {
@@ -680,12 +681,13 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
     release_hold(*c);
     on_model_result(c, route, attempt, failed_over, nullptr);
   });
-  const long held = call.use_count();
-  model_.send(route, req, [this, call, op, route, attempt, failed_over](const VendorOutcome& out) {
-    if (call->finished || call->op != op) return;
-    on_model_result(call, route, attempt, failed_over, &out);
+  hold(call);
+  model_.send(route, req, [this, weak = std::weak_ptr<Call>(call), op, route, attempt, failed_over](const VendorOutcome& out) {
+    const std::shared_ptr<Call> c = weak.lock();  // gone: it finished (after a timeout) long ago
+    if (!c || c->finished || c->op != op) return;
+    release_hold(*c);
+    on_model_result(c, route, attempt, failed_over, &out);
   }, &call->answer.model_fault_ids);
-  hold_if_dropped(call, held, op);
 }
 
 void Assistant::on_model_result(const std::shared_ptr<Call>& call, const std::string& route,

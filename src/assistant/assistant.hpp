@@ -310,15 +310,14 @@ class Assistant final : public AnswerService {
   std::string prompt_by_;               // who deployed the current prompt version
   std::vector<std::string> flag_by_;    // per flag (flags_ order): who set it last
   std::vector<std::string> deploy_faults_;  // change-fault ids whose change is in effect
-  // The timeouts of model and EHR calls hold their call weakly: an answered request is freed
-  // when it finishes, not when its timeout comes due (at high rates thousands of finished calls
-  // would wait in memory). A call whose client dropped the callback without calling it (a hang
-  // fault) has nothing else keeping it alive, so it is held here until its timeout fires or it
-  // finishes.
-  std::vector<std::shared_ptr<Call>> hung_;
-  // After `client.send` returned: holds `call` in hung_ when the callback it was given (one more
-  // reference than `held`) was dropped uncalled while the call still waits on operation `op`.
-  void hold_if_dropped(const std::shared_ptr<Call>& call, long held, std::uint64_t op);
+  // The requests waiting on a model or EHR call. Only this list holds them while they wait:
+  // the response's callback and the call's timeout hold them weakly, and whichever comes first
+  // for the outstanding operation releases the hold. So a request is freed when it finishes,
+  // not when its timeout comes due or a slow answer it stopped waiting for arrives (at high rates
+  // thousands of finished requests would otherwise wait in memory). A hung call (its client
+  // dropped the callback) stays held until its timeout.
+  std::vector<std::shared_ptr<Call>> waiting_;
+  void hold(const std::shared_ptr<Call>& call);
   void release_hold(Call& call);
 };
 

@@ -265,6 +265,24 @@ TEST_CASE("An answered request is freed when it finishes, before its timeouts co
   REQUIRE(live.expired());             // but hold the request only weakly
 }
 
+TEST_CASE("A request that gave up on a slow vendor is freed while the slow answers are still on their way", "[assistant]") {
+  Harness h;
+  FaultSpec& slow = h.fault("vendor:primary", "latency");
+  slow.as<LatencyFault>()->delay = fixed(kHour);
+  h.board.activate(&slow, 0);
+  Rng rng(3);
+  const Task task = h.factory.random(TaskType::kBenefitsQuestion, rng);
+  std::optional<Answer> got;
+  std::weak_ptr<const Answer> live = h.assistant->handle(task, [&](const Answer& a) { got = a; });
+  h.scheduler.run_until(h.scheduler.now() + 10 * kMinute);
+  REQUIRE(got);
+  REQUIRE(got->cause == "vendor_timeout");
+  REQUIRE(h.scheduler.pending() > 0);  // the vendor's answers, an hour late
+  REQUIRE(live.expired());
+  h.scheduler.run_until(h.scheduler.now() + 2 * kHour);  // they arrive and change nothing
+  REQUIRE(got->cause == "vendor_timeout");
+}
+
 TEST_CASE("A request whose vendor hangs stays alive until its timeout and is freed when it falls back", "[assistant]") {
   // The hung call's callback is dropped uncalled: nothing but the assistant holds the request.
   Harness h;
