@@ -69,6 +69,18 @@ TEST_CASE("A bad line in the middle of a journal is invalid input naming its lin
   CHECK(r.err.find("journal.jsonl:4:1: invalid JSON") != std::string::npos);
 }
 
+TEST_CASE("A journal line with a number too large for JSON is invalid input naming its line", "[e2e][report][errors]") {
+  TempDir dir;
+  const std::string journal = default_journal(dir);
+  const std::size_t second = journal.find('\n') + 1;
+  dir.write("big/journal.jsonl", journal.substr(0, second) + "{\"t_us\":682e9841,\"type\":\"run_end\",\"reason\":\"x\"}\n" +
+                                     journal.substr(second));
+  const auto r = gameday("report -q '" + (dir / "big/journal.jsonl").string() + "'");
+  INFO(r.err);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("journal.jsonl:2:1: invalid JSON: a number out of range") != std::string::npos);
+}
+
 TEST_CASE("An empty journal is invalid input", "[e2e][report][errors]") {
   TempDir dir;
   dir.write("journal.jsonl", "");
