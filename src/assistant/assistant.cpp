@@ -366,10 +366,14 @@ bool Assistant::set_route(const std::string& vendor, const std::string& by, std:
 }
 
 std::weak_ptr<const Answer> Assistant::handle(const Task& task, AnswerFn done) {
-  auto call = std::make_shared<Call>(task, std::move(done));
+  // Not make_shared: the timeouts and late vendor answers that outlive a finished call hold it
+  // weakly, and a weak reference keeps a make_shared block (the whole Call) allocated. Apart,
+  // the Call is freed when it finishes; only the small control block waits for them.
+  std::shared_ptr<Call> call(new Call(task, std::move(done)));
   call->started = scheduler_.now();
   // The configuration is captured at arrival: a deploy does not change requests in flight.
   Answer& a = call->answer;
+  a.calls.reserve(4);  // an EHR search or two and a model call, without regrowing
   a.prompt_version = prompt_version_;
   call->prompt = find_prompt(prompt_version_);
   if (call->prompt) {
