@@ -250,8 +250,24 @@ Extraction extract_with(std::string_view user, const Keywords& k) {
 
 bool icontains(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    if (iequal(hay.data() + i, needle.data(), needle.size())) return true;
+  if (needle.empty()) return true;
+  // Candidates are where the needle's first character stands in either case: memchr (vector
+  // code) finds each, so most of a long text is skipped without a per-byte compare.
+  const char lo = lower(needle.front());
+  const char up = lo >= 'a' && lo <= 'z' ? static_cast<char>(lo - 'a' + 'A') : lo;
+  const char* const begin = hay.data();
+  const char* const last = begin + (hay.size() - needle.size());  // the last possible start
+  const auto next_from = [&](const char* from, char c) {
+    const void* hit = std::memchr(from, c, static_cast<std::size_t>(last - from) + 1);
+    return hit ? static_cast<const char*>(hit) : last + 1;
+  };
+  const char* l = next_from(begin, lo);
+  const char* u = up == lo ? last + 1 : next_from(begin, up);
+  while (l <= last || u <= last) {
+    const char* at = l < u ? l : u;
+    if (iequal(at + 1, needle.data() + 1, needle.size() - 1)) return true;
+    if (at == l) l = next_from(l + 1, lo);
+    else u = next_from(u + 1, up);
   }
   return false;
 }

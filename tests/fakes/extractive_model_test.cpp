@@ -142,3 +142,35 @@ TEST_CASE("Extraction drops stopwords and refuses without a shared keyword", "[f
   REQUIRE(context_ids("[doc:a] x\n  [doc:b-v2] y\nnot [doc:c] z\n[doc:broken") ==
           std::vector<std::string_view>{"a", "b-v2"});
 }
+
+// A case-blind substring search written the slow, obvious way, to check icontains against.
+static bool icontains_by_hand(std::string_view hay, std::string_view needle) {
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    bool same = true;
+    for (std::size_t k = 0; k < needle.size() && same; ++k) same = extractive::lower(hay[i + k]) == extractive::lower(needle[k]);
+    if (same) return true;
+  }
+  return false;
+}
+
+TEST_CASE("icontains finds a needle in either case at the start the end or nowhere", "[fakes][vendor]") {
+  CHECK(extractive::icontains("Cite your sources.", "cite"));
+  CHECK(extractive::icontains("please CITE", "cite"));
+  CHECK(extractive::icontains("answer only from records", "ONLY"));
+  CHECK(extractive::icontains("x", "x"));
+  CHECK(extractive::icontains("anything", ""));
+  CHECK_FALSE(extractive::icontains("cit", "cite"));
+  CHECK_FALSE(extractive::icontains("excite", "cites"));
+  CHECK_FALSE(extractive::icontains("", "a"));
+  CHECK(extractive::icontains("price: [doc:7]", "[DOC:"));  // a needle that starts with no letter
+  // Every needle cut from a text, and near misses, agree with the obvious search.
+  const std::string text = "Cc cIt CITATION: cite the [doc:A] note; Only ONLY only. cC";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    for (std::size_t n = 1; i + n <= text.size() && n < 8; ++n) {
+      std::string needle = text.substr(i, n);
+      CHECK(extractive::icontains(text, needle));
+      needle.back() = needle.back() == 'z' ? 'y' : 'z';
+      CHECK(extractive::icontains(text, needle) == icontains_by_hand(text, needle));
+    }
+  }
+}
