@@ -35,27 +35,54 @@ const std::vector<TaskType>& default_task_types() {
 }
 
 TaskFactory::TaskFactory(const World& world) : world_(world) {
-  for (const auto& p : world_.patients()) {
-    if (!world_.prior_auths_of(p.id).empty()) patients_with_prior_auth_.push_back(p.id);
+  by_patient_.reserve(world_.patients().size());
+  for (std::size_t i = 0; i < world_.patients().size(); ++i) {
+    const Patient& p = world_.patients()[i];
+    by_patient_.push_back(tasks_of(p.id));
+    if (!by_patient_.back().prior_auths.empty()) prior_auth_patients_.push_back(i);
   }
-  if (patients_with_prior_auth_.empty() || world_.patients().empty()) {
+  has_triage_policy_ = world_.document(kTriagePolicyId) != nullptr;
+  if (prior_auth_patients_.empty() || world_.patients().empty()) {
     throw std::runtime_error("the synthetic world has no patients with prior-auth cases");
   }
 }
 
+TaskFactory::PatientTasks TaskFactory::tasks_of(const std::string& patient_id) const {
+  PatientTasks of;
+  of.patient = world_.patient(patient_id);
+  of.coverage = world_.coverage_of(patient_id);
+  of.pseudonym = world_.pseudonym(patient_id);
+  of.prior_auths = world_.prior_auths_of(patient_id);
+  if (of.coverage) {
+    for (const Document* d : world_.policies_of(of.coverage->plan_code)) {
+      if (!d->facts.empty()) of.answerable_policies.push_back(d);
+    }
+  }
+  for (const Document* d : world_.notes_of(patient_id)) {  // newest first
+    if (!of.discharge_summary && d->category == "discharge-summary") of.discharge_summary = d;
+    if (!of.triage_message && d->category == kPortalMessageCategory && !d->facts.empty()) of.triage_message = d;
+  }
+  return of;
+}
+
 std::optional<Task> TaskFactory::make(TaskType type, const std::string& patient_id, Rng& rng) const {
+  return make(type, patient_id, tasks_of(patient_id), rng);
+}
+
+std::optional<Task> TaskFactory::make(TaskType type, const std::string& patient_id, const PatientTasks& of,
+                                      Rng& rng) const {
   // Built in place and returned as one object (NRVO): a Task is moved often enough.
   std::optional<Task> made(std::in_place);
-  if (fill(*made, type, patient_id, rng)) {
+  if (fill(*made, type, patient_id, of, rng)) {
     // The launch context and the truth's identifiers (the world is the only source of PHI).
-    made->patient_ref = world_.pseudonym(patient_id);
-    if (const Patient* p = world_.patient(patient_id)) {
+    made->patient_ref = of.pseudonym;
+    if (const Patient* p = of.patient) {
       made->patient_given = p->given;
       made->patient_family = p->family;
       made->truth.patient.mrn = p->mrn;
       made->truth.patient.phone = p->phone;
     }
-    if (const Coverage* c = world_.coverage_of(patient_id)) {
+    if (const Coverage* c = of.coverage) {
       made->truth.patient.member_id = c->member_id;
     }
   } else {
@@ -64,12 +91,13 @@ std::optional<Task> TaskFactory::make(TaskType type, const std::string& patient_
   return made;
 }
 
-bool TaskFactory::fill(Task& task, TaskType type, const std::string& patient_id, Rng& rng) const {
+bool TaskFactory::fill(Task& task, TaskType type, const std::string& patient_id, const PatientTasks& of,
+                       Rng& rng) const {
   task.type = type;
   task.patient_id = patient_id;
   switch (type) {
     case TaskType::kPriorAuthStatus: {
-      const auto cases = world_.prior_auths_of(patient_id);
+      const auto& cases = of.prior_auths;
       if (cases.empty()) return false;
       const PriorAuth* pa = cases[rng.below(cases.size())];
       task.subject = pa->pre_auth_ref;
@@ -79,13 +107,8 @@ bool TaskFactory::fill(Task& task, TaskType type, const std::string& patient_id,
       return true;
     }
     case TaskType::kBenefitsQuestion: {
-      const Coverage* cov = world_.coverage_of(patient_id);
-      if (!cov) return false;
-      const auto docs = world_.policies_of(cov->plan_code);
-      std::vector<const Document*> answerable;
-      for (const Document* d : docs) {
-        if (!d->facts.empty()) answerable.push_back(d);
-      }
+      if (!of.coverage) return false;
+      const auto& answerable = of.answerable_policies;
       if (answerable.empty()) return false;
       const Document* doc = answerable[rng.below(answerable.size())];
       task.subject = doc->topic;
@@ -95,13 +118,7 @@ bool TaskFactory::fill(Task& task, TaskType type, const std::string& patient_id,
       return true;
     }
     case TaskType::kDischargeSummary: {
-      const Document* note = nullptr;
-      for (const Document* d : world_.notes_of(patient_id)) {
-        if (d->category == "discharge-summary") {
-          note = d;
-          break;
-        }
-      }
+      const Document* note = of.discharge_summary;
       if (!note) return false;
       task.question = "What were the discharge diagnosis and the follow-up plan?";
       task.truth.facts = note->facts;
@@ -109,21 +126,13 @@ bool TaskFactory::fill(Task& task, TaskType type, const std::string& patient_id,
       return true;
     }
     case TaskType::kMessageTriage: {
-      const Document* message = nullptr;
-      for (const Document* d : world_.notes_of(patient_id)) {  // newest first
-        if (d->category == kPortalMessageCategory && !d->facts.empty()) {
-          message = d;
-          break;
-        }
-      }
+      const Document* message = of.triage_message;
       if (!message) return false;
       task.subject = message->id;
       task.question = "Triage this patient message: " + message->text + " What urgency applies?";
       task.truth.facts = message->facts;
       task.truth.supporting_docs = {message->id};
-      if (world_.document(kTriagePolicyId)) {
-        task.truth.supporting_docs.emplace_back(kTriagePolicyId);
-      }
+      if (has_triage_policy_) task.truth.supporting_docs.emplace_back(kTriagePolicyId);
       return true;
     }
   }
@@ -132,14 +141,15 @@ bool TaskFactory::fill(Task& task, TaskType type, const std::string& patient_id,
 
 Task TaskFactory::random(TaskType type, Rng& rng) const {
   if (type == TaskType::kPriorAuthStatus) {
-    const auto& id = patients_with_prior_auth_[rng.below(patients_with_prior_auth_.size())];
-    return std::move(*make(type, id, rng));
+    const std::size_t k = static_cast<std::size_t>(rng.below(prior_auth_patients_.size()));
+    const std::size_t ix = prior_auth_patients_[k];
+    return std::move(*make(type, world_.patients()[ix].id, by_patient_[ix], rng));
   }
   // Every patient has coverage and a discharge summary (and, in worlds that have them, a portal
   // message); retry a few times for robustness.
   for (int i = 0; i < 16; ++i) {
-    const auto& p = world_.patients()[rng.below(world_.patients().size())];
-    if (auto t = make(type, p.id, rng)) return std::move(*t);
+    const std::size_t ix = static_cast<std::size_t>(rng.below(world_.patients().size()));
+    if (auto t = make(type, world_.patients()[ix].id, by_patient_[ix], rng)) return std::move(*t);
   }
   throw std::runtime_error(std::string("no patient supports task type ") + to_string(type));
 }

@@ -87,11 +87,26 @@ class TaskFactory {
   const World& world() const { return world_; }
 
  private:
+  // What a task about one patient reads from the world, looked up once when the factory is
+  // built instead of once per task (the world does not change under a factory).
+  struct PatientTasks {
+    const Patient* patient = nullptr;
+    const Coverage* coverage = nullptr;
+    std::string pseudonym;
+    std::vector<const PriorAuth*> prior_auths;
+    std::vector<const Document*> answerable_policies;  // the plan's policies with facts
+    const Document* discharge_summary = nullptr;        // the first in notes_of order
+    const Document* triage_message = nullptr;           // the newest portal message with facts
+  };
+  PatientTasks tasks_of(const std::string& patient_id) const;
   // make() without the patient's identifiers and name; false when the patient has nothing to
   // ask about.
-  bool fill(Task& task, TaskType type, const std::string& patient_id, Rng& rng) const;
+  bool fill(Task& task, TaskType type, const std::string& patient_id, const PatientTasks& of, Rng& rng) const;
+  std::optional<Task> make(TaskType type, const std::string& patient_id, const PatientTasks& of, Rng& rng) const;
   const World& world_;
-  std::vector<std::string> patients_with_prior_auth_;
+  std::vector<PatientTasks> by_patient_;          // parallel to world_.patients()
+  std::vector<std::size_t> prior_auth_patients_;  // indexes there of patients with prior-auth cases
+  bool has_triage_policy_ = false;                // the world holds kTriagePolicyId
 };
 
 /// Poisson arrivals with a weighted task mix.
