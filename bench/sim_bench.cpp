@@ -246,8 +246,8 @@ int main(int argc, char** argv) {
     // a rate has run for 1.5 s (up to 20 runs), so a noisy moment on a shared machine does not
     // set the first row every other row is compared with.
     std::printf("rate sweep (%d min each; simulate + journal + scoring fed, best of `runs`):\n", minutes);
-    std::printf("  %8s %10s %5s %10s %10s %12s %9s %12s %12s\n", "req/s", "requests", "runs", "seconds",
-                "us/request", "vs first", "vs bare", "peak heap", "scorer heap");
+    std::printf("  %8s %10s %5s %10s %10s %9s %9s %12s %9s %12s %12s\n", "req/s", "requests", "runs", "seconds",
+                "us/request", "vs first", "events/req", "us/event", "vs bare", "peak heap", "scorer heap");
     double first = 0;
     for (const double r : sweep) {
       bundle.scenario.workload.rate_per_s = r;
@@ -264,8 +264,10 @@ int main(int argc, char** argv) {
       const double bare = bare_queue(p.stats.events, 64);
       const double us = p.simulate_s * 1e6 / static_cast<double>(p.stats.requests);
       if (first == 0) first = us;
-      std::printf("  %8.0f %10llu %5d %10.3f %10.2f %11.2fx %8.1fx %9.1f MiB %9.1f MiB\n", r,
+      const double per_event = p.simulate_s * 1e6 / static_cast<double>(p.stats.events);
+      std::printf("  %8.0f %10llu %5d %10.3f %10.2f %8.2fx %9.2f %9.3f %8.1fx %9.1f MiB %9.1f MiB\n", r,
                   static_cast<unsigned long long>(p.stats.requests), runs, p.simulate_s, us, us / first,
+                  static_cast<double>(p.stats.events) / static_cast<double>(p.stats.requests), per_event,
                   p.simulate_s / bare, mib(p.peak_heap), mib(p.digest_heap));
     }
     std::printf("  (peak heap: in use during the run above the start, sampled; scorer heap: what the scorer\n"
