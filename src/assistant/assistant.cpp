@@ -54,7 +54,7 @@ void render_prior_auth(std::string& out, const PriorAuth& pa) {
   out += "[doc:";
   out += pa.id;
   out += "] ";
-  out += prior_auth_text(pa);
+  append_prior_auth_text(out, pa);
   out += '\n';
 }
 

@@ -483,11 +483,23 @@ void add_poisoned_notes(const WorldConfig& config, WorldDraft& draft) {
 
 }  // namespace
 
+void append_prior_auth_text(std::string& out, const PriorAuth& pa) {
+  using namespace std::string_view_literals;
+  for (const std::string_view part :
+       {"Prior authorization "sv, std::string_view(pa.pre_auth_ref), " for CPT "sv, std::string_view(pa.cpt_code),
+        " ("sv, std::string_view(pa.service), ") has status "sv, std::string_view(pa.status)}) {
+    out += part;
+  }
+  if (!pa.reason.empty()) (out += ": ") += pa.reason;
+  for (const std::string_view part : {". It was submitted to "sv, std::string_view(pa.insurer), " on "sv,
+                                      std::string_view(pa.created), "."sv}) {
+    out += part;
+  }
+}
+
 std::string prior_auth_text(const PriorAuth& pa) {
-  std::string s = "Prior authorization " + pa.pre_auth_ref + " for CPT " + pa.cpt_code + " (" +
-                  pa.service + ") has status " + pa.status;
-  if (!pa.reason.empty()) s += ": " + pa.reason;
-  s += ". It was submitted to " + pa.insurer + " on " + pa.created + ".";
+  std::string s;
+  append_prior_auth_text(s, pa);
   return s;
 }
 

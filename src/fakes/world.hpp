@@ -76,6 +76,8 @@ inline constexpr const char* kAllPlansCode = "ALL";
 /// status denied: <reason>. It was submitted to <insurer> on 2026-03-02."  (approved cases have no
 /// ": <reason>"). Every entry of prior_auth_facts() appears verbatim in the first sentence.
 std::string prior_auth_text(const PriorAuth& pa);
+/// Appends prior_auth_text(pa) to `out` (a prompt being built), without a string of its own.
+void append_prior_auth_text(std::string& out, const PriorAuth& pa);
 /// The answer facts of a prior-auth status question: the status, then the reason if any.
 std::vector<std::string> prior_auth_facts(const PriorAuth& pa);
 
