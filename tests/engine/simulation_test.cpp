@@ -552,6 +552,53 @@ TEST_CASE("Traffic asked through another answer service is journaled the same wa
   REQUIRE(requests == static_cast<int>(stats.requests));
 }
 
+TEST_CASE("An answered request is freed at once and not when its client timeout comes due", "[engine]") {
+  // A service that answers every task at once and keeps a weak view of each request (the
+  // progress pointer shares the engine's request). By the next arrival the last request must be
+  // gone, though its client timeout (30 s) is far off; a request that is never answered stays
+  // alive until its give-up journals it.
+  struct Instant final : AnswerService {
+    std::weak_ptr<std::weak_ptr<const Answer>> last;
+    int asked = 0;
+    int still_alive = 0;
+    int unanswered = 0;
+    std::vector<AnswerFn> held;  // every tenth request: never answered
+    void ask(const Task&, AnswerFn done, const AnswerProgress& progress) override {
+      if (!last.expired()) ++still_alive;
+      last = progress;
+      if (++asked % 10 == 0) {
+        ++unanswered;
+        held.push_back(std::move(done));
+        last.reset();
+        return;
+      }
+      Answer a;
+      a.status = RequestStatus::kOk;
+      a.text = "ok";
+      done(a);
+    }
+  } service;
+  ScenarioBundle b = latency_bundle();
+  b.scenario.duration = 10 * kMinute;
+  REQUIRE(b.scenario.workload.client_timeout > 2 * kSecond);
+  SimOptions o;
+  o.seed = 3;
+  o.answers = &service;
+  Journal j;
+  const SimStats stats = run_simulation(b, o, j);
+  REQUIRE(stats.requests > 100);
+  CHECK(service.still_alive == 0);
+  int timed_out = 0;
+  for (const auto& e : j.events()) {
+    if (const auto* r = std::get_if<RequestEvent>(&e.body)) timed_out += r->status == RequestStatus::kTimeout;
+  }
+  // Every unanswered request was given up on (except those whose timeout falls after the end).
+  CHECK(timed_out <= service.unanswered);
+  const double arrivals_in_last_timeout =
+      b.scenario.workload.rate_per_s * static_cast<double>(b.scenario.workload.client_timeout) / kSecond;
+  CHECK(timed_out >= service.unanswered - static_cast<int>(arrivals_in_last_timeout / 10) - 5);
+}
+
 TEST_CASE("A stop request ends a dense run within a few thousand events, not a minute of traffic", "[engine]") {
   ScenarioBundle b = latency_bundle();
   b.scenario.workload.rate_per_s = 10000;  // 600,000 requests a minute
