@@ -678,7 +678,7 @@ void Journal::append(SimTime t, EventBody body) {
     pending_.push_back(Event{t, std::move(body)});
     return;
   }
-  record(Event{t, std::move(body)});
+  record(t, std::move(body));
   if (subscribers_.empty()) return;
 
   dispatching_ = true;
@@ -688,11 +688,12 @@ void Journal::append(SimTime t, EventBody body) {
       const Event& e = last();
       for (const auto& fn : subscribers_) fn(e);
       if (next == pending_.size()) break;
-      record(std::move(pending_[next++]));
+      Event& queued = pending_[next++];
+      record(queued.t, std::move(queued.body));
     }
   } catch (...) {
     // Keep the journal complete even when an observer fails: queued events are still recorded.
-    while (next < pending_.size()) record(std::move(pending_[next++]));
+    for (; next < pending_.size(); ++next) record(pending_[next].t, std::move(pending_[next].body));
     pending_.clear();
     dispatching_ = false;
     throw;
@@ -701,12 +702,13 @@ void Journal::append(SimTime t, EventBody body) {
   dispatching_ = false;
 }
 
-void Journal::record(Event e) {
+void Journal::record(SimTime t, EventBody&& body) {
   ++recorded_;
   if (keep_) {
-    events_.push_back(std::move(e));
+    events_.push_back(Event{t, std::move(body)});
   } else {
-    last_ = std::move(e);
+    last_.t = t;
+    last_.body = std::move(body);
   }
   if (sink_ == nullptr) return;
   append_json(buffer_, last());

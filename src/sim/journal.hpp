@@ -414,8 +414,9 @@ class Journal {
   void subscribe(std::function<void(const Event&)> fn) { subscribers_.push_back(std::move(fn)); }
 
  private:
-  // Stores `e` and writes its line to the buffer (and the buffer to the sink when full).
-  void record(Event e);
+  // Stores the event and writes its line to the buffer (and the buffer to the sink when full).
+  // The body moves once, straight into its place (a request's event has some twenty strings).
+  void record(SimTime t, EventBody&& body);
 
   std::vector<Event> events_;
   bool keep_ = true;
