@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -169,10 +172,26 @@ bool first_number(std::string_view s, double& out) {
       i = j;
       continue;
     }
-    out = std::stod(std::string(s.substr(i, j - i)));
+    // from_chars, not stod: digits beyond a double's range are no number (stod would throw).
+    double v = 0;
+    if (std::from_chars(s.data() + i, s.data() + j, v).ec != std::errc()) {
+      i = j;
+      continue;
+    }
+    out = v;
     return true;
   }
   return false;
+}
+
+// A JSON integer for `v`: truncated toward zero and clamped to the 64-bit range. A question or
+// a schema's bounds can hold any number, and casting one out of range is undefined.
+long long to_integer(double v) {
+  constexpr double kTwoTo63 = 9223372036854775808.0;
+  if (std::isnan(v)) return 0;
+  if (v >= kTwoTo63) return std::numeric_limits<long long>::max();
+  if (v < -kTwoTo63) return std::numeric_limits<long long>::min();
+  return static_cast<long long>(v);
 }
 
 bool mentions_any(std::string_view hay, std::initializer_list<std::string_view> needles) {
@@ -302,7 +321,7 @@ bool Filler::value(const Json& s, const std::string& name, bool need, Json& out)
     if (auto lo = s.find("minimum"); lo != s.end() && lo->is_number()) v = std::max(v, lo->get<double>());
     if (auto hi = s.find("maximum"); hi != s.end() && hi->is_number()) v = std::min(v, hi->get<double>());
     if (type == "integer") {
-      out = static_cast<long long>(v);
+      out = to_integer(v);
     } else {
       out = v;
     }

@@ -2,6 +2,8 @@
 // schema and the prompt, and answers from the tool results.
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -126,6 +128,22 @@ TEST_CASE("Arguments follow the schema with values found in the prompt", "[fakes
   REQUIRE(fill_arguments(schema, msgs) == fill_arguments(schema, msgs));
   REQUIRE(fill_arguments("not json", msgs) == "{}");
   REQUIRE(fill_arguments("[1]", msgs) == "{}");
+}
+
+TEST_CASE("An integer argument from a number too large for an integer or a double is clamped or skipped", "[fakes][tools]") {
+  const std::string schema = R"({"type":"object","properties":{"n":{"type":"integer","minimum":2}},"required":["n"]})";
+  const auto n_for = [&](const std::string& question) {
+    return Json::parse(fill_arguments(schema, {{"user", question}}))["n"];
+  };
+  // 41 digits: a double, beyond a 64-bit integer: the largest integer.
+  REQUIRE(n_for("How many of 40000000000000000000000000000000000000001?") ==
+          std::numeric_limits<long long>::max());
+  // 400 digits: beyond a double too: no number in the question, so the minimum.
+  REQUIRE(n_for("How many of " + std::string(400, '9') + "?") == 2);
+  REQUIRE(n_for("How many of 7?") == 7);
+  // A schema's own bound out of range is clamped the same way.
+  const std::string huge_min = R"({"type":"object","properties":{"n":{"type":"integer","minimum":1e30}},"required":["n"]})";
+  REQUIRE(Json::parse(fill_arguments(huge_min, {{"user", "How many?"}}))["n"] == std::numeric_limits<long long>::max());
 }
 
 TEST_CASE("The answer after a tool call comes from its result and cites it", "[fakes][tools]") {
