@@ -59,7 +59,7 @@ const Json* find_json(const Json& doc, const std::string& path) {
       auto it = at->find(part);
       if (it == at->end()) return nullptr;
       at = &*it;
-    } else if (at->is_array() && !part.empty() &&
+    } else if (at->is_array() && !part.empty() && part.size() <= 18 &&  // longer: no array is that long
                std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       const std::size_t i = std::stoul(part);
       if (i >= at->size()) return nullptr;

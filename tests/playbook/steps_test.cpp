@@ -624,6 +624,21 @@ TEST_CASE("http checks the status and JSON fields without echoing the response",
   }
 }
 
+TEST_CASE("http reports an array index too long for any array as a missing field", "[playbook][http]") {
+  StepSpec h = make_step("http", "health");
+  h.method = "GET";
+  h.url = "https://status.example.test/health";
+  h.expect.status = {200};
+  h.expect.json = {{"checks.99999999999999999999999.up", "true"}};  // beyond 64 bits
+  h.on_failure = OnFailure::kContinue;
+  PlaybookFixture f(playbook({h}));
+  f.effects.http_result = HttpResult{200, R"({"checks":[{"up":true}]})", ""};
+  f.runner.on_alert(page("Slow"));
+  const auto end = timed<StepEndEvent>(f.h.journal)[0].second;
+  REQUIRE(end.outcome == "failed");
+  REQUIRE(end.reason == "HTTP 200, but JSON field 'checks.99999999999999999999999.up' is missing");
+}
+
 TEST_CASE("http sends a JSON body with a JSON content type", "[playbook][http]") {
   StepSpec h = make_step("http", "open incident");
   h.method = "POST";
