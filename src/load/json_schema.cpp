@@ -329,7 +329,9 @@ JsonSyntaxError json_syntax_error(std::string_view text, const nlohmann::json::o
   nlohmann::json::sax_parse(text, &where);
   // The parser stops after the number's last character; point at its first.
   std::size_t first = std::min<std::size_t>(where.byte == 0 ? 0 : where.byte - 1, text.size());
-  const auto in_number = [](char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; };
+  const auto in_number = [](char c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+  };
   while (first > 0 && in_number(text[first - 1])) --first;
   JsonSyntaxError out = at_byte(text, first + 1);
   out.message = "a number too large for a JSON number";
