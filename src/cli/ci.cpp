@@ -212,7 +212,8 @@ RunOutcome run_one(const ScenarioBundle& bundle, std::uint64_t seed, const std::
   Journal journal;
   journal.keep_events(false);
   JournalDigest digest(/*series=*/!out.empty());
-  journal.subscribe([&digest](const Event& e) { digest.add(e); });
+  // No background writer (JournalBackground): `--jobs` already gives each core a run.
+  journal.subscribe_behind([&digest](const Event& e) { digest.add(e); });
   std::unique_ptr<std::ostream> sink;
   std::filesystem::path dir;
   if (!out.empty()) {

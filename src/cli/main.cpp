@@ -115,8 +115,11 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   journal.set_sink(journal_file.get());
   journal.keep_events(false);
   JournalDigest digest;
-  journal.subscribe([&digest](const Event& e) { digest.add(e); });
+  journal.subscribe_behind([&digest](const Event& e) { digest.add(e); });
   RunTraces traces(out_dir, bundle, trace_flags, journal);
+  // The journal's lines, the scorer and the traces run on a second thread, a batch of events
+  // behind the simulation: the same bytes, written while the next requests are simulated.
+  const JournalBackground background(journal);
   const SimStats stats = run_simulation(bundle, options, journal);
   journal.flush();
   finish_journal_output(*journal_file);

@@ -31,7 +31,7 @@ RunTraces::RunTraces(const std::filesystem::path& dir, const ScenarioBundle& bun
   options.sample = flags.sample;
   options.vendor_models = vendor_models(bundle);
   writer_ = std::make_unique<TraceWriter>(file_, std::move(options));
-  journal.subscribe([w = writer_.get()](const Event& e) { w->observe(e); });
+  journal.subscribe_behind([w = writer_.get()](const Event& e) { w->observe(e); });
 }
 
 std::map<std::string, std::string> vendor_models(const ScenarioBundle& bundle) {

@@ -3,12 +3,17 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <istream>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -662,8 +667,30 @@ JournalRead read_journal_tolerant(std::istream& in) {
   return r;
 }
 
+// The background writer: batches of events in journal order, written and observed on its
+// thread. The appending thread fills a batch and hands it over at its next append() once it
+// holds kBatchEvents (so last() stays valid until then); at most kMaxQueued batches wait,
+// which bounds the memory a slow writer can make the run hold.
+struct Journal::Behind {
+  static constexpr std::size_t kBatchEvents = 256;
+  static constexpr std::size_t kMaxQueued = 4;
+
+  std::mutex mutex;
+  std::condition_variable work;  // a batch is queued, or closing
+  std::condition_variable done;  // a batch is finished
+  std::deque<std::vector<Event>> queue;
+  std::vector<std::vector<Event>> spare;  // finished batches' vectors, for their capacity
+  bool busy = false;                      // the thread is working on a batch
+  bool closing = false;
+  std::exception_ptr error;  // the first exception of the sink or an observer
+  std::thread thread;
+};
+
+Journal::Journal() = default;
+
 Journal::~Journal() {
   try {
+    stop_background();
     flush();
   } catch (...) {
     // A destructor must not throw; a sink that throws has already lost the run's tail.
@@ -678,8 +705,10 @@ void Journal::append(SimTime t, EventBody body) {
     pending_.push_back(Event{t, std::move(body)});
     return;
   }
+  if (behind_ && batch_.size() >= Behind::kBatchEvents) hand_off();
   record(t, std::move(body));
-  if (subscribers_.empty()) return;
+  const bool behind_here = !behind_ && !behind_subscribers_.empty();
+  if (subscribers_.empty() && !behind_here) return;
 
   dispatching_ = true;
   std::size_t next = 0;  // index into pending_ of the next queued event
@@ -687,6 +716,9 @@ void Journal::append(SimTime t, EventBody body) {
     for (;;) {
       const Event& e = last();
       for (const auto& fn : subscribers_) fn(e);
+      if (behind_here) {
+        for (const auto& fn : behind_subscribers_) fn(e);
+      }
       if (next == pending_.size()) break;
       Event& queued = pending_[next++];
       record(queued.t, std::move(queued.body));
@@ -706,12 +738,20 @@ void Journal::record(SimTime t, EventBody&& body) {
   ++recorded_;
   if (keep_) {
     events_.push_back(Event{t, std::move(body)});
+  } else if (behind_) {
+    Event& e = batch_.emplace_back();  // in place: no temporary Event to move
+    e.t = t;
+    e.body = std::move(body);
+    return;  // the background writer writes its line
   } else {
     last_.t = t;
     last_.body = std::move(body);
   }
-  if (sink_ == nullptr) return;
-  append_json(buffer_, last());
+  if (sink_ != nullptr) write_line(last());
+}
+
+void Journal::write_line(const Event& e) {
+  append_json(buffer_, e);
   buffer_.push_back('\n');
   if (buffer_.size() > kFlushThreshold) {
     sink_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
@@ -719,13 +759,105 @@ void Journal::record(SimTime t, EventBody&& body) {
   }
 }
 
+void Journal::start_background() {
+  if (keep_ || behind_) return;
+  behind_ = std::make_unique<Behind>();
+  batch_.reserve(Behind::kBatchEvents);
+  Behind& b = *behind_;
+  b.thread = std::thread([this, &b] {
+    std::unique_lock<std::mutex> lock(b.mutex);
+    for (;;) {
+      b.work.wait(lock, [&] { return b.closing || !b.queue.empty(); });
+      if (b.queue.empty()) return;
+      std::vector<Event> batch = std::move(b.queue.front());
+      b.queue.pop_front();
+      b.busy = true;
+      const bool failed = b.error != nullptr;
+      lock.unlock();
+      std::exception_ptr error;
+      if (!failed) {
+        try {
+          for (const Event& e : batch) {
+            if (sink_ != nullptr) write_line(e);
+            for (const auto& fn : behind_subscribers_) fn(e);
+          }
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
+      batch.clear();  // the events are freed here, off the appending thread
+      lock.lock();
+      if (error && !b.error) b.error = error;
+      b.spare.push_back(std::move(batch));
+      b.busy = false;
+      b.done.notify_all();
+    }
+  });
+}
+
+void Journal::hand_off() {
+  Behind& b = *behind_;
+  std::unique_lock<std::mutex> lock(b.mutex);
+  b.done.wait(lock, [&] { return b.queue.size() < Behind::kMaxQueued; });
+  b.queue.push_back(std::move(batch_));
+  batch_.clear();  // a moved-from vector is valid but unspecified
+  if (!b.spare.empty()) {
+    batch_ = std::move(b.spare.back());
+    b.spare.pop_back();
+  }
+  b.work.notify_one();
+  std::exception_ptr error = b.error;
+  lock.unlock();
+  if (batch_.capacity() < Behind::kBatchEvents) batch_.reserve(Behind::kBatchEvents);
+  if (error) std::rethrow_exception(error);
+}
+
+void Journal::drain() {
+  if (!behind_) return;
+  if (!batch_.empty()) hand_off();
+  Behind& b = *behind_;
+  std::unique_lock<std::mutex> lock(b.mutex);
+  b.done.wait(lock, [&] { return b.queue.empty() && !b.busy; });
+  if (b.error) std::rethrow_exception(b.error);
+}
+
+void Journal::stop_background() {
+  if (!behind_) return;
+  std::exception_ptr error;
+  try {
+    drain();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  {
+    const std::lock_guard<std::mutex> lock(behind_->mutex);
+    behind_->closing = true;
+  }
+  behind_->work.notify_one();
+  behind_->thread.join();
+  behind_.reset();
+  batch_.clear();
+  if (error) std::rethrow_exception(error);
+}
+
 void Journal::flush() {
+  drain();
   if (sink_ == nullptr) return;
   if (!buffer_.empty()) {
     sink_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     buffer_.clear();
   }
   sink_->flush();
+}
+
+JournalBackground::JournalBackground(Journal& journal) : journal_(journal) { journal_.start_background(); }
+
+JournalBackground::~JournalBackground() {
+  try {
+    journal_.stop_background();
+  } catch (...) {
+    // Dropped: the run's own flush() has reported it, or the run is already unwinding.
+  }
 }
 
 }  // namespace gameday

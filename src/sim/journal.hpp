@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -379,10 +380,13 @@ JournalScan scan_journal(std::istream& in, const std::function<void(Event&, std:
 
 /// The append-only journal of a run. Keeps events in memory (unless keep_events(false)) and,
 /// when a sink is set, writes each as a JSON line as it is appended (buffered); subscribers see
-/// each event as it is recorded.
+/// each event as it is recorded. A journal that keeps no events can hand the writing of its
+/// lines and its read-only observers (subscribe_behind) to a background thread
+/// (JournalBackground): the file and what the observers see are the same bytes and the same
+/// sequence, a batch of events later.
 class Journal {
  public:
-  Journal() = default;
+  Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
   ~Journal();
@@ -404,19 +408,37 @@ class Journal {
   void keep_events(bool keep) { keep_ = keep; }
   /// Every event so far, in order (empty when events are not kept).
   const std::vector<Event>& events() const { return events_; }
-  /// The event recorded last (kept or not); undefined before the first append.
-  const Event& last() const { return keep_ ? events_.back() : last_; }
+  /// The event recorded last (kept or not); undefined before the first append, and with a
+  /// background writer after flush().
+  const Event& last() const { return keep_ ? events_.back() : behind_ ? batch_.back() : last_; }
   /// How many events were recorded, kept or not.
   std::size_t size() const { return recorded_; }
   /// Observers called after each append (detectors, live event stream). An observer may
   /// append(): that event is recorded and delivered once the current one has reached every
   /// observer, so all observers see events in journal order. Do not subscribe() from inside one.
   void subscribe(std::function<void(const Event&)> fn) { subscribers_.push_back(std::move(fn)); }
+  /// Observers that only read (the scorer, the traces writer): they must not append() and must
+  /// not touch what the appending thread uses. They see every event in journal order, after
+  /// the subscribe() observers have seen it: at once, or with a background writer running, on
+  /// its thread, a batch later (all of them by the time flush() returns). Do not call from
+  /// inside an observer.
+  void subscribe_behind(std::function<void(const Event&)> fn) { behind_subscribers_.push_back(std::move(fn)); }
 
  private:
+  friend class JournalBackground;
+  struct Behind;  // the background writer's thread and queue
+
   // Stores the event and writes its line to the buffer (and the buffer to the sink when full).
   // The body moves once, straight into its place (a request's event has some twenty strings).
+  // With a background writer, it goes to the batch instead.
   void record(SimTime t, EventBody&& body);
+  // Writes one event's line to the buffer, and the buffer to the sink when full.
+  void write_line(const Event& e);
+  // The background writer: start, hand it the batch, wait for it to catch up, stop.
+  void start_background();
+  void hand_off();
+  void drain();
+  void stop_background();
 
   std::vector<Event> events_;
   bool keep_ = true;
@@ -427,6 +449,27 @@ class Journal {
   std::ostream* sink_ = nullptr;
   std::string buffer_;
   std::vector<std::function<void(const Event&)>> subscribers_;
+  std::vector<std::function<void(const Event&)>> behind_subscribers_;
+  std::unique_ptr<Behind> behind_;  // set while a background writer runs
+  std::vector<Event> batch_;         // recorded, not yet handed to the background writer
+};
+
+/// Runs a journal's line writing and its subscribe_behind() observers on a background thread
+/// for as long as it lives, so a long simulated run formats, writes and scores its events on
+/// a second core while the first simulates. Only for a journal that keeps no events (with
+/// keep_events(true), nothing changes). Start it after every subscribe_behind(), and declare
+/// it after the observers' objects (it is
+/// destroyed first, and its destructor waits for the thread before they go). An observer's or
+/// the sink's exception is rethrown by the next append() or flush(); the destructor drops it.
+class JournalBackground {
+ public:
+  explicit JournalBackground(Journal& journal);
+  JournalBackground(const JournalBackground&) = delete;
+  JournalBackground& operator=(const JournalBackground&) = delete;
+  ~JournalBackground();
+
+ private:
+  Journal& journal_;
 };
 
 }  // namespace gameday

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -595,6 +596,116 @@ TEST_CASE("A journal that keeps no events still writes and delivers each one", "
   CHECK(std::holds_alternative<RunEndEvent>(j.last().body));
   std::istringstream in(sink.str());
   CHECK(read_journal(in).size() == 4);
+}
+
+namespace {
+
+// What a journal wrote and what its observers saw, for the same appends with and without a
+// background writer: a detector-like observer appends an alert after every unsafe request.
+struct Written {
+  std::string file;
+  std::vector<std::string> observed;  // subscribe()
+  std::vector<std::string> behind;    // subscribe_behind()
+};
+
+Written write_run(bool background, std::size_t requests) {
+  std::ostringstream sink;
+  Written w;
+  {
+    Journal j;
+    j.keep_events(false);
+    j.set_sink(&sink);
+    std::vector<std::string> behind;
+    j.subscribe([&](const Event& e) {
+      w.observed.push_back(event_type(e.body));
+      if (const auto* r = std::get_if<RequestEvent>(&e.body); r && r->unsafe) {
+        j.append(e.t, AlertFireEvent{"Unsafe", "page", 1, r->unsafe_kind});
+      }
+    });
+    j.subscribe_behind([&](const Event& e) {
+      behind.push_back(std::string(event_type(e.body)) + "@" + std::to_string(e.t));
+    });
+    std::optional<JournalBackground> writer;
+    if (background) writer.emplace(j);
+    j.append(0, RunStartEvent{});
+    for (std::size_t i = 0; i < requests; ++i) {
+      RequestEvent r = sample_request();
+      r.id = i;
+      r.unsafe = i % 97 == 5;
+      r.unsafe_kind = r.unsafe ? "hallucination" : "";
+      j.append(static_cast<SimTime>(i + 1), r);
+      // The event recorded last is readable until the next append: the request, or the
+      // alert its observer appended.
+      if (r.unsafe) {
+        REQUIRE(std::holds_alternative<AlertFireEvent>(j.last().body));
+      } else {
+        REQUIRE(std::get<RequestEvent>(j.last().body).id == i);
+      }
+    }
+    j.append(static_cast<SimTime>(requests + 1), RunEndEvent{"completed"});
+    j.flush();
+    // Every line is out and every behind observer has run once flush() returns.
+    w.file = sink.str();
+    w.behind = behind;
+  }
+  REQUIRE(sink.str() == w.file);  // nothing more came after flush()
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("A background writer writes the same bytes and feeds observers the same events in order", "[sim][journal]") {
+  // Several batches and a partial one; and a run smaller than one batch.
+  for (const std::size_t requests : {3000u, 7u}) {
+    const Written in_place = write_run(false, requests);
+    const Written behind = write_run(true, requests);
+    REQUIRE(behind.file == in_place.file);
+    REQUIRE(behind.observed == in_place.observed);
+    REQUIRE(behind.behind == in_place.behind);
+    REQUIRE(in_place.behind.size() == in_place.observed.size());
+    std::istringstream in(behind.file);
+    REQUIRE(read_journal(in).size() == requests + 2 + (requests + 91) / 97);
+  }
+}
+
+TEST_CASE("A background observer's exception is rethrown by flush and the writer stops cleanly", "[sim][journal]") {
+  std::ostringstream sink;
+  Journal j;
+  j.keep_events(false);
+  j.set_sink(&sink);
+  std::size_t seen = 0;
+  j.subscribe_behind([&](const Event&) {
+    if (++seen == 300) throw std::runtime_error("traces disk full");
+  });
+  {
+    JournalBackground writer(j);
+    j.append(0, RunStartEvent{});
+    // The failure happens on the writer's thread; a later append() or flush() reports it.
+    bool thrown = false;
+    try {
+      for (int i = 1; i < 2000; ++i) j.append(i, sample_request());
+      j.flush();
+    } catch (const std::runtime_error& e) {
+      thrown = true;
+      CHECK(std::string(e.what()) == "traces disk full");
+    }
+    CHECK(thrown);
+    CHECK_THROWS_AS(j.flush(), std::runtime_error);
+  }  // the writer's destructor drops the error and joins its thread
+  CHECK(seen == 300);  // nothing observed after the failure
+  CHECK(sink.str().size() > 0);
+}
+
+TEST_CASE("A background writer changes nothing for a journal that keeps its events", "[sim][journal]") {
+  Journal j;
+  std::vector<SimTime> behind;
+  j.subscribe_behind([&](const Event& e) { behind.push_back(e.t); });
+  JournalBackground writer(j);
+  for (const Event& e : one_of_each()) j.append(e.t, e.body);
+  // Kept events are delivered in place, at once.
+  REQUIRE(behind.size() == one_of_each().size());
+  REQUIRE(j.events().size() == one_of_each().size());
+  REQUIRE(&j.last() == &j.events().back());
 }
 
 TEST_CASE("scan_journal hands out each event with its line number and drops a cut tail", "[sim][journal]") {
