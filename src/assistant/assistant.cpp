@@ -178,6 +178,7 @@ struct Assistant::Call {
   SimTime call_started = 0;  // when the outstanding dependency call was made
   std::size_t span_mark = 0;  // size of the call's span fault list when it was made
   std::uint64_t op = 0;  // token of the outstanding operation; stale callbacks compare and drop
+  std::uint64_t timeout = 0;  // the outstanding EHR or model call's timeout (TimeoutQueue token)
   bool finished = false;
   std::size_t wait_ix = kNotWaiting;  // its place in Assistant::waiting_
   static constexpr std::size_t kNotWaiting = static_cast<std::size_t>(-1);
@@ -454,7 +455,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
   const std::uint64_t op = ++call->op;
   ++call->answer.ehr_calls;
   begin_call(call, Dependency::kEhr, std::string(), req.resource_type, call->answer.ehr_fault_ids);
-  scheduler_.after(config_.ehr_timeout, [this, weak = std::weak_ptr<Call>(call), op, step, attempt] {
+  call->timeout = ehr_timeouts_.arm([this, weak = std::weak_ptr<Call>(call), op, step, attempt] {
     const std::shared_ptr<Call> c = weak.lock();  // gone: it finished long ago
     if (!c || c->finished || c->op != op) return;
     release_hold(*c);
@@ -472,6 +473,7 @@ void Assistant::ehr_step(const std::shared_ptr<Call>& call, std::size_t step, in
     const std::shared_ptr<Call> rq = weak.lock();  // gone: it finished (after a timeout) long ago
     if (!rq || rq->finished || rq->op != op) return;
     release_hold(*rq);
+    ehr_timeouts_.disarm(rq->timeout);  // it would find the operation over and do nothing
     if (!out.fault_ids.empty()) append_unique(rq->answer.ehr_fault_ids, out.fault_ids);
     DependencyCall& made = record_call(rq, Dependency::kEhr, std::string(), out.status);
     made.resource = rq->ehr_request.resource_type;
@@ -679,7 +681,7 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
   const std::uint64_t op = ++call->op;
   ++call->answer.attempts;
   begin_call(call, Dependency::kVendor, route, std::string(), call->answer.model_fault_ids);
-  scheduler_.after(config_.model_timeout, [this, weak = std::weak_ptr<Call>(call), op, route, attempt, failed_over] {
+  call->timeout = model_timeouts_.arm([this, weak = std::weak_ptr<Call>(call), op, route, attempt, failed_over] {
     const std::shared_ptr<Call> c = weak.lock();  // gone: it finished long ago
     if (!c || c->finished || c->op != op) return;
     release_hold(*c);
@@ -690,6 +692,7 @@ void Assistant::call_model(const std::shared_ptr<Call>& call, const std::string&
     const std::shared_ptr<Call> c = weak.lock();  // gone: it finished (after a timeout) long ago
     if (!c || c->finished || c->op != op) return;
     release_hold(*c);
+    model_timeouts_.disarm(c->timeout);  // it would find the operation over and do nothing
     on_model_result(c, route, attempt, failed_over, &out);
   }, &call->answer.model_fault_ids);
 }

@@ -16,6 +16,7 @@
 #include "spec/model.hpp"
 #include "sim/journal.hpp"
 #include "sim/scheduler.hpp"
+#include "sim/timeouts.hpp"
 #include "workload/task.hpp"
 
 namespace gameday {
@@ -319,6 +320,10 @@ class Assistant final : public AnswerService {
   std::vector<std::shared_ptr<Call>> waiting_;
   void hold(const std::shared_ptr<Call>& call);
   void release_hold(Call& call);
+  // The EHR and model calls' timeouts (each of one length, config_): an answered call disarms
+  // its own, so the scheduler's queue does not hold one event per call for the timeout's length.
+  TimeoutQueue ehr_timeouts_{scheduler_, config_.ehr_timeout};
+  TimeoutQueue model_timeouts_{scheduler_, config_.model_timeout};
 };
 
 }  // namespace gameday

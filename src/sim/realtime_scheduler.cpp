@@ -91,6 +91,20 @@ void RealTimeScheduler::at(SimTime t, EventFn fn) {
   wake_.notify_one();
 }
 
+std::uint64_t RealTimeScheduler::reserve_place() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return seq_++;
+}
+
+void RealTimeScheduler::at_place(SimTime t, std::uint64_t place, EventFn fn) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    heap_.push_back(Item{t, place, std::move(fn)});
+    std::push_heap(heap_.begin(), heap_.end(), Later{});
+  }
+  wake_.notify_one();
+}
+
 void RealTimeScheduler::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);

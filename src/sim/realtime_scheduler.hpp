@@ -28,6 +28,10 @@ class RealTimeScheduler final : public Scheduler {
   void restart_clock();
   /// Thread-safe. Runs `fn` at scenario time `t` (now if `t` is in the past).
   void at(SimTime t, EventFn fn) override;
+  /// Thread-safe.
+  std::uint64_t reserve_place() override;
+  /// Thread-safe.
+  void at_place(SimTime t, std::uint64_t place, EventFn fn) override;
   /// Thread-safe: runs `fn` on the loop thread as soon as it is free (how other threads, e.g.
   /// an HTTP server's, hand work to the single-threaded engine).
   void post(EventFn fn) { at(0, std::move(fn)); }

@@ -4,7 +4,9 @@
 
 namespace gameday {
 
-void VirtualScheduler::at(SimTime t, EventFn fn) {
+void VirtualScheduler::at(SimTime t, EventFn fn) { at_place(t, seq_++, std::move(fn)); }
+
+void VirtualScheduler::at_place(SimTime t, std::uint64_t place, EventFn fn) {
   if (t < now_) t = now_;
   std::uint32_t i;
   if (!free_.empty()) {
@@ -15,7 +17,7 @@ void VirtualScheduler::at(SimTime t, EventFn fn) {
     if ((i >> kChunkBits) == chunks_.size()) chunks_.push_back(std::make_unique<EventFn[]>(1u << kChunkBits));
   }
   slot(i) = std::move(fn);
-  push_key(Key{t, seq_++, i});
+  push_key(Key{t, place, i});
 }
 
 void VirtualScheduler::push_key(const Key& k) {

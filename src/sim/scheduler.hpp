@@ -30,6 +30,12 @@ class Scheduler : public Clock {
   virtual void at(SimTime t, EventFn fn) = 0;
   /// Runs `fn` after `d` from now.
   void after(Duration d, EventFn fn) { at(now() + (d < 0 ? 0 : d), std::move(fn)); }
+  /// Takes, without scheduling anything, the place in the same-time order that an event
+  /// scheduled now would get: events scheduled later run after it at any shared time.
+  virtual std::uint64_t reserve_place() = 0;
+  /// Runs `fn` at `t` (clamped to now) in the place `place` from reserve_place(), as if it had
+  /// been scheduled when the place was taken. Each place may be used once.
+  virtual void at_place(SimTime t, std::uint64_t place, EventFn fn) = 0;
 };
 
 /// The discrete-event scheduler: one thread, virtual time that jumps to the next event.
@@ -38,6 +44,8 @@ class VirtualScheduler final : public Scheduler {
  public:
   SimTime now() const override { return now_; }
   void at(SimTime t, EventFn fn) override;
+  std::uint64_t reserve_place() override { return seq_++; }
+  void at_place(SimTime t, std::uint64_t place, EventFn fn) override;
   /// Runs events in order until the queue is empty or the next event is after `end`;
   /// leaves now() at `end` (or at the last event when the queue drained earlier... at `end`).
   void run_until(SimTime end);

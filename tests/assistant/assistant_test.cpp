@@ -261,8 +261,35 @@ TEST_CASE("An answered request is freed when it finishes, before its timeouts co
   }
   const auto& cfg = h.fakes.assistant;
   REQUIRE(answered_at < std::min(cfg.model_timeout, cfg.ehr_timeout));
-  REQUIRE(h.scheduler.pending() > 0);  // the model and EHR timeouts still wait in the queue
-  REQUIRE(live.expired());             // but hold the request only weakly
+  REQUIRE(h.scheduler.pending() > 0);  // the timeouts' events still wait in the queue
+  REQUIRE(live.expired());             // but the request is not held
+}
+
+TEST_CASE("Answered calls disarm their timeouts so the scheduler holds one event per kind", "[assistant]") {
+  Harness h;
+  Rng rng(5);
+  std::vector<Task> tasks;
+  for (int i = 0; i < 40; ++i) tasks.push_back(h.factory.random(TaskType::kPriorAuthStatus, rng));
+  int answered = 0;
+  Duration slowest = 0;
+  // Forty requests a few milliseconds apart, all answered before any timeout comes due.
+  for (const Task& t : tasks) {
+    h.assistant->handle(t, [&](const Answer& a) {
+      ++answered;
+      slowest = std::max(slowest, a.latency);
+    });
+    h.scheduler.run_until(h.scheduler.now() + 5 * kMillisecond);
+  }
+  for (int i = 0; i < 1000 && answered < 40; ++i) h.scheduler.run_until(h.scheduler.now() + 10 * kMillisecond);
+  REQUIRE(answered == 40);
+  REQUIRE(slowest < std::min(h.fakes.assistant.ehr_timeout, h.fakes.assistant.model_timeout));
+  // Before, every call left its timeout queued until it came due (80 events); now the EHR and
+  // the model timeouts each have at most one event, for the earliest (disarmed) one.
+  CHECK(h.scheduler.pending() <= 2);
+  const std::uint64_t before = h.scheduler.executed();
+  h.scheduler.run_until(h.scheduler.now() + kHour);
+  CHECK(h.scheduler.executed() - before <= 2);
+  CHECK(h.scheduler.pending() == 0);
 }
 
 TEST_CASE("A request that gave up on a slow vendor is freed while the slow answers are still on their way", "[assistant]") {

@@ -346,6 +346,8 @@ class TickingScheduler final : public Scheduler {
  public:
   SimTime now() const override { return inner.now() + ++ticks; }
   void at(SimTime t, EventFn fn) override { inner.at(t, std::move(fn)); }
+  std::uint64_t reserve_place() override { return inner.reserve_place(); }
+  void at_place(SimTime t, std::uint64_t place, EventFn fn) override { inner.at_place(t, place, std::move(fn)); }
   VirtualScheduler inner;
   mutable SimTime ticks = 0;
 };
