@@ -458,9 +458,9 @@ class Journal {
 /// for as long as it lives, so a long simulated run formats, writes and scores its events on
 /// a second core while the first simulates. Only for a journal that keeps no events (with
 /// keep_events(true), nothing changes). Start it after every subscribe_behind(), and declare
-/// it after the observers' objects (it is
-/// destroyed first, and its destructor waits for the thread before they go). An observer's or
-/// the sink's exception is rethrown by the next append() or flush(); the destructor drops it.
+/// it after the journal and the observers' objects: it is destroyed first, and its destructor
+/// waits for the thread before they go. An observer's or the sink's exception is rethrown by
+/// the next append() or flush(); the destructor drops it.
 class JournalBackground {
  public:
   explicit JournalBackground(Journal& journal);

@@ -23,7 +23,8 @@ class Clock {
 /// A callback run by a Scheduler (move-only; small captures live inline, without allocating).
 using EventFn = InlineFunction<void(), 384>;
 
-/// Runs callbacks at given times. Events at the same time run in the order they were scheduled.
+/// Runs callbacks at given times. Events at the same time run in the order they were scheduled
+/// (an event scheduled with at_place(), in the place reserved for it).
 class Scheduler : public Clock {
  public:
   /// Runs `fn` at absolute time `t` (clamped to now if `t` is in the past).
