@@ -1,9 +1,11 @@
 // Simulation speed and memory: one hour of the latency-spike scenario at 20 requests/s as
 // `gameday run` runs it (journal written to a file as it is appended, never held; the scorer
-// fed event by event), the same with the journal zstd-compressed, and a rate sweep (5, 20, 80,
+// fed event by event; both on the journal's writer thread), the same with the journal
+// zstd-compressed, all on one thread, and with the traces file, and a rate sweep (5, 20, 80,
 // 300 requests/s by default) for the cost per request and the heap each rate needs, against
 // a bare event-queue loop with the same number of events, measured in the same run. Prints
-// figures and ratios; never passes or fails on timing.
+// figures and ratios (wall time, and CPU time over both threads); never passes or fails on
+// timing.
 //
 //   build/gameday_bench [--rate R] [--minutes M] [--repeat N] [--sweep 5,20,80,300]
 #include <malloc.h>
