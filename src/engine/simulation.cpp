@@ -19,6 +19,7 @@
 #include "sim/realtime_scheduler.hpp"
 #include "sim/rng.hpp"
 #include "sim/scheduler.hpp"
+#include "sim/timeouts.hpp"
 #include "slo/burn_windows.hpp"
 #include "slo/detector.hpp"
 #include "workload/task.hpp"
@@ -385,10 +386,10 @@ bool run_timeline(RealTimeScheduler& scheduler, SimTime end, const std::atomic<b
 // A user request in flight. The caller gives up after client_timeout; whichever of the answer
 // and the timeout comes first is journaled.
 struct PendingRequest {
-  PendingRequest(Task&& t, SimTime at, std::uint64_t n) : task(std::move(t)), arrival(at), number(n) {}
+  PendingRequest(Task&& t, SimTime at) : task(std::move(t)), arrival(at) {}
   Task task;
   SimTime arrival;
-  std::uint64_t number;  // arrival order from 0: its place in EngineRun::give_ups
+  std::uint64_t give_up = 0;  // its give-up's token in EngineRun::give_ups
   bool done = false;
   std::weak_ptr<const Answer> live;  // the answer in progress (its spans), for a timeout
 };
@@ -436,7 +437,6 @@ struct EngineRun {
   void schedule_probes();
   void on_arrival(Task&& task);
   void give_up(const std::shared_ptr<PendingRequest>& p);
-  void give_ups_due();
   void answered(const std::shared_ptr<PendingRequest>& p, const Answer& a);
   void maybe_correct(const RequestEvent& r);
   SimStats finish();
@@ -486,13 +486,10 @@ struct EngineRun {
   // Clinician corrections draw from their own random stream: the draws shift nothing else.
   Rng correction_rng = Rng::for_component(seed, "corrections");
   const Duration client_timeout = scenario.workload.client_timeout;
-  // The callers' give-ups, in deadline order: every request waits the same client_timeout, so
-  // deadlines come in arrival order and one scheduled event (for the earliest) serves them all,
-  // instead of one per request in the scheduler's queue for client_timeout. An answered
-  // request's entry lets go of it at once (an empty pointer waits in its place), so what the
-  // queue holds for client_timeout is 24 bytes a request, not the request.
-  std::deque<std::pair<SimTime, std::shared_ptr<PendingRequest>>> give_ups;
-  std::uint64_t give_ups_front = 0;  // the arrival number of give_ups.front()
+  // The callers' give-ups: every request waits the same client_timeout, so one scheduled event
+  // (for the earliest) serves them all, instead of one per request in the scheduler's queue for
+  // client_timeout. An answered request disarms its give-up, which lets go of the request at once.
+  TimeoutQueue give_ups{scheduler, client_timeout};
   Workload workload{scenario.workload, factory, scheduler, Rng::for_component(seed, "workload.arrivals"),
                     Rng::for_component(seed, "workload.tasks")};
 };
@@ -625,30 +622,11 @@ void EngineRun<S>::schedule_probes() {
 template <class S>
 void EngineRun<S>::on_arrival(Task&& task) {
   ++stats.requests;
-  auto p = std::make_shared<PendingRequest>(std::move(task), scheduler.now(), stats.requests - 1);
-  give_ups.emplace_back(scheduler.now() + std::max<Duration>(client_timeout, 0), p);
-  if (give_ups.size() == 1) scheduler.at(give_ups.front().first, [this] { give_ups_due(); });
+  auto p = std::make_shared<PendingRequest>(std::move(task), scheduler.now());
+  p->give_up = give_ups.arm([this, p] { give_up(p); });
   // The service points p->live at the answer in progress (an aliasing pointer: no allocation).
   const AnswerProgress progress(p, &p->live);
   service.ask(p->task, [this, p](const Answer& a) { answered(p, a); }, progress);
-}
-
-// The give-ups due now (answered requests are skipped); then the next one's event.
-template <class S>
-void EngineRun<S>::give_ups_due() {
-  const SimTime now = scheduler.now();
-  while (!give_ups.empty() && give_ups.front().first <= now) {
-    const std::shared_ptr<PendingRequest> p = std::move(give_ups.front().second);
-    give_ups.pop_front();
-    ++give_ups_front;
-    if (p) give_up(p);
-  }
-  // Requests answered by now need no event of their own.
-  while (!give_ups.empty() && !give_ups.front().second) {
-    give_ups.pop_front();
-    ++give_ups_front;
-  }
-  if (!give_ups.empty()) scheduler.at(give_ups.front().first, [this] { give_ups_due(); });
 }
 
 // The caller gave up: journal what the request had been through so far.
@@ -677,9 +655,8 @@ void EngineRun<S>::answered(const std::shared_ptr<PendingRequest>& p, const Answ
   const RequestEvent& r = std::get<RequestEvent>(journal.last().body);
   maybe_correct(r);
   detector.observe(scheduler.now(), r);
-  // Its give-up needs nothing more: the queue lets go (the caller's reference frees it).
-  const std::uint64_t ix = p->number - give_ups_front;
-  if (ix < give_ups.size()) give_ups[ix].second.reset();
+  // Its give-up needs nothing more: disarmed, it lets go (the caller's reference frees it).
+  give_ups.disarm(p->give_up);
 }
 
 // Clinician corrections: a share of the unsafe answers served to users is reported back after
