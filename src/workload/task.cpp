@@ -66,6 +66,10 @@ TaskFactory::PatientTasks TaskFactory::tasks_of(const std::string& patient_id) c
 }
 
 std::optional<Task> TaskFactory::make(TaskType type, const std::string& patient_id, Rng& rng) const {
+  // A patient of the world has its lookups done; an unknown id has nothing to look up.
+  if (const Patient* p = world_.patient(patient_id)) {
+    return make(type, patient_id, by_patient_[static_cast<std::size_t>(p - world_.patients().data())], rng);
+  }
   return make(type, patient_id, tasks_of(patient_id), rng);
 }
 
