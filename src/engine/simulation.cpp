@@ -394,6 +394,36 @@ struct PendingRequest {
   std::weak_ptr<const Answer> live;  // the answer in progress (its spans), for a timeout
 };
 
+// A user request's journal event, finished on the journal's writer thread when one runs (see
+// EventCompletion): the judge's truth, the names, the calls and the faults, read from the
+// request and the answer it holds (the assistant's own, which nothing changes once answered).
+// Its members are freed there too. `lexicon` and what the answer views (the system prompt)
+// belong to the run, which catches the journal up before they go.
+class RequestCompletion final : public EventCompletion {
+ public:
+  RequestCompletion(std::shared_ptr<PendingRequest> request, std::shared_ptr<const Answer> answer,
+                    const JudgeLexicon& lexicon, const std::vector<FaultSpec>* faults,
+                    std::optional<Judgement> judged)
+      : request_(std::move(request)),
+        answer_(std::move(answer)),
+        lexicon_(lexicon),
+        faults_(faults),
+        judged_(std::move(judged)) {}
+
+  void complete(EventBody& body) override {
+    const Task& task = request_->task;
+    if (!judged_) judged_ = judge(task, *answer_, lexicon_);
+    complete_request_event(std::get<RequestEvent>(body), task, *answer_, *judged_, faults_);
+  }
+
+ private:
+  std::shared_ptr<PendingRequest> request_;
+  std::shared_ptr<const Answer> answer_;
+  const JudgeLexicon& lexicon_;
+  const std::vector<FaultSpec>* faults_;
+  std::optional<Judgement> judged_;  // judged already (clinician corrections read it at once)
+};
+
 // The playbooks a run loads: none without playbooks; in a manual drill, without their time
 // triggers (people start them; alert triggers are not followed either: see page()).
 std::vector<Playbook> playbooks_for(const ScenarioBundle& bundle, const SimOptions& options) {
@@ -424,6 +454,15 @@ struct EngineRun {
   EngineRun(const ScenarioBundle& b, const SimOptions& o, Journal& j, S& s);
   EngineRun(const EngineRun&) = delete;
   EngineRun& operator=(const EngineRun&) = delete;
+  // Request events may still be completing on the journal's writer thread, reading the
+  // lexicon and the assistant's prompts: they finish before the run's parts go.
+  ~EngineRun() {
+    try {
+      journal.catch_up();
+    } catch (...) {
+      // Already reported by the run's own flush(), or the run is unwinding from an error.
+    }
+  }
 
   // Runs the scenario to its end (or an interrupt) and closes the journal; `mode` goes into
   // run_start ("simulated" | "live").
@@ -438,7 +477,7 @@ struct EngineRun {
   void on_arrival(Task&& task);
   void give_up(const std::shared_ptr<PendingRequest>& p);
   void answered(const std::shared_ptr<PendingRequest>& p, const Answer& a);
-  void maybe_correct(const RequestEvent& r);
+  void maybe_correct(const Task& task, bool unsafe);
   SimStats finish();
 
   const ScenarioBundle& bundle;
@@ -649,12 +688,29 @@ template <class S>
 void EngineRun<S>::answered(const std::shared_ptr<PendingRequest>& p, const Answer& a) {
   if (p->done) return;
   p->done = true;
-  const Judgement j = judge(p->task, a, lexicon);
-  journal.append(scheduler.now(), make_request_event(p->task, a, j, p->arrival, a.status,
-                                                     a.latency, fault_kinds));
-  const RequestEvent& r = std::get<RequestEvent>(journal.last().body);
-  maybe_correct(r);
-  detector.observe(scheduler.now(), r);
+  const SimTime now = scheduler.now();
+  // The answer as the assistant holds it (p->live points into it), for the event's completion
+  // to read later; an answer that is not (a drill's service, one finished before ask()
+  // returned) is judged and summarised at once.
+  std::shared_ptr<const Answer> held = p->live.lock();
+  if (held.get() != &a) {
+    const Judgement j = judge(p->task, a, lexicon);
+    journal.append(now, make_request_event(p->task, a, j, p->arrival, a.status, a.latency, fault_kinds));
+    const RequestEvent& r = std::get<RequestEvent>(journal.last().body);
+    maybe_correct(p->task, r.unsafe);
+    detector.observe(now, r);
+  } else {
+    // Clinician corrections draw on unsafe answers as they are served: judged at once then.
+    std::optional<Judgement> judged;
+    if (scenario.corrections.share > 0) judged = judge(p->task, a, lexicon);
+    const bool unsafe = judged && a.status == RequestStatus::kOk && judged->unsafe;
+    journal.append(now, request_signals(p->task, a, p->arrival, a.status, a.latency),
+                   std::make_unique<RequestCompletion>(p, std::move(held), lexicon, fault_kinds, std::move(judged)));
+    maybe_correct(p->task, unsafe);
+    // The event as appended may not be complete yet (its calls are filled in with the rest):
+    // the detector counts the calls from the answer.
+    detector.observe(now, std::get<RequestEvent>(journal.last().body), a.calls);
+  }
   // Its give-up needs nothing more: disarmed, it lets go (the caller's reference frees it).
   give_ups.disarm(p->give_up);
 }
@@ -662,12 +718,12 @@ void EngineRun<S>::answered(const std::shared_ptr<PendingRequest>& p, const Answ
 // Clinician corrections: a share of the unsafe answers served to users is reported back after
 // a sampled delay.
 template <class S>
-void EngineRun<S>::maybe_correct(const RequestEvent& r) {
+void EngineRun<S>::maybe_correct(const Task& task, bool unsafe) {
   const CorrectionSpec& corrections = scenario.corrections;
-  if (corrections.share <= 0 || !r.unsafe || r.probe) return;
+  if (corrections.share <= 0 || !unsafe || task.probe) return;
   if (!(correction_rng.uniform01() < corrections.share)) return;
   const Duration delay = sample(corrections.delay, correction_rng);
-  scheduler.after(delay, [this, c = CorrectionEvent{r.id, r.task_type, r.patient_ref}]() mutable {
+  scheduler.after(delay, [this, c = CorrectionEvent{task.id, to_string(task.type), patient_ref_of(task)}]() mutable {
     journal.append(scheduler.now(), std::move(c));
     detector.observe_correction(scheduler.now());
   });

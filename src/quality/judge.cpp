@@ -578,21 +578,25 @@ std::string root_cause(const Answer& a, const Judgement& j, RequestStatus status
 RequestEvent make_request_event(const Task& task, const Answer& answer, const Judgement& j,
                                 SimTime arrival, RequestStatus status, Duration latency,
                                 const std::vector<FaultSpec>* faults) {
+  RequestEvent r = request_signals(task, answer, arrival, status, latency);
+  complete_request_event(r, task, answer, j, faults);
+  return r;
+}
+
+std::string patient_ref_of(const Task& task) {
+  return !task.patient_ref.empty() ? task.patient_ref : World::pseudonym(task.patient_id, 0);
+}
+
+RequestEvent request_signals(const Task& task, const Answer& answer, SimTime arrival, RequestStatus status,
+                             Duration latency) {
   RequestEvent r;
   r.id = task.id;
-  r.task_type = to_string(task.type);
   r.probe = task.probe;
-  // A task made without a TaskFactory (a test's) has no world to salt its pseudonym with.
-  r.patient_ref = !task.patient_ref.empty() ? task.patient_ref : World::pseudonym(task.patient_id, 0);
   r.arrival = arrival;
   r.latency = latency;
   r.status = status;
-  r.vendor = answer.vendor;
-  r.model = answer.model;
-  r.prompt_version = answer.prompt_version;
   r.attempts = answer.attempts;
   r.ehr_calls = answer.ehr_calls;
-  r.cause = status == RequestStatus::kTimeout ? "client_timeout" : answer.cause;
   r.citations = static_cast<int>(answer.citations.size());
   r.citations_valid = answer.citations_valid;
   const bool served = status == RequestStatus::kOk;
@@ -600,6 +604,22 @@ RequestEvent make_request_event(const Task& task, const Answer& answer, const Ju
   r.refused = served && answer.refused;
   r.canary_seen = served && answer.canary_seen;
   r.phi_detected = served && answer.phi_detected;
+  r.phi_to_vendor = answer.phi_to_vendor;
+  r.phi_in_logs = answer.phi_in_logs;
+  r.redaction = answer.redaction;
+  return r;
+}
+
+void complete_request_event(RequestEvent& r, const Task& task, const Answer& answer, const Judgement& j,
+                            const std::vector<FaultSpec>* faults) {
+  const RequestStatus status = r.status;
+  r.task_type = to_string(task.type);
+  r.patient_ref = patient_ref_of(task);
+  r.vendor = answer.vendor;
+  r.model = answer.model;
+  r.prompt_version = answer.prompt_version;
+  r.cause = status == RequestStatus::kTimeout ? "client_timeout" : answer.cause;
+  const bool served = status == RequestStatus::kOk;
   r.correct = served && j.correct;
   r.unsafe = served && j.unsafe;
   r.unsafe_kind = r.unsafe ? j.unsafe_kind : "";
@@ -607,14 +627,11 @@ RequestEvent make_request_event(const Task& task, const Answer& answer, const Ju
   r.grounded = !served || j.grounded;
   r.injection_attempted = j.injection_attempted;
   r.injection_followed = served && j.injection_followed;
-  r.phi_to_vendor = answer.phi_to_vendor;
-  r.phi_in_logs = answer.phi_in_logs;
   r.root_cause = root_cause(answer, j, status, faults);
   r.calls = answer.calls;
-  r.redaction = answer.redaction;
   if (status == RequestStatus::kTimeout && answer.in_flight) {
     DependencyCall c = *answer.in_flight;
-    c.latency = arrival + latency - c.started;
+    c.latency = r.arrival + r.latency - c.started;
     const std::vector<std::string>& span = c.dependency == Dependency::kEhr      ? answer.ehr_fault_ids
                                            : c.dependency == Dependency::kVendor ? answer.model_fault_ids
                                                                                  : answer.embedding_fault_ids;
@@ -632,7 +649,6 @@ RequestEvent make_request_event(const Task& task, const Answer& answer, const Ju
       }
     }
   }
-  return r;
 }
 
 bool golden_case_passes(const GoldenCase& c, const Answer& answer, const Judgement& j,

@@ -112,9 +112,24 @@ std::string root_cause(const Answer& answer, const Judgement& j, RequestStatus s
 /// PHI only for served answers), truth from the judge and the spans (faults: change faults in
 /// effect, then EHR, then model fault ids, once each; root cause, see root_cause()).
 /// `status` may differ from answer.status when the caller gave up first (kTimeout).
+/// The same as request_signals() followed by complete_request_event().
 RequestEvent make_request_event(const Task& task, const Answer& answer, const Judgement& j,
                                 SimTime arrival, RequestStatus status, Duration latency,
                                 const std::vector<FaultSpec>* faults = nullptr);
+
+/// The pseudonym a request's events name its patient by: the task's, or for a task made without
+/// a TaskFactory (a test's), one from its patient id (no world to salt it with).
+std::string patient_ref_of(const Task& task);
+
+/// The first part of make_request_event(), without the judge: the id, timing, status, counts
+/// and the observable output checks (every field Detector::observe reads but the calls, which
+/// it can take from the answer). complete_request_event() fills in the rest.
+RequestEvent request_signals(const Task& task, const Answer& answer, SimTime arrival, RequestStatus status,
+                             Duration latency);
+/// The rest of make_request_event() on a request_signals() event `r` (its status and timing
+/// as set there): names, cause, truth from `j`, root cause, calls and faults.
+void complete_request_event(RequestEvent& r, const Task& task, const Answer& answer, const Judgement& j,
+                            const std::vector<FaultSpec>* faults = nullptr);
 
 /// Whether an answer meets a golden case's expectations; `reason` says why not.
 bool golden_case_passes(const GoldenCase& c, const Answer& answer, const Judgement& j,

@@ -675,11 +675,17 @@ struct Journal::Behind {
   static constexpr std::size_t kBatchEvents = 256;
   static constexpr std::size_t kMaxQueued = 4;
 
+  // Events in journal order, and each one's completion (null when it has none).
+  struct Batch {
+    std::vector<Event> events;
+    std::vector<std::unique_ptr<EventCompletion>> completions;
+  };
+
   std::mutex mutex;
   std::condition_variable work;  // a batch is queued, or closing
   std::condition_variable done;  // a batch is finished
-  std::deque<std::vector<Event>> queue;
-  std::vector<std::vector<Event>> spare;  // finished batches' vectors, for their capacity
+  std::deque<Batch> queue;
+  std::vector<Batch> spare;  // finished batches' vectors, for their capacity
   bool busy = false;                      // the thread is working on a batch
   bool closing = false;
   std::exception_ptr error;  // the first exception of the sink or an observer
@@ -734,6 +740,23 @@ void Journal::append(SimTime t, EventBody body) {
   dispatching_ = false;
 }
 
+void Journal::append(SimTime t, EventBody body, std::unique_ptr<EventCompletion> completion) {
+  // Completed at once unless the background writer can do it unseen: every subscribe()
+  // observer, and one appended from inside an observer, sees the completed event.
+  if (completion != nullptr && (!behind_ || dispatching_ || !subscribers_.empty())) {
+    completion->complete(body);
+    completion.reset();
+  }
+  if (completion == nullptr) {
+    append(t, std::move(body));
+    return;
+  }
+  // With a background writer and no subscribe() observers, append() only records.
+  if (batch_.size() >= Behind::kBatchEvents) hand_off();
+  record(t, std::move(body));
+  batch_completions_.back() = std::move(completion);
+}
+
 void Journal::record(SimTime t, EventBody&& body) {
   ++recorded_;
   if (keep_) {
@@ -742,6 +765,7 @@ void Journal::record(SimTime t, EventBody&& body) {
     Event& e = batch_.emplace_back();  // in place: no temporary Event to move
     e.t = t;
     e.body = std::move(body);
+    batch_completions_.emplace_back();
     return;  // the background writer writes its line
   } else {
     last_.t = t;
@@ -763,13 +787,14 @@ void Journal::start_background() {
   if (keep_ || behind_) return;
   behind_ = std::make_unique<Behind>();
   batch_.reserve(Behind::kBatchEvents);
+  batch_completions_.reserve(Behind::kBatchEvents);
   Behind& b = *behind_;
   b.thread = std::thread([this, &b] {
     std::unique_lock<std::mutex> lock(b.mutex);
     for (;;) {
       b.work.wait(lock, [&] { return b.closing || !b.queue.empty(); });
       if (b.queue.empty()) return;
-      std::vector<Event> batch = std::move(b.queue.front());
+      Behind::Batch batch = std::move(b.queue.front());
       b.queue.pop_front();
       b.busy = true;
       const bool failed = b.error != nullptr;
@@ -777,7 +802,9 @@ void Journal::start_background() {
       std::exception_ptr error;
       if (!failed) {
         try {
-          for (const Event& e : batch) {
+          for (std::size_t i = 0; i < batch.events.size(); ++i) {
+            Event& e = batch.events[i];
+            if (EventCompletion* c = batch.completions[i].get()) c->complete(e.body);
             if (sink_ != nullptr) write_line(e);
             for (const auto& fn : behind_subscribers_) fn(e);
           }
@@ -785,7 +812,9 @@ void Journal::start_background() {
           error = std::current_exception();
         }
       }
-      batch.clear();  // the events are freed here, off the appending thread
+      // The events and what their completions held are freed here, off the appending thread.
+      batch.events.clear();
+      batch.completions.clear();
       lock.lock();
       if (error && !b.error) b.error = error;
       b.spare.push_back(std::move(batch));
@@ -799,16 +828,19 @@ void Journal::hand_off() {
   Behind& b = *behind_;
   std::unique_lock<std::mutex> lock(b.mutex);
   b.done.wait(lock, [&] { return b.queue.size() < Behind::kMaxQueued; });
-  b.queue.push_back(std::move(batch_));
+  b.queue.push_back(Behind::Batch{std::move(batch_), std::move(batch_completions_)});
   batch_.clear();  // a moved-from vector is valid but unspecified
+  batch_completions_.clear();
   if (!b.spare.empty()) {
-    batch_ = std::move(b.spare.back());
+    batch_ = std::move(b.spare.back().events);
+    batch_completions_ = std::move(b.spare.back().completions);
     b.spare.pop_back();
   }
   b.work.notify_one();
   std::exception_ptr error = b.error;
   lock.unlock();
   if (batch_.capacity() < Behind::kBatchEvents) batch_.reserve(Behind::kBatchEvents);
+  if (batch_completions_.capacity() < Behind::kBatchEvents) batch_completions_.reserve(Behind::kBatchEvents);
   if (error) std::rethrow_exception(error);
 }
 
@@ -837,6 +869,7 @@ void Journal::stop_background() {
   behind_->thread.join();
   behind_.reset();
   batch_.clear();
+  batch_completions_.clear();
   if (error) std::rethrow_exception(error);
 }
 

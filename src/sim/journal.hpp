@@ -378,6 +378,20 @@ struct JournalScan {
 /// A bad line throws JournalError naming it (after the events before it were handed out).
 JournalScan scan_journal(std::istream& in, const std::function<void(Event&, std::size_t line)>& fn);
 
+/// What an event still lacks when it is appended, and how to fill it in: a request's truth,
+/// judged from the answer the completion holds. A journal that writes and observes its events
+/// on a background writer (JournalBackground) runs completions there, so the appending thread
+/// does not pay for work only the file and the read-only observers need; otherwise it runs them
+/// at once. Either way every line written and every observer sees the completed event.
+class EventCompletion {
+ public:
+  virtual ~EventCompletion() = default;
+  /// Fills in the rest of `body` (the event appended with this completion). It may run on
+  /// another thread than the appender's: it must read only what it owns, or what stays
+  /// unchanged until the appender's next Journal::catch_up().
+  virtual void complete(EventBody& body) = 0;
+};
+
 /// The append-only journal of a run. Keeps events in memory (unless keep_events(false)) and,
 /// when a sink is set, writes each as a JSON line as it is appended (buffered); subscribers see
 /// each event as it is recorded. A journal that keeps no events can hand the writing of its
@@ -395,6 +409,13 @@ class Journal {
   void set_sink(std::ostream* out) { sink_ = out; }
   /// Appends an event at time `t`.
   void append(SimTime t, EventBody body);
+  /// Appends an event that `completion` finishes (see EventCompletion): at once, or with a
+  /// background writer running and no subscribe() observers, on its thread (then last() is the
+  /// event as appended, not yet completed). A null completion is a plain append().
+  void append(SimTime t, EventBody body, std::unique_ptr<EventCompletion> completion);
+  /// Returns once the background writer (if any) has completed, written and observed every
+  /// event appended so far; rethrows its error. What completions read may change after it.
+  void catch_up() { drain(); }
   /// Reserves room for `n` events (avoids regrowing a long run's event list); nothing when
   /// events are not kept.
   void reserve(std::size_t n) {
@@ -452,6 +473,8 @@ class Journal {
   std::vector<std::function<void(const Event&)>> behind_subscribers_;
   std::unique_ptr<Behind> behind_;  // set while a background writer runs
   std::vector<Event> batch_;         // recorded, not yet handed to the background writer
+  // Parallel to batch_: each event's completion (null for most events but requests').
+  std::vector<std::unique_ptr<EventCompletion>> batch_completions_;
 };
 
 /// Runs a journal's line writing and its subscribe_behind() observers on a background thread

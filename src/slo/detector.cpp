@@ -267,9 +267,9 @@ std::optional<std::size_t> Detector::vendor_slot(std::string_view vendor, bool a
   return vendor_slots_.size() - 1;
 }
 
-void Detector::count_calls(std::uint32_t* c, const RequestEvent& r) {
+void Detector::count_calls(std::uint32_t* c, const std::vector<DependencyCall>& calls) {
   const std::size_t ehr_own = kFixedCounters + latency_thresholds_.size();
-  for (const DependencyCall& call : r.calls) {
+  for (const DependencyCall& call : calls) {
     const bool failed = call.failed();
     if (call.dependency == Dependency::kEhr) {
       ++c[kEhrCalls];
@@ -300,11 +300,11 @@ void Detector::count_calls(std::uint32_t* c, const RequestEvent& r) {
   }
 }
 
-void Detector::observe(SimTime completed_at, const RequestEvent& r) {
+void Detector::observe(SimTime completed_at, const RequestEvent& r, const std::vector<DependencyCall>& calls) {
   if (r.probe) return;
   const bool error = r.status != RequestStatus::kOk;
   const auto count = [&](std::uint32_t* c) {
-    if (!r.calls.empty()) count_calls(c, r);
+    if (!calls.empty()) count_calls(c, calls);
     ++c[kTotal];
     c[kErrors] += error;
     c[kCitationInvalid] += !r.citations_valid;
@@ -323,9 +323,9 @@ void Detector::observe(SimTime completed_at, const RequestEvent& r) {
     if (std::uint32_t* c = coarse_->at(completed_at)) count(c);
   }
   if (std::uint32_t* h = latencies_.at(completed_at)) ++h[LatencyBins::bin_of(r.latency)];
-  if (r.calls.empty()) return;
+  if (calls.empty()) return;
   if (std::uint32_t* h = ehr_latencies_.at(completed_at)) {
-    for (const DependencyCall& call : r.calls) {
+    for (const DependencyCall& call : calls) {
       if (call.dependency == Dependency::kEhr) ++h[LatencyBins::bin_of(call.latency)];
     }
   }

@@ -56,7 +56,10 @@ class Detector {
   /// completion time (`completed_at`), latency, status, citations_valid, schema_valid, refused,
   /// canary_seen, phi_detected (counted as reported, whatever the status). O(1). Requests older
   /// than the history the detector keeps are dropped.
-  void observe(SimTime completed_at, const RequestEvent& r);
+  void observe(SimTime completed_at, const RequestEvent& r) { observe(completed_at, r, r.calls); }
+  /// observe() with the request's dependency calls given apart from its event (the engine
+  /// counts them from the answer, before the event's own copy of them is filled in).
+  void observe(SimTime completed_at, const RequestEvent& r, const std::vector<DependencyCall>& calls);
 
   /// Feeds one clinician correction (a served answer reported as wrong) received at `t`. O(1).
   void observe_correction(SimTime t);
@@ -150,7 +153,7 @@ class Detector {
   std::optional<std::size_t> vendor_slot(std::string_view vendor) const;
   std::optional<std::size_t> vendor_slot(std::string_view vendor, bool assign);
   // Counts one request's dependency calls into the count buckets `c`.
-  void count_calls(std::uint32_t* c, const RequestEvent& r);
+  void count_calls(std::uint32_t* c, const std::vector<DependencyCall>& calls);
   // The (bad, total) counters of an SLO (latency kinds: its own bad counter, `own`).
   std::pair<std::size_t, std::size_t> slo_counters(const SloSpec& slo, std::size_t own);
   std::optional<double> ratio(std::size_t counter, std::size_t total, Duration window) const;

@@ -769,3 +769,59 @@ TEST_CASE("A run scored as it is journaled, keeping no events, scores as its who
     CHECK(fed.score.metrics.requests > 1000);
   }
 }
+
+TEST_CASE("A run on the journal's writer thread journals and scores as one kept in memory", "[engine][digest]") {
+  // With the writer thread, requests are judged and their events filled in there (unless
+  // clinician corrections need the judge at once); the file, the scores and the traces'
+  // inputs must not change. The latency incident times some requests out (the give-up path),
+  // the trap policy makes unsafe answers for the corrections to draw on.
+  ScenarioBundle corrected = quiet_bundle(30 * kMinute, 4);
+  corrected.fakes.world.policies.push_back(trap_policy());
+  corrected.scenario.workload.mix = {{"benefits_question", 1}};
+  corrected.scenario.corrections.share = 0.5;
+  corrected.scenario.corrections.delay = fixed(2 * kMinute);
+  ScenarioBundle slow = latency_bundle();
+  slow.scenario.workload.client_timeout = 8 * kSecond;
+  for (const ScenarioBundle* b : {&slow, &corrected}) {
+    INFO(b->scenario.name << (b->scenario.corrections.share > 0 ? " with corrections" : ""));
+    Journal kept;
+    run_simulation(*b, SimOptions{5, true}, kept);
+    const JournalDigestResult whole = digest_journal(kept.events());
+    std::ostringstream sink;
+    JournalDigest digest;
+    std::vector<std::string> behind;  // what a behind observer (the traces writer) reads
+    {
+      Journal streamed;
+      streamed.keep_events(false);
+      streamed.set_sink(&sink);
+      streamed.subscribe_behind([&](const Event& e) {
+        digest.add(e);
+        if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
+          behind.push_back(std::to_string(r->calls.size()) + "/" + std::to_string(r->unfinished.size()) + "/" +
+                           std::to_string(r->redaction));
+        }
+      });
+      const JournalBackground writer(streamed);
+      run_simulation(*b, SimOptions{5, true}, streamed);
+      streamed.flush();
+    }
+    CHECK(sink.str() == dump(kept));
+    std::vector<std::string> in_memory;
+    int timeouts = 0, corrections = 0;
+    for (const auto& e : kept.events()) {
+      if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
+        in_memory.push_back(std::to_string(r->calls.size()) + "/" + std::to_string(r->unfinished.size()) + "/" +
+                            std::to_string(r->redaction));
+        timeouts += r->status == RequestStatus::kTimeout;
+      }
+      corrections += std::holds_alternative<CorrectionEvent>(e.body);
+    }
+    CHECK(behind == in_memory);
+    const JournalDigestResult fed = digest.finish();
+    CHECK(report_json(fed.score) == report_json(whole.score));
+    CHECK(report_html(fed.score, fed.series) == report_html(whole.score, whole.series));
+    CHECK(fed.violations.empty());
+    if (b == &slow) CHECK(timeouts > 10);
+    if (b == &corrected) CHECK(corrections > 20);
+  }
+}

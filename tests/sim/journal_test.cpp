@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -706,6 +708,88 @@ TEST_CASE("A background writer changes nothing for a journal that keeps its even
   REQUIRE(behind.size() == one_of_each().size());
   REQUIRE(j.events().size() == one_of_each().size());
   REQUIRE(&j.last() == &j.events().back());
+}
+
+namespace {
+
+// Fills in a request's judge reason; counts where it ran and when it was freed.
+struct NoteCompletion final : EventCompletion {
+  NoteCompletion(std::string note, std::vector<std::thread::id>* ran, int* alive)
+      : note_(std::move(note)), ran_(ran), alive_(alive) {
+    ++*alive_;
+  }
+  ~NoteCompletion() override { --*alive_; }
+  void complete(EventBody& body) override {
+    std::get<RequestEvent>(body).judge = note_;
+    ran_->push_back(std::this_thread::get_id());
+  }
+  std::string note_;
+  std::vector<std::thread::id>* ran_;
+  int* alive_;
+};
+
+// Appends `n` requests with completions (and a fault event without one between them); returns
+// the file. `front`: with a subscribe() observer, which must see every request completed.
+std::string write_completed(bool background, bool front, std::size_t n, std::vector<std::thread::id>& ran) {
+  std::ostringstream sink;
+  int alive = 0;
+  std::vector<std::string> behind;
+  {
+    Journal j;
+    j.keep_events(false);
+    j.set_sink(&sink);
+    if (front) {
+      j.subscribe([&](const Event& e) {
+        if (const auto* r = std::get_if<RequestEvent>(&e.body)) REQUIRE(r->judge == "note " + std::to_string(r->id));
+      });
+    }
+    j.subscribe_behind([&](const Event& e) {
+      if (const auto* r = std::get_if<RequestEvent>(&e.body)) behind.push_back(r->judge);
+    });
+    std::optional<JournalBackground> writer;
+    if (background) writer.emplace(j);
+    j.append(0, RunStartEvent{});
+    for (std::size_t i = 0; i < n; ++i) {
+      RequestEvent r = sample_request();
+      r.id = i;
+      r.judge.clear();
+      j.append(static_cast<SimTime>(i + 1), std::move(r),
+               std::make_unique<NoteCompletion>("note " + std::to_string(i), &ran, &alive));
+      // Completed at once, unless the background writer completes it (then last() is the
+      // event as appended).
+      const bool deferred = background && !front;
+      REQUIRE(std::get<RequestEvent>(j.last().body).judge == (deferred ? "" : "note " + std::to_string(i)));
+      if (i % 100 == 0) j.append(static_cast<SimTime>(i + 1), FaultStartEvent{"f", "ehr", "error", "", ""});
+    }
+    j.catch_up();
+    // Every completion has run, and has been freed, once catch_up() returns.
+    REQUIRE(ran.size() == n);
+    REQUIRE(alive == 0);
+    REQUIRE(behind.size() == n);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(behind[i] == "note " + std::to_string(i));
+    j.append(static_cast<SimTime>(n + 1), RunEndEvent{"completed"});
+    j.flush();
+  }
+  return sink.str();
+}
+
+}  // namespace
+
+TEST_CASE("A completion fills in its event before any line is written or behind observer sees it", "[sim][journal]") {
+  std::vector<std::thread::id> in_place, deferred, with_front;
+  const std::string expected = write_completed(false, false, 1000, in_place);
+  // On the background writer's thread: the same bytes.
+  REQUIRE(write_completed(true, false, 1000, deferred) == expected);
+  // A subscribe() observer must see completed events: completed at once on the appender's thread.
+  REQUIRE(write_completed(true, true, 1000, with_front) == expected);
+  const auto here = std::this_thread::get_id();
+  CHECK(std::all_of(in_place.begin(), in_place.end(), [&](std::thread::id t) { return t == here; }));
+  CHECK(std::all_of(with_front.begin(), with_front.end(), [&](std::thread::id t) { return t == here; }));
+  CHECK(std::none_of(deferred.begin(), deferred.end(), [&](std::thread::id t) { return t == here; }));
+  std::istringstream in(expected);
+  const auto events = read_journal(in);
+  REQUIRE(events.size() == 1000 + 10 + 2);
+  CHECK(std::get<RequestEvent>(events[1].body).judge == "note 0");
 }
 
 TEST_CASE("scan_journal hands out each event with its line number and drops a cut tail", "[sim][journal]") {
