@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -712,9 +713,9 @@ TEST_CASE("A background writer changes nothing for a journal that keeps its even
 
 namespace {
 
-// Fills in a request's judge reason; counts where it ran and when it was freed.
+// Fills in a request's judge reason; counts where it ran and when it was freed (on either thread).
 struct NoteCompletion final : EventCompletion {
-  NoteCompletion(std::string note, std::vector<std::thread::id>* ran, int* alive)
+  NoteCompletion(std::string note, std::vector<std::thread::id>* ran, std::atomic<int>* alive)
       : note_(std::move(note)), ran_(ran), alive_(alive) {
     ++*alive_;
   }
@@ -725,14 +726,14 @@ struct NoteCompletion final : EventCompletion {
   }
   std::string note_;
   std::vector<std::thread::id>* ran_;
-  int* alive_;
+  std::atomic<int>* alive_;
 };
 
 // Appends `n` requests with completions (and a fault event without one between them); returns
 // the file. `front`: with a subscribe() observer, which must see every request completed.
 std::string write_completed(bool background, bool front, std::size_t n, std::vector<std::thread::id>& ran) {
   std::ostringstream sink;
-  int alive = 0;
+  std::atomic<int> alive = 0;
   std::vector<std::string> behind;
   {
     Journal j;
