@@ -148,7 +148,9 @@ PipelineRun pipeline(const ScenarioBundle& bundle, const std::string& path, Pipe
     }
     std::optional<JournalBackground> background;  // as `gameday run` writes and scores
     if (mode.background) background.emplace(journal);
-    out.stats = run_simulation(bundle, SimOptions{7, true}, journal);
+    SimOptions options{7, true};
+    options.tasks_ahead = mode.background;  // as `gameday run`: tasks built on a third thread
+    out.stats = run_simulation(bundle, options, journal);
     journal.flush();
     finish_journal_output(*sink);
     if (traces) traces->finish();

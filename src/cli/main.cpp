@@ -97,6 +97,9 @@ int cmd_run(const std::string& scenario_path, std::optional<std::uint64_t> seed,
   SimOptions options;
   options.seed = seed.value_or(bundle.scenario.seed);
   options.playbooks_enabled = !no_playbooks;
+  // Three threads share the work: this one simulates, one builds the tasks ahead, and the
+  // journal's writer (below) judges, writes and scores.
+  options.tasks_ahead = true;
   // exec/http/notify playbook steps: real processes and HTTP, and the control API they use
   // (started at the first such step, on 127.0.0.1, for the rest of the run). Ctrl-C (or
   // SIGTERM): stop, run the rollbacks, write what happened, exit 3.

@@ -557,6 +557,7 @@ SimStats EngineRun<S>::run(const char* mode) {
   schedule_faults();
   if (options.engine) options.engine(&handle);
   schedule_probes();
+  if (options.tasks_ahead) workload.build_ahead();
   workload.start(scenario.duration, [this](Task&& task) { on_arrival(std::move(task)); });
   detector.start(scenario.duration);
   stats.interrupted = run_timeline(scheduler, scenario.duration, options.stop);

@@ -131,6 +131,10 @@ struct SimOptions {
   /// built-in assistant, and run_start's initial state is the service's (see
   /// playbook/service_control.hpp). Null: the built-in assistant. Must outlive the run.
   const ServiceControlSetup* service = nullptr;
+  /// Build user traffic's tasks ahead of their arrivals on a thread of their own (see
+  /// Workload::build_ahead): the same run, with the task building off the simulating thread.
+  /// For a run with a core to spare (`gameday run`; not `gameday ci`, whose jobs fill the cores).
+  bool tasks_ahead = false;
 };
 
 /// Counters of a finished simulation (for benchmarks and logs; the journal is the record).

@@ -1,6 +1,9 @@
 #include "workload/task.hpp"
 
+#include <memory>
 #include <stdexcept>
+
+#include "workload/ahead.hpp"
 
 namespace gameday {
 
@@ -180,10 +183,20 @@ Workload::Workload(const WorkloadSpec& spec, const TaskFactory& factory, Schedul
   for (double& c : cumulative_) c /= total;
 }
 
+Workload::~Workload() = default;
+
 void Workload::start(SimTime end, std::function<void(Task&&)> submit) {
   end_ = end;
   submit_ = std::move(submit);
+  if (ahead_wanted_ && !ahead_) ahead_ = std::make_unique<TasksAhead>([this] { return draw_task(); });
   schedule_next();
+}
+
+Task Workload::draw_task() {
+  const double u = tasks_.uniform01();
+  std::size_t i = 0;
+  while (i + 1 < cumulative_.size() && u >= cumulative_[i]) ++i;
+  return factory_.random(types_[i], tasks_);
 }
 
 void Workload::schedule_next() {
@@ -191,10 +204,7 @@ void Workload::schedule_next() {
   const SimTime t = scheduler_.now() + static_cast<Duration>(gap_s * kSecond);
   if (t >= end_) return;
   scheduler_.at(t, [this] {
-    const double u = tasks_.uniform01();
-    std::size_t i = 0;
-    while (i + 1 < cumulative_.size() && u >= cumulative_[i]) ++i;
-    Task task = factory_.random(types_[i], tasks_);
+    Task task = ahead_ ? ahead_->next() : draw_task();
     task.id = next_id_++;
     submit_(std::move(task));
     schedule_next();

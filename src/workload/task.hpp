@@ -2,6 +2,7 @@
 // Tasks from real healthcare work, each carrying its ground truth, and the Poisson workload.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,15 +111,24 @@ class TaskFactory {
 };
 
 /// Poisson arrivals with a weighted task mix.
+class TasksAhead;
+
 class Workload {
  public:
   Workload(const WorkloadSpec& spec, const TaskFactory& factory, Scheduler& scheduler, Rng arrivals,
            Rng tasks);
+  ~Workload();
   /// Schedules arrivals from now until `end`; each arrival calls `submit` with a new task.
   void start(SimTime end, std::function<void(Task&&)> submit);
+  /// Builds the tasks ahead of their arrivals on a thread of their own (TasksAhead), from start()
+  /// on: the same tasks, in the same order (they draw only on their own random stream). For a
+  /// run with a core to spare; call before start().
+  void build_ahead() { ahead_wanted_ = true; }
 
  private:
   void schedule_next();
+  // Draws the next arrival's task type and builds its task (from tasks_ only).
+  Task draw_task();
   WorkloadSpec spec_;
   const TaskFactory& factory_;
   Scheduler& scheduler_;
@@ -129,6 +139,8 @@ class Workload {
   std::vector<TaskType> types_;
   std::vector<double> cumulative_;
   std::function<void(Task&&)> submit_;
+  bool ahead_wanted_ = false;
+  std::unique_ptr<TasksAhead> ahead_;  // set from start() when building ahead
 };
 
 }  // namespace gameday

@@ -772,8 +772,8 @@ TEST_CASE("A run scored as it is journaled, keeping no events, scores as its who
 
 TEST_CASE("A run on the journal's writer thread journals and scores as one kept in memory", "[engine][digest]") {
   // With the writer thread, requests are judged and their events filled in there (unless
-  // clinician corrections need the judge at once); the file, the scores and the traces'
-  // inputs must not change. The latency incident times some requests out (the give-up path),
+  // clinician corrections need the judge at once), and with tasks built ahead on a third
+  // thread; the file, the scores and the traces' inputs must not change. The latency incident times some requests out (the give-up path),
   // the trap policy makes unsafe answers for the corrections to draw on.
   ScenarioBundle corrected = quiet_bundle(30 * kMinute, 4);
   corrected.fakes.world.policies.push_back(trap_policy());
@@ -802,7 +802,9 @@ TEST_CASE("A run on the journal's writer thread journals and scores as one kept 
         }
       });
       const JournalBackground writer(streamed);
-      run_simulation(*b, SimOptions{5, true}, streamed);
+      SimOptions options{5, true};
+      options.tasks_ahead = true;  // as `gameday run`
+      run_simulation(*b, options, streamed);
       streamed.flush();
     }
     CHECK(sink.str() == dump(kept));
