@@ -122,10 +122,10 @@ struct MinuteSeriesBuilder::State {
         default:
           break;
       }
-      Rule r;
-      r.alert = a;
-      r.acc.sli = *sli;
-      rules.push_back(std::move(r));
+      Rule made;
+      made.alert = a;
+      made.acc.sli = *sli;
+      rules.push_back(std::move(made));
     }
   }
 
