@@ -705,8 +705,9 @@ void EngineRun<S>::answered(const std::shared_ptr<PendingRequest>& p, const Answ
     std::optional<Judgement> judged;
     if (scenario.corrections.share > 0) judged = judge(p->task, a, lexicon);
     const bool unsafe = judged && a.status == RequestStatus::kOk && judged->unsafe;
-    journal.append(now, request_signals(p->task, a, p->arrival, a.status, a.latency),
-                   std::make_unique<RequestCompletion>(p, std::move(held), lexicon, fault_kinds, std::move(judged)));
+    journal.append_new<RequestEvent>(
+        now, [&](RequestEvent& r) { request_signals(r, p->task, a, p->arrival, a.status, a.latency); },
+        std::make_unique<RequestCompletion>(p, std::move(held), lexicon, fault_kinds, std::move(judged)));
     maybe_correct(p->task, unsafe);
     // The event as appended may not be complete yet (its calls are filled in with the rest):
     // the detector counts the calls from the answer.

@@ -578,7 +578,8 @@ std::string root_cause(const Answer& a, const Judgement& j, RequestStatus status
 RequestEvent make_request_event(const Task& task, const Answer& answer, const Judgement& j,
                                 SimTime arrival, RequestStatus status, Duration latency,
                                 const std::vector<FaultSpec>* faults) {
-  RequestEvent r = request_signals(task, answer, arrival, status, latency);
+  RequestEvent r;
+  request_signals(r, task, answer, arrival, status, latency);
   complete_request_event(r, task, answer, j, faults);
   return r;
 }
@@ -587,9 +588,8 @@ std::string patient_ref_of(const Task& task) {
   return !task.patient_ref.empty() ? task.patient_ref : World::pseudonym(task.patient_id, 0);
 }
 
-RequestEvent request_signals(const Task& task, const Answer& answer, SimTime arrival, RequestStatus status,
-                             Duration latency) {
-  RequestEvent r;
+void request_signals(RequestEvent& r, const Task& task, const Answer& answer, SimTime arrival,
+                     RequestStatus status, Duration latency) {
   r.id = task.id;
   r.probe = task.probe;
   r.arrival = arrival;
@@ -607,7 +607,6 @@ RequestEvent request_signals(const Task& task, const Answer& answer, SimTime arr
   r.phi_to_vendor = answer.phi_to_vendor;
   r.phi_in_logs = answer.phi_in_logs;
   r.redaction = answer.redaction;
-  return r;
 }
 
 void complete_request_event(RequestEvent& r, const Task& task, const Answer& answer, const Judgement& j,

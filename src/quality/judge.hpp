@@ -121,11 +121,12 @@ RequestEvent make_request_event(const Task& task, const Answer& answer, const Ju
 /// a TaskFactory (a test's), one from its patient id (no world to salt it with).
 std::string patient_ref_of(const Task& task);
 
-/// The first part of make_request_event(), without the judge: the id, timing, status, counts
-/// and the observable output checks (every field Detector::observe reads but the calls, which
-/// it can take from the answer). complete_request_event() fills in the rest.
-RequestEvent request_signals(const Task& task, const Answer& answer, SimTime arrival, RequestStatus status,
-                             Duration latency);
+/// The first part of make_request_event() on a default RequestEvent `r`, without the judge: the
+/// id, timing, status, counts and the observable output checks (every field Detector::observe
+/// reads but the calls, which it can take from the answer). complete_request_event() fills in
+/// the rest.
+void request_signals(RequestEvent& r, const Task& task, const Answer& answer, SimTime arrival,
+                     RequestStatus status, Duration latency);
 /// The rest of make_request_event() on a request_signals() event `r` (its status and timing
 /// as set there): names, cause, truth from `j`, root cause, calls and faults.
 void complete_request_event(RequestEvent& r, const Task& task, const Answer& answer, const Judgement& j,

@@ -752,9 +752,17 @@ void Journal::append(SimTime t, EventBody body, std::unique_ptr<EventCompletion>
     return;
   }
   // With a background writer and no subscribe() observers, append() only records.
-  if (batch_.size() >= Behind::kBatchEvents) hand_off();
-  record(t, std::move(body));
+  next_in_batch(t) = std::move(body);
   batch_completions_.back() = std::move(completion);
+}
+
+EventBody& Journal::next_in_batch(SimTime t) {
+  if (batch_.size() >= Behind::kBatchEvents) hand_off();
+  ++recorded_;
+  Event& e = batch_.emplace_back();
+  e.t = t;
+  batch_completions_.emplace_back();
+  return e.body;
 }
 
 void Journal::record(SimTime t, EventBody&& body) {

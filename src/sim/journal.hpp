@@ -413,6 +413,20 @@ class Journal {
   /// background writer running and no subscribe() observers, on its thread (then last() is the
   /// event as appended, not yet completed). A null completion is a plain append().
   void append(SimTime t, EventBody body, std::unique_ptr<EventCompletion> completion);
+  /// append(t, body, completion) of a `T` that `fill(T&)` sets up from its default: with a
+  /// background writer and no subscribe() observers, built in its place in the writer's batch
+  /// (a request's event has some twenty strings and vectors: no temporary to move and destroy).
+  template <class T, class Fill>
+  void append_new(SimTime t, Fill&& fill, std::unique_ptr<EventCompletion> completion = nullptr) {
+    if (behind_ && !dispatching_ && subscribers_.empty()) {
+      fill(next_in_batch(t).template emplace<T>());
+      batch_completions_.back() = std::move(completion);
+      return;
+    }
+    T body;
+    fill(body);
+    append(t, EventBody(std::move(body)), std::move(completion));
+  }
   /// Returns once the background writer (if any) has completed, written and observed every
   /// event appended so far; rethrows its error. What completions read may change after it.
   void catch_up() { drain(); }
@@ -453,6 +467,9 @@ class Journal {
   // The body moves once, straight into its place (a request's event has some twenty strings).
   // With a background writer, it goes to the batch instead.
   void record(SimTime t, EventBody&& body);
+  // With a background writer: records an event at `t` in the batch (handing the full batch
+  // over first) and returns its body, for the caller to build in place.
+  EventBody& next_in_batch(SimTime t);
   // Writes one event's line to the buffer, and the buffer to the sink when full.
   void write_line(const Event& e);
   // The background writer: start, hand it the batch, wait for it to catch up, stop.
