@@ -751,11 +751,19 @@ std::string write_completed(bool background, bool front, std::size_t n, std::vec
     if (background) writer.emplace(j);
     j.append(0, RunStartEvent{});
     for (std::size_t i = 0; i < n; ++i) {
-      RequestEvent r = sample_request();
-      r.id = i;
-      r.judge.clear();
-      j.append(static_cast<SimTime>(i + 1), std::move(r),
-               std::make_unique<NoteCompletion>("note " + std::to_string(i), &ran, &alive));
+      auto completion = std::make_unique<NoteCompletion>("note " + std::to_string(i), &ran, &alive);
+      const auto fill = [&](RequestEvent& r) {
+        r = sample_request();
+        r.id = i;
+        r.judge.clear();
+      };
+      if (i % 2 == 0) {
+        RequestEvent r;
+        fill(r);
+        j.append(static_cast<SimTime>(i + 1), std::move(r), std::move(completion));
+      } else {  // built in place (in the writer's batch when there is one)
+        j.append_new<RequestEvent>(static_cast<SimTime>(i + 1), fill, std::move(completion));
+      }
       // Completed at once, unless the background writer completes it (then last() is the
       // event as appended).
       const bool deferred = background && !front;
@@ -777,6 +785,7 @@ std::string write_completed(bool background, bool front, std::size_t n, std::vec
 }  // namespace
 
 TEST_CASE("A completion fills in its event before any line is written or behind observer sees it", "[sim][journal]") {
+  // Half the requests are appended whole and half built in place (append_new).
   std::vector<std::thread::id> in_place, deferred, with_front;
   const std::string expected = write_completed(false, false, 1000, in_place);
   // On the background writer's thread: the same bytes.
