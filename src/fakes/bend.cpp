@@ -53,12 +53,34 @@ struct PromptView {
   bool cite = false;
 };
 
+// What the model reads in a system message: whether it asks to cite, and whether it restricts
+// the answer ("only"). A run sends the same few system prompts with every request: the last
+// one's words are kept (per thread) and reused when the next message is the same text, which
+// one comparison tells faster than a case-insensitive search of it.
+struct SystemWords {
+  bool cite = false;
+  bool only = false;
+};
+
+const SystemWords& system_words(std::string_view system) {
+  thread_local std::string last;
+  thread_local SystemWords words;
+  thread_local bool known = false;
+  if (!known || system != last) {
+    last.assign(system);
+    words.cite = extractive::icontains(system, "cite");
+    words.only = extractive::icontains(system, "only");
+    known = true;
+  }
+  return words;
+}
+
 PromptView view_of(const ChatRequest& req) {
   PromptView v;
   for (const ChatMessage& m : req.messages) {
     if (m.role == "user") v.user = m.content;
     if (m.role == "system" && v.system.empty()) v.system = m.content;
-    if (m.role == "system" && !v.cite) v.cite = extractive::icontains(m.content, "cite");
+    if (m.role == "system" && !v.cite) v.cite = system_words(m.content).cite;
   }
   return v;
 }
@@ -511,7 +533,7 @@ const HallucinationMaterial& builtin_material() {
 
 bool grounded_prompt(const ChatRequest& req) {
   for (const ChatMessage& m : req.messages) {
-    if (m.role == "system") return extractive::icontains(m.content, "only");
+    if (m.role == "system") return system_words(m.content).only;
   }
   return false;
 }
