@@ -1,6 +1,7 @@
 #include "sim/journal.hpp"
 
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
@@ -674,6 +675,8 @@ JournalRead read_journal_tolerant(std::istream& in) {
 struct Journal::Behind {
   static constexpr std::size_t kBatchEvents = 256;
   static constexpr std::size_t kMaxQueued = 4;
+  // From this many batches waiting, the appender completes events itself (completes_behind()).
+  static constexpr std::size_t kBehindAt = 2;
 
   // Events in journal order, and each one's completion (null when it has none).
   struct Batch {
@@ -688,6 +691,9 @@ struct Journal::Behind {
   std::vector<Batch> spare;  // finished batches' vectors, for their capacity
   bool busy = false;                      // the thread is working on a batch
   bool closing = false;
+  // Batches waiting for the thread (queue.size(), kept where the appender can read it without
+  // the lock): how far behind the writer is.
+  std::atomic<std::size_t> backlog{0};
   std::exception_ptr error;  // the first exception of the sink or an observer
   std::thread thread;
 };
@@ -740,10 +746,18 @@ void Journal::append(SimTime t, EventBody body) {
   dispatching_ = false;
 }
 
+bool Journal::completes_behind() const {
+  // Not while the writer is behind (its own work, such as a traces file, keeps it busier than
+  // the appender): the appender then completes events itself, and the two threads share the
+  // work whichever has more of it.
+  return behind_ && !dispatching_ && subscribers_.empty() &&
+         behind_->backlog.load(std::memory_order_relaxed) < Behind::kBehindAt;
+}
+
 void Journal::append(SimTime t, EventBody body, std::unique_ptr<EventCompletion> completion) {
   // Completed at once unless the background writer can do it unseen: every subscribe()
   // observer, and one appended from inside an observer, sees the completed event.
-  if (completion != nullptr && (!behind_ || dispatching_ || !subscribers_.empty())) {
+  if (completion != nullptr && !completes_behind()) {
     completion->complete(body);
     completion.reset();
   }
@@ -804,6 +818,7 @@ void Journal::start_background() {
       if (b.queue.empty()) return;
       Behind::Batch batch = std::move(b.queue.front());
       b.queue.pop_front();
+      b.backlog.store(b.queue.size(), std::memory_order_relaxed);
       b.busy = true;
       const bool failed = b.error != nullptr;
       lock.unlock();
@@ -837,6 +852,7 @@ void Journal::hand_off() {
   std::unique_lock<std::mutex> lock(b.mutex);
   b.done.wait(lock, [&] { return b.queue.size() < Behind::kMaxQueued; });
   b.queue.push_back(Behind::Batch{std::move(batch_), std::move(batch_completions_)});
+  b.backlog.store(b.queue.size(), std::memory_order_relaxed);
   batch_.clear();  // a moved-from vector is valid but unspecified
   batch_completions_.clear();
   if (!b.spare.empty()) {

@@ -409,16 +409,17 @@ class Journal {
   void set_sink(std::ostream* out) { sink_ = out; }
   /// Appends an event at time `t`.
   void append(SimTime t, EventBody body);
-  /// Appends an event that `completion` finishes (see EventCompletion): at once, or with a
-  /// background writer running and no subscribe() observers, on its thread (then last() is the
-  /// event as appended, not yet completed). A null completion is a plain append().
+  /// Appends an event that `completion` finishes (see EventCompletion): on the background
+  /// writer's thread when one runs, no subscribe() observers would see the event, and the writer
+  /// keeps up (then last() is the event as appended, not yet completed); else at once. A null
+  /// completion is a plain append().
   void append(SimTime t, EventBody body, std::unique_ptr<EventCompletion> completion);
   /// append(t, body, completion) of a `T` that `fill(T&)` sets up from its default: with a
   /// background writer and no subscribe() observers, built in its place in the writer's batch
   /// (a request's event has some twenty strings and vectors: no temporary to move and destroy).
   template <class T, class Fill>
   void append_new(SimTime t, Fill&& fill, std::unique_ptr<EventCompletion> completion = nullptr) {
-    if (behind_ && !dispatching_ && subscribers_.empty()) {
+    if (completes_behind()) {
       fill(next_in_batch(t).template emplace<T>());
       batch_completions_.back() = std::move(completion);
       return;
@@ -467,6 +468,9 @@ class Journal {
   // The body moves once, straight into its place (a request's event has some twenty strings).
   // With a background writer, it goes to the batch instead.
   void record(SimTime t, EventBody&& body);
+  // Whether an event appended now with a completion is completed by the background writer:
+  // one runs, no subscribe() observer would see the event, and it is not behind.
+  bool completes_behind() const;
   // With a background writer: records an event at `t` in the batch (handing the full batch
   // over first) and returns its body, for the caller to build in place.
   EventBody& next_in_batch(SimTime t);

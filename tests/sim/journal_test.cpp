@@ -4,10 +4,12 @@
 #include <atomic>
 #include <bit>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -722,7 +724,12 @@ struct NoteCompletion final : EventCompletion {
   ~NoteCompletion() override { --*alive_; }
   void complete(EventBody& body) override {
     std::get<RequestEvent>(body).judge = note_;
+    const std::lock_guard<std::mutex> lock(ran_mutex());  // completed on either thread
     ran_->push_back(std::this_thread::get_id());
+  }
+  static std::mutex& ran_mutex() {
+    static std::mutex m;
+    return m;
   }
   std::string note_;
   std::vector<std::thread::id>* ran_;
@@ -768,7 +775,12 @@ std::string write_completed(bool background, bool front, std::size_t n, std::vec
       // event as appended).
       const bool deferred = background && !front;
       REQUIRE(std::get<RequestEvent>(j.last().body).judge == (deferred ? "" : "note " + std::to_string(i)));
-      if (i % 100 == 0) j.append(static_cast<SimTime>(i + 1), FaultStartEvent{"f", "ehr", "error", "", ""});
+      if (i % 100 == 0) {
+        j.append(static_cast<SimTime>(i + 1), FaultStartEvent{"f", "ehr", "error", "", ""});
+        // The writer never falls two batches behind here, so every completion is its own
+        // (a writer that falls behind leaves them to the appender: see the next test).
+        j.catch_up();
+      }
     }
     j.catch_up();
     // Every completion has run, and has been freed, once catch_up() returns.
@@ -800,6 +812,76 @@ TEST_CASE("A completion fills in its event before any line is written or behind 
   const auto events = read_journal(in);
   REQUIRE(events.size() == 1000 + 10 + 2);
   CHECK(std::get<RequestEvent>(events[1].body).judge == "note 0");
+}
+
+TEST_CASE("A writer that falls behind leaves completions to the appending thread", "[sim][journal]") {
+  // The writer's observer stalls on the first event (as a slow traces file would) until the
+  // appender has handed it two more batches: from then on, appends complete their events at
+  // once. The file is the same either way.
+  std::ostringstream sink;
+  std::vector<std::thread::id> ran;
+  std::atomic<int> alive = 0;
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  bool stuck = false;  // the writer has taken batch 1 and waits in the observer
+  constexpr std::size_t kEvents = 3 * 256 + 10;
+  std::size_t completed_at_once = 0;
+  {
+    Journal j;
+    j.keep_events(false);
+    j.set_sink(&sink);
+    j.subscribe_behind([&](const Event&) {
+      std::unique_lock<std::mutex> lock(m);
+      stuck = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+    });
+    JournalBackground writer(j);
+    // Releases the observer however the block ends (a failed REQUIRE must not leave the
+    // writer's destructor waiting on it).
+    struct Release {
+      std::mutex& m;
+      std::condition_variable& cv;
+      bool& release;
+      void now() {
+        {
+          const std::lock_guard<std::mutex> lock(m);
+          release = true;
+        }
+        cv.notify_all();
+      }
+      ~Release() { now(); }
+    } releaser{m, cv, release};
+    for (std::size_t i = 0; i < kEvents; ++i) {
+      j.append_new<RequestEvent>(
+          static_cast<SimTime>(i), [&](RequestEvent& r) { r.id = i; },
+          std::make_unique<NoteCompletion>("note " + std::to_string(i), &ran, &alive));
+      if (i == 256) {  // this append handed batch 1 over: wait until the writer is stuck in it
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [&] { return stuck; });
+      }
+      // The append that hands batch 3 over still leaves its event to the writer (one batch
+      // waited then); after it, batch 1 is stuck with the writer and batches 2 and 3 wait.
+      if (i > 3 * 256) {
+        REQUIRE(std::get<RequestEvent>(j.last().body).judge == "note " + std::to_string(i));
+        ++completed_at_once;
+      } else {
+        REQUIRE(std::get<RequestEvent>(j.last().body).judge.empty());
+      }
+    }
+    releaser.now();
+    j.flush();
+    REQUIRE(alive == 0);
+  }
+  CHECK(completed_at_once == 9);
+  CHECK(ran.size() == kEvents);
+  std::istringstream in(sink.str());
+  const auto events = read_journal(in);
+  REQUIRE(events.size() == kEvents);
+  for (std::size_t i = 0; i < kEvents; ++i) {
+    REQUIRE(std::get<RequestEvent>(events[i].body).judge == "note " + std::to_string(i));
+  }
 }
 
 TEST_CASE("scan_journal hands out each event with its line number and drops a cut tail", "[sim][journal]") {
