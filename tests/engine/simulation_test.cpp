@@ -169,6 +169,17 @@ PolicyDoc trap_policy() {
                 {"$15"}, "Is acupuncture covered and what is the acupuncture copay?");
 }
 
+// Benefits questions only, over a world with the trap policy (answers the model gets wrong), with
+// clinicians reporting half the unsafe answers after `delay`.
+ScenarioBundle corrected_bundle(Duration duration, Duration delay) {
+  ScenarioBundle b = quiet_bundle(duration, 4);
+  b.fakes.world.policies.push_back(trap_policy());
+  b.scenario.workload.mix = {{"benefits_question", 1}};
+  b.scenario.corrections.share = 0.5;
+  b.scenario.corrections.delay = fixed(delay);
+  return b;
+}
+
 }  // namespace
 
 TEST_CASE("A prompt_deploy fault deploys at its time and persists past its end", "[engine][change]") {
@@ -343,11 +354,7 @@ TEST_CASE("Scheduled probes need their golden set loaded", "[engine][probes]") {
 }
 
 TEST_CASE("Clinicians report a sampled share of unsafe answers after a delay", "[engine][corrections]") {
-  ScenarioBundle b = quiet_bundle(60 * kMinute, 4);
-  b.fakes.world.policies.push_back(trap_policy());
-  b.scenario.workload.mix = {{"benefits_question", 1}};
-  b.scenario.corrections.share = 0.5;
-  b.scenario.corrections.delay = fixed(10 * kMinute);
+  const ScenarioBundle b = corrected_bundle(60 * kMinute, 10 * kMinute);
   Journal j;
   run_simulation(b, SimOptions{3, true}, j);
   std::map<std::uint64_t, SimTime> unsafe_done;  // request id -> when it was answered
@@ -773,16 +780,14 @@ TEST_CASE("A run scored as it is journaled, keeping no events, scores as its who
 TEST_CASE("A run on the journal's writer thread journals and scores as one kept in memory", "[engine][digest]") {
   // With the writer thread, requests are judged and their events filled in there (unless
   // clinician corrections need the judge at once), and with tasks built ahead on a third
-  // thread; the file, the scores and the traces' inputs must not change. The latency incident times some requests out (the give-up path),
-  // the trap policy makes unsafe answers for the corrections to draw on.
-  ScenarioBundle corrected = quiet_bundle(30 * kMinute, 4);
-  corrected.fakes.world.policies.push_back(trap_policy());
-  corrected.scenario.workload.mix = {{"benefits_question", 1}};
-  corrected.scenario.corrections.share = 0.5;
-  corrected.scenario.corrections.delay = fixed(2 * kMinute);
+  // thread; the file, the scores and the traces' inputs must not change. The latency incident
+  // times some requests out (the give-up path); the trap policy makes unsafe answers for the
+  // corrections to draw on.
+  const ScenarioBundle corrected = corrected_bundle(30 * kMinute, 2 * kMinute);
   ScenarioBundle slow = latency_bundle();
   slow.scenario.workload.client_timeout = 8 * kSecond;
-  for (const ScenarioBundle* b : {&slow, &corrected}) {
+  const ScenarioBundle* const bundles[] = {&slow, &corrected};
+  for (const ScenarioBundle* b : bundles) {
     INFO(b->scenario.name << (b->scenario.corrections.share > 0 ? " with corrections" : ""));
     Journal kept;
     run_simulation(*b, SimOptions{5, true}, kept);
