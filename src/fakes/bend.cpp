@@ -63,14 +63,13 @@ struct SystemWords {
 };
 
 const SystemWords& system_words(std::string_view system) {
+  // At first the kept text is "", whose words (neither) the defaults already are.
   thread_local std::string last;
   thread_local SystemWords words;
-  thread_local bool known = false;
-  if (!known || system != last) {
+  if (system != last) {
     last.assign(system);
     words.cite = extractive::icontains(system, "cite");
     words.only = extractive::icontains(system, "only");
-    known = true;
   }
   return words;
 }

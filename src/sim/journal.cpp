@@ -773,10 +773,14 @@ void Journal::append(SimTime t, EventBody body, std::unique_ptr<EventCompletion>
 EventBody& Journal::next_in_batch(SimTime t) {
   if (batch_.size() >= Behind::kBatchEvents) hand_off();
   ++recorded_;
-  Event& e = batch_.emplace_back();
+  return batch_push(t).body;
+}
+
+Event& Journal::batch_push(SimTime t) {
+  Event& e = batch_.emplace_back();  // in place: no temporary Event to move
   e.t = t;
   batch_completions_.emplace_back();
-  return e.body;
+  return e;
 }
 
 void Journal::record(SimTime t, EventBody&& body) {
@@ -784,10 +788,7 @@ void Journal::record(SimTime t, EventBody&& body) {
   if (keep_) {
     events_.push_back(Event{t, std::move(body)});
   } else if (behind_) {
-    Event& e = batch_.emplace_back();  // in place: no temporary Event to move
-    e.t = t;
-    e.body = std::move(body);
-    batch_completions_.emplace_back();
+    batch_push(t).body = std::move(body);
     return;  // the background writer writes its line
   } else {
     last_.t = t;

@@ -474,6 +474,8 @@ class Journal {
   // With a background writer: records an event at `t` in the batch (handing the full batch
   // over first) and returns its body, for the caller to build in place.
   EventBody& next_in_batch(SimTime t);
+  // Adds an event at `t` (default body, no completion) to the batch.
+  Event& batch_push(SimTime t);
   // Writes one event's line to the buffer, and the buffer to the sink when full.
   void write_line(const Event& e);
   // The background writer: start, hand it the batch, wait for it to catch up, stop.

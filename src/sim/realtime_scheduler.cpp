@@ -82,14 +82,7 @@ void RealTimeScheduler::resume() {
   wake_.notify_one();
 }
 
-void RealTimeScheduler::at(SimTime t, EventFn fn) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    heap_.push_back(Item{t, seq_++, std::move(fn)});
-    std::push_heap(heap_.begin(), heap_.end(), Later{});
-  }
-  wake_.notify_one();
-}
+void RealTimeScheduler::at(SimTime t, EventFn fn) { at_place(t, reserve_place(), std::move(fn)); }
 
 std::uint64_t RealTimeScheduler::reserve_place() {
   std::lock_guard<std::mutex> lock(mu_);
