@@ -204,6 +204,51 @@ TEST_CASE("Seed 0 of ci is the scenario's own seed, as gameday run uses", "[e2e]
   CHECK(s["runs"][0]["metrics"]["ttm"] == report["metrics"]["ttm_s"]);
 }
 
+TEST_CASE("gameday ci journals and scores each run as gameday run does", "[e2e][ci]") {
+  // `run` judges requests on its journal's writer thread (unless clinician corrections need the
+  // verdict at once) and builds tasks on a third; `ci` does both in place. The runs must be the
+  // same: with corrections (bad-prompt-deploy), with callers giving up (the latency spike with
+  // an 8 s client timeout, against its 12 s delay), and with neither.
+  TempDir dir;
+  const std::string src = GAMEDAY_SOURCE_DIR;
+  std::string impatient = slurp(src + "/scenarios/vendor-latency-spike.yaml");
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    const auto at = impatient.find(from);
+    REQUIRE(at != std::string::npos);
+    impatient.replace(at, from.size(), to);
+  };
+  replace("name: vendor-latency-spike", "name: impatient-callers");
+  replace("client_timeout: 30s", "client_timeout: 8s");
+  replace("fakes: ../fakes", "fakes: " + src + "/fakes");
+  replace("../playbooks/", src + "/playbooks/");
+  const std::map<std::string, std::string> scenarios = {
+      {"bad-prompt-deploy", src + "/scenarios/bad-prompt-deploy.yaml"},
+      {"impatient-callers", dir.write("impatient-callers.yaml", impatient).string()},
+      {"vendor-latency-spike", src + "/scenarios/vendor-latency-spike.yaml"}};
+  std::string files;
+  for (const auto& [name, file] : scenarios) files += " " + q(file);
+  const auto ci = gameday("ci" + files + " --seeds 2 -j 2 --summary " + q(dir / "s.json") + " --out " + q(dir / "ci"));
+  INFO(ci.out << ci.err);
+  REQUIRE(ci.code <= 1);
+  for (const auto& [name, file] : scenarios) {
+    for (const int seed : {7, 8}) {
+      const std::string run_dir = "run-" + name + "-" + std::to_string(seed);
+      const auto run = gameday("run " + q(file) + " --seed " + std::to_string(seed) + " -q --no-history --out " +
+                               q(dir / run_dir));
+      INFO(name << " seed " << seed << "\n" << run.err);
+      REQUIRE(run.code <= 1);
+      const auto ci_dir = dir / "ci" / (name + "-" + std::to_string(seed));
+      CHECK(slurp(ci_dir / "journal.jsonl") == slurp(dir / run_dir / "journal.jsonl"));
+      CHECK(slurp(ci_dir / "report.json") == slurp(dir / run_dir / "report.json"));
+    }
+  }
+  // The cases the journals must hold for this to test anything.
+  CHECK(slurp(dir / "ci" / "bad-prompt-deploy-7" / "journal.jsonl").find("\"type\":\"correction\"") !=
+        std::string::npos);
+  CHECK(slurp(dir / "ci" / "impatient-callers-7" / "journal.jsonl").find("\"status\":\"timeout\"") !=
+        std::string::npos);
+}
+
 TEST_CASE("Shard summaries merge into the unsharded summary and JUnit byte for byte", "[e2e][ci]") {
   TempDir dir;
   const auto whole = gameday("ci " + kPair + " --seeds 2 -j 2 --summary " + q(dir / "all.json") +
