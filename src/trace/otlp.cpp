@@ -56,6 +56,11 @@ void append_uint(std::string& out, std::uint64_t v) {
   out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
 }
 
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];  // "-9223372036854775808"
+  out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+}
+
 // How the spans being built map virtual time to Unix time: set by the entry points
 // (append_request_spans, TraceWriter) for as long as they build spans.
 thread_local const TraceOptions* time_map = nullptr;
@@ -85,12 +90,13 @@ void append_time(std::string& out, SimTime t) {
   out += '"';
 }
 
-// Attributes: each appends one KeyValue to the list whose '[' is already written.
+// Attributes: each appends one KeyValue to the list whose '[' is already written. Keys are this
+// file's own constants, plain ASCII that JSON needs no escape for, so they are copied as they are.
 void attr_key(std::string& out, std::string_view key) {
   if (out.back() != '[') out += ',';
-  out += "{\"key\":";
-  append_json_string(out, key);
-  out += ",\"value\":{";
+  out.append("{\"key\":\"", 8);
+  out.append(key);
+  out.append("\",\"value\":{", 11);
 }
 
 void attr(std::string& out, std::string_view key, std::string_view value) {
@@ -100,12 +106,21 @@ void attr(std::string& out, std::string_view key, std::string_view value) {
   out += "}}";
 }
 
+// A string value written in two parts (value + tail), so that no temporary joins them.
+void attr(std::string& out, std::string_view key, std::string_view value, std::string_view tail) {
+  attr_key(out, key);
+  out += "\"stringValue\":\"";
+  append_json_chars(out, value);
+  append_json_chars(out, tail);
+  out += "\"}}";
+}
+
 // int64 values are decimal strings in OTLP/JSON.
 void attr_int(std::string& out, std::string_view key, std::int64_t value) {
   attr_key(out, key);
-  out += "\"intValue\":\"";
-  out += std::to_string(value);
-  out += "\"}}";
+  out.append("\"intValue\":\"", 12);
+  append_int(out, value);
+  out.append("\"}}", 3);
 }
 
 void attr_bool(std::string& out, std::string_view key, bool value) {
@@ -125,12 +140,21 @@ void attr_strings(std::string& out, std::string_view key, const std::vector<std:
   out += "]}}}";
 }
 
+// An array of one string.
+void attr_strings(std::string& out, std::string_view key, std::string_view value) {
+  attr_key(out, key);
+  out += "\"arrayValue\":{\"values\":[{\"stringValue\":";
+  append_json_string(out, value);
+  out += "}]}}}";
+}
+
 // A span's fixed fields; attributes follow (the list is left open).
 struct SpanHead {
   const TraceId& trace;
   std::uint32_t index;   // span number in its trace (0 = root)
   std::uint32_t parent;  // parent's number; ignored for the root
-  std::string_view name;
+  std::string_view name;       // the name is `name` followed by `name_tail`
+  std::string_view name_tail;
   int kind;
   SimTime start;
   SimTime end;
@@ -149,10 +173,11 @@ void open_span(std::string& out, const SpanHead& h) {
     append_hex(out, trace_span_id(h.trace, h.parent));
     out += '"';
   }
-  out += ",\"name\":";
-  append_json_string(out, h.name);
-  out += ",\"kind\":";
-  out += std::to_string(h.kind);
+  out += ",\"name\":\"";
+  append_json_chars(out, h.name);
+  append_json_chars(out, h.name_tail);
+  out += "\",\"kind\":";
+  out += static_cast<char>('0' + h.kind);  // 1..3
   out += ",\"startTimeUnixNano\":";
   append_time(out, h.start);
   out += ",\"endTimeUnixNano\":";
@@ -179,8 +204,9 @@ void fault_events(std::string& out, SimTime t, const std::vector<std::string>& f
 // Ends the span: an error status with `message`, or none (UNSET).
 void close_span(std::string& out, bool error, std::string_view message) {
   if (error) {
+    static_assert(kStatusError >= 0 && kStatusError <= 9);
     out += ",\"status\":{\"code\":";
-    out += std::to_string(kStatusError);
+    out += static_cast<char>('0' + kStatusError);
     if (!message.empty()) {
       out += ",\"message\":";
       append_json_string(out, message);
@@ -190,9 +216,9 @@ void close_span(std::string& out, bool error, std::string_view message) {
   out += '}';
 }
 
-// error.type of a failed call: the error body's type, else "timeout" (no answer) or the status.
-std::string vendor_address(const std::string& vendor) { return vendor + ".vendor.gameday.invalid"; }
+// server.address of the EHR; a vendor's is its id followed by kVendorAddressTail.
 constexpr std::string_view kEhrAddress = "ehr.gameday.invalid";
+constexpr std::string_view kVendorAddressTail = ".vendor.gameday.invalid";
 
 // A call still outstanding when the caller gave up: no outcome, an error status saying so.
 void close_call(std::string& out, const DependencyCall& c, bool unfinished) {
@@ -209,9 +235,8 @@ void close_call(std::string& out, const DependencyCall& c, bool unfinished) {
 
 void ehr_span(std::string& out, const DependencyCall& c, const TraceId& trace, std::uint32_t index,
               bool unfinished) {
-  const std::string resource = c.resource.empty() ? "FHIR" : c.resource;
-  const std::string name = "GET /" + resource;
-  open_span(out, {trace, index, 0, name, kKindClient, c.started, c.started + c.latency});
+  const std::string_view resource = c.resource.empty() ? std::string_view("FHIR") : std::string_view(c.resource);
+  open_span(out, {trace, index, 0, "GET /", resource, kKindClient, c.started, c.started + c.latency});
   attr(out, "http.request.method", "GET");
   attr(out, "server.address", kEhrAddress);
   attr(out, "fhir.resource_type", resource);
@@ -223,25 +248,25 @@ void model_span(std::string& out, const DependencyCall& c, const TraceId& trace,
                 const TraceOptions& options, bool unfinished) {
   const bool chat = c.dependency == Dependency::kVendor;
   const std::string_view operation = chat ? "chat" : "embeddings";
-  std::string request_model;
+  std::string_view request_model;
   if (chat) {
     auto it = options.vendor_models.find(c.vendor);
-    request_model = it != options.vendor_models.end() ? it->second : c.resource;
+    request_model = it != options.vendor_models.end() ? std::string_view(it->second) : std::string_view(c.resource);
   }
-  std::string name(operation);
-  if (!request_model.empty()) name += " " + request_model;
-  open_span(out, {trace, index, 0, name, kKindClient, c.started, c.started + c.latency});
+  // "chat MODEL" or "embeddings": the operation, then the model when there is one.
+  const std::string_view name = request_model.empty() ? operation : chat ? "chat " : "embeddings ";
+  open_span(out, {trace, index, 0, name, request_model, kKindClient, c.started, c.started + c.latency});
   attr(out, "gen_ai.operation.name", operation);
   attr(out, "gen_ai.provider.name", kGenAiProvider);
   if (!request_model.empty()) attr(out, "gen_ai.request.model", request_model);
   if (!c.resource.empty()) attr(out, "gen_ai.response.model", c.resource);
   if (!c.response_id.empty()) attr(out, "gen_ai.response.id", c.response_id);
-  if (!c.finish_reason.empty()) attr_strings(out, "gen_ai.response.finish_reasons", {c.finish_reason});
+  if (!c.finish_reason.empty()) attr_strings(out, "gen_ai.response.finish_reasons", std::string_view(c.finish_reason));
   if (chat && c.status == 200) {
     attr_int(out, "gen_ai.usage.input_tokens", c.input_tokens);
     attr_int(out, "gen_ai.usage.output_tokens", c.output_tokens);
   }
-  attr(out, "server.address", vendor_address(c.vendor));
+  attr(out, "server.address", c.vendor, kVendorAddressTail);
   if (c.status != 0) attr_int(out, "http.response.status_code", c.status);
   attr(out, "gameday.vendor", c.vendor);
   close_call(out, c, unfinished);
@@ -250,9 +275,8 @@ void model_span(std::string& out, const DependencyCall& c, const TraceId& trace,
 // The root span: the request as the assistant's server saw it (or, for a service of the team's
 // own, as the workload that asked it saw it).
 void root_span(std::string& out, const RequestEvent& r, const TraceId& trace, const TraceOptions& options) {
-  const std::string name = "answer " + r.task_type;
   const int kind = options.workload_root ? kKindClient : kKindServer;
-  open_span(out, {trace, 0, 0, name, kind, r.arrival, r.arrival + r.latency});
+  open_span(out, {trace, 0, 0, "answer ", r.task_type, kind, r.arrival, r.arrival + r.latency});
   attr_int(out, "gameday.request.id", static_cast<std::int64_t>(r.id));
   attr(out, "gameday.task_type", r.task_type);
   if (r.probe) attr_bool(out, "gameday.probe", true);
@@ -339,7 +363,7 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
     // service of the team's own assembles, validates and falls back in its own spans.
     if (c.dependency == Dependency::kVendor && !prompt_done && !options.workload_root) {
       prompt_done = true;
-      open_span(out, {trace, index++, 0, "assemble prompt", kKindInternal, c.started, c.started});
+      open_span(out, {trace, index++, 0, "assemble prompt", {}, kKindInternal, c.started, c.started});
       attr(out, "gameday.prompt.version", r.prompt_version);
       attr_bool(out, "gameday.prompt.redaction", r.redaction);
       out += ']';
@@ -353,7 +377,7 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
   SimTime at = 0;
   if (validated(r, &at)) {
     const bool rejected = r.cause == "citation_invalid" || r.cause == "invalid_schema";
-    open_span(out, {trace, index++, 0, "validate answer", kKindInternal, at, at});
+    open_span(out, {trace, index++, 0, "validate answer", {}, kKindInternal, at, at});
     attr_int(out, "gameday.validation.citations", r.citations);
     attr_bool(out, "gameday.validation.citations_valid", r.citations_valid);
     attr_bool(out, "gameday.validation.schema_valid", r.schema_valid);
@@ -365,7 +389,7 @@ std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::u
   }
   if (r.status == RequestStatus::kFallback) {
     const SimTime end = r.arrival + r.latency;
-    open_span(out, {trace, index++, 0, "fallback", kKindInternal, end, end});
+    open_span(out, {trace, index++, 0, "fallback", {}, kKindInternal, end, end});
     attr(out, "gameday.fallback.cause", r.cause);
     out += ']';
     close_span(out, false, {});
@@ -410,9 +434,9 @@ void TraceWriter::observe(const Event& e) {
   last_t_ = e.t;
   if (const auto* r = std::get_if<RequestEvent>(&e.body)) {
     if (!trace_sampled(r->id, options_.sample) && !trace_harmed(*r)) return;
-    scratch_.clear();
-    const std::size_t n = append_request_spans(scratch_, *r, seed_, options_);
-    add_trace(scratch_, n);
+    // Straight into the batch: append_request_spans puts the comma after the trace before.
+    const std::size_t n = append_request_spans(batch_, *r, seed_, options_);
+    count_trace(n);
   } else if (const auto* s = std::get_if<RunStartEvent>(&e.body)) {
     on_run_start(*s);
   } else if (const auto* p = std::get_if<PlaybookStartEvent>(&e.body)) {
@@ -437,8 +461,7 @@ void TraceWriter::on_step_end(SimTime t, const StepEndEvent& s) {
   const auto started = run.step_starts.find({s.index, s.rollback});
   const SimTime start = started != run.step_starts.end() ? started->second : t;
   const TraceId trace = playbook_trace_id(seed_, s.run);
-  const std::string name = (s.rollback ? "rollback " : "step ") + s.name;
-  open_span(run.steps, {trace, run.next_index++, 0, name, kKindInternal, start, t});
+  open_span(run.steps, {trace, run.next_index++, 0, s.rollback ? "rollback " : "step ", s.name, kKindInternal, start, t});
   attr_int(run.steps, "gameday.step.index", s.index);
   attr(run.steps, "gameday.step.name", s.name);
   attr(run.steps, "gameday.step.kind", s.kind);
@@ -456,8 +479,7 @@ void TraceWriter::end_run(SimTime t, std::uint64_t number, const std::string& ou
   OpenRun& run = it->second;
   const TraceId trace = playbook_trace_id(seed_, number);
   scratch_.clear();
-  const std::string name = "playbook " + run.playbook;
-  open_span(scratch_, {trace, 0, 0, name, kKindInternal, run.start, t});
+  open_span(scratch_, {trace, 0, 0, "playbook ", run.playbook, kKindInternal, run.start, t});
   attr(scratch_, "gameday.playbook.name", run.playbook);
   attr_int(scratch_, "gameday.playbook.run", static_cast<std::int64_t>(number));
   attr(scratch_, "gameday.playbook.trigger", run.trigger);
@@ -476,6 +498,10 @@ void TraceWriter::end_run(SimTime t, std::uint64_t number, const std::string& ou
 void TraceWriter::add_trace(const std::string& spans, std::size_t count) {
   if (!batch_.empty()) batch_ += ',';
   batch_ += spans;
+  count_trace(count);
+}
+
+void TraceWriter::count_trace(std::size_t count) {
   spans_ += count;
   batch_spans_ += count;
   ++traces_;

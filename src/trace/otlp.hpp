@@ -81,7 +81,8 @@ struct TraceOptions {
 
 /// Appends the spans of one journaled request (an OTLP span object each, comma-separated, no
 /// surrounding brackets): its root span `answer {task_type}` first, then its children in the
-/// order they began. Returns the number of spans appended.
+/// order they began. A comma comes first unless `out` is empty or ends with '[', so traces can be
+/// appended one after another into one list. Returns the number of spans appended.
 std::size_t append_request_spans(std::string& out, const RequestEvent& r, std::uint64_t seed,
                                  const TraceOptions& options);
 
@@ -125,6 +126,8 @@ class TraceWriter {
   void end_run(SimTime t, std::uint64_t run, const std::string& outcome, const std::string& reason);
   // Adds one trace's spans to the batch (a line once traces_per_line are in).
   void add_trace(const std::string& spans, std::size_t count);
+  // Counts one trace of `count` spans already in the batch (a line once traces_per_line are in).
+  void count_trace(std::size_t count);
   void write_line();
 
   std::ostream* out_ = nullptr;  // or sink_
