@@ -296,6 +296,15 @@ int main(int argc, char** argv) {
     std::printf("  traces writer: %.3f s  (%zu spans, %.2f us/request, %.1f MiB, %.0f MiB/s)\n", best_traces, spans,
                 best_traces * 1e6 / requests, mib(static_cast<double>(trace_bytes)),
                 mib(static_cast<double>(trace_bytes)) / best_traces);
+    // What the 4x ratio leaves: 4x the bare queue's time on each of two cores is all the CPU a
+    // run may spend; the journal's lines and the scoring need their share of it whatever the
+    // simulating thread does.
+    const double budget = 2 * 4 * best_bare;
+    std::printf("  the 4x ratio on 2 cores allows %.3f s of CPU (%.2f us/request); the journal writer and the "
+                "scoring alone take %.0f%% of it, leaving %.2f us/request to simulate a request (the simulating "
+                "thread spent %.2f)\n",
+                budget, budget * 1e6 / requests, 100 * (best_write + best_score) / budget,
+                (budget - best_write - best_score) * 1e6 / requests, best.sim_cpu_s * 1e6 / requests);
   }
 
   // ---- rate sweep: cost per request and heap, one run per rate
