@@ -302,7 +302,7 @@ int main(int argc, char** argv) {
     const double budget = 2 * 4 * best_bare;
     std::printf("  the 4x ratio on 2 cores allows %.3f s of CPU (%.2f us/request); the journal writer and the "
                 "scoring alone take %.0f%% of it, leaving %.2f us/request to simulate a request (the simulating "
-                "thread spent %.2f)\n",
+                "thread spent %.2f us/request)\n",
                 budget, budget * 1e6 / requests, 100 * (best_write + best_score) / budget,
                 (budget - best_write - best_score) * 1e6 / requests, best.sim_cpu_s * 1e6 / requests);
   }
