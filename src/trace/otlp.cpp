@@ -253,8 +253,8 @@ void model_span(std::string& out, const DependencyCall& c, const TraceId& trace,
     auto it = options.vendor_models.find(c.vendor);
     request_model = it != options.vendor_models.end() ? std::string_view(it->second) : std::string_view(c.resource);
   }
-  // "chat MODEL" or "embeddings": the operation, then the model when there is one.
-  const std::string_view name = request_model.empty() ? operation : chat ? "chat " : "embeddings ";
+  // "chat MODEL", or the operation alone (embeddings, and a chat call that names no model).
+  const std::string_view name = request_model.empty() ? operation : std::string_view("chat ");
   open_span(out, {trace, index, 0, name, request_model, kKindClient, c.started, c.started + c.latency});
   attr(out, "gen_ai.operation.name", operation);
   attr(out, "gen_ai.provider.name", kGenAiProvider);

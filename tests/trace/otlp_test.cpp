@@ -364,3 +364,41 @@ TEST_CASE("A call still outstanding when the caller gave up is an unfinished err
   REQUIRE(a.count("error.type") == 0);
   REQUIRE(chat["events"].size() == 1);
 }
+
+TEST_CASE("Span names and addresses made of a journal's text are escaped as JSON", "[trace]") {
+  // A journal read back from a file can carry any text: quotes, backslashes, non-ASCII, and a
+  // byte that is not UTF-8 at the very end of a name (where a fixed tail follows it).
+  RequestEvent r = answered_request();
+  r.task_type = "prior \"auth\" é";
+  for (DependencyCall& c : r.calls) {
+    if (c.dependency == Dependency::kVendor) c.vendor = "back\\slash\xC3";
+    if (c.dependency == Dependency::kEhr) c.resource = "Claim\"Response";
+  }
+  std::string out;
+  append_request_spans(out, r, 7, options());
+  const std::size_t first = out.size();
+  append_request_spans(out, answered_request(), 7, options());  // a second trace into the same list
+  REQUIRE(out[first] == ',');
+  const auto spans = json::parse("[" + out + "]");
+  REQUIRE(spans[0]["name"] == "answer prior \"auth\" é");
+  REQUIRE(spans[1]["name"] == "GET /Claim\"Response");
+  // The vendor names no model in the options: a span is named after the model that answered.
+  std::vector<std::string> chats;
+  for (const json& s : spans) {
+    const auto a = attrs(s);
+    if (!a.count("gameday.vendor") || a.at("gameday.vendor")["stringValue"] != "back\\slash\xEF\xBF\xBD") continue;
+    chats.push_back(s["name"].get<std::string>());
+    REQUIRE(a.at("server.address")["stringValue"] == "back\\slash\xEF\xBF\xBD.vendor.gameday.invalid");
+  }
+  REQUIRE(chats == std::vector<std::string>{"chat", "chat gpt-4o-mini-2024-07-18"});
+
+  std::vector<Event> events{{0, run_start()}};
+  events.push_back({10 * kSecond, PlaybookStartEvent{"fail \"over\"", 1, "alert:X"}});
+  events.push_back({10 * kSecond, StepStartEvent{"fail \"over\"", 1, 0, "undo \\ é", "route.set", true}});
+  events.push_back({11 * kSecond, StepEndEvent{"fail \"over\"", 1, 0, "undo \\ é", "route.set", "ok", "", true}});
+  events.push_back({11 * kSecond, PlaybookEndEvent{"fail \"over\"", 1, "completed", ""}});
+  const auto lines = lines_of(write_run(events, TraceOptions{}));
+  const json& run = lines.at(0)["resourceSpans"][0]["scopeSpans"][0]["spans"];
+  REQUIRE(run[0]["name"] == "playbook fail \"over\"");
+  REQUIRE(run[1]["name"] == "rollback undo \\ é");
+}
