@@ -690,29 +690,29 @@ void EngineRun<S>::answered(const std::shared_ptr<PendingRequest>& p, const Answ
   if (p->done) return;
   p->done = true;
   const SimTime now = scheduler.now();
-  // The answer as the assistant holds it (p->live points into it), for the event's completion
-  // to read later; an answer that is not (a drill's service, one finished before ask()
+  // The answer as the assistant holds it (p->live points into it) can be read later, by the
+  // event's completion; an answer that is not (a drill's service, one finished before ask()
   // returned) is judged and summarised at once.
   std::shared_ptr<const Answer> held = p->live.lock();
-  if (held.get() != &a) {
-    const Judgement j = judge(p->task, a, lexicon);
-    journal.append(now, make_request_event(p->task, a, j, p->arrival, a.status, a.latency, fault_kinds));
-    const RequestEvent& r = std::get<RequestEvent>(journal.last().body);
-    maybe_correct(p->task, r.unsafe);
-    detector.observe(now, r);
-  } else {
-    // Clinician corrections draw on unsafe answers as they are served: judged at once then.
-    std::optional<Judgement> judged;
-    if (scenario.corrections.share > 0) judged = judge(p->task, a, lexicon);
-    const bool unsafe = judged && a.status == RequestStatus::kOk && judged->unsafe;
+  const bool later = held.get() == &a;
+  // Clinician corrections draw on unsafe answers as they are served: judged at once then too.
+  std::optional<Judgement> judged;
+  if (!later || scenario.corrections.share > 0) judged = judge(p->task, a, lexicon);
+  const bool unsafe = judged && a.status == RequestStatus::kOk && judged->unsafe;
+  const auto signals = [&](RequestEvent& r) { request_signals(r, p->task, a, p->arrival, a.status, a.latency); };
+  if (later) {
     journal.append_new<RequestEvent>(
-        now, [&](RequestEvent& r) { request_signals(r, p->task, a, p->arrival, a.status, a.latency); },
-        std::make_unique<RequestCompletion>(p, std::move(held), lexicon, fault_kinds, std::move(judged)));
-    maybe_correct(p->task, unsafe);
-    // The event as appended may not be complete yet (its calls are filled in with the rest):
-    // the detector counts the calls from the answer.
-    detector.observe(now, std::get<RequestEvent>(journal.last().body), a.calls);
+        now, signals, std::make_unique<RequestCompletion>(p, std::move(held), lexicon, fault_kinds, std::move(judged)));
+  } else {
+    journal.append_new<RequestEvent>(now, [&](RequestEvent& r) {
+      signals(r);
+      complete_request_event(r, p->task, a, *judged, fault_kinds);
+    });
   }
+  maybe_correct(p->task, unsafe);
+  // The event as appended may not be complete yet (its calls are filled in with the rest):
+  // the detector counts the calls from the answer.
+  detector.observe(now, std::get<RequestEvent>(journal.last().body), a.calls);
   // Its give-up needs nothing more: disarmed, it lets go (the caller's reference frees it).
   give_ups.disarm(p->give_up);
 }
