@@ -180,7 +180,13 @@ json series_data(const MinuteSeries& m, const Score& s) {
 }  // namespace
 
 std::string markdown_html(std::string_view markdown) {
-  cmark_gfm_core_extensions_ensure_registered();
+  // cmark-gfm registers its extensions behind a plain flag: two threads rendering their first
+  // report at once (`gameday ci --jobs N`) could both register the table extension, and a
+  // table parsed with one registration's node type then fails the other's assertion when
+  // rendered. A function-local static runs the registration exactly once, before any thread
+  // goes on; afterwards the registry is only read.
+  static const bool registered = (cmark_gfm_core_extensions_ensure_registered(), true);
+  (void)registered;
   const int options = CMARK_OPT_DEFAULT;  // raw HTML is replaced, unsafe links dropped
   std::unique_ptr<cmark_parser, void (*)(cmark_parser*)> parser(cmark_parser_new(options),
                                                                 cmark_parser_free);

@@ -26,7 +26,7 @@ std::string html_page(std::string_view title, std::string_view body, const nlohm
                       std::string_view script, bool live = false);
 
 /// Markdown (CommonMark with GitHub tables, by cmark-gfm) as HTML; raw HTML in the input is not
-/// passed through.
+/// passed through. Safe to call from several threads at once.
 std::string markdown_html(std::string_view markdown);
 
 /// report.html of a scored journal (`events` is the journal `score` was computed from): a

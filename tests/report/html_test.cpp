@@ -1,6 +1,11 @@
 // HTML pages (report/html): self-contained, escaped, deterministic, holding the data the scripts draw.
 #include <catch2/catch.hpp>
+#include <dlfcn.h>
 #include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
 
 #include "report/assets.hpp"
 #include "report/html.hpp"
@@ -9,6 +14,22 @@
 using namespace gameday;
 using namespace gameday::test;
 using nlohmann::json;
+
+// cmark-gfm's own registration, counted. This definition stands in for the shared library's in
+// this binary (an object file's symbol wins at link time) and forwards to it, so a test can see
+// how many times the process registered the extensions: cmark-gfm guards it with a plain flag,
+// and two threads that both pass that flag register the table node type twice; a table parsed
+// under one registration then aborts in the other's renderer.
+namespace {
+std::atomic<int> g_registrations{0};
+}  // namespace
+extern "C" void cmark_gfm_core_extensions_ensure_registered(void) {
+  ++g_registrations;
+  using Fn = void (*)();
+  static const auto real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "cmark_gfm_core_extensions_ensure_registered"));
+  if (real == nullptr) std::abort();
+  real();
+}
 
 namespace {
 
@@ -87,6 +108,26 @@ TEST_CASE("Markdown tables become HTML tables and raw HTML is dropped", "[report
   CHECK(html.find("<table>") != std::string::npos);
   CHECK(html.find("<td>2</td>") != std::string::npos);
   CHECK(html.find("<script>") == std::string::npos);
+}
+
+TEST_CASE("Markdown is rendered from many threads at once and cmark-gfm is registered once per process", "[report][html]") {
+  constexpr int kThreads = 8;
+  std::atomic<int> ready{0};
+  std::atomic<int> tables{0};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kThreads; ++k) {
+    threads.emplace_back([&] {
+      ++ready;
+      while (ready.load() < kThreads) std::this_thread::yield();
+      for (int n = 0; n < 4; ++n) {
+        if (markdown_html("| a | b |\n|---|---|\n| 1 | 2 |\n").find("<td>2</td>") != std::string::npos) ++tables;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(tables.load() == kThreads * 4);
+  // Whichever test rendered first, the process registered once: the guard is ours, not the flag.
+  CHECK(g_registrations.load() == 1);
 }
 
 TEST_CASE("The CI dashboard carries each run, its replay command and its report link", "[report][html]") {
