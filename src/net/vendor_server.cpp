@@ -53,6 +53,15 @@ openai::WireError plain_error(int status, std::string message, std::string type,
   return e;
 }
 
+/// `o` with the server's own errors (a body too large, a request too slow) in the vendor's shape.
+ServerOptions with_vendor_errors(ServerOptions o) {
+  o.error_response = [](int status, const std::string& message) {
+    std::string code = status == 413 ? "request_too_large" : status == 408 ? "request_timeout" : "";
+    return error_response(plain_error(status, message, "invalid_request_error", code));
+  };
+  return o;
+}
+
 // How one request is answered on the wire: OpenAI's (the default), Azure's (error shape, retry
 // headers, the deployment's model) or Anthropic's (a fault's error shape and retry headers).
 struct Wire {
@@ -109,24 +118,16 @@ struct VendorServer::Impl {
         target("vendor:" + profile.id),
         rng(Rng::for_component(c.seed, "live.vendor." + profile.id)),
         embed_rng(Rng::for_component(c.seed, "live.vendor." + profile.id + ".embeddings")),
-        started(Clock::now()) {
-    o.error_response = [](int status, const std::string& message) {
-      std::string code = status == 413 ? "request_too_large" : status == 408 ? "request_timeout" : "";
-      return error_response(plain_error(status, message, "invalid_request_error", code));
-    };
-    server = std::make_unique<HttpServer>(
-        ExchangeHandler([this](ServerRequest req, std::shared_ptr<Exchange> ex) {
-          handle(std::move(req), std::move(ex));
-        }),
-        std::move(o));
+        started(Clock::now()),
+        server(ExchangeHandler([this](ServerRequest req, std::shared_ptr<Exchange> ex) {
+                 handle(std::move(req), std::move(ex));
+               }),
+               with_vendor_errors(std::move(o))) {
     // Hung requests, stalled streams and fault-delayed answers are released when their fault
     // ends (or on /reset).
-    subscription = ctx.faults.subscribe([this](const HoldRelease& r) { server->release_held(r); });
+    subscription = ctx.faults.subscribe([this](const HoldRelease& r) { server.release_held(r); });
   }
-  ~Impl() {
-    ctx.faults.unsubscribe(subscription);
-    server.reset();  // stop serving before the members it uses go
-  }
+  ~Impl() { ctx.faults.unsubscribe(subscription); }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
@@ -187,8 +188,13 @@ struct VendorServer::Impl {
   Rng embed_rng;  // guarded by rng_mu: embeddings draw apart, so chat replays as before
   ResponseStore stored;  // internally locked: the Responses API's recent responses
   const Clock::time_point started;
-  std::unique_ptr<HttpServer> server;  // its handler uses the members above
-  std::size_t subscription = 0;        // ctx.faults' listener
+  // Its handler and timers use the members above and the server itself. A member, not a
+  // pointer: from the moment it listens until its destructor has stopped its io threads (the
+  // first member destroyed, before those it uses), every handler sees the same object, where a
+  // pointer would be unset while the first request may already be handled, and reset while the
+  // last ones still are.
+  HttpServer server;
+  std::size_t subscription = 0;  // ctx.faults' listener
 };
 
 void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Exchange>& ex,
@@ -202,7 +208,7 @@ void VendorServer::Impl::reply_after(Duration delay, const std::shared_ptr<Excha
   if (delay <= 0) {
     send();
   } else {
-    server->after(delay, held_by, std::move(send));
+    server.after(delay, held_by, std::move(send));
   }
 }
 
@@ -445,7 +451,7 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
     if (job->gap > 0) break;
   }
   if (job->next < job->ticks.size()) {
-    server->after(job->gap, [this, job] { step(job); });
+    server.after(job->gap, [this, job] { step(job); });
     return;
   }
   // Recorded before the stream ends: whoever waits on the answer is told of it after.
@@ -462,7 +468,7 @@ void VendorServer::Impl::step(const std::shared_ptr<StreamJob>& job) {
 bool VendorServer::Impl::failed(const VendorOutcome& o, const std::shared_ptr<Exchange>& ex, const NotePtr& n,
                                 const Wire& w) {
   if (o.disconnect == Disconnect::kReset) {
-    server->after(o.delay, o.fault_ids, [this, ex, n] {
+    server.after(o.delay, o.fault_ids, [this, ex, n] {
       finish(n, 0);
       ex->reset();
     });
@@ -614,7 +620,7 @@ void VendorServer::Impl::stream_events(const std::vector<openai::StreamEvent>& e
   if (!tick.empty()) job->ticks.push_back(std::move(tick));
   const double tps = vendor.profile().tokens_per_second;
   if (tps > 0) job->gap = static_cast<Duration>(completion_tokens * 1e6 / tps / std::max(1, tokens));
-  server->after(o.ttft, o.fault_ids, [this, job, ex] {
+  server.after(o.ttft, o.fault_ids, [this, job, ex] {
     if (job->note->call) job->note->call->first_chunk = since(job->note->t0);
     ex->begin(200, "text/event-stream", {{"cache-control", "no-cache"}});
     step(job);
@@ -628,7 +634,7 @@ void VendorServer::Impl::cut_body(std::string body, std::size_t pieces, const Ve
   const std::size_t sent = std::min<std::size_t>(pieces, static_cast<std::size_t>(std::max(0, o.after_tokens)));
   const std::size_t cut = std::min(body.size() - 1, body.size() * sent / (pieces + 1));
   const bool stall = o.disconnect == Disconnect::kStreamStall;
-  server->after(o.delay, o.fault_ids,
+  server.after(o.delay, o.fault_ids,
                 [this, ex, body = std::move(body), cut, stall, n, held_by = o.fault_ids] {
                   finish(n, 0, stall);
                   ex->begin(200, "application/json", {}, static_cast<long long>(body.size()));
@@ -689,7 +695,7 @@ VendorServer::VendorServer(LiveContext ctx, const std::string& vendor_id, Server
   impl_ = std::make_unique<Impl>(ctx, *profile, std::move(options));
 }
 VendorServer::~VendorServer() = default;
-std::string VendorServer::base_url() const { return impl_->server->url() + "/v1"; }
-std::uint16_t VendorServer::port() const { return impl_->server->port(); }
+std::string VendorServer::base_url() const { return impl_->server.url() + "/v1"; }
+std::uint16_t VendorServer::port() const { return impl_->server.port(); }
 
 }  // namespace gameday::net

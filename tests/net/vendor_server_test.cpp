@@ -9,12 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "load/loader.hpp"
 #include "fakes/vendor.hpp"
@@ -86,6 +88,25 @@ bool contains(const std::string& hay, const std::string& needle) { return hay.fi
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Sends `request` on a new connection to `port` and waits up to `wait` for the first bytes back.
+// False when the connection was refused. Usable from any thread (no test assertions).
+bool send_and_glance(std::uint16_t port, const std::string& request, std::chrono::milliseconds wait) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool sent = false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    sent = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
+    pollfd p{fd, POLLIN, 0};
+    if (sent) ::poll(&p, 1, static_cast<int>(wait.count()));
+  }
+  ::close(fd);
+  return sent;
 }
 
 }  // namespace
@@ -425,4 +446,29 @@ TEST_CASE("The vendor server answers n choices and stops at a stop sequence", "[
   const HttpResult lp = post(live.url("/chat/completions"), chat_body(false, R"("logprobs":true)"));
   REQUIRE(lp.status == 400);
   REQUIRE(Json::parse(lp.body)["error"]["param"] == "logprobs");
+}
+
+TEST_CASE("The vendor server stops while clients keep sending it requests", "[net][vendor]") {
+  // Its handler schedules each delayed answer on the server itself: a server being destroyed
+  // must still be there for the requests its io threads are handling while it stops.
+  const std::string request = http_post("/v1/chat/completions", chat_body(false));
+  for (int round = 0; round < 10; ++round) {
+    auto live = std::make_unique<Live>(2 * kMillisecond);
+    const std::uint16_t port = live->server.port();
+    std::atomic<bool> stop{false};
+    std::atomic<int> sent{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 4; ++c) {
+      clients.emplace_back([&] {
+        while (!stop.load()) {
+          if (send_and_glance(port, request, std::chrono::milliseconds(1))) ++sent;
+        }
+      });
+    }
+    REQUIRE(wait_until([&] { return sent.load() >= 8; }));
+    stop = true;  // no new connection after this one's requests; those in flight go on
+    live.reset();
+    for (auto& t : clients) t.join();
+    CHECK(sent.load() >= 8);
+  }
 }
