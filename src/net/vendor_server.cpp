@@ -189,10 +189,10 @@ struct VendorServer::Impl {
   ResponseStore stored;  // internally locked: the Responses API's recent responses
   const Clock::time_point started;
   // Its handler and timers use the members above and the server itself. A member, not a
-  // pointer: from the moment it listens until its destructor has stopped its io threads (the
-  // first member destroyed, before those it uses), every handler sees the same object, where a
-  // pointer would be unset while the first request may already be handled, and reset while the
-  // last ones still are.
+  // pointer: from the moment it listens until its destructor has stopped its io threads
+  // (declared after the members it uses, so destroyed before them), every handler sees the same
+  // object, where a pointer would be unset while the first request may already be handled, and
+  // reset while the last ones still are.
   HttpServer server;
   std::size_t subscription = 0;  // ctx.faults' listener
 };
