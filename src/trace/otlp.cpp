@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ostream>
+#include <span>
 #include <utility>
 
 #include "sim/json_text.hpp"
@@ -99,15 +100,9 @@ void attr_key(std::string& out, std::string_view key) {
   out.append("\",\"value\":{", 11);
 }
 
-void attr(std::string& out, std::string_view key, std::string_view value) {
-  attr_key(out, key);
-  out += "\"stringValue\":";
-  append_json_string(out, value);
-  out += "}}";
-}
-
-// A string value written in two parts (value + tail), so that no temporary joins them.
-void attr(std::string& out, std::string_view key, std::string_view value, std::string_view tail) {
+// A string value, written in two parts (value + tail) where it has two, so that no temporary
+// joins them.
+void attr(std::string& out, std::string_view key, std::string_view value, std::string_view tail = {}) {
   attr_key(out, key);
   out += "\"stringValue\":\"";
   append_json_chars(out, value);
@@ -128,7 +123,8 @@ void attr_bool(std::string& out, std::string_view key, bool value) {
   out += value ? "\"boolValue\":true}}" : "\"boolValue\":false}}";
 }
 
-void attr_strings(std::string& out, std::string_view key, const std::vector<std::string>& values) {
+// An array of strings (a span, so one string is passed without building a vector).
+void attr_strings(std::string& out, std::string_view key, std::span<const std::string> values) {
   attr_key(out, key);
   out += "\"arrayValue\":{\"values\":[";
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -138,14 +134,6 @@ void attr_strings(std::string& out, std::string_view key, const std::vector<std:
     out += '}';
   }
   out += "]}}}";
-}
-
-// An array of one string.
-void attr_strings(std::string& out, std::string_view key, std::string_view value) {
-  attr_key(out, key);
-  out += "\"arrayValue\":{\"values\":[{\"stringValue\":";
-  append_json_string(out, value);
-  out += "}]}}}";
 }
 
 // A span's fixed fields; attributes follow (the list is left open).
@@ -261,7 +249,7 @@ void model_span(std::string& out, const DependencyCall& c, const TraceId& trace,
   if (!request_model.empty()) attr(out, "gen_ai.request.model", request_model);
   if (!c.resource.empty()) attr(out, "gen_ai.response.model", c.resource);
   if (!c.response_id.empty()) attr(out, "gen_ai.response.id", c.response_id);
-  if (!c.finish_reason.empty()) attr_strings(out, "gen_ai.response.finish_reasons", std::string_view(c.finish_reason));
+  if (!c.finish_reason.empty()) attr_strings(out, "gen_ai.response.finish_reasons", {&c.finish_reason, 1});
   if (chat && c.status == 200) {
     attr_int(out, "gen_ai.usage.input_tokens", c.input_tokens);
     attr_int(out, "gen_ai.usage.output_tokens", c.output_tokens);
